@@ -1,0 +1,43 @@
+# ethicompass: `make demo` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+UV := ./scripts/uv.sh
+PY := .venv/bin/python
+PYTEST_ARGS ?=
+EXTRAS_TEST := --extra dev --extra postgres --extra dp
+
+.PHONY: demo test lint format bench venv venv-test clean help
+
+help:
+	@echo "make demo   - set up .venv and run the end-to-end demo on a synthetic study"
+	@echo "make test   - set up, start a throwaway PostgreSQL and run every test"
+	@echo "make lint   - ruff (lint + format check) and mypy"
+	@echo "make bench  - side-by-side benchmarks against the anchor tools"
+
+venv:
+	$(UV) sync --frozen
+
+venv-test:
+	$(UV) sync --frozen $(EXTRAS_TEST)
+
+demo: venv
+	.venv/bin/ethicompass demo
+
+test: venv-test
+	./scripts/ensure-chromium.sh
+	./scripts/with-postgres.sh $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: venv-test
+	.venv/bin/ruff check src tests benchmarks
+	.venv/bin/ruff format --check src tests benchmarks
+	.venv/bin/mypy
+
+format: venv-test
+	.venv/bin/ruff check --fix src tests benchmarks
+	.venv/bin/ruff format src tests benchmarks
+
+bench: venv-test
+	$(UV) sync --frozen $(EXTRAS_TEST) --extra bench
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf .venv ethicompass-demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,252 @@
+"""The narwhals boundary, and reading and writing tables.
+
+Library functions take any frame narwhals understands (Polars, pandas, PyArrow, DuckDB,
+Spark) and call :func:`to_narwhals` once at their public boundary. The CLI and the server do
+the I/O through :func:`read_table` / :func:`load_table` (CSV, Parquet, JSONL and FHIR NDJSON,
+read lazily with Polars) and :func:`write_table` (atomic: temp file + rename).
+
+Every failure names the file, the line or column, and the fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from ethicompass.errors import ColumnError, DataFileError
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "check_csv_shape",
+    "load_table",
+    "read_table",
+    "require_columns",
+    "require_numeric",
+    "sha256_file",
+    "to_narwhals",
+    "to_polars",
+    "write_table",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+SUPPORTED_SUFFIXES = (".csv", ".tsv", ".parquet", ".jsonl", ".ndjson")
+_CHUNK = 1 << 20
+
+
+def to_narwhals(frame: Any, /, *, name: str = "frame") -> nw.DataFrame[Any] | nw.LazyFrame[Any]:
+    """Wrap a native frame (Polars, pandas, PyArrow, DuckDB, Spark, ...) for narwhals.
+
+    A narwhals frame is returned unchanged. Anything else raises :class:`ColumnError`.
+    """
+    if isinstance(frame, nw.DataFrame | nw.LazyFrame):
+        return frame
+    try:
+        return nw.from_native(frame)
+    except TypeError as exc:
+        raise ColumnError(
+            f"{name} is a {type(frame).__name__}, not a data frame",
+            hint="pass a Polars, pandas, PyArrow, DuckDB or Spark data frame",
+        ) from exc
+
+
+def to_polars(frame: Any, /, *, name: str = "frame") -> pl.DataFrame:
+    """Any supported frame as an eager Polars DataFrame (collecting a lazy one)."""
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    if isinstance(frame, pl.LazyFrame):
+        return frame.collect()
+    nwf = to_narwhals(frame, name=name)
+    if isinstance(nwf, nw.LazyFrame):
+        nwf = nwf.collect()
+    return nwf.to_polars()
+
+
+def require_columns(frame: Any, columns: Iterable[str], /, *, source: str = "the table") -> None:
+    """Raise :class:`ColumnError` naming every missing column and the ones available."""
+    names = list(to_narwhals(frame).collect_schema().names())
+    missing = [c for c in columns if c not in names]
+    if missing:
+        shown = ", ".join(repr(c) for c in missing)
+        available = ", ".join(names[:30]) + (" ..." if len(names) > 30 else "")
+        raise ColumnError(
+            f"column {shown} not found in {source}",
+            hint=f"available columns: {available}",
+        )
+
+
+def require_numeric(frame: Any, column: str, /, *, source: str = "the table") -> None:
+    """Raise :class:`ColumnError` when ``column`` is not numeric."""
+    require_columns(frame, [column], source=source)
+    dtype = to_narwhals(frame).collect_schema()[column]
+    if not dtype.is_numeric():
+        raise ColumnError(
+            f"column {column!r} in {source} is {dtype}, not numeric",
+            hint="convert it to numbers, or name the numeric column that holds it",
+        )
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise DataFileError(f"{path}: no such file", hint="check the path and the working directory")
+    if path.is_dir():
+        raise DataFileError(f"{path} is a directory", hint="name a data file inside it")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise DataFileError(
+            f"{path}: unsupported file type {path.suffix or '(none)'!r}",
+            hint=f"use one of {', '.join(SUPPORTED_SUFFIXES)}",
+        )
+
+
+def check_csv_shape(path: Path, /, *, separator: str = ",") -> None:
+    """Stream a CSV once and fail on bad encoding or a row with the wrong number of fields.
+
+    Polars fills short rows with nulls silently; a clinical table with a shifted row is a
+    data error the user must see, so the CLI checks before it reads.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh, delimiter=separator)
+            header = next(reader, None)
+            if header is None:
+                raise DataFileError(f"{path} is empty", hint="a CSV needs a header row")
+            width = len(header)
+            for row in reader:
+                if len(row) != width and row:
+                    raise DataFileError(
+                        f"{path} line {reader.line_num}: {len(row)} fields, the header has {width}",
+                        hint="fix the row (an unquoted separator or a missing value?)",
+                    )
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"{path}: not valid UTF-8 near byte {exc.start}",
+            hint="re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+        ) from exc
+
+
+def read_table(path: str | os.PathLike[str], /) -> pl.LazyFrame:
+    """Scan a CSV, TSV, Parquet, JSONL or FHIR NDJSON file lazily with Polars.
+
+    Nothing is read beyond the schema; use :func:`load_table` for a checked, eager read.
+    """
+    p = Path(path)
+    _check_exists(p)
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv"):
+            return pl.scan_csv(p, separator="\t" if suffix == ".tsv" else ",", infer_schema_length=10000)
+        if suffix == ".parquet":
+            return pl.scan_parquet(p)
+        return pl.scan_ndjson(p, infer_schema_length=10000)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise DataFileError(f"{p}: cannot read ({_first_line(exc)})", hint="check the file format") from exc
+
+
+def load_table(
+    path: str | os.PathLike[str], /, *, columns: list[str] | None = None, check: bool = True
+) -> pl.DataFrame:
+    """Read a whole table eagerly, turning every reader failure into :class:`DataFileError`.
+
+    With ``check`` (the default) a CSV is first checked for encoding and ragged rows. An empty
+    table (no rows) is an error.
+    """
+    p = Path(path)
+    _check_exists(p)
+    if check and p.suffix.lower() in (".csv", ".tsv"):
+        check_csv_shape(p, separator="\t" if p.suffix.lower() == ".tsv" else ",")
+    lazy = read_table(p)
+    if columns is not None:
+        require_columns(lazy, columns, source=str(p))
+        lazy = lazy.select(columns)
+    try:
+        frame = lazy.collect()
+    except pl.exceptions.PolarsError as exc:
+        raise DataFileError(
+            f"{p}: cannot read ({_first_line(exc)})",
+            hint="check the file's format, encoding (UTF-8) and that every row has the same fields",
+        ) from exc
+    if frame.height == 0:
+        raise DataFileError(f"{p} has no rows", hint="supply a table with at least one data row")
+    return frame
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], /) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
+
+    A crash or exception leaves no half-written file behind.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with tmp_path.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, /, *, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` atomically; ``mode`` sets permissions (e.g. ``0o600``)."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+        if mode is not None:
+            tmp.chmod(mode)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, /, *, mode: int | None = None) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def write_table(frame: Any, path: str | os.PathLike[str], /) -> None:
+    """Write a frame atomically as CSV, TSV, Parquet or JSONL, chosen by the suffix."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DataFileError(
+            f"{p}: unsupported output type {suffix or '(none)'!r}",
+            hint=f"use one of {', '.join(SUPPORTED_SUFFIXES)}",
+        )
+    df = to_polars(frame)
+    with atomic_path(p) as tmp:
+        if suffix == ".csv":
+            df.write_csv(tmp)
+        elif suffix == ".tsv":
+            df.write_csv(tmp, separator="\t")
+        elif suffix == ".parquet":
+            df.write_parquet(tmp)
+        else:
+            df.write_ndjson(tmp)
+
+
+def sha256_file(path: str | os.PathLike[str], /) -> str:
+    """Streaming SHA-256 of a file, as ``sha256:<hex>``."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return f"sha256:{digest.hexdigest()}"

@@ -1,0 +1,32 @@
+"""Tables of the audit log (transparency): append-only entries and signed checkpoints."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table, Text
+
+from ethicompass.store._metadata import metadata
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("role", String(64), nullable=False),
+    Column("action", String(128), nullable=False, index=True),
+    Column("object_type", String(64), nullable=False),
+    Column("object_id", String(256), nullable=False),
+    Column("entry_json", Text, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tree_size", BigInteger, nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+)

@@ -1,0 +1,40 @@
+"""The public surface is explicit: every package's ``__all__`` is sorted and importable."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import ethicompass
+
+PUBLIC = sorted(
+    m.name
+    for m in pkgutil.walk_packages(ethicompass.__path__, "ethicompass.")
+    if not any(part.startswith("_") for part in m.name.split(".")[1:]) and ".migrations" not in m.name
+)
+
+
+@pytest.mark.parametrize("module_name", PUBLIC)
+def test_all_is_sorted_and_resolves(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    exported = getattr(module, "__all__", None)
+    if exported is None:
+        assert not module_name.count(".") or module_name.endswith(("cli", "demo")), (
+            f"{module_name} has no __all__"
+        )
+        return
+    assert list(exported) == sorted(exported, key=str.casefold) or list(exported) == sorted(exported)
+    for name in exported:
+        assert getattr(module, name, None) is not None, f"{module_name}.{name} is in __all__ but missing"
+
+
+@pytest.mark.parametrize("module_name", PUBLIC)
+def test_public_names_have_docstrings(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert module.__doc__, f"{module_name} has no module docstring"
+    for name in getattr(module, "__all__", []):
+        obj = getattr(module, name)
+        if callable(obj) and not isinstance(obj, type(ethicompass)):
+            assert getattr(obj, "__doc__", None), f"{module_name}.{name} has no docstring"
