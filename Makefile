@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := ./scripts/uv.sh
 PY := .venv/bin/python
 PYTEST_ARGS ?=
-EXTRAS_TEST := --extra dev --extra postgres --extra dp
+EXTRAS_TEST := --all-extras
 
 .PHONY: demo test lint format bench venv venv-test clean help
 
@@ -36,8 +36,7 @@ format: venv-test
 	.venv/bin/ruff format src tests benchmarks
 
 bench: venv-test
-	$(UV) sync --frozen $(EXTRAS_TEST) --extra bench
-	$(PY) benchmarks/run_all.py
+	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf .venv ethicompass-demo .pytest_cache .mypy_cache .ruff_cache

@@ -5,4 +5,4 @@ set -euo pipefail
 exec 9>/tmp/ethicompass-uv.lock
 flock 9
 ./scripts/uv.sh add --no-sync "$@"
-./scripts/uv.sh sync --frozen $(sed -n 's/^EXTRAS_TEST := //p' Makefile)
+./scripts/uv.sh sync --frozen --all-extras
