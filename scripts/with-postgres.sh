@@ -22,22 +22,22 @@ if [ "$(id -u)" = "0" ]; then
 fi
 "${RUNAS[@]}" "$PGBIN/initdb" -D "$PGTMP/data" -U ethicompass --auth=trust -E UTF8 --no-locale >"$PGTMP/initdb.log" 2>&1 \
   || { cat "$PGTMP/initdb.log" >&2; exit 2; }
-"${RUNAS[@]}" "$PGBIN/postgres" -D "$PGTMP/data" -h 127.0.0.1 -p "$PORT" -k "$PGTMP" \
-  -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 \
-  >"$PGTMP/server.log" 2>&1 &
-PGPID=$!
+PGPID=""
 cleanup() {
-  kill -INT "$PGPID" 2>/dev/null
-  for _ in $(seq 1 50); do kill -0 "$PGPID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$PGPID" 2>/dev/null
+  # stop the server by the PID it recorded, even when the tests failed
+  if [ -z "$PGPID" ] && [ -f "$PGTMP/data/postmaster.pid" ]; then PGPID="$(head -1 "$PGTMP/data/postmaster.pid")"; fi
+  if [ -n "$PGPID" ]; then
+    kill -INT "$PGPID" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$PGPID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$PGPID" 2>/dev/null
+  fi
   rm -rf "$PGTMP"
 }
 trap cleanup EXIT INT TERM
-for _ in $(seq 1 100); do
-  "$PGBIN/pg_isready" -h 127.0.0.1 -p "$PORT" -q && break
-  sleep 0.1
-done
-"$PGBIN/pg_isready" -h 127.0.0.1 -p "$PORT" -q || { echo "PostgreSQL did not start:" >&2; cat "$PGTMP/server.log" >&2; exit 2; }
+"${RUNAS[@]}" "$PGBIN/pg_ctl" start -w -t 60 -D "$PGTMP/data" -l "$PGTMP/server.log" \
+  -o "-h 127.0.0.1 -p $PORT -k $PGTMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+  >/dev/null 2>&1 || { echo "PostgreSQL did not start:" >&2; cat "$PGTMP/server.log" >&2; exit 2; }
+PGPID="$(head -1 "$PGTMP/data/postmaster.pid")"
 export ETHICOMPASS_TEST_POSTGRES_URL="postgresql://ethicompass@127.0.0.1:$PORT/postgres"
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT (pid $PGPID)" >&2
 "$@"

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from ethicompass import __version__
@@ -27,6 +26,11 @@ from ethicompass._console import (
     say,
 )
 from ethicompass.errors import EthicompassError
+
+try:  # typer >= 0.29 vendors click; its exceptions are not click's
+    from typer._click import exceptions as _click_exceptions
+except ImportError:  # pragma: no cover - older typer
+    from click import exceptions as _click_exceptions  # type: ignore[no-redef]
 
 __all__ = ["app", "main", "run"]
 
@@ -163,10 +167,10 @@ def run(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="ethicompass", standalone_mode=False)
-    except click.exceptions.ClickException as exc:
+    except _click_exceptions.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("aborted")
         return 130
     except EthicompassError as exc:
