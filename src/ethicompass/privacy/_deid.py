@@ -1,0 +1,471 @@
+"""De-identify a table: ``deidentify(frame, schema, policy=..., key=...)`` -> :class:`DeidResult`.
+
+The row transform (:class:`DeidTransform`) is a pure function over Polars frames and Arrow record
+batches: a distributed engine can run ``DeidTransform.apply_arrow`` per partition unchanged.
+Each distinct identifier is pseudonymised once (Arrow dictionary encoding, then one HMAC per
+dictionary entry); everything else is Polars expressions.
+
+Idempotence: values that already look like pseudonyms are kept, and the dates of a row whose
+participant id is already a pseudonym are not shifted again, so de-identifying an output again
+changes nothing further.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import narwhals.stable.v2 as nw
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ethicompass.errors import ColumnError, ConfigurationError, SchemaError
+from ethicompass.frames import to_narwhals
+from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, content_sha256, encrypt_linkage
+from ethicompass.privacy._keys import PSEUDONYM_PATTERN, Key, offset_from_digest
+from ethicompass.privacy._safe_harbor import Policy, TableSchema
+from ethicompass.study import PhiType, Role
+
+__all__ = ["DeidResult", "DeidTransform", "deidentify"]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+Action = Literal["keep", "drop", "pseudonymise", "zip3", "year", "shift", "age_cap", "free_text"]
+
+#: Direct identifiers replaced by keyed pseudonyms by default (record numbers that link tables);
+#: every other direct identifier is dropped.
+PSEUDONYMISED = frozenset({PhiType.MRN, PhiType.ID, PhiType.HEALTH_PLAN, PhiType.ACCOUNT})
+_BIRTH = re.compile(r"birth|dob|born", re.IGNORECASE)
+_ZIP_OK = r"^\d{3}(\d{2})?(-?\d{4})?$"
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """What happens to one column, and why (no values)."""
+
+    column: str
+    role: str
+    phi_type: str | None
+    action: Action
+    reason: str
+    birth: bool = False
+
+
+def plan_columns(names: list[str], schema: TableSchema, policy: Policy) -> list[ColumnPlan]:
+    """Decide the action for every column; raise :class:`SchemaError` for a schema that does not fit."""
+    missing = [c for c in schema.columns if c not in names]
+    if missing:
+        raise SchemaError(
+            f"the schema names column {missing[0]!r}, which the table lacks"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+            hint=f"remove it from the schema, or check the file; the table has: {', '.join(names[:30])}",
+        )
+    unlisted = [c for c in names if c not in schema.columns]
+    if unlisted:
+        raise SchemaError(
+            f"column {unlisted[0]!r} has no role in the schema"
+            + (f" (and {len(unlisted) - 1} more)" if len(unlisted) > 1 else ""),
+            hint="give every column a role (run `ethicompass scan` and review it; role: other keeps it)",
+        )
+    unknown = [c for c in policy.actions if c not in names]
+    if unknown:
+        raise SchemaError(f"the policy's actions name column {unknown[0]!r}, which the table lacks")
+    free = [c for c in names if schema.columns[c].role == Role.FREE_TEXT and c not in policy.actions]
+    if free and policy.free_text == "refuse":
+        raise SchemaError(
+            f"free-text column {free[0]!r} may hold identifiers and cannot be de-identified as a table column",
+            hint="set the policy's free_text to 'drop' (or 'redact' with the text redactor), "
+            "or give the column another role after checking it holds no identifiers",
+        )
+    plans = [_plan_one(c, schema, policy) for c in names]
+    if any(p.action == "shift" for p in plans) and not schema.columns_with(Role.PARTICIPANT_ID):
+        raise SchemaError(
+            "date shifting needs a participant_id column to key the offsets",
+            hint="mark the participant column with role: participant_id, or use dates: year",
+        )
+    return plans
+
+
+def _plan_one(name: str, schema: TableSchema, policy: Policy) -> ColumnPlan:
+    spec = schema.columns[name]
+    role, phi = spec.role, spec.phi_type
+    base = {"column": name, "role": role.value, "phi_type": phi.value if phi else None}
+    if name in policy.actions:
+        return ColumnPlan(**base, action=policy.actions[name], reason="policy override for this column")
+    if role == Role.PARTICIPANT_ID:
+        return ColumnPlan(**base, action="pseudonymise", reason="participant id: keyed pseudonym keeps joins")
+    if role == Role.FREE_TEXT:
+        if policy.free_text == "drop":
+            return ColumnPlan(**base, action="drop", reason="free text may hold identifiers; policy drops it")
+        return ColumnPlan(**base, action="free_text", reason="free text redacted by the text redactor")
+    if phi == PhiType.ZIP:
+        return ColumnPlan(**base, action="zip3", reason="Safe Harbor (B): ZIP to 3 digits, 000 if <= 20,000 people")
+    if phi == PhiType.AGE:
+        return ColumnPlan(**base, action="age_cap", reason=f"Safe Harbor (C): ages over {policy.age_cap} to 90+")
+    if role == Role.DATE or phi == PhiType.DATE:
+        birth = bool(_BIRTH.search(name))
+        if policy.dates == "shift":
+            return ColumnPlan(
+                **base, action="shift", birth=birth, reason="dates shifted by the participant's keyed offset"
+            )
+        return ColumnPlan(**base, action="year", birth=birth, reason="Safe Harbor (C): dates to the year")
+    if role == Role.DIRECT_IDENTIFIER or (phi is not None and phi not in (PhiType.AGE, PhiType.DATE)):
+        if phi in PSEUDONYMISED:
+            return ColumnPlan(**base, action="pseudonymise", reason="record number: keyed pseudonym keeps joins")
+        label = phi.value if phi else "direct identifier"
+        return ColumnPlan(**base, action="drop", reason=f"Safe Harbor (A): {label} removed")
+    return ColumnPlan(**base, action="keep", reason="not an identifier under the schema")
+
+
+def _transform_free_text(series: pl.Series, *, key: Key, policy: Policy) -> pl.Series:
+    """THE PLUG-IN POINT for the clinical-text redactor (privacy.redact): redact one free-text column.
+
+    Until the redactor is wired in here, a run that asks for ``free_text: redact`` is refused.
+    """
+    raise ConfigurationError(
+        f"free-text column {series.name!r}: the text redactor is not available to table de-identification yet",
+        hint="set the policy's free_text to 'drop'",
+    )
+
+
+@dataclass(frozen=True)
+class DeidTransform:
+    """The row transform, fixed by a schema, a policy and a key. Pure: no I/O, no state.
+
+    ``apply(frame)`` returns the de-identified Polars frame and per-column counts;
+    ``apply_arrow(batch)`` does the same for one Arrow record batch (e.g. a Spark partition).
+    """
+
+    plans: tuple[ColumnPlan, ...]
+    policy: Policy
+    key: Key = field(repr=False)
+
+    @classmethod
+    def build(cls, columns: list[str], schema: TableSchema, /, *, policy: Policy, key: Key) -> DeidTransform:
+        """Check the schema against the column names and fix every column's action."""
+        return cls(tuple(plan_columns(columns, schema, policy)), policy, key)
+
+    def apply_arrow(self, batch: pa.RecordBatch | pa.Table, /) -> pa.Table:
+        """De-identify one Arrow batch (or table); the counts are discarded."""
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        return self.apply(frame)[0].to_arrow()
+
+    def apply_arrow_batches(self, batches: Iterator[pa.RecordBatch], /) -> Iterator[pa.RecordBatch]:
+        """De-identify a stream of Arrow batches (Spark ``mapInArrow`` shape)."""
+        for batch in batches:
+            yield from self.apply_arrow(batch).to_batches()
+
+    def apply(self, df: pl.DataFrame, /) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
+        """De-identify ``df`` (row order kept); return the frame and counts per column."""
+        counts: dict[str, dict[str, int]] = {}
+        pid_col = next((p.column for p in self.plans if p.role == Role.PARTICIPANT_ID.value), None)
+        offsets: pl.Series | None = None
+        pid_done: dict[str, pl.Series] = {}
+        if pid_col is not None:
+            pseud, offsets, n_new = self._pseudonymise(df[pid_col], with_offsets=True)
+            pid_done[pid_col] = pseud
+            counts[pid_col] = {"pseudonymised": n_new}
+        ages = next((p.column for p in self.plans if p.action == "age_cap"), None)
+        age_values = _ages(df[ages]) if ages is not None else None
+        out: list[pl.Series] = []
+        for plan in self.plans:
+            s = df[plan.column]
+            c = counts.setdefault(plan.column, {})
+            c["values"] = s.len() - s.null_count()
+            if plan.action in ("drop",):
+                continue
+            if plan.action == "keep":
+                out.append(s)
+            elif plan.action == "pseudonymise":
+                if plan.column in pid_done:
+                    out.append(pid_done[plan.column])
+                else:
+                    pseud, _, c["pseudonymised"] = self._pseudonymise(s, with_offsets=False)
+                    out.append(pseud)
+            elif plan.action == "zip3":
+                out.append(_zip3(s, self.policy, c))
+            elif plan.action == "age_cap":
+                assert age_values is not None
+                out.append(_age_cap(s, age_values, self.policy, c))
+            elif plan.action in ("year", "shift"):
+                out.append(self._dates(s, plan, offsets, age_values, c))
+            elif plan.action == "free_text":
+                out.append(_transform_free_text(s, key=self.key, policy=self.policy))
+        return pl.DataFrame(out, height=df.height), counts
+
+    def _pseudonymise(self, s: pl.Series, *, with_offsets: bool) -> tuple[pl.Series, pl.Series | None, int]:
+        text = s if s.dtype == pl.String else _as_text(s)
+        encoded = pc.dictionary_encode(text.to_arrow())
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        dictionary = pl.Series(encoded.dictionary)
+        already = dictionary.str.contains(PSEUDONYM_PATTERN).to_list()
+        values = dictionary.to_list()
+        todo = [v for v, done in zip(values, already, strict=True) if not done]
+        digests = iter(self.key.digests(todo))
+        names: list[str] = []
+        offs: list[int] = []
+        lo, hi = self.policy.shift_low, self.policy.shift_high
+        for v, done in zip(values, already, strict=True):
+            if done:
+                names.append(v)
+                offs.append(0)
+            else:
+                d = next(digests)
+                names.append("ps_" + d[:12].hex())
+                if with_offsets:
+                    offs.append(offset_from_digest(d, lo, hi))
+        indices = encoded.indices
+        pseud = pl.Series(s.name, pc.take(pa.array(names, pa.large_string()), indices))
+        offsets = pl.Series("offset", pc.take(pa.array(offs, pa.int32()), indices)) if with_offsets else None
+        n_new = int(pl.Series(pc.take(pa.array(already, pa.bool_()), indices)).not_().sum())
+        return pseud, offsets, n_new
+
+    def _dates(
+        self,
+        s: pl.Series,
+        plan: ColumnPlan,
+        offsets: pl.Series | None,
+        ages: pl.Series | None,
+        c: dict[str, int],
+    ) -> pl.Series:
+        policy = self.policy
+        parsed, years_only = _parse_dates(s, plan.column, policy, c)
+        cap = policy.age_cap + 1
+        if plan.action == "year":
+            year = parsed.dt.year() if parsed.dtype != pl.Int32 else parsed
+            year = pl.select(pl.coalesce(year.cast(pl.Int32), years_only)).to_series().alias(s.name)
+            if plan.birth:
+                year, c["birth_years_adjusted"] = _adjust_birth_year(year, ages, policy)
+            return year
+        assert offsets is not None
+        if years_only.null_count() < years_only.len():
+            raise ColumnError(
+                f"column {plan.column!r} holds years only; it cannot be date-shifted",
+                hint="use the policy dates: year, or supply full dates",
+            )
+        shifted = pl.select(pl.lit(parsed) + pl.duration(days=pl.lit(offsets))).to_series()
+        c["suppressed"] = c.get("suppressed", 0) + int((offsets.is_null() & parsed.is_not_null()).sum())
+        if plan.birth:
+            if ages is not None:
+                excess = (ages - cap).clip(lower_bound=0).fill_null(0).cast(pl.Int64)
+            else:
+                limit = policy.effective_reference_year() - cap
+                excess = (limit - shifted.dt.year().cast(pl.Int64)).clip(lower_bound=0).fill_null(0)
+            c["birth_years_adjusted"] = int((excess > 0).sum())
+            frame = pl.DataFrame({"d": shifted, "e": excess})
+            shifted = frame.select(pl.col("d").dt.offset_by(pl.format("{}y", pl.col("e"))))["d"]
+        return shifted.alias(s.name)
+
+
+def _as_text(s: pl.Series) -> pl.Series:
+    if s.dtype == pl.Object:
+        raise ColumnError(f"column {s.name!r} holds mixed types", hint="give the column one type")
+    if s.dtype.is_float():
+        whole = s.drop_nulls()
+        if (whole == whole.floor()).all():
+            return s.cast(pl.Int64).cast(pl.String)
+    return s.cast(pl.String)
+
+
+def _zip3(s: pl.Series, policy: Policy, c: dict[str, int]) -> pl.Series:
+    if s.dtype.is_integer():
+        text = pl.select(
+            pl.when(s < 1000).then(s.cast(pl.String).str.zfill(3)).otherwise(s.cast(pl.String).str.zfill(5))
+        ).to_series()
+    else:
+        text = _as_text(s).str.strip_chars()
+    ok = text.str.contains(_ZIP_OK)
+    head = pl.select(pl.when(ok).then(text.str.slice(0, 3))).to_series()
+    restricted = head.is_in(sorted(policy.restricted_zip3))
+    c["suppressed"] = int((~ok).sum())
+    c["set_to_000"] = int((restricted & (head != "000")).sum())
+    return pl.select(pl.when(restricted).then(pl.lit("000")).otherwise(head)).to_series().alias(s.name)
+
+
+def _ages(s: pl.Series) -> pl.Series:
+    if s.dtype.is_numeric():
+        return s.cast(pl.Float64)
+    text = _as_text(s).str.strip_chars()
+    plus = text.str.ends_with("+")
+    number = text.str.strip_suffix("+").cast(pl.Float64, strict=False)
+    bad = number.is_null() & text.is_not_null()
+    if bad.any():
+        row = int(bad.arg_max() or 0) + 1
+        raise ColumnError(
+            f"column {s.name!r} row {row}: not an age", hint="ages must be numbers (or N+ for a top group)"
+        )
+    return pl.select(pl.when(plus).then(number.clip(lower_bound=90)).otherwise(number)).to_series()
+
+
+def _age_cap(s: pl.Series, ages: pl.Series, policy: Policy, c: dict[str, int]) -> pl.Series:
+    over = ages > policy.age_cap
+    c["capped"] = int(over.sum())
+    text = pl.select(
+        pl.when(ages == ages.floor()).then(ages.cast(pl.Int64).cast(pl.String)).otherwise(ages.cast(pl.String))
+    ).to_series()
+    label = f"{policy.age_cap + 1}+"
+    return pl.select(pl.when(over).then(pl.lit(label)).otherwise(text)).to_series().alias(s.name)
+
+
+def _parse_dates(s: pl.Series, column: str, policy: Policy, c: dict[str, int]) -> tuple[pl.Series, pl.Series]:
+    """(dates as Date/Datetime, years already reduced to a year as Int32)."""
+    empty_years = pl.Series("y", [None] * s.len(), dtype=pl.Int32)
+    if s.dtype in (pl.Date,) or isinstance(s.dtype, pl.Datetime):
+        return s, empty_years
+    if s.dtype.is_integer():
+        years = s.cast(pl.Int32)
+        bad = years.is_not_null() & ((years < 1000) | (years > 2999))
+        _bad_rows(bad, column, policy, c, "is a number, not a year")
+        years = pl.select(pl.when(bad).then(None).otherwise(years)).to_series()
+        return pl.Series("d", [None] * s.len(), dtype=pl.Date), years
+    if s.dtype != pl.String:
+        raise ColumnError(f"column {column!r} is {s.dtype}, not dates", hint="give dates as ISO text or dates")
+    text = s.str.strip_chars()
+    years_only = pl.select(
+        pl.when(text.str.contains(r"^\d{4}$")).then(text.cast(pl.Int32, strict=False))
+    ).to_series()
+    iso = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    candidates = [iso] + [text.str.strptime(pl.Date, f, strict=False) for f in policy.date_formats]
+    parsed = pl.select(pl.coalesce(candidates)).to_series()
+    bad = text.is_not_null() & parsed.is_null() & years_only.is_null()
+    _bad_rows(bad, column, policy, c, "is not a date")
+    return parsed, years_only
+
+
+def _bad_rows(bad: pl.Series, column: str, policy: Policy, c: dict[str, int], what: str) -> None:
+    n = int(bad.sum())
+    if not n:
+        return
+    if policy.on_bad_date == "fail":
+        rows = (bad.arg_true() + 1).head(5).to_list()
+        shown = ", ".join(str(r) for r in rows) + (" ..." if n > 5 else "")
+        raise ColumnError(
+            f"column {column!r}: {n} value(s) {what} (data rows {shown})",
+            hint=f"fix them, give the policy date_formats (tried {', '.join(policy.date_formats)}), "
+            "or set on_bad_date: suppress",
+        )
+    c["suppressed"] = c.get("suppressed", 0) + n
+
+
+def _adjust_birth_year(year: pl.Series, ages: pl.Series | None, policy: Policy) -> tuple[pl.Series, int]:
+    cap = policy.age_cap + 1
+    if ages is not None:
+        excess = (ages - cap).clip(lower_bound=0).fill_null(0).cast(pl.Int32)
+        return (year + excess).alias(year.name), int((excess > 0).sum())
+    limit = policy.effective_reference_year() - cap
+    moved = int((year < limit).sum())
+    return year.clip(lower_bound=limit).alias(year.name), moved
+
+
+@dataclass(frozen=True)
+class DeidResult:
+    """A de-identified table, its certificate, and (reversible mode only) the encrypted linkage table.
+
+    ``output_schema`` is the schema of the columns kept: de-identifying ``frame`` again under it,
+    with the same policy and key, changes nothing.
+    """
+
+    frame: Any
+    certificate: Certificate
+    output_schema: TableSchema
+    linkage: bytes | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The certificate as JSON-ready data (the frame and linkage are not included)."""
+        return self.certificate.to_dict()
+
+    def to_frame(self) -> pl.DataFrame:
+        """The de-identified table as a Polars frame."""
+        return nw.from_native(self.frame, eager_only=True).to_polars()
+
+
+def _to_polars_checked(frame: Any) -> tuple[pl.DataFrame, str]:
+    native_kind = "polars"
+    if isinstance(frame, pl.LazyFrame):
+        frame = frame.collect()
+    if not isinstance(frame, pl.DataFrame):
+        nwf = to_narwhals(frame)
+        if isinstance(nwf, nw.LazyFrame):
+            nwf = nwf.collect()
+        native = nwf.to_native()
+        module = type(native).__module__.split(".")[0]
+        native_kind = module
+        if module == "pandas":
+            for name in native.columns:
+                kinds = {type(v) for v in native[name].dropna().head(100_000)}
+                if len(kinds - {int, float}) > 1 or (str in kinds and kinds & {int, float}):
+                    raise ColumnError(f"column {name!r} holds mixed types", hint="give the column one type")
+        try:
+            frame = nwf.to_polars()
+        except (pa.ArrowException, pl.exceptions.PolarsError, TypeError, ValueError) as exc:
+            raise ColumnError("the table holds a column of mixed types", hint="give each column one type") from exc
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Object:
+            raise ColumnError(f"column {name!r} holds mixed types", hint="give the column one type")
+    return frame, native_kind
+
+
+def deidentify(
+    frame: Any, schema: TableSchema, /, *, policy: Policy | None = None, key: Key
+) -> DeidResult:
+    """De-identify ``frame`` (Polars, pandas or Arrow) under ``schema`` and ``policy`` (Safe Harbor).
+
+    Returns the table in the input's backend, a :class:`Certificate` and, in reversible mode, the
+    AES-GCM-encrypted linkage table. Raises an ``ethicompass.errors`` error for a schema that does
+    not fit, an empty table, mixed types, bad dates (when the policy fails on them) or a missing key.
+    """
+    if not isinstance(key, Key):
+        raise ConfigurationError("no key given", hint="load one with privacy.load_key(path)")
+    policy = policy or Policy.safe_harbor()
+    df, kind = _to_polars_checked(frame)
+    if df.height == 0:
+        raise ColumnError("the table has no rows", hint="supply a table with at least one data row")
+    transform = DeidTransform.build(df.columns, schema, policy=policy, key=key)
+    out, counts = transform.apply(df)
+    linkage = _linkage(df, out, transform) if policy.reversible else None
+    records = tuple(
+        ColumnRecord(
+            column=p.column, role=p.role, phi_type=p.phi_type, action=p.action, reason=p.reason,
+            counts=counts.get(p.column, {}),
+        )
+        for p in transform.plans
+    )
+    certificate = Certificate(
+        policy=policy.to_dict(),
+        key_fingerprint=key.fingerprint,
+        rows_in=df.height,
+        rows_out=out.height,
+        columns_in=len(df.columns),
+        columns_out=len(out.columns),
+        input_sha256=content_sha256(df),
+        output_sha256=content_sha256(out),
+        columns=records,
+        linkage_rows=None if linkage is None else linkage[1],
+    )
+    native: Any = out
+    if kind == "pandas":
+        native = out.to_pandas()
+    elif kind == "pyarrow":
+        native = out.to_arrow()
+    kept = TableSchema({c: schema.columns[c] for c in out.columns})
+    return DeidResult(native, certificate, kept, None if linkage is None else linkage[0])
+
+
+def _linkage(before: pl.DataFrame, after: pl.DataFrame, t: DeidTransform) -> tuple[bytes, int]:
+    parts = [
+        pl.DataFrame(
+            {"column": p.column, "pseudonym": after[p.column], "value": _as_text(before[p.column])}
+        ).unique(maintain_order=True)
+        for p in t.plans
+        if p.action == "pseudonymise"
+    ]
+    if not parts:
+        raise SchemaError("reversible mode needs a pseudonymised column", hint="or turn reversible off")
+    table = pl.concat(parts).filter(pl.col("pseudonym") != pl.col("value"))
+    return encrypt_linkage(table, t.key), table.height
