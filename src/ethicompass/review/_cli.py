@@ -1,0 +1,60 @@
+"""``ethicompass review``: one policy, one command, one report; the exit code is the verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``review`` verb."""
+    app.command("review")(review_command)
+
+
+def review_command(
+    manifest: Annotated[Path, typer.Argument(help="The study manifest (study.yaml).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory for report.json, report.html, report.pdf.")
+    ] = Path("review"),
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", "-p", help="The committee's policy YAML (default: the built-in policy)."),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf/--no-pdf", help="Also write report.pdf (needs the pdf extra).")
+    ] = True,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Judge a study against the committee's policy and write one report. Exit 0 pass or warn, 1 fail, 2 bad input."""
+    from ethicompass.review._policy import Policy
+    from ethicompass.review._run import review
+    from ethicompass.store import Store
+    from ethicompass.study import Study
+
+    study = Study.from_file(manifest)
+    study.check_files()
+    chosen = (
+        Policy.from_file(policy)
+        if policy
+        else (Policy.from_file(study.base_dir / study.policy) if study.policy else Policy.default())
+    )
+    output = review(study, policy=chosen, store=Store.from_env().open(), out_dir=out, pdf=pdf)
+    report = output.report
+    if fmt == OutputFormat.json:
+        emit_json(output.to_dict() | {"principles": {k: v.verdict for k, v in report.principles.items()}})
+    else:
+        emit_table(
+            f"Ethics review of {report.study}: {report.verdict.upper()}",
+            ["principle", "verdict", "needs attention"],
+            [
+                [name, p.verdict, "; ".join(c.title for c in p.checks if c.verdict != "pass") or "-"]
+                for name, p in report.principles.items()
+            ],
+        )
+        say(f"report: {output.html_path} (JSON: {output.json_path})")
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)

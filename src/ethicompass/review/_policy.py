@@ -1,0 +1,151 @@
+"""The committee's policy: thresholds per principle, validated once, each default with its source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ethicompass.errors import ManifestError
+
+#: Where each default number comes from; the report prints the source beside the threshold.
+SOURCES: dict[str, str] = {
+    "privacy.method": "HIPAA Privacy Rule, 45 CFR 164.514(b)(2) (Safe Harbor) and (b)(1) (expert determination)",
+    "privacy.k": "El Emam & Dankar, JAMIA 2008;15:627 (k = 5 for releases to known researchers; 11 for public)",
+    "privacy.max_average_risk": "EMA Policy 0070 external guidance (2018), section 3.3: 0.09 for public release",
+    "privacy.max_prosecutor_risk": "1/k for the policy k: no record in a class smaller than k (El Emam 2013, Guide to the De-Identification of Personal Health Information)",
+    "privacy.min_text_recall": "HHS OCR de-identification guidance (2012): residual identifiers must be removed; 0.95 full-coverage recall is the committee default",
+    "consent.max_unresolved": "GDPR Art. 7(3) and 17; EU CTR 536/2014 Art. 28(3): every withdrawal needs a decision per derived artefact",
+    "fairness.min_group_size": "Wilson-interval width ~0.35 at n = 30 and p = 0.5: smaller groups cannot be judged",
+    "fairness.max_tpr_difference": "Equal opportunity (Hardt et al., NeurIPS 2016); 0.10 is a committee default, judged on the interval",
+    "fairness.max_fpr_difference": "Equalized odds (Hardt et al., NeurIPS 2016); 0.10 is a committee default, judged on the interval",
+    "fairness.representativeness": "Participation-to-prevalence ratio 0.8-1.2 (Poon et al., Circ Cardiovasc Qual Outcomes 2013); FDA diversity action plans guidance (2024)",
+    "safety.threshold_range": "Vickers & Elkin, Med Decis Making 2006: judge net benefit over the clinically reasonable threshold range",
+    "safety.calibration_slope": "Van Calster et al., BMC Med 2019 (calibration hierarchy): slope near 1; 0.8-1.2 committee default",
+    "safety.max_harm_difference": "Committee default: at most 20 more missed cases per 1,000 in any subgroup than in the best-served one",
+    "transparency.model_card": "CHAI Applied Model Card (2024); EU AI Act Art. 13 (transparency to deployers)",
+    "transparency.audit_log": "21 CFR Part 11.10(e) (audit trails); EU AI Act Art. 12 (record-keeping)",
+    "training.required": "EU AI Act Art. 4 (AI literacy); ICH E6(R3) GCP training, refreshed at least every three years",
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PrivacyPolicy(_Section):
+    """Privacy thresholds."""
+
+    method: Literal["safe-harbor", "expert-determination"] = "safe-harbor"
+    k: int = Field(5, ge=2)
+    max_average_risk: float = Field(0.09, gt=0, le=1)
+    max_prosecutor_risk: float | None = Field(None, gt=0, le=1)
+    min_text_recall: float = Field(0.95, gt=0, le=1)
+
+    def prosecutor_limit(self) -> float:
+        """The maximum prosecutor risk allowed (``1/k`` unless set)."""
+        return self.max_prosecutor_risk if self.max_prosecutor_risk is not None else 1.0 / self.k
+
+
+class ConsentPolicy(_Section):
+    """Consent requirements."""
+
+    purpose: str = "ai-model-training"
+    max_unresolved: int = Field(0, ge=0)
+
+
+class FairnessPolicy(_Section):
+    """Fairness thresholds."""
+
+    groups: list[str] | None = None
+    min_group_size: int = Field(30, ge=1)
+    max_tpr_difference: float = Field(0.10, gt=0, le=1)
+    max_fpr_difference: float = Field(0.10, gt=0, le=1)
+    representativeness: tuple[float, float] = (0.8, 1.25)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> FairnessPolicy:
+        lo, hi = self.representativeness
+        if not 0 < lo < 1 < hi:
+            raise ValueError("representativeness must be [low < 1, high > 1], e.g. [0.8, 1.25]")
+        return self
+
+
+class SafetyPolicy(_Section):
+    """Benefit, calibration and harm thresholds."""
+
+    threshold_range: tuple[float, float] = (0.10, 0.30)
+    calibration_slope: tuple[float, float] = (0.8, 1.2)
+    max_harm_difference: float = Field(20.0, ge=0)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> SafetyPolicy:
+        lo, hi = self.threshold_range
+        if not 0 < lo < hi < 1:
+            raise ValueError("threshold_range must be [low, high] with 0 < low < high < 1")
+        slo, shi = self.calibration_slope
+        if not 0 < slo < shi:
+            raise ValueError("calibration_slope must be [low, high] with 0 < low < high")
+        return self
+
+
+class TransparencyPolicy(_Section):
+    """Transparency requirements."""
+
+    model_card_complete: bool = True
+    audit_log_verifies: bool = True
+
+
+class TrainingPolicy(_Section):
+    """Training requirements for staff with access to identifiable data."""
+
+    required_courses: list[str] | None = None
+    roles: list[str] = Field(default_factory=lambda: ["data_manager", "investigator"])
+
+
+class Policy(_Section):
+    """A committee's policy. Build with :meth:`default` or :meth:`from_file`."""
+
+    schema_version: Literal[1] = 1
+    name: str = "ethicompass default committee policy"
+    version: str = "1"
+    privacy: PrivacyPolicy = PrivacyPolicy()
+    consent: ConsentPolicy = ConsentPolicy()
+    fairness: FairnessPolicy = FairnessPolicy()
+    safety: SafetyPolicy = SafetyPolicy()
+    transparency: TransparencyPolicy = TransparencyPolicy()
+    training: TrainingPolicy = TrainingPolicy()
+
+    @classmethod
+    def default(cls) -> Policy:
+        """A sensible committee default; :data:`SOURCES` cites each number."""
+        return cls()
+
+    @classmethod
+    def from_file(cls, path: str | Path, /) -> Policy:
+        """Read and validate a policy YAML file; unspecified fields take the defaults."""
+        p = Path(path)
+        if not p.is_file():
+            raise ManifestError(
+                f"{p}: no such policy file", hint="check the path, or omit --policy for the default"
+            )
+        try:
+            data: Any = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ManifestError(f"{p}: not valid YAML ({exc})", hint="fix the YAML syntax") from exc
+        if not isinstance(data, dict):
+            raise ManifestError(f"{p}: a policy must be a YAML mapping", hint="see docs/review.md")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            raise ManifestError(
+                f"{p}: {where}: {err['msg']}", hint="see docs/review.md for the policy format"
+            ) from exc
+
+    def to_dict(self) -> dict[str, Any]:
+        """The policy as JSON-ready data."""
+        return self.model_dump(mode="json")

@@ -1,0 +1,162 @@
+"""``review(study, ...)``: run every assessor through the library, write the report, log its hash."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ethicompass.frames import atomic_write_text, load_table, sha256_file
+from ethicompass.review._policy import Policy
+from ethicompass.review._render import pdf_available, render_html, render_pdf
+from ethicompass.review._report import PRINCIPLES, Check, PrincipleResult, Report, not_assessed
+from ethicompass.store import Store
+from ethicompass.study import Study
+
+
+@dataclass
+class ReviewContext:
+    """What every assessor receives: the study, the policy, the store, and shared results.
+
+    ``results`` may arrive pre-filled (the demo passes what its steps computed) so nothing is
+    computed twice; assessors add what they compute for the ones after them.
+    """
+
+    study: Study
+    policy: Policy
+    store: Store
+    results: dict[str, Any] = field(default_factory=dict)
+    _frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def frame(self, dataset: str) -> pl.DataFrame:
+        """A dataset of the study, read once."""
+        if dataset not in self._frames:
+            self._frames[dataset] = load_table(self.study.dataset_path(dataset))
+        return self._frames[dataset]
+
+
+Assessor = Callable[[ReviewContext], list[Check]]
+
+#: principle -> "module:function" of its assessor, run in this order (consent enforcement first).
+ASSESSORS: dict[str, str] = {
+    "autonomy": "ethicompass.review._assess_autonomy:assess",
+    "privacy": "ethicompass.review._assess_privacy:assess",
+    "fairness": "ethicompass.review._assess_fairness:assess",
+    "beneficence": "ethicompass.review._assess_beneficence:assess",
+    "transparency": "ethicompass.review._assess_transparency:assess",
+    "training": "ethicompass.review._assess_training:assess",
+}
+
+
+def _load(spec: str) -> Assessor | None:
+    module_name, _, func = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("ethicompass"):
+            return None
+        raise
+    return getattr(module, func)  # type: ignore[no-any-return]
+
+
+def assess(study: Study, /, *, policy: Policy, store: Store, results: dict[str, Any] | None = None) -> Report:
+    """Judge a study against a policy: every principle, through the library, into one :class:`Report`."""
+    ctx = ReviewContext(study=study, policy=policy, store=store, results=dict(results or {}))
+    principles: dict[str, PrincipleResult] = {}
+    for principle, spec in ASSESSORS.items():
+        assessor = _load(spec)
+        if assessor is None:
+            checks = [
+                not_assessed(
+                    f"{principle}.available", f"{principle} assessment", "this capability is not installed"
+                )
+            ]
+        else:
+            checks = assessor(ctx)
+        principles[principle] = PrincipleResult(principle, tuple(checks))
+    ordered = {name: principles[name] for name in PRINCIPLES if name in principles}
+    generated = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return Report(study=study.name, policy=policy.to_dict(), generated_at=generated, principles=ordered)
+
+
+@dataclass(frozen=True)
+class ReviewOutput:
+    """The files a review wrote and the report they hold."""
+
+    report: Report
+    json_path: Path
+    html_path: Path
+    pdf_path: Path | None
+    report_hash: str
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Where the report is, and its verdict."""
+        return {
+            "verdict": self.report.verdict,
+            "json": str(self.json_path),
+            "html": str(self.html_path),
+            "pdf": str(self.pdf_path) if self.pdf_path else None,
+            "report_hash": self.report_hash,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def review(
+    study: Study,
+    /,
+    *,
+    policy: Policy,
+    store: Store,
+    out_dir: Path,
+    results: dict[str, Any] | None = None,
+    pdf: bool = True,
+    actor: str | None = None,
+) -> ReviewOutput:
+    """Assess ``study``, write report.json, report.html (and report.pdf), and log the report's hash."""
+    import json
+
+    from ethicompass.transparency import AuditLog
+
+    started = time.perf_counter()
+    report = assess(study, policy=policy, store=store, results=results)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out_dir / "report.json", out_dir / "report.html"
+    html = render_html(report)
+    atomic_write_text(json_path, json.dumps(report.to_dict(), indent=2, default=str) + "\n")
+    atomic_write_text(html_path, html)
+    pdf_path: Path | None = None
+    if pdf and pdf_available():
+        pdf_path = out_dir / "report.pdf"
+        render_pdf(html, pdf_path)
+    report_hash = sha256_file(json_path)
+    hashes = {"report.json": report_hash, "report.html": sha256_file(html_path)}
+    if pdf_path is not None:
+        hashes["report.pdf"] = sha256_file(pdf_path)
+    AuditLog(store).append(
+        action="review.report",
+        object_type="study",
+        object_id=study.name,
+        actor=actor,
+        role="reviewer",
+        hashes=hashes,
+        params={"verdict": report.verdict, "policy": policy.name, "policy_version": policy.version},
+    )
+    _sign(store)
+    return ReviewOutput(report, json_path, html_path, pdf_path, report_hash, time.perf_counter() - started)
+
+
+def _sign(store: Store) -> None:
+    """Sign a checkpoint over the log (now holding the report hash) when a signing key is configured."""
+    try:
+        from ethicompass.transparency import signed_checkpoint_if_configured  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    signed_checkpoint_if_configured(store)
