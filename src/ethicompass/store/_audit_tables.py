@@ -1,4 +1,4 @@
-"""Tables of the audit log (transparency): append-only entries and signed checkpoints."""
+"""Tables of the audit log (transparency): append-only entries, signed checkpoints, lineage."""
 
 from __future__ import annotations
 
@@ -29,4 +29,30 @@ audit_checkpoints = Table(
     Column("signed_at", String(32), nullable=False),
     Column("key_id", String(64), nullable=False),
     Column("signature", LargeBinary(64), nullable=False),
+    # audit_0002: the signer's raw Ed25519 public key (32 bytes) and the origin line signed
+    Column("public_key", LargeBinary(32), nullable=True),
+    Column("origin", String(200), nullable=True),
+)
+
+lineage_artefacts = Table(
+    "lineage_artefacts",
+    metadata,
+    Column("id", String(400), primary_key=True),
+    Column("kind", String(16), nullable=False, index=True),
+    Column("name", String(256), nullable=False),
+    Column("content_hash", String(160), nullable=False),
+    Column("code_version", String(128), nullable=True),
+    Column("params_json", Text, nullable=False),
+    Column("attributes_json", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("audit_seq", BigInteger, nullable=True),
+)
+
+lineage_edges = Table(
+    "lineage_edges",
+    metadata,
+    Column("artefact_id", String(400), primary_key=True),
+    Column("upstream_id", String(400), primary_key=True, index=True),
+    Column("position", Integer, nullable=False),
 )

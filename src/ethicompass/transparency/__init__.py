@@ -1,10 +1,13 @@
 """Transparency & accountability: the tamper-evident audit log, lineage, model cards.
 
-Entry point: ``AuditLog(store).append(...)`` records who did what to which data.
+Entry points: ``AuditLog(store).append(...)`` records who did what to which data;
+``Lineage(store).register(...)`` records where a dataset, model or report came from.
 """
 
 from __future__ import annotations
 
+from ethicompass.transparency._hashing import hash_file, hash_frame
+from ethicompass.transparency._lineage import Artefact, Lineage, artefact_id
 from ethicompass.transparency._log import (
     AuditEntry,
     AuditLog,
@@ -13,4 +16,15 @@ from ethicompass.transparency._log import (
     leaf_hash,
 )
 
-__all__ = ["AuditEntry", "AuditLog", "canonical_json", "default_actor", "leaf_hash"]
+__all__ = [
+    "Artefact",
+    "AuditEntry",
+    "AuditLog",
+    "Lineage",
+    "artefact_id",
+    "canonical_json",
+    "default_actor",
+    "hash_file",
+    "hash_frame",
+    "leaf_hash",
+]

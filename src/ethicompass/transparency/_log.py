@@ -2,6 +2,9 @@
 
 Leaf hash = SHA-256(0x00 || canonical JSON of the entry). Entries never hold identifier
 values or PHI: name objects by type and opaque id, data by content hash.
+
+Writers serialise on the table (SQLite ``BEGIN IMMEDIATE``, PostgreSQL ``LOCK TABLE``), so
+appends from many processes form one gap-free sequence: one tree.
 """
 
 from __future__ import annotations
@@ -10,18 +13,23 @@ import getpass
 import hashlib
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ethicompass.errors import AuditError
+from ethicompass.errors import AuditError, InputError
 from ethicompass.store import Store, audit_entries
 
 ACTOR_ENV = "ETHICOMPASS_ACTOR"
+_RETRIES = 20
+_FIELDS = frozenset({"action", "object_type", "object_id", "actor", "role", "hashes", "params"})
+_TEXT_COLUMNS = ("time", "actor", "role", "action", "object_type", "object_id", "hashes", "params")
 
 
 def canonical_json(value: Any) -> bytes:
@@ -45,6 +53,11 @@ def default_actor() -> str:
         return "unknown"
 
 
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with microseconds and a ``Z``."""
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """One audit-log entry as stored: ``seq`` is its 0-based leaf index."""
@@ -61,10 +74,17 @@ class AuditEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON-ready data (exactly what is hashed)."""
-        data = asdict(self)
-        data["hashes"] = dict(self.hashes)
-        data["params"] = dict(self.params)
-        return data
+        return {
+            "seq": self.seq,
+            "time": self.time,
+            "actor": self.actor,
+            "role": self.role,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "hashes": dict(self.hashes),
+            "params": dict(self.params),
+        }
 
     def canonical(self) -> bytes:
         """The canonical JSON bytes of the entry."""
@@ -73,6 +93,38 @@ class AuditEntry:
     def leaf_hash(self) -> bytes:
         """RFC 9162 leaf hash of the entry."""
         return leaf_hash(self.canonical())
+
+
+def entries_frame(entries: Sequence[AuditEntry]) -> pl.DataFrame:
+    """Entries as a Polars frame (hashes and params as JSON text)."""
+    return pl.DataFrame(
+        {
+            "seq": [e.seq for e in entries],
+            "time": [e.time for e in entries],
+            "actor": [e.actor for e in entries],
+            "role": [e.role for e in entries],
+            "action": [e.action for e in entries],
+            "object_type": [e.object_type for e in entries],
+            "object_id": [e.object_id for e in entries],
+            "hashes": [canonical_json(dict(e.hashes)).decode() for e in entries],
+            "params": [canonical_json(dict(e.params)).decode() for e in entries],
+        },
+        schema={"seq": pl.Int64} | {k: pl.String for k in _TEXT_COLUMNS},
+    )
+
+
+def _check_fields(action: str, object_type: str, object_id: str, role: str) -> None:
+    for name, value, limit in (
+        ("action", action, 128),
+        ("object_type", object_type, 64),
+        ("object_id", object_id, 256),
+        ("role", role, 64),
+    ):
+        if not isinstance(value, str) or not value or len(value) > limit:
+            raise AuditError(
+                f"audit entry field {name!r} must be a non-empty string of at most {limit} characters",
+                hint="name the object by type and an opaque id (never an identifier value)",
+            )
 
 
 class AuditLog:
@@ -85,6 +137,7 @@ class AuditLog:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    # ------------------------------------------------------------------ writing
     def append(
         self,
         *,
@@ -97,62 +150,204 @@ class AuditLog:
         params: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
         """Append one entry and return it (with its leaf index ``seq``)."""
-        now = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-        for attempt in range(20):
+        item = {
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "actor": actor,
+            "role": role,
+            "hashes": hashes,
+            "params": params,
+        }
+        return self.append_many([item])[0]
+
+    def append_many(self, items: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
+        """Append several entries in one transaction (all or none); much faster than one by one.
+
+        Each item holds the keyword arguments of :meth:`append`.
+        """
+        batch = [dict(item) for item in items]
+        if not batch:
+            return []
+        for attempt in range(_RETRIES):
             try:
                 with self.store.begin() as conn:
-                    self.store.lock_table(conn, "audit_entries")
-                    last = conn.execute(sa.select(sa.func.max(audit_entries.c.seq))).scalar()
-                    entry = AuditEntry(
-                        seq=0 if last is None else int(last) + 1,
-                        time=now,
-                        actor=actor or default_actor(),
-                        role=role,
-                        action=action,
-                        object_type=object_type,
-                        object_id=str(object_id),
-                        hashes=dict(hashes or {}),
-                        params=dict(params or {}),
-                    )
-                    body = entry.canonical()
-                    conn.execute(
-                        audit_entries.insert().values(
-                            seq=entry.seq,
-                            recorded_at=entry.time,
-                            actor=entry.actor,
-                            role=entry.role,
-                            action=entry.action,
-                            object_type=entry.object_type,
-                            object_id=entry.object_id,
-                            entry_json=body.decode("utf-8"),
-                            leaf_hash=leaf_hash(body),
-                        )
-                    )
-                return entry
+                    return self._insert(conn, batch)
             except IntegrityError:
-                if attempt == 19:
+                if attempt == _RETRIES - 1:
                     raise AuditError(
                         "could not append to the audit log: concurrent writers kept colliding",
                         hint="retry the operation",
                     ) from None
-            except (SQLAlchemyError, TypeError, ValueError) as exc:
+            except SQLAlchemyError as exc:
                 raise AuditError(
                     f"could not append to the audit log ({type(exc).__name__}); the operation was not done",
                     hint="check the database is writable (ethicompass db upgrade) and retry",
                 ) from exc
         raise AssertionError("unreachable")
 
-    def entries(self, *, since_seq: int = 0) -> list[AuditEntry]:
-        """All entries from ``since_seq`` on, in order."""
+    def append_in(
+        self,
+        conn: Connection,
+        *,
+        action: str,
+        object_type: str,
+        object_id: str,
+        actor: str | None = None,
+        role: str = "user",
+        hashes: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        """Append one entry inside the caller's transaction (``with store.begin() as conn``).
+
+        The entry commits or rolls back with the caller's own writes, so a record and its
+        audit entry are kept together or not at all.
+        """
+        item = {
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "actor": actor,
+            "role": role,
+            "hashes": hashes,
+            "params": params,
+        }
+        try:
+            return self._insert(conn, [item])[0]
+        except SQLAlchemyError as exc:
+            raise AuditError(
+                f"could not append to the audit log ({type(exc).__name__}); the operation was not done",
+                hint="check the database is writable (ethicompass db upgrade) and retry",
+            ) from exc
+
+    def _insert(self, conn: Connection, batch: list[dict[str, Any]]) -> list[AuditEntry]:
+        # The hot path speaks to the driver directly: SQLAlchemy's per-statement overhead
+        # would otherwise cap single appends well below the 5,000/s target.
+        self.store.lock_table(conn, "audit_entries")
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        try:
+            cursor.execute("SELECT max(seq) FROM audit_entries")
+            row = cursor.fetchone()
+            last = row[0] if row else None
+            seq = 0 if last is None else int(last) + 1
+            now = utc_now()
+            entries: list[AuditEntry] = []
+            rows: list[tuple[Any, ...]] = []
+            fallback_actor: str | None = None
+            for item in batch:
+                unknown = set(item) - _FIELDS
+                if unknown:
+                    raise InputError(
+                        f"unknown audit entry field {sorted(unknown)[0]!r}", hint="see AuditLog.append"
+                    )
+                actor = item.get("actor")
+                if not actor:
+                    fallback_actor = fallback_actor or default_actor()
+                    actor = fallback_actor
+                entry = AuditEntry(
+                    seq=seq,
+                    time=now,
+                    actor=actor,
+                    role=item.get("role") or "user",
+                    action=item["action"],
+                    object_type=item["object_type"],
+                    object_id=str(item["object_id"]),
+                    hashes=dict(item.get("hashes") or {}),
+                    params=dict(item.get("params") or {}),
+                )
+                _check_fields(entry.action, entry.object_type, entry.object_id, entry.role)
+                try:
+                    body = entry.canonical()
+                except (TypeError, ValueError) as exc:
+                    raise AuditError(
+                        f"audit entry for {entry.action!r} is not JSON-serialisable ({exc})",
+                        hint="pass only strings, numbers, booleans, lists and mappings in hashes and params",
+                    ) from exc
+                rows.append(
+                    (
+                        seq,
+                        now,
+                        entry.actor,
+                        entry.role,
+                        entry.action,
+                        entry.object_type,
+                        entry.object_id,
+                        body.decode("utf-8"),
+                        hashlib.sha256(b"\x00" + body).digest(),
+                    )
+                )
+                entries.append(entry)
+                seq += 1
+            sql = (
+                "INSERT INTO audit_entries (seq, recorded_at, actor, role, action, object_type, "
+                f"object_id, entry_json, leaf_hash) VALUES ({', '.join([marker] * 9)})"
+            )
+            if len(rows) == 1:
+                cursor.execute(sql, rows[0])
+            else:
+                cursor.executemany(sql, rows)
+        except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+            raise IntegrityError("INSERT INTO audit_entries", None, exc) from exc
+        except conn.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
+            raise sa.exc.DBAPIError("audit_entries", None, exc) from exc
+        finally:
+            cursor.close()
+        return entries
+
+    # ------------------------------------------------------------------ reading
+    def entries(
+        self,
+        *,
+        since_seq: int = 0,
+        since: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> list[AuditEntry]:
+        """Entries in order, optionally from ``since_seq``, at or after time ``since`` (ISO),
+        by ``actor``, or with ``action`` (exact, or a prefix ending in ``*`` such as ``consent.*``)."""
+        query = sa.select(audit_entries.c.entry_json).where(audit_entries.c.seq >= since_seq)
+        if since is not None:
+            query = query.where(audit_entries.c.recorded_at >= since)
+        if actor is not None:
+            query = query.where(audit_entries.c.actor == actor)
+        if action is not None:
+            if action.endswith("*"):
+                query = query.where(audit_entries.c.action.startswith(action[:-1], autoescape=True))
+            else:
+                query = query.where(audit_entries.c.action == action)
+        query = query.order_by(audit_entries.c.seq)
+        if limit is not None:
+            query = query.limit(limit)
         with self.store.connect() as conn:
-            rows = conn.execute(
-                sa.select(audit_entries.c.entry_json)
-                .where(audit_entries.c.seq >= since_seq)
-                .order_by(audit_entries.c.seq)
-            ).all()
+            rows = conn.execute(query).all()
         return [AuditEntry(**json.loads(r.entry_json)) for r in rows]
+
+    def get(self, seq: int) -> AuditEntry:
+        """The entry at leaf index ``seq``."""
+        from ethicompass.errors import NotFoundError
+
+        with self.store.connect() as conn:
+            row = conn.execute(
+                sa.select(audit_entries.c.entry_json).where(audit_entries.c.seq == seq)
+            ).first()
+        if row is None:
+            raise NotFoundError(
+                f"audit entry {seq} does not exist (the log has {self.size()} entries)",
+                hint="entries are numbered from 0; list them with `ethicompass audit log`",
+            )
+        return AuditEntry(**json.loads(row.entry_json))
 
     def size(self) -> int:
         """Number of entries (the Merkle tree size)."""
         with self.store.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(audit_entries)).scalar() or 0)
+
+    def leaf_hashes(self, *, tree_size: int | None = None) -> list[bytes]:
+        """The stored leaf hashes in order (the first ``tree_size`` of them)."""
+        query = sa.select(audit_entries.c.leaf_hash).order_by(audit_entries.c.seq)
+        if tree_size is not None:
+            query = query.where(audit_entries.c.seq < tree_size)
+        with self.store.connect() as conn:
+            return [bytes(h) for h in conn.execute(query).scalars()]
