@@ -103,9 +103,13 @@ def _plan_one(name: str, schema: TableSchema, policy: Policy) -> ColumnPlan:
             return ColumnPlan(**base, action="drop", reason="free text may hold identifiers; policy drops it")
         return ColumnPlan(**base, action="free_text", reason="free text redacted by the text redactor")
     if phi == PhiType.ZIP:
-        return ColumnPlan(**base, action="zip3", reason="Safe Harbor (B): ZIP to 3 digits, 000 if <= 20,000 people")
+        return ColumnPlan(
+            **base, action="zip3", reason="Safe Harbor (B): ZIP to 3 digits, 000 if <= 20,000 people"
+        )
     if phi == PhiType.AGE:
-        return ColumnPlan(**base, action="age_cap", reason=f"Safe Harbor (C): ages over {policy.age_cap} to 90+")
+        return ColumnPlan(
+            **base, action="age_cap", reason=f"Safe Harbor (C): ages over {policy.age_cap} to 90+"
+        )
     if role == Role.DATE or phi == PhiType.DATE:
         birth = bool(_BIRTH.search(name))
         if policy.dates == "shift":
@@ -115,7 +119,9 @@ def _plan_one(name: str, schema: TableSchema, policy: Policy) -> ColumnPlan:
         return ColumnPlan(**base, action="year", birth=birth, reason="Safe Harbor (C): dates to the year")
     if role == Role.DIRECT_IDENTIFIER or (phi is not None and phi not in (PhiType.AGE, PhiType.DATE)):
         if phi in PSEUDONYMISED:
-            return ColumnPlan(**base, action="pseudonymise", reason="record number: keyed pseudonym keeps joins")
+            return ColumnPlan(
+                **base, action="pseudonymise", reason="record number: keyed pseudonym keeps joins"
+            )
         label = phi.value if phi else "direct identifier"
         return ColumnPlan(**base, action="drop", reason=f"Safe Harbor (A): {label} removed")
     return ColumnPlan(**base, action="keep", reason="not an identifier under the schema")
@@ -307,7 +313,9 @@ def _age_cap(s: pl.Series, ages: pl.Series, policy: Policy, c: dict[str, int]) -
     over = ages > policy.age_cap
     c["capped"] = int(over.sum())
     text = pl.select(
-        pl.when(ages == ages.floor()).then(ages.cast(pl.Int64).cast(pl.String)).otherwise(ages.cast(pl.String))
+        pl.when(ages == ages.floor())
+        .then(ages.cast(pl.Int64).cast(pl.String))
+        .otherwise(ages.cast(pl.String))
     ).to_series()
     label = f"{policy.age_cap + 1}+"
     return pl.select(pl.when(over).then(pl.lit(label)).otherwise(text)).to_series().alias(s.name)
@@ -325,7 +333,9 @@ def _parse_dates(s: pl.Series, column: str, policy: Policy, c: dict[str, int]) -
         years = pl.select(pl.when(bad).then(None).otherwise(years)).to_series()
         return pl.Series("d", [None] * s.len(), dtype=pl.Date), years
     if s.dtype != pl.String:
-        raise ColumnError(f"column {column!r} is {s.dtype}, not dates", hint="give dates as ISO text or dates")
+        raise ColumnError(
+            f"column {column!r} is {s.dtype}, not dates", hint="give dates as ISO text or dates"
+        )
     text = s.str.strip_chars()
     years_only = pl.select(
         pl.when(text.str.contains(r"^\d{4}$")).then(text.cast(pl.Int32, strict=False))
@@ -404,16 +414,16 @@ def _to_polars_checked(frame: Any) -> tuple[pl.DataFrame, str]:
         try:
             frame = nwf.to_polars()
         except (pa.ArrowException, pl.exceptions.PolarsError, TypeError, ValueError) as exc:
-            raise ColumnError("the table holds a column of mixed types", hint="give each column one type") from exc
+            raise ColumnError(
+                "the table holds a column of mixed types", hint="give each column one type"
+            ) from exc
     for name, dtype in frame.schema.items():
         if dtype == pl.Object:
             raise ColumnError(f"column {name!r} holds mixed types", hint="give the column one type")
     return frame, native_kind
 
 
-def deidentify(
-    frame: Any, schema: TableSchema, /, *, policy: Policy | None = None, key: Key
-) -> DeidResult:
+def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = None, key: Key) -> DeidResult:
     """De-identify ``frame`` (Polars, pandas or Arrow) under ``schema`` and ``policy`` (Safe Harbor).
 
     Returns the table in the input's backend, a :class:`Certificate` and, in reversible mode, the
@@ -431,7 +441,11 @@ def deidentify(
     linkage = _linkage(df, out, transform) if policy.reversible else None
     records = tuple(
         ColumnRecord(
-            column=p.column, role=p.role, phi_type=p.phi_type, action=p.action, reason=p.reason,
+            column=p.column,
+            role=p.role,
+            phi_type=p.phi_type,
+            action=p.action,
+            reason=p.reason,
             counts=counts.get(p.column, {}),
         )
         for p in transform.plans
