@@ -1,0 +1,477 @@
+"""Clinical notes with PHI placed where it really occurs, a gold file of its spans, and look-alikes.
+
+A note is built piece by piece: plain text, PHI (recorded in the gold file with its exact offsets)
+and negative controls (PHI look-alikes such as doses, "BP 120/80", ICD-10 codes and eponyms,
+recorded in ``notes_negatives.jsonl`` and never in the gold file). Python's ``random.Random`` with
+an integer seed drives the choices, which is deterministic across runs and platforms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from ethicompass.synth import _pools as P
+
+MAX_NOTES = 50_000
+NO_PHI_SHARE = 0.10
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+RELATIONS = (
+    ("wife", "F"),
+    ("husband", "M"),
+    ("daughter", "F"),
+    ("son", "M"),
+    ("sister", "F"),
+    ("brother", "M"),
+)
+EPONYMS = (
+    "Parkinson disease", "Crohn's disease", "Graves disease", "Addison disease", "Bell's palsy",
+    "Hodgkin lymphoma", "Foley catheter", "Holter monitor", "Doppler ultrasound", "Murphy's sign",
+    "Glasgow Coma Scale",
+)  # fmt: skip
+DRUG_SURNAMES = ("Allegra",)
+DOSES = (
+    "metformin 500 mg", "lisinopril 10 mg", "atorvastatin 40 mg", "aspirin 81 mg", "furosemide 20 mg",
+    "insulin glargine 22 units", "apixaban 5 mg", "metoprolol 25 mg", "2 mg", "0.5 mg",
+)  # fmt: skip
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def format_date(d: dt.date, style: int, r: random.Random) -> str:
+    """One of 15 real-world date formats (some with times); no locale is involved."""
+    month, mon = MONTHS[d.month - 1], MONTHS[d.month - 1][:3]
+    hh, mm = r.randrange(0, 24), r.choice((0, 5, 10, 15, 20, 30, 40, 45, 50))
+    if style == 0:
+        return f"{month} {_ordinal(d.day)}, {d.year}"
+    if style == 1:
+        return f"{d.month}/{d.day}/{d.year % 100:02d}"
+    if style == 2:
+        return f"{d.day:02d}-{mon}-{d.year}"
+    if style == 3:
+        return d.isoformat()
+    if style == 4:
+        return f"{_ordinal(d.day)} of {month}"
+    if style == 5:
+        return f"{d.month:02d}/{d.day:02d}/{d.year}"
+    if style == 6:
+        return f"{mon} {d.day}, {d.year}"
+    if style == 7:
+        return f"{d.day} {month} {d.year}"
+    if style == 8:
+        return f"{month} {d.day}"
+    if style == 9:
+        return f"{d.month}/{d.day}"
+    if style == 10:
+        return f"{d.day:02d}{mon.upper()}{d.year}"
+    if style == 11:
+        return f"{WEEKDAYS[d.weekday()]}, {month} {d.day}, {d.year}"
+    if style == 12:
+        return f"{d.isoformat()} {hh:02d}:{mm:02d}"
+    if style == 13:
+        h12 = hh % 12 or 12
+        return f"{d.month:02d}/{d.day:02d}/{d.year} at {h12}:{mm:02d} {'AM' if hh < 12 else 'PM'}"
+    return f"{d.month}/{d.day}/{d.year} {hh:02d}{mm:02d}h"
+
+
+DATE_STYLES = 15
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the notes need to know about one participant."""
+
+    participant_id: str
+    first: str
+    last: str
+    female: bool
+    age: int
+    mrn: str
+    phone: str
+    email: str
+    street: str
+    city: str
+    state: str
+    zip: str
+    ssn: str
+    plan: str
+    birth: dt.date
+    hospital: str
+    diagnosis: str
+    diagnosis_code: str
+
+
+class _Note:
+    """Accumulates text, gold PHI spans and negative-control spans with exact offsets."""
+
+    __slots__ = ("gold", "length", "negatives", "parts")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.gold: list[tuple[int, int, str, str]] = []
+        self.negatives: list[tuple[int, int, str, str]] = []
+
+    def t(self, text: str) -> None:
+        self.parts.append(text)
+        self.length += len(text)
+
+    def phi(self, value: str, kind: str) -> None:
+        self.gold.append((self.length, self.length + len(value), kind, value))
+        self.t(value)
+
+    def neg(self, value: str, kind: str) -> None:
+        self.negatives.append((self.length, self.length + len(value), kind, value))
+        self.t(value)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+class _Writer:
+    """Template helpers shared by every note type: the ways PHI is really written."""
+
+    def __init__(
+        self, r: random.Random, pools: P.Pools, person: Person, day: dt.date, note_type: str
+    ) -> None:
+        self.r, self.pools, self.p, self.day, self.n = r, pools, person, day, _Note()
+        self.note_type = note_type
+
+    def name(self, *, formal: bool = True) -> None:
+        p, r, n = self.p, self.r, self.n
+        style = r.randrange(7 if formal else 6)
+        if style == 0:
+            n.t(r.choice(("Ms. ", "Mrs. ")) if p.female else "Mr. ")
+            n.phi(p.last, "NAME")
+        elif style == 1:
+            n.phi(f"{p.first} {p.last}", "NAME")
+        elif style == 2:
+            n.phi(f"{p.first[0]}. {p.last}", "NAME")
+        elif style == 3:
+            n.phi(f"{p.first} {p.last[0]}.", "NAME")
+        elif style == 4:
+            n.phi(f"{p.last.upper()}, {p.first.upper()}", "NAME")
+        elif style == 5:
+            n.phi(f"{p.first.upper()} {p.last.upper()}", "NAME")
+        else:
+            n.t("MS. " if p.female else "MR. ")
+            n.phi(p.last.upper(), "NAME")
+
+    def pt(self) -> None:
+        """The patient mentioned in lower case after "pt", as hurried notes do."""
+        self.n.t(self.r.choice(("pt ", "Pt ")))
+        self.n.phi(self.p.last.lower(), "NAME")
+
+    def clinician(self) -> None:
+        r, n, pools = self.r, self.n, self.pools
+        first, last = r.choice(pools.clinician_first), r.choice(pools.clinician_last)
+        style = r.randrange(3)
+        if style == 0:
+            n.t("Dr. ")
+            n.phi(last, "NAME")
+        elif style == 1:
+            n.t("Dr. ")
+            n.phi(f"{first} {last}", "NAME")
+        else:
+            n.phi(f"{first} {last}", "NAME")
+            n.t(", MD")
+
+    def relative(self) -> None:
+        r, n, p = self.r, self.n, self.p
+        relation, sex = r.choice(RELATIONS)
+        pool = self.pools.first_female if sex == "F" else self.pools.first_male
+        first = str(pool[r.randrange(len(pool))])
+        last = p.last if r.random() < 0.7 else str(self.pools.last[r.randrange(len(self.pools.last))])
+        n.t(f"{r.choice(('her' if p.female else 'his', 'the patient' + chr(39) + 's'))} {relation}, ")
+        n.phi(f"{first} {last}" if r.random() < 0.6 else first, "NAME")
+
+    def date(self, d: dt.date) -> None:
+        style = self.r.randrange(DATE_STYLES)
+        if style == 4:
+            self.n.t("the ")
+        self.n.phi(format_date(d, style, self.r), "DATE")
+
+    def days_before(self, k: int) -> dt.date:
+        return self.day - dt.timedelta(days=k)
+
+    def age(self) -> None:
+        n, a = self.n, self.p.age
+        if a > 89:
+            n.phi(str(a), "AGE")
+            n.t("-year-old" if self.r.random() < 0.7 else " y/o")
+        else:
+            n.neg(f"{a}-year-old", "age_under_90")
+
+    def mrn(self) -> None:
+        self.n.t(self.r.choice(("MRN: ", "MRN #", "medical record number ", "MR# ")))
+        self.n.phi(self.p.mrn, "MRN")
+
+    def phone(self) -> None:
+        digits = "".join(ch for ch in self.p.phone if ch.isdigit())
+        style = self.r.randrange(3)
+        text = (
+            self.p.phone
+            if style == 0
+            else f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+            if style == 1
+            else f"{digits[:3]}.{digits[3:6]}.{digits[6:]}"
+        )
+        self.n.phi(text, "PHONE")
+
+    def address(self) -> None:
+        n, p = self.n, self.p
+        n.phi(p.street, "LOCATION")
+        n.t(", ")
+        n.phi(p.city, "LOCATION")
+        n.t(f", {p.state} ")
+        n.phi(p.zip, "ZIP")
+
+    def hospital(self) -> None:
+        self.n.phi(self.p.hospital, "LOCATION")
+
+    def other_hospital(self) -> None:
+        self.n.phi(self.r.choice(P.SITE_HOSPITALS), "LOCATION")
+
+    def random_id(self, prefix: str, digits: int) -> str:
+        return prefix + "".join(str(self.r.randrange(10)) for _ in range(digits))
+
+    def negative(self) -> None:
+        r, n = self.r, self.n
+        kind = r.randrange(9)
+        if kind == 0:
+            n.neg(r.choice(DOSES), "dose")
+        elif kind == 1:
+            n.t("BP ")
+            n.neg(f"{r.randrange(100, 170)}/{r.randrange(55, 100)}", "blood_pressure")
+        elif kind == 2:
+            test, unit, mean, sd, low, dec = r.choice(P.LAB_TESTS)
+            n.neg(f"{test} {max(low, r.gauss(mean, sd)):.{dec}f} {unit}", "lab_value")
+        elif kind == 3:
+            n.t("diagnosed in ")
+            n.neg(str(r.randrange(1995, 2020)), "bare_year")
+        elif kind == 4:
+            n.t("ICD-10 ")
+            n.neg(r.choice(P.DIAGNOSES)[0], "icd10")
+        elif kind == 5:
+            n.t("history of ")
+            n.neg(r.choice(EPONYMS), "eponym")
+        elif kind == 6:
+            n.t("takes ")
+            n.neg(r.choice(DRUG_SURNAMES), "drug_surname")
+            n.t(" 180 mg daily")
+        elif kind == 7:
+            n.t("age ")
+            n.neg(str(r.randrange(18, 89)), "age_under_90")
+        else:
+            n.t("take ")
+            n.neg(r.choice(("1/2", "3/4", "1/4")), "fraction")
+            n.t(" tablet")
+
+
+def _admission(w: _Writer) -> None:
+    n, r, p = w.n, w.r, w.p
+    n.t("ADMISSION NOTE\n")
+    w.name()
+    n.t(", ")
+    w.mrn()
+    n.t("\nAdmitted to ")
+    w.hospital()
+    n.t(" on ")
+    w.date(w.days_before(r.randrange(0, 3)))
+    n.t(".\nHPI: ")
+    w.age()
+    n.t(f" {'woman' if p.female else 'man'} with {p.diagnosis}, ")
+    w.negative()
+    n.t(". Presented after ")
+    w.pt()
+    n.t(" noticed worsening symptoms since ")
+    w.date(w.days_before(r.randrange(3, 20)))
+    n.t(". Vitals: ")
+    w.negative()
+    n.t("; ")
+    w.negative()
+    n.t(".\nContact: ")
+    w.relative()
+    n.t(" at ")
+    w.phone()
+    n.t(".\nHome address: ")
+    w.address()
+    n.t(".\nInsurance: ")
+    n.phi(p.plan, "HEALTH_PLAN")
+    n.t("; SSN ")
+    n.phi(p.ssn, "SSN")
+    n.t(".\nAttending: ")
+    w.clinician()
+    n.t(".\n")
+
+
+def _progress(w: _Writer) -> None:
+    n, r = w.n, w.r
+    n.t("Progress note, ")
+    w.date(w.day)
+    n.t("\nS: ")
+    w.pt()
+    n.t(" reports feeling better, tolerating diet. ")
+    w.negative()
+    n.t(".\nO: ")
+    w.negative()
+    n.t(", ")
+    w.negative()
+    n.t(".\nA/P: continue ")
+    n.neg(r.choice(DOSES), "dose")
+    n.t("; recheck labs on ")
+    w.date(w.day + dt.timedelta(days=r.randrange(2, 10)))
+    n.t(". Discussed with ")
+    w.clinician()
+    n.t(".\n")
+
+
+def _discharge(w: _Writer) -> None:
+    n, r, p = w.n, w.r, w.p
+    n.t("DISCHARGE SUMMARY\nPatient: ")
+    w.name()
+    n.t("   ")
+    w.mrn()
+    n.t("\nAdmission date: ")
+    w.date(w.days_before(r.randrange(2, 9)))
+    n.t("   Discharge date: ")
+    w.date(w.day)
+    n.t(f"\nDiagnosis: {p.diagnosis} (")
+    n.neg(p.diagnosis_code, "icd10")
+    n.t(").\nHospital course: ")
+    w.age()
+    n.t(" patient treated at ")
+    w.hospital()
+    n.t(". ")
+    w.negative()
+    n.t(". Device: insulin pump S/N ")
+    n.phi(w.random_id("IP", 8), "DEVICE")
+    n.t(".\nFollow-up with ")
+    w.clinician()
+    n.t(" on ")
+    w.date(w.day + dt.timedelta(days=r.randrange(7, 30)))
+    n.t(". Patient portal: ")
+    n.phi(f"https://portal.example-health.org/p/{w.random_id('', 7)}", "URL")
+    n.t("\nBilling account ")
+    n.phi(w.random_id("ACC", 9), "ACCOUNT")
+    n.t(".\n")
+
+
+def _referral(w: _Writer) -> None:
+    n, r, p = w.n, w.r, w.p
+    n.t("Dear ")
+    w.clinician()
+    n.t(",\n\nThank you for seeing ")
+    w.name()
+    n.t(" (DOB ")
+    w.date(p.birth)
+    n.t(") whom I saw at ")
+    w.hospital()
+    n.t(" on ")
+    w.date(w.day)
+    n.t(f". {'She' if p.female else 'He'} has {p.diagnosis} and a ")
+    w.negative()
+    n.t(". Current medication: ")
+    n.neg(r.choice(DOSES), "dose")
+    n.t(". Please contact the patient at ")
+    w.phone()
+    n.t(" or ")
+    n.phi(p.email, "EMAIL")
+    n.t(", or write to ")
+    w.address()
+    n.t(".\n\nYours sincerely,\n")
+    w.clinician()
+    n.t("\nFax: ")
+    n.phi(f"({r.choice(P.AREA_CODES)}) {r.randrange(201, 1000)}-{r.randrange(10000):04d}", "FAX")
+    n.t("\n")
+
+
+def _nursing(w: _Writer) -> None:
+    n, r = w.n, w.r
+    n.t("Nursing note ")
+    w.date(w.day)
+    n.t(". ")
+    w.pt()
+    n.t(" resting comfortably, ")
+    w.negative()
+    n.t(". ")
+    w.negative()
+    n.t(". ")
+    w.name(formal=False)
+    n.t(" asked about discharge; ")
+    w.relative()
+    n.t(" visited and can be reached at ")
+    w.phone()
+    n.t(". Pacemaker serial ")
+    n.phi(f"PM-{r.randrange(10000, 99999)}-{r.choice('ABCDEFGHJK')}{r.choice('QRSTUVWXYZ')}", "DEVICE")
+    n.t(" checked. ")
+    w.negative()
+    n.t(".\n")
+
+
+def _no_phi(w: _Writer) -> None:
+    n, r = w.n, w.r
+    n.t(r.choice(("Nursing note. ", "Shift summary. ")) if w.note_type == "nursing" else "Progress note. ")
+    n.t("Pt resting comfortably, no acute distress. ")
+    for _ in range(r.randrange(2, 5)):
+        w.negative()
+        n.t(". ")
+    n.t("Continue current plan; reassess in the morning.\n")
+
+
+TEMPLATES = {
+    "admission": _admission,
+    "progress": _progress,
+    "discharge": _discharge,
+    "referral": _referral,
+    "nursing": _nursing,
+}
+
+
+def build_note(
+    r: random.Random, pools: P.Pools, person: Person, day: dt.date, note_type: str, *, no_phi: bool
+) -> tuple[str, list[tuple[int, int, str, str]], list[tuple[int, int, str, str]]]:
+    """One note's text, gold PHI spans and negative-control spans."""
+    w = _Writer(r, pools, person, day, note_type)
+    (_no_phi if no_phi else TEMPLATES[note_type])(w)
+    return w.n.text(), w.n.gold, w.n.negatives
+
+
+def note_records(
+    r: random.Random, pools: P.Pools, people: list[Person], days: list[dt.date], types: list[str]
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]], dict[str, list[Any]], int]:
+    """Notes, gold spans and negatives as columns (in note order); and the count of notes with no PHI."""
+    notes: dict[str, list[Any]] = {
+        k: [] for k in ("note_id", "participant_id", "note_type", "note_date", "text")
+    }
+    gold: dict[str, list[Any]] = {k: [] for k in ("note_id", "start", "end", "type", "value")}
+    negatives: dict[str, list[Any]] = {k: [] for k in ("note_id", "start", "end", "kind", "value")}
+    empty = 0
+    for i, (person, day, note_type) in enumerate(zip(people, days, types, strict=True)):
+        note_id = f"N{i + 1:07d}"
+        no_phi = r.random() < NO_PHI_SHARE
+        if no_phi:
+            note_type = "nursing" if r.random() < 0.6 else "progress"
+        text, spans, negs = build_note(r, pools, person, day, note_type, no_phi=no_phi)
+        empty += not spans
+        notes["note_id"].append(note_id)
+        notes["participant_id"].append(person.participant_id)
+        notes["note_type"].append(note_type)
+        notes["note_date"].append(day.isoformat())
+        notes["text"].append(text)
+        for table, found in ((gold, spans), (negatives, negs)):
+            cols = list(table.values())
+            for span in found:
+                cols[0].append(note_id)
+                for col, v in zip(cols[1:], span, strict=True):
+                    col.append(v)
+    return notes, gold, negatives, empty
