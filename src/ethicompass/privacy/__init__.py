@@ -11,6 +11,9 @@ from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, read_linka
 from ethicompass.privacy._keys import Key, date_offset_days, is_pseudonym, load_key, pseudonym, write_key
 from ethicompass.privacy._safe_harbor import Policy, TableSchema
 from ethicompass.privacy._scan import ColumnFinding, ScanReport, scan
+from ethicompass.privacy._text import Span, find_phi, find_phi_column
+from ethicompass.privacy._text_eval import GoldDocument, PhiEval, evaluate_phi, load_gold
+from ethicompass.privacy._text_redact import redact, redact_column
 
 __all__ = [
     "Certificate",
@@ -18,16 +21,25 @@ __all__ = [
     "ColumnRecord",
     "DeidResult",
     "DeidTransform",
+    "GoldDocument",
     "Key",
+    "PhiEval",
     "Policy",
     "ScanReport",
+    "Span",
     "TableSchema",
     "date_offset_days",
     "deidentify",
+    "evaluate_phi",
+    "find_phi",
+    "find_phi_column",
     "is_pseudonym",
+    "load_gold",
     "load_key",
     "pseudonym",
     "read_linkage",
+    "redact",
+    "redact_column",
     "scan",
     "write_key",
 ]

@@ -1,0 +1,519 @@
+"""Regular-expression fragments, validators and dictionary finders used by the recognizer registry."""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import ipaddress
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+
+from ethicompass.privacy._text_lexicon import BIG_CITY, lexicon
+
+# ---------------------------------------------------------------- dates
+_MONTHS = (
+    r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+)
+_MONTHS_UP = r"JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|AUG(?:UST)?|SEPT?(?:EMBER)?|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?"
+MONTH = rf"(?P<mn>{_MONTHS}|{_MONTHS_UP})\.?"
+_MONTH_FULL = "January|February|March|April|May|June|July|August|September|October|November|December"
+_WEEKDAY_FULL = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_WEEKDAY = r"(?:(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?|(?:" + _WEEKDAY_FULL + r")),?\s+"
+DAY = r"(?P<d>[12]\d|3[01]|0[1-9]|[1-9])(?:st|nd|rd|th)?"
+YEAR = r"(?P<y>(?:19|20)\d{2}|'\d{2})"
+TIME = r"(?:,?\s+(?:at\s+)?(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+_NOT_DOSE = r"(?!\s?(?:mg|mcg|ml|mL|g|kg|units?|tabs?|tablets?|%|x\b))"
+
+DATE_MONTH_DAY = (rf"{MONTH}\s+{DAY}(?![\d:]){_NOT_DOSE}(?:,?\s+{YEAR})?(?!\d){TIME}",)
+DATE_DAY_MONTH = (
+    rf"{DAY}(?:\s+of)?\s+{MONTH}(?:,?\s+{YEAR})?(?!\d){TIME}",
+    rf"(?P<d>[12]\d|3[01]|0[1-9]|[1-9])-{MONTH}-(?P<y>(?:19|20)?\d{{2}})(?!\d){TIME}",
+)
+DATE_MONTH_YEAR = (rf"{MONTH},?\s+(?:of\s+)?(?P<y>(?:19|20)\d{{2}})(?!\d)",)
+DATE_NUMERIC = (
+    r"(?P<m>1[0-2]|0[1-9]|[1-9])(?P<sep>[/-])(?P<d>[12]\d|3[01]|0[1-9]|[1-9])(?P=sep)"
+    r"(?P<y>(?:19|20)\d{2}|\d{2})(?![\d/-])" + TIME,
+    r"(?P<d>1[3-9]|2\d|3[01])(?<![\d/.-]..)(?P<sep>[/.-])(?P<m>1[0-2]|0[1-9]|[1-9])(?P=sep)(?P<y>(?:19|20)\d{2})(?![\d/.-])",
+    r"(?P<m>1[0-2]|0[1-9]|[1-9])\.(?P<d>[12]\d|3[01]|0[1-9]|[1-9])\.(?P<y>(?:19|20)\d{2})(?![\d.])",
+    r"(?P<y>(?:19|20)\d{2})(?P<sep>[/-])(?P<m>0[1-9]|1[0-2])(?P=sep)(?P<d>0[1-9]|[12]\d|3[01])"
+    r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?Z?)?(?![\d/-])",
+)
+DATE_SHORT = (r"(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>\d{2})(?![\d/.-])(?!\s*of\b)",)
+DATE_RELATIVE = (rf"(?:last|this|next|past)\s+(?:{_MONTH_FULL.lower()}|{_WEEKDAY_FULL.lower()})\b",)
+DATE_CONTEXT = ("on", "since", "dated", "until", "from", "seen", "admitted", "discharged", "dob", "visit")
+MONTH_TRIGGERS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+_MONTH_NUMBER = {name[:3].lower(): i for i, name in enumerate(calendar.month_name) if name}
+
+
+def valid_date(text: str, m: re.Match[str]) -> bool:
+    """Calendar validity: the day exists in the month (29 February only in a leap year when given)."""
+    groups = m.groupdict()
+    month = groups.get("m")
+    month_no = int(month) if month else _MONTH_NUMBER.get((groups.get("mn") or "")[:3].lower(), 0)
+    day = groups.get("d")
+    if not month_no or not day:
+        return True
+    day_no = int(day)
+    year = groups.get("y") or ""
+    year_no = int(year) if year.isdigit() and len(year) == 4 else 2000
+    return 1 <= month_no <= 12 and 1 <= day_no <= calendar.monthrange(year_no, month_no)[1]
+
+
+# ---------------------------------------------------------------- ages, contacts, network
+AGE = (
+    r"(?P<phi>(?:9\d|1[01]\d)(?:\s*-?\s*(?:years?|yrs?|y\.\s?o\.?|y/o|yo)(?![a-z])(?:[\s-]*old)?))",
+    r"(?:age|aged|ages)\s*:?\s*(?P<phi>9\d|1[01]\d)\b",
+)
+_EXT = r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\d-])"
+PHONE = (
+    r"\(\d{3}\)\s?\d{3}[\s.-]\d{4}" + _EXT,
+    r"\d{3}(?<![\d-]...)[\s.-]\d{3}[\s.-]\d{4}" + _EXT,
+    r"\+?1[\s.-]?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}" + _EXT,
+)
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+IPV4 = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.])"
+TLD_TRIGGERS = (".com", ".org", ".net", ".edu", ".gov", ".io", ".us", ".info", ".health", ".biz")
+URL = (r"(?:https?://|www\.)[^\s<>\"')\]]*[^\s<>\"')\].,;:!?]",)
+_TLD = re.compile(r"\.(?:com|org|net|edu|gov|io|us|info|health|biz)(?![a-z0-9-])")
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
+_PATH_END = re.compile(r"(?:/[^\s<>\"')\]]*[^\s<>\"')\].,;:!?])?")
+
+
+def find_domains(text: str) -> Iterator[tuple[int, int, float]]:
+    """Bare host names ("mychart.example.org/login"): from each known top-level domain, back over the host."""
+    lowered = text.lower() if len(text.lower()) == len(text) else text
+    for m in _TLD.finditer(lowered):
+        start = m.start()
+        while start > 0 and lowered[start - 1] in _HOST_CHARS:
+            start -= 1
+        while start < m.start() and lowered[start] in ".-":
+            start += 1
+        if start == m.start() or (start > 0 and lowered[start - 1] in "@/"):
+            continue
+        end = _PATH_END.match(lowered, m.end())
+        yield start, end.end() if end else m.end(), 0.7
+
+
+IPV6 = r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])"
+
+
+def possible_phone(text: str, m: re.Match[str]) -> bool:
+    """A possible US number by length and shape (``phonenumbers.is_possible_number``)."""
+    try:
+        number = phonenumbers.parse(m.group(0), "US")
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_possible_number(number))
+
+
+def valid_ip(text: str, m: re.Match[str]) -> bool:
+    """A well-formed IPv4 (octets <= 255) or IPv6 address."""
+    value = m.group(0)
+    if ":" in value and value.count(":") < 2:
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- keyed identifiers
+MRN_WORDS = (
+    r"mrn|mr\s?#|medical\s+records?(?:\s+(?:number|no|#))?|record\s+(?:number|no|#)|chart(?:\s+(?:number|no|#))?"
+    r"|hospital\s+(?:number|no|#)|patient\s+(?:id|identifier|number|no|#)|pt\s+id|unit\s+number"
+)
+PLAN_WORDS = (
+    r"insurance|insured|insurer|policy|health\s+plan|plan|member(?:ship)?|subscriber|medicare|medicaid"
+    r"|beneficiary|group\s+(?:number|no|#)|payer|coverage|hicn|mbi"
+)
+MRN_TRIGGERS = ("mrn", "mr", "record", "chart", "hospital", "patient", "pt", "unit")
+PLAN_TRIGGERS = (
+    "insur",
+    "policy",
+    "plan",
+    "member",
+    "subscriber",
+    "medica",
+    "beneficiary",
+    "group",
+    "payer",
+    "coverage",
+    "hicn",
+    "mbi",
+)
+ACCOUNT_WORDS = r"account|acct|a/c|billing|invoice|claim"
+LICENSE_WORDS = r"licen[sc]e|lic|dea|npi|certificate|cert|registration"
+VEHICLE_WORDS = r"vin|licen[sc]e\s+plate|plate|vehicle"
+DEVICE_WORDS = r"serial|s/n|sn|device|implant|pacemaker|defibrillator|udi|lot|model"
+ID_WORDS = (
+    r"id|identifier|ref|reference|code|case|accession|specimen|sample|study|subject|encounter|visit|ticket"
+    r"|confirmation|no|number|#"
+)
+_ID_TOKEN = r"(?P<phi>#?(?=[a-z]{0,6}-?\d)[a-z0-9]+(?:[-/][a-z0-9]+)*)"
+ID_SHAPE = (r"(?P<phi>[A-Z][A-Z]{0,3}-?\d{5,}|[A-Z][A-Z]{1,3}-\d{4,}[A-Z]?)(?![\w-])",)
+
+
+def keyed(words: str) -> str:
+    """A pattern (for lower-cased text) for an id-like token after one of ``words``, a few words apart."""
+    return rf"(?:{words})\b(?:[\s:#=.,()-]|[a-z]{{1,10}}\b){{0,8}}?{_ID_TOKEN}"
+
+
+def id_shape(text: str, m: re.Match[str]) -> bool:
+    """At least 3 digits and 4 characters; an all-digit token needs 5 digits (so years stay)."""
+    token = m.group("phi").lstrip("#")
+    digits = sum(ch.isdigit() for ch in token)
+    if token.isdigit():
+        return len(token) >= 5
+    return digits >= 3 and len(token) >= 4
+
+
+# ---------------------------------------------------------------- names
+_CAP = r"[A-Z][a-z]+(?:['’][A-Z][a-z]+|-[A-Z][a-z]+)?"
+_INITIAL = r"[A-Z]\."
+_NOT_FACILITY = r"(?!(?:Hospital|Clinic|Medical|Center|Health|Institute)\b)"
+TITLE_TRIGGERS = ("dr", "mr", "ms", "mx", "prof", "miss")
+NAME_TITLE = (
+    rf"(?P<phi>(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss)\.?\s+(?:{_CAP}|{_INITIAL})"
+    rf"(?:\s+{_NOT_FACILITY}(?:{_INITIAL}|{_CAP})){{0,2}})"
+)
+NAME_FIRST_LAST = rf"(?P<phi>(?P<first>[A-Z][a-z]+)(?:\s+{_INITIAL})?\s+(?P<last>{_CAP}|{_INITIAL}))"
+NAME_INITIAL_LAST = rf"(?P<phi>{_INITIAL}\s?(?:{_INITIAL}\s?)?(?P<last>{_CAP}))"
+NAME_LAST_FIRST = r"(?P<phi>(?P<last>[A-Z][a-z]+|[A-Z]{2,}),\s*(?P<first>[A-Z][a-z]+|[A-Z]{2,}))\b"
+NAME_ALL_CAPS = r"(?P<phi>(?P<first>[A-Z][A-Z]+)(?:\s+[A-Z]\.?)?\s+(?P<last>[A-Z]{2,}))\b"
+_LCAP = r"[a-z]+(?:['’][a-z]+|-[a-z]+)?"
+NAME_CONTEXT = (
+    r"(?:patient|pt|named|name\s+is|name|called|known\s+as|mother|father|wife|husband|son|daughter"
+    r"|sister|brother|spouse|partner|caregiver|guardian|seen\s+by|referred\s+by|signed\s+by|dictated\s+by"
+    rf"|attending|cc)\b[:,]?\s+(?P<phi>{_LCAP}(?:\s+(?:[a-z]\.|{_LCAP})){{0,2}})"
+)
+NAME_CONTEXT_LOWER = r"(?:pt|patient|named)[:,]?\s+(?P<phi>(?P<first>[a-z]+)(?:\s+(?P<last>[a-z]+))?)\b"
+
+_TITLES = frozenset({"Dr", "Mr", "Mrs", "Ms", "Mx", "Prof", "Miss"})
+_NEXT_WORD = re.compile(r"(?:['’]s)?\s+([A-Za-z]+)")
+
+
+def _eponym_after(text: str, end: int) -> bool:
+    """True when the word after ``end`` (past a possessive) is a medical head noun ("Parkinson disease")."""
+    m = _NEXT_WORD.match(text, end)
+    return bool(m and m.group(1).lower() in lexicon().medical_heads)
+
+
+def _is_word(token: str) -> bool:
+    lex = lexicon()
+    return token in lex.not_names or token.lower() in lex.medical_heads or token.isupper()
+
+
+def titled_name(text: str, m: re.Match[str]) -> bool:
+    """A titled name, unless the surname is an eponym ("Dr. Parkinson's disease" is not a person)."""
+    return not _eponym_after(text, m.end("phi"))
+
+
+def first_last(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
+    """First name in the dictionary, or a dictionary surname after a non-word; never an eponym."""
+    lex = lexicon()
+    first, last = m.group("first"), m.group("last")
+    if _eponym_after(text, m.end("phi")) or first in lex.not_names:
+        return False
+    if not last.endswith(".") and _is_word(last):
+        return False
+    if first in lex.first_names:
+        return True
+    return last in lex.last_names and first.lower() not in lex.medical_heads and first not in _TITLES
+
+
+def initial_last(text: str, m: re.Match[str]) -> bool:
+    """An initial and a dictionary surname ("J. Smith")."""
+    last = m.group("last")
+    return last in lexicon().last_names and not _eponym_after(text, m.end("phi"))
+
+
+def last_comma_first(text: str, m: re.Match[str]) -> bool:
+    """ "Smith, John": dictionary surname, comma, dictionary first name."""
+    lex = lexicon()
+    return m.group("last").title() in lex.last_names and m.group("first").title() in lex.first_names
+
+
+def all_caps_name(text: str, m: re.Match[str]) -> bool:
+    """ "JOHN SMITH": both words in the dictionaries."""
+    lex = lexicon()
+    return m.group("first").title() in lex.first_names and m.group("last").title() in lex.last_names
+
+
+_TOKEN = re.compile(r"\S+")
+_FACILITY_WORDS = frozenset({"Hospital", "Clinic", "Medical", "Center", "Health", "Institute"})
+
+
+def _capitalised_prefix(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The leading run of capitalised words (or initials) in ``text[start:end]``, as a span."""
+    last = None
+    for tok in _TOKEN.finditer(text, start, end):
+        word = tok.group(0)
+        if not word[0].isupper() or word.rstrip(".,") in _FACILITY_WORDS:
+            break
+        last = tok.end()
+    return None if last is None else (start, last)
+
+
+def context_name(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
+    """Capitalised words after "patient", "named", "son" ...: a name unless the first is a common word."""
+    span = _capitalised_prefix(text, *m.span("phi"))
+    if span is None:
+        return False
+    first = text[span[0] : span[1]].split()[0]
+    if _is_word(first) or first.rstrip(".") in _TITLES or _eponym_after(text, span[1]):
+        return False
+    return span
+
+
+def lower_name(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
+    """ "pt john smith": lower-case dictionary first name (and surname) after "pt" or "patient"."""
+    lex = lexicon()
+    if not text[m.start("phi")].islower():
+        return False
+    first = m.group("first").title()
+    if first not in lex.first_names or first in lex.not_names:
+        return False
+    last = m.group("last")
+    if last and last.title() in lex.last_names:
+        return m.span("phi")
+    return m.span("first")
+
+
+def first_alone(text: str, m: re.Match[str]) -> bool:
+    """A dictionary first name on its own, unless it is also a common word or an eponym."""
+    word = m.group(0)
+    lex = lexicon()
+    if word not in lex.first_names or word in lex.not_names or _eponym_after(text, m.end()):
+        return False
+    return text[max(0, m.start() - 4) : m.start()] not in ("St. ", "Mt. ")
+
+
+# ---------------------------------------------------------------- places
+STATE_CODES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC"
+    "|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
+_STREET_TYPES = (
+    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Parkway|Pkwy"
+    r"|Highway|Hwy|Terrace|Ter|Circle|Cir|Square|Sq|Trail|Trl"
+)
+STREET = (
+    rf"\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z]+\.?\s+|\d+(?:st|nd|rd|th)\s+){{1,3}}(?:{_STREET_TYPES})\b\.?"
+    r"(?:,?\s+(?:Apt|Suite|Ste|Unit|#)\.?\s*[A-Za-z0-9-]+)?"
+)
+CITY_STATE = (
+    rf"(?P<phi>(?P<city>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){{0,2}}),\s*(?:{STATE_CODES}|"
+    r"Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho"
+    r"|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota"
+    r"|Mississippi|Missouri|Montana|Nebraska|Nevada|New\s+Hampshire|New\s+Jersey|New\s+Mexico|New\s+York"
+    r"|North\s+Carolina|North\s+Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode\s+Island|South\s+Carolina"
+    r"|South\s+Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West\s+Virginia|Wisconsin|Wyoming)"
+    r"(?:\s+\d{5}(?:-\d{4})?)?)\b"
+)
+_FAC_SUFFIX = (
+    r"Hospital|Hosp\.|Medical\s+Center|Medical\s+Centre|Med\s+Center|Med\s+Ctr|Medical\s+Group|Health\s+System"
+    r"|Health\s+Center|Healthcare|Health|Clinic|Infirmary|Nursing\s+Home|Nursing\s+Facility|Cancer\s+Center"
+    r"|Cancer\s+Institute|Heart\s+Institute|Rehabilitation\s+Center|Rehab\s+Center|Hospice|Surgery\s+Center"
+    r"|Surgical\s+Center|Care\s+Center|Urgent\s+Care|Presbyterian|Memorial|Sanatorium"
+)
+_FAC_WORD = r"(?:(?:St|Mt|Ste)\.\s?[A-Z][a-z]+(?:['’]s)?|[A-Z][A-Za-z'’-]*|&)"
+FACILITY = (
+    rf"(?P<phi>(?P<lead>{_FAC_WORD})(?:\s+(?:(?:of|the|and|&)\s+)?{_FAC_WORD}){{0,3}}\s+(?:{_FAC_SUFFIX})\b"
+    r"(?:\s+(?:of\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?)"
+)
+FACILITY_SAINT = (
+    r"(?:(?:St|Mt|Ste)\.\s?[A-Z][a-z]+(?:['’]s)?|(?:Saint|Mount)\s+[A-Z][a-z]+(?:['’]s)?)(?!\s+[Ww]ort)"
+)
+CITY_FACILITY = (
+    r"(?P<phi>(?P<city>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s+"
+    r"(?:facility|clinic|office|hospital|campus|center|site|branch|location))\b"
+)
+PLACE_NOUNS = ("facility", "clinic", "office", "hospital", "campus", "center", "site", "branch", "location")
+FACILITY_TRIGGERS = (
+    "hosp",
+    "medical",
+    "med ",
+    "health",
+    "clinic",
+    "infirmary",
+    "nursing",
+    "cancer",
+    "institute",
+    "rehab",
+    "hospice",
+    "surg",
+    "care",
+    "presbyterian",
+    "memorial",
+    "sanatorium",
+)
+LOCATION_CONTEXT = (
+    r"(?:lives\s+in|living\s+in|resides\s+in|residing\s+in|from|moved\s+to|born\s+in|located\s+in"
+    r"|seen\s+at|admitted\s+to|admitted\s+at|transferred\s+to|transferred\s+from|presented\s+to|presented\s+at"
+    r"|treated\s+at|evaluated\s+at|followed\s+at|discharged\s+from|checked\s+in\s+at|attended|visited"
+    r"|appointment\s+at|travel(?:l?ed)?\s+to)\b\s+(?:the\s+)?"
+    r"(?P<phi>[a-z][a-z'’.&-]*(?:\s+[a-z][a-z'’&-]*){0,3})"
+)
+_NOT_HEALTH = frozenset(
+    {
+        "Mental",
+        "Public",
+        "Behavioral",
+        "Behavioural",
+        "Global",
+        "Women's",
+        "Occupational",
+        "Environmental",
+        "Oral",
+        "Sexual",
+        "Reproductive",
+        "Population",
+        "Digital",
+        "Home",
+        "World",
+        "Primary",
+        "Community",
+        "Maternal",
+        "Child",
+        "Veterans",
+        "Men's",
+        "Family",
+        "Internal",
+        "General's",
+        "Preventive",
+        "Rural",
+        "Urban",
+        "Student",
+        "Employee",
+        "Bone",
+        "Heart",
+        "Brain",
+        "Skin",
+        "Eye",
+        "Lung",
+        "Liver",
+        "Kidney",
+    }
+)
+_NOT_CITY = frozenset(
+    {
+        "Mobile",
+        "Orange",
+        "Surprise",
+        "Independence",
+        "Enterprise",
+        "Paradise",
+        "Spring",
+        "Buffalo",
+        "Centennial",
+        "Columbia",
+        "Aurora",
+        "Providence",
+        "Normal",
+        "Temple",
+        "Victoria",
+        "Hope",
+        "Liberty",
+        "Union",
+        "Commerce",
+        "Industry",
+        "Plantation",
+        "Asian",
+        "American",
+        "Beverly",
+        "Gilbert",
+        "Miramar",
+        "Sandy",
+        "Lakewood",
+        "Pearl",
+        "Florence",
+        "Jordan",
+        "Murray",
+        "Hospital",
+        "Clinic",
+        "Center",
+        "Medical",
+        "General",
+    }
+)
+_UNITS = frozenset({"ICU", "ER", "ED", "CCU", "OR", "PACU", "NICU", "PICU", "MICU", "SICU", "ICN", "L&D"})
+
+
+def facility(text: str, m: re.Match[str]) -> bool:
+    """ "X Hospital", "X Medical Center", "X Clinic": not "Mental Health", not "the ICU Clinic"."""
+    lead = m.group("lead")
+    if m.group("phi").endswith("Health") and lead in _NOT_HEALTH:
+        return False
+    return lead not in _UNITS and lead.lower() not in lexicon().medical_heads
+
+
+def city_state(text: str, m: re.Match[str]) -> bool:
+    """ "City, ST": the city is not a common word."""
+    return m.group("city") not in _NOT_CITY
+
+
+def city_facility(text: str, m: re.Match[str]) -> bool:
+    """ "our Seattle office", "the Dallas facility": the first words are a known city."""
+    city = m.group("city")
+    return city in lexicon().cities and city not in _NOT_CITY
+
+
+def context_place(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
+    """A capitalised place after "seen at", "lives in" ...: not a title, unit, month or common word."""
+    span = _capitalised_prefix(text, *m.span("phi"))
+    if span is None:
+        return False
+    first = text[span[0] : span[1]].split()[0].rstrip(".,")
+    lex = lexicon()
+    if first in _TITLES or first in _UNITS or first in lex.not_names or first.lower() in lex.medical_heads:
+        return False
+    if first in lex.first_names and first not in lex.cities:
+        return False
+    if _eponym_after(text, span[1]):
+        return False
+    return span
+
+
+@functools.cache
+def _known_facility_regex() -> re.Pattern[str]:
+    names = "|".join(re.escape(name) for name in lexicon().facilities)
+    return re.compile(rf"(?<![\w])(?=[A-Z])(?:{names})(?:\s+(?:{_FAC_SUFFIX}))?(?![\w])")
+
+
+def find_known_facilities(text: str) -> Iterator[tuple[int, int, float]]:
+    """Well-known hospitals and health systems from ``facilities.txt``."""
+    for m in _known_facility_regex().finditer(text):
+        yield m.start(), m.end(), 0.85
+
+
+_CAP_RUN = re.compile(r"[A-Z](?<![A-Za-z][A-Z])[a-z]+(?:[ -][A-Z][a-z]+){0,3}")
+_BEFORE_PLACE = re.compile(r"(?i)\b(?:in|from|at|near|to|of)\s+$")
+
+
+def find_cities(text: str) -> Iterator[tuple[int, int, float]]:
+    """US cities from GeoNames: multi-word or big ones on their own, small ones after "in", "from" ..."""
+    cities = lexicon().cities
+    for run in _CAP_RUN.finditer(text):
+        words = [(w.start(), w.end()) for w in re.finditer(r"[A-Za-z]+", run.group(0))]
+        base, i = run.start(), 0
+        while i < len(words):
+            for j in range(min(len(words), i + 3), i, -1):
+                start, end = base + words[i][0], base + words[j - 1][1]
+                name = text[start:end]
+                population = cities.get(name)
+                if population is None or name in _NOT_CITY or _eponym_after(text, end):
+                    continue
+                if j - i > 1 or population >= BIG_CITY:
+                    yield start, end, 0.75
+                elif _BEFORE_PLACE.search(text, max(0, start - 6), start):
+                    yield start, end, 0.6
+                else:
+                    continue
+                i = j - 1
+                break
+            i += 1
