@@ -1,0 +1,68 @@
+"""Patient autonomy: granular, versioned, revocable consent per purpose.
+
+Entry points: ``Registry(store)`` records and answers consent (grant, refuse, withdraw,
+``status(participant, purpose, at=...)``, history, bulk import); ``enforce(frame, purpose=...,
+participant_column=...)`` keeps only the rows a participant's consent permits;
+``from_fhir``/``to_fhir`` read and write FHIR R4/R4B and R5 Consent; withdrawal reaches
+derived artefacts through ``register_members``, ``affected_artefacts``, ``decide`` and
+``unresolved_decisions``.
+"""
+
+from __future__ import annotations
+
+from ethicompass.consent._csv import read_consents_csv
+from ethicompass.consent._enforce import DROP_REASONS, EnforcementRecord, enforce, enforce_batch
+from ethicompass.consent._fhir import FhirVersion, from_fhir, read_fhir_file, to_fhir, write_fhir_file
+from ethicompass.consent._model import (
+    PURPOSE_TEXT,
+    STANDARD_PURPOSES,
+    Action,
+    ConsentRecord,
+    ConsentStatus,
+    Decision,
+    Period,
+)
+from ethicompass.consent._registry import ImportSummary, Registry, statuses_from_events
+from ethicompass.consent._withdrawal import (
+    KNOWN_LEGAL_BASES,
+    DecisionAction,
+    WithdrawalDecision,
+    affected_artefacts,
+    decide,
+    decisions,
+    link_artefacts,
+    register_members,
+    unresolved_decisions,
+)
+
+__all__ = [  # noqa: RUF022 - plain sorted, as tests/test_exported_members.py checks
+    "Action",
+    "ConsentRecord",
+    "ConsentStatus",
+    "DROP_REASONS",
+    "Decision",
+    "DecisionAction",
+    "EnforcementRecord",
+    "FhirVersion",
+    "ImportSummary",
+    "KNOWN_LEGAL_BASES",
+    "PURPOSE_TEXT",
+    "Period",
+    "Registry",
+    "STANDARD_PURPOSES",
+    "WithdrawalDecision",
+    "affected_artefacts",
+    "decide",
+    "decisions",
+    "enforce",
+    "enforce_batch",
+    "from_fhir",
+    "link_artefacts",
+    "read_consents_csv",
+    "read_fhir_file",
+    "register_members",
+    "statuses_from_events",
+    "to_fhir",
+    "unresolved_decisions",
+    "write_fhir_file",
+]

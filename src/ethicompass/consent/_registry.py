@@ -1,0 +1,490 @@
+"""``consent.Registry``: the append-only consent registry over the state database.
+
+Every change is a new version of (participant, purpose); nothing is updated or deleted.
+Writers of one participant are serialised (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
+transaction-scoped advisory lock on the participant), so concurrent changes all land, each
+with its own version, and the latest is well defined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from ethicompass.consent._model import (
+    STANDARD_PURPOSES,
+    Action,
+    ConsentRecord,
+    ConsentStatus,
+    Period,
+    check_participant,
+    check_purpose,
+    iso,
+    reason_for,
+    to_utc,
+    utc_now,
+)
+from ethicompass.errors import ConflictError, DatabaseError
+from ethicompass.store import Store
+from ethicompass.store._consent_tables import consent_records
+from ethicompass.transparency import default_actor
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+_RETRIES = 30
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What a bulk import stored: record counts by action and the participants touched."""
+
+    records: int
+    participants: int
+    by_action: dict[str, int] = field(default_factory=dict)
+    source: str = "csv"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready counts (no identifiers)."""
+        return {
+            "records": self.records,
+            "participants": self.participants,
+            "by_action": dict(self.by_action),
+            "source": self.source,
+        }
+
+    def to_frame(self) -> pl.DataFrame:
+        """Counts by action as a Polars frame."""
+        return pl.DataFrame(
+            {"action": list(self.by_action), "records": list(self.by_action.values())},
+            schema={"action": pl.String, "records": pl.Int64},
+        )
+
+
+def _lock_key(participant: str) -> int:
+    return int.from_bytes(hashlib.sha256(participant.encode()).digest()[:8], "big", signed=True)
+
+
+def record_from_row(row: Any) -> ConsentRecord:
+    """A stored ``consent_records`` row as a :class:`ConsentRecord`."""
+    return ConsentRecord(
+        id=int(row.id),
+        participant=row.participant,
+        purpose=row.purpose,
+        version=int(row.version),
+        action=Action(row.action),
+        recorded_at=to_utc(row.recorded_at),
+        entered_at=to_utc(row.entered_at),
+        period=Period(
+            to_utc(row.period_start) if row.period_start else None,
+            to_utc(row.period_end) if row.period_end else None,
+        ),
+        data_classes=tuple(json.loads(row.data_classes or "[]")),
+        actor=row.actor,
+        document=row.document,
+        document_version=row.document_version,
+        recorded_by=row.recorded_by,
+        source=row.source,
+    )
+
+
+def _values(record: ConsentRecord, version: int, entered: str) -> dict[str, Any]:
+    return {
+        "participant": record.participant,
+        "purpose": record.purpose,
+        "version": version,
+        "action": record.action.value,
+        "decision": record.decision.value,
+        "recorded_at": iso(record.recorded_at),
+        "entered_at": entered,
+        "period_start": iso(record.period.start) if record.period.start else None,
+        "period_end": iso(record.period.end) if record.period.end else None,
+        "data_classes": json.dumps(list(record.data_classes)),
+        "actor": record.actor,
+        "document": record.document,
+        "document_version": record.document_version,
+        "recorded_by": record.recorded_by,
+        "source": record.source,
+    }
+
+
+class Registry:
+    """Consent per participant and purpose, versioned and append-only, over a :class:`Store`.
+
+    ``grant``/``refuse``/``withdraw`` add a version; ``status(participant, purpose, at=...)``
+    answers as of any time; ``history`` lists every version; ``import_records`` and
+    ``import_csv`` load many at once. The constructor only stores the store.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------------ writes
+    def record(self, record: ConsentRecord, /) -> ConsentRecord:
+        """Append ``record`` as the next version of its (participant, purpose); return it stored.
+
+        If the action is a withdrawal, a decision is opened for every derived artefact that
+        holds the participant's data for that purpose (see :func:`consent.affected_artefacts`).
+        """
+        check_participant(record.participant)
+        check_purpose(record.purpose)
+        affected: list[str] = []
+        if record.action is Action.withdraw:
+            from ethicompass.consent._withdrawal import affected_artefacts
+
+            affected = affected_artefacts(self.store, record.participant, purpose=record.purpose)
+        for attempt in range(_RETRIES):
+            try:
+                with self.store.begin() as conn:
+                    stored = self._insert_next(conn, record)
+                    if affected:
+                        from ethicompass.consent._withdrawal import open_decisions
+
+                        open_decisions(conn, stored, affected)
+                return stored
+            except IntegrityError:
+                if attempt == _RETRIES - 1:
+                    raise ConflictError(
+                        "concurrent consent changes kept colliding", hint="retry the change"
+                    ) from None
+            except SQLAlchemyError as exc:
+                raise DatabaseError(
+                    f"could not store the consent change ({type(exc).__name__}); nothing was changed",
+                    hint="check the database is reachable and writable, then retry",
+                ) from exc
+        raise AssertionError("unreachable")
+
+    def _insert_next(self, conn: Connection, record: ConsentRecord) -> ConsentRecord:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(record.participant)})
+        last = conn.execute(
+            sa.select(sa.func.max(consent_records.c.version)).where(
+                consent_records.c.participant == record.participant,
+                consent_records.c.purpose == record.purpose,
+            )
+        ).scalar()
+        version = 1 if last is None else int(last) + 1
+        entered = utc_now()
+        result = conn.execute(consent_records.insert().values(**_values(record, version, iso(entered))))
+        key = result.inserted_primary_key
+        return replace(record, version=version, entered_at=entered, id=int(key[0]) if key else None)
+
+    def _change(
+        self,
+        participant: str,
+        purpose: str,
+        action: Action,
+        *,
+        recorded_at: datetime | str | None,
+        period: Period | None,
+        data_classes: Sequence[str],
+        actor: str | None,
+        document: str | None,
+        document_version: str | None,
+        recorded_by: str | None,
+        source: str,
+    ) -> ConsentRecord:
+        return self.record(
+            ConsentRecord(
+                participant=check_participant(participant),
+                purpose=check_purpose(purpose),
+                action=action,
+                recorded_at=to_utc(recorded_at, field_name="recorded_at") if recorded_at else utc_now(),
+                period=period or Period(),
+                data_classes=tuple(data_classes),
+                actor=actor,
+                document=document,
+                document_version=document_version,
+                recorded_by=recorded_by or default_actor(),
+                source=source,
+            )
+        )
+
+    def grant(
+        self,
+        participant: str,
+        purpose: str,
+        /,
+        *,
+        recorded_at: datetime | str | None = None,
+        period: Period | None = None,
+        data_classes: Sequence[str] = (),
+        actor: str | None = None,
+        document: str | None = None,
+        document_version: str | None = None,
+        recorded_by: str | None = None,
+        source: str = "api",
+    ) -> ConsentRecord:
+        """Record that ``participant`` permits ``purpose`` (a new version)."""
+        return self._change(
+            participant,
+            purpose,
+            Action.grant,
+            recorded_at=recorded_at,
+            period=period,
+            data_classes=data_classes,
+            actor=actor,
+            document=document,
+            document_version=document_version,
+            recorded_by=recorded_by,
+            source=source,
+        )
+
+    def refuse(
+        self,
+        participant: str,
+        purpose: str,
+        /,
+        *,
+        recorded_at: datetime | str | None = None,
+        document: str | None = None,
+        document_version: str | None = None,
+        recorded_by: str | None = None,
+        source: str = "api",
+    ) -> ConsentRecord:
+        """Record that ``participant`` refuses ``purpose`` (a new version, decision deny)."""
+        return self._change(
+            participant,
+            purpose,
+            Action.refuse,
+            recorded_at=recorded_at,
+            period=None,
+            data_classes=(),
+            actor=None,
+            document=document,
+            document_version=document_version,
+            recorded_by=recorded_by,
+            source=source,
+        )
+
+    def withdraw(
+        self,
+        participant: str,
+        purpose: str,
+        /,
+        *,
+        recorded_at: datetime | str | None = None,
+        recorded_by: str | None = None,
+        source: str = "api",
+    ) -> ConsentRecord:
+        """Record that ``participant`` withdraws ``purpose``; opens decisions for affected artefacts."""
+        return self._change(
+            participant,
+            purpose,
+            Action.withdraw,
+            recorded_at=recorded_at,
+            period=None,
+            data_classes=(),
+            actor=None,
+            document=None,
+            document_version=None,
+            recorded_by=recorded_by,
+            source=source,
+        )
+
+    def withdraw_all(
+        self, participant: str, /, *, recorded_by: str | None = None, source: str = "api"
+    ) -> list[ConsentRecord]:
+        """Withdraw every purpose the participant currently permits; return the new versions."""
+        done = []
+        for status in self.statuses(participant):
+            if status.decision.value == "permit":
+                done.append(
+                    self.withdraw(participant, status.purpose, recorded_by=recorded_by, source=source)
+                )
+        return done
+
+    def import_records(self, records: Iterable[ConsentRecord], /, *, source: str = "csv") -> ImportSummary:
+        """Append many records in one transaction, in ``recorded_at`` order per (participant, purpose).
+
+        Versions continue after any already stored. Withdrawals open artefact decisions as
+        :meth:`record` does.
+        """
+        items = sorted(records, key=lambda r: (r.participant, r.purpose, r.recorded_at))
+        for item in items:
+            check_purpose(item.purpose)
+        if not items:
+            return ImportSummary(0, 0, {}, source)
+        withdrawn = [r for r in items if r.action is Action.withdraw]
+        affected: dict[tuple[str, str], list[str]] = {}
+        if withdrawn:
+            from ethicompass.consent._withdrawal import affected_artefacts
+
+            for r in withdrawn:
+                found = affected_artefacts(self.store, r.participant, purpose=r.purpose)
+                if found:
+                    affected[(r.participant, r.purpose)] = found
+        try:
+            with self.store.begin() as conn:
+                self.store.lock_table(conn, "consent_records")
+                rows = conn.execute(
+                    sa.select(
+                        consent_records.c.participant,
+                        consent_records.c.purpose,
+                        sa.func.max(consent_records.c.version),
+                    ).group_by(consent_records.c.participant, consent_records.c.purpose)
+                ).all()
+                last = {(p, q): int(v) for p, q, v in rows}
+                entered = iso(utc_now())
+                values = []
+                for item in items:
+                    key = (item.participant, item.purpose)
+                    last[key] = last.get(key, 0) + 1
+                    values.append(_values(item, last[key], entered))
+                for start in range(0, len(values), 5000):
+                    conn.execute(consent_records.insert(), values[start : start + 5000])
+                if affected:
+                    from ethicompass.consent._withdrawal import open_decisions
+
+                    for (participant, purpose), artefacts in affected.items():
+                        row = conn.execute(
+                            sa.select(consent_records)
+                            .where(
+                                consent_records.c.participant == participant,
+                                consent_records.c.purpose == purpose,
+                                consent_records.c.action == "withdraw",
+                            )
+                            .order_by(consent_records.c.version.desc())
+                            .limit(1)
+                        ).one()
+                        open_decisions(conn, record_from_row(row), artefacts)
+        except SQLAlchemyError as exc:
+            raise DatabaseError(
+                f"bulk consent import failed ({type(exc).__name__}); nothing was stored",
+                hint="check the database is reachable and writable, then retry",
+            ) from exc
+        by_action: dict[str, int] = {}
+        for item in items:
+            by_action[item.action.value] = by_action.get(item.action.value, 0) + 1
+        return ImportSummary(len(items), len({r.participant for r in items}), by_action, source)
+
+    # ------------------------------------------------------------------ reads
+    def status(self, participant: str, purpose: str, /, *, at: datetime | str | None = None) -> ConsentStatus:
+        """The consent in force for (participant, purpose) at ``at`` (default now)."""
+        check_purpose(purpose)
+        when = to_utc(at, field_name="at") if at is not None else utc_now()
+        with self.store.connect() as conn:
+            row = conn.execute(
+                sa.select(consent_records)
+                .where(
+                    consent_records.c.participant == participant,
+                    consent_records.c.purpose == purpose,
+                    consent_records.c.recorded_at <= iso(when),
+                )
+                .order_by(consent_records.c.version.desc())
+                .limit(1)
+            ).first()
+        record = record_from_row(row) if row is not None else None
+        decision, reason = reason_for(record, when)
+        return ConsentStatus(
+            participant=participant,
+            purpose=purpose,
+            decision=decision,
+            since=record.recorded_at if record else None,
+            version=record.version if record else None,
+            reason=reason,
+        )
+
+    def purposes(self, participant: str | None = None, /) -> list[str]:
+        """The standard purposes followed by every custom purpose recorded (for one participant)."""
+        query = sa.select(consent_records.c.purpose).distinct()
+        if participant is not None:
+            query = query.where(consent_records.c.participant == participant)
+        with self.store.connect() as conn:
+            found = {r[0] for r in conn.execute(query)}
+        return list(STANDARD_PURPOSES) + sorted(found - set(STANDARD_PURPOSES))
+
+    def statuses(self, participant: str, /, *, at: datetime | str | None = None) -> list[ConsentStatus]:
+        """The status of every purpose (standard and recorded custom ones) for one participant."""
+        return [self.status(participant, p, at=at) for p in self.purposes(participant)]
+
+    def history(self, participant: str, /, *, purpose: str | None = None) -> list[ConsentRecord]:
+        """Every stored version for the participant (one purpose or all), oldest first."""
+        query = sa.select(consent_records).where(consent_records.c.participant == participant)
+        if purpose is not None:
+            query = query.where(consent_records.c.purpose == check_purpose(purpose))
+        with self.store.connect() as conn:
+            rows = conn.execute(
+                query.order_by(
+                    consent_records.c.recorded_at, consent_records.c.purpose, consent_records.c.version
+                )
+            ).all()
+        return [record_from_row(r) for r in rows]
+
+    def records(self, *, purpose: str | None = None) -> list[ConsentRecord]:
+        """Every stored record (optionally of one purpose), by participant, purpose and version."""
+        query = sa.select(consent_records)
+        if purpose is not None:
+            query = query.where(consent_records.c.purpose == check_purpose(purpose))
+        with self.store.connect() as conn:
+            rows = conn.execute(
+                query.order_by(
+                    consent_records.c.participant, consent_records.c.purpose, consent_records.c.version
+                )
+            ).all()
+        return [record_from_row(r) for r in rows]
+
+    def status_table(self, purpose: str, /, *, at: datetime | str | None = None) -> pl.DataFrame:
+        """Every participant's status for ``purpose`` at ``at``: the table :func:`consent.enforce` joins.
+
+        Columns: ``participant``, ``decision`` (``permit``/``deny``), ``reason``, ``version``.
+        A participant with no record is absent (enforce drops them as ``no-consent-record``).
+        """
+        check_purpose(purpose)
+        when = to_utc(at, field_name="at") if at is not None else utc_now()
+        query = sa.select(
+            consent_records.c.participant,
+            consent_records.c.version,
+            consent_records.c.action,
+            consent_records.c.period_start,
+            consent_records.c.period_end,
+        ).where(consent_records.c.purpose == purpose, consent_records.c.recorded_at <= iso(when))
+        with self.store.connect() as conn:
+            rows = conn.execute(query).all()
+        raw = pl.DataFrame(
+            rows,
+            schema={
+                "participant": pl.String,
+                "version": pl.Int64,
+                "action": pl.String,
+                "period_start": pl.String,
+                "period_end": pl.String,
+            },
+            orient="row",
+        )
+        return statuses_from_events(raw, at=iso(when))
+
+
+def statuses_from_events(events: pl.DataFrame, /, *, at: str) -> pl.DataFrame:
+    """Reduce consent events (participant, version, action, period_start, period_end) to the latest status.
+
+    ``at`` is a fixed-width ISO UTC time (see :func:`iso`). Pure Polars, so it also runs on a
+    consents table read from a file.
+    """
+    latest = events.sort("version").group_by("participant", maintain_order=False).last()
+    reason = (
+        pl.when(pl.col("action") == "refuse")
+        .then(pl.lit("refused"))
+        .when(pl.col("action") == "withdraw")
+        .then(pl.lit("withdrawn"))
+        .when(pl.col("period_start").is_not_null() & (pl.col("period_start") > at))
+        .then(pl.lit("not-yet-valid"))
+        .when(pl.col("period_end").is_not_null() & (pl.col("period_end") < at))
+        .then(pl.lit("expired"))
+        .otherwise(pl.lit("granted"))
+    )
+    return latest.select(
+        "participant",
+        pl.when(reason == "granted").then(pl.lit("permit")).otherwise(pl.lit("deny")).alias("decision"),
+        reason.alias("reason"),
+        "version",
+    )

@@ -1,0 +1,41 @@
+"""Tables of the web server: users, API tokens (argon2-hashed) and one-time portal access codes."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Integer, String, Table
+
+from ethicompass.store._metadata import metadata
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+server_users = Table(
+    "server_users",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(32), nullable=False),
+    Column("participant", String(128), nullable=True, index=True),
+    Column("created_at", String(32), nullable=False),
+)
+
+server_tokens = Table(
+    "server_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", BigInteger, nullable=False, index=True),
+    Column("secret_hash", String(256), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=True),
+    Column("revoked_at", String(32), nullable=True),
+)
+
+server_access_codes = Table(
+    "server_access_codes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("participant", String(128), nullable=False),
+    Column("code_hash", String(256), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("used_at", String(32), nullable=True),
+)
