@@ -6,4 +6,18 @@ Entry points: ``decision_curve``, ``calibration`` and ``harm`` for a model's ben
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ethicompass.safety._benefit import DecisionCurve, NetBenefit, decision_curve
+from ethicompass.safety._calibration import Calibration, CalibrationReport, calibration
+from ethicompass.safety._harm import HarmReport, HarmRow, harm
+
+__all__: list[str] = [
+    "Calibration",
+    "CalibrationReport",
+    "DecisionCurve",
+    "HarmReport",
+    "HarmRow",
+    "NetBenefit",
+    "calibration",
+    "decision_curve",
+    "harm",
+]
