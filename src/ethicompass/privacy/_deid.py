@@ -21,7 +21,6 @@ from typing import Any, Literal
 import narwhals.stable.v2 as nw
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ethicompass.errors import ColumnError, ConfigurationError, SchemaError
 from ethicompass.frames import to_narwhals
@@ -206,11 +205,15 @@ class DeidTransform:
 
     def _pseudonymise(self, s: pl.Series, *, with_offsets: bool) -> tuple[pl.Series, pl.Series | None, int]:
         text = s if s.dtype == pl.String else _as_text(s)
-        encoded = pc.dictionary_encode(text.to_arrow())
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        dictionary = pl.Series(encoded.dictionary)
-        already = dictionary.str.contains(PSEUDONYM_PATTERN).to_list()
+        arrow = text.to_arrow()
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+        encoded = arrow.dictionary_encode()  # one pass: distinct values and, per row, its index
+        dictionary = pl.from_arrow(encoded.dictionary)
+        indices = pl.from_arrow(encoded.indices)
+        assert isinstance(dictionary, pl.Series) and isinstance(indices, pl.Series)
+        already_s = dictionary.str.contains(PSEUDONYM_PATTERN)
+        already = already_s.to_list()
         values = dictionary.to_list()
         todo = [v for v, done in zip(values, already, strict=True) if not done]
         digests = iter(self.key.digests(todo))
@@ -226,10 +229,9 @@ class DeidTransform:
                 names.append("ps_" + d[:12].hex())
                 if with_offsets:
                     offs.append(offset_from_digest(d, lo, hi))
-        indices = encoded.indices
-        pseud = pl.Series(s.name, pc.take(pa.array(names, pa.large_string()), indices))
-        offsets = pl.Series("offset", pc.take(pa.array(offs, pa.int32()), indices)) if with_offsets else None
-        n_new = int(pl.Series(pc.take(pa.array(already, pa.bool_()), indices)).not_().sum())
+        pseud = pl.Series(s.name, names, dtype=pl.String).gather(indices)
+        offsets = pl.Series("offset", offs, dtype=pl.Int32).gather(indices) if with_offsets else None
+        n_new = int((~already_s).gather(indices).sum())
         return pseud, offsets, n_new
 
     def _dates(

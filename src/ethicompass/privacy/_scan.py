@@ -202,7 +202,7 @@ def _judge(s: pl.Series, *, sample: int, seed: int) -> ColumnFinding:
         for rule in RULES:
             if rule.content is None or (rule.vocabulary and distinct < few):
                 continue
-            share = sum(1 for v in values if rule.content(v)) / len(values)
+            share = _share(rule, values)
             if share >= rule.min_share:
                 agree = rule in name_rules
                 why = [f"{share:.0%} of sampled values are {rule.evidence}", card]
@@ -218,6 +218,21 @@ def _judge(s: pl.Series, *, sample: int, seed: int) -> ColumnFinding:
     if s.dtype == pl.String and numeric.dtype.is_float():
         s = numeric.cast(pl.Int64)  # whole numbers written as text: judge them as numbers
     return _by_shape(s, name, values, distinct, non_null, card, found)
+
+
+def _share(rule: Rule, values: list[str]) -> float:
+    """Share of ``values`` that pass the rule; stops early once ``min_share`` is out of reach."""
+    assert rule.content is not None
+    allowed = int((1 - rule.min_share) * len(values))
+    check, hits, misses = rule.content, 0, 0
+    for v in values:
+        if check(v):
+            hits += 1
+        else:
+            misses += 1
+            if misses > allowed:
+                return 0.0
+    return hits / len(values)
 
 
 def _sample_text(s: pl.Series, n: int, seed: int) -> list[str]:

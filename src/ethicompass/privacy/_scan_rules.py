@@ -72,13 +72,25 @@ def _digits(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
+_DATE_FORMS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$"), (1, 2, 3)),
+    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"), (1, 2, 3)),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), (3, 1, 2)),
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), (3, 2, 1)),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), (1, 2, 3)),
+)
+
+
 def _date_ok(value: str) -> bool:
-    text = value.strip()[:10]
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d"):
-        try:
-            d = _dt.datetime.strptime(text, fmt)
-        except ValueError:
+    """A real calendar date between 1850 and 2150 in an ISO, US, European or compact form."""
+    for pattern, (yi, mi, di) in _DATE_FORMS:
+        m = pattern.match(value)
+        if m is None:
             continue
+        try:
+            d = _dt.date(int(m.group(yi)), int(m.group(mi)), int(m.group(di)))
+        except ValueError:
+            return False
         return 1850 <= d.year <= 2150
     return False
 

@@ -1,0 +1,212 @@
+"""CLI verbs for tables: ``scan``, ``deid`` and ``keys new``.
+
+CSV files are read as text (every column a string), so ZIP codes and record numbers keep their
+leading zeros and values that are kept pass through byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+
+from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass.errors import DataFileError, SchemaError
+from ethicompass.frames import atomic_path, check_csv_shape, load_table, sha256_file
+
+__all__ = ["read_for_privacy", "register"]
+
+keys_app = typer.Typer(help="Secret keys for pseudonyms and date shifting.", no_args_is_help=True)
+
+
+def read_for_privacy(path: Path, /) -> pl.DataFrame:
+    """Read a data file for scanning or de-identification (CSV/TSV as text; others typed)."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv") and path.is_file():
+        separator = "\t" if suffix == ".tsv" else ","
+        check_csv_shape(path, separator=separator)
+        try:
+            frame = pl.read_csv(path, separator=separator, infer_schema=False)
+        except pl.exceptions.PolarsError as exc:
+            raise DataFileError(f"{path}: cannot read as CSV", hint="check the file's format") from exc
+        if frame.height == 0:
+            raise DataFileError(f"{path} has no rows", hint="supply a table with at least one data row")
+        return frame
+    return load_table(path)
+
+
+def _audit(**entry: Any) -> None:
+    from ethicompass.store import Store
+    from ethicompass.transparency import AuditLog
+
+    store = Store.from_env().open()
+    try:
+        AuditLog(store).append(**entry)
+    finally:
+        store.dispose()
+
+
+def _write_frame(frame: pl.DataFrame, tmp: Path, *, parquet: bool) -> None:
+    if parquet:
+        frame.write_parquet(tmp)
+    else:
+        frame.write_csv(tmp)
+
+
+def scan_cmd(
+    data: Annotated[Path, typer.Argument(help="The table to scan (CSV, TSV, Parquet, JSONL).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the proposed schema (YAML) here for review.")
+    ] = None,
+    sample: Annotated[int, typer.Option("--sample", min=10, help="Values per column to check.")] = 1000,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Find identifier columns by name and content, and propose a role for each column."""
+    from ethicompass.privacy._scan import scan
+
+    frame = read_for_privacy(data)
+    report = scan(frame, sample=sample)
+    text = report.to_yaml(source=data.name)
+    hashes = {"input": sha256_file(data)}
+    with ExitStack() as stack:
+        if out is not None:
+            tmp = stack.enter_context(atomic_path(out))
+            tmp.write_text(text, encoding="utf-8")
+            hashes["schema"] = sha256_file(tmp)
+        _audit(
+            action="privacy.scan",
+            object_type="dataset",
+            object_id=data.name,
+            hashes=hashes,
+            params={"columns": len(report.columns), "identifiers": len(report.identifiers), "sample": sample},
+        )
+    if fmt == OutputFormat.json:
+        emit_json(report.to_dict())
+        return
+    rows = [
+        [c.column, c.role.value, c.phi_type.value if c.phi_type else "", f"{c.confidence:.2f}", "; ".join(c.evidence)]
+        for c in report.columns
+    ]
+    emit_table(f"scan of {data.name}", ["column", "role", "phi type", "confidence", "evidence"], rows)
+    say(f"{len(report.identifiers)} of {len(report.columns)} columns look like identifiers")
+    if out is not None:
+        say(f"wrote the proposed schema to {out}; review every line before `ethicompass deid`")
+
+
+def deid_cmd(
+    data: Annotated[Path, typer.Argument(help="The table to de-identify (CSV, TSV, Parquet, JSONL).")],
+    schema: Annotated[Path, typer.Option("--schema", help="Column roles (YAML from `ethicompass scan`).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the de-identified table (.csv/.parquet).")],
+    key_file: Annotated[
+        Path | None, typer.Option("--key-file", "-k", help="Secret key file (else $ETHICOMPASS_KEY).")
+    ] = None,
+    policy_file: Annotated[
+        Path | None, typer.Option("--policy", help="Policy YAML (default: HIPAA Safe Harbor).")
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="When --schema is a study manifest: which dataset.")
+    ] = None,
+    dates: Annotated[
+        str | None, typer.Option("--dates", help="Override the policy: 'year' or 'shift' (per-participant).")
+    ] = None,
+    drop_free_text: Annotated[
+        bool, typer.Option("--drop-free-text", help="Drop free-text columns instead of refusing the run.")
+    ] = False,
+    certificate: Annotated[
+        Path | None, typer.Option("--certificate", help="Certificate JSON path (default: OUT.certificate.json).")
+    ] = None,
+    linkage_out: Annotated[
+        Path | None,
+        typer.Option("--linkage-out", help="Reversible mode: write the AES-GCM encrypted linkage table here."),
+    ] = None,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """De-identify a table (Safe Harbor by default) and write it with a de-identification certificate."""
+    from ethicompass.privacy._deid import deidentify
+    from ethicompass.privacy._keys import load_key
+    from ethicompass.privacy._safe_harbor import Policy, TableSchema
+
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise DataFileError(f"{out}: write .csv or .parquet", hint="name the output file with one of those")
+    key = load_key(key_file)
+    table_schema = TableSchema.from_file(schema, dataset=dataset)
+    policy = Policy.from_file(policy_file) if policy_file else Policy.safe_harbor()
+    changes: dict[str, Any] = {}
+    if dates is not None:
+        if dates not in ("year", "shift"):
+            raise SchemaError(f"--dates {dates!r}", hint="use --dates year or --dates shift")
+        changes["dates"] = dates
+        if dates == "shift" and policy.name == "safe_harbor":
+            changes["name"] = "date_shift"
+    if drop_free_text:
+        changes["free_text"] = "drop"
+    if linkage_out is not None:
+        changes["reversible"] = True
+    if changes:
+        policy = policy.with_(**changes)
+    cert_path = certificate or out.with_name(out.name + ".certificate.json")
+    if linkage_out is not None and linkage_out.resolve().parent == out.resolve().parent:
+        say("[yellow]note:[/yellow] keep the linkage table apart from the released data and the key")
+    frame = read_for_privacy(data)
+    result = deidentify(frame, table_schema, policy=policy, key=key)
+    cert = result.certificate.to_dict()
+    with ExitStack() as stack:
+        tmp_out = stack.enter_context(atomic_path(out))
+        _write_frame(result.to_frame(), tmp_out, parquet=out.suffix.lower() == ".parquet")
+        hashes = {"input": sha256_file(data), "output": sha256_file(tmp_out)}
+        if linkage_out is not None and result.linkage is not None:
+            tmp_link = stack.enter_context(atomic_path(linkage_out))
+            tmp_link.write_bytes(result.linkage)
+            os.chmod(tmp_link, 0o600)
+            hashes["linkage"] = sha256_file(tmp_link)
+        cert["files"] = {"input": {"name": data.name, **{"sha256": hashes["input"]}},
+                         "output": {"name": out.name, "sha256": hashes["output"]}}
+        tmp_cert = stack.enter_context(atomic_path(cert_path))
+        tmp_cert.write_text(json.dumps(cert, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        hashes["certificate"] = sha256_file(tmp_cert)
+        _audit(
+            action="privacy.deidentify",
+            object_type="dataset",
+            object_id=out.name,
+            hashes=hashes,
+            params={
+                "policy": policy.name,
+                "method": policy.method,
+                "dates": policy.dates,
+                "key_fingerprint": key.fingerprint,
+                "rows": cert["rows_out"],
+                "actions": cert["actions"],
+                "reversible": policy.reversible,
+            },
+        )
+    if fmt == OutputFormat.json:
+        emit_json(cert)
+        return
+    rows = [[c["column"], c["role"], c["phi_type"] or "", c["action"], c["reason"]] for c in cert["columns"]]
+    emit_table(f"de-identification of {data.name}", ["column", "role", "phi type", "action", "why"], rows)
+    say(f"wrote {out} ({cert['rows_out']:,} rows, {cert['columns_out']} columns) and {cert_path}")
+
+
+def keys_new(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the new key (mode 0600).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing key file.")] = False,
+) -> None:
+    """Write a new random 32-byte key for pseudonyms and date shifting (keep it apart from the data)."""
+    from ethicompass.privacy._keys import Key, write_key
+
+    key = Key.generate()
+    write_key(key, out, overwrite=force)
+    say(f"wrote a new key to {out} (mode 0600, fingerprint {key.fingerprint}); keep it apart from the data")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``scan``, ``deid`` and ``keys new`` to the ``ethicompass`` app."""
+    app.command("scan")(scan_cmd)
+    app.command("deid")(deid_cmd)
+    keys_app.command("new")(keys_new)
+    app.add_typer(keys_app, name="keys")
