@@ -147,14 +147,15 @@ def enforce(
     key = nw.col(participant_column)
     if nwf.schema[participant_column] != nw.String:
         key = key.cast(nw.String)
-    lookup = nw.from_native(
-        table.rename({"participant": _KEY, "reason": _REASON}).drop("decision").to_arrow(),
-    )
-    if nwf.implementation is not nw.Implementation.PYARROW:
-        lookup = nw.from_dict(
-            {c: lookup[c].to_list() for c in lookup.columns},
-            backend=nwf.implementation,
+    small = table.rename({"participant": _KEY, "reason": _REASON}).drop("decision")
+    if nwf.implementation is nw.Implementation.POLARS:
+        lookup = nw.from_native(small)
+    elif nwf.implementation is nw.Implementation.PYARROW:
+        lookup = nw.from_native(
+            small.to_arrow().cast(pa.schema([(_KEY, pa.string()), (_REASON, pa.string())]))
         )
+    else:
+        lookup = nw.from_dict({c: small[c].to_list() for c in small.columns}, backend=nwf.implementation)
     joined = nwf.with_columns(key.alias(_KEY)).join(lookup, on=_KEY, how="left")
     joined = joined.with_columns(
         nw.when(nw.col(_KEY).is_null())

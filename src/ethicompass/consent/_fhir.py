@@ -50,6 +50,11 @@ ACT_REASON = {
     "CLINTRCHNPC": "primary-study",
     "CLINTRCHPC": "primary-study",
 }
+_PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+_STATUSES = {
+    "r4": ("draft", "proposed", "active", "rejected", "inactive", "entered-in-error"),
+    "r5": ("draft", "active", "inactive", "not-done", "entered-in-error", "unknown"),
+}
 _R5_ONLY = (
     "decision",
     "subject",
@@ -130,8 +135,40 @@ def detect_version(
     )
 
 
+def _check_codes(resource: dict[str, Any], version: FhirVersion, prefix: str) -> None:
+    def bad(element: str, value: Any, allowed: tuple[str, ...]) -> InputError:
+        return InputError(
+            f"{prefix}{element} {value!r} is invalid for FHIR {version.value.upper()}: "
+            f"must be one of {', '.join(allowed)}",
+            hint="fix that element",
+        )
+
+    status = resource.get("status")
+    if status is not None and status not in _STATUSES[version.value]:
+        raise bad("Consent.status", status, _STATUSES[version.value])
+    if version is FhirVersion.r5 and resource.get("decision") not in (None, "permit", "deny"):
+        raise bad("Consent.decision", resource["decision"], ("permit", "deny"))
+
+    def walk(node: Any, element: str) -> None:
+        if not isinstance(node, dict):
+            return
+        if version is FhirVersion.r4 and node.get("type") not in (None, "permit", "deny"):
+            raise bad(f"{element}.type", node["type"], ("permit", "deny"))
+        children = node.get("provision") or []
+        for i, child in enumerate(children if isinstance(children, list) else []):
+            walk(child, f"{element}.provision[{i}]")
+
+    top = resource.get("provision")
+    if isinstance(top, list):
+        for i, node in enumerate(top):
+            walk(node, f"Consent.provision[{i}]")
+    else:
+        walk(top, "Consent.provision")
+
+
 def _validate(resource: dict[str, Any], version: FhirVersion, where: str) -> Any:
     prefix = f"{where}: " if where else ""
+    _check_codes(resource, version, prefix)
     try:
         return _model(version).model_validate(resource)
     except ValidationError as exc:
@@ -357,7 +394,10 @@ def to_fhir(record: ConsentRecord, /, *, fhir_version: FhirVersion) -> dict[str,
     if period:
         inner["period"] = period
     if record.actor:
-        inner["actor"] = [{"reference": {"display": record.actor}}]
+        actor: dict[str, Any] = {"reference": {"display": record.actor}}
+        if version is FhirVersion.r4:
+            actor["role"] = {"coding": [{"system": _PARTICIPATION, "code": "PRCP"}]}
+        inner["actor"] = [actor]
     resource: dict[str, Any] = {"resourceType": "Consent", "status": status, "extension": extension}
     if record.id is not None:
         resource["id"] = f"ec-{record.id}"
