@@ -316,7 +316,7 @@ CITY_STATE = (
     r"(?:\s+\d{5}(?:-\d{4})?)?)\b"
 )
 _FAC_SUFFIX = (
-    r"Hospital|Hosp\.|Medical\s+Center|Medical\s+Centre|Med\s+Center|Med\s+Ctr|Medical\s+Group|Health\s+System"
+    r"Hospital|Hosp\b\.?|Medical\s+Center|Medical\s+Centre|Med\s+Center|Med\s+Ctr|Medical\s+Group|Health\s+System"
     r"|Health\s+Center|Healthcare|Health|Clinic|Infirmary|Nursing\s+Home|Nursing\s+Facility|Cancer\s+Center"
     r"|Cancer\s+Institute|Heart\s+Institute|Rehabilitation\s+Center|Rehab\s+Center|Hospice|Surgery\s+Center"
     r"|Surgical\s+Center|Care\s+Center|Urgent\s+Care|Presbyterian|Memorial|Sanatorium"

@@ -1,0 +1,239 @@
+"""CLI verbs for clinical text: ``phi find``, ``phi redact`` and ``phi eval``.
+
+INPUT is a ``.txt`` file, a directory of ``.txt`` files, a JSONL file (``--text-field``, ``--id-field``)
+or a CSV/Parquet file (``--column``). ``find`` and ``redact`` write one JSON object per document and
+stream, so notes files of any size run in bounded memory. Span values are never printed: a span is
+its offsets, type, score and recognizer.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+
+from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass.errors import VerdictFailed
+from ethicompass.frames import atomic_path, sha256_file
+
+__all__ = ["register"]
+
+phi_app = typer.Typer(
+    help="Find, redact and evaluate PHI in clinical free text (offline; no model needed).",
+    no_args_is_help=True,
+)
+
+
+class SpanFormat(enum.StrEnum):
+    """How ``phi find`` prints its spans."""
+
+    jsonl = "jsonl"
+    table = "table"
+
+
+class Style(enum.StrEnum):
+    """Redaction styles."""
+
+    tag = "tag"
+    surrogate = "surrogate"
+    pseudonym = "pseudonym"
+
+
+InputArg = Annotated[
+    Path, typer.Argument(help="A .txt file, a directory of .txt files, a JSONL file, or a CSV/Parquet table.")
+]
+TextField = Annotated[str, typer.Option("--text-field", help="JSONL: the field holding the text.")]
+IdField = Annotated[str | None, typer.Option("--id-field", help="JSONL: the field holding the document id.")]
+ColumnOpt = Annotated[str | None, typer.Option("--column", "-c", help="CSV/Parquet: the free-text column.")]
+ThresholdOpt = Annotated[
+    float, typer.Option("--threshold", min=0.0, max=1.0, help="Drop findings scored below this (0-1).")
+]
+
+
+def _audit(**entry: Any) -> None:
+    from ethicompass.store import Store
+    from ethicompass.transparency import AuditLog
+
+    store = Store.from_env().open()
+    try:
+        AuditLog(store).append(**entry)
+    finally:
+        store.dispose()
+
+
+def _documents(
+    path: Path, text_field: str, id_field: str | None, column: str | None, pid: str | None = None
+) -> Any:
+    from ethicompass.privacy._text_io import iter_documents
+
+    return iter_documents(
+        path, text_field=text_field, id_field=id_field, column=column, participant_field=pid
+    )
+
+
+def _open_out(stack: ExitStack, out: Path | None) -> IO[str]:
+    if out is None:
+        return sys.stdout
+    tmp = stack.enter_context(atomic_path(out))
+    return stack.enter_context(tmp.open("w", encoding="utf-8"))
+
+
+def find_cmd(
+    input_path: InputArg,
+    text_field: TextField = "text",
+    id_field: IdField = None,
+    column: ColumnOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the JSONL here (default: stdout).")
+    ] = None,
+    threshold: ThresholdOpt = 0.5,
+    fmt: Annotated[
+        SpanFormat,
+        typer.Option("--format", "-f", help="jsonl: one object per document; table: counts per type."),
+    ] = SpanFormat.jsonl,
+) -> None:
+    """Find PHI spans in each document: {"id", "spans": [{start, end, type, score, recognizer}]}."""
+    from ethicompass.privacy._text import find_phi
+    from ethicompass.privacy._text_io import hash_input
+
+    counts: Counter[str] = Counter()
+    documents = 0
+    with ExitStack() as stack:
+        if fmt == SpanFormat.jsonl and out is None:
+            _audit_find(input_path, hash_input(input_path), None, threshold)
+        sink = _open_out(stack, out) if fmt == SpanFormat.jsonl else None
+        for doc in _documents(input_path, text_field, id_field, column):
+            spans = find_phi(doc.text, threshold=threshold)
+            documents += 1
+            counts.update(s.type.value for s in spans)
+            if sink is not None:
+                record = {"id": doc.id, "spans": [s.to_dict() for s in spans]}
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if not (fmt == SpanFormat.jsonl and out is None):
+            _audit_find(input_path, hash_input(input_path), {"documents": documents, **counts}, threshold)
+    if fmt == SpanFormat.table:
+        emit_table(f"PHI in {input_path.name}", ["type", "spans"], sorted(counts.items()))
+    say(f"{documents:,} documents, {sum(counts.values()):,} PHI spans")
+
+
+def _audit_find(path: Path, digest: str, counts: dict[str, int] | None, threshold: float) -> None:
+    _audit(
+        action="privacy.phi_find",
+        object_type="text",
+        object_id=path.name,
+        hashes={"input": digest},
+        params={"threshold": threshold, **({"counts": counts} if counts is not None else {})},
+    )
+
+
+def redact_cmd(
+    input_path: InputArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the redacted documents (JSONL).")],
+    style: Annotated[
+        Style,
+        typer.Option("--style", help="tag: [NAME]; surrogate: realistic fakes; pseudonym: keyed tokens."),
+    ] = Style.tag,
+    key_file: Annotated[
+        Path | None,
+        typer.Option("--key-file", "-k", help="Secret key (surrogate/pseudonym; else $ETHICOMPASS_KEY)."),
+    ] = None,
+    participant_field: Annotated[
+        str | None,
+        typer.Option("--participant-field", help="JSONL field or table column with the participant id."),
+    ] = None,
+    text_field: TextField = "text",
+    id_field: IdField = None,
+    column: ColumnOpt = None,
+    threshold: ThresholdOpt = 0.5,
+) -> None:
+    """Redact PHI: writes {"id", "text", "spans"} per document to OUT (atomically, after the audit entry)."""
+    from ethicompass.privacy._keys import load_key
+    from ethicompass.privacy._text import find_phi
+    from ethicompass.privacy._text_io import hash_input
+    from ethicompass.privacy._text_redact import redact
+
+    key = load_key(key_file) if style != Style.tag else None
+    counts: Counter[str] = Counter()
+    documents = 0
+    with ExitStack() as stack:
+        tmp = stack.enter_context(atomic_path(out))
+        with tmp.open("w", encoding="utf-8") as sink:
+            for doc in _documents(input_path, text_field, id_field, column, participant_field):
+                spans = find_phi(doc.text, threshold=threshold)
+                text = redact(doc.text, spans, style=style.value, key=key, participant_id=doc.participant_id)
+                documents += 1
+                counts.update(s.type.value for s in spans)
+                record = {"id": doc.id, "text": text, "spans": [s.to_dict() for s in spans]}
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+        _audit(
+            action="privacy.phi_redact",
+            object_type="text",
+            object_id=out.name,
+            hashes={"input": hash_input(input_path), "output": sha256_file(tmp)},
+            params={
+                "style": style.value,
+                "threshold": threshold,
+                "documents": documents,
+                "counts": dict(counts),
+                **({"key_fingerprint": key.fingerprint} if key is not None else {}),
+            },
+        )
+    say(
+        f"redacted {sum(counts.values()):,} PHI spans in {documents:,} documents ({style.value}); wrote {out}"
+    )
+
+
+def eval_cmd(
+    input_path: Annotated[
+        Path, typer.Argument(help="notes.jsonl (with --gold), or an ASQ-PHI queries file (gold inside).")
+    ],
+    gold: Annotated[Path | None, typer.Option("--gold", "-g", help="Gold spans (notes_gold.jsonl).")] = None,
+    threshold: ThresholdOpt = 0.5,
+    min_recall: Annotated[
+        float | None,
+        typer.Option(
+            "--min-recall", min=0.0, max=1.0, help="Fail (exit 1) when full-coverage recall is lower."
+        ),
+    ] = None,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Score the PHI finder against gold spans: span recall, token precision/recall/F1, PHI-free flags."""
+    from ethicompass.privacy._text_eval import evaluate_phi, load_gold
+
+    documents = load_gold(input_path, gold=gold)
+    result = evaluate_phi(documents, threshold=threshold)
+    if fmt == OutputFormat.json:
+        emit_json(result.to_dict())
+    else:
+        rows: list[list[Any]] = [
+            ["span recall (any overlap)", result.span_recall_any],
+            ["span recall (full coverage)", result.span_recall_full],
+            ["token precision", result.token_precision],
+            ["token recall", result.token_recall],
+            ["token F1", result.token_f1],
+            ["PHI-free documents flagged", f"{result.phi_free_flagged}/{result.phi_free_documents}"],
+        ]
+        emit_table(
+            f"PHI finder on {input_path.name} ({result.documents} documents)", ["measure", "value"], rows
+        )
+        frame = result.to_frame()
+        emit_table("per PHI type", frame.columns, [list(row) for row in frame.rows()])
+    if min_recall is not None and result.span_recall_full < min_recall:
+        raise VerdictFailed(
+            f"full-coverage span recall {result.span_recall_full:.4f} is below {min_recall}",
+            hint="inspect the misses per type and add or fix a recognizer",
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``phi`` sub-app (``find``, ``redact``, ``eval``) to the ``ethicompass`` CLI."""
+    phi_app.command("find")(find_cmd)
+    phi_app.command("redact")(redact_cmd)
+    phi_app.command("eval")(eval_cmd)
+    app.add_typer(phi_app, name="phi")
