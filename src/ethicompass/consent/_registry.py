@@ -37,7 +37,7 @@ from ethicompass.consent._model import (
 from ethicompass.errors import ConflictError, DatabaseError
 from ethicompass.store import Store
 from ethicompass.store._consent_tables import consent_records
-from ethicompass.transparency import default_actor
+from ethicompass.transparency import AuditLog, default_actor
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -122,11 +122,26 @@ class Registry:
 
     ``grant``/``refuse``/``withdraw`` add a version; ``status(participant, purpose, at=...)``
     answers as of any time; ``history`` lists every version; ``import_records`` and
-    ``import_csv`` load many at once. The constructor only stores the store.
+    ``import_records`` load many at once. Every write appends its audit entry (no participant
+    id: the record id, purpose and version) in the same transaction, as ``actor`` with ``role``.
+    The constructor only stores its arguments.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, actor: str | None = None, role: str = "user") -> None:
         self.store = store
+        self.actor = actor
+        self.role = role
+
+    def _audit(self, conn: Connection, action: str, object_id: str, params: dict[str, Any]) -> None:
+        AuditLog(self.store).append_in(
+            conn,
+            action=action,
+            object_type="consent_record",
+            object_id=object_id,
+            actor=self.actor or default_actor(),
+            role=self.role,
+            params=params,
+        )
 
     # ------------------------------------------------------------------ writes
     def record(self, record: ConsentRecord, /) -> ConsentRecord:
@@ -146,6 +161,17 @@ class Registry:
             try:
                 with self.store.begin() as conn:
                     stored = self._insert_next(conn, record)
+                    self._audit(
+                        conn,
+                        f"consent.{stored.action.value}",
+                        str(stored.id),
+                        {
+                            "purpose": stored.purpose,
+                            "version": stored.version,
+                            "source": stored.source,
+                            "artefacts_affected": len(affected),
+                        },
+                    )
                     if affected:
                         from ethicompass.consent._withdrawal import open_decisions
 
@@ -204,7 +230,7 @@ class Registry:
                 actor=actor,
                 document=document,
                 document_version=document_version,
-                recorded_by=recorded_by or default_actor(),
+                recorded_by=recorded_by or self.actor or default_actor(),
                 source=source,
             )
         )
@@ -342,6 +368,15 @@ class Registry:
                     values.append(_values(item, last[key], entered))
                 for start in range(0, len(values), 5000):
                     conn.execute(consent_records.insert(), values[start : start + 5000])
+                counts: dict[str, int] = {}
+                for item in items:
+                    counts[item.action.value] = counts.get(item.action.value, 0) + 1
+                self._audit(
+                    conn,
+                    "consent.import",
+                    f"import:{entered}",
+                    {"records": len(items), "by_action": counts, "source": source},
+                )
                 if affected:
                     from ethicompass.consent._withdrawal import open_decisions
 

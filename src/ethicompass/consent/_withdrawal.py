@@ -29,7 +29,7 @@ from ethicompass.store._consent_tables import (
     consent_records,
     consent_withdrawal_decisions,
 )
-from ethicompass.transparency import default_actor
+from ethicompass.transparency import AuditLog, default_actor
 
 #: Legal bases a decision commonly names (any non-empty text is accepted).
 KNOWN_LEGAL_BASES: dict[str, str] = {
@@ -231,6 +231,7 @@ def decide(
     legal_basis: str,
     note: str | None = None,
     decided_by: str | None = None,
+    role: str = "user",
 ) -> WithdrawalDecision:
     """Record what happens to an artefact after a withdrawal, on a named legal basis.
 
@@ -262,6 +263,7 @@ def decide(
                 f"withdrawal decision {decision_id} was already decided ({row.action})",
                 hint="decisions are final; record a note on a new artefact if the situation changed",
             )
+        who = decided_by or default_actor()
         conn.execute(
             d.update()
             .where(d.c.id == decision_id)
@@ -269,9 +271,18 @@ def decide(
                 action=chosen.value,
                 legal_basis=legal_basis.strip(),
                 note=note,
-                decided_by=decided_by or default_actor(),
+                decided_by=who,
                 decided_at=iso(utc_now()),
             )
+        )
+        AuditLog(store).append_in(
+            conn,
+            action="consent.withdrawal-decision",
+            object_type="withdrawal_decision",
+            object_id=str(decision_id),
+            actor=who,
+            role=role,
+            params={"action": chosen.value, "legal_basis": legal_basis.strip()},
         )
         result = conn.execute(_query().where(d.c.id == decision_id)).one()
     return _decision(result)
