@@ -5,12 +5,14 @@ Entry point: ``audit(frame, label=..., score=..., groups=[...])`` returns a
 against a reference group, heterogeneity tests, small groups, and flagged findings. It runs
 counts-first: :func:`summarize` makes one group-by over the rows; :class:`Summary` objects of
 partitions or sites add up (``a + b``) and :func:`audit_summary` audits the sum.
-``representativeness(cohort, reference, attributes=[...])`` compares a cohort with its population.
+``representativeness(cohort, reference, attributes=[...])`` compares a cohort with its population;
+``plot_metrics``, ``plot_roc`` and ``plot_calibration`` draw a report as SVG text.
 """
 
 from __future__ import annotations
 
 from ethicompass.fairness._audit import audit, audit_summary
+from ethicompass.fairness._plots import plot_calibration, plot_metrics, plot_roc
 from ethicompass.fairness._report import (
     Disparity,
     Estimate,
@@ -18,6 +20,11 @@ from ethicompass.fairness._report import (
     Finding,
     GroupResult,
     Heterogeneity,
+)
+from ethicompass.fairness._representativeness import (
+    RepresentativenessReport,
+    RepresentativenessRow,
+    representativeness,
 )
 from ethicompass.fairness._summary import Summary, summarize
 
@@ -28,8 +35,14 @@ __all__ = [
     "Finding",
     "GroupResult",
     "Heterogeneity",
+    "RepresentativenessReport",
+    "RepresentativenessRow",
     "Summary",
     "audit",
     "audit_summary",
+    "plot_calibration",
+    "plot_metrics",
+    "plot_roc",
+    "representativeness",
     "summarize",
 ]

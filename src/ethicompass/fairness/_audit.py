@@ -16,6 +16,7 @@ from ethicompass.fairness._disparity import (
     FLAG_METRICS,
     HIGHER_IS_BETTER,
     between_groups,
+    boot_intervals,
     disparity,
     finding,
     flag_test,
@@ -207,9 +208,14 @@ def audit_summary(
     disparities: list[Disparity] = []
     findings: list[Finding] = []
     tests: list[Heterogeneity] = []
+    ref_of = np.zeros(len(units), dtype=np.int64)
     for scope in scopes:
         members = [j for j, u in enumerate(units) if u.scope == scope]
-        ref = 0 if reference == "overall" else max(members, key=lambda j: (sizes[j], -j))
+        ref_of[members] = 0 if reference == "overall" else max(members, key=lambda j: (sizes[j], -j))
+    boot = boot_intervals(reps, ref_of, level=ci) if reps is not None else None
+    for scope in scopes:
+        members = [j for j, u in enumerate(units) if u.scope == scope]
+        ref = int(ref_of[members[0]])
         pending: list[tuple[int, str, Estimate, Estimate | None, float | None]] = []
         for j in members:
             if j == ref:
@@ -217,7 +223,7 @@ def audit_summary(
             for metric in DISPARITY_METRICS:
                 if metric in _SCORE_METRICS and not summary.has_score:
                     continue
-                diff, ratio = disparity(metric, j, ref, cells, point, score_stats, reps, ci=ci, z=z)
+                diff, ratio = disparity(metric, j, ref, cells, point, score_stats, boot, ci=ci, z=z)
                 p_value = flag_test(metric, j, ref, cells, score_stats) if metric in FLAG_METRICS else None
                 pending.append((j, metric, diff, ratio, p_value))
         raw = {k: p for k, (*_, p) in enumerate(pending) if p is not None and pending[k][2].value is not None}

@@ -18,6 +18,7 @@ __all__ = [
     "FLAG_METRICS",
     "HIGHER_IS_BETTER",
     "between_groups",
+    "boot_intervals",
     "disparity",
     "finding",
     "flag_test",
@@ -57,7 +58,7 @@ def disparity(
     cells: np.ndarray,
     point: dict[str, np.ndarray],
     score_stats: dict[str, tuple[np.ndarray, np.ndarray]],
-    reps: dict[str, np.ndarray] | None,
+    boot: dict[str, tuple[np.ndarray, ...]] | None,
     *,
     ci: float,
     z: float,
@@ -84,14 +85,10 @@ def disparity(
             ci_reason="no interval where a value is 0",
         )
         return d, r
-    boot_reason = "no bootstrap (n_boot=0)" if reps is None else "undefined in too many bootstrap replicates"
+    boot_reason = "no bootstrap (n_boot=0)" if boot is None else "undefined in too many bootstrap replicates"
     value = point[metric]
-    if reps is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rep_ratio = np.where(reps[metric][:, ref] > 0, reps[metric][:, j] / reps[metric][:, ref], np.nan)
-        rep_diff = reps[metric][:, j] - reps[metric][:, ref]
-        d_lo, d_hi = (float(x) for x in percentile_interval(rep_diff, level=ci))
-        r_lo, r_hi = (float(x) for x in percentile_interval(rep_ratio, level=ci))
+    if boot is not None:
+        d_lo, d_hi, r_lo, r_hi = (float(x[j]) for x in boot[metric])
     else:
         d_lo = d_hi = r_lo = r_hi = math.nan
     if metric in PROPORTIONS and ref != 0:  # independent groups: Newcombe's hybrid score interval
@@ -102,6 +99,23 @@ def disparity(
         ratio_value, r_lo, r_hi, reason=f"{metric} is undefined or 0 in the reference", ci_reason=boot_reason
     )
     return d, r
+
+
+def boot_intervals(
+    reps: dict[str, np.ndarray], ref_of: np.ndarray, *, level: float
+) -> dict[str, tuple[np.ndarray, ...]]:
+    """Percentile intervals of every unit's difference and ratio against its reference, per
+    metric, all at once: ``(diff_lo, diff_hi, ratio_lo, ratio_hi)`` arrays over units."""
+    out: dict[str, tuple[np.ndarray, ...]] = {}
+    for metric, rep in reps.items():
+        ref_rep = rep[:, ref_of]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(ref_rep > 0, rep / np.where(ref_rep > 0, ref_rep, 1), np.nan)
+        out[metric] = (
+            *percentile_interval(rep - ref_rep, level=level),
+            *percentile_interval(ratio, level=level),
+        )
+    return out
 
 
 def flag_test(
@@ -119,7 +133,7 @@ def flag_test(
         total = float(auc_var[j] + auc_var[ref])
         if not (math.isfinite(total) and total > 0):
             return None
-        return float(2 * stats.norm.sf(abs(auc[j] - auc[ref]) / math.sqrt(total)))
+        return _two_sided(abs(auc[j] - auc[ref]) / math.sqrt(total))
 
     def adjusted(u: int, num: int, other: int) -> tuple[float, float]:
         k, m = cells[u, num] + 1, cells[u, num] + cells[u, other] + 2
@@ -137,7 +151,11 @@ def flag_test(
         p0, v0 = adjusted(ref, num, other)
         diff += weight * (p1 - p0)
         var += weight**2 * (v1 + v0)
-    return float(2 * stats.norm.sf(abs(diff) / math.sqrt(var)))
+    return _two_sided(abs(diff) / math.sqrt(var))
+
+
+def _two_sided(z: float) -> float:
+    return math.erfc(abs(z) / math.sqrt(2))
 
 
 def _newcombe(

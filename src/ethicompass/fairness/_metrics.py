@@ -6,8 +6,9 @@ arrays of the same shape, with NaN where a metric is undefined (a zero denominat
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
-from scipy import stats
 
 __all__ = [
     "CONFUSION_METRICS",
@@ -75,7 +76,7 @@ def confusion_metrics(cells: np.ndarray) -> dict[str, np.ndarray]:
 
 def wilson(k: np.ndarray, m: np.ndarray, *, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for k successes in m trials (NaN where m is 0)."""
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     k = np.asarray(k, dtype=np.float64)
     m = np.asarray(m, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
