@@ -100,8 +100,13 @@ class Certificate:
         """One row per column: column, role, phi_type, action, reason."""
         return pl.DataFrame(
             [{k: v for k, v in c.to_dict().items() if k != "counts"} for c in self.columns],
-            schema={"column": pl.String, "role": pl.String, "phi_type": pl.String, "action": pl.String,
-                    "reason": pl.String},
+            schema={
+                "column": pl.String,
+                "role": pl.String,
+                "phi_type": pl.String,
+                "action": pl.String,
+                "reason": pl.String,
+            },
         )
 
 
@@ -136,7 +141,9 @@ def read_linkage(source: bytes | str | os.PathLike[str], key: Key, /) -> pl.Data
     """
     blob = source if isinstance(source, bytes) else Path(source).read_bytes()
     if not blob.startswith(_MAGIC) or len(blob) < len(_MAGIC) + 28:
-        raise DataFileError("not an ethicompass linkage file", hint="pass the file `deid --linkage-out` wrote")
+        raise DataFileError(
+            "not an ethicompass linkage file", hint="pass the file `deid --linkage-out` wrote"
+        )
     nonce = blob[len(_MAGIC) : len(_MAGIC) + 12]
     try:
         plain = _aead(key).decrypt(nonce, blob[len(_MAGIC) + 12 :], _AAD)

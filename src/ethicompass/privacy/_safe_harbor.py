@@ -74,7 +74,10 @@ class Policy:
         checks = [
             (self.dates in ("year", "shift"), f"dates must be 'year' or 'shift', not {self.dates!r}"),
             (self.on_bad_date in ("fail", "suppress"), "on_bad_date must be 'fail' or 'suppress'"),
-            (self.free_text in ("refuse", "drop", "redact"), "free_text must be 'refuse', 'drop' or 'redact'"),
+            (
+                self.free_text in ("refuse", "drop", "redact"),
+                "free_text must be 'refuse', 'drop' or 'redact'",
+            ),
             (self.shift_low <= self.shift_high, f"shift range {self.shift_low}..{self.shift_high} is empty"),
             (0 < self.age_cap < 150, f"age_cap {self.age_cap} is not an age"),
         ]
@@ -133,7 +136,9 @@ class Policy:
     def method(self) -> str:
         """Which de-identification standard the policy follows, in words."""
         if self.dates == "shift":
-            return "HIPAA Safe Harbor transformations with per-participant date shifting (expert determination)"
+            return (
+                "HIPAA Safe Harbor transformations with per-participant date shifting (expert determination)"
+            )
         return "HIPAA Safe Harbor, 45 CFR 164.514(b)(2)"
 
     def to_dict(self) -> dict[str, Any]:

@@ -204,18 +204,18 @@ RULES: tuple[Rule, ...] = (
         "IPv4 addresses (octets <= 255)",
     ),
     Rule(
-        PhiType.IP,
-        Role.DIRECT_IDENTIFIER,
-        None,
-        _rx(r"^([0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}$"),
-        "IPv6 addresses",
-    ),
-    Rule(
         PhiType.DEVICE,
         Role.DIRECT_IDENTIFIER,
         r"device|serial|udi|imei|mac_?addr|pacemaker|implant",
         _rx(r"^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$"),
         "MAC addresses",
+    ),
+    Rule(
+        PhiType.IP,
+        Role.DIRECT_IDENTIFIER,
+        None,
+        _rx(r"^([0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}$"),
+        "IPv6 addresses",
     ),
     Rule(
         PhiType.SSN,
