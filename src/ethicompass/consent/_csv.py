@@ -35,6 +35,23 @@ def read_consents_csv(
         frame = frame.with_row_index("__row").sort("participant_id", "purpose", "version")
     else:
         frame = frame.with_row_index("__row")
+    parsed = frame.select(
+        pl.col("recorded_at")
+        .cast(pl.String)
+        .str.to_datetime(time_zone="UTC", strict=False, time_unit="us")
+        .alias("when")
+    )["when"]
+    missing = parsed.is_null()
+    if missing.any():
+        fixed = parsed.to_list()
+        for i in missing.arg_true().to_list():
+            line = int(frame["__row"][i]) + 2
+            raw = frame["recorded_at"][i]
+            if raw is None or str(raw).strip() == "":
+                raise ColumnError(f"{p} line {line}: recorded_at is empty", hint="every event needs its time")
+            fixed[i] = to_utc(str(raw), field_name=f"{p} line {line} recorded_at")
+        parsed = pl.Series("when", fixed, dtype=pl.Datetime("us", "UTC"))
+    frame = frame.with_columns(parsed.alias("__when"))
     has_decision = "decision" in frame.columns
     has_doc = "document_version" in frame.columns
     actions = {a.value: a for a in Action}
@@ -66,7 +83,7 @@ def read_consents_csv(
                 participant=str(participant),
                 purpose=str(purpose),
                 action=action,
-                recorded_at=to_utc(str(row["recorded_at"]), field_name=f"{p} line {line} recorded_at"),
+                recorded_at=row["__when"],
                 document="consents.csv",
                 document_version=None
                 if not has_doc or row["document_version"] is None

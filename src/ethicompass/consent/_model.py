@@ -80,7 +80,9 @@ def to_utc(value: datetime | str, /, *, field_name: str = "time") -> datetime:
 
 def iso(value: datetime, /) -> str:
     """A UTC time as a fixed-width ISO string that sorts as text (``2026-01-02T03:04:05.000000Z``)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def check_purpose(code: str, /) -> str:

@@ -108,7 +108,7 @@ def _values(record: ConsentRecord, version: int, entered: str) -> dict[str, Any]
         "entered_at": entered,
         "period_start": iso(record.period.start) if record.period.start else None,
         "period_end": iso(record.period.end) if record.period.end else None,
-        "data_classes": json.dumps(list(record.data_classes)),
+        "data_classes": json.dumps(list(record.data_classes)) if record.data_classes else "[]",
         "actor": record.actor,
         "document": record.document,
         "document_version": record.document_version,
@@ -343,9 +343,12 @@ class Registry:
         withdrawn = [r for r in items if r.action is Action.withdraw]
         affected: dict[tuple[str, str], list[str]] = {}
         if withdrawn:
-            from ethicompass.consent._withdrawal import affected_artefacts
+            from ethicompass.consent._withdrawal import affected_artefacts, members_among
 
+            with_data = members_among(self.store, {r.participant for r in withdrawn})
             for r in withdrawn:
+                if r.participant not in with_data:
+                    continue
                 found = affected_artefacts(self.store, r.participant, purpose=r.purpose)
                 if found:
                     affected[(r.participant, r.purpose)] = found

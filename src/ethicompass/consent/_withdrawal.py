@@ -165,6 +165,24 @@ def affected_artefacts(store: Store, participant: str, /, *, purpose: str | None
     return seen
 
 
+def members_among(store: Store, participants: Iterable[str], /) -> set[str]:
+    """Which of ``participants`` belong to any registered artefact."""
+    people = list(participants)
+    found: set[str] = set()
+    with store.connect() as conn:
+        for start in range(0, len(people), 500):
+            chunk = people[start : start + 500]
+            found |= {
+                r[0]
+                for r in conn.execute(
+                    sa.select(consent_artefact_members.c.participant)
+                    .where(consent_artefact_members.c.participant.in_(chunk))
+                    .distinct()
+                )
+            }
+    return found
+
+
 def open_decisions(conn: Connection, record: ConsentRecord, artefacts: Iterable[str], /) -> None:
     """Open one decision per artefact for a stored withdrawal (inside the caller's transaction)."""
     now = iso(utc_now())
