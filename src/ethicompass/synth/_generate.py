@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -132,7 +133,15 @@ def _notes(rng: np.random.Generator, cohort: T.Cohort, pools: P.Pools, seed: int
     days = [dt.date(1970, 1, 1) + dt.timedelta(days=int(d)) for d in cohort.enrol[who] + offset]
     types = [NOTE_TYPES[i] for i in rng.choice(len(NOTE_TYPES), count, p=np.array(NOTE_TYPE_SHARES))]
     r = random.Random(int(np.random.SeedSequence([seed, 7]).generate_state(1)[0]))
-    notes, gold, negatives, empty = N.note_records(r, pools, _people(cohort, who), days, types)
+    people = _people(cohort, who)
+    # hundreds of thousands of small tuples: the cyclic garbage collector only slows this down
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        notes, gold, negatives, empty = N.note_records(r, pools, people, days, types)
+    finally:
+        if enabled:
+            gc.enable()
     return {"notes": notes, "gold": gold, "negatives": negatives, "without_phi": empty}
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from itertools import accumulate
+from typing import Any, NamedTuple, TypeVar
 
 from ethicompass.synth import _pools as P
+
+T = TypeVar("T")
 
 MAX_NOTES = 50_000
 NO_PHI_SHARE = 0.10
@@ -50,7 +53,7 @@ def _ordinal(n: int) -> str:
 def format_date(d: dt.date, style: int, r: random.Random) -> str:
     """One of 15 real-world date formats (some with times); no locale is involved."""
     month, mon = MONTHS[d.month - 1], MONTHS[d.month - 1][:3]
-    hh, mm = r.randrange(0, 24), r.choice((0, 5, 10, 15, 20, 30, 40, 45, 50))
+    hh, mm = _rr(r, 0, 24), _ch(r, (0, 5, 10, 15, 20, 30, 40, 45, 50))
     if style == 0:
         return f"{month} {_ordinal(d.day)}, {d.year}"
     if style == 1:
@@ -86,8 +89,7 @@ def format_date(d: dt.date, style: int, r: random.Random) -> str:
 DATE_STYLES = 15
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """What the notes need to know about one participant."""
 
     participant_id: str
@@ -110,31 +112,48 @@ class Person:
     diagnosis_code: str
 
 
-class _Note:
-    """Accumulates text, gold PHI spans and negative-control spans with exact offsets."""
+def _rr(r: random.Random, a: int, b: int | None = None) -> int:
+    """``_rr(r, a, b)`` through ``r.random()``: several times faster, equally deterministic."""
+    return int(r.random() * a) if b is None else a + int(r.random() * (b - a))
 
-    __slots__ = ("gold", "length", "negatives", "parts")
+
+def _ch(r: random.Random, seq: Sequence[T]) -> T:
+    return seq[int(r.random() * len(seq))]
+
+
+Span = tuple[int, int, str, str]
+
+
+class _Note:
+    """Accumulates text pieces; PHI and negative controls remember which piece they are.
+
+    Offsets are computed once at the end from the pieces' lengths, so adding text is a bare
+    ``list.append``.
+    """
+
+    __slots__ = ("marks", "parts", "t")
 
     def __init__(self) -> None:
         self.parts: list[str] = []
-        self.length = 0
-        self.gold: list[tuple[int, int, str, str]] = []
-        self.negatives: list[tuple[int, int, str, str]] = []
-
-    def t(self, text: str) -> None:
-        self.parts.append(text)
-        self.length += len(text)
+        self.marks: list[tuple[int, str, bool]] = []
+        self.t = self.parts.append
 
     def phi(self, value: str, kind: str) -> None:
-        self.gold.append((self.length, self.length + len(value), kind, value))
-        self.t(value)
+        self.marks.append((len(self.parts), kind, True))
+        self.parts.append(value)
 
     def neg(self, value: str, kind: str) -> None:
-        self.negatives.append((self.length, self.length + len(value), kind, value))
-        self.t(value)
+        self.marks.append((len(self.parts), kind, False))
+        self.parts.append(value)
 
-    def text(self) -> str:
-        return "".join(self.parts)
+    def finish(self) -> tuple[str, list[Span], list[Span]]:
+        parts = self.parts
+        ends = list(accumulate(map(len, parts)))
+        gold: list[Span] = []
+        negatives: list[Span] = []
+        for i, kind, is_phi in self.marks:
+            (gold if is_phi else negatives).append((ends[i] - len(parts[i]), ends[i], kind, parts[i]))
+        return "".join(parts), gold, negatives
 
 
 class _Writer:
@@ -148,9 +167,9 @@ class _Writer:
 
     def name(self, *, formal: bool = True) -> None:
         p, r, n = self.p, self.r, self.n
-        style = r.randrange(7 if formal else 6)
+        style = _rr(r, 7 if formal else 6)
         if style == 0:
-            n.t(r.choice(("Ms. ", "Mrs. ")) if p.female else "Mr. ")
+            n.t(_ch(r, ("Ms. ", "Mrs. ")) if p.female else "Mr. ")
             n.phi(p.last, "NAME")
         elif style == 1:
             n.phi(f"{p.first} {p.last}", "NAME")
@@ -168,13 +187,14 @@ class _Writer:
 
     def pt(self) -> None:
         """The patient mentioned in lower case after "pt", as hurried notes do."""
-        self.n.t(self.r.choice(("pt ", "Pt ")))
+        self.n.t(_ch(self.r, ("pt ", "Pt ")))
         self.n.phi(self.p.last.lower(), "NAME")
 
     def clinician(self) -> None:
         r, n, pools = self.r, self.n, self.pools
-        first, last = r.choice(pools.clinician_first), r.choice(pools.clinician_last)
-        style = r.randrange(3)
+        first = str(pools.clinician_first[_rr(r, len(pools.clinician_first))])
+        last = str(pools.clinician_last[_rr(r, len(pools.clinician_last))])
+        style = _rr(r, 3)
         if style == 0:
             n.t("Dr. ")
             n.phi(last, "NAME")
@@ -187,15 +207,15 @@ class _Writer:
 
     def relative(self) -> None:
         r, n, p = self.r, self.n, self.p
-        relation, sex = r.choice(RELATIONS)
+        relation, sex = _ch(r, RELATIONS)
         pool = self.pools.first_female if sex == "F" else self.pools.first_male
-        first = str(pool[r.randrange(len(pool))])
-        last = p.last if r.random() < 0.7 else str(self.pools.last[r.randrange(len(self.pools.last))])
-        n.t(f"{r.choice(('her' if p.female else 'his', 'the patient' + chr(39) + 's'))} {relation}, ")
+        first = str(pool[_rr(r, len(pool))])
+        last = p.last if r.random() < 0.7 else str(self.pools.last[_rr(r, len(self.pools.last))])
+        n.t(f"{_ch(r, ('her' if p.female else 'his', 'the patient' + chr(39) + 's'))} {relation}, ")
         n.phi(f"{first} {last}" if r.random() < 0.6 else first, "NAME")
 
     def date(self, d: dt.date) -> None:
-        style = self.r.randrange(DATE_STYLES)
+        style = _rr(self.r, DATE_STYLES)
         if style == 4:
             self.n.t("the ")
         self.n.phi(format_date(d, style, self.r), "DATE")
@@ -212,12 +232,12 @@ class _Writer:
             n.neg(f"{a}-year-old", "age_under_90")
 
     def mrn(self) -> None:
-        self.n.t(self.r.choice(("MRN: ", "MRN #", "medical record number ", "MR# ")))
+        self.n.t(_ch(self.r, ("MRN: ", "MRN #", "medical record number ", "MR# ")))
         self.n.phi(self.p.mrn, "MRN")
 
     def phone(self) -> None:
         digits = "".join(ch for ch in self.p.phone if ch.isdigit())
-        style = self.r.randrange(3)
+        style = _rr(self.r, 3)
         text = (
             self.p.phone
             if style == 0
@@ -239,41 +259,41 @@ class _Writer:
         self.n.phi(self.p.hospital, "LOCATION")
 
     def other_hospital(self) -> None:
-        self.n.phi(self.r.choice(P.SITE_HOSPITALS), "LOCATION")
+        self.n.phi(_ch(self.r, P.SITE_HOSPITALS), "LOCATION")
 
     def random_id(self, prefix: str, digits: int) -> str:
-        return prefix + "".join(str(self.r.randrange(10)) for _ in range(digits))
+        return f"{prefix}{int(self.r.random() * 10**digits):0{digits}d}"
 
     def negative(self) -> None:
         r, n = self.r, self.n
-        kind = r.randrange(9)
+        kind = _rr(r, 9)
         if kind == 0:
-            n.neg(r.choice(DOSES), "dose")
+            n.neg(_ch(r, DOSES), "dose")
         elif kind == 1:
             n.t("BP ")
-            n.neg(f"{r.randrange(100, 170)}/{r.randrange(55, 100)}", "blood_pressure")
+            n.neg(f"{_rr(r, 100, 170)}/{_rr(r, 55, 100)}", "blood_pressure")
         elif kind == 2:
-            test, unit, mean, sd, low, dec = r.choice(P.LAB_TESTS)
+            test, unit, mean, sd, low, dec = _ch(r, P.LAB_TESTS)
             n.neg(f"{test} {max(low, r.gauss(mean, sd)):.{dec}f} {unit}", "lab_value")
         elif kind == 3:
             n.t("diagnosed in ")
-            n.neg(str(r.randrange(1995, 2020)), "bare_year")
+            n.neg(str(_rr(r, 1995, 2020)), "bare_year")
         elif kind == 4:
             n.t("ICD-10 ")
-            n.neg(r.choice(P.DIAGNOSES)[0], "icd10")
+            n.neg(_ch(r, P.DIAGNOSES)[0], "icd10")
         elif kind == 5:
             n.t("history of ")
-            n.neg(r.choice(EPONYMS), "eponym")
+            n.neg(_ch(r, EPONYMS), "eponym")
         elif kind == 6:
             n.t("takes ")
-            n.neg(r.choice(DRUG_SURNAMES), "drug_surname")
+            n.neg(_ch(r, DRUG_SURNAMES), "drug_surname")
             n.t(" 180 mg daily")
         elif kind == 7:
             n.t("age ")
-            n.neg(str(r.randrange(18, 89)), "age_under_90")
+            n.neg(str(_rr(r, 18, 89)), "age_under_90")
         else:
             n.t("take ")
-            n.neg(r.choice(("1/2", "3/4", "1/4")), "fraction")
+            n.neg(_ch(r, ("1/2", "3/4", "1/4")), "fraction")
             n.t(" tablet")
 
 
@@ -286,7 +306,7 @@ def _admission(w: _Writer) -> None:
     n.t("\nAdmitted to ")
     w.hospital()
     n.t(" on ")
-    w.date(w.days_before(r.randrange(0, 3)))
+    w.date(w.days_before(_rr(r, 0, 3)))
     n.t(".\nHPI: ")
     w.age()
     n.t(f" {'woman' if p.female else 'man'} with {p.diagnosis}, ")
@@ -294,7 +314,7 @@ def _admission(w: _Writer) -> None:
     n.t(". Presented after ")
     w.pt()
     n.t(" noticed worsening symptoms since ")
-    w.date(w.days_before(r.randrange(3, 20)))
+    w.date(w.days_before(_rr(r, 3, 20)))
     n.t(". Vitals: ")
     w.negative()
     n.t("; ")
@@ -327,9 +347,9 @@ def _progress(w: _Writer) -> None:
     n.t(", ")
     w.negative()
     n.t(".\nA/P: continue ")
-    n.neg(r.choice(DOSES), "dose")
+    n.neg(_ch(r, DOSES), "dose")
     n.t("; recheck labs on ")
-    w.date(w.day + dt.timedelta(days=r.randrange(2, 10)))
+    w.date(w.day + dt.timedelta(days=_rr(r, 2, 10)))
     n.t(". Discussed with ")
     w.clinician()
     n.t(".\n")
@@ -342,7 +362,7 @@ def _discharge(w: _Writer) -> None:
     n.t("   ")
     w.mrn()
     n.t("\nAdmission date: ")
-    w.date(w.days_before(r.randrange(2, 9)))
+    w.date(w.days_before(_rr(r, 2, 9)))
     n.t("   Discharge date: ")
     w.date(w.day)
     n.t(f"\nDiagnosis: {p.diagnosis} (")
@@ -358,7 +378,7 @@ def _discharge(w: _Writer) -> None:
     n.t(".\nFollow-up with ")
     w.clinician()
     n.t(" on ")
-    w.date(w.day + dt.timedelta(days=r.randrange(7, 30)))
+    w.date(w.day + dt.timedelta(days=_rr(r, 7, 30)))
     n.t(". Patient portal: ")
     n.phi(f"https://portal.example-health.org/p/{w.random_id('', 7)}", "URL")
     n.t("\nBilling account ")
@@ -381,7 +401,7 @@ def _referral(w: _Writer) -> None:
     n.t(f". {'She' if p.female else 'He'} has {p.diagnosis} and a ")
     w.negative()
     n.t(". Current medication: ")
-    n.neg(r.choice(DOSES), "dose")
+    n.neg(_ch(r, DOSES), "dose")
     n.t(". Please contact the patient at ")
     w.phone()
     n.t(" or ")
@@ -391,7 +411,7 @@ def _referral(w: _Writer) -> None:
     n.t(".\n\nYours sincerely,\n")
     w.clinician()
     n.t("\nFax: ")
-    n.phi(f"({r.choice(P.AREA_CODES)}) {r.randrange(201, 1000)}-{r.randrange(10000):04d}", "FAX")
+    n.phi(f"({_ch(r, P.AREA_CODES)}) {_rr(r, 201, 1000)}-{_rr(r, 10000):04d}", "FAX")
     n.t("\n")
 
 
@@ -412,7 +432,7 @@ def _nursing(w: _Writer) -> None:
     n.t(" visited and can be reached at ")
     w.phone()
     n.t(". Pacemaker serial ")
-    n.phi(f"PM-{r.randrange(10000, 99999)}-{r.choice('ABCDEFGHJK')}{r.choice('QRSTUVWXYZ')}", "DEVICE")
+    n.phi(f"PM-{_rr(r, 10000, 99999)}-{_ch(r, 'ABCDEFGHJK')}{_ch(r, 'QRSTUVWXYZ')}", "DEVICE")
     n.t(" checked. ")
     w.negative()
     n.t(".\n")
@@ -420,9 +440,9 @@ def _nursing(w: _Writer) -> None:
 
 def _no_phi(w: _Writer) -> None:
     n, r = w.n, w.r
-    n.t(r.choice(("Nursing note. ", "Shift summary. ")) if w.note_type == "nursing" else "Progress note. ")
+    n.t(_ch(r, ("Nursing note. ", "Shift summary. ")) if w.note_type == "nursing" else "Progress note. ")
     n.t("Pt resting comfortably, no acute distress. ")
-    for _ in range(r.randrange(2, 5)):
+    for _ in range(_rr(r, 2, 5)):
         w.negative()
         n.t(". ")
     n.t("Continue current plan; reassess in the morning.\n")
@@ -443,18 +463,16 @@ def build_note(
     """One note's text, gold PHI spans and negative-control spans."""
     w = _Writer(r, pools, person, day, note_type)
     (_no_phi if no_phi else TEMPLATES[note_type])(w)
-    return w.n.text(), w.n.gold, w.n.negatives
+    return w.n.finish()
 
 
 def note_records(
     r: random.Random, pools: P.Pools, people: list[Person], days: list[dt.date], types: list[str]
 ) -> tuple[dict[str, list[Any]], dict[str, list[Any]], dict[str, list[Any]], int]:
     """Notes, gold spans and negatives as columns (in note order); and the count of notes with no PHI."""
-    notes: dict[str, list[Any]] = {
-        k: [] for k in ("note_id", "participant_id", "note_type", "note_date", "text")
-    }
-    gold: dict[str, list[Any]] = {k: [] for k in ("note_id", "start", "end", "type", "value")}
-    negatives: dict[str, list[Any]] = {k: [] for k in ("note_id", "start", "end", "kind", "value")}
+    rows: list[tuple[str, str, str, str, str]] = []
+    gold: list[tuple[str, int, int, str, str]] = []
+    negatives: list[tuple[str, int, int, str, str]] = []
     empty = 0
     for i, (person, day, note_type) in enumerate(zip(people, days, types, strict=True)):
         note_id = f"N{i + 1:07d}"
@@ -463,15 +481,18 @@ def note_records(
             note_type = "nursing" if r.random() < 0.6 else "progress"
         text, spans, negs = build_note(r, pools, person, day, note_type, no_phi=no_phi)
         empty += not spans
-        notes["note_id"].append(note_id)
-        notes["participant_id"].append(person.participant_id)
-        notes["note_type"].append(note_type)
-        notes["note_date"].append(day.isoformat())
-        notes["text"].append(text)
-        for table, found in ((gold, spans), (negatives, negs)):
-            cols = list(table.values())
-            for span in found:
-                cols[0].append(note_id)
-                for col, v in zip(cols[1:], span, strict=True):
-                    col.append(v)
-    return notes, gold, negatives, empty
+        rows.append((note_id, person.participant_id, note_type, day.isoformat(), text))
+        gold.extend([(note_id, *span) for span in spans])
+        negatives.extend([(note_id, *span) for span in negs])
+    return (
+        _columns(("note_id", "participant_id", "note_type", "note_date", "text"), rows),
+        _columns(("note_id", "start", "end", "type", "value"), gold),
+        _columns(("note_id", "start", "end", "kind", "value"), negatives),
+        empty,
+    )
+
+
+def _columns(names: tuple[str, ...], rows: list[Any]) -> dict[str, list[Any]]:
+    if not rows:
+        return {name: [] for name in names}
+    return {name: list(col) for name, col in zip(names, zip(*rows, strict=True), strict=True)}

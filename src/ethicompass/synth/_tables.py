@@ -6,6 +6,7 @@ that changing one table's draws never shifts another's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,19 +47,26 @@ def _days(values: np.ndarray) -> pl.Series:
     return pl.Series(values.astype(np.int32)).cast(pl.Date)
 
 
-def _padded(prefix: str, values: np.ndarray, width: int) -> pl.Expr:
-    return pl.lit(prefix) + pl.lit(pl.Series(values.astype(np.int64))).cast(pl.String).str.zfill(width)
+def _take(vocabulary: Sequence[str] | np.ndarray, idx: np.ndarray) -> pl.Series:
+    """``vocabulary[idx]`` as a Polars string column, without building Python strings per row."""
+    return pl.Series(list(vocabulary), dtype=pl.String).gather(np.asarray(idx, dtype=np.int64))
+
+
+def _ids(prefix: str, numbers: np.ndarray, width: int) -> pl.Series:
+    """``prefix`` + zero-padded ``numbers`` (``width`` digits), vectorised."""
+    padded = pl.Series(np.asarray(numbers, dtype=np.int64) + 10**width).cast(pl.String).str.slice(1)
+    return padded if not prefix else pl.select(pl.lit(prefix) + pl.lit(padded)).to_series()
 
 
 def _zip_codes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(state index, 5-digit ZIP as int) per participant."""
     weights = np.array([w for _, w, _ in P.STATES])
     state = rng.choice(len(P.STATES), n, p=weights / weights.sum())
-    zip3 = np.empty(n, dtype=np.int64)
-    for s, (_, _, ranges) in enumerate(P.STATES):
-        members = np.flatnonzero(state == s)
-        prefixes = np.concatenate([np.arange(lo, hi + 1) for lo, hi in ranges])
-        zip3[members] = prefixes[rng.integers(0, len(prefixes), len(members))]
+    prefixes = [np.concatenate([np.arange(lo, hi + 1) for lo, hi in ranges]) for _, _, ranges in P.STATES]
+    sizes = np.array([len(x) for x in prefixes])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    flat = np.concatenate(prefixes)
+    zip3 = flat[starts[state] + np.floor(rng.random(n) * sizes[state]).astype(np.int64)]
     rare = np.flatnonzero(rng.random(n) < P.RESTRICTED_ZIP3_SHARE)
     pick = rng.integers(0, len(P.RESTRICTED_ZIP3), len(rare))
     codes = {abbr: i for i, (abbr, _, _) in enumerate(P.STATES)}
@@ -82,23 +90,19 @@ def _birth_dates(rng: np.random.Generator, enrol: np.ndarray, age: np.ndarray) -
     return births.astype(np.int64)
 
 
+def _month_day(days: np.ndarray) -> np.ndarray:
+    d = days.astype("datetime64[D]")
+    month = d.astype("datetime64[M]")
+    return np.asarray(
+        month.astype(np.int64) % 12 * 100 + (d - month.astype("datetime64[D]")).astype(np.int64)
+    )
+
+
 def exact_age(birth: np.ndarray, on: np.ndarray) -> np.ndarray:
-    """Completed years between two day counts (vectorised)."""
-    b = birth.astype("datetime64[D]")
-    o = on.astype("datetime64[D]")
-    by = b.astype("datetime64[Y]")
-    oy = o.astype("datetime64[Y]")
-    b_off = (b - by.astype("datetime64[D]")).astype(np.int64)
-    o_off = (o - oy.astype("datetime64[D]")).astype(np.int64)
-    # compare month/day, not day-of-year, so leap years do not shift birthdays
-    b_md = b.astype("datetime64[M]").astype(np.int64) % 12 * 100 + (b - b.astype("datetime64[M]")).astype(
-        np.int64
-    )
-    o_md = o.astype("datetime64[M]").astype(np.int64) % 12 * 100 + (o - o.astype("datetime64[M]")).astype(
-        np.int64
-    )
-    del b_off, o_off
-    return (oy.astype(np.int64) - by.astype(np.int64) - (o_md < b_md)).astype(np.int64)
+    """Completed years between two day counts (vectorised; birthdays compared by month and day)."""
+    by = birth.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+    oy = on.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+    return np.asarray(oy - by - (_month_day(on) < _month_day(birth)), dtype=np.int64)
 
 
 def cohort(rng: np.random.Generator, n: int, pools: P.Pools) -> Cohort:
@@ -120,95 +124,104 @@ def cohort(rng: np.random.Generator, n: int, pools: P.Pools) -> Cohort:
     site = rng.choice(len(P.SITES), n, p=np.array(P.SITE_SHARES))
     treatment = rng.random(n) < 0.5
     state, zip5 = _zip_codes(rng, n)
-    first_f = rng.choice(len(pools.first_female), n, p=pools.first_female_p)
-    first_m = rng.choice(len(pools.first_male), n, p=pools.first_male_p)
-    first = np.where(female, pools.first_female[first_f], pools.first_male[first_m])
-    last = pools.last[rng.choice(len(pools.last), n, p=pools.last_p)]
-    street_name = pools.street_names[rng.integers(0, len(pools.street_names), n)]
+    n_female = len(pools.first_female)
+    first = np.where(
+        female,
+        rng.choice(n_female, n, p=pools.first_female_p),
+        n_female + rng.choice(len(pools.first_male), n, p=pools.first_male_p),
+    )
+    first_pool = pl.Series(np.concatenate([pools.first_female, pools.first_male]).tolist(), dtype=pl.String)
+    last = rng.choice(len(pools.last), n, p=pools.last_p)
+    last_pool = pl.Series(pools.last.tolist(), dtype=pl.String)
+    street = rng.integers(0, len(pools.street_names), n)
     house = rng.integers(1, 10000, n)
-    unit = rng.integers(1, 1000, n)
-    unit_kind = rng.random(n)
+    unit_kind = np.searchsorted(np.array([0.15, 0.20]), rng.random(n), side="right")
+    units = np.where(unit_kind < 2, rng.integers(1, 1000, n), 0)
     zip3 = zip5 // 100
-    city = pools.cities[(zip3 * 7919 + rng.integers(0, 3, n) * 104729) % len(pools.cities)]
+    city = (zip3 * 7919 + rng.integers(0, 3, n) * 104729) % len(pools.cities)
     ssn_area = rng.integers(1, 899, n)
     ssn_area = ssn_area + (ssn_area >= 666)
-    mrn = 10_000_000 + (idx * 7_654_321 + 1_234_567 * (1 + rng.integers(0, 1))) % 90_000_000
+    # unique 8-digit MRNs: an affine permutation of 0..90M-1, handed out in random order
+    mrn = rng.permutation(10_000_000 + (idx * 7_654_321 + rng.integers(0, 90_000_000)) % 90_000_000)
     diag_p = np.array([s for _, _, s in P.DIAGNOSES])
     diagnosis = rng.choice(len(P.DIAGNOSES), n, p=diag_p / diag_p.sum())
     email_number = rng.integers(0, 100, n)
     email_domain = rng.integers(0, len(P.EMAIL_DOMAINS), n)
-    frame = pl.DataFrame(
+    alpha = "[^a-z]"
+    first_email = first_pool.str.to_lowercase().str.replace_all(alpha, "")
+    last_email = last_pool.str.to_lowercase().str.replace_all(alpha, "")
+    plan = rng.integers(0, len(P.HEALTH_PLAN_PREFIXES), n)
+    area = rng.integers(0, len(P.AREA_CODES), n)
+    exchange = rng.integers(201, 1000, n)
+    subscriber = rng.integers(0, 10000, n)
+    ssn_group, ssn_serial = rng.integers(1, 100, n), rng.integers(1, 10000, n)
+    plan_number = rng.integers(0, 1_000_000_000, n)
+    parts = pl.DataFrame(
         {
-            "first_name": pl.Series(first, dtype=pl.String),
-            "last_name": pl.Series(last, dtype=pl.String),
-            "street_name": pl.Series(street_name, dtype=pl.String),
-            "city": pl.Series(city, dtype=pl.String),
+            "house": pl.Series(house).cast(pl.String),
+            "street": _take(pools.street_names, street),
+            "unit": _take(("Apt. ", "Suite ", ""), unit_kind)
+            + pl.Series(units).cast(pl.String).str.replace("^0$", ""),
+            "area": _take(P.AREA_CODES, area),
+            "exchange": pl.Series(exchange).cast(pl.String),
+            "subscriber": _ids("", subscriber, 4),
+            "first_email": first_email.gather(first),
+            "last_email": last_email.gather(last),
+            "email_number": pl.Series(np.where(email_number < 60, -1, email_number)).cast(pl.String),
+            "domain": _take(P.EMAIL_DOMAINS, email_domain),
         }
     )
-    domains = pl.Series(np.array(P.EMAIL_DOMAINS, dtype=object)[email_domain], dtype=pl.String)
-    plan = pl.Series(np.array(P.HEALTH_PLAN_PREFIXES, dtype=object)[rng.integers(0, 8, n)], dtype=pl.String)
-    area = pl.Series(np.array(P.AREA_CODES, dtype=object)[rng.integers(0, len(P.AREA_CODES), n)])
-    states = pl.Series(np.array([s for s, _, _ in P.STATES], dtype=object)[state], dtype=pl.String)
-    alpha = "[^a-z]"
-    patients = frame.select(
-        _padded("P", idx, 7).alias("participant_id"),
-        pl.lit(pl.Series(mrn)).cast(pl.String).alias("mrn"),
-        pl.col("first_name"),
-        pl.col("last_name"),
-        (
-            _padded("", ssn_area, 3)
-            + pl.lit("-")
-            + _padded("", rng.integers(1, 100, n), 2)
-            + pl.lit("-")
-            + _padded("", rng.integers(1, 10000, n), 4)
-        ).alias("ssn"),
-        pl.lit(_days(birth)).alias("birth_date"),
-        pl.lit(pl.Series(age)).alias("age"),
-        pl.lit(pl.Series(np.where(female, "F", "M"), dtype=pl.String)).alias("sex"),
-        pl.lit(pl.Series(np.array(P.RACES, dtype=object)[race], dtype=pl.String)).alias("race"),
-        pl.lit(
-            pl.Series(np.where(hispanic, P.HISPANIC, P.NOT_HISPANIC).astype(object), dtype=pl.String)
-        ).alias("ethnicity"),
-        (
-            pl.lit(pl.Series(house)).cast(pl.String)
-            + pl.lit(" ")
-            + pl.col("street_name")
-            + pl.when(pl.lit(pl.Series(unit_kind)) < 0.15)
-            .then(pl.lit(" Apt. ") + pl.lit(pl.Series(unit)).cast(pl.String))
-            .when(pl.lit(pl.Series(unit_kind)) < 0.20)
-            .then(pl.lit(" Suite ") + pl.lit(pl.Series(unit)).cast(pl.String))
-            .otherwise(pl.lit(""))
-        ).alias("street_address"),
-        pl.col("city"),
-        pl.lit(states).alias("state"),
-        _padded("", zip5, 5).alias("zip"),
-        (
-            pl.lit("(")
-            + pl.lit(area)
-            + pl.lit(") ")
-            + pl.lit(pl.Series(rng.integers(201, 1000, n))).cast(pl.String)
-            + pl.lit("-")
-            + _padded("", rng.integers(0, 10000, n), 4)
-        ).alias("phone"),
-        (
-            pl.col("first_name").str.to_lowercase().str.replace_all(alpha, "")
-            + pl.lit(".")
-            + pl.col("last_name").str.to_lowercase().str.replace_all(alpha, "")
-            + pl.when(pl.lit(pl.Series(email_number)) < 60)
-            .then(pl.lit(""))
-            .otherwise(pl.lit(pl.Series(email_number)).cast(pl.String))
-            + pl.lit("@")
-            + pl.lit(domains)
-        ).alias("email"),
-        (pl.lit(plan) + _padded("", rng.integers(0, 1_000_000_000, n), 9)).alias("health_plan_id"),
-        pl.lit(_days(enrol)).alias("enrolment_date"),
-        pl.lit(pl.Series(np.array(P.SITES, dtype=object)[site], dtype=pl.String)).alias("site"),
-        pl.lit(pl.Series(np.where(treatment, "treatment", "control").astype(object), dtype=pl.String)).alias(
-            "arm"
-        ),
-        pl.lit(
-            pl.Series(np.array([c for c, _, _ in P.DIAGNOSES], dtype=object)[diagnosis], dtype=pl.String)
-        ).alias("primary_diagnosis"),
+    patients = pl.DataFrame(
+        {
+            "participant_id": _ids("P", idx, 7),
+            "mrn": pl.Series(mrn).cast(pl.String),
+            "first_name": first_pool.gather(first),
+            "last_name": last_pool.gather(last),
+            "ssn": pl.select(
+                pl.lit(_ids("", ssn_area, 3))
+                + pl.lit("-")
+                + pl.lit(_ids("", ssn_group, 2))
+                + pl.lit("-")
+                + pl.lit(_ids("", ssn_serial, 4))
+            ).to_series(),
+            "birth_date": _days(birth),
+            "age": pl.Series(age),
+            "sex": _take(("M", "F"), female.astype(np.int64)),
+            "race": _take(P.RACES, race),
+            "ethnicity": _take((P.NOT_HISPANIC, P.HISPANIC), hispanic.astype(np.int64)),
+            "street_address": parts.select(
+                pl.col("house")
+                + pl.lit(" ")
+                + pl.col("street")
+                + pl.when(pl.col("unit") == "").then(pl.lit("")).otherwise(pl.lit(" ") + pl.col("unit"))
+            ).to_series(),
+            "city": _take(pools.cities, city),
+            "state": _take([s for s, _, _ in P.STATES], state),
+            "zip": _ids("", zip5, 5),
+            "phone": parts.select(
+                pl.lit("(")
+                + pl.col("area")
+                + pl.lit(") ")
+                + pl.col("exchange")
+                + pl.lit("-")
+                + pl.col("subscriber")
+            ).to_series(),
+            "email": parts.select(
+                pl.col("first_email")
+                + pl.lit(".")
+                + pl.col("last_email")
+                + pl.col("email_number").str.replace("^-1$", "")
+                + pl.lit("@")
+                + pl.col("domain")
+            ).to_series(),
+            "health_plan_id": pl.select(
+                pl.lit(_take(P.HEALTH_PLAN_PREFIXES, plan)) + pl.lit(_ids("", plan_number, 9))
+            ).to_series(),
+            "enrolment_date": _days(enrol),
+            "site": _take(P.SITES, site),
+            "arm": _take(("control", "treatment"), treatment.astype(np.int64)),
+            "primary_diagnosis": _take([c for c, _, _ in P.DIAGNOSES], diagnosis),
+        }
     )
     age_group = np.searchsorted(np.array([40, 65, 80]), age, side="right")
     return Cohort(
@@ -279,23 +292,31 @@ def _expand(counts: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(counts)), counts)
 
 
+def _sorted_draws(
+    who: np.ndarray, offset: np.ndarray, extra: np.ndarray, extra_bits: int
+) -> tuple[np.ndarray, ...]:
+    """Sort rows by (participant, day offset, extra) by sorting one packed integer key."""
+    key = (who.astype(np.int64) << (11 + extra_bits)) | (offset.astype(np.int64) << extra_bits) | extra
+    key.sort()
+    mask = (1 << extra_bits) - 1
+    return key >> (11 + extra_bits), (key >> extra_bits) & 2047, key & mask
+
+
 def encounters(rng: np.random.Generator, c: Cohort) -> pl.DataFrame:
     """Dated visits: one to several per participant over two years from enrolment."""
     who = _expand(1 + rng.poisson(2.0, c.n))
-    day = c.enrol[who] + rng.integers(0, 731, len(who))
-    kind = rng.choice(len(P.ENCOUNTER_TYPES), len(who), p=np.array(P.ENCOUNTER_TYPE_SHARES))
-    dept = rng.integers(0, len(P.DEPARTMENTS), len(who))
-    order = np.lexsort((day, who))
-    who, day, kind, dept = who[order], day[order], kind[order], dept[order]
     m = len(who)
-    return pl.DataFrame({"_": np.zeros(m, dtype=np.int8)}).select(
-        _padded("E", np.arange(1, m + 1), 9).alias("encounter_id"),
-        pl.lit(c.pid.gather(who)).alias("participant_id"),
-        pl.lit(_days(day)).alias("encounter_date"),
-        pl.lit(pl.Series(np.array(P.ENCOUNTER_TYPES, dtype=object)[kind], dtype=pl.String)).alias(
-            "encounter_type"
-        ),
-        pl.lit(pl.Series(np.array(P.DEPARTMENTS, dtype=object)[dept], dtype=pl.String)).alias("department"),
+    who, offset, _ = _sorted_draws(who, rng.integers(0, 731, m), np.zeros(m, np.int64), 0)
+    kind = rng.choice(len(P.ENCOUNTER_TYPES), m, p=np.array(P.ENCOUNTER_TYPE_SHARES))
+    dept = rng.integers(0, len(P.DEPARTMENTS), m)
+    return pl.DataFrame(
+        {
+            "encounter_id": _ids("E", np.arange(1, m + 1), 9),
+            "participant_id": c.pid.gather(who),
+            "encounter_date": _days(c.enrol[who] + offset),
+            "encounter_type": _take(P.ENCOUNTER_TYPES, kind),
+            "department": _take(P.DEPARTMENTS, dept),
+        }
     )
 
 
@@ -303,123 +324,104 @@ def labs(rng: np.random.Generator, c: Cohort) -> pl.DataFrame:
     """Lab measurements with realistic units and spreads."""
     who = _expand(1 + rng.poisson(3.0, c.n))
     m = len(who)
-    day = c.enrol[who] + rng.integers(0, 731, m)
-    test = rng.integers(0, len(P.LAB_TESTS), m)
+    tests = len(P.LAB_TESTS)
+    who, offset, test = _sorted_draws(who, rng.integers(0, 731, m), rng.integers(0, tests, m), 4)
     mean = np.array([t[2] for t in P.LAB_TESTS])[test]
     sd = np.array([t[3] for t in P.LAB_TESTS])[test]
     low = np.array([t[4] for t in P.LAB_TESTS])[test]
     scale = 10.0 ** np.array([t[5] for t in P.LAB_TESTS])[test]
     value = np.round(np.maximum(mean + sd * rng.standard_normal(m), low) * scale) / scale
-    order = np.lexsort((test, day, who))
-    who, day, test, value = who[order], day[order], test[order], value[order]
-    return pl.DataFrame({"_": np.zeros(m, dtype=np.int8)}).select(
-        _padded("L", np.arange(1, m + 1), 9).alias("lab_id"),
-        pl.lit(c.pid.gather(who)).alias("participant_id"),
-        pl.lit(_days(day)).alias("collected_date"),
-        pl.lit(pl.Series(np.array([t[0] for t in P.LAB_TESTS], dtype=object)[test], dtype=pl.String)).alias(
-            "test"
-        ),
-        pl.lit(pl.Series(value)).alias("value"),
-        pl.lit(pl.Series(np.array([t[1] for t in P.LAB_TESTS], dtype=object)[test], dtype=pl.String)).alias(
-            "unit"
-        ),
+    return pl.DataFrame(
+        {
+            "lab_id": _ids("L", np.arange(1, m + 1), 9),
+            "participant_id": c.pid.gather(who),
+            "collected_date": _days(c.enrol[who] + offset),
+            "test": _take([t[0] for t in P.LAB_TESTS], test),
+            "value": value,
+            "unit": _take([t[1] for t in P.LAB_TESTS], test),
+        }
     )
 
 
 def adverse_events(rng: np.random.Generator, c: Cohort) -> pl.DataFrame:
     """Adverse events; the signal category occurs AE_SIGNAL_RATE_RATIO times as often in its arm."""
     whos, cats = [], []
+    signal_arm = c.treatment if P.AE_SIGNAL_ARM == "treatment" else ~c.treatment
     for k, (name, rate) in enumerate(P.AE_CATEGORIES):
-        rates = np.full(c.n, rate)
-        if name == P.AE_SIGNAL_CATEGORY:
-            rates = np.where(
-                c.treatment == (P.AE_SIGNAL_ARM == "treatment"), rate * P.AE_SIGNAL_RATE_RATIO, rate
-            )
-        who = _expand(rng.poisson(rates))
+        rates = (
+            np.where(signal_arm, rate * P.AE_SIGNAL_RATE_RATIO, rate)
+            if name == P.AE_SIGNAL_CATEGORY
+            else rate
+        )
+        who = _expand(rng.poisson(rates, c.n))
         whos.append(who)
         cats.append(np.full(len(who), k))
     who = np.concatenate(whos)
-    cat = np.concatenate(cats)
     m = len(who)
-    day = c.enrol[who] + rng.integers(1, 366, m)
+    who, offset, cat = _sorted_draws(who, rng.integers(1, 366, m), np.concatenate(cats), 4)
     severity = 1 + rng.choice(5, m, p=np.array(P.AE_SEVERITY_SHARES))
     serious = (severity >= 4) | ((severity == 3) & (rng.random(m) < 0.3))
-    order = np.lexsort((cat, day, who))
-    who, cat, day, severity, serious = who[order], cat[order], day[order], severity[order], serious[order]
-    return pl.DataFrame({"_": np.zeros(m, dtype=np.int8)}).select(
-        _padded("AE", np.arange(1, m + 1), 8).alias("event_id"),
-        pl.lit(c.pid.gather(who)).alias("participant_id"),
-        pl.lit(
-            pl.Series(np.where(c.treatment[who], "treatment", "control").astype(object), dtype=pl.String)
-        ).alias("arm"),
-        pl.lit(
-            pl.Series(np.array([n for n, _ in P.AE_CATEGORIES], dtype=object)[cat], dtype=pl.String)
-        ).alias("category"),
-        pl.lit(_days(day)).alias("onset_date"),
-        pl.lit(pl.Series(severity.astype(np.int8))).alias("severity"),
-        pl.lit(pl.Series(serious)).alias("serious"),
+    return pl.DataFrame(
+        {
+            "event_id": _ids("AE", np.arange(1, m + 1), 8),
+            "participant_id": c.pid.gather(who),
+            "arm": _take(("control", "treatment"), c.treatment[who].astype(np.int64)),
+            "category": _take([name for name, _ in P.AE_CATEGORIES], cat),
+            "onset_date": _days(c.enrol[who] + offset),
+            "severity": severity.astype(np.int8),
+            "serious": serious,
+        }
     )
 
 
 def consents(rng: np.random.Generator, c: Cohort) -> tuple[pl.DataFrame, dict[str, object]]:
-    """Consent events per participant and purpose, and the counts recorded as truth."""
+    """Consent events per participant and purpose, and the counts recorded as truth.
+
+    Rows come out sorted by participant, purpose name and version without a sort: each
+    (participant, purpose) slot holds version 1, then version 2 when there is a withdrawal.
+    """
     n, k = c.n, len(P.CONSENT_PURPOSES)
-    refused = rng.random((n, k)) < np.array(P.CONSENT_REFUSAL)
+    names = sorted(P.CONSENT_PURPOSES)
+    position = np.array([P.CONSENT_PURPOSES.index(name) for name in names])  # sorted slot -> purpose
+    refusal = np.array(P.CONSENT_REFUSAL)[position]
+    refused = rng.random((n, k)) < refusal
     withdraw_all = rng.random(n) < P.CONSENT_WITHDRAW_ALL
-    ai = P.CONSENT_PURPOSES.index("ai-model-training")
+    ai = names.index("ai-model-training")
     withdraw = np.zeros((n, k), dtype=bool)
     withdraw[withdraw_all] = ~refused[withdraw_all]
     ai_only = (~withdraw_all) & (~refused[:, ai]) & (rng.random(n) < P.CONSENT_WITHDRAW_AI / 0.95)
     withdraw[ai_only, ai] = True
+    slot = np.repeat(np.arange(n * k), 1 + withdraw.ravel())
+    version = np.ones(len(slot), dtype=np.int8)
+    version[1:][slot[1:] == slot[:-1]] = 2
+    who, purpose = slot // k, slot % k
+    second = version == 2
+    action = np.where(second, 2, refused.ravel()[slot].astype(np.int64))
     v1_seconds = c.enrol * 86400 + rng.integers(8 * 3600, 18 * 3600, n)
-    later = c.enrol + rng.integers(30, 701, n)
-    v2_seconds = later * 86400 + rng.integers(8 * 3600, 18 * 3600, n)
-    doc = np.where(
-        c.enrol < int(np.datetime64("2021-01-01", "D").astype(np.int64)),
-        P.CONSENT_DOCUMENT_VERSIONS[0],
-        P.CONSENT_DOCUMENT_VERSIONS[1],
-    ).astype(object)
-    who1 = np.repeat(np.arange(n), k)
-    purpose1 = np.tile(np.arange(k), n)
-    ref1 = refused.ravel()
-    w_who, w_purpose = np.nonzero(withdraw)
-    who = np.concatenate([who1, w_who])
-    purpose = np.concatenate([purpose1, w_purpose])
-    version = np.concatenate([np.ones(len(who1), np.int8), np.full(len(w_who), 2, np.int8)])
-    action = np.concatenate([np.where(ref1, 1, 0), np.full(len(w_who), 2)])
-    secs = np.concatenate([v1_seconds[who1], v2_seconds[w_who]])
-    names = np.array(P.CONSENT_PURPOSES, dtype=object)
-    # sort by participant, purpose name, version
-    purpose_rank = np.argsort(np.argsort(names))
-    order = np.lexsort((version, purpose_rank[purpose], who))
-    who, purpose, version, action, secs = (
-        who[order],
-        purpose[order],
-        version[order],
-        action[order],
-        secs[order],
+    v2_seconds = (c.enrol + rng.integers(30, 701, n)) * 86400 + rng.integers(8 * 3600, 18 * 3600, n)
+    stamps = (
+        pl.Series(np.concatenate([v1_seconds, v2_seconds]) * 1_000_000)
+        .cast(pl.Datetime("us"))
+        .dt.to_string("%Y-%m-%dT%H:%M:%SZ")
     )
+    new_form = c.enrol >= int(np.datetime64("2021-01-01", "D").astype(np.int64))
     frame = pl.DataFrame(
         {
             "participant_id": c.pid.gather(who),
-            "purpose": pl.Series(names[purpose], dtype=pl.String),
-            "action": pl.Series(
-                np.array(["grant", "refuse", "withdraw"], dtype=object)[action], dtype=pl.String
-            ),
-            "decision": pl.Series(np.where(action == 0, "permit", "deny").astype(object), dtype=pl.String),
-            "recorded_at": pl.Series(secs * 1_000_000)
-            .cast(pl.Datetime("us"))
-            .dt.to_string("%Y-%m-%dT%H:%M:%SZ"),
+            "purpose": _take(names, purpose),
+            "action": _take(("grant", "refuse", "withdraw"), action),
+            "decision": _take(("permit", "deny"), (action > 0).astype(np.int64)),
+            "recorded_at": stamps.gather(who + n * second),
             "version": version,
-            "document_version": pl.Series(doc[who], dtype=pl.String),
+            "document_version": _take(P.CONSENT_DOCUMENT_VERSIONS, new_form[who].astype(np.int64)),
         }
     )
     truth = {
-        "refused": {p: int(refused[:, i].sum()) for i, p in enumerate(P.CONSENT_PURPOSES)},
-        "withdrew": {p: int(withdraw[:, i].sum()) for i, p in enumerate(P.CONSENT_PURPOSES)},
+        "refused": {name: int(refused[:, i].sum()) for i, name in enumerate(names)},
+        "withdrew": {name: int(withdraw[:, i].sum()) for i, name in enumerate(names)},
         "withdrew_all": int(withdraw_all.sum()),
         "permitted_now": {
-            p: int((~refused[:, i] & ~withdraw[:, i]).sum()) for i, p in enumerate(P.CONSENT_PURPOSES)
+            name: int((~refused[:, i] & ~withdraw[:, i]).sum()) for i, name in enumerate(names)
         },
     }
     return frame, truth
