@@ -1,0 +1,251 @@
+"""Authentication and roles: users, argon2-hashed API tokens, one-time portal access codes.
+
+API clients send ``Authorization: Bearer <token>``; a token is ``ect_<id>_<secret>`` and only
+the argon2 hash of the secret is stored. A verified token is remembered in memory (keyed by a
+SHA-256 of the secret) for ``token_cache_seconds`` so argon2 runs once per process and token,
+while revocation and expiry are still checked on every request. Participants sign in to the
+portal with a one-time access code (``XXXX-XXXX-XXXX``; first group looks it up, the rest is
+argon2-hashed), which starts a signed session cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, VerifyMismatchError
+from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
+
+from ethicompass.consent._model import check_participant, iso, to_utc, utc_now
+from ethicompass.errors import AuthError, ConflictError, ForbiddenError, InputError, NotFoundError
+from ethicompass.store import Store
+from ethicompass.store._server_tables import server_access_codes, server_tokens, server_users
+
+ROLES = ("participant", "investigator", "data_manager", "reviewer", "admin")
+STAFF_ROLES = ROLES[1:]
+_HASHER = PasswordHasher()
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+SESSION_COOKIE = "ec_session"
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is calling: a stored user (staff or participant with a token) or a portal session."""
+
+    id: int | None
+    name: str
+    role: str
+    participant: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this caller (never a participant id)."""
+        return f"user:{self.id}" if self.id is not None else "portal-session"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Name and role (a participant's own id only to themselves)."""
+        return {"name": self.name, "role": self.role, "participant": self.participant}
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", hint="pick one of those roles")
+    return role
+
+
+def add_user(store: Store, name: str, /, *, role: str, participant: str | None = None) -> User:
+    """Create a user; a ``participant`` user must name the participant id it acts for."""
+    _check_role(role)
+    if not name or len(name) > 200:
+        raise InputError("user name is empty or longer than 200 characters", hint="pass a short user name")
+    if role == "participant":
+        if participant is None:
+            raise InputError(
+                "a participant user needs --participant", hint="name the participant id it acts for"
+            )
+        participant = check_participant(participant)
+    elif participant is not None:
+        raise InputError("only participant users act for a participant", hint="drop --participant")
+    try:
+        with store.begin() as conn:
+            result = conn.execute(
+                server_users.insert().values(
+                    name=name, role=role, participant=participant, created_at=iso(utc_now())
+                )
+            )
+    except IntegrityError as exc:
+        raise ConflictError(f"user {name!r} already exists", hint="pick another name") from exc
+    return User(int(result.inserted_primary_key[0]), name, role, participant)
+
+
+def get_user(store: Store, name: str, /) -> User:
+    """The stored user called ``name``."""
+    with store.connect() as conn:
+        row = conn.execute(sa.select(server_users).where(server_users.c.name == name)).first()
+    if row is None:
+        raise NotFoundError(f"user {name!r} does not exist", hint="create it with `ethicompass users add`")
+    return User(int(row.id), row.name, row.role, row.participant)
+
+
+def issue_token(store: Store, user_name: str, /, *, days: int | None = 90) -> str:
+    """A new API token for the user; shown once, stored only as an argon2 hash."""
+    user = get_user(store, user_name)
+    token_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    now = utc_now()
+    with store.begin() as conn:
+        conn.execute(
+            server_tokens.insert().values(
+                id=token_id,
+                user_id=user.id,
+                secret_hash=_HASHER.hash(secret),
+                created_at=iso(now),
+                expires_at=iso(now + timedelta(days=days)) if days else None,
+            )
+        )
+    return f"ect_{token_id}_{secret}"
+
+
+def revoke_token(store: Store, token_id: str, /) -> None:
+    """Revoke a token at once (its id is the part after ``ect_``)."""
+    with store.begin() as conn:
+        done = conn.execute(
+            server_tokens.update().where(server_tokens.c.id == token_id).values(revoked_at=iso(utc_now()))
+        )
+    if done.rowcount == 0:
+        raise NotFoundError("no such token", hint="check the token id")
+
+
+class TokenVerifier:
+    """Checks bearer tokens against the store, remembering argon2 successes in memory."""
+
+    def __init__(self, store: Store, *, cache_seconds: int = 300) -> None:
+        self.store = store
+        self.cache_seconds = cache_seconds
+        self._ok: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, token: str) -> User:
+        """The user a token belongs to, or :class:`AuthError`."""
+        parts = token.split("_")
+        if len(parts) < 3 or parts[0] != "ect":
+            raise AuthError("the API token is malformed", hint="send Authorization: Bearer ect_<id>_<secret>")
+        token_id, secret = parts[1], "_".join(parts[2:])
+        with self.store.connect() as conn:
+            row = conn.execute(
+                sa.select(server_tokens, server_users.c.name, server_users.c.role, server_users.c.participant)
+                .join(server_users, server_users.c.id == server_tokens.c.user_id)
+                .where(server_tokens.c.id == token_id)
+            ).first()
+        if row is None or row.revoked_at is not None:
+            raise AuthError("the API token is unknown or revoked", hint="ask an admin for a new token")
+        if row.expires_at is not None and row.expires_at < iso(utc_now()):
+            raise AuthError("the API token has expired", hint="ask an admin for a new token")
+        key = hashlib.sha256(f"{token_id}:{secret}".encode()).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            fresh = self._ok.get(key, 0.0) > now
+        if not fresh:
+            try:
+                _HASHER.verify(row.secret_hash, secret)
+            except (VerifyMismatchError, VerificationError):
+                raise AuthError(
+                    "the API token is unknown or revoked", hint="ask an admin for a new token"
+                ) from None
+            with self._lock:
+                self._ok[key] = now + self.cache_seconds
+        return User(int(row.user_id), row.name, row.role, row.participant)
+
+
+def issue_access_code(store: Store, participant: str, /, *, minutes: int = 15) -> tuple[str, str]:
+    """A one-time portal access code for the participant, and when it expires (ISO)."""
+    check_participant(participant)
+    lookup = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(4))
+    secret = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    now = utc_now()
+    expires = iso(now + timedelta(minutes=minutes))
+    with store.begin() as conn:
+        conn.execute(
+            server_access_codes.insert().values(
+                id=lookup,
+                participant=participant,
+                code_hash=_HASHER.hash(secret),
+                created_at=iso(now),
+                expires_at=expires,
+            )
+        )
+    return f"{lookup}-{secret[:4]}-{secret[4:]}", expires
+
+
+def redeem_access_code(store: Store, code: str, /) -> str:
+    """Spend a one-time access code; return the participant it was issued for."""
+    clean = code.strip().upper().replace(" ", "").replace("-", "")
+    failure = AuthError("that access code is not valid", hint="check it, or ask the study team for a new one")
+    if len(clean) != 12:
+        raise failure
+    lookup, secret = clean[:4], clean[4:]
+    with store.begin() as conn:
+        row = conn.execute(sa.select(server_access_codes).where(server_access_codes.c.id == lookup)).first()
+        if row is None or row.used_at is not None or to_utc(row.expires_at) < utc_now():
+            raise failure
+        try:
+            _HASHER.verify(row.code_hash, secret)
+        except (VerifyMismatchError, VerificationError):
+            raise failure from None
+        conn.execute(
+            server_access_codes.update()
+            .where(server_access_codes.c.id == lookup)
+            .values(used_at=iso(utc_now()))
+        )
+    return str(row.participant)
+
+
+def current_user(request: Request) -> User:
+    """FastAPI dependency: the caller of a JSON API route, from its bearer token (401 without)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError("this endpoint needs an API token", hint="send Authorization: Bearer <token>")
+    user = request.app.state.tokens.verify(token.strip())
+    request.state.user = user
+    return user
+
+
+def require_role(*roles: str) -> Callable[..., User]:
+    """FastAPI dependency factory: the caller, who must hold one of ``roles`` (403 otherwise)."""
+    for role in roles:
+        _check_role(role)
+
+    def dependency(user: User = Depends(current_user)) -> User:
+        if user.role not in roles:
+            raise ForbiddenError(
+                f"the {user.role} role may not do this", hint=f"this needs one of: {', '.join(roles)}"
+            )
+        return user
+
+    return dependency
+
+
+def portal_participant(request: Request) -> str | None:
+    """The participant signed in to the portal (from the signed session cookie), or None."""
+    value = request.cookies.get(SESSION_COOKIE)
+    if not value:
+        return None
+    settings = request.app.state.settings
+    try:
+        data = request.app.state.signer.loads(value, max_age=settings.session_minutes * 60, salt="session")
+    except Exception:
+        return None
+    participant = data.get("p") if isinstance(data, dict) else None
+    if participant:
+        request.state.user = User(None, "participant", "participant", participant)
+    return participant

@@ -1,0 +1,113 @@
+"""``ethicompass serve``, ``ethicompass users add``, ``ethicompass tokens new``, ``ethicompass access-code new``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ethicompass._console import OutputFormat, emit_json, format_option, say
+
+users_app = typer.Typer(help="Users of the web server and API.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens (argon2-hashed at rest, shown once).", no_args_is_help=True)
+codes_app = typer.Typer(help="One-time access codes for the participant portal.", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    insecure_cookies: Annotated[
+        bool,
+        typer.Option("--insecure-cookies", help="Allow cookies over plain HTTP (loopback testing only)."),
+    ] = False,
+) -> None:
+    """Run the web server: JSON API under /api/v1, participant portal under /portal."""
+    import uvicorn
+
+    from ethicompass.server import ServerSettings, create_app
+    from ethicompass.store import Store
+
+    store = Store.from_env().open()
+    app = create_app(store, settings=ServerSettings.from_env(secure_cookies=not insecure_cookies))
+    say(f"serving on http://{host}:{port} (API docs at /api/v1/docs)")
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (for staff: their login; never a participant id).")],
+    role: Annotated[
+        str, typer.Option("--role", help="participant, investigator, data_manager, reviewer or admin.")
+    ],
+    participant: Annotated[
+        str | None,
+        typer.Option("--participant", help="For a participant user: the participant id it acts for."),
+    ] = None,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Create a user with one role."""
+    from ethicompass.server import add_user
+    from ethicompass.store import Store
+    from ethicompass.transparency import AuditLog
+
+    store = Store.from_env().open()
+    user = add_user(store, name, role=role, participant=participant)
+    AuditLog(store).append(
+        action="server.user-add", object_type="user", object_id=f"user:{user.id}", params={"role": role}
+    )
+    if fmt == OutputFormat.json:
+        emit_json({"name": user.name, "role": user.role})
+    else:
+        say(f"added {user.role} user {user.name}")
+
+
+@tokens_app.command("new")
+def tokens_new(
+    user: Annotated[str, typer.Argument(help="The user the token authenticates.")],
+    days: Annotated[int, typer.Option("--days", min=1, help="Days until the token expires.")] = 90,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Issue an API token for a user; it is printed once and stored only as an argon2 hash."""
+    from ethicompass.server import issue_token
+    from ethicompass.store import Store
+    from ethicompass.transparency import AuditLog
+
+    store = Store.from_env().open()
+    token = issue_token(store, user, days=days)
+    AuditLog(store).append(
+        action="server.token-new", object_type="token", object_id=token.split("_")[1], params={"days": days}
+    )
+    if fmt == OutputFormat.json:
+        emit_json({"token": token})
+    else:
+        typer.echo(token)
+
+
+@codes_app.command("new")
+def access_code_new(
+    participant: Annotated[str, typer.Option("--participant", "-p", help="The participant who signs in.")],
+    minutes: Annotated[int, typer.Option("--minutes", min=1, help="Minutes until the code expires.")] = 15,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Issue a one-time portal access code for a participant (hand it over privately)."""
+    from ethicompass.server import issue_access_code
+    from ethicompass.store import Store
+    from ethicompass.transparency import AuditLog
+
+    store = Store.from_env().open()
+    code, expires = issue_access_code(store, participant, minutes=minutes)
+    AuditLog(store).append(action="server.access-code-new", object_type="access_code", object_id=code[:4])
+    if fmt == OutputFormat.json:
+        emit_json({"code": code, "expires_at": expires})
+    else:
+        typer.echo(code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve``, ``users``, ``tokens`` and ``access-code`` to the ``ethicompass`` app."""
+    app.command("serve")(serve)
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
+    app.add_typer(codes_app, name="access-code")

@@ -1,0 +1,1 @@
+"""One module per domain, each exposing ``router`` (and optionally ``TEMPLATES``); see docs/server.md."""

@@ -1,0 +1,193 @@
+"""Consent JSON API: status, history and changes per participant; FHIR import/export; withdrawal decisions."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from ethicompass.consent import (
+    PURPOSE_TEXT,
+    FhirVersion,
+    Registry,
+    decide,
+    decisions,
+    from_fhir,
+    to_fhir,
+    unresolved_decisions,
+)
+from ethicompass.errors import ForbiddenError, InputError
+from ethicompass.server._auth import User, require_role
+
+router = APIRouter(prefix="/api/v1", tags=["consent"])
+
+READERS = ("participant", "investigator", "data_manager", "reviewer", "admin")
+CHANGERS = ("participant", "data_manager", "admin")
+
+
+class Change(BaseModel):
+    """A consent change for one purpose."""
+
+    action: Literal["grant", "refuse", "withdraw"]
+    document_version: str | None = Field(default=None, max_length=64)
+
+
+class DecisionBody(BaseModel):
+    """What happens to an artefact after a withdrawal."""
+
+    action: Literal["exclude", "retain", "retrain", "erase"]
+    legal_basis: str = Field(min_length=1, max_length=256)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def _own(user: User, participant: str) -> None:
+    if user.role == "participant" and user.participant != participant:
+        raise ForbiddenError(
+            "participants may see and change only their own consent", hint="use your own participant id"
+        )
+
+
+def _registry(request: Request, user: User) -> Registry:
+    return Registry(request.app.state.store, actor=user.actor, role=user.role)
+
+
+@router.get("/consent/purposes")
+def purposes(_: User = Depends(require_role(*READERS))) -> list[dict[str, str]]:
+    """The standard purposes, each with its plain-language text."""
+    return [{"code": code, "text": text} for code, text in PURPOSE_TEXT.items()]
+
+
+@router.get("/participants/{participant}/consent")
+def statuses(
+    participant: str, request: Request, at: str | None = None, user: User = Depends(require_role(*READERS))
+) -> list[dict[str, Any]]:
+    """The participant's consent for every purpose (now, or ``at`` a past time)."""
+    _own(user, participant)
+    return [s.to_dict() for s in _registry(request, user).statuses(participant, at=at)]
+
+
+@router.get("/participants/{participant}/consent/history")
+def history(
+    participant: str,
+    request: Request,
+    purpose: str | None = None,
+    user: User = Depends(require_role(*READERS)),
+) -> list[dict[str, Any]]:
+    """Every recorded version of the participant's consent, oldest first."""
+    _own(user, participant)
+    return [r.to_dict() for r in _registry(request, user).history(participant, purpose=purpose)]
+
+
+@router.get("/participants/{participant}/consent/{purpose}")
+def status(
+    participant: str,
+    purpose: str,
+    request: Request,
+    at: str | None = None,
+    user: User = Depends(require_role(*READERS)),
+) -> dict[str, Any]:
+    """``{"participant", "purpose", "decision", "since", "version", "reason"}`` now or ``at``."""
+    _own(user, participant)
+    return _registry(request, user).status(participant, purpose, at=at).to_dict()
+
+
+@router.post("/participants/{participant}/consent/{purpose}")
+def change(
+    participant: str,
+    purpose: str,
+    body: Change,
+    request: Request,
+    user: User = Depends(require_role(*CHANGERS)),
+) -> dict[str, Any]:
+    """Grant, refuse or withdraw one purpose; answers once the change is durable."""
+    _own(user, participant)
+    registry = _registry(request, user)
+    source = "portal" if user.role == "participant" else "api"
+    if body.action == "grant":
+        record = registry.grant(participant, purpose, document_version=body.document_version, source=source)
+    elif body.action == "refuse":
+        record = registry.refuse(participant, purpose, document_version=body.document_version, source=source)
+    else:
+        record = registry.withdraw(participant, purpose, source=source)
+    return registry.status(participant, purpose, at=record.recorded_at).to_dict()
+
+
+@router.post("/participants/{participant}/withdraw-all")
+def withdraw_all(
+    participant: str, request: Request, user: User = Depends(require_role(*CHANGERS))
+) -> dict[str, Any]:
+    """Withdraw every purpose the participant permits."""
+    _own(user, participant)
+    done = _registry(request, user).withdraw_all(participant, source="api")
+    return {"withdrawn": [r.purpose for r in done]}
+
+
+@router.post("/consent/import")
+def import_fhir(
+    request: Request,
+    resource: dict[str, Any] = Body(..., description="A FHIR Consent, or a Bundle of them"),
+    fhir: FhirVersion | None = Query(default=None, description="r4 or r5 (default: detect)"),
+    user: User = Depends(require_role("data_manager", "admin")),
+) -> dict[str, Any]:
+    """Import FHIR Consent resources (R4/R4B or R5 JSON)."""
+    if resource.get("resourceType") == "Bundle":
+        items = [e.get("resource") for e in resource.get("entry") or []]
+    else:
+        items = [resource]
+    records = [
+        r
+        for i, item in enumerate(items)
+        for r in from_fhir(item, fhir_version=fhir, recorded_by=user.actor, where=f"entry {i + 1}")
+    ]
+    if not records:
+        raise InputError("the request holds no Consent resources", hint="send a Consent or a Bundle of them")
+    return _registry(request, user).import_records(records, source=records[0].source).to_dict()
+
+
+@router.get("/consent/export")
+def export_fhir(
+    request: Request,
+    fhir: FhirVersion = Query(description="r4 or r5"),
+    purpose: str | None = None,
+    user: User = Depends(require_role("data_manager", "reviewer", "admin")),
+) -> dict[str, Any]:
+    """Every consent record as a FHIR Bundle of Consent resources."""
+    records = _registry(request, user).records(purpose=purpose)
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": to_fhir(r, fhir_version=fhir)} for r in records],
+    }
+
+
+@router.get("/withdrawals/decisions")
+def list_decisions(
+    request: Request,
+    unresolved: bool = False,
+    _: User = Depends(require_role("investigator", "data_manager", "reviewer", "admin")),
+) -> list[dict[str, Any]]:
+    """Decisions opened by withdrawals for derived artefacts (``unresolved=true``: only open ones)."""
+    store = request.app.state.store
+    found = unresolved_decisions(store) if unresolved else decisions(store)
+    return [d.to_dict() for d in found]
+
+
+@router.post("/withdrawals/decisions/{decision_id}")
+def record_decision(
+    decision_id: int,
+    body: DecisionBody,
+    request: Request,
+    user: User = Depends(require_role("data_manager", "admin")),
+) -> dict[str, Any]:
+    """Decide what happens to one artefact after a withdrawal, on a named legal basis."""
+    result = decide(
+        request.app.state.store,
+        decision_id,
+        action=body.action,
+        legal_basis=body.legal_basis,
+        note=body.note,
+        decided_by=user.actor,
+        role=user.role,
+    )
+    return result.to_dict()
