@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -25,6 +25,12 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ethicompass.errors import AuditError, InputError
 from ethicompass.store import Store, audit_entries
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ethicompass.transparency._checkpoint import Checkpoint
+    from ethicompass.transparency._verify import VerifyResult
 
 ACTOR_ENV = "ETHICOMPASS_ACTOR"
 _RETRIES = 20
@@ -351,3 +357,22 @@ class AuditLog:
             query = query.where(audit_entries.c.seq < tree_size)
         with self.store.connect() as conn:
             return [bytes(h) for h in conn.execute(query).scalars()]
+
+    # ------------------------------------------------------------------ integrity
+    def verify(self, *, trusted_keys: Sequence[bytes] = ()) -> VerifyResult:
+        """Verify every entry and every stored checkpoint (see :func:`verify_log`)."""
+        from ethicompass.transparency._verify import verify_log
+
+        return verify_log(self.store, trusted_keys=trusted_keys)
+
+    def checkpoint(self, key: Ed25519PrivateKey) -> Checkpoint:
+        """Verify the log, then sign and store a checkpoint of it (see :func:`write_checkpoint`)."""
+        from ethicompass.transparency._verify import write_checkpoint
+
+        return write_checkpoint(self.store, key)
+
+    def prove(self, seq: int, *, checkpoint: Checkpoint | None = None) -> dict[str, Any]:
+        """An inclusion proof of entry ``seq`` (see :func:`prove_inclusion`)."""
+        from ethicompass.transparency._proofs import prove_inclusion
+
+        return prove_inclusion(self.store, seq, checkpoint=checkpoint)

@@ -1,0 +1,308 @@
+"""Verifying the whole log, and writing checkpoints.
+
+``verify_log`` streams every stored entry once (rows fetched from the driver in bulk) and
+checks, in order:
+
+1. the entries are numbered 0, 1, 2, ... with no gap (a deleted or inserted row shows);
+2. each entry's canonical JSON hashes to its stored leaf hash, and the stored columns
+   (action, actor, object, role, seq, time) agree with the hashed JSON;
+3. the RFC 9162 root of every prefix that a checkpoint covers equals the checkpoint's root,
+   the checkpoint's Ed25519 signature verifies, and (when keys are pinned) its signer is trusted.
+
+Step 3 is the one that matters against a deliberate rewrite: whoever can write the database
+can recompute hashes, but cannot make the tree match a checkpoint someone else kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.engine import Connection
+
+from ethicompass.store import Store, audit_checkpoints, audit_entries
+from ethicompass.transparency._checkpoint import Checkpoint, key_id, sign_checkpoint
+from ethicompass.transparency._log import AuditLog, utc_now
+from ethicompass.transparency._merkle import TreeBuilder
+
+_BATCH = 50_000
+_enc = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_sha = hashlib.sha256
+
+
+@dataclass(frozen=True)
+class CheckpointCheck:
+    """The verdict on one checkpoint: ``source`` is ``stored #id`` or the file it came from."""
+
+    source: str
+    tree_size: int
+    root_hash: str
+    key_id: str
+    ok: bool
+    problem: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "source": self.source,
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash,
+            "key_id": self.key_id,
+            "ok": self.ok,
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The verdict on the log: ``ok`` only when every entry and every checkpoint verifies."""
+
+    ok: bool
+    tree_size: int
+    root_hash: str
+    first_bad_seq: int | None
+    problem: str | None
+    checkpoints: tuple[CheckpointCheck, ...] = ()
+    signer_pinned: bool = False
+    seconds: float = 0.0
+    guarantees: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "ok": self.ok,
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash,
+            "first_bad_seq": self.first_bad_seq,
+            "problem": self.problem,
+            "checkpoints": [c.to_dict() for c in self.checkpoints],
+            "signer_pinned": self.signer_pinned,
+            "seconds": round(self.seconds, 3),
+            "guarantees": list(self.guarantees),
+        }
+
+    def to_frame(self) -> pl.DataFrame:
+        """One row per checkpoint checked."""
+        return pl.DataFrame(
+            [c.to_dict() for c in self.checkpoints],
+            schema={
+                "source": pl.String,
+                "tree_size": pl.Int64,
+                "root_hash": pl.String,
+                "key_id": pl.String,
+                "ok": pl.Boolean,
+                "problem": pl.String,
+            },
+        )
+
+
+def stored_checkpoints(conn: Connection) -> list[tuple[int, Checkpoint]]:
+    """Every checkpoint kept in the database, with its row id, oldest first."""
+    rows = conn.execute(sa.select(audit_checkpoints).order_by(audit_checkpoints.c.id)).all()
+    return [
+        (
+            row.id,
+            Checkpoint(
+                tree_size=int(row.tree_size),
+                root_hash=bytes(row.root_hash),
+                time=row.signed_at,
+                key_id=row.key_id,
+                public_key=bytes(row.public_key or b""),
+                signature=bytes(row.signature),
+                origin=row.origin or "",
+            ),
+        )
+        for row in rows
+    ]
+
+
+def _rows(conn: Connection, limit: int | None) -> Iterator[Sequence[Any]]:
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    where = "" if limit is None else f" WHERE seq < {int(limit)}"
+    sql = (
+        "SELECT seq, recorded_at, actor, role, action, object_type, object_id, entry_json, leaf_hash "
+        f"FROM audit_entries{where} ORDER BY seq"
+    )
+    # PostgreSQL: a server-side (named) cursor, so a million rows never sit in memory at once
+    cursor: Any = raw.cursor(name="ec_audit_verify") if conn.dialect.name == "postgresql" else raw.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(_BATCH):
+            yield rows
+    finally:
+        cursor.close()
+
+
+def _scan(
+    conn: Connection, wanted: set[int], limit: int | None
+) -> tuple[int, TreeBuilder, dict[int, bytes], int | None, str | None]:
+    """One pass over the entries: returns (count, tree, roots at wanted sizes, first bad seq, problem)."""
+    tree = TreeBuilder()
+    push = tree.push
+    roots: dict[int, bytes] = {}
+    if 0 in wanted:
+        roots[0] = tree.root()
+    expected = 0
+    for rows in _rows(conn, limit):
+        for seq, at, actor, role, action, otype, oid, text, stored in rows:
+            if seq != expected:
+                return (
+                    expected,
+                    tree,
+                    roots,
+                    expected,
+                    (
+                        f"entry {expected} is missing: the next stored entry is numbered {seq} "
+                        "(an entry was deleted, or one was inserted out of order)"
+                    ),
+                )
+            body = text.encode("utf-8")
+            if _sha(b"\x00" + body).digest() != bytes(stored):
+                return expected, tree, roots, seq, f"entry {seq}: its content does not match its leaf hash"
+            if not (
+                text.startswith(f'{{"action":{_enc(action)},"actor":{_enc(actor)},"hashes":')
+                and text.endswith(f',"role":{_enc(role)},"seq":{seq},"time":{_enc(at)}}}')
+                and f',"object_id":{_enc(oid)},"object_type":{_enc(otype)},"params":' in text
+            ):
+                return (
+                    expected,
+                    tree,
+                    roots,
+                    seq,
+                    (
+                        f"entry {seq}: its stored columns (action, actor, object, role or time) "
+                        "differ from the hashed entry"
+                    ),
+                )
+            push(bytes(stored))
+            expected += 1
+            if expected in wanted:
+                roots[expected] = tree.root()
+    return expected, tree, roots, None, None
+
+
+def verify_log(
+    store: Store,
+    *,
+    checkpoints: Sequence[tuple[str, Checkpoint]] = (),
+    trusted_keys: Sequence[bytes] = (),
+    include_stored: bool = True,
+    tree_size: int | None = None,
+) -> VerifyResult:
+    """Verify every entry and every checkpoint (stored ones, plus ``checkpoints`` from witnesses).
+
+    ``trusted_keys`` pins the signers: a checkpoint signed by any other key fails. Without
+    pinned keys, each signature is checked against the key it carries.
+    """
+    started = time.perf_counter()
+    with store.connect() as conn:
+        conn.execute(sa.select(sa.func.count()).select_from(audit_entries))  # opens the read snapshot
+        all_checks = list(checkpoints)
+        if include_stored:
+            all_checks = [(f"stored #{i}", c) for i, c in stored_checkpoints(conn)] + all_checks
+        wanted = {c.tree_size for _, c in all_checks}
+        count, tree, roots, bad_seq, problem = _scan(conn, wanted, tree_size)
+    trusted = {key_id(k) for k in trusted_keys}
+    checks: list[CheckpointCheck] = []
+    for source, cp in sorted(all_checks, key=lambda sc: sc[1].tree_size):
+        why: str | None = None
+        if not cp.signature_valid():
+            why = "its signature does not verify (the checkpoint was altered)"
+        elif trusted and cp.key_id not in trusted:
+            why = f"it is signed by key {cp.key_id[:16]}…, which is not a trusted key"
+        elif cp.tree_size > count and bad_seq is None:
+            why = f"it covers {cp.tree_size} entries but the log holds {count} (entries {count} on were removed)"
+        elif cp.tree_size in roots and roots[cp.tree_size] != cp.root_hash:
+            why = f"the first {cp.tree_size} entries no longer hash to its root (an entry below {cp.tree_size} was changed)"
+        elif cp.tree_size not in roots:
+            why = f"entries below {cp.tree_size} could not be checked (see the first problem)"
+        checks.append(CheckpointCheck(source, cp.tree_size, cp.root_hash.hex(), cp.key_id, why is None, why))
+    failed = [c for c in checks if not c.ok]
+    if problem is None and failed:
+        earlier = [c.tree_size for c in checks if c.ok and c.tree_size < failed[0].tree_size]
+        low = max(earlier, default=0)
+        bad_seq = low
+        problem = (
+            f"checkpoint {failed[0].source} (size {failed[0].tree_size}) fails: {failed[0].problem}; "
+            f"the first changed entry is between {low} and {min(failed[0].tree_size, count) - 1}"
+        )
+    ok = problem is None
+    return VerifyResult(
+        ok=ok,
+        tree_size=count,
+        root_hash=tree.root().hex() if ok else "",
+        first_bad_seq=bad_seq,
+        problem=problem,
+        checkpoints=tuple(checks),
+        signer_pinned=bool(trusted),
+        seconds=time.perf_counter() - started,
+        guarantees=_guarantees(checks, count) if ok else (),
+    )
+
+
+def _guarantees(checks: Sequence[CheckpointCheck], count: int) -> tuple[str, ...]:
+    said = [
+        f"the {count} entries are numbered without gaps and each matches its leaf hash",
+        "the stored columns agree with the hashed entries",
+    ]
+    if checks:
+        covered = max(c.tree_size for c in checks)
+        said.append(
+            f"the first {covered} entries are exactly those covered by {len(checks)} signed checkpoint(s): "
+            "none changed, removed, inserted or reordered since"
+        )
+    if count > max((c.tree_size for c in checks), default=0):
+        said.append(
+            "entries after the newest checkpoint are protected only once a later checkpoint covers them"
+        )
+    return tuple(said)
+
+
+def write_checkpoint(store: Store, key: Ed25519PrivateKey, *, log_it: bool = True) -> Checkpoint:
+    """Verify the log, then sign and store a checkpoint of it (and log that it was written).
+
+    Refuses (``VerdictFailed``) to sign a log that does not verify, so a checkpoint never
+    blesses a rewrite.
+    """
+    from ethicompass.errors import VerdictFailed
+
+    result = verify_log(store)
+    if not result.ok:
+        raise VerdictFailed(
+            f"the audit log does not verify, so no checkpoint was signed: {result.problem}",
+            hint="investigate with `ethicompass audit verify`",
+        )
+    checkpoint = sign_checkpoint(
+        key, tree_size=result.tree_size, root_hash=bytes.fromhex(result.root_hash), time=utc_now()
+    )
+    with store.begin() as conn:
+        conn.execute(
+            audit_checkpoints.insert().values(
+                tree_size=checkpoint.tree_size,
+                root_hash=checkpoint.root_hash,
+                signed_at=checkpoint.time,
+                key_id=checkpoint.key_id,
+                signature=checkpoint.signature,
+                public_key=checkpoint.public_key,
+                origin=checkpoint.origin,
+            )
+        )
+        if log_it:
+            AuditLog(store).append_in(
+                conn,
+                action="audit.checkpoint",
+                object_type="audit_log",
+                object_id=f"tree-size-{checkpoint.tree_size}",
+                role="system",
+                hashes={"root": f"sha256:{checkpoint.root_hash.hex()}"},
+                params={"key_id": checkpoint.key_id, "tree_size": checkpoint.tree_size},
+            )
+    return checkpoint
