@@ -290,7 +290,7 @@ REGISTRY: tuple[Recognizer, ...] = (
     ),
     _R("id_shape", PhiType.ID, 0.5, p.ID_SHAPE),
     # --- names ---
-    _R("name_title", PhiType.NAME, 0.95, (p.NAME_TITLE,), triggers=p.TITLE_TRIGGERS, validator=p.titled_name),
+    _R("name_title", PhiType.NAME, 0.95, p.NAME_TITLE, triggers=p.TITLE_TRIGGERS, validator=p.titled_name),
     _R("name_first_last", PhiType.NAME, 0.85, (p.NAME_FIRST_LAST,), validator=p.first_last),
     _R(
         "name_initial_last",
@@ -321,7 +321,7 @@ REGISTRY: tuple[Recognizer, ...] = (
     ),
     _R("name_first_alone", PhiType.NAME, 0.5, (r"[A-Z][a-z]{2,}\b",), validator=p.first_alone),
     # --- locations: addresses, ZIP codes, cities, hospitals and clinics ---
-    _R("street_address", PhiType.LOCATION, 0.9, (p.STREET,)),
+    _R("street_address", PhiType.LOCATION, 0.9, finder=p.find_streets),
     _R(
         "zip_keyed",
         PhiType.ZIP,

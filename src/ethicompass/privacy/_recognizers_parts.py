@@ -24,26 +24,55 @@ _WEEKDAY_FULL = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _WEEKDAY = r"(?:(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?|(?:" + _WEEKDAY_FULL + r")),?\s+"
 DAY = r"(?P<d>[12]\d|3[01]|0[1-9]|[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?P<y>(?:19|20)\d{2}|'\d{2})"
-TIME = r"(?:,?\s+(?:at\s+)?(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
-_NOT_DOSE = r"(?!\s?(?:mg|mcg|ml|mL|g|kg|units?|tabs?|tablets?|%|x\b))"
+TIME = (
+    r"(?:,?\s+(?:at\s+)?(?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[AaPp]\.?[Mm]\.?)?"
+    r"|(?:[01]\d|2[0-3])[0-5]\d\s?(?:h|hrs|hours)\b))?"
+)
+_NOT_DOSE = (
+    r"(?!\s?(?:mg|mcg|ml|mL|g|kg|units?|tabs?|tablets?|caps?|capsules?|pills?|doses?|puffs?|drops?|%|x\b"
+    r"|of\b|strength))"
+)
 
-DATE_MONTH_DAY = (rf"{MONTH}\s+{DAY}(?![\d:]){_NOT_DOSE}(?:,?\s+{YEAR})?(?!\d){TIME}",)
+DATE_MONTH_DAY = (
+    rf"{MONTH}\s+{DAY}(?![\d:]){_NOT_DOSE}(?:,?\s+{YEAR})?(?!\d){TIME}",
+    rf"(?:{_WEEKDAY_FULL}|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?,?\s+{MONTH}\s+{DAY}(?![\d:])"
+    rf"(?:,?\s+{YEAR})?(?!\d){TIME}",
+)
 DATE_DAY_MONTH = (
     rf"{DAY}(?:\s+of)?\s+{MONTH}(?:,?\s+{YEAR})?(?!\d){TIME}",
     rf"(?P<d>[12]\d|3[01]|0[1-9]|[1-9])-{MONTH}-(?P<y>(?:19|20)?\d{{2}})(?!\d){TIME}",
+    rf"(?P<d>[12]\d|3[01]|0[1-9])(?P<mn>{_MONTHS_UP}|{_MONTHS})(?P<y>(?:19|20)\d{{2}})(?!\d){TIME}",
 )
 DATE_MONTH_YEAR = (rf"{MONTH},?\s+(?:of\s+)?(?P<y>(?:19|20)\d{{2}})(?!\d)",)
 DATE_NUMERIC = (
     r"(?P<m>1[0-2]|0[1-9]|[1-9])(?P<sep>[/-])(?P<d>[12]\d|3[01]|0[1-9]|[1-9])(?P=sep)"
     r"(?P<y>(?:19|20)\d{2}|\d{2})(?![\d/-])" + TIME,
-    r"(?P<d>1[3-9]|2\d|3[01])(?<![\d/.-]..)(?P<sep>[/.-])(?P<m>1[0-2]|0[1-9]|[1-9])(?P=sep)(?P<y>(?:19|20)\d{2})(?![\d/.-])",
-    r"(?P<m>1[0-2]|0[1-9]|[1-9])\.(?P<d>[12]\d|3[01]|0[1-9]|[1-9])\.(?P<y>(?:19|20)\d{2})(?![\d.])",
+    r"(?P<d>1[3-9]|2\d|3[01])(?<![\d/.-]..)(?P<sep>[/.-])(?P<m>1[0-2]|0[1-9]|[1-9])(?P=sep)(?P<y>(?:19|20)\d{2})"
+    r"(?![\d/-])(?!\.\d)" + TIME,
+    r"(?P<m>1[0-2]|0[1-9]|[1-9])\.(?P<d>[12]\d|3[01]|0[1-9]|[1-9])\.(?P<y>(?:19|20)\d{2})(?!\d)(?!\.\d)"
+    + TIME,
     r"(?P<y>(?:19|20)\d{2})(?P<sep>[/-])(?P<m>0[1-9]|1[0-2])(?P=sep)(?P<d>0[1-9]|[12]\d|3[01])"
-    r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?Z?)?(?![\d/-])",
+    r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?Z?)?(?![\d/-])" + TIME,
 )
-DATE_SHORT = (r"(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>\d{2})(?![\d/.-])(?!\s*of\b)",)
+DATE_SHORT = (r"(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>\d{1,2})(?![\d/-])(?!\.\d)" + _NOT_DOSE + TIME,)
 DATE_RELATIVE = (rf"(?:last|this|next|past)\s+(?:{_MONTH_FULL.lower()}|{_WEEKDAY_FULL.lower()})\b",)
-DATE_CONTEXT = ("on", "since", "dated", "until", "from", "seen", "admitted", "discharged", "dob", "visit")
+DATE_CONTEXT = (
+    "on",
+    "since",
+    "dated",
+    "date",
+    "until",
+    "from",
+    "seen",
+    "admitted",
+    "discharged",
+    "dob",
+    "visit",
+    "note",
+    "by",
+    "before",
+    "after",
+)
 MONTH_TRIGGERS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 _MONTH_NUMBER = {name[:3].lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -152,20 +181,25 @@ VEHICLE_WORDS = r"vin|licen[sc]e\s+plate|plate|vehicle"
 DEVICE_WORDS = r"serial|s/n|sn|device|implant|pacemaker|defibrillator|udi|lot|model"
 ID_WORDS = (
     r"id|identifier|ref|reference|code|case|accession|specimen|sample|study|subject|encounter|visit|ticket"
-    r"|confirmation|no|number|#"
+    r"|confirmation|no\.|number|#"
 )
 _ID_TOKEN = r"(?P<phi>#?(?=[a-z]{0,6}-?\d)[a-z0-9]+(?:[-/][a-z0-9]+)*)"
 ID_SHAPE = (r"(?P<phi>[A-Z][A-Z]{0,3}-?\d{5,}|[A-Z][A-Z]{1,3}-\d{4,}[A-Z]?)(?![\w-])",)
 
 
+_FRACTION = re.compile(r"\d{1,3}/\d{1,3}")
+
+
 def keyed(words: str) -> str:
     """A pattern (for lower-cased text) for an id-like token after one of ``words``, a few words apart."""
-    return rf"(?:{words})\b(?:[\s:#=.,()-]|[a-z]{{1,10}}\b){{0,8}}?{_ID_TOKEN}"
+    return rf"(?:{words})(?![a-z0-9])(?:[\s:#=.,()-]|[a-z]{{1,10}}\b){{0,8}}?{_ID_TOKEN}"
 
 
 def id_shape(text: str, m: re.Match[str]) -> bool:
     """At least 3 digits and 4 characters; an all-digit token needs 5 digits (so years stay)."""
     token = m.group("phi").lstrip("#")
+    if _FRACTION.fullmatch(token):
+        return False
     digits = sum(ch.isdigit() for ch in token)
     if token.isdigit():
         return len(token) >= 5
@@ -178,22 +212,24 @@ _INITIAL = r"[A-Z]\."
 _NOT_FACILITY = r"(?!(?:Hospital|Clinic|Medical|Center|Health|Institute)\b)"
 TITLE_TRIGGERS = ("dr", "mr", "ms", "mx", "prof", "miss")
 NAME_TITLE = (
-    rf"(?P<phi>(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss)\.?\s+(?:{_CAP}|{_INITIAL})"
-    rf"(?:\s+{_NOT_FACILITY}(?:{_INITIAL}|{_CAP})){{0,2}})"
+    rf"(?P<phi>(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss)\.?[ \t]+(?:{_CAP}|{_INITIAL})"
+    rf"(?:[ \t]+{_NOT_FACILITY}(?:{_INITIAL}|{_CAP})){{0,2}})",
+    r"(?P<phi>(?:DR|MR|MRS|MS|MX|PROF|MISS)\.?[ \t]+(?:[A-Z]\.[ \t]?)?[A-Z][A-Z]+(?:[-'’][A-Z]+)?)\b",
 )
-NAME_FIRST_LAST = rf"(?P<phi>(?P<first>[A-Z][a-z]+)(?:\s+{_INITIAL})?\s+(?P<last>{_CAP}|{_INITIAL}))"
-NAME_INITIAL_LAST = rf"(?P<phi>{_INITIAL}\s?(?:{_INITIAL}\s?)?(?P<last>{_CAP}))"
-NAME_LAST_FIRST = r"(?P<phi>(?P<last>[A-Z][a-z]+|[A-Z]{2,}),\s*(?P<first>[A-Z][a-z]+|[A-Z]{2,}))\b"
-NAME_ALL_CAPS = r"(?P<phi>(?P<first>[A-Z][A-Z]+)(?:\s+[A-Z]\.?)?\s+(?P<last>[A-Z]{2,}))\b"
+NAME_FIRST_LAST = rf"(?P<phi>(?P<first>[A-Z][a-z]+)(?:[ \t]+{_INITIAL})?[ \t]+(?P<last>{_CAP}|{_INITIAL}))"
+NAME_INITIAL_LAST = rf"(?P<phi>{_INITIAL}[ \t]?(?:{_INITIAL}[ \t]?)?(?P<last>{_CAP}))"
+NAME_LAST_FIRST = r"(?P<phi>(?P<last>[A-Z][a-z]+|[A-Z]{2,}),[ \t]*(?P<first>[A-Z][a-z]+|[A-Z]{2,}))\b"
+NAME_ALL_CAPS = r"(?P<phi>(?P<first>[A-Z][A-Z]+)(?:[ \t]+[A-Z]\.?)?[ \t]+(?P<last>[A-Z]{2,}))\b"
 _LCAP = r"[a-z]+(?:['’][a-z]+|-[a-z]+)?"
 NAME_CONTEXT = (
-    r"(?:patient|pt|named|name\s+is|name|called|known\s+as|mother|father|wife|husband|son|daughter"
-    r"|sister|brother|spouse|partner|caregiver|guardian|seen\s+by|referred\s+by|signed\s+by|dictated\s+by"
-    rf"|attending|cc)\b[:,]?\s+(?P<phi>{_LCAP}(?:\s+(?:[a-z]\.|{_LCAP})){{0,2}})"
+    r"(?:patient|pt|named|name[ \t]+is|name|called|known[ \t]+as|mother|father|wife|husband|son|daughter"
+    r"|sister|brother|spouse|partner|caregiver|guardian|seen[ \t]+by|referred[ \t]+by|signed[ \t]+by|dictated[ \t]+by"
+    rf"|attending|cc)\b[:,]?[ \t]+(?P<phi>{_LCAP}(?:[ \t]+(?:[a-z]\.|{_LCAP})){{0,2}})"
 )
-NAME_CONTEXT_LOWER = r"(?:pt|patient|named)[:,]?\s+(?P<phi>(?P<first>[a-z]+)(?:\s+(?P<last>[a-z]+))?)\b"
+NAME_CONTEXT_LOWER = r"(?:pt|patient|named)[:,]?[ \t]+(?P<phi>(?P<first>[a-z]+)(?:[ \t]+(?P<last>[a-z]+))?)\b"
 
 _TITLES = frozenset({"Dr", "Mr", "Mrs", "Ms", "Mx", "Prof", "Miss"})
+_CALENDAR_WORDS = frozenset(calendar.month_name[1:]) | frozenset(calendar.day_name)
 _NEXT_WORD = re.compile(r"(?:['’]s)?\s+([A-Za-z]+)")
 
 
@@ -217,10 +253,16 @@ def first_last(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
     """First name in the dictionary, or a dictionary surname after a non-word; never an eponym."""
     lex = lexicon()
     first, last = m.group("first"), m.group("last")
-    if _eponym_after(text, m.end("phi")) or first in lex.not_names:
+    if _eponym_after(text, m.end("phi")):
         return False
+    if first in lex.not_names:
+        if first in _CALENDAR_WORDS or first.lower() in lex.medical_heads:
+            return False
+        return last in lex.last_names or last.endswith(".")
     if not last.endswith(".") and _is_word(last):
-        return False
+        after = text[m.end("phi") : m.end("phi") + 2].strip()
+        if not (first in lex.first_names and last in lex.last_names and not after[:1].isdigit()):
+            return False
     if first in lex.first_names:
         return True
     return last in lex.last_names and first.lower() not in lex.medical_heads and first not in _TITLES
@@ -245,6 +287,9 @@ def all_caps_name(text: str, m: re.Match[str]) -> bool:
 
 
 _TOKEN = re.compile(r"\S+")
+_STRONG_NAME_CONTEXT = re.compile(
+    r"named|name|called|known|mother|father|wife|husband|son|daughter|sister|brother|spouse|partner|guardian"
+)
 _FACILITY_WORDS = frozenset({"Hospital", "Clinic", "Medical", "Center", "Health", "Institute"})
 
 
@@ -265,9 +310,18 @@ def context_name(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
     if span is None:
         return False
     first = text[span[0] : span[1]].split()[0]
-    if _is_word(first) or first.rstrip(".") in _TITLES or _eponym_after(text, span[1]):
+    if first.rstrip(".") in _TITLES or _eponym_after(text, span[1]) or first in _CALENDAR_WORDS:
+        return False
+    if _is_word(first) and not _STRONG_NAME_CONTEXT.search(m.group(0), 0, m.start("phi") - m.start()):
         return False
     return span
+
+
+_COMMON_LOWER = frozenset(
+    "is was has had will may can did does reports denies states says feels felt tolerating resting seen noted "
+    "well long little best day short small love hope will may mark bill art joy "
+    "in on at to of and or with without not no also still now".split()
+)
 
 
 def lower_name(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
@@ -276,7 +330,9 @@ def lower_name(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
     if not text[m.start("phi")].islower():
         return False
     first = m.group("first").title()
-    if first not in lex.first_names or first in lex.not_names:
+    if first.lower() in _COMMON_LOWER or first in _CALENDAR_WORDS:
+        return False
+    if first not in lex.first_names and first not in lex.last_names:
         return False
     last = m.group("last")
     if last and last.title() in lex.last_names:
@@ -298,14 +354,42 @@ STATE_CODES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC"
     "|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
 )
-_STREET_TYPES = (
-    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Parkway|Pkwy"
-    r"|Highway|Hwy|Terrace|Ter|Circle|Cir|Square|Sq|Trail|Trl"
+_STREET_ABBREVIATIONS = (
+    "St",
+    "Ave",
+    "Rd",
+    "Blvd",
+    "Dr",
+    "Ln",
+    "Ct",
+    "Pl",
+    "Pkwy",
+    "Hwy",
+    "Ter",
+    "Cir",
+    "Sq",
+    "Trl",
+    "Cv",
+    "Xing",
 )
-STREET = (
-    rf"\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z]+\.?\s+|\d+(?:st|nd|rd|th)\s+){{1,3}}(?:{_STREET_TYPES})\b\.?"
-    r"(?:,?\s+(?:Apt|Suite|Ste|Unit|#)\.?\s*[A-Za-z0-9-]+)?"
-)
+
+
+@functools.cache
+def _street_regex() -> re.Pattern[str]:
+    types = "|".join(re.escape(t) for t in (*lexicon().street_suffixes, *_STREET_ABBREVIATIONS))
+    return re.compile(
+        rf"\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z]+\.?\s+|\d+(?:st|nd|rd|th)\s+){{1,3}}(?:{types})\b\.?"
+        r"(?:,?\s+(?:Apt|Suite|Ste|Unit|#)\.?\s*[A-Za-z0-9-]+)?"
+    )
+
+
+def find_streets(text: str) -> Iterator[tuple[int, int, float]]:
+    """Street addresses: a house number, up to three words and a USPS street suffix ("7675 Dunn Cove")."""
+    for m in _street_regex().finditer(text):
+        if m.start() == 0 or not text[m.start() - 1].isalnum():
+            yield m.start(), m.end(), 0.9
+
+
 CITY_STATE = (
     rf"(?P<phi>(?P<city>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){{0,2}}),\s*(?:{STATE_CODES}|"
     r"Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho"
@@ -452,9 +536,28 @@ def facility(text: str, m: re.Match[str]) -> bool:
     return lead not in _UNITS and lead.lower() not in lexicon().medical_heads
 
 
-def city_state(text: str, m: re.Match[str]) -> bool:
-    """ "City, ST": the city is not a common word."""
-    return m.group("city") not in _NOT_CITY
+_NOT_CITY_LEAD = frozenset(
+    {"Dear", "Patient", "Contact", "Address", "Home", "Lives", "In", "At", "From", "To"}
+)
+
+
+def city_state(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
+    """ "City, ST": the city is not a common word, nor a surname with a credential ("Rogers, MD")."""
+    start = m.start("city")
+    words = list(re.finditer(r"[A-Za-z]+", m.group("city")))
+    while words and words[0].group(0) in _NOT_CITY_LEAD:
+        words.pop(0)
+    if not words:
+        return False
+    start += words[0].start()
+    city = text[start : m.end("city")]
+    lex = lexicon()
+    if city in _NOT_CITY or (words[0].group(0) in lex.first_names and city not in lex.cities):
+        return False
+    before = re.search(r"([A-Z][a-z]+\.?)[ \t]+$", text[max(0, start - 30) : start])
+    if before and (before.group(1) in lex.first_names or before.group(1).rstrip(".") in _TITLES):
+        return False
+    return start, m.end("phi")
 
 
 def city_facility(text: str, m: re.Match[str]) -> bool:

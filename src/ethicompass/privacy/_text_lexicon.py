@@ -34,6 +34,7 @@ class Lexicon:
     state_codes: frozenset[str]
     state_names: frozenset[str]
     facilities: tuple[str, ...]
+    street_suffixes: tuple[str, ...]
 
 
 @functools.cache
@@ -58,4 +59,5 @@ def lexicon() -> Lexicon:
         state_codes=frozenset(codes),
         state_names=frozenset(names),
         facilities=tuple(facilities),
+        street_suffixes=tuple(sorted(set(_lines("street_suffixes.txt")), key=len, reverse=True)),
     )
