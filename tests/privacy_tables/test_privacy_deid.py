@@ -69,7 +69,10 @@ def test_safe_harbor_on_every_backend(constructor: Any, key: Key) -> None:
 def test_pseudonym_is_hmac_sha256_of_the_documented_message(key: Key) -> None:
     digest = hmac.new(key.secret, b"ethicompass/v1\x00P1", hashlib.sha256).digest()
     assert pseudonym("P1", key) == "ps_" + digest[:12].hex()
-    assert date_offset_days("P1", key) == -365 + int.from_bytes(digest[16:24], "big") % 731
+    offset = -365 + int.from_bytes(digest[16:24], "big") % 730
+    assert date_offset_days("P1", key) == (offset + 1 if offset >= 0 else offset) != 0
+    assert date_offset_days("P1", key, low=0, high=0) == 0
+    assert all(date_offset_days(str(i), key, low=-1, high=1) in (-1, 1) for i in range(50))
     assert pseudonym("P1", key) != "ps_" + hashlib.sha256(b"P1").hexdigest()[:24]  # never a plain hash
     assert is_pseudonym(pseudonym("x", key)) and not is_pseudonym("P1")
     assert "secret" not in repr(key) and key.secret.hex() not in repr(key)

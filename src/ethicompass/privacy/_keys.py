@@ -4,7 +4,9 @@ Everything here derives from one HMAC-SHA256 per distinct value::
 
     D(value) = HMAC-SHA256(key, b"ethicompass/v1\\x00" + value.encode("utf-8"))
     pseudonym(value)          = "ps_" + hex(D[0:12])                  (96 bits, 24 hex digits)
-    date_offset_days(pid)     = low + int.from_bytes(D(pid)[16:24], "big") mod (high - low + 1)
+    date_offset_days(pid)     = low + int.from_bytes(D(pid)[16:24], "big") mod n, where n is the
+                                number of days in low..high without 0; results >= 0 get +1
+                                (so the offset is never 0 unless the range is just {0})
 
 So the same value and key give the same pseudonym in every table and run (joins survive), a
 different key gives unlinkable pseudonyms, and never a plain (dictionary-attackable) hash. The
@@ -166,12 +168,19 @@ def is_pseudonym(value: str, /) -> bool:
 
 
 def offset_from_digest(digest: bytes, low: int, high: int) -> int:
-    """The date offset carried by digest ``D`` (bytes 16..24, big-endian, modulo the range)."""
-    return low + int.from_bytes(digest[16:24], "big") % (high - low + 1)
+    """The date offset carried by digest ``D``: bytes 16..24, big-endian, modulo the range.
+
+    Zero is left out of the range whenever the range holds another value, so no participant's
+    dates are left unshifted.
+    """
+    skip_zero = low <= 0 <= high and low != high
+    size = high - low + 1 - (1 if skip_zero else 0)
+    offset = low + int.from_bytes(digest[16:24], "big") % size
+    return offset + 1 if skip_zero and offset >= 0 else offset
 
 
 def date_offset_days(participant_id: str, key: Key, /, *, low: int = -365, high: int = 365) -> int:
-    """Days to shift every date of ``participant_id``: ``low + D[16:24] mod (high - low + 1)``.
+    """Days to shift every date of ``participant_id``, in ``low..high`` and never 0 (see module doc).
 
     ``D`` = HMAC-SHA256(key, ``b"ethicompass/v1\\x00"`` + the UTF-8 id). The same participant and
     key give the same offset in every table and run.
