@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
+from scipy import special, stats
 
 from ethicompass.errors import InputError
 from ethicompass.safety._benefit import _check_options, _list, _num
@@ -236,7 +236,7 @@ def fit_recalibration(
     info = np.eye(design.shape[1])
     for _ in range(200):
         eta = design @ beta + shift
-        prob = 1.0 / (1.0 + np.exp(-eta))
+        prob = special.expit(eta)
         gradient = design.T @ (events - n * prob)
         info = (design * (n * prob * (1 - prob))[:, None]).T @ design
         try:
@@ -255,7 +255,7 @@ def fit_recalibration(
             converged = True
             break
     eta = design @ beta + shift
-    prob = 1.0 / (1.0 + np.exp(-eta))
+    prob = special.expit(eta)
     info = (design * (n * prob * (1 - prob))[:, None]).T @ design
     try:
         cov = np.linalg.inv(info)
@@ -362,7 +362,9 @@ def _wilson(events: Any, n: Any, z: float) -> tuple[FloatArray, FloatArray]:
         denom = 1 + z**2 / n
         centre = (prop + z**2 / (2 * n)) / denom
         half = z * np.sqrt(prop * (1 - prop) / n + z**2 / (4 * n**2)) / denom
-    return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
+    lower = np.where(events == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    upper = np.where(events == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return np.where(n > 0, lower, np.nan), np.where(n > 0, upper, np.nan)
 
 
 def _smooth(p: FloatArray, n: FloatArray, events: FloatArray) -> tuple[FloatArray, FloatArray]:
