@@ -33,15 +33,29 @@ RELATIONS = (
     ("sister", "F"),
     ("brother", "M"),
 )
+# eponyms (and eponym-like terms) with the words that usually surround them
 EPONYMS = (
-    "Parkinson disease", "Crohn's disease", "Graves disease", "Addison disease", "Bell's palsy",
-    "Hodgkin lymphoma", "Foley catheter", "Holter monitor", "Doppler ultrasound", "Murphy's sign",
-    "Glasgow Coma Scale",
-)  # fmt: skip
+    ("history of ", "Parkinson disease", ""),
+    ("history of ", "Crohn's disease", ""),
+    ("history of ", "Graves disease", ""),
+    ("known ", "Addison disease", ""),
+    ("resolving ", "Bell's palsy", ""),
+    ("history of ", "Hodgkin lymphoma", " in remission"),
+    ("", "Foley catheter", " removed"),
+    ("", "Holter monitor", " placed"),
+    ("", "Doppler ultrasound", " of the legs negative"),
+    ("", "Murphy's sign", " negative"),
+    ("", "Glasgow Coma Scale", " 15"),
+)
 DRUG_SURNAMES = ("Allegra",)
-DOSES = (
+DRUG_DOSES = (
     "metformin 500 mg", "lisinopril 10 mg", "atorvastatin 40 mg", "aspirin 81 mg", "furosemide 20 mg",
-    "insulin glargine 22 units", "apixaban 5 mg", "metoprolol 25 mg", "2 mg", "0.5 mg",
+    "insulin glargine 22 units", "apixaban 5 mg", "metoprolol 25 mg",
+)  # fmt: skip
+DOSES = (*DRUG_DOSES, "2 mg", "0.5 mg", "lorazepam 0.5 mg IV")
+OTHER_HOSPITALS = (
+    "Northside Community Hospital", "Bayview Regional Medical Center", "Saint Luke's Hospital",
+    "County General Hospital", "Mount Hope Memorial Hospital", "Cedar Valley Medical Center",
 )  # fmt: skip
 
 
@@ -259,14 +273,16 @@ class _Writer:
         self.n.phi(self.p.hospital, "LOCATION")
 
     def other_hospital(self) -> None:
-        self.n.phi(_ch(self.r, P.SITE_HOSPITALS), "LOCATION")
+        self.n.phi(_ch(self.r, OTHER_HOSPITALS), "LOCATION")
 
     def random_id(self, prefix: str, digits: int) -> str:
         return f"{prefix}{int(self.r.random() * 10**digits):0{digits}d}"
 
-    def negative(self) -> None:
+    def negative(self, kind: int | None = None) -> None:
+        """One PHI look-alike (``kind`` picks which; by default a random one)."""
         r, n = self.r, self.n
-        kind = _rr(r, 9)
+        if kind is None:
+            kind = _rr(r, 10)
         if kind == 0:
             n.neg(_ch(r, DOSES), "dose")
         elif kind == 1:
@@ -274,7 +290,8 @@ class _Writer:
             n.neg(f"{_rr(r, 100, 170)}/{_rr(r, 55, 100)}", "blood_pressure")
         elif kind == 2:
             test, unit, mean, sd, low, dec = _ch(r, P.LAB_TESTS)
-            n.neg(f"{test} {max(low, r.gauss(mean, sd)):.{dec}f} {unit}", "lab_value")
+            space = "" if unit == "%" else " "
+            n.neg(f"{test} {max(low, r.gauss(mean, sd)):.{dec}f}{space}{unit}", "lab_value")
         elif kind == 3:
             n.t("diagnosed in ")
             n.neg(str(_rr(r, 1995, 2020)), "bare_year")
@@ -282,8 +299,10 @@ class _Writer:
             n.t("ICD-10 ")
             n.neg(_ch(r, P.DIAGNOSES)[0], "icd10")
         elif kind == 5:
-            n.t("history of ")
-            n.neg(_ch(r, EPONYMS), "eponym")
+            before, term, after = _ch(r, EPONYMS)
+            n.t(before)
+            n.neg(term, "eponym")
+            n.t(after)
         elif kind == 6:
             n.t("takes ")
             n.neg(_ch(r, DRUG_SURNAMES), "drug_surname")
@@ -291,10 +310,13 @@ class _Writer:
         elif kind == 7:
             n.t("age ")
             n.neg(str(_rr(r, 18, 89)), "age_under_90")
-        else:
+        elif kind == 8:
             n.t("take ")
             n.neg(_ch(r, ("1/2", "3/4", "1/4")), "fraction")
             n.t(" tablet")
+        else:
+            n.t("pain ")
+            n.neg(f"{_rr(r, 1, 10)}/10", "pain_score")
 
 
 def _admission(w: _Writer) -> None:
@@ -303,22 +325,34 @@ def _admission(w: _Writer) -> None:
     w.name()
     n.t(", ")
     w.mrn()
-    n.t("\nAdmitted to ")
+    n.t(_ch(r, ("\nAdmitted to ", "\nAdmission to ", "\nPatient admitted to ")))
     w.hospital()
     n.t(" on ")
     w.date(w.days_before(_rr(r, 0, 3)))
+    if r.random() < 0.2:
+        n.t(", transferred from ")
+        w.other_hospital()
     n.t(".\nHPI: ")
     w.age()
     n.t(f" {'woman' if p.female else 'man'} with {p.diagnosis}, ")
     w.negative()
-    n.t(". Presented after ")
+    n.t(_ch(r, (". Presented after ", ". Came in because ", ". Admitted after ")))
     w.pt()
-    n.t(" noticed worsening symptoms since ")
+    n.t(
+        _ch(
+            r,
+            (
+                " noticed worsening symptoms since ",
+                " reported dyspnea since ",
+                " had poor oral intake since ",
+            ),
+        )
+    )
     w.date(w.days_before(_rr(r, 3, 20)))
     n.t(". Vitals: ")
-    w.negative()
-    n.t("; ")
-    w.negative()
+    w.negative(1)
+    n.t(f", HR {_rr(r, 55, 120)}, SpO2 {_rr(r, 90, 100)}%; ")
+    w.negative(2)
     n.t(".\nContact: ")
     w.relative()
     n.t(" at ")
@@ -329,6 +363,9 @@ def _admission(w: _Writer) -> None:
     n.phi(p.plan, "HEALTH_PLAN")
     n.t("; SSN ")
     n.phi(p.ssn, "SSN")
+    if r.random() < 0.3:
+        n.t(". Identity verified with driver's license ")
+        n.phi(f"{p.state[0]}{int(r.random() * 10**8):08d}", "LICENSE")
     n.t(".\nAttending: ")
     w.clinician()
     n.t(".\n")
@@ -340,14 +377,19 @@ def _progress(w: _Writer) -> None:
     w.date(w.day)
     n.t("\nS: ")
     w.pt()
-    n.t(" reports feeling better, tolerating diet. ")
+    n.t(
+        _ch(
+            r,
+            (" reports feeling better, tolerating diet. ", " c/o fatigue, no chest pain. ", " slept well. "),
+        )
+    )
     w.negative()
     n.t(".\nO: ")
     w.negative()
     n.t(", ")
     w.negative()
     n.t(".\nA/P: continue ")
-    n.neg(_ch(r, DOSES), "dose")
+    n.neg(_ch(r, DRUG_DOSES), "dose")
     n.t("; recheck labs on ")
     w.date(w.day + dt.timedelta(days=_rr(r, 2, 10)))
     n.t(". Discussed with ")
@@ -380,7 +422,11 @@ def _discharge(w: _Writer) -> None:
     n.t(" on ")
     w.date(w.day + dt.timedelta(days=_rr(r, 7, 30)))
     n.t(". Patient portal: ")
-    n.phi(f"https://portal.example-health.org/p/{w.random_id('', 7)}", "URL")
+    site = p.hospital.lower().replace("st. ", "saint").replace("'", "").split()[0]
+    n.phi(f"https://mychart.{site}health.org/patient/{w.random_id('', 7)}", "URL")
+    if r.random() < 0.3:
+        n.t("\nLast portal login from ")
+        n.phi(f"{_rr(r, 11, 223)}.{_rr(r, 256)}.{_rr(r, 256)}.{_rr(r, 1, 255)}", "IP")
     n.t("\nBilling account ")
     n.phi(w.random_id("ACC", 9), "ACCOUNT")
     n.t(".\n")
@@ -398,10 +444,10 @@ def _referral(w: _Writer) -> None:
     w.hospital()
     n.t(" on ")
     w.date(w.day)
-    n.t(f". {'She' if p.female else 'He'} has {p.diagnosis} and a ")
+    n.t(f". {'She' if p.female else 'He'} has {p.diagnosis}; recent findings: ")
     w.negative()
     n.t(". Current medication: ")
-    n.neg(_ch(r, DOSES), "dose")
+    n.neg(_ch(r, DRUG_DOSES), "dose")
     n.t(". Please contact the patient at ")
     w.phone()
     n.t(" or ")
