@@ -1,8 +1,9 @@
 """Differentially private releases of counts, histograms and means, against a budget per dataset.
 
 ``privacy.release(frame, store=..., dataset=..., query=..., epsilon=...)`` builds the measurement
-with OpenDP (``import opendp.prelude as dp``; the Laplace mechanisms used need OpenDP's
-``"contrib"`` feature, which this module enables when it releases, never at import), debits
+with OpenDP (its ``transformations``, ``measurements``, ``domains`` and ``metrics`` modules, as
+``opendp.prelude`` exports them; the Laplace mechanisms used need OpenDP's ``"contrib"`` feature,
+which this module enables when it releases, never at import), debits
 the dataset's budget in the state database and audits the release. A release that would take
 the dataset past its budget is refused with :class:`ConflictError`, and the refusal is audited.
 
@@ -229,6 +230,31 @@ def _read_budget(conn: sa.Connection, dataset: str) -> PrivacyBudget:
     return PrivacyBudget(dataset, float(row[0]), float(spent), int(releases))
 
 
+def _opendp() -> Any:
+    """OpenDP's modules under one name, as ``opendp.prelude`` would give them.
+
+    ``opendp.prelude`` also imports OpenDP's scikit-learn extras (seconds of start-up), so the
+    modules this release needs are imported one by one. Enables the ``"contrib"`` feature.
+    """
+    from types import SimpleNamespace
+
+    import opendp.domains as domains
+    import opendp.measurements as measurements
+    import opendp.metrics as metrics
+    import opendp.mod as mod
+    import opendp.transformations as transformations
+
+    mod.enable_features("contrib")  # OpenDP's Laplace mechanisms and float sums are "contrib"
+    return SimpleNamespace(
+        t=transformations,
+        m=measurements,
+        vector_domain=domains.vector_domain,
+        atom_domain=domains.atom_domain,
+        symmetric_distance=metrics.symmetric_distance,
+        binary_search_param=mod.binary_search_param,
+    )
+
+
 def _measurement(
     query: str,
     epsilon: float,
@@ -237,10 +263,7 @@ def _measurement(
     bounds: tuple[float, float] | None,
     categories: list[str] | None,
 ) -> tuple[Any, str]:
-    import opendp.prelude as dp
-
-    dp.enable_features("contrib")  # the Laplace mechanisms and float sums are contrib in OpenDP
-
+    dp = _opendp()
     metric = dp.symmetric_distance()
     if query == "count":
         domain = dp.vector_domain(dp.atom_domain(T=bool))
@@ -268,8 +291,7 @@ def _measurement(
 
 
 def _fit(make: Any, epsilon: float, contributions: int) -> tuple[Any, float]:
-    import opendp.prelude as dp
-
+    dp = _opendp()
     scale = float(dp.binary_search_param(make, d_in=contributions, d_out=epsilon))
     meas = make(scale)
     if meas.map(contributions) > epsilon + 1e-12:  # pragma: no cover - binary search guarantees it

@@ -84,13 +84,13 @@ class Hierarchy:
     @classmethod
     def default_for(cls, column: str, dtype: pl.DataType) -> Hierarchy:
         """The built-in hierarchy for a column without one: by type, and ``zip``/``postcode`` by name."""
+        lowered = column.lower()
+        if "zip" in lowered or "postcode" in lowered or "postal" in lowered:
+            return cls.prefix()
         if dtype.is_numeric():
             return cls.intervals()
         if dtype.is_temporal():
             return cls.dates()
-        lowered = column.lower()
-        if "zip" in lowered or "postcode" in lowered or "postal" in lowered:
-            return cls.prefix()
         return cls.suppression()
 
     def generalise(self, values: pl.Series, level: int) -> pl.Series:
