@@ -199,6 +199,9 @@ def atomic_path(path: str | os.PathLike[str], /) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp_path.chmod(0o666 & ~umask)  # mkstemp makes 0600; a finished file gets the usual permissions
     try:
         yield tmp_path
         with tmp_path.open("rb+") as fh:
