@@ -16,7 +16,7 @@ import polars as pl
 import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
-from ethicompass.errors import DataFileError, SchemaError
+from ethicompass.errors import ColumnError, DataFileError, SchemaError
 from ethicompass.frames import atomic_path, check_csv_shape, load_table, sha256_file
 
 __all__ = ["read_for_privacy", "register"]
@@ -37,7 +37,35 @@ def read_for_privacy(path: Path, /) -> pl.DataFrame:
         if frame.height == 0:
             raise DataFileError(f"{path} has no rows", hint="supply a table with at least one data row")
         return frame
+    if suffix in (".jsonl", ".ndjson") and path.is_file():
+        _check_json_types(path)
     return load_table(path)
+
+
+def _check_json_types(path: Path) -> None:
+    """Refuse a JSON-lines file whose column holds values of different JSON types (e.g. 6.1 and "high")."""
+    kinds: dict[str, tuple[str, int]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataFileError(f"{path} line {line_no}: not valid JSON", hint="fix the line") from exc
+            if not isinstance(record, dict):
+                raise DataFileError(f"{path} line {line_no}: not a JSON object", hint="one object per line")
+            for column, value in record.items():
+                if value is None:
+                    continue
+                kind = "number" if isinstance(value, int | float) and not isinstance(value, bool) else type(value).__name__
+                seen = kinds.setdefault(column, (kind, line_no))
+                if seen[0] != kind:
+                    raise ColumnError(
+                        f"column {column!r} in {path.name} holds mixed types ({seen[0]} on line {seen[1]}, "
+                        f"{kind} on line {line_no})",
+                        hint="give the column one type",
+                    )
 
 
 def _audit(**entry: Any) -> None:
