@@ -88,7 +88,7 @@ def test_gold_spans_are_exact_and_typed(study: SynthResult) -> None:
         assert span["type"] in valid
     kinds = {span["type"] for span in gold}
     assert {"NAME", "DATE", "MRN", "PHONE", "LOCATION", "ZIP", "AGE", "EMAIL", "URL", "SSN"} <= kinds
-    assert {"ACCOUNT", "DEVICE", "HEALTH_PLAN", "FAX"} <= kinds
+    assert {"ACCOUNT", "DEVICE", "HEALTH_PLAN", "FAX", "LICENSE", "IP"} <= kinds
 
 
 def test_negative_controls_are_exact_and_never_gold(study: SynthResult) -> None:

@@ -25,7 +25,7 @@ __all__ = ["SynthResult", "generate_study"]
 
 NOTE_TYPES = ("admission", "progress", "discharge", "referral", "nursing")
 NOTE_TYPE_SHARES = (0.15, 0.30, 0.15, 0.15, 0.25)
-PROGRESS_THRESHOLD = 50_000  # patients; above this, generation takes over a second
+PROGRESS_THRESHOLD = 10_000  # patients; from here on, generation takes over a second
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ NOT_HISPANIC = "Not Hispanic or Latino"
 # Census share of Hispanic or Latino is 18.7%; the cohort under-recruits them (planted truth).
 POPULATION_HISPANIC_SHARE = 0.187
 COHORT_HISPANIC_SHARE = 0.09
+# Relative odds of Hispanic ethnicity by race (most "Some Other Race" respondents are Hispanic in
+# the census); scaled so that the cohort's overall share is COHORT_HISPANIC_SHARE.
+HISPANIC_BY_RACE: tuple[float, ...] = (0.6, 0.25, 0.1, 1.5, 0.5, 6.0, 2.0)
 
 AGE_GROUPS: tuple[str, ...] = ("18-39", "40-64", "65-79", "80+")
 AGE_GROUP_SHARES: tuple[float, ...] = (0.20, 0.40, 0.27, 0.13)

@@ -110,7 +110,9 @@ def cohort(rng: np.random.Generator, n: int, pools: P.Pools) -> Cohort:
     idx = np.arange(1, n + 1)
     female = rng.random(n) < 0.51
     race = rng.choice(len(P.RACES), n, p=np.array(P.RACE_SHARES) / sum(P.RACE_SHARES))
-    hispanic = rng.random(n) < P.COHORT_HISPANIC_SHARE
+    relative = np.array(P.HISPANIC_BY_RACE)
+    race_p = np.array(P.RACE_SHARES) / sum(P.RACE_SHARES)
+    hispanic = rng.random(n) < (relative * P.COHORT_HISPANIC_SHARE / float(relative @ race_p))[race]
     group = rng.choice(len(P.AGE_GROUPS), n, p=np.array(P.AGE_GROUP_SHARES))
     lo = np.array([b[0] for b in P.AGE_GROUP_BOUNDS])[group]
     hi = np.array([b[1] for b in P.AGE_GROUP_BOUNDS])[group]
