@@ -16,7 +16,7 @@ from ethicompass.privacy._risk import LDiversity, PopulationUniqueness, RiskMeas
 from ethicompass.privacy._risk_summary import EquivalenceSummary, summarize
 from ethicompass.privacy._safe_harbor import Policy, TableSchema
 from ethicompass.privacy._scan import ColumnFinding, ScanReport, scan
-from ethicompass.privacy._text import Span, find_phi, find_phi_column
+from ethicompass.privacy._text import Span, find_phi, find_phi_column, find_phi_many
 from ethicompass.privacy._text_eval import GoldDocument, PhiEval, evaluate_phi, load_gold
 from ethicompass.privacy._text_redact import redact, redact_column
 
@@ -49,6 +49,7 @@ __all__ = [
     "evaluate_phi",
     "find_phi",
     "find_phi_column",
+    "find_phi_many",
     "hierarchies_from_dict",
     "is_pseudonym",
     "load_gold",

@@ -12,6 +12,7 @@ import enum
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -77,6 +78,20 @@ def _documents(
     )
 
 
+def _with_spans(documents: Iterable[Any], threshold: float) -> Iterator[tuple[Any, list[Any]]]:
+    """Each document with its spans, scanned in blocks of a few hundred (bounded memory)."""
+    from ethicompass.privacy._text import find_phi_many
+
+    batch: list[Any] = []
+    for doc in documents:
+        batch.append(doc)
+        if len(batch) >= 256:
+            yield from zip(batch, find_phi_many([d.text for d in batch], threshold=threshold), strict=True)
+            batch = []
+    if batch:
+        yield from zip(batch, find_phi_many([d.text for d in batch], threshold=threshold), strict=True)
+
+
 def _open_out(stack: ExitStack, out: Path | None) -> IO[str]:
     if out is None:
         return sys.stdout
@@ -99,7 +114,6 @@ def find_cmd(
     ] = SpanFormat.jsonl,
 ) -> None:
     """Find PHI spans in each document: {"id", "spans": [{start, end, type, score, recognizer}]}."""
-    from ethicompass.privacy._text import find_phi
     from ethicompass.privacy._text_io import hash_input
 
     counts: Counter[str] = Counter()
@@ -108,8 +122,7 @@ def find_cmd(
         if fmt == SpanFormat.jsonl and out is None:
             _audit_find(input_path, hash_input(input_path), None, threshold)
         sink = _open_out(stack, out) if fmt == SpanFormat.jsonl else None
-        for doc in _documents(input_path, text_field, id_field, column):
-            spans = find_phi(doc.text, threshold=threshold)
+        for doc, spans in _with_spans(_documents(input_path, text_field, id_field, column), threshold):
             documents += 1
             counts.update(s.type.value for s in spans)
             if sink is not None:
@@ -154,7 +167,6 @@ def redact_cmd(
 ) -> None:
     """Redact PHI: writes {"id", "text", "spans"} per document to OUT (atomically, after the audit entry)."""
     from ethicompass.privacy._keys import load_key
-    from ethicompass.privacy._text import find_phi
     from ethicompass.privacy._text_io import hash_input
     from ethicompass.privacy._text_redact import redact
 
@@ -164,8 +176,8 @@ def redact_cmd(
     with ExitStack() as stack:
         tmp = stack.enter_context(atomic_path(out))
         with tmp.open("w", encoding="utf-8") as sink:
-            for doc in _documents(input_path, text_field, id_field, column, participant_field):
-                spans = find_phi(doc.text, threshold=threshold)
+            docs = _documents(input_path, text_field, id_field, column, participant_field)
+            for doc, spans in _with_spans(docs, threshold):
                 text = redact(doc.text, spans, style=style.value, key=key, participant_id=doc.participant_id)
                 documents += 1
                 counts.update(s.type.value for s in spans)

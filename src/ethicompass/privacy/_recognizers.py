@@ -9,7 +9,6 @@ dictionary recognizers use a ``finder`` instead of patterns. Adding a recognizer
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -60,9 +59,9 @@ class Recognizer:
         if self.finder is not None:
             yield from self.finder(text)
             return
-        context_rx, exclude_rx = _context_regexes(self)
+        _, compiled, context_rx, exclude_rx = _prepared(self)
         haystack = lowered if self.lower else text
-        for rx in _compiled(self):
+        for rx in compiled:
             pos, n = 0, len(text)
             while pos <= n:
                 m = rx.search(haystack, pos)
@@ -106,17 +105,22 @@ def lower_same_length(text: str) -> str:
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 
-@functools.cache
-def _compiled(recognizer: Recognizer) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(pattern) for pattern in recognizer.patterns)
+_Prepared = tuple[Recognizer, tuple[re.Pattern[str], ...], re.Pattern[str] | None, re.Pattern[str] | None]
+_PREPARED: dict[int, _Prepared] = {}
 
 
-@functools.cache
-def _context_regexes(recognizer: Recognizer) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-    def words(items: tuple[str, ...]) -> re.Pattern[str] | None:
-        return re.compile(r"(?i)\b(?:" + "|".join(items) + r")\b") if items else None
+def _words(items: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile(r"(?i)\b(?:" + "|".join(items) + r")\b") if items else None
 
-    return words(recognizer.context), words(recognizer.exclude)
+
+def _prepared(recognizer: Recognizer) -> _Prepared:
+    """The compiled patterns and context regexes of ``recognizer`` (compiled on first use)."""
+    hit = _PREPARED.get(id(recognizer))
+    if hit is None or hit[0] is not recognizer:
+        compiled = tuple(re.compile(pattern) for pattern in recognizer.patterns)
+        hit = (recognizer, compiled, _words(recognizer.context), _words(recognizer.exclude))
+        _PREPARED[id(recognizer)] = hit
+    return hit
 
 
 _PHONE_CONTEXT = ("phone", "tel", "telephone", "cell", "mobile", "call", "contact", "pager", "ph", "reach")

@@ -318,9 +318,56 @@ def context_name(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
 
 
 _COMMON_LOWER = frozenset(
-    "is was has had will may can did does reports denies states says feels felt tolerating resting seen noted "
-    "well long little best day short small love hope will may mark bill art joy "
-    "in on at to of and or with without not no also still now".split()
+    [
+        "is",
+        "was",
+        "has",
+        "had",
+        "will",
+        "may",
+        "can",
+        "did",
+        "does",
+        "reports",
+        "denies",
+        "states",
+        "says",
+        "feels",
+        "felt",
+        "tolerating",
+        "resting",
+        "seen",
+        "noted",
+        "well",
+        "long",
+        "little",
+        "best",
+        "day",
+        "short",
+        "small",
+        "love",
+        "hope",
+        "will",
+        "may",
+        "mark",
+        "bill",
+        "art",
+        "joy",
+        "in",
+        "on",
+        "at",
+        "to",
+        "of",
+        "and",
+        "or",
+        "with",
+        "without",
+        "not",
+        "no",
+        "also",
+        "still",
+        "now",
+    ]
 )
 
 
@@ -536,6 +583,8 @@ def facility(text: str, m: re.Match[str]) -> bool:
     return lead not in _UNITS and lead.lower() not in lexicon().medical_heads
 
 
+_WORD = re.compile(r"[A-Za-z]+")
+_WORD_BEFORE = re.compile(r"([A-Z][a-z]+\.?)[ \t]+$")
 _NOT_CITY_LEAD = frozenset(
     {"Dear", "Patient", "Contact", "Address", "Home", "Lives", "In", "At", "From", "To"}
 )
@@ -544,7 +593,7 @@ _NOT_CITY_LEAD = frozenset(
 def city_state(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
     """ "City, ST": the city is not a common word, nor a surname with a credential ("Rogers, MD")."""
     start = m.start("city")
-    words = list(re.finditer(r"[A-Za-z]+", m.group("city")))
+    words = list(_WORD.finditer(m.group("city")))
     while words and words[0].group(0) in _NOT_CITY_LEAD:
         words.pop(0)
     if not words:
@@ -554,7 +603,7 @@ def city_state(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
     lex = lexicon()
     if city in _NOT_CITY or (words[0].group(0) in lex.first_names and city not in lex.cities):
         return False
-    before = re.search(r"([A-Z][a-z]+\.?)[ \t]+$", text[max(0, start - 30) : start])
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
     if before and (before.group(1) in lex.first_names or before.group(1).rstrip(".") in _TITLES):
         return False
     return start, m.end("phi")
@@ -602,7 +651,7 @@ def find_cities(text: str) -> Iterator[tuple[int, int, float]]:
     """US cities from GeoNames: multi-word or big ones on their own, small ones after "in", "from" ..."""
     cities = lexicon().cities
     for run in _CAP_RUN.finditer(text):
-        words = [(w.start(), w.end()) for w in re.finditer(r"[A-Za-z]+", run.group(0))]
+        words = [(w.start(), w.end()) for w in _WORD.finditer(run.group(0))]
         base, i = run.start(), 0
         while i < len(words):
             for j in range(min(len(words), i + 3), i, -1):

@@ -8,22 +8,23 @@ qualified by its city ("St. Mary's Hospital, Dallas", "Mercy Clinic in Boston") 
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import polars as pl
 
 from ethicompass.errors import ColumnError
 from ethicompass.frames import require_columns, to_polars
-from ethicompass.privacy._recognizers import REGISTRY, Recognizer
+from ethicompass.privacy._recognizers import REGISTRY, Recognizer, lower_same_length
 from ethicompass.study import PhiType
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["Span", "find_phi", "find_phi_column"]
+__all__ = ["Span", "find_phi", "find_phi_column", "find_phi_many"]
 
 DEFAULT_THRESHOLD = 0.5
 _PLACE_TYPES = frozenset({PhiType.LOCATION, PhiType.ZIP})
@@ -63,13 +64,67 @@ def find_phi(
     """
     wanted = None if types is None else {PhiType(t) for t in types}
     candidates: list[Span] = []
+    lowered = lower_same_length(text)
     for recognizer in REGISTRY if recognizers is None else recognizers:
         if wanted is not None and recognizer.phi_type not in wanted:
             continue
-        for start, end, score in recognizer.find(text):
+        for start, end, score in recognizer.find(text, lowered):
             if score >= threshold:
                 candidates.append(Span(start, end, recognizer.phi_type, score, recognizer.name))
     return _join_places(text, _merge(candidates))
+
+
+#: Texts are scanned together, joined by this separator (longer than any context window or gap a
+#: pattern spans), in blocks of about this many characters.
+_SEPARATOR = "\n\x00\n" * 16
+_BLOCK = 1 << 16
+
+
+def find_phi_many(
+    texts: Iterable[str],
+    /,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    types: Iterable[PhiType | str] | None = None,
+) -> Iterator[list[Span]]:
+    """The spans of each text, in order, as :func:`find_phi` gives them, but much faster for short texts.
+
+    Texts are joined into blocks of about 64 KB and scanned together (the per-call cost of ~50
+    recognizers is paid once per block); spans are then split back, so no span crosses two texts.
+    Memory stays bounded by one block, so any number of texts streams.
+    """
+    wanted = None if types is None else tuple(types)
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        batch.append(text)
+        size += len(text)
+        if size >= _BLOCK:
+            yield from _scan_block(batch, threshold, wanted)
+            batch, size = [], 0
+    if batch:
+        yield from _scan_block(batch, threshold, wanted)
+
+
+def _scan_block(
+    texts: list[str], threshold: float, types: tuple[PhiType | str, ...] | None
+) -> list[list[Span]]:
+    if len(texts) == 1:
+        return [find_phi(texts[0], threshold=threshold, types=types)]
+    starts: list[int] = []
+    pos = 0
+    for text in texts:
+        starts.append(pos)
+        pos += len(text) + len(_SEPARATOR)
+    out: list[list[Span]] = [[] for _ in texts]
+    for span in find_phi(_SEPARATOR.join(texts), threshold=threshold, types=types):
+        i = bisect.bisect_right(starts, span.start) - 1
+        while i < len(texts) and starts[i] < span.end:
+            lo, hi = max(span.start, starts[i]), min(span.end, starts[i] + len(texts[i]))
+            if lo < hi:
+                out[i].append(replace(span, start=lo - starts[i], end=hi - starts[i]))
+            i += 1
+    return out
 
 
 def _merge(candidates: list[Span]) -> list[Span]:
@@ -135,11 +190,10 @@ def find_phi_column(
             hint="pass the name of a free-text column (find_phi_column(frame, column=...))",
         )
     rows: list[dict[str, Any]] = []
-    for row, value in enumerate(series):
-        if value is None:
-            continue
-        for span in find_phi(value, threshold=threshold, types=types):
-            rows.append({"row": row, **span.to_dict()})
+    present = [(row, value) for row, value in enumerate(series) if value is not None]
+    found = find_phi_many((value for _, value in present), threshold=threshold, types=types)
+    for (row, _), spans in zip(present, found, strict=True):
+        rows.extend({"row": row, **span.to_dict()} for span in spans)
     schema = {
         "row": pl.Int64,
         "start": pl.Int64,

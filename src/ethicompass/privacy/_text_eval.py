@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from ethicompass.errors import DataFileError
-from ethicompass.privacy._text import DEFAULT_THRESHOLD, Span, find_phi
+from ethicompass.privacy._text import DEFAULT_THRESHOLD, Span, find_phi_many
 from ethicompass.study import PhiType
 
 __all__ = ["GoldDocument", "PhiEval", "evaluate_phi", "load_asq_phi", "load_gold", "load_synthetic_gold"]
@@ -231,13 +231,20 @@ def evaluate_phi(
     tp = fp = fn = 0
     any_hits = full_hits = total = unlocated = free = free_flagged = 0
     per: dict[str, dict[str, int]] = {}
+    if predictions is None and finder is None:
+        predictions = dict(
+            zip(
+                [d.id for d in documents],
+                find_phi_many([d.text for d in documents], threshold=threshold),
+                strict=True,
+            )
+        )
     for doc in documents:
         if predictions is not None:
             spans: Sequence[Span] = predictions.get(doc.id, ())
-        elif finder is not None:
-            spans = finder(doc.text)
         else:
-            spans = find_phi(doc.text, threshold=threshold)
+            assert finder is not None
+            spans = finder(doc.text)
         unlocated += doc.unlocated
         covered = bytearray(len(doc.text))
         for s in spans:
