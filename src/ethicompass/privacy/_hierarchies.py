@@ -104,6 +104,8 @@ class Hierarchy:
 
     def _expr(self, col: pl.Expr, dtype: pl.DataType, level: int) -> pl.Expr:
         param = self.params[level - 1]
+        if dtype == pl.Null:
+            return col.cast(pl.String)
         if self.kind == "intervals":
             if not dtype.is_numeric():
                 raise ColumnError(f"band hierarchy needs a numeric column, not {dtype}")
