@@ -60,3 +60,19 @@ def test_out_dir_that_is_a_file_is_an_input_error(tmp_path: Path) -> None:
     target.write_text("not a directory")
     with pytest.raises(InputError, match="not a directory"):
         generate_study(target, patients=20, seed=0)
+
+
+def test_bytes_do_not_depend_on_hash_randomisation(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    here = generate_study(tmp_path / "here", patients=40, seed=9)
+    code = (
+        "import sys; from ethicompass.synth import generate_study; "
+        "generate_study(sys.argv[1], patients=40, seed=9)"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env)
+    for f in here.files:
+        assert f.read_bytes() == (tmp_path / "there" / f.name).read_bytes(), f.name

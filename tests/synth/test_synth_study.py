@@ -287,3 +287,10 @@ def test_participant_ids_are_consistent_across_files(study: SynthResult) -> None
 def test_small_study_fixture(small_study: Path) -> None:
     truth = json.loads((small_study / "synth_truth.json").read_text())
     assert truth["patients"] == 400 and truth["seed"] == 7
+
+
+def test_unique_combinations_match_a_direct_count(study: SynthResult) -> None:
+    p = pl.read_csv(study.out_dir / "patients.csv", schema_overrides={"zip": pl.String})
+    uniques = p.group_by("zip", "birth_date", "sex").len().filter(pl.col("len") == 1).height
+    assert study.truth["unique_combinations"]["zip_birth_date_sex"] == uniques
+    assert uniques > 0.9 * p.height  # Sweeney: almost everyone is unique on ZIP, birth date and sex

@@ -225,6 +225,19 @@ def generate_study(out_dir: str | Path, /, *, patients: int, seed: int = 0) -> S
     )
 
 
+def _uniques(patients: pl.DataFrame) -> dict[str, int]:
+    """Patients alone in their group of quasi-identifiers (Sweeney's ZIP, birth date and sex, and coarser)."""
+    keys = {
+        "zip_birth_date_sex": [pl.col("zip"), pl.col("birth_date"), pl.col("sex")],
+        "zip3_age_sex": [pl.col("zip").str.slice(0, 3), pl.col("age"), pl.col("sex")],
+        "zip3_age_sex_race": [pl.col("zip").str.slice(0, 3), pl.col("age"), pl.col("sex"), pl.col("race")],
+    }
+    return {
+        name: int(patients.group_by(cols).len().filter(pl.col("len") == 1).height)
+        for name, cols in keys.items()
+    }
+
+
 def _truth(
     seed: int,
     cohort: T.Cohort,
@@ -274,6 +287,7 @@ def _truth(
             }
         ],
         "share_over_89": round(float((cohort.age > 89).mean()), 6),
+        "unique_combinations": _uniques(cohort.patients),
         "restricted_zip3_prefixes": sorted(z for z, _ in P.RESTRICTED_ZIP3),
         "notes": {
             "count": len(notes["notes"]["note_id"]),
