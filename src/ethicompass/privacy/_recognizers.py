@@ -44,6 +44,7 @@ class Recognizer:
     triggers: tuple[str, ...] = ()
     validator: Validator | None = None
     finder: Finder | None = None
+    overlapping: bool = False
     description: str = ""
 
     def find(self, text: str, lowered: str | None = None) -> Iterator[tuple[int, int, float]]:
@@ -79,7 +80,7 @@ class Recognizer:
                     continue
                 if isinstance(verdict, tuple):
                     start, end = verdict
-                pos = max(m.end(), m.start() + 1)
+                pos = m.start() + 1 if self.overlapping else max(m.end(), m.start() + 1)
                 if start >= end:
                     continue
                 before = text[max(0, start - self.window) : start]
@@ -295,7 +296,7 @@ REGISTRY: tuple[Recognizer, ...] = (
     _R("id_shape", PhiType.ID, 0.5, p.ID_SHAPE),
     # --- names ---
     _R("name_title", PhiType.NAME, 0.95, p.NAME_TITLE, triggers=p.TITLE_TRIGGERS, validator=p.titled_name),
-    _R("name_first_last", PhiType.NAME, 0.85, (p.NAME_FIRST_LAST,), validator=p.first_last),
+    _R("name_first_last", PhiType.NAME, 0.85, (p.NAME_FIRST_LAST,), validator=p.first_last, overlapping=True),
     _R(
         "name_initial_last",
         PhiType.NAME,

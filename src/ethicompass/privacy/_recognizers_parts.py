@@ -265,7 +265,12 @@ def first_last(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
             return False
     if first in lex.first_names:
         return True
-    return last in lex.last_names and first.lower() not in lex.medical_heads and first not in _TITLES
+    return (
+        last in lex.last_names
+        and first.lower() not in lex.medical_heads
+        and first not in _TITLES
+        and first not in _NOT_CITY_LEAD
+    )
 
 
 def initial_last(text: str, m: re.Match[str]) -> bool:
@@ -457,9 +462,7 @@ FACILITY = (
     rf"(?P<phi>(?P<lead>{_FAC_WORD})(?:\s+(?:(?:of|the|and|&)\s+)?{_FAC_WORD}){{0,3}}\s+(?:{_FAC_SUFFIX})\b"
     r"(?:\s+(?:of\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?)"
 )
-FACILITY_SAINT = (
-    r"(?:(?:St|Mt|Ste)\.\s?[A-Z][a-z]+(?:['’]s)?|(?:Saint|Mount)\s+[A-Z][a-z]+(?:['’]s)?)(?!\s+[Ww]ort)"
-)
+FACILITY_SAINT = r"(?:(?:St|Mt|Ste)\.\s?|(?:Saint|Mount)\s+)[A-Z][a-z]++(?!(?:['’]s)?\s+[Ww]ort)(?:['’]s)?+"
 CITY_FACILITY = (
     r"(?P<phi>(?P<city>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s+"
     r"(?:facility|clinic|office|hospital|campus|center|site|branch|location))\b"
@@ -578,9 +581,13 @@ _UNITS = frozenset({"ICU", "ER", "ED", "CCU", "OR", "PACU", "NICU", "PICU", "MIC
 def facility(text: str, m: re.Match[str]) -> bool:
     """ "X Hospital", "X Medical Center", "X Clinic": not "Mental Health", not "the ICU Clinic"."""
     lead = m.group("lead")
-    if m.group("phi").endswith("Health") and lead in _NOT_HEALTH:
+    words = m.group("phi").split()
+    if lead in _FACILITY_WORDS or lead in _UNITS or lead.lower() in lexicon().medical_heads:
         return False
-    return lead not in _UNITS and lead.lower() not in lexicon().medical_heads
+    if "Health" in words:
+        before = words[words.index("Health") - 1] if words.index("Health") else ""
+        return before not in _NOT_HEALTH and before not in ("and", "&", "of")
+    return True
 
 
 _WORD = re.compile(r"[A-Za-z]+")

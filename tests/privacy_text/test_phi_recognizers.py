@@ -1,0 +1,149 @@
+"""Every recognizer, driven by tables: what it must find (with the exact span), and what it must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from ethicompass.privacy import Span, find_phi
+from ethicompass.privacy._recognizers import REGISTRY, recognizer_names
+from ethicompass.study import PhiType
+
+# (recognizer, text, the exact PHI value it must find, type)
+POSITIVES: list[tuple[str, str, str, PhiType]] = [
+    ("date_month_day", "Admitted on March 5th, 2021 for chest pain.", "March 5th, 2021", PhiType.DATE),
+    (
+        "date_month_day",
+        "Seen Sunday, April 23, 2023 at 10:30 AM.",
+        "Sunday, April 23, 2023 at 10:30 AM",
+        PhiType.DATE,
+    ),
+    ("date_day_month", "Surgery on the 5th of March, pain free since.", "5th of March", PhiType.DATE),
+    ("date_day_month", "Symptoms since 05-Mar-2021.", "05-Mar-2021", PhiType.DATE),
+    ("date_day_month", "Progress note, 16MAR2023.", "16MAR2023", PhiType.DATE),
+    ("date_month_year", "Diagnosed in March 2021 by her GP.", "March 2021", PhiType.DATE),
+    ("date_numeric", "Discharged 3/5/21 in good condition.", "3/5/21", PhiType.DATE),
+    ("date_numeric", "Labs drawn 2023-12-06 and reviewed.", "2023-12-06", PhiType.DATE),
+    ("date_numeric", "Seen on 9/2/2023 1000h in clinic.", "9/2/2023 1000h", PhiType.DATE),
+    ("date_short", "Recheck labs on 6/29.", "6/29", PhiType.DATE),
+    ("date_relative", "Seen in clinic last Thursday for review.", "last Thursday", PhiType.DATE),
+    ("age_over_89", "A 92-year-old woman with syncope.", "92-year-old", PhiType.AGE),
+    ("age_over_89", "Frail, aged 101, lives alone.", "101", PhiType.AGE),
+    ("phone_us", "Call her at (555) 123-4567 today.", "(555) 123-4567", PhiType.PHONE),
+    ("phone_digits", "Mobile 5551234567 after 5 pm.", "5551234567", PhiType.PHONE),
+    ("fax", "Fax: 312-555-1234 attn records.", "312-555-1234", PhiType.FAX),
+    ("email", "Send to jane.e@example.com please.", "jane.e@example.com", PhiType.EMAIL),
+    ("url", "Portal at https://mychart.example.org/p/123.", "https://mychart.example.org/p/123", PhiType.URL),
+    ("url_domain", "Results on patientportal.example.com today.", "patientportal.example.com", PhiType.URL),
+    ("ipv4", "Logged in from 192.168.1.1 overnight.", "192.168.1.1", PhiType.IP),
+    ("ipv6", "Device at fe80::1ff:fe23:4567:890a online.", "fe80::1ff:fe23:4567:890a", PhiType.IP),
+    ("ssn_dashed", "SSN 123-45-6789 on file.", "123-45-6789", PhiType.SSN),
+    ("ssn_spaced", "Her SSN: 123 45 6789 was given.", "123 45 6789", PhiType.SSN),
+    ("ssn_keyed", "Social security number 123456789 verified.", "123456789", PhiType.SSN),
+    ("mrn_keyed", "Jane (MRN: #NY-123456) seen.", "#NY-123456", PhiType.MRN),
+    ("mrn_keyed", "ADMISSION NOTE, MR# 52792796 admitted.", "52792796", PhiType.MRN),
+    ("health_plan_keyed", "Insurance plan #DB-2345678 active.", "#DB-2345678", PhiType.HEALTH_PLAN),
+    ("account_keyed", "Billing account 00012345 overdue.", "00012345", PhiType.ACCOUNT),
+    ("license_keyed", "License No: CLN-112233 expires.", "CLN-112233", PhiType.LICENSE),
+    ("vehicle_keyed", "Vehicle VIN 1HGCM82633A004352 towed.", "1HGCM82633A004352", PhiType.VEHICLE),
+    ("device_keyed", "Pacemaker serial PM-4438211 checked.", "PM-4438211", PhiType.DEVICE),
+    ("id_keyed", "Case reviewed, ref. code: EM-2554.", "EM-2554", PhiType.ID),
+    ("id_shape", "Specimen labelled XQ-99812 arrived.", "XQ-99812", PhiType.ID),
+    ("name_title", "Discussed with Dr. Emily P. today.", "Dr. Emily P.", PhiType.NAME),
+    ("name_title", "ADMISSION NOTE, MR. TAYLOR, admitted.", "MR. TAYLOR", PhiType.NAME),
+    ("name_first_last", "Follow-up for John Smith next week.", "John Smith", PhiType.NAME),
+    ("name_first_last", "A 50-year-old woman, Sarah P., with GERD.", "Sarah P.", PhiType.NAME),
+    ("name_initial_last", "Reviewed by J. Smith overnight.", "J. Smith", PhiType.NAME),
+    ("name_last_comma_first", "Patient: Mullins, Erik  seen.", "Mullins, Erik", PhiType.NAME),
+    ("name_all_caps", "PATIENT: TOM MOORE, DOB on file.", "TOM MOORE", PhiType.NAME),
+    ("name_context", "Contact her brother, Chase, for consent.", "Chase", PhiType.NAME),
+    ("name_context_lower", "S: pt johnson reports feeling better.", "johnson", PhiType.NAME),
+    ("name_first_alone", "Seen with Anna, who is anxious.", "Anna", PhiType.NAME),
+    ("street_address", "Lives at 7675 Dunn Cove with her son.", "7675 Dunn Cove", PhiType.LOCATION),
+    ("zip_keyed", "Mailing zip code 60601 confirmed.", "60601", PhiType.ZIP),
+    ("zip_after_state", "Moved to the IL 60601 area recently.", "60601", PhiType.ZIP),
+    ("city_state", "She lives in Brooklyn, NY with family.", "Brooklyn, NY", PhiType.LOCATION),
+    (
+        "facility_suffix",
+        "Transferred to Elm Street Medical Center overnight.",
+        "Elm Street Medical Center",
+        PhiType.LOCATION,
+    ),
+    ("facility_saint", "Admitted to St. Vincent's yesterday.", "St. Vincent's", PhiType.LOCATION),
+    ("facility_known", "Second opinion at Johns Hopkins soon.", "Johns Hopkins", PhiType.LOCATION),
+    ("city", "Recently moved here from Seattle for work.", "Seattle", PhiType.LOCATION),
+    ("city_facility", "Case reviewed at our Dallas facility today.", "Dallas facility", PhiType.LOCATION),
+    ("location_context", "Last seen at Cedar Crest for rehab.", "Cedar Crest", PhiType.LOCATION),
+]
+
+# Look-alikes that are not PHI under Safe Harbor: nothing may be flagged in these texts.
+NEGATIVES: list[str] = [
+    "A 45-year-old man, age 45, presents with cough.",
+    "Give 2 mg IV now, then 500 mg PO daily.",
+    "BP 120/80, HR 72, RR 16, SpO2 98%.",
+    "Type 2 diabetes, ICD-10 E11.9, HbA1c 7.2%.",
+    "Parkinson disease and Parkinson's disease with tremor.",
+    "History of Graves disease, Wilson disease and Hodgkin lymphoma.",
+    "Takes Allegra 180 mg daily and Lyrica at night.",
+    "Started Warfarin; Coumadin clinic to follow INR.",
+    "Diagnosed in 2015; relapsed in 2019.",
+    "Take 3/4 tablet twice a day for 3 days.",
+    "High Framingham risk score and a positive Babinski sign.",
+    "Referred to Mental Health and Public Health services.",
+    "Admitted to the ICU for 5 days, then the ward.",
+    "Potassium 3.8 mmol/L, creatinine 1.2 mg/dL, ALT 41 U/L.",
+    "Follow the KDIGO guidelines from 2019.",
+    "Recheck in 2 weeks; will call with results.",
+    "St. John's wort interacts with many drugs.",
+]
+
+
+def _values(text: str, spans: list[Span]) -> list[str]:
+    return [text[s.start : s.end] for s in spans]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "value", "phi_type"), POSITIVES, ids=[f"{p[0]}-{i}" for i, p in enumerate(POSITIVES)]
+)
+def test_recognizer_finds_its_example(name: str, text: str, value: str, phi_type: PhiType) -> None:
+    recognizer = next(r for r in REGISTRY if r.name == name)
+    assert recognizer.phi_type == phi_type
+    found = [text[a:b] for a, b, _ in recognizer.find(text)]
+    assert any(value in f or f in value for f in found), found
+    spans = find_phi(text)
+    covered = "".join(text[s.start : s.end] for s in spans)
+    assert value in covered or any(value in v for v in _values(text, spans)), _values(text, spans)
+
+
+def test_every_recognizer_has_an_example() -> None:
+    assert set(recognizer_names()) == {p[0] for p in POSITIVES}
+    assert len(recognizer_names()) == len(set(recognizer_names()))
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_look_alikes_are_not_phi(text: str) -> None:
+    assert _values(text, find_phi(text)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Feb 30, 2021 was typed", "on 13/45/2020 nothing", "IP 999.1.1.1 invalid"],
+)
+def test_validators_reject_impossible_values(text: str) -> None:
+    assert not [s for s in find_phi(text) if s.type in (PhiType.DATE, PhiType.IP)]
+
+
+def test_spans_explain_themselves() -> None:
+    text = "Pt John Smith, MRN 1234567, seen 3/4/2021 at Mercy Hospital, Dallas."
+    spans = find_phi(text)
+    assert [s.type for s in spans] == [PhiType.NAME, PhiType.MRN, PhiType.DATE, PhiType.LOCATION]
+    assert _values(text, spans)[-1] == "Mercy Hospital, Dallas"
+    for s in spans:
+        d = s.to_dict()
+        assert set(d) == {"start", "end", "type", "score", "recognizer"}
+        assert 0.0 < d["score"] <= 1.0
+
+
+def test_threshold_and_types_filter() -> None:
+    text = "Seen with Anna on 3/4/2021."
+    assert [s.type for s in find_phi(text, types=["DATE"])] == [PhiType.DATE]
+    assert all(s.score >= 0.8 for s in find_phi(text, threshold=0.8))
