@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ethicompass.errors import InputError
 from ethicompass.study import PhiType
 from ethicompass.synth import generate_study
-from ethicompass.synth._notes import DATE_STYLES, format_date
+from ethicompass.synth._writer import DATE_STYLES, format_date
 
 
 @settings(max_examples=12, deadline=None)

@@ -16,7 +16,7 @@ from sklearn.metrics import roc_auc_score
 from ethicompass.errors import InputError
 from ethicompass.study import PhiType, Study
 from ethicompass.synth import SynthResult, generate_study
-from ethicompass.synth._notes import DATE_STYLES, format_date
+from ethicompass.synth._writer import DATE_STYLES, format_date
 
 FILES = [
     "adverse_events.csv",

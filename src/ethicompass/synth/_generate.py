@@ -20,6 +20,7 @@ from ethicompass.synth import _notes as N
 from ethicompass.synth import _pools as P
 from ethicompass.synth import _tables as T
 from ethicompass.synth._manifest import manifest_yaml, reference_population
+from ethicompass.synth._writer import Person
 
 __all__ = ["SynthResult", "generate_study"]
 
@@ -90,7 +91,7 @@ def _useful_threshold_range(y: np.ndarray, score: np.ndarray) -> list[float]:
     return [best[0], best[-1]] if best else []
 
 
-def _people(cohort: T.Cohort, who: np.ndarray) -> list[N.Person]:
+def _people(cohort: T.Cohort, who: np.ndarray) -> list[Person]:
     p = cohort.patients
     rows = p.select(
         "participant_id", "first_name", "last_name", "sex", "age", "mrn", "phone", "email",
@@ -100,7 +101,7 @@ def _people(cohort: T.Cohort, who: np.ndarray) -> list[N.Person]:
     diag = {code: text for code, text, _ in P.DIAGNOSES}
     hospital = dict(zip(P.SITES, P.SITE_HOSPITALS, strict=True))
     return [
-        N.Person(
+        Person(
             participant_id=r[0],
             first=r[1],
             last=r[2],
