@@ -24,11 +24,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import special, stats
 
 from ethicompass.errors import InputError
 from ethicompass.safety._benefit import _check_options, _list, _num
@@ -200,7 +200,7 @@ def calibration(
 
 def calibration_from_counts(table: CountTable, /, *, n_bins: int, ci: float) -> CalibrationReport:
     """The estimate step of :func:`calibration`, on a count summary of one score."""
-    z = float(stats.norm.ppf(0.5 + ci / 2))
+    z = normal_quantile(ci)
     overall = _population(table, n_bins, z, None, None)
     parts = tuple(_population(table.subset(m), n_bins, z, a, v) for a, v, m in table.subgroups())
     return CalibrationReport(score=table.models[0], n_bins=n_bins, ci=ci, overall=overall, subgroups=parts)
@@ -236,7 +236,7 @@ def fit_recalibration(
     info = np.eye(design.shape[1])
     for _ in range(200):
         eta = design @ beta + shift
-        prob = special.expit(eta)
+        prob = _expit(eta)
         gradient = design.T @ (events - n * prob)
         info = (design * (n * prob * (1 - prob))[:, None]).T @ design
         try:
@@ -255,7 +255,7 @@ def fit_recalibration(
             converged = True
             break
     eta = design @ beta + shift
-    prob = special.expit(eta)
+    prob = _expit(eta)
     info = (design * (n * prob * (1 - prob))[:, None]).T @ design
     try:
         cov = np.linalg.inv(info)
@@ -263,7 +263,7 @@ def fit_recalibration(
         cov = np.full(info.shape, np.nan)
     if not converged or not np.all(np.isfinite(beta)):
         return np.full(beta.shape, np.nan), np.full(info.shape, np.nan), False
-    return beta, cov, True
+    return np.asarray(beta, dtype=np.float64), np.asarray(cov, dtype=np.float64), True
 
 
 def _population(
@@ -348,6 +348,16 @@ def _population(
         smooth_x=smooth_x,
         smooth_y=smooth_y,
     )
+
+
+def normal_quantile(ci: float) -> float:
+    """The standard normal quantile of a two-sided interval at level ``ci`` (1.96 for 0.95)."""
+    return NormalDist().inv_cdf(0.5 + ci / 2)
+
+
+def _expit(eta: FloatArray) -> FloatArray:
+    """The logistic function, without overflow for large ``|eta|``."""
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * eta)), dtype=np.float64)
 
 
 def _wald(estimate: float, variance: float, z: float) -> Interval:

@@ -19,11 +19,10 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from ethicompass.errors import InputError
 from ethicompass.safety._benefit import _check_options, _num
-from ethicompass.safety._calibration import _wilson
+from ethicompass.safety._calibration import _wilson, normal_quantile
 from ethicompass.safety._counts import CountTable, summarise
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -139,7 +138,7 @@ def harm_from_counts(
     table: CountTable, /, *, threshold: float, ci: float, n_boot: int, seed: int
 ) -> HarmReport:
     """The estimate step of :func:`harm`, on a count summary of one score."""
-    z = float(stats.norm.ppf(0.5 + ci / 2))
+    z = normal_quantile(ci)
     subgroups = table.subgroups()
     streams = np.random.SeedSequence(seed).spawn(1 + len(subgroups))
     overall = _row(table, threshold, z, ci, n_boot, np.random.default_rng(streams[0]), None, None)
