@@ -36,14 +36,23 @@ class TreeBuilder:
 
     def push(self, leaf: bytes) -> None:
         """Append one leaf hash."""
+        self.push_subtree(leaf, 1)
+
+    def push_subtree(self, subtree: bytes, size: int) -> None:
+        """Append a full subtree of ``size`` leaves (a power of two) whose root is ``subtree``.
+
+        The leaves so far must be a multiple of ``size`` (the subtree is aligned).
+        """
+        if size & (size - 1) or self.size % size:
+            raise ValueError(f"a subtree of {size} leaves cannot follow {self.size} leaves")
         hashes, sizes = self._hashes, self._sizes
-        h, s = leaf, 1
+        h, s = subtree, size
         while sizes and sizes[-1] == s:
             h = _sha(b"\x01" + hashes.pop() + h).digest()
             s += sizes.pop()
         hashes.append(h)
         sizes.append(s)
-        self.size += 1
+        self.size += size
 
     def extend(self, leaves: Iterable[bytes]) -> None:
         """Append many leaf hashes."""
@@ -58,6 +67,16 @@ class TreeBuilder:
         for left in reversed(self._hashes[:-1]):
             h = _sha(b"\x01" + left + h).digest()
         return h
+
+
+def full_subtree_root(leaves: Sequence[bytes]) -> bytes:
+    """Root of a full tree whose leaf count is a power of two, level by level (fast path)."""
+    level = list(leaves)
+    if not level or len(level) & (len(level) - 1):
+        raise ValueError(f"{len(level)} leaves is not a power of two")
+    while len(level) > 1:
+        level = [_sha(b"\x01" + a + b).digest() for a, b in zip(level[0::2], level[1::2], strict=True)]
+    return level[0]
 
 
 def root_hash(leaves: Iterable[bytes]) -> bytes:

@@ -30,9 +30,9 @@ from sqlalchemy.engine import Connection
 from ethicompass.store import Store, audit_checkpoints, audit_entries
 from ethicompass.transparency._checkpoint import Checkpoint, key_id, sign_checkpoint
 from ethicompass.transparency._log import AuditLog, utc_now
-from ethicompass.transparency._merkle import TreeBuilder
+from ethicompass.transparency._merkle import TreeBuilder, full_subtree_root
 
-_BATCH = 50_000
+_BATCH = 1 << 16  # rows per fetch; a power of two so full blocks are subtrees
 _enc = json.encoder.encode_basestring  # type: ignore[attr-defined]
 _sha = hashlib.sha256
 
@@ -144,14 +144,20 @@ def _rows(conn: Connection, limit: int | None) -> Iterator[Sequence[Any]]:
 def _scan(
     conn: Connection, wanted: set[int], limit: int | None
 ) -> tuple[int, TreeBuilder, dict[int, bytes], int | None, str | None]:
-    """One pass over the entries: returns (count, tree, roots at wanted sizes, first bad seq, problem)."""
+    """One pass over the entries: returns (count, tree, roots at wanted sizes, first bad seq, problem).
+
+    Rows arrive in blocks of 2**16; a full block with no checkpoint inside it joins the tree
+    as one subtree computed level by level (list comprehensions, no per-leaf bookkeeping).
+    """
     tree = TreeBuilder()
-    push = tree.push
     roots: dict[int, bytes] = {}
     if 0 in wanted:
         roots[0] = tree.root()
     expected = 0
     for rows in _rows(conn, limit):
+        base = expected
+        leaves: list[bytes] = []
+        add = leaves.append
         for seq, at, actor, role, action, otype, oid, text, stored in rows:
             if seq != expected:
                 return (
@@ -164,8 +170,7 @@ def _scan(
                         "(an entry was deleted, or one was inserted out of order)"
                     ),
                 )
-            body = text.encode("utf-8")
-            if _sha(b"\x00" + body).digest() != bytes(stored):
+            if _sha(b"\x00" + text.encode("utf-8")).digest() != stored:
                 return expected, tree, roots, seq, f"entry {seq}: its content does not match its leaf hash"
             if not (
                 text.startswith(f'{{"action":{_enc(action)},"actor":{_enc(actor)},"hashes":')
@@ -182,10 +187,15 @@ def _scan(
                         "differ from the hashed entry"
                     ),
                 )
-            push(bytes(stored))
+            add(stored if type(stored) is bytes else bytes(stored))
             expected += 1
-            if expected in wanted:
-                roots[expected] = tree.root()
+        if len(leaves) == _BATCH and not any(base < w <= expected for w in wanted):
+            tree.push_subtree(full_subtree_root(leaves), _BATCH)
+            continue
+        for leaf in leaves:
+            tree.push(leaf)
+            if tree.size in wanted:
+                roots[tree.size] = tree.root()
     return expected, tree, roots, None, None
 
 
