@@ -29,5 +29,5 @@ privacy_dp_ledger = Table(
     Column("query", String(32), nullable=False),
     Column("column_name", String(200), nullable=True),
     Column("epsilon", Float, nullable=False),
-    Column("mechanism", String(64), nullable=False),
+    Column("mechanism", String(200), nullable=False),
 )

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("query", sa.String(32), nullable=False),
         sa.Column("column_name", sa.String(200), nullable=True),
         sa.Column("epsilon", sa.Float, nullable=False),
-        sa.Column("mechanism", sa.String(64), nullable=False),
+        sa.Column("mechanism", sa.String(200), nullable=False),
     )
     op.create_index("ix_privacy_dp_ledger_dataset", "privacy_dp_ledger", ["dataset"])
 
