@@ -207,12 +207,16 @@ def finding(
 ) -> Finding:
     """The flagged disparity as a plain-language finding."""
     values = score_stats[metric][0] if metric in score_stats else point[metric]
-    assert diff.value is not None and diff.ci is not None
+    assert diff.value is not None
     worse = "lower" if HIGHER_IS_BETTER[metric] else "higher"
+    interval = (
+        f"; {ci:.0%} CI of the difference {diff.ci[0]:+.2f} to {diff.ci[1]:+.2f}"
+        if diff.ci is not None
+        else ""
+    )
     message = (
         f"{group_label(group)}: {_NAMES[metric]} {values[j]:.2f} vs {values[ref]:.2f} for "
-        f"{group_label(reference)} ({worse} by {abs(diff.value):.2f}; {ci:.0%} CI of the difference "
-        f"{diff.ci[0]:+.2f} to {diff.ci[1]:+.2f})"
+        f"{group_label(reference)} ({worse} by {abs(diff.value):.2f}{interval})"
     )
     return Finding(group, reference, metric, float(values[j]), float(values[ref]), diff, message)
 

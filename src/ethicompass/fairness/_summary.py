@@ -223,12 +223,12 @@ def summarize(
         pred.alias("_pred"),
         score_key.alias("_score"),
         err.cast(nw.Float64()).alias("_e"),
-    )
+    ).with_columns((nw.col("_e") ** 2).alias("_e2"), (nw.col("_e") ** 4).alias("_e4"))
     grouped = keyed.group_by(*groups, "_label", "_pred", "_score", drop_null_keys=False).agg(
         nw.len().alias("_n"),
         nw.col("_e").sum().alias("_sum_e"),
-        (nw.col("_e") ** 2).sum().alias("_sum_e2"),
-        (nw.col("_e") ** 4).sum().alias("_sum_e4"),
+        nw.col("_e2").sum().alias("_sum_e2"),
+        nw.col("_e4").sum().alias("_sum_e4"),
     )
     native = grouped.collect() if isinstance(grouped, nw.LazyFrame) else grouped
     counts = native.to_polars()
