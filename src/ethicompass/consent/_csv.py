@@ -41,10 +41,10 @@ def read_consents_csv(
         .str.to_datetime(time_zone="UTC", strict=False, time_unit="us")
         .alias("when")
     )["when"]
-    missing = parsed.is_null()
-    if missing.any():
+    unparsed = parsed.is_null()
+    if unparsed.any():
         fixed = parsed.to_list()
-        for i in missing.arg_true().to_list():
+        for i in unparsed.arg_true().to_list():
             line = int(frame["__row"][i]) + 2
             raw = frame["recorded_at"][i]
             if raw is None or str(raw).strip() == "":

@@ -141,16 +141,69 @@ def enforce(
     if isinstance(nwf, nw.LazyFrame):
         raise ColumnError(
             "enforce takes an eager frame",
-            hint="collect it first, or use enforce_batches for Arrow batches / Spark mapInArrow",
+            hint="collect it first, or use enforce_batch on Arrow batches / Spark mapInArrow",
         )
     original = list(nwf.columns)
-    key = nw.col(participant_column)
-    if nwf.schema[participant_column] != nw.String:
+    if nwf.implementation is nw.Implementation.POLARS:
+        kept_native, summary = _enforce_polars(nwf.to_native(), participant_column, table)
+    else:
+        kept_native, summary = _enforce_narwhals(nwf, participant_column, table, original)
+    rows_kept = summary.get("granted", (0, 0))
+    record = EnforcementRecord(
+        purpose=purpose,
+        at=when,
+        rows_in=int(nwf.shape[0]),
+        rows_kept=rows_kept[0],
+        rows_dropped={r: summary[r][0] for r in DROP_REASONS if r in summary},
+        participants_kept=rows_kept[1],
+        participants_dropped={r: summary[r][1] for r in DROP_REASONS if r in summary},
+        status_hash=_status_hash(table),
+    )
+    return kept_native, record
+
+
+def _enforce_polars(
+    frame: pl.DataFrame, column: str, table: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, tuple[int, int]]]:
+    """Polars fast path: one lazy plan, the per-participant counts reduced before the reasons join."""
+    key = pl.col(column) if frame.schema[column] == pl.String else pl.col(column).cast(pl.String)
+    lookup = table.lazy().select(pl.col("participant").alias(_KEY), pl.col("reason").alias(_REASON))
+    per_person = (
+        frame.lazy()
+        .group_by(key.alias(_KEY))
+        .len("rows")
+        .join(lookup, on=_KEY, how="left")
+        .with_columns(
+            pl.when(pl.col(_KEY).is_null())
+            .then(pl.lit("missing-participant-id"))
+            .when(pl.col(_REASON).is_null())
+            .then(pl.lit("no-consent-record"))
+            .otherwise(pl.col(_REASON))
+            .alias(_REASON)
+        )
+    )
+    summary_q = per_person.group_by(_REASON).agg(
+        pl.col("rows").sum().alias("rows"), pl.col(_KEY).is_not_null().sum().alias("participants")
+    )
+    permitted = lookup.filter(pl.col(_REASON) == "granted").select(pl.col(_KEY))
+    if frame.schema[column] == pl.String:
+        kept_q = frame.lazy().join(permitted.rename({_KEY: column}), on=column, how="semi")
+    else:
+        kept_q = frame.lazy().with_columns(key.alias(_KEY)).join(permitted, on=_KEY, how="semi").drop(_KEY)
+    kept, summary = pl.collect_all([kept_q, summary_q])
+    out = {str(r): (int(n), int(p)) for r, n, p in summary.iter_rows()}
+    return kept, out
+
+
+def _enforce_narwhals(
+    nwf: Any, column: str, table: pl.DataFrame, original: list[str]
+) -> tuple[Any, dict[str, tuple[int, int]]]:
+    """Any eager backend through narwhals: left join to the reasons, count, filter."""
+    key = nw.col(column)
+    if nwf.schema[column] != nw.String:
         key = key.cast(nw.String)
     small = table.rename({"participant": _KEY, "reason": _REASON}).drop("decision")
-    if nwf.implementation is nw.Implementation.POLARS:
-        lookup = nw.from_native(small)
-    elif nwf.implementation is nw.Implementation.PYARROW:
+    if nwf.implementation is nw.Implementation.PYARROW:
         lookup = nw.from_native(
             small.to_arrow().cast(pa.schema([(_KEY, pa.string()), (_REASON, pa.string())]))
         )
@@ -167,18 +220,7 @@ def enforce(
     )
     summary = to_polars_summary(joined)
     kept = joined.filter(nw.col(_REASON) == "granted").select(original)
-    rows_kept = summary.get("granted", (0, 0))
-    record = EnforcementRecord(
-        purpose=purpose,
-        at=when,
-        rows_in=int(nwf.shape[0]),
-        rows_kept=rows_kept[0],
-        rows_dropped={r: summary[r][0] for r in DROP_REASONS if r in summary},
-        participants_kept=rows_kept[1],
-        participants_dropped={r: summary[r][1] for r in DROP_REASONS if r in summary},
-        status_hash=_status_hash(table),
-    )
-    return kept.to_native(), record
+    return kept.to_native(), summary
 
 
 def to_polars_summary(joined: Any) -> dict[str, tuple[int, int]]:

@@ -465,7 +465,11 @@ def read_fhir_file(
         try:
             if b"<Bundle" in text[:400]:
                 bundle = Bundle.model_validate_xml(text)
-                resources = [json.loads(e.resource.model_dump_json()) for e in bundle.entry or []]
+                resources = [
+                    json.loads(e.resource.model_dump_json())
+                    for e in bundle.entry or []
+                    if e.resource is not None
+                ]
             else:
                 resources = [json.loads(_model(FhirVersion.r5).model_validate_xml(text).model_dump_json())]
         except (ValidationError, ValueError) as exc:
@@ -538,8 +542,8 @@ def write_fhir_file(
         bundle_model = Bundle.model_validate(
             {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
         )
-        data = bundle_model.model_dump_xml()
-        data = data if isinstance(data, bytes) else str(data).encode()
+        xml: Any = bundle_model.model_dump_xml()
+        data = xml if isinstance(xml, bytes) else str(xml).encode()
     else:
         raise InputError(f"{p}: unsupported FHIR output type {suffix!r}", hint="use .json, .ndjson or .xml")
     atomic_write_bytes(p, data)
