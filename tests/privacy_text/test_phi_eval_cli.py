@@ -1,0 +1,150 @@
+"""Gold loaders, the evaluation's arithmetic, the synthetic study's notes, and the ``phi`` CLI verbs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from ethicompass.privacy import GoldDocument, Key, Span, evaluate_phi, load_gold, write_key
+from ethicompass.privacy._text_eval import GoldSpan, load_asq_phi
+from ethicompass.study import PhiType
+
+ASQ_SAMPLE = Path(__file__).parent.parent / "data" / "asq-phi-sample" / "queries.txt"
+
+
+def test_asq_loader_locates_every_value() -> None:
+    docs = load_asq_phi(ASQ_SAMPLE)
+    assert len(docs) == 10
+    assert sum(d.unlocated for d in docs) == 0
+    first = docs[0]
+    assert [first.text[s.start : s.end] for s in first.spans] == [
+        "Sarah P.",
+        "UCLA Medical Center",
+        "March 5th, 2021",
+    ]
+    assert [s.type for s in first.spans] == [PhiType.NAME, PhiType.LOCATION, PhiType.DATE]
+    assert sum(1 for d in docs if not d.spans) >= 2
+
+
+def test_finder_on_the_asq_sample() -> None:
+    result = evaluate_phi(load_gold(ASQ_SAMPLE))
+    assert result.span_recall_full >= 0.95
+    assert result.token_precision >= 0.85
+    assert result.phi_free_flagged == 0
+
+
+def test_evaluation_arithmetic() -> None:
+    text = "John Smith seen 3/4/2021 in clinic"
+    docs = [
+        GoldDocument("a", text, (GoldSpan(0, 10, PhiType.NAME), GoldSpan(16, 24, PhiType.DATE))),
+        GoldDocument("b", "nothing here"),
+        GoldDocument("c", "also nothing"),
+    ]
+    predictions = {
+        "a": [Span(0, 4, PhiType.NAME, 0.9, "x"), Span(25, 27, PhiType.LOCATION, 0.5, "y")],
+        "c": [Span(0, 4, PhiType.NAME, 0.5, "z")],
+    }
+    r = evaluate_phi(docs, predictions=predictions)
+    assert r.span_recall_any == 0.5 and r.span_recall_full == 0.0
+    # gold tokens: John, Smith, 3, 4, 2021 -> 1 hit; predicted tokens: John, in, also -> 1 correct
+    assert r.token_recall == pytest.approx(1 / 5) and r.token_precision == pytest.approx(1 / 3)
+    assert (r.phi_free_documents, r.phi_free_flagged, r.phi_free_flagged_share) == (2, 1, 0.5)
+    assert r.per_type["NAME"]["span_recall_any"] == 1.0 and r.per_type["DATE"]["span_recall_any"] == 0.0
+    assert set(r.to_dict()) >= {"span_recall_full", "token_f1", "per_type"}
+    assert isinstance(r.to_frame(), pl.DataFrame)
+
+
+@pytest.mark.slow
+def test_synthetic_notes_meet_the_targets(small_study: Path) -> None:
+    docs = load_gold(small_study / "notes.jsonl", gold=small_study / "notes_gold.jsonl")
+    result = evaluate_phi(docs)
+    assert result.span_recall_full >= 0.97
+    assert result.token_precision >= 0.85
+    assert result.phi_free_flagged_share <= 0.10
+
+
+def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+NOTES = [
+    {
+        "note_id": "n1",
+        "pid": "P1",
+        "text": "Pt John Smith seen 3/4/2021 at Mercy Hospital. Call 555-123-4567.",
+    },
+    {"note_id": "n2", "pid": "P2", "text": "No PHI: BP 120/80, aspirin 81 mg."},
+]
+
+
+def test_cli_find_jsonl(cli: Callable[..., Any], tmp_path: Path) -> None:
+    notes = _write(tmp_path / "notes.jsonl", NOTES)
+    r = cli("phi", "find", notes, "--id-field", "note_id")
+    assert r.code == 0, r.err
+    lines = [json.loads(line) for line in r.out.splitlines()]
+    assert [x["id"] for x in lines] == ["n1", "n2"]
+    assert [s["type"] for s in lines[0]["spans"]] == ["NAME", "DATE", "LOCATION", "PHONE"]
+    assert lines[1]["spans"] == []
+    assert "John" not in r.out  # values are never printed
+
+
+def test_cli_find_txt_directory_and_table(cli: Callable[..., Any], tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Seen by Dr. Adams on 3/4/2021.", encoding="utf-8")
+    (folder / "b.txt").write_text("Nothing to see.", encoding="utf-8")
+    r = cli("phi", "find", folder)
+    assert r.code == 0, r.err
+    assert [json.loads(x)["id"] for x in r.out.splitlines()] == ["a.txt", "b.txt"]
+    table = tmp_path / "notes.csv"
+    pl.DataFrame({"note": [n["text"] for n in NOTES]}).write_csv(table)
+    r = cli("phi", "find", table, "--column", "note", "--format", "table")
+    assert r.code == 0 and "NAME" in r.out
+    r = cli("phi", "find", table)
+    assert r.code == 2 and "--column" in r.err
+
+
+def test_cli_redact_styles(cli: Callable[..., Any], tmp_path: Path) -> None:
+    notes = _write(tmp_path / "notes.jsonl", NOTES)
+    out = tmp_path / "redacted.jsonl"
+    r = cli("phi", "redact", notes, "--out", out)
+    assert r.code == 0, r.err
+    first = json.loads(out.read_text().splitlines()[0])
+    assert first["text"].startswith("Pt [NAME] seen [DATE] at [LOCATION].")
+    key_file = tmp_path / "key"
+    write_key(Key.generate(), key_file)
+    out2 = tmp_path / "surrogate.jsonl"
+    r = cli(
+        "phi",
+        "redact",
+        notes,
+        "--out",
+        out2,
+        "--style",
+        "surrogate",
+        "--key-file",
+        key_file,
+        "--participant-field",
+        "pid",
+    )
+    assert r.code == 0, r.err
+    assert "John" not in out2.read_text()
+    r = cli("phi", "redact", notes, "--out", tmp_path / "x.jsonl", "--style", "pseudonym")
+    assert r.code == 2 and not (tmp_path / "x.jsonl").exists()
+
+
+def test_cli_eval(cli: Callable[..., Any], tmp_path: Path) -> None:
+    r = cli("phi", "eval", ASQ_SAMPLE, "--format", "json")
+    assert r.code == 0, r.err
+    assert r.json()["span_recall_full"] >= 0.95
+    r = cli("phi", "eval", ASQ_SAMPLE, "--threshold", "1.0", "--min-recall", "0.5")
+    assert r.code == 1
+    notes = _write(tmp_path / "notes.jsonl", NOTES)
+    r = cli("phi", "eval", notes)
+    assert r.code == 2 and "--gold" in r.err
