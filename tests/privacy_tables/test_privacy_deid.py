@@ -53,7 +53,7 @@ DATA: dict[str, list[Any]] = {
 
 
 def test_safe_harbor_on_every_backend(constructor: Any, key: Key) -> None:
-    result = deidentify(constructor(DATA), SCHEMA, key=key)
+    result = deidentify(constructor(DATA), SCHEMA, policy=Policy.safe_harbor(pseudonymise_types={"MRN"}), key=key)
     assert type(result.frame).__module__.split(".")[0] == type(constructor(DATA)).__module__.split(".")[0]
     out = result.to_frame()
     assert out.columns == ["pid", "mrn", "zip", "age", "birth_date", "visit", "hr"]
@@ -89,7 +89,8 @@ def test_date_shift_keeps_intervals_and_shifts_every_date_of_a_patient_alike(key
 
 
 def test_reversible_mode_writes_an_encrypted_linkage_table(key: Key) -> None:
-    result = deidentify(pl.DataFrame(DATA), SCHEMA, policy=Policy.safe_harbor(reversible=True), key=key)
+    policy = Policy.safe_harbor(reversible=True, pseudonymise_types=["MRN"])
+    result = deidentify(pl.DataFrame(DATA), SCHEMA, policy=policy, key=key)
     assert result.linkage is not None and b"P1" not in result.linkage and b"00123" not in result.linkage
     table = read_linkage(result.linkage, key)
     back = dict(zip(table["pseudonym"], table["value"], strict=True))
@@ -202,14 +203,17 @@ def test_free_text_is_dropped_when_the_policy_says_so(key: Key) -> None:
 
 def test_policy_from_file_and_overrides(tmp_path: Any, key: Key) -> None:
     p = tmp_path / "policy.yaml"
-    p.write_text("dates: shift\nshift_low: -30\nshift_high: 30\nactions: {mrn: drop}\n")
+    p.write_text("dates: shift\nshift_low: -30\nshift_high: 30\npseudonymise_types: [MRN]\nactions: {name: keep}\n")
     policy = Policy.from_file(p)
     assert policy.dates == "shift" and policy.shift_high == 30
     out = deidentify(pl.DataFrame(DATA), SCHEMA, policy=policy, key=key).to_frame()
-    assert "mrn" not in out.columns
+    assert out["mrn"].to_list()[1] == pseudonym("00456", key) and out["name"].to_list() == DATA["name"]
+    assert deidentify(pl.DataFrame(DATA), SCHEMA, key=key).to_frame().columns[:2] == ["pid", "zip"]
     p.write_text("dates: month\n")
     with pytest.raises(Exception, match="dates"):
         Policy.from_file(p)
+    with pytest.raises(Exception, match="unknown PHI type"):
+        Policy.safe_harbor(pseudonymise_types={"POSTCODE"})
     p.write_text("colour: blue\n")
     with pytest.raises(Exception, match="unknown policy field"):
         Policy.from_file(p)

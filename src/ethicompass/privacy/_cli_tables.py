@@ -142,6 +142,10 @@ def deid_cmd(
     dates: Annotated[
         str | None, typer.Option("--dates", help="Override the policy: 'year' or 'shift' (per-participant).")
     ] = None,
+    pseudonymise: Annotated[
+        list[str] | None,
+        typer.Option("--pseudonymise", help="PHI type to replace by keyed pseudonyms instead of dropping (repeat)."),
+    ] = None,
     drop_free_text: Annotated[
         bool, typer.Option("--drop-free-text", help="Drop free-text columns instead of refusing the run.")
     ] = False,
@@ -173,6 +177,8 @@ def deid_cmd(
             changes["name"] = "date_shift"
     if drop_free_text:
         changes["free_text"] = "drop"
+    if pseudonymise:
+        changes["pseudonymise_types"] = frozenset(policy.pseudonymise_types) | {t.upper() for t in pseudonymise}
     if linkage_out is not None:
         changes["reversible"] = True
     if changes:

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import narwhals.stable.v2 as nw
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from ethicompass.errors import ColumnError, ConfigurationError, SchemaError
 from ethicompass.frames import to_narwhals
 from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, content_sha256, encrypt_linkage
-from ethicompass.privacy._keys import PSEUDONYM_PATTERN, Key, offset_from_digest
+from ethicompass.privacy._keys import PSEUDONYM_PATTERN, Key
 from ethicompass.privacy._safe_harbor import Policy, TableSchema
 from ethicompass.study import PhiType, Role
 
@@ -35,9 +36,6 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 Action = Literal["keep", "drop", "pseudonymise", "zip3", "year", "shift", "age_cap", "free_text"]
 
-#: Direct identifiers replaced by keyed pseudonyms by default (record numbers that link tables);
-#: every other direct identifier is dropped.
-PSEUDONYMISED = frozenset({PhiType.MRN, PhiType.ID, PhiType.HEALTH_PLAN, PhiType.ACCOUNT})
 _BIRTH = re.compile(r"birth|dob|born", re.IGNORECASE)
 _ZIP_OK = r"^\d{3}(\d{2})?(-?\d{4})?$"
 
@@ -117,9 +115,9 @@ def _plan_one(name: str, schema: TableSchema, policy: Policy) -> ColumnPlan:
             )
         return ColumnPlan(**base, action="year", birth=birth, reason="Safe Harbor (C): dates to the year")
     if role == Role.DIRECT_IDENTIFIER or (phi is not None and phi not in (PhiType.AGE, PhiType.DATE)):
-        if phi in PSEUDONYMISED:
+        if phi is not None and phi.value in policy.pseudonymise_types:
             return ColumnPlan(
-                **base, action="pseudonymise", reason="record number: keyed pseudonym keeps joins"
+                **base, action="pseudonymise", reason=f"policy: {phi.value} replaced by a keyed pseudonym"
             )
         label = phi.value if phi else "direct identifier"
         return ColumnPlan(**base, action="drop", reason=f"Safe Harbor (A): {label} removed")
@@ -212,26 +210,23 @@ class DeidTransform:
         dictionary = pl.from_arrow(encoded.dictionary)
         indices = pl.from_arrow(encoded.indices)
         assert isinstance(dictionary, pl.Series) and isinstance(indices, pl.Series)
-        already_s = dictionary.str.contains(PSEUDONYM_PATTERN)
-        already = already_s.to_list()
-        values = dictionary.to_list()
-        todo = [v for v, done in zip(values, already, strict=True) if not done]
-        digests = iter(self.key.digests(todo))
-        names: list[str] = []
-        offs: list[int] = []
-        lo, hi = self.policy.shift_low, self.policy.shift_high
-        for v, done in zip(values, already, strict=True):
-            if done:
-                names.append(v)
-                offs.append(0)
-            else:
-                d = next(digests)
-                names.append("ps_" + d[:12].hex())
-                if with_offsets:
-                    offs.append(offset_from_digest(d, lo, hi))
-        pseud = pl.Series(s.name, names, dtype=pl.String).gather(indices)
-        offsets = pl.Series("offset", offs, dtype=pl.Int32).gather(indices) if with_offsets else None
-        n_new = int((~already_s).gather(indices).sum())
+        already = dictionary.str.contains(PSEUDONYM_PATTERN).fill_null(False)
+        todo = dictionary.filter(~already)
+        digests = self.key.digests_of_bytes(todo.cast(pl.Binary).to_list())
+        joined = b"".join(digests)
+        fresh = pl.Series(s.name, [d[:12] for d in digests], dtype=pl.Binary).bin.encode("hex")
+        fresh = ("ps_" + fresh) if fresh.len() else fresh
+        names = dictionary.clone()
+        offs = pl.Series("offset", [0] * dictionary.len(), dtype=pl.Int32) if with_offsets else None
+        positions = already.not_().arg_true()
+        if positions.len():
+            names = names.scatter(positions, fresh)
+            if offs is not None:
+                raw = np.frombuffer(joined, dtype=">u8").reshape(-1, 4)[:, 2].astype(np.uint64)
+                offs = offs.scatter(positions, pl.Series(_offsets(raw, self.policy), dtype=pl.Int32))
+        pseud = names.gather(indices).alias(s.name)
+        offsets = offs.gather(indices) if offs is not None else None
+        n_new = int(already.not_().gather(indices).sum())
         return pseud, offsets, n_new
 
     def _dates(
@@ -269,6 +264,17 @@ class DeidTransform:
             frame = pl.DataFrame({"d": shifted, "e": excess})
             shifted = frame.select(pl.col("d").dt.offset_by(pl.format("{}y", pl.col("e"))))["d"]
         return shifted.alias(s.name)
+
+
+def _offsets(raw: np.ndarray, policy: Policy) -> np.ndarray:
+    """Vectorised :func:`offset_from_digest` over the big-endian words ``D[16:24]``."""
+    low, high = policy.shift_low, policy.shift_high
+    skip_zero = low <= 0 <= high and low != high
+    size = high - low + 1 - (1 if skip_zero else 0)
+    offset = low + (raw % np.uint64(size)).astype(np.int64)
+    if skip_zero:
+        offset = offset + (offset >= 0)
+    return offset
 
 
 def _as_text(s: pl.Series) -> pl.Series:

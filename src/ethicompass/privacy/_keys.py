@@ -22,9 +22,10 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ethicompass.errors import ConfigurationError
 from ethicompass.frames import atomic_write_text
@@ -101,18 +102,35 @@ class Key:
 
     def digests(self, values: Iterable[str]) -> list[bytes]:
         """``D(value)`` for each value, in order (one HMAC-SHA256 each)."""
-        fn = _digest_fn(self)
-        return [fn(v.encode("utf-8")) for v in values]
+        return self.digests_of_bytes(v.encode("utf-8") for v in values)
+
+    def digests_of_bytes(self, messages: Iterable[bytes]) -> list[bytes]:
+        """``D`` of each UTF-8 message, in order: the tight loop behind pseudonyms and offsets."""
+        icopy, ocopy = _pads(self)
+        out: list[bytes] = []
+        append = out.append
+        for m in messages:
+            i = icopy()
+            i.update(m)
+            o = ocopy()
+            o.update(i.digest())
+            append(o.digest())
+        return out
 
 
-def _digest_fn(key: Key):  # type: ignore[no-untyped-def]
-    """HMAC-SHA256 with the pads hashed once; a call costs two SHA-256 state copies."""
+def _pads(key: Key) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """Copiers of the SHA-256 states after the HMAC inner pad (+ domain) and the outer pad (RFC 2104)."""
     block = key.secret if len(key.secret) <= 64 else hashlib.sha256(key.secret).digest()
     block = block.ljust(64, b"\x00")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
     inner.update(_DOMAIN)
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
-    icopy, ocopy = inner.copy, outer.copy
+    return inner.copy, outer.copy
+
+
+def _digest_fn(key: Key) -> Callable[[bytes], bytes]:
+    """HMAC-SHA256 with the pads hashed once; a call costs two SHA-256 state copies."""
+    icopy, ocopy = _pads(key)
 
     def digest(message: bytes) -> bytes:
         i = icopy()

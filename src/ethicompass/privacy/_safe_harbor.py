@@ -54,6 +54,10 @@ class Policy:
     - ``reference_year``: without an age column, birth years before ``reference_year - 90`` are
       raised to it (default: the current year).
     - ``actions``: per-column overrides (``drop``, ``keep``, ``pseudonymise``).
+    - ``pseudonymise_types``: PHI types of direct identifiers to replace by keyed pseudonyms
+      instead of dropping them (e.g. ``{"MRN"}`` to link EHR extracts). Empty by default: a code
+      derived from an identifier is outside strict Safe Harbor (45 CFR 164.514(c)). The
+      participant id is always pseudonymised.
     - ``reversible``: also return a linkage table (pseudonym -> value), encrypted with AES-GCM.
     """
 
@@ -68,9 +72,13 @@ class Policy:
     reference_year: int | None = None
     restricted_zip3: frozenset[str] = field(default=RESTRICTED_ZIP3, repr=False)
     actions: Mapping[str, OverrideAction] = field(default_factory=dict)
+    pseudonymise_types: frozenset[str] = frozenset()
     reversible: bool = False
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "pseudonymise_types", frozenset(str(t) for t in self.pseudonymise_types))
+        object.__setattr__(self, "restricted_zip3", frozenset(self.restricted_zip3))
+        object.__setattr__(self, "date_formats", tuple(self.date_formats))
         checks = [
             (self.dates in ("year", "shift"), f"dates must be 'year' or 'shift', not {self.dates!r}"),
             (self.on_bad_date in ("fail", "suppress"), "on_bad_date must be 'fail' or 'suppress'"),
@@ -81,6 +89,8 @@ class Policy:
             (self.shift_low <= self.shift_high, f"shift range {self.shift_low}..{self.shift_high} is empty"),
             (0 < self.age_cap < 150, f"age_cap {self.age_cap} is not an age"),
         ]
+        for phi in self.pseudonymise_types:
+            checks.append((phi in PhiType.__members__, f"pseudonymise_types: unknown PHI type {phi!r}"))
         for action in self.actions.values():
             checks.append((action in ("drop", "keep", "pseudonymise"), f"unknown action {action!r}"))
         for ok, message in checks:
@@ -110,6 +120,8 @@ class Policy:
         values = dict(data)
         if "date_formats" in values:
             values["date_formats"] = tuple(values["date_formats"])
+        if "pseudonymise_types" in values:
+            values["pseudonymise_types"] = frozenset(str(t) for t in values["pseudonymise_types"])
         if "restricted_zip3" in values:
             values["restricted_zip3"] = frozenset(str(z).zfill(3) for z in values["restricted_zip3"])
         try:
@@ -156,6 +168,7 @@ class Policy:
             "reference_year": self.reference_year,
             "restricted_zip3": sorted(self.restricted_zip3),
             "actions": dict(self.actions),
+            "pseudonymise_types": sorted(self.pseudonymise_types),
             "reversible": self.reversible,
         }
 
