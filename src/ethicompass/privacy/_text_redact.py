@@ -9,6 +9,7 @@ stay consistent. Without ``participant_id`` the offset and the surrogates are ke
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -113,11 +114,18 @@ _FAC_WORD = re.compile(
 )
 
 
+@functools.cache
+def _pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """First names, surnames and cities to draw surrogates from, in a fixed order."""
+    lex = lexicon()
+    return tuple(sorted(lex.first_names)), tuple(sorted(lex.last_names)), tuple(sorted(lex.cities))
+
+
 def _surrogate(value: str, phi_type: PhiType, key: Key, participant: str, offset: int) -> str:
     lex = lexicon()
     digest = _digest(key, participant, phi_type.value, value)
     if phi_type == PhiType.NAME:
-        first_names, last_names = sorted(lex.first_names), sorted(lex.last_names)
+        first_names, last_names = _pools()[:2]
 
         def one(m: re.Match[str]) -> str:
             token = m.group(0)
@@ -143,10 +151,11 @@ def _surrogate(value: str, phi_type: PhiType, key: Key, participant: str, offset
     if phi_type == PhiType.IP:
         return f"10.{digest[0]}.{digest[1]}.{digest[2]}" if "." in value else f"fd00::{digest[:2].hex()}"
     if phi_type == PhiType.LOCATION:
-        city = _pick(sorted(lex.cities), digest)
+        _, last_names, cities = _pools()
+        city = _pick(cities, digest)
         facility = _FAC_WORD.search(value)
         if facility:
-            return f"{_pick(sorted(lex.last_names), digest[8:])} {facility.group(1)}"
+            return f"{_pick(last_names, digest[8:])} {facility.group(1)}"
         return city
     return _shape(value, digest)
 
