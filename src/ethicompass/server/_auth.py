@@ -84,7 +84,9 @@ def add_user(store: Store, name: str, /, *, role: str, participant: str | None =
             )
     except IntegrityError as exc:
         raise ConflictError(f"user {name!r} already exists", hint="pick another name") from exc
-    return User(int(result.inserted_primary_key[0]), name, role, participant)
+    key = result.inserted_primary_key
+    assert key is not None
+    return User(int(key[0]), name, role, participant)
 
 
 def get_user(store: Store, name: str, /) -> User:

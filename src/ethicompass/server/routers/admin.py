@@ -16,6 +16,8 @@ from ethicompass.server._auth import (
     require_role,
 )
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
 

@@ -20,6 +20,8 @@ from ethicompass.consent import (
 from ethicompass.errors import ForbiddenError, InputError
 from ethicompass.server._auth import User, require_role
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/api/v1", tags=["consent"])
 
 READERS = ("participant", "investigator", "data_manager", "reviewer", "admin")

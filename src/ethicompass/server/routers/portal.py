@@ -13,6 +13,8 @@ from ethicompass.server._auth import SESSION_COOKIE, portal_participant, redeem_
 from ethicompass.server._csrf import verify_csrf
 from ethicompass.server._templating import render
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
 _ACTION_TEXT = {"grant": "You said yes", "refuse": "You said no", "withdraw": "You withdrew"}
