@@ -27,8 +27,8 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
+import numpy as np
+import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -85,22 +85,31 @@ def synthetic(n: int, seed: int = 0) -> pl.DataFrame:
             "birth_date": pl.Series(birth).cast(pl.Date),
             "age": age,
             "sex": pl.Series(np.where(rng.random(n) < 0.5, "F", "M"), dtype=pl.String),
-            "race": pl.Series(np.array(["White", "Black", "Asian", "Other"], dtype=object)[rng.integers(0, 4, n)],
-                              dtype=pl.String),
+            "race": pl.Series(
+                np.array(["White", "Black", "Asian", "Other"], dtype=object)[rng.integers(0, 4, n)],
+                dtype=pl.String,
+            ),
             "house": rng.integers(1, 9999, n),
             "street": pl.Series(la, dtype=pl.String),
-            "city": pl.Series(np.array(["Springfield", "Riverton", "Lakeside", "Fairview"],
-                                       dtype=object)[rng.integers(0, 4, n)], dtype=pl.String),
-            "state": pl.Series(np.array(["CA", "NY", "TX", "WY"], dtype=object)[rng.integers(0, 4, n)],
-                               dtype=pl.String),
+            "city": pl.Series(
+                np.array(["Springfield", "Riverton", "Lakeside", "Fairview"], dtype=object)[
+                    rng.integers(0, 4, n)
+                ],
+                dtype=pl.String,
+            ),
+            "state": pl.Series(
+                np.array(["CA", "NY", "TX", "WY"], dtype=object)[rng.integers(0, 4, n)], dtype=pl.String
+            ),
             "zip": rng.integers(1000, 99999, n),
             "phone_a": rng.integers(201, 989, n),
             "phone_b": rng.integers(0, 9999, n),
             "plan": rng.integers(0, 10**9, n),
             "enrolment_date": pl.Series(enrol).cast(pl.Date),
             "visit_days": rng.integers(0, 700, n),
-            "site": pl.Series(np.array([f"site-0{i}" for i in range(1, 7)], dtype=object)[rng.integers(0, 6, n)],
-                              dtype=pl.String),
+            "site": pl.Series(
+                np.array([f"site-0{i}" for i in range(1, 7)], dtype=object)[rng.integers(0, 6, n)],
+                dtype=pl.String,
+            ),
             "hba1c": np.round(rng.normal(6.5, 1.1, n), 1),
             "systolic_bp": rng.integers(95, 180, n),
         }
@@ -111,8 +120,12 @@ def synthetic(n: int, seed: int = 0) -> pl.DataFrame:
         pad("mrn").cast(pl.String),
         "first_name",
         "last_name",
-        pl.format("{}-{}-{}", pad("ssn_a").cast(pl.String).str.zfill(3), pad("ssn_b").cast(pl.String).str.zfill(2),
-                  pad("ssn_c").cast(pl.String).str.zfill(4)).alias("ssn"),
+        pl.format(
+            "{}-{}-{}",
+            pad("ssn_a").cast(pl.String).str.zfill(3),
+            pad("ssn_b").cast(pl.String).str.zfill(2),
+            pad("ssn_c").cast(pl.String).str.zfill(4),
+        ).alias("ssn"),
         pad("birth_date").cast(pl.String),
         "age",
         "sex",
@@ -122,11 +135,14 @@ def synthetic(n: int, seed: int = 0) -> pl.DataFrame:
         "state",
         pad("zip").cast(pl.String).str.zfill(5).alias("zip"),
         pl.format("({}) 555-{}", pad("phone_a"), pad("phone_b").cast(pl.String).str.zfill(4)).alias("phone"),
-        pl.format("{}.{}@example.org", pad("first_name").str.to_lowercase(), pad("last_name").str.to_lowercase())
-        .alias("email"),
+        pl.format(
+            "{}.{}@example.org", pad("first_name").str.to_lowercase(), pad("last_name").str.to_lowercase()
+        ).alias("email"),
         pl.format("HP{}", pad("plan").cast(pl.String).str.zfill(9)).alias("health_plan_id"),
         pad("enrolment_date").cast(pl.String),
-        (pad("enrolment_date") + pl.duration(days=pad("visit_days"))).cast(pl.String).alias("last_visit_date"),
+        (pad("enrolment_date") + pl.duration(days=pad("visit_days")))
+        .cast(pl.String)
+        .alias("last_visit_date"),
         "site",
         "hba1c",
         "systolic_bp",
@@ -168,8 +184,9 @@ def run_presidio(frame: pl.DataFrame) -> tuple[float, dict[str, str]] | str:
         started = time.perf_counter()
         analysis = PandasAnalysisBuilder(analyzer=analyzer).generate_analysis(df)
         operators = {
-            entity: OperatorConfig("hash") if entity in ("US_SSN", "PHONE_NUMBER", "EMAIL_ADDRESS") else
-            OperatorConfig("redact")
+            entity: OperatorConfig("hash")
+            if entity in ("US_SSN", "PHONE_NUMBER", "EMAIL_ADDRESS")
+            else OperatorConfig("redact")
             for entity in set(analysis.entity_mapping.values())
         }
         StructuredEngine().anonymize(df, analysis, operators=operators)
@@ -185,12 +202,16 @@ def main() -> None:
     frame = synthetic(args.rows)
     size = frame.estimated_size()
     key = Key(b"benchmark-key-not-secret-0123456")
-    deidentify(frame.head(1000), TableSchema.from_dict({"columns": SCHEMA}), policy=Policy.date_shift(), key=key)
+    deidentify(
+        frame.head(1000), TableSchema.from_dict({"columns": SCHEMA}), policy=Policy.date_shift(), key=key
+    )
     seconds, peak, rss = run_ethicompass(frame, key)
     sample = frame.head(min(args.presidio_rows, args.rows))
     presidio = run_presidio(sample)
-    print(f"table: {args.rows:,} rows x {frame.width} columns, {size / 2**20:.0f} MiB in memory; "
-          f"POLARS_MAX_THREADS={os.environ['POLARS_MAX_THREADS']}")
+    print(
+        f"table: {args.rows:,} rows x {frame.width} columns, {size / 2**20:.0f} MiB in memory; "
+        f"POLARS_MAX_THREADS={os.environ['POLARS_MAX_THREADS']}"
+    )
     print(f"{'tool':<22}{'rows timed':>12}{'seconds':>12}{'rows/s':>14}{'s for all rows':>16}")
     print(f"{'ethicompass':<22}{args.rows:>12,}{seconds:>12.2f}{args.rows / seconds:>14,.0f}{seconds:>16.2f}")
     if isinstance(presidio, str):
@@ -198,12 +219,16 @@ def main() -> None:
     else:
         p_seconds, mapping = presidio
         scaled = p_seconds * args.rows / sample.height
-        print(f"{'presidio-structured':<22}{sample.height:>12,}{p_seconds:>12.2f}{sample.height / p_seconds:>14,.0f}"
-              f"{scaled:>16.2f}  (scaled from the sample)")
+        print(
+            f"{'presidio-structured':<22}{sample.height:>12,}{p_seconds:>12.2f}{sample.height / p_seconds:>14,.0f}"
+            f"{scaled:>16.2f}  (scaled from the sample)"
+        )
         print(f"speed-up: {scaled / seconds:,.0f}x")
         print(f"presidio detected {len(mapping)} of {frame.width} columns: {', '.join(sorted(mapping))}")
-    print(f"peak memory: tracemalloc {peak / 2**20:.0f} MiB ({peak / size:.2f}x input), "
-          f"RSS high-water growth {rss / 2**20:.0f} MiB ({rss / size:.2f}x input)")
+    print(
+        f"peak memory: tracemalloc {peak / 2**20:.0f} MiB ({peak / size:.2f}x input), "
+        f"RSS high-water growth {rss / 2**20:.0f} MiB ({rss / size:.2f}x input)"
+    )
 
 
 if __name__ == "__main__":

@@ -71,7 +71,9 @@ def identifier_table(n: int = 300, seed: int = 0) -> dict[str, list[Any]]:
     fake = Faker("en_US")
     fake.seed_instance(seed)
     rng = random.Random(seed)
-    rows: dict[str, list[Any]] = {c: [] for c in (*IDENTIFIER_COLUMNS, *MEASUREMENT_COLUMNS, *CATEGORY_COLUMNS)}
+    rows: dict[str, list[Any]] = {
+        c: [] for c in (*IDENTIFIER_COLUMNS, *MEASUREMENT_COLUMNS, *CATEGORY_COLUMNS)
+    }
     for i in range(n):
         first, last = fake.first_name(), fake.last_name()
         card = "4" + "".join(str(rng.randrange(10)) for _ in range(14))

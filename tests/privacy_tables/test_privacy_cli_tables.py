@@ -68,8 +68,20 @@ def test_deid_parquet_shift_and_linkage(files: dict[str, Path], cli: Any, monkey
     monkeypatch.setenv("ETHICOMPASS_KEY", files["key"].read_text())
     out = files["dir"] / "out.parquet"
     link = files["dir"] / "vault" / "linkage.bin"
-    done = cli("deid", files["data"], "--schema", schema, "--out", out, "--dates", "shift", "--linkage-out", link,
-               "-f", "json")
+    done = cli(
+        "deid",
+        files["data"],
+        "--schema",
+        schema,
+        "--out",
+        out,
+        "--dates",
+        "shift",
+        "--linkage-out",
+        link,
+        "-f",
+        "json",
+    )
     assert done.code == 0, done.err
     assert done.json()["policy"]["dates"] == "shift"
     assert pl.read_parquet(out)["visit_date"].dtype == pl.Date

@@ -53,7 +53,9 @@ DATA: dict[str, list[Any]] = {
 
 
 def test_safe_harbor_on_every_backend(constructor: Any, key: Key) -> None:
-    result = deidentify(constructor(DATA), SCHEMA, policy=Policy.safe_harbor(pseudonymise_types={"MRN"}), key=key)
+    result = deidentify(
+        constructor(DATA), SCHEMA, policy=Policy.safe_harbor(pseudonymise_types={"MRN"}), key=key
+    )
     assert type(result.frame).__module__.split(".")[0] == type(constructor(DATA)).__module__.split(".")[0]
     out = result.to_frame()
     assert out.columns == ["pid", "mrn", "zip", "age", "birth_date", "visit", "hr"]
@@ -135,23 +137,53 @@ def _schema(**extra: dict[str, str]) -> TableSchema:
     [
         (DATA, _schema(ghost={"role": "other"}), None, SchemaError, "ghost"),
         ({**DATA, "extra": [1, 2, 3, 4]}, SCHEMA, None, SchemaError, "no role"),
-        ({**DATA, "visit": ["2020-01-05", "31/02/2020", "x", "2020-01-01"]}, SCHEMA, None, ColumnError,
-         r"'visit'.*rows 2, 3"),
+        (
+            {**DATA, "visit": ["2020-01-05", "31/02/2020", "x", "2020-01-01"]},
+            SCHEMA,
+            None,
+            ColumnError,
+            r"'visit'.*rows 2, 3",
+        ),
         ({k: v[:0] for k, v in DATA.items()}, SCHEMA, None, ColumnError, "no rows"),
-        ({**DATA, "note": ["a", "b", "c", "d"]}, _schema(note={"role": "free_text"}), None, SchemaError,
-         "free-text"),
-        ({**DATA, "note": ["a", "b", "c", "d"]}, _schema(note={"role": "free_text"}),
-         Policy.safe_harbor(free_text="redact"), ConfigurationError, "redactor"),
-        ({k: v for k, v in DATA.items() if k != "pid"}, TableSchema.from_dict(
-            {"columns": {k: v for k, v in SCHEMA.to_dict()["columns"].items() if k != "pid"}}),
-         Policy.date_shift(), SchemaError, "participant_id"),
+        (
+            {**DATA, "note": ["a", "b", "c", "d"]},
+            _schema(note={"role": "free_text"}),
+            None,
+            SchemaError,
+            "free-text",
+        ),
+        (
+            {**DATA, "note": ["a", "b", "c", "d"]},
+            _schema(note={"role": "free_text"}),
+            Policy.safe_harbor(free_text="redact"),
+            ConfigurationError,
+            "redactor",
+        ),
+        (
+            {k: v for k, v in DATA.items() if k != "pid"},
+            TableSchema.from_dict(
+                {"columns": {k: v for k, v in SCHEMA.to_dict()["columns"].items() if k != "pid"}}
+            ),
+            Policy.date_shift(),
+            SchemaError,
+            "participant_id",
+        ),
         ({**DATA, "age": ["45", "old", "45", "90"]}, SCHEMA, None, ColumnError, "row 2"),
     ],
-    ids=["missing-column", "unlisted-column", "bad-date", "empty", "free-text", "redact-unavailable",
-         "shift-without-participant", "bad-age"],
+    ids=[
+        "missing-column",
+        "unlisted-column",
+        "bad-date",
+        "empty",
+        "free-text",
+        "redact-unavailable",
+        "shift-without-participant",
+        "bad-age",
+    ],
 )
-def test_bad_input_is_refused(frame: Any, schema: TableSchema, policy: Policy | None, error: Any, match: str,
-                              key: Key) -> None:
+def test_bad_input_is_refused(
+    frame: Any, schema: TableSchema, policy: Policy | None, error: Any, match: str, key: Key
+) -> None:
     data = pl.DataFrame(frame)
     with pytest.raises(error, match=match) as info:
         deidentify(data, schema, policy=policy, key=key)
@@ -159,7 +191,7 @@ def test_bad_input_is_refused(frame: Any, schema: TableSchema, policy: Policy | 
 
 
 def test_unknown_role_and_phi_type_are_schema_errors() -> None:
-    with pytest.raises(SchemaError, match="'mrn'.*role"):
+    with pytest.raises(SchemaError, match=r"'mrn'.*role"):
         TableSchema.from_dict({"columns": {"mrn": {"role": "identifier"}}})
     with pytest.raises(SchemaError, match="phi_type"):
         TableSchema.from_dict({"columns": {"mrn": {"role": "direct_identifier", "phi_type": "POSTCODE"}}})
@@ -175,7 +207,7 @@ def test_bad_dates_can_be_suppressed_by_policy(key: Key) -> None:
 
 def test_mixed_types_are_refused(key: Key) -> None:
     frame = pd.DataFrame({**DATA, "hr": [70.5, "fast", 60.0, 55.0]})
-    with pytest.raises(ColumnError, match="'hr'.*mixed"):
+    with pytest.raises(ColumnError, match=r"'hr'.*mixed"):
         deidentify(frame, SCHEMA, key=key)
 
 
@@ -196,14 +228,17 @@ def test_no_key_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 def test_free_text_is_dropped_when_the_policy_says_so(key: Key) -> None:
     frame = pl.DataFrame({**DATA, "note": ["Ann Lee seen", "b", "c", "d"]})
-    out = deidentify(frame, _schema(note={"role": "free_text"}), policy=Policy.safe_harbor(free_text="drop"),
-                     key=key).to_frame()
+    out = deidentify(
+        frame, _schema(note={"role": "free_text"}), policy=Policy.safe_harbor(free_text="drop"), key=key
+    ).to_frame()
     assert "note" not in out.columns
 
 
 def test_policy_from_file_and_overrides(tmp_path: Any, key: Key) -> None:
     p = tmp_path / "policy.yaml"
-    p.write_text("dates: shift\nshift_low: -30\nshift_high: 30\npseudonymise_types: [MRN]\nactions: {name: keep}\n")
+    p.write_text(
+        "dates: shift\nshift_low: -30\nshift_high: 30\npseudonymise_types: [MRN]\nactions: {name: keep}\n"
+    )
     policy = Policy.from_file(p)
     assert policy.dates == "shift" and policy.shift_high == 30
     out = deidentify(pl.DataFrame(DATA), SCHEMA, policy=policy, key=key).to_frame()

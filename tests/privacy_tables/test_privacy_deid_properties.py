@@ -16,12 +16,23 @@ dates = st.dates(min_value=dt.date(1901, 1, 1), max_value=dt.date(2090, 12, 31))
 keys = st.binary(min_size=32, max_size=32).map(Key)
 
 PATIENTS = TableSchema.from_dict(
-    {"columns": {"pid": {"role": "participant_id"}, "mrn": {"role": "direct_identifier", "phi_type": "MRN"},
-                 "seen": {"role": "date"}, "value": {"role": "other"}}}
+    {
+        "columns": {
+            "pid": {"role": "participant_id"},
+            "mrn": {"role": "direct_identifier", "phi_type": "MRN"},
+            "seen": {"role": "date"},
+            "value": {"role": "other"},
+        }
+    }
 )
 VISITS = TableSchema.from_dict(
-    {"columns": {"visit_no": {"role": "other"}, "subject": {"role": "participant_id"},
-                 "on": {"role": "date", "phi_type": "DATE"}}}
+    {
+        "columns": {
+            "visit_no": {"role": "other"},
+            "subject": {"role": "participant_id"},
+            "on": {"role": "date", "phi_type": "DATE"},
+        }
+    }
 )
 
 
@@ -31,8 +42,12 @@ def two_tables(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
     a = draw(st.lists(st.tuples(st.sampled_from(people), dates, st.floats(0, 10)), min_size=1, max_size=30))
     b = draw(st.lists(st.tuples(st.sampled_from(people), dates), min_size=1, max_size=30))
     patients = pl.DataFrame(
-        {"pid": [p for p, _, _ in a], "mrn": [f"M{p}" for p, _, _ in a],
-         "seen": [d.isoformat() for _, d, _ in a], "value": [v for _, _, v in a]}
+        {
+            "pid": [p for p, _, _ in a],
+            "mrn": [f"M{p}" for p, _, _ in a],
+            "seen": [d.isoformat() for _, d, _ in a],
+            "value": [v for _, _, v in a],
+        }
     )
     visits = pl.DataFrame(
         {"visit_no": list(range(len(b))), "subject": [p for p, _ in b], "on": [d for _, d in b]}

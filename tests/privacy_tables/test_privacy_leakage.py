@@ -32,14 +32,19 @@ def _forms(value: str) -> set[str]:
 
 def _identifier_columns(schema: TableSchema) -> list[str]:
     return [
-        c for c, s in schema.columns.items()
-        if s.phi_type is not None or s.role.value in ("participant_id", "direct_identifier", "date", "free_text")
+        c
+        for c, s in schema.columns.items()
+        if s.phi_type is not None
+        or s.role.value in ("participant_id", "direct_identifier", "date", "free_text")
     ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("policy", [Policy.safe_harbor(free_text="drop"), Policy.date_shift(free_text="drop")],
-                         ids=["safe-harbor", "date-shift"])
+@pytest.mark.parametrize(
+    "policy",
+    [Policy.safe_harbor(free_text="drop"), Policy.date_shift(free_text="drop")],
+    ids=["safe-harbor", "date-shift"],
+)
 def test_no_identifier_value_survives(small_study: Path, policy: Policy) -> None:
     study = Study.from_file(small_study / "study.yaml")
     key = Key(b"k" * 32)
@@ -54,7 +59,9 @@ def test_no_identifier_value_survives(small_study: Path, policy: Policy) -> None
         result = deidentify(frame, schema, policy=policy, key=key)
         out = result.to_frame()
         dates = [c for c in identifiers if schema.columns[c].role.value == "date"]
-        ages = [c for c in identifiers if schema.columns[c].phi_type and schema.columns[c].phi_type.value == "AGE"]
+        ages = [
+            c for c in identifiers if schema.columns[c].phi_type and schema.columns[c].phi_type.value == "AGE"
+        ]
         changed = [c for c in out.columns if c in identifiers and c not in dates]
         cells: set[str] = set()
         for column in changed:

@@ -14,21 +14,62 @@ from ethicompass.privacy import TableSchema, scan
 from ethicompass.privacy._scan_rules import dea_ok, luhn_ok, ssn_ok, vin_ok
 
 VARIED = {
-    "participant_id": "SubjectID", "mrn": "Medical Record #", "first_name": "GivenName",
-    "last_name": "Surname", "full_name": "Patient Name", "ssn": "SSN#", "birth_date": "DOB",
-    "visit_date": "VisitDt", "street": "Addr Line 1", "city": "Town", "zip": "Post Code", "phone": "Tel.",
-    "email": "E-Mail", "website": "Homepage", "ip_address": "IPAddr", "card_number": "CreditCardNo",
-    "vin": "VehicleVIN", "dea_number": "DEA", "device_mac": "DeviceSerial", "photo": "PortraitFile",
+    "participant_id": "SubjectID",
+    "mrn": "Medical Record #",
+    "first_name": "GivenName",
+    "last_name": "Surname",
+    "full_name": "Patient Name",
+    "ssn": "SSN#",
+    "birth_date": "DOB",
+    "visit_date": "VisitDt",
+    "street": "Addr Line 1",
+    "city": "Town",
+    "zip": "Post Code",
+    "phone": "Tel.",
+    "email": "E-Mail",
+    "website": "Homepage",
+    "ip_address": "IPAddr",
+    "card_number": "CreditCardNo",
+    "vin": "VehicleVIN",
+    "dea_number": "DEA",
+    "device_mac": "DeviceSerial",
+    "photo": "PortraitFile",
     "health_plan_id": "InsuranceMemberID",
 }
-MISLEADING_NAMES = ("result", "value_2", "dept", "score", "category", "lab_code", "comment_flag", "grade",
-                    "dose_mg", "unit", "batch", "cohort", "stage", "status", "level", "visit_type",
-                    "protocol", "flag", "rank", "region", "tier")
+MISLEADING_NAMES = (
+    "result",
+    "value_2",
+    "dept",
+    "score",
+    "category",
+    "lab_code",
+    "comment_flag",
+    "grade",
+    "dose_mg",
+    "unit",
+    "batch",
+    "cohort",
+    "stage",
+    "status",
+    "level",
+    "visit_type",
+    "protocol",
+    "flag",
+    "rank",
+    "region",
+    "tier",
+)
 
 
-def _variant(table: dict[str, list[Any]], how: str, spec: Any) -> tuple[pl.DataFrame, dict[str, str], list[str]]:
+def _variant(
+    table: dict[str, list[Any]], how: str, spec: Any
+) -> tuple[pl.DataFrame, dict[str, str], list[str]]:
     """(frame, new name -> PHI type for identifier columns, new names of measurement columns)."""
-    IDENTIFIER_COLUMNS, MEASUREMENT_COLUMNS, CATEGORY_COLUMNS = spec.identifiers, spec.measurements, spec.categories
+    IDENTIFIER_COLUMNS, MEASUREMENT_COLUMNS, CATEGORY_COLUMNS = (
+        spec.identifiers,
+        spec.measurements,
+        spec.categories,
+    )
     names = list(table)
     if how == "original":
         mapping = {c: c for c in names}
@@ -71,7 +112,9 @@ def test_scan_names_the_right_phi_type(id_table: dict[str, list[Any]], table_spe
     wrong = {}
     for column, expected in truth.items():
         got = report[column]
-        label = got.role.value if got.role.value == "participant_id" else (got.phi_type and got.phi_type.value)
+        label = (
+            got.role.value if got.role.value == "participant_id" else (got.phi_type and got.phi_type.value)
+        )
         if how == "missing" and expected in ("MRN", "HEALTH_PLAN", "participant_id"):
             expected = "ID"  # without a name, a record number is just "a unique identifying number"
         if label != expected:
@@ -88,7 +131,11 @@ def test_scan_on_the_synthetic_study_matches_the_manifest(small_study: Path) -> 
         declared_identifier = role.get("phi_type") or role["role"] in ("participant_id", "direct_identifier")
         if declared_identifier:
             assert report[column].is_identifier, column
-        if role["role"] in ("other", "sensitive_value") and column not in ("site", "arm", "primary_diagnosis"):
+        if role["role"] in ("other", "sensitive_value") and column not in (
+            "site",
+            "arm",
+            "primary_diagnosis",
+        ):
             assert not report[column].is_identifier, column
     labs = scan(pl.read_csv(small_study / "labs.csv", infer_schema=False))
     assert not labs["value"].is_identifier and labs["participant_id"].role.value == "participant_id"

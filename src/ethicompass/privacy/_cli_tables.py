@@ -58,7 +58,11 @@ def _check_json_types(path: Path) -> None:
             for column, value in record.items():
                 if value is None:
                     continue
-                kind = "number" if isinstance(value, int | float) and not isinstance(value, bool) else type(value).__name__
+                kind = (
+                    "number"
+                    if isinstance(value, int | float) and not isinstance(value, bool)
+                    else type(value).__name__
+                )
                 seen = kinds.setdefault(column, (kind, line_no))
                 if seen[0] != kind:
                     raise ColumnError(
@@ -117,7 +121,13 @@ def scan_cmd(
         emit_json(report.to_dict())
         return
     rows = [
-        [c.column, c.role.value, c.phi_type.value if c.phi_type else "", f"{c.confidence:.2f}", "; ".join(c.evidence)]
+        [
+            c.column,
+            c.role.value,
+            c.phi_type.value if c.phi_type else "",
+            f"{c.confidence:.2f}",
+            "; ".join(c.evidence),
+        ]
         for c in report.columns
     ]
     emit_table(f"scan of {data.name}", ["column", "role", "phi type", "confidence", "evidence"], rows)
@@ -129,7 +139,9 @@ def scan_cmd(
 def deid_cmd(
     data: Annotated[Path, typer.Argument(help="The table to de-identify (CSV, TSV, Parquet, JSONL).")],
     schema: Annotated[Path, typer.Option("--schema", help="Column roles (YAML from `ethicompass scan`).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the de-identified table (.csv/.parquet).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the de-identified table (.csv/.parquet).")
+    ],
     key_file: Annotated[
         Path | None, typer.Option("--key-file", "-k", help="Secret key file (else $ETHICOMPASS_KEY).")
     ] = None,
@@ -144,17 +156,22 @@ def deid_cmd(
     ] = None,
     pseudonymise: Annotated[
         list[str] | None,
-        typer.Option("--pseudonymise", help="PHI type to replace by keyed pseudonyms instead of dropping (repeat)."),
+        typer.Option(
+            "--pseudonymise", help="PHI type to replace by keyed pseudonyms instead of dropping (repeat)."
+        ),
     ] = None,
     drop_free_text: Annotated[
         bool, typer.Option("--drop-free-text", help="Drop free-text columns instead of refusing the run.")
     ] = False,
     certificate: Annotated[
-        Path | None, typer.Option("--certificate", help="Certificate JSON path (default: OUT.certificate.json).")
+        Path | None,
+        typer.Option("--certificate", help="Certificate JSON path (default: OUT.certificate.json)."),
     ] = None,
     linkage_out: Annotated[
         Path | None,
-        typer.Option("--linkage-out", help="Reversible mode: write the AES-GCM encrypted linkage table here."),
+        typer.Option(
+            "--linkage-out", help="Reversible mode: write the AES-GCM encrypted linkage table here."
+        ),
     ] = None,
     fmt: OutputFormat = format_option(),
 ) -> None:
@@ -178,7 +195,9 @@ def deid_cmd(
     if drop_free_text:
         changes["free_text"] = "drop"
     if pseudonymise:
-        changes["pseudonymise_types"] = frozenset(policy.pseudonymise_types) | {t.upper() for t in pseudonymise}
+        changes["pseudonymise_types"] = frozenset(policy.pseudonymise_types) | {
+            t.upper() for t in pseudonymise
+        }
     if linkage_out is not None:
         changes["reversible"] = True
     if changes:
@@ -198,8 +217,10 @@ def deid_cmd(
             tmp_link.write_bytes(result.linkage)
             os.chmod(tmp_link, 0o600)
             hashes["linkage"] = sha256_file(tmp_link)
-        cert["files"] = {"input": {"name": data.name, **{"sha256": hashes["input"]}},
-                         "output": {"name": out.name, "sha256": hashes["output"]}}
+        cert["files"] = {
+            "input": {"name": data.name, **{"sha256": hashes["input"]}},
+            "output": {"name": out.name, "sha256": hashes["output"]},
+        }
         tmp_cert = stack.enter_context(atomic_path(cert_path))
         tmp_cert.write_text(json.dumps(cert, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         hashes["certificate"] = sha256_file(tmp_cert)

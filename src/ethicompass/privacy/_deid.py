@@ -26,6 +26,15 @@ import pyarrow as pa
 from ethicompass.errors import ColumnError, ConfigurationError, SchemaError
 from ethicompass.frames import to_narwhals
 from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, content_sha256, encrypt_linkage
+from ethicompass.privacy._deid_columns import (
+    adjust_birth_year,
+    age_cap,
+    ages_of,
+    as_text,
+    offsets_of,
+    parse_dates,
+    zip3,
+)
 from ethicompass.privacy._keys import PSEUDONYM_PATTERN, Key
 from ethicompass.privacy._safe_harbor import Policy, TableSchema
 from ethicompass.study import PhiType, Role
@@ -37,7 +46,6 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 Action = Literal["keep", "drop", "pseudonymise", "zip3", "year", "shift", "age_cap", "free_text"]
 
 _BIRTH = re.compile(r"birth|dob|born", re.IGNORECASE)
-_ZIP_OK = r"^\d{3}(\d{2})?(-?\d{4})?$"
 
 
 @dataclass(frozen=True)
@@ -90,49 +98,49 @@ def plan_columns(names: list[str], schema: TableSchema, policy: Policy) -> list[
 def _plan_one(name: str, schema: TableSchema, policy: Policy) -> ColumnPlan:
     spec = schema.columns[name]
     role, phi = spec.role, spec.phi_type
-    base = {"column": name, "role": role.value, "phi_type": phi.value if phi else None}
+    phi_value = phi.value if phi else None
+
+    def plan(action: Action, reason: str, *, birth: bool = False) -> ColumnPlan:
+        return ColumnPlan(name, role.value, phi_value, action, reason, birth)
+
     if name in policy.actions:
-        return ColumnPlan(**base, action=policy.actions[name], reason="policy override for this column")
+        return plan(policy.actions[name], reason="policy override for this column")
     if role == Role.PARTICIPANT_ID:
-        return ColumnPlan(**base, action="pseudonymise", reason="participant id: keyed pseudonym keeps joins")
+        return plan("pseudonymise", reason="participant id: keyed pseudonym keeps joins")
     if role == Role.FREE_TEXT:
         if policy.free_text == "drop":
-            return ColumnPlan(**base, action="drop", reason="free text may hold identifiers; policy drops it")
-        return ColumnPlan(**base, action="free_text", reason="free text redacted by the text redactor")
+            return plan("drop", reason="free text may hold identifiers; policy drops it")
+        return plan("free_text", reason="free text redacted by the text redactor")
     if phi == PhiType.ZIP:
-        return ColumnPlan(
-            **base, action="zip3", reason="Safe Harbor (B): ZIP to 3 digits, 000 if <= 20,000 people"
-        )
+        return plan("zip3", reason="Safe Harbor (B): ZIP to 3 digits, 000 if <= 20,000 people")
     if phi == PhiType.AGE:
-        return ColumnPlan(
-            **base, action="age_cap", reason=f"Safe Harbor (C): ages over {policy.age_cap} to 90+"
-        )
+        return plan("age_cap", reason=f"Safe Harbor (C): ages over {policy.age_cap} to 90+")
     if role == Role.DATE or phi == PhiType.DATE:
         birth = bool(_BIRTH.search(name))
         if policy.dates == "shift":
-            return ColumnPlan(
-                **base, action="shift", birth=birth, reason="dates shifted by the participant's keyed offset"
-            )
-        return ColumnPlan(**base, action="year", birth=birth, reason="Safe Harbor (C): dates to the year")
+            return plan("shift", birth=birth, reason="dates shifted by the participant's keyed offset")
+        return plan("year", birth=birth, reason="Safe Harbor (C): dates to the year")
     if role == Role.DIRECT_IDENTIFIER or (phi is not None and phi not in (PhiType.AGE, PhiType.DATE)):
         if phi is not None and phi.value in policy.pseudonymise_types:
-            return ColumnPlan(
-                **base, action="pseudonymise", reason=f"policy: {phi.value} replaced by a keyed pseudonym"
-            )
+            return plan("pseudonymise", reason=f"policy: {phi.value} replaced by a keyed pseudonym")
         label = phi.value if phi else "direct identifier"
-        return ColumnPlan(**base, action="drop", reason=f"Safe Harbor (A): {label} removed")
-    return ColumnPlan(**base, action="keep", reason="not an identifier under the schema")
+        return plan("drop", reason=f"Safe Harbor (A): {label} removed")
+    return plan("keep", reason="not an identifier under the schema")
 
 
 def _transform_free_text(series: pl.Series, *, key: Key, policy: Policy) -> pl.Series:
-    """THE PLUG-IN POINT for the clinical-text redactor (privacy.redact): redact one free-text column.
+    """THE PLUG-IN POINT for the clinical-text redactor: redact one free-text column.
 
-    Until the redactor is wired in here, a run that asks for ``free_text: redact`` is refused.
+    Every PHI span that ``privacy.find_phi`` finds becomes its tag (``[NAME]``, ``[DATE]``, ...): the
+    Safe Harbor choice, which needs neither the key nor the participant (nulls stay null).
     """
-    raise ConfigurationError(
-        f"free-text column {series.name!r}: the text redactor is not available to table de-identification yet",
-        hint="set the policy's free_text to 'drop'",
-    )
+    from ethicompass.privacy._text import find_phi_many
+    from ethicompass.privacy._text_redact import redact
+
+    values = series.cast(pl.String).to_list()
+    found = iter(find_phi_many(v for v in values if v is not None))
+    redacted = [None if v is None else redact(v, next(found)) for v in values]
+    return pl.Series(series.name, redacted, dtype=pl.String)
 
 
 @dataclass(frozen=True)
@@ -174,7 +182,7 @@ class DeidTransform:
             pid_done[pid_col] = pseud
             counts[pid_col] = {"pseudonymised": n_new}
         ages = next((p.column for p in self.plans if p.action == "age_cap"), None)
-        age_values = _ages(df[ages]) if ages is not None else None
+        age_values = ages_of(df[ages]) if ages is not None else None
         out: list[pl.Series] = []
         for plan in self.plans:
             s = df[plan.column]
@@ -191,10 +199,10 @@ class DeidTransform:
                     pseud, _, c["pseudonymised"] = self._pseudonymise(s, with_offsets=False)
                     out.append(pseud)
             elif plan.action == "zip3":
-                out.append(_zip3(s, self.policy, c))
+                out.append(zip3(s, self.policy, c))
             elif plan.action == "age_cap":
                 assert age_values is not None
-                out.append(_age_cap(s, age_values, self.policy, c))
+                out.append(age_cap(s, age_values, self.policy, c))
             elif plan.action in ("year", "shift"):
                 out.append(self._dates(s, plan, offsets, age_values, c))
             elif plan.action == "free_text":
@@ -202,7 +210,7 @@ class DeidTransform:
         return pl.DataFrame(out, height=df.height), counts
 
     def _pseudonymise(self, s: pl.Series, *, with_offsets: bool) -> tuple[pl.Series, pl.Series | None, int]:
-        text = s if s.dtype == pl.String else _as_text(s)
+        text = s if s.dtype == pl.String else as_text(s)
         arrow = text.to_arrow()
         if isinstance(arrow, pa.ChunkedArray):
             arrow = arrow.combine_chunks()
@@ -223,7 +231,7 @@ class DeidTransform:
             names = names.scatter(positions, fresh)
             if offs is not None:
                 raw = np.frombuffer(joined, dtype=">u8").reshape(-1, 4)[:, 2].astype(np.uint64)
-                offs = offs.scatter(positions, pl.Series(_offsets(raw, self.policy), dtype=pl.Int32))
+                offs = offs.scatter(positions, pl.Series(offsets_of(raw, self.policy), dtype=pl.Int32))
         pseud = names.gather(indices).alias(s.name)
         offsets = offs.gather(indices) if offs is not None else None
         n_new = int(already.not_().gather(indices).sum())
@@ -238,13 +246,13 @@ class DeidTransform:
         c: dict[str, int],
     ) -> pl.Series:
         policy = self.policy
-        parsed, years_only = _parse_dates(s, plan.column, policy, c)
+        parsed, years_only = parse_dates(s, plan.column, policy, c)
         cap = policy.age_cap + 1
         if plan.action == "year":
             year = parsed.dt.year() if parsed.dtype != pl.Int32 else parsed
             year = pl.select(pl.coalesce(year.cast(pl.Int32), years_only)).to_series().alias(s.name)
             if plan.birth:
-                year, c["birth_years_adjusted"] = _adjust_birth_year(year, ages, policy)
+                year, c["birth_years_adjusted"] = adjust_birth_year(year, ages, policy)
             return year
         assert offsets is not None
         if years_only.null_count() < years_only.len():
@@ -264,121 +272,6 @@ class DeidTransform:
             frame = pl.DataFrame({"d": shifted, "e": excess})
             shifted = frame.select(pl.col("d").dt.offset_by(pl.format("{}y", pl.col("e"))))["d"]
         return shifted.alias(s.name)
-
-
-def _offsets(raw: np.ndarray, policy: Policy) -> np.ndarray:
-    """Vectorised :func:`offset_from_digest` over the big-endian words ``D[16:24]``."""
-    low, high = policy.shift_low, policy.shift_high
-    skip_zero = low <= 0 <= high and low != high
-    size = high - low + 1 - (1 if skip_zero else 0)
-    offset = low + (raw % np.uint64(size)).astype(np.int64)
-    if skip_zero:
-        offset = offset + (offset >= 0)
-    return offset
-
-
-def _as_text(s: pl.Series) -> pl.Series:
-    if s.dtype == pl.Object:
-        raise ColumnError(f"column {s.name!r} holds mixed types", hint="give the column one type")
-    if s.dtype.is_float():
-        whole = s.drop_nulls()
-        if (whole == whole.floor()).all():
-            return s.cast(pl.Int64).cast(pl.String)
-    return s.cast(pl.String)
-
-
-def _zip3(s: pl.Series, policy: Policy, c: dict[str, int]) -> pl.Series:
-    if s.dtype.is_integer():
-        text = pl.select(
-            pl.when(s < 1000).then(s.cast(pl.String).str.zfill(3)).otherwise(s.cast(pl.String).str.zfill(5))
-        ).to_series()
-    else:
-        text = _as_text(s).str.strip_chars()
-    ok = text.str.contains(_ZIP_OK)
-    head = pl.select(pl.when(ok).then(text.str.slice(0, 3))).to_series()
-    restricted = head.is_in(sorted(policy.restricted_zip3))
-    c["suppressed"] = int((~ok).sum())
-    c["set_to_000"] = int((restricted & (head != "000")).sum())
-    return pl.select(pl.when(restricted).then(pl.lit("000")).otherwise(head)).to_series().alias(s.name)
-
-
-def _ages(s: pl.Series) -> pl.Series:
-    if s.dtype.is_numeric():
-        return s.cast(pl.Float64)
-    text = _as_text(s).str.strip_chars()
-    plus = text.str.ends_with("+")
-    number = text.str.strip_suffix("+").cast(pl.Float64, strict=False)
-    bad = number.is_null() & text.is_not_null()
-    if bad.any():
-        row = int(bad.arg_max() or 0) + 1
-        raise ColumnError(
-            f"column {s.name!r} row {row}: not an age", hint="ages must be numbers (or N+ for a top group)"
-        )
-    return pl.select(pl.when(plus).then(number.clip(lower_bound=90)).otherwise(number)).to_series()
-
-
-def _age_cap(s: pl.Series, ages: pl.Series, policy: Policy, c: dict[str, int]) -> pl.Series:
-    over = ages > policy.age_cap
-    c["capped"] = int(over.sum())
-    text = pl.select(
-        pl.when(ages == ages.floor())
-        .then(ages.cast(pl.Int64).cast(pl.String))
-        .otherwise(ages.cast(pl.String))
-    ).to_series()
-    label = f"{policy.age_cap + 1}+"
-    return pl.select(pl.when(over).then(pl.lit(label)).otherwise(text)).to_series().alias(s.name)
-
-
-def _parse_dates(s: pl.Series, column: str, policy: Policy, c: dict[str, int]) -> tuple[pl.Series, pl.Series]:
-    """(dates as Date/Datetime, years already reduced to a year as Int32)."""
-    empty_years = pl.Series("y", [None] * s.len(), dtype=pl.Int32)
-    if s.dtype in (pl.Date,) or isinstance(s.dtype, pl.Datetime):
-        return s, empty_years
-    if s.dtype.is_integer():
-        years = s.cast(pl.Int32)
-        bad = years.is_not_null() & ((years < 1000) | (years > 2999))
-        _bad_rows(bad, column, policy, c, "is a number, not a year")
-        years = pl.select(pl.when(bad).then(None).otherwise(years)).to_series()
-        return pl.Series("d", [None] * s.len(), dtype=pl.Date), years
-    if s.dtype != pl.String:
-        raise ColumnError(
-            f"column {column!r} is {s.dtype}, not dates", hint="give dates as ISO text or dates"
-        )
-    text = s.str.strip_chars()
-    years_only = pl.select(
-        pl.when(text.str.contains(r"^\d{4}$")).then(text.cast(pl.Int32, strict=False))
-    ).to_series()
-    iso = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    candidates = [iso] + [text.str.strptime(pl.Date, f, strict=False) for f in policy.date_formats]
-    parsed = pl.select(pl.coalesce(candidates)).to_series()
-    bad = text.is_not_null() & parsed.is_null() & years_only.is_null()
-    _bad_rows(bad, column, policy, c, "is not a date")
-    return parsed, years_only
-
-
-def _bad_rows(bad: pl.Series, column: str, policy: Policy, c: dict[str, int], what: str) -> None:
-    n = int(bad.sum())
-    if not n:
-        return
-    if policy.on_bad_date == "fail":
-        rows = (bad.arg_true() + 1).head(5).to_list()
-        shown = ", ".join(str(r) for r in rows) + (" ..." if n > 5 else "")
-        raise ColumnError(
-            f"column {column!r}: {n} value(s) {what} (data rows {shown})",
-            hint=f"fix them, give the policy date_formats (tried {', '.join(policy.date_formats)}), "
-            "or set on_bad_date: suppress",
-        )
-    c["suppressed"] = c.get("suppressed", 0) + n
-
-
-def _adjust_birth_year(year: pl.Series, ages: pl.Series | None, policy: Policy) -> tuple[pl.Series, int]:
-    cap = policy.age_cap + 1
-    if ages is not None:
-        excess = (ages - cap).clip(lower_bound=0).fill_null(0).cast(pl.Int32)
-        return (year + excess).alias(year.name), int((excess > 0).sum())
-    limit = policy.effective_reference_year() - cap
-    moved = int((year < limit).sum())
-    return year.clip(lower_bound=limit).alias(year.name), moved
 
 
 @dataclass(frozen=True)
@@ -482,7 +375,7 @@ def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = No
 def _linkage(before: pl.DataFrame, after: pl.DataFrame, t: DeidTransform) -> tuple[bytes, int]:
     parts = [
         pl.DataFrame(
-            {"column": p.column, "pseudonym": after[p.column], "value": _as_text(before[p.column])}
+            {"column": p.column, "pseudonym": after[p.column], "value": as_text(before[p.column])}
         ).unique(maintain_order=True)
         for p in t.plans
         if p.action == "pseudonymise"

@@ -34,7 +34,11 @@ def run(ctx: DemoContext) -> None:
         f"Scan, with every column name hidden: {len(report.identifiers)} of {frame.width} columns look like "
         f"identifiers; {len(found)} of the {len(truth)} columns the manifest marks with a PHI type are among them "
         f"({time.perf_counter() - started:.1f} s)."
-        + (f" Missed without its name: {', '.join(missed)} (whole numbers look like a measurement)." if missed else "")
+        + (
+            f" Missed without its name: {', '.join(missed)} (whole numbers look like a measurement)."
+            if missed
+            else ""
+        )
     )
     key_dir = ctx.out_dir / "keys"
     key = Key.generate()
@@ -53,7 +57,11 @@ def run(ctx: DemoContext) -> None:
         action="privacy.deidentify",
         object_type="dataset",
         object_id="patients",
-        hashes={"input": sha256_file(path), "output": sha256_file(out), "certificate": sha256_file(cert_path)},
+        hashes={
+            "input": sha256_file(path),
+            "output": sha256_file(out),
+            "certificate": sha256_file(cert_path),
+        },
         params={"policy": "safe_harbor", "key_fingerprint": key.fingerprint, "actions": cert.actions},
     )
     by_action: dict[str, list[str]] = {}

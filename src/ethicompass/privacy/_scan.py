@@ -30,8 +30,64 @@ from ethicompass.study import ColumnSpec, PhiType, Role
 __all__ = ["ColumnFinding", "ScanReport", "scan"]
 
 _STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
-    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP".split()
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "DC",
+        "PR",
+        "GU",
+        "VI",
+        "AS",
+        "MP",
+    ]
 )
 _SEX_VALUES = frozenset({"f", "m", "female", "male", "u", "unknown", "other", "x", "intersex", "nonbinary"})
 _CODE = re.compile(
@@ -168,10 +224,10 @@ def _judge(s: pl.Series, *, sample: int, seed: int) -> ColumnFinding:
     name = _norm(s.name)
     non_null = s.len() - s.null_count()
     distinct = s.drop_nulls().n_unique() if non_null else 0
-    base = {"column": s.name, "dtype": str(s.dtype), "non_null": non_null, "distinct": distinct}
+    column, dtype = s.name, str(s.dtype)
 
     def found(role: Role, phi: PhiType | None, conf: float, *why: str) -> ColumnFinding:
-        return ColumnFinding(role=role, phi_type=phi, confidence=min(conf, 0.99), evidence=tuple(why), **base)
+        return ColumnFinding(column, role, phi, min(conf, 0.99), tuple(why), dtype, non_null, distinct)
 
     card = f"{distinct:,} distinct of {non_null:,}"
     if non_null == 0:
