@@ -36,7 +36,7 @@ AGE_GROUPS: tuple[str, ...] = ("18-39", "40-64", "65-79", "80+")
 AGE_GROUP_SHARES: tuple[float, ...] = (0.20, 0.40, 0.27, 0.13)
 AGE_GROUP_BOUNDS: tuple[tuple[int, int], ...] = ((18, 39), (40, 64), (65, 79), (80, 100))
 # Outcome prevalence by age group (sex, race and site have none of their own).
-AGE_GROUP_PREVALENCE: tuple[float, ...] = (0.10, 0.17, 0.24, 0.30)
+AGE_GROUP_PREVALENCE: tuple[float, ...] = (0.15, 0.18, 0.21, 0.24)
 # The disease population's shares (reference_population.csv), close to the cohort except ethnicity.
 POPULATION_AGE_GROUP_SHARES: tuple[float, ...] = (0.19, 0.41, 0.27, 0.13)
 

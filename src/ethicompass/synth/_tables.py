@@ -19,7 +19,7 @@ ENROL_END = int(np.datetime64("2023-12-31", "D").astype(np.int64))
 
 # Model design: binormal scores; separation d gives AUROC = Phi(d / sqrt(2)).
 D_GOOD = 1.466  # AUROC ~0.85
-D_POOR = 0.65  # AUROC ~0.68 alone, ~0.72 once age-related prevalence adds its own signal
+D_POOR = 0.742  # AUROC ~0.70
 D_ALT = 1.0  # AUROC ~0.76, everywhere
 UNDERPERFORMING = (("race", "Black or African American"), ("age_group", "80+"))
 MISCALIBRATED_SITE = "site-03"
