@@ -92,7 +92,7 @@ def benefit_cmd(
     """Does acting on the model beat treating everyone or no one, is it calibrated, and whom does it harm?"""
     from ethicompass.safety._benefit import decision_curve_from_counts
     from ethicompass.safety._calibration import calibration_from_counts
-    from ethicompass.safety._counts import check_thresholds, summarise
+    from ethicompass.safety._counts import CountTable, check_thresholds, summarise
     from ethicompass.safety._harm import harm_from_counts
 
     models = parse_scores(score)
@@ -110,7 +110,9 @@ def benefit_cmd(
     cut = float(threshold) if threshold is not None else table.events / table.n
     if not 0 < cut < 1:
         raise InputError(f"--threshold {cut} must lie strictly between 0 and 1", hint="e.g. --threshold 0.2")
-    curve = decision_curve_from_counts(table, thresholds=grid, n_boot=boot, ci=ci, seed=seed)
+    # The JSON and plots show the decision curves of everyone; subgroups serve calibration and harm.
+    everyone = CountTable(table.models, (), table.scores, table.label, table.groups[:, :0], table.count)
+    curve = decision_curve_from_counts(everyone, thresholds=grid, n_boot=boot, ci=ci, seed=seed)
     calibrations, harms = {}, {}
     for i, name in enumerate(models):
         single = _single(table, i)
@@ -150,17 +152,16 @@ def benefit_cmd(
 
 
 def _single(table: Any, index: int) -> Any:
-    from ethicompass.safety._counts import CountTable, _dedupe
+    """The summary restricted to one model's score (cells may repeat; every estimate sums them)."""
+    from ethicompass.safety._counts import CountTable
 
-    return _dedupe(
-        CountTable(
-            models=(table.models[index],),
-            attributes=table.attributes,
-            scores=table.scores[:, [index]],
-            label=table.label,
-            groups=table.groups,
-            count=table.count,
-        )
+    return CountTable(
+        models=(table.models[index],),
+        attributes=table.attributes,
+        scores=table.scores[:, [index]],
+        label=table.label,
+        groups=table.groups,
+        count=table.count,
     )
 
 
