@@ -150,3 +150,39 @@ def test_bootstrap_interval_of_net_benefit_covers_the_truth_95_percent() -> None
     coverage = hits / sims
     assert np.all((coverage > 0.92) & (coverage < 0.98)), coverage
     assert 0.93 <= coverage.mean() <= 0.97, coverage
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(20, 300))
+def test_invariants_of_the_curves(seed: int, n: int) -> None:
+    frame = _frame(seed, n).with_columns(pl.col("p").alias("same"))
+    curve = safety.decision_curve(
+        frame, label="y", scores={"m": "p", "twin": "same"}, thresholds=GRID, n_boot=30
+    )
+    pop = curve.overall
+    prevalence = pop.events / pop.n
+    assert np.all(pop.net_benefit["m"] <= prevalence + 1e-15)
+    odds = GRID / (1 - GRID)
+    np.testing.assert_allclose(pop.treat_all, prevalence - odds * (1 - prevalence), atol=1e-15)
+    # a model compared with itself differs by exactly zero in every paired replicate
+    np.testing.assert_array_equal(pop.differences["m - twin"], 0.0)
+    np.testing.assert_array_equal(pop.differences_ci["m - twin"], 0.0)
+    beats = pop.net_benefit["m"] > np.maximum(pop.treat_all, 0)
+    useful = pop.useful_range["m"]
+    if useful is None:
+        assert not beats.any()
+    else:
+        inside = (useful[0] <= GRID) & (useful[1] >= GRID)
+        assert beats[inside].all()
+    frame_out = curve.to_frame()
+    assert frame_out.height == 4 * GRID.size
+
+
+def test_runs_and_the_longest_run() -> None:
+    from ethicompass.safety._benefit import _longest, runs
+
+    t = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    found = runs(np.array([True, False, True, True, True, False]), t)
+    assert found == ((0.1, 0.1), (0.3, 0.5))
+    assert _longest(found) == (0.3, 0.5)
+    assert _longest(()) is None
