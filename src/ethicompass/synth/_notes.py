@@ -56,7 +56,7 @@ def _admission(w: Writer) -> None:
     n.t(".\nContact: ")
     w.relative()
     n.t(" at ")
-    w.phone()
+    w.phone(own=False)
     n.t(".\nHome address: ")
     w.address()
     n.t(".\nInsurance: ")
@@ -115,8 +115,11 @@ def _discharge(w: Writer) -> None:
     w.hospital()
     n.t(". ")
     w.negative()
-    n.t(". Device: insulin pump S/N ")
-    n.phi(w.random_id("IP", 8), "DEVICE")
+    if r.random() < 0.5:
+        n.t(". Device: insulin pump S/N ")
+        n.phi(w.random_id("IP", 8), "DEVICE")
+    else:
+        n.t(". No implanted devices")
     n.t(".\nFollow-up with ")
     w.clinician()
     n.t(" on ")
@@ -176,10 +179,13 @@ def _nursing(w: Writer) -> None:
     n.t(" asked about discharge; ")
     w.relative()
     n.t(" visited and can be reached at ")
-    w.phone()
-    n.t(". Pacemaker serial ")
-    n.phi(f"PM-{rr(r, 10000, 99999)}-{ch(r, 'ABCDEFGHJK')}{ch(r, 'QRSTUVWXYZ')}", "DEVICE")
-    n.t(" checked. ")
+    w.phone(own=False)
+    if r.random() < 0.4:
+        n.t(". Pacemaker serial ")
+        n.phi(f"PM-{rr(r, 10000, 99999)}-{ch(r, 'ABCDEFGHJK')}{ch(r, 'QRSTUVWXYZ')}", "DEVICE")
+        n.t(" checked. ")
+    else:
+        n.t(ch(r, (". Skin intact. ", ". Ambulating with assistance. ", ". Fall precautions in place. ")))
     w.negative()
     n.t(".\n")
 

@@ -246,11 +246,14 @@ class Writer:
         self.n.t(ch(self.r, ("MRN: ", "MRN #", "medical record number ", "MR# ")))
         self.n.phi(self.p.mrn, "MRN")
 
-    def phone(self) -> None:
-        digits = "".join(ch for ch in self.p.phone if ch.isdigit())
-        style = rr(self.r, 3)
+    def phone(self, *, own: bool = True) -> None:
+        """The patient's phone (``own``) or a relative's, in one of three common layouts."""
+        r = self.r
+        number = self.p.phone if own else f"({ch(r, P.AREA_CODES)}) {rr(r, 201, 1000)}-{rr(r, 10000):04d}"
+        digits = "".join(c for c in number if c.isdigit())
+        style = rr(r, 3)
         text = (
-            self.p.phone
+            number
             if style == 0
             else f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
             if style == 1
