@@ -184,7 +184,7 @@ def _row(
     lo, hi = _wilson(counts, np.array([n, n], dtype=np.float64), z)
     weighted = PER * (fn + weight * fp) / n
     if n_boot and n:
-        draws = rng.multinomial(n, [fn / n, fp / n, 1 - (fn + fp) / n], size=n_boot)
+        draws = rng.multinomial(n, np.array([fn, fp, n - fn - fp], dtype=np.float64) / n, size=n_boot)
         boot = PER * (draws[:, 0] + weight * draws[:, 1]) / n
         alpha = (1 - ci) / 2
         w_ci = (float(np.quantile(boot, alpha)), float(np.quantile(boot, 1 - alpha)))
