@@ -153,13 +153,6 @@ def _schema(**extra: dict[str, str]) -> TableSchema:
             "free-text",
         ),
         (
-            {**DATA, "note": ["a", "b", "c", "d"]},
-            _schema(note={"role": "free_text"}),
-            Policy.safe_harbor(free_text="redact"),
-            ConfigurationError,
-            "redactor",
-        ),
-        (
             {k: v for k, v in DATA.items() if k != "pid"},
             TableSchema.from_dict(
                 {"columns": {k: v for k, v in SCHEMA.to_dict()["columns"].items() if k != "pid"}}
@@ -176,7 +169,6 @@ def _schema(**extra: dict[str, str]) -> TableSchema:
         "bad-date",
         "empty",
         "free-text",
-        "redact-unavailable",
         "shift-without-participant",
         "bad-age",
     ],

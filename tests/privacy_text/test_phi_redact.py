@@ -146,3 +146,12 @@ _PHI_PIECES = st.sampled_from(
 def test_redacting_redacted_text_finds_nothing_new(text: str, style: str) -> None:
     once = redact(text, find_phi(text), style=style, key=KEY)  # type: ignore[arg-type]
     assert find_phi(once) == []
+
+
+def test_deidentify_redacts_free_text_columns() -> None:
+    from ethicompass.privacy import Policy, TableSchema, deidentify
+
+    frame = pl.DataFrame({"pid": ["P1", "P2"], "note": ["Pt John Smith seen 3/4/2021 at Mercy Hospital.", None]})
+    schema = TableSchema.from_dict({"columns": {"pid": {"role": "participant_id"}, "note": {"role": "free_text"}}})
+    out = deidentify(frame, schema, policy=Policy.safe_harbor(free_text="redact"), key=KEY).to_frame()
+    assert out["note"].to_list() == ["Pt [NAME] seen [DATE] at [LOCATION].", None]
