@@ -174,3 +174,20 @@ def test_chai_check_catches_broken_structure() -> None:
     assert check_chai_xml(b"<not xml")
     data = json.dumps({"x": 1}).encode()
     assert check_chai_xml(data)
+
+
+@pytest.mark.slow
+def test_model_card_reuses_an_earlier_fairness_report(small_study: Path) -> None:
+    import polars as pl
+
+    from ethicompass.fairness import audit
+    from ethicompass.study import Study
+    from ethicompass.transparency import build_model_card
+
+    study = Study.from_file(small_study / "study.yaml")
+    assert study.predictions is not None
+    frame = pl.read_csv(study.dataset_path(study.predictions.dataset))
+    report = audit(frame, label="outcome", score="risk_score", groups=["sex"], n_boot=20, intersections=False)
+    card = build_model_card(study, results={"fairness": report}, n_boot=20)
+    assert {r["group"] for r in card.performance} == {"all", "sex=F", "sex=M"}
+    assert "KnownRisksAndLimitations" in card.missing

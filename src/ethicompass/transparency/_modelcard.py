@@ -217,8 +217,13 @@ def build_model_card(
     answers_source: str = "answers file",
     n_boot: int = 200,
     seed: int = 0,
+    results: Mapping[str, Any] | None = None,
 ) -> ModelCard:
-    """Fill a model card from ``study``: its manifest, data files and analyses (see module docstring)."""
+    """Fill a model card from ``study``: its manifest, data files and analyses (see module docstring).
+
+    ``results`` may carry analyses already run (e.g. the demo's ``ctx.results``): a fairness
+    report under ``"fairness"`` is reused instead of being recomputed.
+    """
     values: dict[str, tuple[str, str]] = {}
     missing_sections: list[str] = []
     inputs: dict[str, str] = {}
@@ -271,7 +276,12 @@ def build_model_card(
             f"predictions file {study.datasets[pred.dataset].path}",
         )
         performance, fairness_text = _fairness(
-            frame, pred, n_boot=n_boot, seed=seed, missing=missing_sections
+            frame,
+            pred,
+            n_boot=n_boot,
+            seed=seed,
+            missing=missing_sections,
+            given=(results or {}).get("fairness"),
         )
         if fairness_text:
             values["FairnessAndEquity"] = (
@@ -303,7 +313,7 @@ def build_model_card(
 
 
 def _fairness(
-    frame: pl.DataFrame, pred: Any, *, n_boot: int, seed: int, missing: list[str]
+    frame: pl.DataFrame, pred: Any, *, n_boot: int, seed: int, missing: list[str], given: Any = None
 ) -> tuple[list[dict[str, Any]], str]:
     try:
         from ethicompass.fairness import audit
@@ -313,16 +323,21 @@ def _fairness(
     if not pred.groups:
         missing.append("fairness: the manifest names no predictions.groups")
         return [], ""
-    report = audit(
-        frame,
-        label=pred.label,
-        score=pred.score,
-        groups=list(pred.groups),
-        threshold=pred.threshold,
-        n_boot=n_boot,
-        seed=seed,
-        intersections=False,
-    )
+    needed = {"metric", "group", "value", "n", "too_small"}
+    reusable = given is not None and hasattr(given, "to_dict") and hasattr(given, "to_frame")
+    if reusable and needed <= set(given.to_frame().columns):
+        report = given  # computed by an earlier step on the same predictions
+    else:
+        report = audit(
+            frame,
+            label=pred.label,
+            score=pred.score,
+            groups=list(pred.groups),
+            threshold=pred.threshold,
+            n_boot=n_boot,
+            seed=seed,
+            intersections=False,
+        )
     table = report.to_frame().filter(pl.col("metric").is_in(_METRICS))
     rows: dict[str, dict[str, Any]] = {}
     for r in table.iter_rows(named=True):
