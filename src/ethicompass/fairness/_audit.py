@@ -23,6 +23,7 @@ from ethicompass.fairness._disparity import (
     harmful,
     heterogeneity,
     holm,
+    newcombe_intervals,
 )
 from ethicompass.fairness._metrics import (
     CONFUSION_METRICS,
@@ -213,6 +214,7 @@ def audit_summary(
         members = [j for j, u in enumerate(units) if u.scope == scope]
         ref_of[members] = 0 if reference == "overall" else max(members, key=lambda j: (sizes[j], -j))
     boot = boot_intervals(reps, ref_of, level=ci) if reps is not None else None
+    newcombe = newcombe_intervals(cells, ref_of, level=ci)
     for scope in scopes:
         members = [j for j, u in enumerate(units) if u.scope == scope]
         ref = int(ref_of[members[0]])
@@ -223,7 +225,7 @@ def audit_summary(
             for metric in DISPARITY_METRICS:
                 if metric in _SCORE_METRICS and not summary.has_score:
                     continue
-                diff, ratio = disparity(metric, j, ref, cells, point, score_stats, boot, ci=ci, z=z)
+                diff, ratio = disparity(metric, j, ref, cells, point, score_stats, boot, newcombe, ci=ci, z=z)
                 p_value = flag_test(metric, j, ref, cells, score_stats) if metric in FLAG_METRICS else None
                 pending.append((j, metric, diff, ratio, p_value))
         raw = {k: p for k, (*_, p) in enumerate(pending) if p is not None and pending[k][2].value is not None}

@@ -25,6 +25,7 @@ __all__ = [
     "harmful",
     "heterogeneity",
     "holm",
+    "newcombe_intervals",
 ]
 
 #: Metrics whose disparity can flag a group as under-served.
@@ -59,6 +60,7 @@ def disparity(
     point: dict[str, np.ndarray],
     score_stats: dict[str, tuple[np.ndarray, np.ndarray]],
     boot: dict[str, tuple[np.ndarray, ...]] | None,
+    newcombe: dict[str, tuple[np.ndarray, np.ndarray]],
     *,
     ci: float,
     z: float,
@@ -92,7 +94,7 @@ def disparity(
     else:
         d_lo = d_hi = r_lo = r_hi = math.nan
     if metric in PROPORTIONS and ref != 0:  # independent groups: Newcombe's hybrid score interval
-        d_lo, d_hi = _newcombe(metric, j, ref, cells, value, level=ci)
+        d_lo, d_hi = float(newcombe[metric][0][j]), float(newcombe[metric][1][j])
     d = Estimate.of(value[j] - value[ref], d_lo, d_hi, reason=reason, ci_reason=boot_reason)
     ratio_value = value[j] / value[ref] if value[ref] > 0 else math.nan
     r = Estimate.of(
@@ -158,20 +160,33 @@ def _two_sided(z: float) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
 
 
+def newcombe_intervals(
+    cells: np.ndarray, ref_of: np.ndarray, *, level: float
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Newcombe's (1998) hybrid score interval for the difference of each unit's proportion and
+    its reference's (independent groups), for every proportion metric, vectorised over units."""
+    out = {}
+    for metric, (num, den) in PROPORTIONS.items():
+        k = cells[:, list(num)].sum(1)
+        m = cells[:, list(den)].sum(1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(m > 0, k / np.where(m > 0, m, 1), np.nan)
+        lo, hi = wilson(k, m, level=level)
+        p0, lo0, hi0 = p[ref_of], lo[ref_of], hi[ref_of]
+        diff = p - p0
+        out[metric] = (
+            diff - np.sqrt((p - lo) ** 2 + (hi0 - p0) ** 2),
+            diff + np.sqrt((hi - p) ** 2 + (p0 - lo0) ** 2),
+        )
+    return out
+
+
 def _newcombe(
     metric: str, j: int, ref: int, cells: np.ndarray, value: np.ndarray, *, level: float
 ) -> tuple[float, float]:
-    """Newcombe's (1998) hybrid score interval for a difference of two independent proportions."""
-    num, den = PROPORTIONS[metric]
-    k = cells[[j, ref]][:, list(num)].sum(1)
-    m = cells[[j, ref]][:, list(den)].sum(1)
-    lo, hi = wilson(k, m, level=level)
-    p1, p0 = value[j], value[ref]
-    diff = p1 - p0
-    return (
-        float(diff - math.sqrt((p1 - lo[0]) ** 2 + (hi[1] - p0) ** 2)),
-        float(diff + math.sqrt((hi[0] - p1) ** 2 + (p0 - lo[1]) ** 2)),
-    )
+    """Newcombe's interval for one pair of groups (see :func:`newcombe_intervals`)."""
+    lo, hi = newcombe_intervals(cells[[j, ref]], np.array([1, 1]), level=level)[metric]
+    return float(lo[0]), float(hi[0])
 
 
 def harmful(metric: str, diff: Estimate, margin: float) -> bool:
