@@ -160,6 +160,8 @@ def test_release_until_refused(cli: Any, data: Path) -> None:
         "0.4",
     )
     assert hist.code == 0, hist.err
+    changed = cli("release", data, "--dataset", "d", "--query", "count", "--epsilon", "0.1", "--budget", "2")
+    assert changed.code == 2 and "already has a privacy budget" in changed.err
 
 
 @pytest.mark.slow

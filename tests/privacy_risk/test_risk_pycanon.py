@@ -13,7 +13,7 @@ from ethicompass.privacy import risk
 
 pycanon = pytest.importorskip("pycanon.anonymity")
 
-table = st.integers(min_value=2, max_value=60).flatmap(
+table = st.integers(min_value=2, max_value=40).flatmap(
     lambda n: st.fixed_dictionaries(
         {
             "a": st.lists(st.integers(0, 3), min_size=n, max_size=n),
@@ -25,7 +25,7 @@ table = st.integers(min_value=2, max_value=60).flatmap(
 )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(table)
 def test_k_l_t_match_pycanon(data: dict[str, Any]) -> None:
     frame = pd.DataFrame(data)

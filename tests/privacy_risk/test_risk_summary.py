@@ -53,7 +53,7 @@ rows_strategy = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(rows_strategy, rows_strategy)
 def test_summaries_of_partitions_add_up(left: list[tuple[Any, ...]], right: list[tuple[Any, ...]]) -> None:
     def frame(rows: list[tuple[Any, ...]]) -> pl.DataFrame:

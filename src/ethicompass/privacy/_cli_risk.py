@@ -326,7 +326,9 @@ def release_cmd(
     ] = None,
     budget: Annotated[
         float | None,
-        typer.Option("--budget", min=0.0, help="Set the dataset's total epsilon if it has none yet."),
+        typer.Option(
+            "--budget", min=0.0, help="Total epsilon of the dataset: set once; a different one is refused."
+        ),
     ] = None,
     contributions: Annotated[
         int, typer.Option("--contributions", min=1, help="Most rows one person has.")
@@ -349,7 +351,7 @@ def release_cmd(
     store = Store.from_env().open()
     try:
         ledger = BudgetLedger(store)
-        if budget is not None and not ledger.has_budget(dataset):
+        if budget is not None:
             ledger.set_budget(dataset, epsilon=budget)
         result = release(
             frame,

@@ -111,7 +111,10 @@ class BudgetLedger:
         self.store = store
 
     def set_budget(self, dataset: str, /, *, epsilon: float) -> PrivacyBudget:
-        """Give ``dataset`` a total budget. A budget, once set, is never changed: that is a conflict."""
+        """Give ``dataset`` a total budget (audited); the same again is a no-op, another a conflict.
+
+        A budget, once set, never changes: raising or lowering it is a :class:`ConflictError`.
+        """
         _check_dataset(dataset)
         if not epsilon > 0:
             raise InputError(f"budget epsilon is {epsilon}", hint="use a positive epsilon, e.g. 1.0")
@@ -136,12 +139,13 @@ class BudgetLedger:
                         created_by=default_actor(),
                     )
                 )
-        AuditLog(self.store).append(
-            action="privacy.budget.set",
-            object_type="dataset",
-            object_id=dataset,
-            params={"epsilon_total": float(epsilon)},
-        )
+        if row is None:  # only a new budget is an event worth auditing
+            AuditLog(self.store).append(
+                action="privacy.budget.set",
+                object_type="dataset",
+                object_id=dataset,
+                params={"epsilon_total": float(epsilon)},
+            )
         return self.budget(dataset)
 
     def budget(self, dataset: str, /) -> PrivacyBudget:
@@ -268,26 +272,26 @@ def _measurement(
     if query == "count":
         domain = dp.vector_domain(dp.atom_domain(T=bool))
 
-        def make(scale: float) -> Any:
+        def make_count(scale: float) -> Any:
             return dp.t.make_count(domain, metric) >> dp.m.then_laplace(scale)
 
-        return make, "discrete Laplace on the count"
+        return make_count, "discrete Laplace on the count"
     if query == "histogram":
         domain = dp.vector_domain(dp.atom_domain(T=str))
 
-        def make(scale: float) -> Any:
+        def make_histogram(scale: float) -> Any:
             return dp.t.make_count_by_categories(
                 domain, metric, categories=categories, null_category=True
             ) >> dp.m.then_laplace(scale)
 
-        return make, "discrete Laplace on each category's count"
+        return make_histogram, "discrete Laplace on each category's count"
     assert bounds is not None
     domain = dp.vector_domain(dp.atom_domain(T=float, nan=False))
 
-    def make(scale: float) -> Any:
+    def make_sum(scale: float) -> Any:
         return dp.t.make_clamp(domain, metric, bounds=bounds) >> dp.t.then_sum() >> dp.m.then_laplace(scale)
 
-    return make, "Laplace on the clamped sum and on the count (epsilon split evenly)"
+    return make_sum, "Laplace on the clamped sum and on the count (epsilon split evenly)"
 
 
 def _fit(make: Any, epsilon: float, contributions: int) -> tuple[Any, float]:
