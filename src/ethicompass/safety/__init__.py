@@ -8,16 +8,30 @@ from __future__ import annotations
 
 from ethicompass.safety._benefit import DecisionCurve, NetBenefit, decision_curve
 from ethicompass.safety._calibration import Calibration, CalibrationReport, calibration
+from ethicompass.safety._drift import ColumnDrift, DriftReport, PerformanceDrift, drift
 from ethicompass.safety._harm import HarmReport, HarmRow, harm
+from ethicompass.safety._monitor import Incidence, MonitoringReport, Signal, monitor
+from ethicompass.safety._sequential import Boundaries, boundaries, spent_alpha
 
 __all__: list[str] = [
+    "Boundaries",
     "Calibration",
     "CalibrationReport",
+    "ColumnDrift",
     "DecisionCurve",
+    "DriftReport",
     "HarmReport",
     "HarmRow",
+    "Incidence",
+    "MonitoringReport",
     "NetBenefit",
+    "PerformanceDrift",
+    "Signal",
+    "boundaries",
     "calibration",
     "decision_curve",
+    "drift",
     "harm",
+    "monitor",
+    "spent_alpha",
 ]
