@@ -132,6 +132,9 @@ IPV6 = r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])"
 
 def possible_phone(text: str, m: re.Match[str]) -> bool:
     """A possible US number by length and shape (``phonenumbers.is_possible_number``)."""
+    digits = sum(ch.isdigit() for ch in m.group(0))
+    if digits == 10 or (digits == 11 and m.group(0).lstrip("+( ").startswith("1")):
+        return True  # what is_possible_number answers for a US number of this length, without parsing
     try:
         number = phonenumbers.parse(m.group(0), "US")
     except phonenumbers.NumberParseException:
@@ -641,13 +644,14 @@ def context_place(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
 @functools.cache
 def _known_facility_regex() -> re.Pattern[str]:
     names = "|".join(re.escape(name) for name in lexicon().facilities)
-    return re.compile(rf"(?<![\w])(?=[A-Z])(?:{names})(?:\s+(?:{_FAC_SUFFIX}))?(?![\w])")
+    return re.compile(rf"(?:{names})(?:\s+(?:{_FAC_SUFFIX}))?(?![\w])")
 
 
 def find_known_facilities(text: str) -> Iterator[tuple[int, int, float]]:
     """Well-known hospitals and health systems from ``facilities.txt``."""
     for m in _known_facility_regex().finditer(text):
-        yield m.start(), m.end(), 0.85
+        if m.start() == 0 or not text[m.start() - 1].isalnum():
+            yield m.start(), m.end(), 0.85
 
 
 _CAP_RUN = re.compile(r"[A-Z](?<![A-Za-z][A-Z])[a-z]+(?:[ -][A-Z][a-z]+){0,3}")
