@@ -3,6 +3,9 @@ SHELL := /bin/bash
 UV := ./scripts/uv.sh
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+# Byte-compiled modules make start-up several times faster (matplotlib, scipy, polars):
+# never run with bytecode writing disabled.
+unexport PYTHONDONTWRITEBYTECODE
 EXTRAS_TEST := --all-extras
 
 .PHONY: demo test lint format bench venv venv-test clean help
