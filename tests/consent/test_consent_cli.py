@@ -25,7 +25,7 @@ def test_cli_round(cli: Callable[..., Any], tmp_path: Path) -> None:
 
     r = cli("consent", "status", "--participant", "P2", "--purpose", "ai-model-training", "--format", "json")
     assert r.code == 0
-    assert set(r.json()) == {"participant", "purpose", "decision", "since", "version", "reason"}
+    assert set(r.json()) == {"participant", "purpose", "decision", "since", "version"}
     assert (r.json()["decision"], r.json()["version"]) == ("deny", 2)
     r = cli(
         "consent", "status", "-p", "P2", "--purpose", "ai-model-training", "--at", "2024-03-01", "-f", "json"

@@ -61,7 +61,7 @@ def _fhir_version(value: str | None) -> Any:
 def _emit_status(status: Any, fmt: OutputFormat) -> None:
     data = status.to_dict()
     if fmt == OutputFormat.json:
-        emit_json({k: data[k] for k in ("participant", "purpose", "decision", "since", "version", "reason")})
+        emit_json({k: data[k] for k in ("participant", "purpose", "decision", "since", "version")})
     else:
         emit_table("consent", list(data), [list(data.values())])
 

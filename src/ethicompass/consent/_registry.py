@@ -176,6 +176,8 @@ class Registry:
                         from ethicompass.consent._withdrawal import open_decisions
 
                         open_decisions(conn, stored, affected)
+                if stored.action is Action.withdraw:
+                    self._make_durable()
                 return stored
             except IntegrityError:
                 if attempt == _RETRIES - 1:
@@ -188,6 +190,21 @@ class Registry:
                     hint="check the database is reachable and writable, then retry",
                 ) from exc
         raise AssertionError("unreachable")
+
+    def _make_durable(self) -> None:
+        """On SQLite (WAL, synchronous=NORMAL) a commit is safe from crashes but not power loss until
+        the WAL is synced; a checkpoint syncs it, so an acknowledged withdrawal survives both."""
+        if self.store.dialect != "sqlite":
+            return
+        raw = self.store.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            cursor.close()
+        except Exception:  # the change is committed; a failed sync only weakens power-loss safety
+            logging.getLogger(__name__).warning("could not sync the consent database after a withdrawal")
+        finally:
+            raw.close()
 
     def _insert_next(self, conn: Connection, record: ConsentRecord) -> ConsentRecord:
         if conn.dialect.name == "postgresql":
