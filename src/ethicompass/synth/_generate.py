@@ -226,17 +226,21 @@ def generate_study(out_dir: str | Path, /, *, patients: int, seed: int = 0) -> S
     )
 
 
-def _uniques(patients: pl.DataFrame) -> dict[str, int]:
+def _uniques(c: T.Cohort) -> dict[str, int]:
     """Patients alone in their group of quasi-identifiers (Sweeney's ZIP, birth date and sex, and coarser)."""
+    female = c.female.astype(np.int64)
+    zip3 = c.zip5 // 100
+    birth = c.birth - c.birth.min()
     keys = {
-        "zip_birth_date_sex": [pl.col("zip"), pl.col("birth_date"), pl.col("sex")],
-        "zip3_age_sex": [pl.col("zip").str.slice(0, 3), pl.col("age"), pl.col("sex")],
-        "zip3_age_sex_race": [pl.col("zip").str.slice(0, 3), pl.col("age"), pl.col("sex"), pl.col("race")],
+        "zip_birth_date_sex": (c.zip5 * (int(birth.max()) + 1) + birth) * 2 + female,
+        "zip3_age_sex": (zip3 * 128 + c.age) * 2 + female,
+        "zip3_age_sex_race": ((zip3 * 128 + c.age) * 2 + female) * 8 + c.race,
     }
-    return {
-        name: int(patients.group_by(cols).len().filter(pl.col("len") == 1).height)
-        for name, cols in keys.items()
-    }
+    out = {}
+    for name, key in keys.items():
+        _, counts = np.unique(key, return_counts=True)
+        out[name] = int((counts == 1).sum())
+    return out
 
 
 def _truth(
@@ -288,7 +292,7 @@ def _truth(
             }
         ],
         "share_over_89": round(float((cohort.age > 89).mean()), 6),
-        "unique_combinations": _uniques(cohort.patients),
+        "unique_combinations": _uniques(cohort),
         "restricted_zip3_prefixes": sorted(z for z, _ in P.RESTRICTED_ZIP3),
         "notes": {
             "count": len(notes["notes"]["note_id"]),

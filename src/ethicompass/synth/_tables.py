@@ -40,6 +40,8 @@ class Cohort:
     female: np.ndarray  # bool
     site: np.ndarray  # index into SITES
     treatment: np.ndarray  # bool
+    zip5: np.ndarray  # int
+    birth: np.ndarray  # days since 1970
     patients: pl.DataFrame
 
 
@@ -237,6 +239,8 @@ def cohort(rng: np.random.Generator, n: int, pools: P.Pools) -> Cohort:
         female=female,
         site=site,
         treatment=treatment,
+        zip5=zip5,
+        birth=birth,
         patients=patients,
     )
 
