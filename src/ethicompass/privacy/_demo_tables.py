@@ -45,7 +45,7 @@ def run(ctx: DemoContext) -> None:
     write_key(key, key_dir / "demo.key", overwrite=True)
     schema = TableSchema.from_dataset(ctx.study.datasets["patients"])
     started = time.perf_counter()
-    result = deidentify(frame, schema, policy=Policy.safe_harbor(pseudonymise_types={"MRN"}), key=key)
+    result = deidentify(frame, schema, policy=Policy.safe_harbor(), key=key)
     cert = result.certificate
     out_dir = ctx.out_dir / "deidentified"
     out = out_dir / "patients.csv"
