@@ -209,14 +209,28 @@ def anonymize(
         return snap
 
     status = np.zeros(len(nodes), dtype=np.int8)  # 0 unknown, 1 pass, -1 fail
-    while (unknown_idx := np.flatnonzero(status == 0)).size:
-        hs = heights[unknown_idx]
-        target = (hs.min() + hs.max()) / 2.0
-        pick = int(unknown_idx[np.argmin(np.abs(hs - target))])
+
+    def judge_node(pick: int) -> None:
         if evaluate(pick).suppressed <= budget:
             status[(nodes >= nodes[pick]).all(axis=1)] = 1
         else:
             status[(nodes <= nodes[pick]).all(axis=1)] = -1
+
+    # Single-attribute pre-pass (Incognito's subset property): with every other column at "*",
+    # a level that fails for one column fails under every level of the others. Cheap nodes that
+    # tag many.
+    top = np.array(shape, dtype=np.int64) - 1
+    for j in range(len(shape)):
+        for level in range(shape[j] - 1):
+            corner = top.copy()
+            corner[j] = level
+            i = _index(corner, shape)
+            if status[i] == 0:
+                judge_node(i)
+    while (unknown_idx := np.flatnonzero(status == 0)).size:
+        hs = heights[unknown_idx]
+        target = (hs.min() + hs.max()) / 2.0
+        judge_node(int(unknown_idx[np.argmin(np.abs(hs - target))]))
     passing = np.flatnonzero(status == 1)
     if passing.size == 0:
         target_text = f"k={k}" + (f", l={l}" if l else "") + (f", t={t}" if t is not None else "")
@@ -361,14 +375,14 @@ def _combine(parts: list[np.ndarray], cards: list[int]) -> np.ndarray:
     for card in cards:
         total *= card
     dtype = np.int32 if total < 2**31 else np.int64
-    key = parts[0].astype(dtype, copy=True)
+    key: np.ndarray = np.array(parts[0], dtype=dtype, copy=True)
     bound = cards[0]
     for part, card in zip(parts[1:], cards[1:], strict=True):
         if bound * card >= 2**62:
             uniq, key = np.unique(key, return_inverse=True)
             bound = len(uniq)
-        key *= card
-        key += part
+        np.multiply(key, card, out=key)
+        np.add(key, part, out=key, casting="unsafe")
         bound *= card
     return key
 
@@ -388,7 +402,7 @@ def _code_column(counts: pl.DataFrame, q: str, hierarchy: Hierarchy) -> _Column:
     labels: list[pl.Series] = []
     numeric = raw.dtype.is_numeric()
     present = raw.drop_nulls()
-    span = float(present.max() - present.min()) if numeric and present.len() > 1 else 0.0  # type: ignore[operator]
+    span = float(present.max() - present.min()) if numeric and present.len() > 1 else 0.0  # type: ignore[operator, arg-type]
     top = len(hierarchy.levels) - 1
     for level in range(len(hierarchy.levels)):
         try:
