@@ -147,3 +147,22 @@ def test_threshold_and_types_filter() -> None:
     text = "Seen with Anna on 3/4/2021."
     assert [s.type for s in find_phi(text, types=["DATE"])] == [PhiType.DATE]
     assert all(s.score >= 0.8 for s in find_phi(text, threshold=0.8))
+
+
+def test_optional_spacy_backend_adds_candidates_through_the_registry() -> None:
+    spacy = pytest.importorskip("spacy")
+    from ethicompass.errors import ConfigurationError
+    from ethicompass.privacy import REGISTRY, spacy_recognizers
+
+    nlp = spacy.blank("en")  # a pipeline made here: no model is downloaded
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "PERSON", "pattern": "Zorblat"}, {"label": "GPE", "pattern": "Quuxville"}])
+    text = "Zorblat called about Quuxville."
+    assert find_phi(text) == []
+    spans = find_phi(text, recognizers=(*REGISTRY, *spacy_recognizers(nlp)))
+    assert [(text[s.start : s.end], s.type, s.recognizer) for s in spans] == [
+        ("Zorblat", PhiType.NAME, "spacy_name"),
+        ("Quuxville", PhiType.LOCATION, "spacy_location"),
+    ]
+    with pytest.raises(ConfigurationError, match="never downloads"):
+        spacy_recognizers("en_core_web_sm_not_installed")

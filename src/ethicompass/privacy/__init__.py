@@ -12,6 +12,8 @@ from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, read_linka
 from ethicompass.privacy._dp import BudgetLedger, DPRelease, PrivacyBudget, release
 from ethicompass.privacy._hierarchies import Hierarchy, hierarchies_from_dict, load_hierarchies
 from ethicompass.privacy._keys import Key, date_offset_days, is_pseudonym, load_key, pseudonym, write_key
+from ethicompass.privacy._recognizers import REGISTRY, Recognizer
+from ethicompass.privacy._recognizers_ner import spacy_recognizers
 from ethicompass.privacy._risk import LDiversity, PopulationUniqueness, RiskMeasure, RiskReport, risk
 from ethicompass.privacy._risk_summary import EquivalenceSummary, summarize
 from ethicompass.privacy._safe_harbor import Policy, TableSchema
@@ -38,6 +40,8 @@ __all__ = [
     "Policy",
     "PopulationUniqueness",
     "PrivacyBudget",
+    "REGISTRY",
+    "Recognizer",
     "RiskMeasure",
     "RiskReport",
     "ScanReport",
@@ -62,6 +66,7 @@ __all__ = [
     "release",
     "risk",
     "scan",
+    "spacy_recognizers",
     "summarize",
     "write_key",
 ]
