@@ -50,6 +50,8 @@ def test_audit_round_trip(cli: Callable[..., Any], tmp_path: Path) -> None:
     assert [e["object_id"] for e in listed.json()] == ["d3", "d4", "d5"]
     assert len(cli("audit", "log", "--action", "data.r*", "--format", "json").json()) == 3
     assert cli("audit", "log", "--since", "yesterday").code == 2
+    assert len(cli("audit", "log", "--since", "2000-01-01T02:00+02:00", "--format", "json").json()) == 6
+    assert cli("audit", "log", "--since", "2999-01-01", "--format", "json").json() == []
     cp_file = tmp_path / "cp.json"
     cp = cli("audit", "checkpoint", "--key-file", key, "--out", cp_file, "--format", "json")
     assert cp.code == 0, cp.err

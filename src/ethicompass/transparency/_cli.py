@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -76,11 +76,14 @@ def audit_log(
 
     if since is not None:
         try:
-            datetime.fromisoformat(since.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
         except ValueError as exc:
             raise InputError(
                 f"--since {since!r} is not an ISO 8601 time", hint="use e.g. 2026-01-31T09:00"
             ) from exc
+        if moment.tzinfo is not None:  # entries are stored in UTC; naive times are taken as UTC
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        since = moment.isoformat(timespec="microseconds") + "Z"
     entries = AuditLog(_store()).entries(since=since, actor=actor, action=action, limit=limit)
     if fmt == OutputFormat.json:
         emit_json([e.to_dict() for e in entries])
