@@ -20,7 +20,6 @@ import time
 import warnings
 
 import numpy as np
-import pandas as pd
 import polars as pl
 from fairlearn import metrics as flm
 from sklearn import metrics as skm
@@ -44,7 +43,9 @@ def make_data(rows: int, seed: int = 0) -> pl.DataFrame:
         {
             "sex": rng.choice(["F", "M"], rows),
             "race": rng.choice(["A", "B", "C", "D"], rows, p=[0.55, 0.2, 0.15, 0.1]),
-            "age": rng.choice(["18-39", "40-64", "65-79", "80-89", "90+"], rows, p=[0.25, 0.35, 0.25, 0.1, 0.05]),
+            "age": rng.choice(
+                ["18-39", "40-64", "65-79", "80-89", "90+"], rows, p=[0.25, 0.35, 0.25, 0.1, 0.05]
+            ),
             "y": y,
             "p": np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1),
         }
@@ -58,7 +59,9 @@ def timed(fn, /):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--boot", type=int, default=1000)
     parser.add_argument("--fairlearn-boot", type=int, default=10)
@@ -72,7 +75,9 @@ def main() -> None:
     report, ours_point = timed(lambda: fairness.audit(frame, label="y", score="p", groups=groups, n_boot=0))
     summary, ours_summary = timed(lambda: fairness.summarize(frame, label="y", score="p", groups=groups))
     _, ours_boot_counts = timed(lambda: fairness.audit_summary(summary, n_boot=args.boot))
-    _, ours_boot_total = timed(lambda: fairness.audit(frame, label="y", score="p", groups=groups, n_boot=args.boot))
+    _, ours_boot_total = timed(
+        lambda: fairness.audit(frame, label="y", score="p", groups=groups, n_boot=args.boot)
+    )
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -105,10 +110,18 @@ def main() -> None:
             if value is not None:
                 worst = max(worst, abs(value - float(row[metric])))
 
-    print(f"rows {args.rows:,}; 3 sensitive features, {len(report.intersections)} intersections; {report.resolution}")
-    print(f"largest |ours - Fairlearn| over the 6 metrics x {len(report.intersections)} intersections: {worst:.1e}")
+    print(
+        f"rows {args.rows:,}; 3 sensitive features, {len(report.intersections)} intersections; {report.resolution}"
+    )
+    print(
+        f"largest |ours - Fairlearn| over the 6 metrics x {len(report.intersections)} intersections: {worst:.1e}"
+    )
     print()
-    print(f"| task | ethicompass | Fairlearn {getattr(flm, '__version__', '')} MetricFrame | ratio |".replace("  ", " "))
+    print(
+        f"| task | ethicompass | Fairlearn {getattr(flm, '__version__', '')} MetricFrame | ratio |".replace(
+            "  ", " "
+        )
+    )
     print("|---|---|---|---|")
     print(
         f"| point estimates (ours: 15 metrics, groups + intersections; Fairlearn: 6 metrics, intersections) "

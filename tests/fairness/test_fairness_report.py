@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from ethicompass import fairness
+from ethicompass.errors import InputError
 from ethicompass.fairness._audit import audit_summary
 
 METRICS = {
@@ -142,3 +143,26 @@ def test_representativeness_against_population_shares() -> None:
     assert all(t["p_value"] < 1e-6 for t in rep.tests)
     assert rep.to_frame().height == 4
     json.dumps(rep.to_dict())
+
+
+@pytest.mark.parametrize("metric", ["tpr", "fpr", "selection_rate"])
+def test_group_thresholds_equalise_a_rate_and_show_the_price(metric: str) -> None:
+    frame = planted(4, n=3000)
+    summary = fairness.summarize(frame, label="y", score="p", groups=["race"])
+    plan = fairness.group_thresholds(summary, attribute="race", metric=metric)
+    assert len(plan.rows) == 4
+    for row in plan.rows:
+        part = frame.filter(pl.col("race") == row["group"]["race"])
+        decided = (part["p"] >= row["threshold"]).cast(pl.Int8)
+        y = part["y"]
+        rates = {
+            "tpr": float((decided * y).sum() / y.sum()),
+            "fpr": float((decided * (1 - y)).sum() / (1 - y).sum()),
+            "selection_rate": float(decided.mean()),  # type: ignore[arg-type]
+        }
+        assert row[f"{metric}_after"] == pytest.approx(rates[metric], abs=1e-12)
+        if row["n"] >= 100:
+            assert abs(row[f"{metric}_after"] - plan.target) < 0.05
+    assert 0 < plan.accuracy_after <= 1 and plan.to_dict()["groups"]
+    with pytest.raises(InputError):
+        fairness.group_thresholds(summary, attribute="sex")
