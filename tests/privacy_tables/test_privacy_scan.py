@@ -192,3 +192,10 @@ def test_scan_of_an_empty_table_is_an_error() -> None:
 )
 def test_checksums(check: Any, value: str, ok: bool) -> None:
     assert check(value) is ok
+
+
+def test_scan_yaml_reads_back_every_column_name() -> None:
+    names = ["Medical Record #", "SSN#", "a: b", '"q"', "yes", "No", "null", "x\ny", "ok_name", "with space"]
+    frame = pl.DataFrame({n: ["1", "2", "3"] for n in names})
+    text = scan(frame).to_yaml(source="my file.csv")
+    assert list(TableSchema.from_dict(yaml.safe_load(text)).columns) == names

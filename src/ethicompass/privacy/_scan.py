@@ -8,6 +8,7 @@ Numeric columns with fractional values (clinical measurements) are never flagged
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -196,10 +197,14 @@ class ScanReport:
         return "\n".join(lines) + "\n"
 
 
+_YAML_WORDS = frozenset(["y", "n", "yes", "no", "true", "false", "on", "off", "null"])
+
+
 def _quote(text: str) -> str:
-    if re.fullmatch(r"[A-Za-z_][\w .-]*", text) and text.strip() == text:
+    """``text`` as a YAML scalar that reads back as the same string."""
+    if re.fullmatch(r"[A-Za-z_][\w.-]*", text) and text.lower() not in _YAML_WORDS:
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
 
 def scan(frame: Any, /, *, sample: int = 1000, seed: int = 0) -> ScanReport:
