@@ -163,20 +163,26 @@ def test_bad_csv_rows_are_named(tmp_path: Path, row: str, message: str) -> None:
     assert "ZQ7" not in str(info.value)
 
 
+_HYPO_STORE: dict[str, Any] = {}
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.sampled_from(list(Action)), min_size=1, max_size=8))
 def test_latest_version_is_last_action(
     tmp_path_factory: pytest.TempPathFactory, actions: list[Action]
 ) -> None:
+    import uuid
+
     from ethicompass.store import Store
 
-    s = Store(f"sqlite:///{tmp_path_factory.mktemp('h') / 's.db'}").open()
-    reg = Registry(s)
+    if "store" not in _HYPO_STORE:  # one migrated database for all examples; a fresh participant each
+        _HYPO_STORE["store"] = Store(f"sqlite:///{tmp_path_factory.mktemp('h') / 's.db'}").open()
+    reg = Registry(_HYPO_STORE["store"])
+    participant = f"H{uuid.uuid4().hex[:12]}"
     for i, action in enumerate(actions):
         change = {Action.grant: reg.grant, Action.refuse: reg.refuse, Action.withdraw: reg.withdraw}[action]
-        change("P1", "recontact", recorded_at=T0 + timedelta(hours=i))
-    status = reg.status("P1", "recontact")
+        change(participant, "recontact", recorded_at=T0 + timedelta(hours=i))
+    status = reg.status(participant, "recontact")
     assert status.version == len(actions)
     assert status.decision == actions[-1].decision
-    assert len(reg.history("P1")) == len(actions)
-    s.dispose()
+    assert len(reg.history(participant)) == len(actions)
