@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
 def enforcement(ctx: ReviewContext) -> object:
     """The enforcement record for the policy's purpose on the predictions (computed once per review)."""
-    cached = ctx.results.get("consent", {}).get("enforcement")
-    if cached is not None and cached.purpose == ctx.policy.consent.purpose:
-        return cached
+    cached = ctx.results.get("consent", {})
+    if "kept" in cached and cached["enforcement"].purpose == ctx.policy.consent.purpose:
+        return cached["enforcement"]
     from ethicompass.consent import Registry, enforce, read_consents_csv
     from ethicompass.store import Store
 

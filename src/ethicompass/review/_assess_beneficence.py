@@ -38,25 +38,16 @@ def assess(ctx: ReviewContext) -> list[Check]:
     lo, hi = policy.threshold_range
     thresholds = np.round(np.arange(lo, hi + 1e-9, 0.01), 4)
     frame = _frame(ctx)
-    cached = ctx.results.get("benefit", {})
+    # computed on the consented rows, so not reused from earlier (unfiltered) analyses
     curve = decision_curve(
         frame, label=p.label, scores={p.model_name: p.score}, thresholds=thresholds, n_boot=300
     )
-    cal = cached.get("calibration") or calibration(
-        frame, label=p.label, score=p.score, groups=p.groups or None
-    )
+    cal = calibration(frame, label=p.label, score=p.score, groups=p.groups or None)
     groups = p.groups or []
     harm_report = (
-        (
-            cached.get("harm")
-            or harm(frame, label=p.label, score=p.score, threshold=p.threshold, groups=groups)
-        )
-        if groups
-        else None
+        harm(frame, label=p.label, score=p.score, threshold=p.threshold, groups=groups) if groups else None
     )
-    ctx.results.setdefault("benefit", {}).update(
-        {"review_curve": curve, "calibration": cal, "harm": harm_report}
-    )
+    ctx.results["benefit_review"] = {"decision_curve": curve, "calibration": cal, "harm": harm_report}
     checks = [_net_benefit(curve, p.model_name, lo, hi), _calibration(cal, policy.calibration_slope)]
     if harm_report is not None:
         checks.append(_harm(harm_report, policy.max_harm_difference, p.threshold))

@@ -33,7 +33,7 @@ def _label(group: Any) -> str:
 
 def audit_report(ctx: ReviewContext) -> Any:
     """The fairness audit of the (consented) predictions, computed once per review."""
-    cached = ctx.results.get("fairness")
+    cached = ctx.results.get("fairness_review")
     if cached is not None:
         return cached
     from ethicompass.fairness import audit
@@ -53,7 +53,7 @@ def audit_report(ctx: ReviewContext) -> Any:
         min_group_size=ctx.policy.fairness.min_group_size,
         n_boot=500,
     )
-    ctx.results["fairness"] = report
+    ctx.results["fairness_review"] = report
     return report
 
 
