@@ -170,3 +170,24 @@ def test_server_cli(cli: Any, tmp_path: Path) -> None:
     assert r.code == 0 and r.json()["token"].startswith("ect_")
     r = cli("access-code", "new", "--participant", "P1", "--format", "json")
     assert r.code == 0 and len(r.json()["code"]) == 14
+
+
+def test_withdrawal_lists_affected_artefacts(server: Any) -> None:
+    from ethicompass.consent import register_members
+
+    client, tokens, store = server
+    Registry(store).grant("P3", "ai-model-training")
+    register_members(store, "dataset:api-test@1", ["P3"], purpose="ai-model-training")
+    headers = {"Authorization": f"Bearer {tokens['data_manager']}"}
+    r = client.post(
+        "/api/v1/participants/P3/consent/ai-model-training", json={"action": "withdraw"}, headers=headers
+    )
+    assert r.status_code == 200
+    (opened,) = r.json()["decisions_opened"]
+    assert opened["artefact_id"] == "dataset:api-test@1" and opened["status"] == "open"
+    r = client.post(
+        f"/api/v1/withdrawals/decisions/{opened['id']}",
+        json={"action": "retain", "legal_basis": "eu-ctr-art-28-3"},
+        headers=headers,
+    )
+    assert r.json()["status"] == "decided"

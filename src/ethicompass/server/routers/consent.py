@@ -112,7 +112,11 @@ def change(
         record = registry.refuse(participant, purpose, document_version=body.document_version, source=source)
     else:
         record = registry.withdraw(participant, purpose, source=source)
-    return registry.status(participant, purpose, at=record.recorded_at).to_dict()
+    result = registry.status(participant, purpose, at=record.recorded_at).to_dict()
+    if body.action == "withdraw" and user.role != "participant":
+        opened = decisions(request.app.state.store, consent_record_id=record.id)
+        result["decisions_opened"] = [d.to_dict() for d in opened]
+    return result
 
 
 @router.post("/participants/{participant}/withdraw-all")
