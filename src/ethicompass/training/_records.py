@@ -1,0 +1,547 @@
+"""Records over the store: quiz attempts (seeded random order), scores, certificates, CSV imports."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from ethicompass.consent._model import iso, utc_now
+from ethicompass.errors import ConflictError, DataFileError, InputError, NotFoundError
+from ethicompass.store import Store
+from ethicompass.store._training_tables import training_attempts, training_certificates
+from ethicompass.training._courses import get_course
+from ethicompass.transparency import AuditLog, hash_file
+
+_EPS = 1e-9
+
+
+def as_date(value: date | datetime | str | None, /, *, field_name: str = "date") -> date:
+    """A date from a date, datetime or ISO string (None: today, UTC)."""
+    if value is None:
+        return utc_now().date()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError as exc:
+        raise InputError(f"{field_name} {value!r} is not an ISO date", hint="write it as YYYY-MM-DD") from exc
+
+
+def _user_name(user: Any) -> str:
+    name = user if isinstance(user, str) else getattr(user, "name", None)
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise InputError("the user name is empty or longer than 200 characters", hint="pass a user name")
+    return name.strip()
+
+
+@dataclass(frozen=True)
+class PresentedQuestion:
+    """A question as shown in one attempt: options in that attempt's order, as (index, text)."""
+
+    id: str
+    text: str
+    kind: str
+    options: tuple[tuple[int, str], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: id, text, kind and options (index and text)."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "kind": self.kind,
+            "options": [{"index": i, "text": t} for i, t in self.options],
+        }
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One started quiz attempt: its questions in their random order."""
+
+    id: int
+    user: str
+    course_id: str
+    seed: int
+    questions: tuple[PresentedQuestion, ...]
+    submitted: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready attempt."""
+        return {
+            "id": self.id,
+            "user": self.user,
+            "course_id": self.course_id,
+            "seed": self.seed,
+            "submitted": self.submitted,
+            "questions": [q.to_dict() for q in self.questions],
+        }
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A training certificate: earned here (``source="quiz"``) or imported (with who verified it)."""
+
+    id: int
+    user: str
+    course_id: str
+    issued_on: date
+    expires_on: date
+    source: str
+    provider: str | None = None
+    reference: str | None = None
+    verified_by: str | None = None
+    attempt_id: int | None = None
+
+    def current(self, at: date | datetime | str | None = None) -> bool:
+        """True when valid on ``at`` (the expiry day itself is still valid)."""
+        return self.issued_on <= as_date(at) <= self.expires_on
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready certificate."""
+        return {
+            "id": self.id,
+            "user": self.user,
+            "course_id": self.course_id,
+            "issued_on": self.issued_on.isoformat(),
+            "expires_on": self.expires_on.isoformat(),
+            "source": self.source,
+            "provider": self.provider,
+            "reference": self.reference,
+            "verified_by": self.verified_by,
+            "attempt_id": self.attempt_id,
+        }
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """How one question was answered, with the right answer and the explanation."""
+
+    id: str
+    text: str
+    chosen: tuple[int, ...]
+    correct_options: tuple[int, ...]
+    correct: bool
+    explanation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result of one question."""
+        return {
+            "id": self.id,
+            "chosen": list(self.chosen),
+            "correct_options": list(self.correct_options),
+            "correct": self.correct,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """A submitted attempt: score, pass mark, per-question results and the certificate if passed."""
+
+    attempt_id: int
+    user: str
+    course_id: str
+    score: float
+    pass_mark: float
+    passed: bool
+    results: tuple[QuestionResult, ...]
+    certificate: Certificate | None
+
+    @property
+    def correct(self) -> int:
+        """Number of questions answered correctly."""
+        return sum(r.correct for r in self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result."""
+        return {
+            "attempt_id": self.attempt_id,
+            "user": self.user,
+            "course_id": self.course_id,
+            "score": self.score,
+            "correct": self.correct,
+            "questions": len(self.results),
+            "pass_mark": self.pass_mark,
+            "passed": self.passed,
+            "results": [r.to_dict() for r in self.results],
+            "certificate": self.certificate.to_dict() if self.certificate else None,
+        }
+
+    def to_frame(self) -> pl.DataFrame:
+        """One row per question: id, correct."""
+        return pl.DataFrame(
+            {"question": [r.id for r in self.results], "correct": [r.correct for r in self.results]}
+        )
+
+
+def _layout(course_id: str, seed: int) -> list[list[Any]]:
+    course = get_course(course_id)
+    rng = random.Random(seed)
+    size = course.quiz_size or len(course.questions)
+    chosen = rng.sample(range(len(course.questions)), size)
+    return [
+        [
+            course.questions[i].id,
+            rng.sample(range(len(course.questions[i].options)), len(course.questions[i].options)),
+        ]
+        for i in chosen
+    ]
+
+
+def _present(course_id: str, layout: list[list[Any]]) -> tuple[PresentedQuestion, ...]:
+    course = get_course(course_id)
+    out = []
+    for qid, order in layout:
+        q = course.question(qid)
+        out.append(PresentedQuestion(q.id, q.text, q.kind, tuple((i, q.options[i].text) for i in order)))
+    return tuple(out)
+
+
+def _audit(store: Store, rollback: sa.Delete | None, **entry: Any) -> None:
+    try:
+        AuditLog(store).append(**entry)
+    except Exception:
+        if rollback is not None:
+            with store.begin() as conn:
+                conn.execute(rollback)
+        raise
+
+
+def start_attempt(
+    store: Store, user: Any, course_id: str, /, *, seed: int | None = None, at: datetime | None = None
+) -> Attempt:
+    """Start a quiz attempt: questions and options in an order drawn from ``seed`` (random if None)."""
+    name = _user_name(user)
+    get_course(course_id)
+    seed = secrets.randbits(31) if seed is None else int(seed)
+    layout = _layout(course_id, seed)
+    with store.begin() as conn:
+        key = conn.execute(
+            training_attempts.insert().values(
+                user_name=name,
+                course_id=course_id,
+                seed=seed,
+                layout=json.dumps(layout),
+                started_at=iso(at or utc_now()),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    attempt_id = int(key[0])
+    _audit(
+        store,
+        training_attempts.delete().where(training_attempts.c.id == attempt_id),
+        action="training.attempt.start",
+        object_type="training_attempt",
+        object_id=f"{course_id}/{attempt_id}",
+        actor=name,
+        role="staff",
+        params={"course": course_id, "seed": seed},
+    )
+    return Attempt(attempt_id, name, course_id, seed, _present(course_id, layout))
+
+
+def get_attempt(store: Store, attempt_id: int, /) -> Attempt:
+    """A stored attempt, with its questions in their order."""
+    with store.connect() as conn:
+        row = conn.execute(sa.select(training_attempts).where(training_attempts.c.id == attempt_id)).first()
+    if row is None:
+        raise NotFoundError(f"no training attempt {attempt_id}", hint="start one with start_attempt")
+    layout = json.loads(row.layout)
+    return Attempt(
+        int(row.id),
+        row.user_name,
+        row.course_id,
+        int(row.seed),
+        _present(row.course_id, layout),
+        submitted=row.submitted_at is not None,
+    )
+
+
+def _issue(
+    store: Store,
+    *,
+    user: str,
+    course_id: str,
+    issued_on: date,
+    expires_on: date,
+    source: str,
+    attempt_id: int | None = None,
+    provider: str | None = None,
+    reference: str | None = None,
+    verified_by: str | None = None,
+    conn: sa.Connection,
+) -> Certificate:
+    key = conn.execute(
+        training_certificates.insert().values(
+            user_name=user,
+            course_id=course_id,
+            issued_on=issued_on.isoformat(),
+            expires_on=expires_on.isoformat(),
+            source=source,
+            attempt_id=attempt_id,
+            provider=provider,
+            reference=reference,
+            verified_by=verified_by,
+            recorded_at=iso(utc_now()),
+        )
+    ).inserted_primary_key
+    assert key is not None
+    return Certificate(
+        int(key[0]),
+        user,
+        course_id,
+        issued_on,
+        expires_on,
+        source,
+        provider,
+        reference,
+        verified_by,
+        attempt_id,
+    )
+
+
+def submit_attempt(
+    store: Store, attempt_id: int, answers: Mapping[str, Iterable[int]], /, *, at: datetime | None = None
+) -> AttemptResult:
+    """Score an attempt (a question is right when exactly its correct options are chosen); certify a pass.
+
+    ``answers`` maps question id to the chosen option indices (as given by the attempt). Unanswered
+    questions count as wrong. A pass (score >= the course's pass mark) issues a certificate valid for
+    the course's ``validity_days``.
+    """
+    attempt = get_attempt(store, attempt_id)
+    if attempt.submitted:
+        raise ConflictError(
+            f"training attempt {attempt_id} was already submitted", hint="start a new attempt"
+        )
+    course = get_course(attempt.course_id)
+    results = []
+    for shown in attempt.questions:
+        q = course.question(shown.id)
+        try:
+            chosen = tuple(sorted({int(i) for i in answers.get(shown.id, ())}))
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"answer to {shown.id} is not a list of option numbers", hint="send indices"
+            ) from exc
+        if any(i < 0 or i >= len(q.options) for i in chosen):
+            raise InputError(f"answer to {shown.id} names an option that does not exist", hint="send indices")
+        right = tuple(sorted(q.correct))
+        results.append(QuestionResult(q.id, q.text, chosen, right, set(chosen) == q.correct, q.explanation))
+    score = sum(r.correct for r in results) / len(results)
+    passed = score + _EPS >= course.pass_mark
+    when = at or utc_now()
+    certificate = None
+    with store.begin() as conn:
+        done = conn.execute(
+            training_attempts.update()
+            .where(training_attempts.c.id == attempt_id, training_attempts.c.submitted_at.is_(None))
+            .values(
+                submitted_at=iso(when),
+                answers=json.dumps({r.id: list(r.chosen) for r in results}),
+                score=score,
+                passed=passed,
+            )
+        )
+        if done.rowcount != 1:
+            raise ConflictError(
+                f"training attempt {attempt_id} was already submitted", hint="start a new attempt"
+            )
+        if passed:
+            issued = when.date()
+            certificate = _issue(
+                store,
+                user=attempt.user,
+                course_id=course.id,
+                issued_on=issued,
+                expires_on=issued + timedelta(days=course.validity_days),
+                source="quiz",
+                attempt_id=attempt_id,
+                conn=conn,
+            )
+    _audit(
+        store,
+        None,
+        action="training.attempt.submit",
+        object_type="training_attempt",
+        object_id=f"{course.id}/{attempt_id}",
+        actor=attempt.user,
+        role="staff",
+        params={"score": round(score, 4), "passed": passed, "pass_mark": course.pass_mark},
+    )
+    if certificate is not None:
+        _audit(
+            store,
+            None,
+            action="training.certificate.issue",
+            object_type="training_certificate",
+            object_id=f"{course.id}/{certificate.id}",
+            actor=attempt.user,
+            role="staff",
+            params={"expires_on": certificate.expires_on.isoformat(), "source": "quiz"},
+        )
+    return AttemptResult(
+        attempt_id, attempt.user, course.id, score, course.pass_mark, passed, tuple(results), certificate
+    )
+
+
+def _cert(row: Any) -> Certificate:
+    return Certificate(
+        int(row.id),
+        row.user_name,
+        row.course_id,
+        date.fromisoformat(row.issued_on),
+        date.fromisoformat(row.expires_on),
+        row.source,
+        row.provider,
+        row.reference,
+        row.verified_by,
+        int(row.attempt_id) if row.attempt_id is not None else None,
+    )
+
+
+def certificates(store: Store, /, *, user: Any = None, course_id: str | None = None) -> list[Certificate]:
+    """Stored certificates (optionally for one user and/or course), oldest first."""
+    query = sa.select(training_certificates).order_by(training_certificates.c.id)
+    if user is not None:
+        query = query.where(training_certificates.c.user_name == _user_name(user))
+    if course_id is not None:
+        query = query.where(training_certificates.c.course_id == course_id)
+    with store.connect() as conn:
+        return [_cert(r) for r in conn.execute(query)]
+
+
+def get_certificate(store: Store, certificate_id: int, /) -> Certificate:
+    """One certificate by id."""
+    with store.connect() as conn:
+        row = conn.execute(
+            sa.select(training_certificates).where(training_certificates.c.id == certificate_id)
+        ).first()
+    if row is None:
+        raise NotFoundError(
+            f"no certificate {certificate_id}", hint="list them with `ethicompass training status`"
+        )
+    return _cert(row)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What a CSV import recorded."""
+
+    imported: int
+    file_sha256: str
+    verified_by: str
+    certificates: tuple[Certificate, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: count, file hash, verifier and certificates."""
+        return {
+            "imported": self.imported,
+            "file_sha256": self.file_sha256,
+            "verified_by": self.verified_by,
+            "certificates": [c.to_dict() for c in self.certificates],
+        }
+
+
+IMPORT_COLUMNS = ("user", "course_id", "completed")
+
+
+def import_certificates(
+    store: Store, path: str | Path, /, *, verified_by: str | None = None, provider: str = "external"
+) -> ImportResult:
+    """Import external completion records (e.g. CITI) from a CSV file, all rows or none.
+
+    Columns: ``user``, ``course_id``, ``completed`` (ISO date), optional ``expires`` (ISO date;
+    default completed + the course's ``validity_days``), ``verified_by`` (default the argument),
+    ``provider`` and ``reference``. Every row must name who verified it.
+    """
+    p = Path(path)
+    try:
+        with p.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = [h.strip() for h in reader.fieldnames or []]
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{p}: cannot read the file ({exc})", hint="pass a UTF-8 CSV file") from exc
+    missing = [c for c in IMPORT_COLUMNS if c not in header]
+    if missing:
+        raise DataFileError(
+            f"{p}: missing column(s) {', '.join(missing)}",
+            hint="the CSV needs user, course_id, completed (and optionally expires, verified_by, provider)",
+        )
+    if not rows:
+        raise DataFileError(f"{p}: no rows", hint="the file holds no completion records")
+    parsed = []
+    for n, raw in enumerate(rows, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        where = f"{p.name} row {n}"
+        course = get_course(row["course_id"]) if row["course_id"] else None
+        if course is None:
+            raise DataFileError(f"{where}: course_id is empty", hint="name one of the course ids")
+        user = _user_name(row["user"]) if row["user"] else None
+        if user is None:
+            raise DataFileError(f"{where}: user is empty", hint="name the staff member's user name")
+        completed = as_date(row["completed"], field_name=f"{where}: completed")
+        expires = (
+            as_date(row["expires"], field_name=f"{where}: expires")
+            if row.get("expires")
+            else completed + timedelta(days=course.validity_days)
+        )
+        if expires < completed:
+            raise DataFileError(f"{where}: expires is before completed", hint="check the dates")
+        verifier = row.get("verified_by") or verified_by
+        if not verifier:
+            raise DataFileError(
+                f"{where}: nobody verified this record", hint="fill verified_by, or pass --verified-by"
+            )
+        parsed.append(
+            (
+                user,
+                course.id,
+                completed,
+                expires,
+                verifier,
+                row.get("provider") or provider,
+                row.get("reference") or None,
+            )
+        )
+    digest = hash_file(p)
+    with store.begin() as conn:
+        made = [
+            _issue(
+                store,
+                user=u,
+                course_id=c,
+                issued_on=done,
+                expires_on=exp,
+                source="import",
+                provider=prov,
+                reference=ref,
+                verified_by=ver,
+                conn=conn,
+            )
+            for u, c, done, exp, ver, prov, ref in parsed
+        ]
+    ids = [c.id for c in made]
+    _audit(
+        store,
+        training_certificates.delete().where(training_certificates.c.id.in_(ids)),
+        action="training.certificate.import",
+        object_type="training_import",
+        object_id=p.name,
+        role="admin",
+        hashes={"file": digest},
+        params={"rows": len(made), "verifiers": sorted({c.verified_by or "" for c in made})},
+    )
+    return ImportResult(len(made), digest, verified_by or made[0].verified_by or "", tuple(made))
