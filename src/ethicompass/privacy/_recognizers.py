@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ethicompass.privacy import _recognizers_parts as p
+from ethicompass.privacy import _recognizers_places as places
 from ethicompass.study import PhiType
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -326,7 +327,7 @@ REGISTRY: tuple[Recognizer, ...] = (
     ),
     _R("name_first_alone", PhiType.NAME, 0.5, (r"[A-Z][a-z]{2,}\b",), validator=p.first_alone),
     # --- locations: addresses, ZIP codes, cities, hospitals and clinics ---
-    _R("street_address", PhiType.LOCATION, 0.9, finder=p.find_streets),
+    _R("street_address", PhiType.LOCATION, 0.9, finder=places.find_streets),
     _R(
         "zip_keyed",
         PhiType.ZIP,
@@ -335,40 +336,52 @@ REGISTRY: tuple[Recognizer, ...] = (
         lower=True,
         triggers=("zip",),
     ),
-    _R("zip_after_state", PhiType.ZIP, 0.85, (rf"(?:{p.STATE_CODES})\s+(?P<phi>\d{{5}}(?:-\d{{4}})?)\b",)),
-    _R("city_state", PhiType.LOCATION, 0.85, (p.CITY_STATE,), triggers=(",",), validator=p.city_state),
+    _R(
+        "zip_after_state",
+        PhiType.ZIP,
+        0.85,
+        (rf"(?:{places.STATE_CODES})\s+(?P<phi>\d{{5}}(?:-\d{{4}})?)\b",),
+    ),
+    _R(
+        "city_state",
+        PhiType.LOCATION,
+        0.85,
+        (places.CITY_STATE,),
+        triggers=(",",),
+        validator=places.city_state,
+    ),
     _R(
         "facility_suffix",
         PhiType.LOCATION,
         0.8,
-        (p.FACILITY,),
-        triggers=p.FACILITY_TRIGGERS,
-        validator=p.facility,
+        (places.FACILITY,),
+        triggers=places.FACILITY_TRIGGERS,
+        validator=places.facility,
     ),
     _R(
         "facility_saint",
         PhiType.LOCATION,
         0.7,
-        (p.FACILITY_SAINT,),
+        (places.FACILITY_SAINT,),
         triggers=("st.", "mt.", "ste.", "saint", "mount"),
     ),
-    _R("facility_known", PhiType.LOCATION, 0.85, finder=p.find_known_facilities),
-    _R("city", PhiType.LOCATION, 0.75, finder=p.find_cities),
+    _R("facility_known", PhiType.LOCATION, 0.85, finder=places.find_known_facilities),
+    _R("city", PhiType.LOCATION, 0.75, finder=places.find_cities),
     _R(
         "city_facility",
         PhiType.LOCATION,
         0.75,
-        (p.CITY_FACILITY,),
-        triggers=p.PLACE_NOUNS,
-        validator=p.city_facility,
+        (places.CITY_FACILITY,),
+        triggers=places.PLACE_NOUNS,
+        validator=places.city_facility,
     ),
     _R(
         "location_context",
         PhiType.LOCATION,
         0.55,
-        (p.LOCATION_CONTEXT,),
+        (places.LOCATION_CONTEXT,),
         lower=True,
-        validator=p.context_place,
+        validator=places.context_place,
     ),
 )
 

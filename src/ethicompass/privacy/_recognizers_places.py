@@ -1,0 +1,290 @@
+"""Recognizer parts for places: streets, ZIP codes, cities, hospitals and clinics."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from ethicompass.privacy._recognizers_parts import (
+    _FACILITY_WORDS,
+    _NOT_CITY_LEAD,
+    _TITLES,
+    _capitalised_prefix,
+    _eponym_after,
+)
+from ethicompass.privacy._text_lexicon import BIG_CITY, lexicon
+
+# ---------------------------------------------------------------- places
+STATE_CODES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC"
+    "|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
+_STREET_ABBREVIATIONS = (
+    "St",
+    "Ave",
+    "Rd",
+    "Blvd",
+    "Dr",
+    "Ln",
+    "Ct",
+    "Pl",
+    "Pkwy",
+    "Hwy",
+    "Ter",
+    "Cir",
+    "Sq",
+    "Trl",
+    "Cv",
+    "Xing",
+)
+
+
+@functools.cache
+def _street_regex() -> re.Pattern[str]:
+    types = "|".join(re.escape(t) for t in (*lexicon().street_suffixes, *_STREET_ABBREVIATIONS))
+    return re.compile(
+        rf"\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z]+\.?\s+|\d+(?:st|nd|rd|th)\s+){{1,3}}(?:{types})\b\.?"
+        r"(?:,?\s+(?:Apt|Suite|Ste|Unit|#)\.?\s*[A-Za-z0-9-]+)?"
+    )
+
+
+def find_streets(text: str) -> Iterator[tuple[int, int, float]]:
+    """Street addresses: a house number, up to three words and a USPS street suffix ("7675 Dunn Cove")."""
+    for m in _street_regex().finditer(text):
+        if m.start() == 0 or not text[m.start() - 1].isalnum():
+            yield m.start(), m.end(), 0.9
+
+
+CITY_STATE = (
+    rf"(?P<phi>(?P<city>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){{0,2}}),\s*(?:{STATE_CODES}|"
+    r"Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho"
+    r"|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota"
+    r"|Mississippi|Missouri|Montana|Nebraska|Nevada|New\s+Hampshire|New\s+Jersey|New\s+Mexico|New\s+York"
+    r"|North\s+Carolina|North\s+Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode\s+Island|South\s+Carolina"
+    r"|South\s+Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West\s+Virginia|Wisconsin|Wyoming)"
+    r"(?:\s+\d{5}(?:-\d{4})?)?)\b"
+)
+_FAC_SUFFIX = (
+    r"Hospital|Hosp\b\.?|Medical\s+Center|Medical\s+Centre|Med\s+Center|Med\s+Ctr|Medical\s+Group|Health\s+System"
+    r"|Health\s+Center|Healthcare|Health|Clinic|Infirmary|Nursing\s+Home|Nursing\s+Facility|Cancer\s+Center"
+    r"|Cancer\s+Institute|Heart\s+Institute|Rehabilitation\s+Center|Rehab\s+Center|Hospice|Surgery\s+Center"
+    r"|Surgical\s+Center|Care\s+Center|Urgent\s+Care|Presbyterian|Memorial|Sanatorium"
+)
+_FAC_WORD = r"(?:(?:St|Mt|Ste)\.\s?[A-Z][a-z]+(?:['’]s)?|[A-Z][A-Za-z'’-]*|&)"
+FACILITY = (
+    rf"(?P<phi>(?P<lead>{_FAC_WORD})(?:\s+(?:(?:of|the|and|&)\s+)?{_FAC_WORD}){{0,3}}\s+(?:{_FAC_SUFFIX})\b"
+    r"(?:\s+(?:of\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?)"
+)
+FACILITY_SAINT = r"(?:(?:St|Mt|Ste)\.\s?|(?:Saint|Mount)\s+)[A-Z][a-z]++(?!(?:['’]s)?\s+[Ww]ort)(?:['’]s)?+"
+CITY_FACILITY = (
+    r"(?P<phi>(?P<city>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s+"
+    r"(?:facility|clinic|office|hospital|campus|center|site|branch|location))\b"
+)
+PLACE_NOUNS = ("facility", "clinic", "office", "hospital", "campus", "center", "site", "branch", "location")
+FACILITY_TRIGGERS = (
+    "hosp",
+    "medical",
+    "med ",
+    "health",
+    "clinic",
+    "infirmary",
+    "nursing",
+    "cancer",
+    "institute",
+    "rehab",
+    "hospice",
+    "surg",
+    "care",
+    "presbyterian",
+    "memorial",
+    "sanatorium",
+)
+LOCATION_CONTEXT = (
+    r"(?:lives\s+in|living\s+in|resides\s+in|residing\s+in|from|moved\s+to|born\s+in|located\s+in"
+    r"|seen\s+at|admitted\s+to|admitted\s+at|transferred\s+to|transferred\s+from|presented\s+to|presented\s+at"
+    r"|treated\s+at|evaluated\s+at|followed\s+at|discharged\s+from|checked\s+in\s+at|attended|visited"
+    r"|appointment\s+at|travel(?:l?ed)?\s+to)\b\s+(?:the\s+)?"
+    r"(?P<phi>[a-z][a-z'’.&-]*(?:\s+[a-z][a-z'’&-]*){0,3})"
+)
+_NOT_HEALTH = frozenset(
+    {
+        "Mental",
+        "Public",
+        "Behavioral",
+        "Behavioural",
+        "Global",
+        "Women's",
+        "Occupational",
+        "Environmental",
+        "Oral",
+        "Sexual",
+        "Reproductive",
+        "Population",
+        "Digital",
+        "Home",
+        "World",
+        "Primary",
+        "Community",
+        "Maternal",
+        "Child",
+        "Veterans",
+        "Men's",
+        "Family",
+        "Internal",
+        "General's",
+        "Preventive",
+        "Rural",
+        "Urban",
+        "Student",
+        "Employee",
+        "Bone",
+        "Heart",
+        "Brain",
+        "Skin",
+        "Eye",
+        "Lung",
+        "Liver",
+        "Kidney",
+    }
+)
+_NOT_CITY = frozenset(
+    {
+        "Mobile",
+        "Orange",
+        "Surprise",
+        "Independence",
+        "Enterprise",
+        "Paradise",
+        "Spring",
+        "Buffalo",
+        "Centennial",
+        "Columbia",
+        "Aurora",
+        "Providence",
+        "Normal",
+        "Temple",
+        "Victoria",
+        "Hope",
+        "Liberty",
+        "Union",
+        "Commerce",
+        "Industry",
+        "Plantation",
+        "Asian",
+        "American",
+        "Beverly",
+        "Gilbert",
+        "Miramar",
+        "Sandy",
+        "Lakewood",
+        "Pearl",
+        "Florence",
+        "Jordan",
+        "Murray",
+        "Hospital",
+        "Clinic",
+        "Center",
+        "Medical",
+        "General",
+    }
+)
+_UNITS = frozenset({"ICU", "ER", "ED", "CCU", "OR", "PACU", "NICU", "PICU", "MICU", "SICU", "ICN", "L&D"})
+
+
+def facility(text: str, m: re.Match[str]) -> bool:
+    """ "X Hospital", "X Medical Center", "X Clinic": not "Mental Health", not "the ICU Clinic"."""
+    lead = m.group("lead")
+    words = m.group("phi").split()
+    if lead in _FACILITY_WORDS or lead in _UNITS or lead.lower() in lexicon().medical_heads:
+        return False
+    if "Health" in words:
+        before = words[words.index("Health") - 1] if words.index("Health") else ""
+        return before not in _NOT_HEALTH and before not in ("and", "&", "of")
+    return True
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+_WORD_BEFORE = re.compile(r"([A-Z][a-z]+\.?)[ \t]+$")
+
+
+def city_state(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
+    """ "City, ST": the city is not a common word, nor a surname with a credential ("Rogers, MD")."""
+    start = m.start("city")
+    words = list(_WORD.finditer(m.group("city")))
+    while words and words[0].group(0) in _NOT_CITY_LEAD:
+        words.pop(0)
+    if not words:
+        return False
+    start += words[0].start()
+    city = text[start : m.end("city")]
+    lex = lexicon()
+    if city in _NOT_CITY or (words[0].group(0) in lex.first_names and city not in lex.cities):
+        return False
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    if before and (before.group(1) in lex.first_names or before.group(1).rstrip(".") in _TITLES):
+        return False
+    return start, m.end("phi")
+
+
+def city_facility(text: str, m: re.Match[str]) -> bool:
+    """ "our Seattle office", "the Dallas facility": the first words are a known city."""
+    city = m.group("city")
+    return city in lexicon().cities and city not in _NOT_CITY
+
+
+def context_place(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
+    """A capitalised place after "seen at", "lives in" ...: not a title, unit, month or common word."""
+    span = _capitalised_prefix(text, *m.span("phi"))
+    if span is None:
+        return False
+    first = text[span[0] : span[1]].split()[0].rstrip(".,")
+    lex = lexicon()
+    if first in _TITLES or first in _UNITS or first in lex.not_names or first.lower() in lex.medical_heads:
+        return False
+    if first in lex.first_names and first not in lex.cities:
+        return False
+    if _eponym_after(text, span[1]):
+        return False
+    return span
+
+
+@functools.cache
+def _known_facility_regex() -> re.Pattern[str]:
+    names = "|".join(re.escape(name) for name in lexicon().facilities)
+    return re.compile(rf"(?:{names})(?:\s+(?:{_FAC_SUFFIX}))?(?![\w])")
+
+
+def find_known_facilities(text: str) -> Iterator[tuple[int, int, float]]:
+    """Well-known hospitals and health systems from ``facilities.txt``."""
+    for m in _known_facility_regex().finditer(text):
+        if m.start() == 0 or not text[m.start() - 1].isalnum():
+            yield m.start(), m.end(), 0.85
+
+
+_CAP_RUN = re.compile(r"[A-Z](?<![A-Za-z][A-Z])[a-z]+(?:[ -][A-Z][a-z]+){0,3}")
+_BEFORE_PLACE = re.compile(r"(?i)\b(?:in|from|at|near|to|of)\s+$")
+
+
+def find_cities(text: str) -> Iterator[tuple[int, int, float]]:
+    """US cities from GeoNames: multi-word or big ones on their own, small ones after "in", "from" ..."""
+    cities = lexicon().cities
+    for run in _CAP_RUN.finditer(text):
+        words = [(w.start(), w.end()) for w in _WORD.finditer(run.group(0))]
+        base, i = run.start(), 0
+        while i < len(words):
+            for j in range(min(len(words), i + 3), i, -1):
+                start, end = base + words[i][0], base + words[j - 1][1]
+                name = text[start:end]
+                population = cities.get(name)
+                if population is None or name in _NOT_CITY or _eponym_after(text, end):
+                    continue
+                if j - i > 1 or population >= BIG_CITY:
+                    yield start, end, 0.75
+                elif _BEFORE_PLACE.search(text, max(0, start - 6), start):
+                    yield start, end, 0.6
+                else:
+                    continue
+                i = j - 1
+                break
+            i += 1
