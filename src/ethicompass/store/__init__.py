@@ -15,8 +15,8 @@ from ethicompass.store._metadata import metadata
 
 __all__ = [
     "DEFAULT_URL",
-    "URL_ENV",
     "Store",
+    "URL_ENV",
     "audit_checkpoints",
     "audit_entries",
     "database_url",
