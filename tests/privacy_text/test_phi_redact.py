@@ -105,8 +105,7 @@ def test_find_phi_many_equals_find_phi_one_by_one() -> None:
 
 
 _TEXT = st.text(
-    alphabet=st.characters(codec="utf-8")
-    | st.sampled_from(list("0123456789/-:,. MrDJanSmith@")),
+    alphabet=st.characters(codec="utf-8") | st.sampled_from(list("0123456789/-:,. MrDJanSmith@")),
     max_size=200,
 )
 
@@ -151,7 +150,11 @@ def test_redacting_redacted_text_finds_nothing_new(text: str, style: str) -> Non
 def test_deidentify_redacts_free_text_columns() -> None:
     from ethicompass.privacy import Policy, TableSchema, deidentify
 
-    frame = pl.DataFrame({"pid": ["P1", "P2"], "note": ["Pt John Smith seen 3/4/2021 at Mercy Hospital.", None]})
-    schema = TableSchema.from_dict({"columns": {"pid": {"role": "participant_id"}, "note": {"role": "free_text"}}})
+    frame = pl.DataFrame(
+        {"pid": ["P1", "P2"], "note": ["Pt John Smith seen 3/4/2021 at Mercy Hospital.", None]}
+    )
+    schema = TableSchema.from_dict(
+        {"columns": {"pid": {"role": "participant_id"}, "note": {"role": "free_text"}}}
+    )
     out = deidentify(frame, schema, policy=Policy.safe_harbor(free_text="redact"), key=KEY).to_frame()
     assert out["note"].to_list() == ["Pt [NAME] seen [DATE] at [LOCATION].", None]
