@@ -64,6 +64,7 @@ class Recognizer:
         _, compiled, context_rx, exclude_rx = _prepared(self)
         haystack = lowered if self.lower else text
         for rx in compiled:
+            has_phi = "phi" in rx.groupindex
             pos, n = 0, len(text)
             while pos <= n:
                 m = rx.search(haystack, pos)
@@ -72,7 +73,7 @@ class Recognizer:
                 if m.start() > 0 and haystack[m.start() - 1].isalnum():
                     pos = m.start() + 1
                     continue
-                start, end = m.span("phi") if "phi" in rx.groupindex else m.span()
+                start, end = m.span("phi") if has_phi else m.span()
                 verdict: bool | tuple[int, int] = True
                 if self.validator is not None:
                     verdict = self.validator(text, m)
@@ -84,10 +85,13 @@ class Recognizer:
                 pos = m.start() + 1 if self.overlapping else max(m.end(), m.start() + 1)
                 if start >= end:
                     continue
+                score = self.score
+                if context_rx is None and exclude_rx is None:
+                    yield start, end, score
+                    continue
                 before = text[max(0, start - self.window) : start]
                 if exclude_rx is not None and exclude_rx.search(before):
                     continue
-                score = self.score
                 if context_rx is not None:
                     if context_rx.search(before):
                         score = min(1.0, score + _CONTEXT_BOOST)
