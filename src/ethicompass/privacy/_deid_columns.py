@@ -95,12 +95,16 @@ def parse_dates(s: pl.Series, column: str, policy: Policy, c: dict[str, int]) ->
             f"column {column!r} is {s.dtype}, not dates", hint="give dates as ISO text or dates"
         )
     text = s.str.strip_chars()
-    years_only = pl.select(
-        pl.when(text.str.contains(r"^\d{4}$")).then(text.cast(pl.Int32, strict=False))
-    ).to_series()
-    iso = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    candidates = [iso] + [text.str.strptime(pl.Date, f, strict=False) for f in policy.date_formats]
-    parsed = pl.select(pl.coalesce(candidates)).to_series()
+    parsed = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)  # ISO: the common case
+    years_only = empty_years
+    if (text.is_not_null() & parsed.is_null()).any():
+        years_only = pl.select(
+            pl.when(text.str.contains(r"^\d{4}$")).then(text.cast(pl.Int32, strict=False))
+        ).to_series()
+        for fmt in policy.date_formats:  # other formats only for the rows still unparsed
+            if not (text.is_not_null() & parsed.is_null() & years_only.is_null()).any():
+                break
+            parsed = pl.select(pl.coalesce(parsed, text.str.strptime(pl.Date, fmt, strict=False))).to_series()
     bad = text.is_not_null() & parsed.is_null() & years_only.is_null()
     _bad_rows(bad, column, policy, c, "is not a date")
     return parsed, years_only
