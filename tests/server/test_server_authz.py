@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     for role in ROLES:
         add_user(store, role, role=role, participant="P1" if role == "participant" else None)
         tokens[role] = issue_token(store, role)
+    from ethicompass.training import load_courses, record_certificate  # the training gate on data export
+
+    for course in load_courses():
+        record_certificate(store, "data_manager", course.id, completed=date.today(), verified_by="test")
     reg = Registry(store)
     for p in ("P1", "P2"):
         reg.grant(p, "recontact")

@@ -9,6 +9,7 @@ without current certificates, and :func:`staff_gaps` lists every gap for the eth
 from __future__ import annotations
 
 from ethicompass.training._courses import Course, Option, Question, get_course, load_courses
+from ethicompass.training._dependency import require_training
 from ethicompass.training._gate import (
     GATED_ROLES,
     CourseState,
@@ -30,6 +31,7 @@ from ethicompass.training._records import (
     get_attempt,
     get_certificate,
     import_certificates,
+    record_certificate,
     start_attempt,
     submit_attempt,
 )
@@ -56,6 +58,8 @@ __all__ = [
     "get_course",
     "import_certificates",
     "load_courses",
+    "record_certificate",
+    "require_training",
     "staff_gaps",
     "start_attempt",
     "submit_attempt",

@@ -545,3 +545,49 @@ def import_certificates(
         params={"rows": len(made), "verifiers": sorted({c.verified_by or "" for c in made})},
     )
     return ImportResult(len(made), digest, verified_by or made[0].verified_by or "", tuple(made))
+
+
+def record_certificate(
+    store: Store,
+    user: Any,
+    course_id: str,
+    /,
+    *,
+    completed: date | datetime | str,
+    verified_by: str,
+    expires: date | datetime | str | None = None,
+    provider: str = "external",
+    reference: str | None = None,
+) -> Certificate:
+    """Record one external certificate by hand (who verified it is required); audited."""
+    name = _user_name(user)
+    course = get_course(course_id)
+    if not verified_by or not verified_by.strip():
+        raise InputError("a recorded certificate needs verified_by", hint="name who checked the certificate")
+    done = as_date(completed, field_name="completed")
+    until = as_date(expires, field_name="expires") if expires else done + timedelta(days=course.validity_days)
+    if until < done:
+        raise InputError("expires is before completed", hint="check the dates")
+    with store.begin() as conn:
+        cert = _issue(
+            store,
+            user=name,
+            course_id=course.id,
+            issued_on=done,
+            expires_on=until,
+            source="import",
+            provider=provider,
+            reference=reference,
+            verified_by=verified_by.strip(),
+            conn=conn,
+        )
+    _audit(
+        store,
+        training_certificates.delete().where(training_certificates.c.id == cert.id),
+        action="training.certificate.record",
+        object_type="training_certificate",
+        object_id=f"{course.id}/{cert.id}",
+        role="admin",
+        params={"expires_on": until.isoformat(), "verified_by": cert.verified_by, "provider": provider},
+    )
+    return cert

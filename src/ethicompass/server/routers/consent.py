@@ -19,6 +19,7 @@ from ethicompass.consent import (
 )
 from ethicompass.errors import ForbiddenError, InputError
 from ethicompass.server._auth import User, require_role
+from ethicompass.training import require_training
 
 __all__ = ["router"]
 
@@ -151,7 +152,7 @@ def import_fhir(
     return _registry(request, user).import_records(records, source=records[0].source).to_dict()
 
 
-@router.get("/consent/export")
+@router.get("/consent/export", dependencies=[Depends(require_training)])
 def export_fhir(
     request: Request,
     fhir: FhirVersion = Query(description="r4 or r5"),

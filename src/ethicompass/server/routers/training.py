@@ -1,0 +1,278 @@
+"""Training pages (HTML): read a module, take its quiz, see and print a certificate; the admin matrix.
+
+Staff sign in at ``/training/login`` with their API token, which starts a signed session cookie
+scoped to ``/training``. Plain forms, no JavaScript.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ethicompass.consent._model import utc_now
+from ethicompass.errors import AuthError, ForbiddenError, InputError
+from ethicompass.server._auth import STAFF_ROLES, User
+from ethicompass.server._csrf import verify_csrf
+from ethicompass.server._templating import render
+from ethicompass.training import (
+    course_states,
+    get_attempt,
+    get_certificate,
+    get_course,
+    load_courses,
+    start_attempt,
+    submit_attempt,
+    training_matrix,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/training", include_in_schema=False)
+
+STAFF_COOKIE = "ec_staff"
+MATRIX_ROLES = ("admin", "reviewer")
+
+CERT_CSS = """
+.certificate { border: 6px double #005ea2; padding: 2rem; margin: 1rem 0; text-align: center; }
+.certificate h1 { margin-top: 0; }
+.certificate .name { font-size: 1.6rem; font-weight: 700; }
+.certificate dl { display: grid; grid-template-columns: auto auto; gap: .25rem 1rem; justify-content: center; text-align: left; }
+.certificate dt { font-weight: 600; }
+.state-current { color: #00703c; font-weight: 600; }
+.state-expired, .state-missing { color: #b50909; font-weight: 600; }
+.quiz fieldset { display: block; border: 1px solid #dfe1e2; border-radius: 6px; padding: 1rem; margin-bottom: 1rem; }
+.quiz legend { font-weight: 600; padding: 0 .25rem; }
+.quiz label { font-weight: 400; display: flex; gap: .5rem; align-items: flex-start; margin: .4rem 0; min-height: 44px; }
+.quiz input { width: 1.25rem; height: 1.25rem; margin-top: .2rem; flex: none; }
+.result { border-left: 4px solid #dfe1e2; padding-left: 1rem; margin-bottom: 1rem; }
+.result.right { border-color: #00703c; } .result.wrong { border-color: #b50909; }
+.matrix { overflow-x: auto; }
+@media print { header.site, footer.site, .no-print, .skip { display: none !important; } .certificate { border-color: #000; } }
+"""
+
+
+def _staff(request: Request) -> User | None:
+    value = request.cookies.get(STAFF_COOKIE)
+    if not value:
+        return None
+    minutes = request.app.state.settings.session_minutes
+    try:
+        data = request.app.state.signer.loads(value, max_age=minutes * 60, salt="training-staff")
+    except Exception:
+        return None
+    if not isinstance(data, dict) or data.get("r") not in STAFF_ROLES:
+        return None
+    user = User(int(data["i"]), str(data["n"]), str(data["r"]))
+    request.state.user = user
+    return user
+
+
+def _login_redirect() -> RedirectResponse:
+    return RedirectResponse("/training/login", status_code=303)
+
+
+@router.get("/static/training.css")
+def stylesheet() -> Response:
+    """The training pages' extra styles (certificate, quiz, print)."""
+    return Response(CERT_CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    """Staff sign-in with an API token."""
+    return render(request, "training/login.html", {"title": "Staff sign in"})
+
+
+@router.post("/login", dependencies=[Depends(verify_csrf)])
+async def login(request: Request) -> Response:
+    """Check the token and start a staff session."""
+    form = await request.form()
+    token = str(form.get("token") or "").strip()
+    try:
+        user = request.app.state.tokens.verify(token)
+        if user.role not in STAFF_ROLES:
+            raise AuthError("not a staff token")
+    except AuthError:
+        return render(
+            request,
+            "training/login.html",
+            {"title": "Staff sign in", "error": "That token did not work. Ask an admin for a new one."},
+            status_code=401,
+        )
+    settings = request.app.state.settings
+    response = RedirectResponse("/training", status_code=303)
+    response.set_cookie(
+        STAFF_COOKIE,
+        request.app.state.signer.dumps({"i": user.id, "n": user.name, "r": user.role}, salt="training-staff"),
+        max_age=settings.session_minutes * 60,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        path="/training",
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(verify_csrf)])
+def logout() -> Response:
+    """End the staff session."""
+    response = _login_redirect()
+    response.delete_cookie(STAFF_COOKIE, path="/training")
+    return response
+
+
+def _state_rows(request: Request, user: User) -> list[dict[str, Any]]:
+    states = {s.course_id: s for s in course_states(request.app.state.store, user.name)}
+    return [{"course": c, "state": states[c.id]} for c in load_courses()]
+
+
+@router.get("")
+def home(request: Request) -> Response:
+    """The staff member's courses and certificates."""
+    user = _staff(request)
+    if user is None:
+        return _login_redirect()
+    return render(
+        request,
+        "training/home.html",
+        {
+            "title": "Training",
+            "user": user,
+            "rows": _state_rows(request, user),
+            "can_see_matrix": user.role in MATRIX_ROLES,
+        },
+    )
+
+
+@router.get("/matrix")
+def matrix(request: Request) -> Response:
+    """Staff x courses (admins and reviewers)."""
+    user = _staff(request)
+    if user is None:
+        return _login_redirect()
+    if user.role not in MATRIX_ROLES:
+        raise ForbiddenError("only admins and reviewers see the training matrix", hint="ask an admin")
+    rows = training_matrix(request.app.state.store)
+    return render(
+        request,
+        "training/matrix.html",
+        {"title": "Training matrix", "user": user, "courses": load_courses(), "rows": rows},
+    )
+
+
+@router.get("/certificates/{certificate_id}")
+def certificate(request: Request, certificate_id: int, format: str = "html") -> Response:
+    """A printable certificate (``?format=pdf`` for a PDF, with WeasyPrint)."""
+    user = _staff(request)
+    if user is None:
+        return _login_redirect()
+    cert = get_certificate(request.app.state.store, certificate_id)
+    if cert.user != user.name and user.role not in MATRIX_ROLES:
+        raise ForbiddenError("this certificate belongs to someone else", hint="open your own certificates")
+    context = {
+        "title": "Certificate",
+        "user": user,
+        "cert": cert,
+        "course": get_course(cert.course_id),
+        "current": cert.current(),
+        "today": date.today().isoformat(),
+    }
+    if format == "pdf":
+        return Response(
+            _pdf(request, context),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="certificate-{cert.id}.pdf"'},
+        )
+    return render(request, "training/certificate.html", context)
+
+
+def _pdf(request: Request, context: dict[str, Any]) -> bytes:
+    try:
+        from weasyprint import CSS, HTML
+    except ImportError as exc:  # pragma: no cover - depends on the optional extra
+        raise InputError(
+            "PDF certificates need WeasyPrint", hint="install ethicompass[pdf], or print the HTML page"
+        ) from exc
+    env = request.app.state.jinja
+    html = env.get_template("training/certificate_pdf.html").render(context)
+    return bytes(HTML(string=html).write_pdf(stylesheets=[CSS(string=CERT_CSS)]))
+
+
+@router.get("/{course_id}")
+def module(request: Request, course_id: str) -> Response:
+    """Read a module: objectives, text, worked case, sources; start its quiz."""
+    user = _staff(request)
+    if user is None:
+        return _login_redirect()
+    course = get_course(course_id)
+    return render(request, "training/module.html", {"title": course.title, "user": user, "course": course})
+
+
+@router.post("/{course_id}/attempts", dependencies=[Depends(verify_csrf)])
+def new_attempt(request: Request, course_id: str) -> Response:
+    """Start a quiz attempt in a fresh random order."""
+    user = _staff(request)
+    if user is None:
+        return _login_redirect()
+    attempt = start_attempt(request.app.state.store, user.name, course_id)
+    return RedirectResponse(f"/training/attempts/{attempt.id}", status_code=303)
+
+
+def _own_attempt(request: Request, user: User, attempt_id: int) -> Any:
+    attempt = get_attempt(request.app.state.store, attempt_id)
+    if attempt.user != user.name:
+        raise ForbiddenError("this quiz attempt belongs to someone else", hint="start your own attempt")
+    return attempt
+
+
+@router.get("/attempts/{attempt_id}")
+def quiz(request: Request, attempt_id: int) -> Response:
+    """The quiz form of one attempt."""
+    user = _staff(request)
+    if user is None:
+        return _login_redirect()
+    attempt = _own_attempt(request, user, attempt_id)
+    if attempt.submitted:
+        return RedirectResponse(f"/training/{attempt.course_id}", status_code=303)
+    course = get_course(attempt.course_id)
+    return render(
+        request,
+        "training/quiz.html",
+        {"title": f"Quiz: {course.title}", "user": user, "course": course, "attempt": attempt},
+    )
+
+
+@router.post("/attempts/{attempt_id}", dependencies=[Depends(verify_csrf)])
+async def submit(request: Request, attempt_id: int) -> Response:
+    """Score the attempt and show the result with every explanation."""
+    user = _staff(request)
+    if user is None:
+        return _login_redirect()
+    attempt = _own_attempt(request, user, attempt_id)
+    form = await request.form()
+    answers: dict[str, list[int]] = {}
+    for q in attempt.questions:
+        values = form.getlist(f"q-{q.id}")
+        try:
+            answers[q.id] = [int(str(v)) for v in values]
+        except ValueError as exc:
+            raise InputError("an answer is not an option number", hint="use the form's options") from exc
+    result = submit_attempt(request.app.state.store, attempt_id, answers, at=utc_now())
+    course = get_course(attempt.course_id)
+    shown = {q.id: dict(q.options) for q in attempt.questions}
+    return render(
+        request,
+        "training/result.html",
+        {
+            "title": f"Result: {course.title}",
+            "user": user,
+            "course": course,
+            "result": result,
+            "shown": shown,
+            "percent": round(result.score * 100),
+            "pass_percent": round(result.pass_mark * 100),
+        },
+    )
