@@ -31,6 +31,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "check_csv_shape",
+    "infer_text_dtype",
     "load_table",
     "read_table",
     "require_columns",
@@ -137,17 +138,48 @@ def check_csv_shape(path: Path, /, *, separator: str = ",") -> None:
         ) from exc
 
 
+_SCHEMA_SAMPLE_ROWS = 10_000
+_LEADING_ZERO = r"^[+-]?0\d"
+
+
+def infer_text_dtype(values: pl.Series, /) -> pl.DataType:
+    """The type a column of CSV text should have: integer, float, boolean, or kept as text.
+
+    Unlike a plain parser, a column with any value that has a leading zero (ZIP ``02134``, MRN
+    ``0012``) stays text: those are identifiers, and reading them as numbers loses digits.
+    """
+    v = values.drop_nulls()
+    v = v.filter(v.str.strip_chars() != "")
+    if v.len() == 0 or v.str.contains(_LEADING_ZERO).any():
+        return pl.Utf8()
+    if v.cast(pl.Int64, strict=False).null_count() == 0:
+        return pl.Int64()
+    if v.cast(pl.Float64, strict=False).null_count() == 0:
+        return pl.Float64()
+    if v.str.to_lowercase().is_in(["true", "false"]).all():
+        return pl.Boolean()
+    return pl.Utf8()
+
+
+def _csv_schema(path: Path, separator: str) -> dict[str, pl.DataType]:
+    sample = pl.read_csv(path, separator=separator, infer_schema=False, n_rows=_SCHEMA_SAMPLE_ROWS)
+    return {name: infer_text_dtype(sample[name]) for name in sample.columns}
+
+
 def read_table(path: str | os.PathLike[str], /) -> pl.LazyFrame:
     """Scan a CSV, TSV, Parquet, JSONL or FHIR NDJSON file lazily with Polars.
 
-    Nothing is read beyond the schema; use :func:`load_table` for a checked, eager read.
+    Nothing is read beyond the schema (for CSV, a sample of rows: see :func:`infer_text_dtype`,
+    which keeps identifiers with leading zeros as text); use :func:`load_table` for a checked,
+    eager read.
     """
     p = Path(path)
     _check_exists(p)
     suffix = p.suffix.lower()
     try:
         if suffix in (".csv", ".tsv"):
-            return pl.scan_csv(p, separator="\t" if suffix == ".tsv" else ",", infer_schema_length=10000)
+            separator = "\t" if suffix == ".tsv" else ","
+            return pl.scan_csv(p, separator=separator, schema=_csv_schema(p, separator))
         if suffix == ".parquet":
             return pl.scan_parquet(p)
         return pl.scan_ndjson(p, infer_schema_length=10000)

@@ -108,3 +108,24 @@ def test_sha256_streams_like_hashlib(data: bytes) -> None:
         fh.write(data)
         fh.flush()
         assert sha256_file(fh.name) == "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype"),
+    [
+        (["02134", "10001"], pl.Utf8),  # ZIPs with a leading zero stay text
+        (["12", "-3", None], pl.Int64),
+        (["1.5", "2"], pl.Float64),
+        (["true", "False"], pl.Boolean),
+        (["0", "10"], pl.Int64),  # a lone zero is a number
+        (["", None], pl.Utf8),
+        (["2021-03-05"], pl.Utf8),
+    ],
+)
+def test_csv_types_keep_identifiers_with_leading_zeros(tmp_path: Path, values, dtype) -> None:
+    from ethicompass.frames import infer_text_dtype
+
+    assert infer_text_dtype(pl.Series(values, dtype=pl.Utf8)) == dtype
+    path = tmp_path / "t.csv"
+    pl.DataFrame({"c": values}, schema={"c": pl.Utf8}).write_csv(path)
+    assert read_table(path).collect_schema()["c"] == dtype

@@ -25,6 +25,7 @@ DEFAULT_URL = "sqlite:///./ethicompass.db"
 URL_ENV = "ETHICOMPASS_DATABASE_URL"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 0x65746869  # "ethi"
+_READ_ONLY = "ethicompass_read_only"
 
 
 def database_url() -> str:
@@ -141,9 +142,13 @@ class Store:
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[Connection]:
-        """A plain connection (for reads)."""
+        """A connection for reads: on SQLite its transactions do not take the write lock."""
         with self.engine.connect() as conn:
-            yield conn
+            conn.info[_READ_ONLY] = True
+            try:
+                yield conn
+            finally:
+                conn.info.pop(_READ_ONLY, None)
 
     def lock_table(self, conn: Connection, table: str) -> None:
         """Serialise writers of ``table`` for the rest of ``conn``'s transaction.
@@ -231,4 +236,5 @@ def _configure_sqlite(engine: Engine, *, memory: bool) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # writers serialise at BEGIN; readers (Store.connect) share the WAL snapshot
+        conn.exec_driver_sql("BEGIN" if conn.info.get(_READ_ONLY) else "BEGIN IMMEDIATE")
