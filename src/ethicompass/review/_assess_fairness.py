@@ -77,6 +77,7 @@ def assess(ctx: ReviewContext) -> list[Check]:
     def judged(d: Any) -> bool:
         return d.difference.value is not None and tuple(sorted(dict(d.group or {}).items())) not in too_small
 
+    shown: set[str] = set()
     for metric, (words, field_name) in _METRICS.items():
         limit = float(getattr(policy, field_name))
         for attribute in report.attributes:
@@ -108,7 +109,7 @@ def assess(ctx: ReviewContext) -> list[Check]:
                     f"limit; when only the estimate does, a reviewer must judge.",
                     action="investigate the under-served group (data quality, features, label bias); consider "
                     "group-specific recalibration or thresholds, and re-audit",
-                    figures=_figures(report, metric) if verdict != "pass" else (),
+                    figures=_figures(report, metric, shown) if verdict != "pass" else (),
                 )
             )
     small = report.small_groups
@@ -133,7 +134,11 @@ def assess(ctx: ReviewContext) -> list[Check]:
     return checks
 
 
-def _figures(report: Any, metric: str) -> tuple[str, ...]:
+def _figures(report: Any, metric: str, shown: set[str]) -> tuple[str, ...]:
+    """The metric's plot (every attribute), once per report: the first check that needs it shows it."""
+    if metric in shown:
+        return ()
+    shown.add(metric)
     try:
         from ethicompass.fairness import plot_metrics
 
