@@ -46,7 +46,9 @@ def _setup(cli: Any, tmp_path: Path) -> None:
         ("dora", ["--at", "2028-01-02"], 1, "expired on 2028-01-01"),
     ],
 )
-def test_check_exit_codes(cli: Any, tmp_path: Path, user: str, extra: list[str], code: int, text: str) -> None:
+def test_check_exit_codes(
+    cli: Any, tmp_path: Path, user: str, extra: list[str], code: int, text: str
+) -> None:
     _setup(cli, tmp_path)
     result = cli("training", "check", "--user", user, *extra)
     assert result.code == code, result.err

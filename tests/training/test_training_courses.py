@@ -12,7 +12,9 @@ from ethicompass.training import load_courses
 from ethicompass.training._courses import Course, parse_course
 
 FILES = sorted(
-    e.name for e in (resources.files("ethicompass.training") / "courses").iterdir() if e.name.endswith(".yaml")
+    e.name
+    for e in (resources.files("ethicompass.training") / "courses").iterdir()
+    if e.name.endswith(".yaml")
 )
 EXPECTED = {
     "privacy-security",
@@ -59,7 +61,10 @@ def test_question_ids_unique_across_courses() -> None:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["questions"][0].__setitem__("options", [{"text": "a"}, {"text": "b"}]) or d, "no correct"),
+        (
+            lambda d: d["questions"][0].__setitem__("options", [{"text": "a"}, {"text": "b"}]) or d,
+            "no correct",
+        ),
         (lambda d: d.__setitem__("questions", d["questions"][:9]) or d, "questions"),
         (lambda d: d["questions"][1].__setitem__("id", d["questions"][0]["id"]) or d, "repeat"),
         (lambda d: d["questions"][0].pop("explanation") and d, "explanation"),

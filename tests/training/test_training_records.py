@@ -121,7 +121,10 @@ def test_import_records_verifier_and_audit(store: Any, tmp_path: Path) -> None:
         ("user,completed\nbob,2025-01-01\n", "missing column"),
         ("user,course_id,completed\nbob,privacy-security,2025-01-01\n", "nobody verified"),
         ("user,course_id,completed,verified_by\nbob,privacy-security,yesterday,x\n", "not an ISO date"),
-        ("user,course_id,completed,expires,verified_by\nbob,privacy-security,2025-01-01,2024-01-01,x\n", "before"),
+        (
+            "user,course_id,completed,expires,verified_by\nbob,privacy-security,2025-01-01,2024-01-01,x\n",
+            "before",
+        ),
     ],
 )
 def test_bad_import_is_refused_whole(store: Any, tmp_path: Path, text: str, message: str) -> None:
@@ -144,14 +147,28 @@ GATE = [
     ("investigator", "2022-01-01", "2025-01-01", None, True, "expired on 2024-12-31"),
     ("reviewer", "2022-01-01", "2026-06-01", None, False, None),
     ("admin", None, "2026-06-01", None, False, None),
-    ("data_manager", None, "2026-06-01", ["bias-fairness"], True, "bias-fairness (Bias and fairness) never completed"),
+    (
+        "data_manager",
+        None,
+        "2026-06-01",
+        ["bias-fairness"],
+        True,
+        "bias-fairness (Bias and fairness) never completed",
+    ),
     ("investigator", "2025-01-01", "2024-06-01", ["bias-fairness"], True, "never completed"),
 ]
 
 
 @pytest.mark.parametrize(("role", "completed", "on", "required", "refused", "text"), GATE)
 def test_gate_across_roles_and_dates(
-    store: Any, tmp_path: Path, role: str, completed: str | None, on: str, required: Any, refused: bool, text: Any
+    store: Any,
+    tmp_path: Path,
+    role: str,
+    completed: str | None,
+    on: str,
+    required: Any,
+    refused: bool,
+    text: Any,
 ) -> None:
     if completed:
         _certify(store, "cara", completed=completed, courses=ALL, tmp_path=tmp_path)

@@ -1,0 +1,149 @@
+"""Playwright in Debian's Chromium against a real uvicorn server: read a module, fail, pass, certificate."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER = """
+import sys, uvicorn
+from ethicompass.server import ServerSettings, create_app
+from ethicompass.store import Store
+store = Store(sys.argv[1]).open()
+app = create_app(store, settings=ServerSettings(secret_key="browser-test", secure_cookies=False))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), access_log=False, log_level="warning")
+"""
+COURSE = "privacy-security"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason="needs Debian's chromium (scripts/ensure-chromium.sh)"
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    from ethicompass.server import add_user, issue_token
+    from ethicompass.store import Store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('live-training') / 'state.db'}"
+    store = Store(url).open()
+    add_user(store, "ines", role="investigator")
+    token = issue_token(store, "ines")
+    store.dispose()
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, url, str(port)])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError("the server exited")
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the server did not start")
+        yield base, token
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _answer(page: Any, *, right: bool) -> None:
+    from ethicompass.training import get_course
+
+    course = get_course(COURSE)
+    for fieldset in page.locator("form.quiz fieldset").all():
+        qid = fieldset.get_attribute("id").removeprefix("question-")
+        q = course.question(qid)
+        wanted = (
+            sorted(q.correct) if right else [next(i for i in range(len(q.options)) if i not in q.correct)]
+        )
+        for i in wanted:
+            fieldset.get_by_label(q.options[i].text, exact=True).check()
+
+
+def test_read_fail_pass_certificate(live_server: Any, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    base, token = live_server
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(f"{base}/training")
+    assert page.url.endswith("/training/login")
+    page.get_by_label("API token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Training", exact=True).wait_for()
+    expect(page.locator(f"#course-{COURSE}")).to_contain_text("Not completed")
+    # read the module
+    page.get_by_role("link", name="Privacy and security of patient data").click()
+    expect(page.get_by_role("heading", name="What you will learn")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sources")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("45 CFR 164.514")
+    # take the quiz and fail
+    page.get_by_role("button", name="Take the quiz").click()
+    expect(page.locator("form.quiz fieldset")).to_have_count(11)
+    _answer(page, right=False)
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.get_by_role("status")).to_contain_text("the pass mark is 80%")
+    expect(page.locator(".result.wrong")).to_have_count(11)
+    # try again and pass
+    page.get_by_role("button", name="Try again").click()
+    _answer(page, right=True)
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.get_by_role("status")).to_contain_text("You passed with 100%")
+    page.get_by_role("link", name="View your certificate").click()
+    certificate = page.locator(".certificate")
+    expect(certificate).to_contain_text("Certificate of completion")
+    expect(certificate).to_contain_text("ines")
+    expect(certificate).to_contain_text("Privacy and security of patient data")
+    # printable: the print stylesheet hides the navigation
+    page.emulate_media(media="print")
+    expect(page.locator("header.site")).to_be_hidden()
+    expect(certificate).to_be_visible()
+    page.emulate_media(media="screen")
+    pdf = context.request.get(page.url + "?format=pdf")
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    page.get_by_role("link", name="My training").click()
+    expect(page.locator(f"#course-{COURSE}")).to_contain_text("Current until")
+    context.close()
