@@ -87,12 +87,15 @@ def test_histogram_mode_states_precision_and_stays_close() -> None:
 
 def test_merging_exact_and_histogram_summaries_rebins() -> None:
     a = fairness.summarize(_frame(1, 50), label="y", score="p", groups=["g"])
-    big = _frame(2, 5000).with_columns(pl.col("p") + pl.Series(np.random.default_rng(0).random(5000)) * 1e-3)
+    big = _frame(2, 12_000).with_columns(
+        pl.col("p") + pl.Series(np.random.default_rng(0).random(12_000)) * 1e-3
+    )
     big = big.with_columns(pl.col("p").clip(0, 1))
     b = fairness.summarize(big, label="y", score="p", groups=["g"], bins=100)
+    assert a.bin_width is None and b.bin_width == pytest.approx(0.01)
     merged = a + b
     assert merged.bin_width == pytest.approx(0.01)
-    assert merged.n == 5050
+    assert merged.n == 12_050
 
 
 @pytest.mark.parametrize(

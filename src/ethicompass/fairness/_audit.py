@@ -91,7 +91,7 @@ def audit(
     min_group_size: int = 30,
     margin: float = 0.05,
     seed: int = 0,
-    bins: int = 10_000,
+    bins: int = 1_000,
 ) -> FairnessReport:
     """Audit a model's performance per group and per intersection of the sensitive ``groups``.
 
@@ -135,7 +135,7 @@ def _check_options(*, threshold: float, n_boot: int, ci: float, reference: str, 
     if reference not in ("largest", "overall"):
         raise InputError(f"reference {reference!r} is unknown", hint="use 'largest' or 'overall'")
     if bins < 2:
-        raise InputError(f"bins {bins} is too few", hint="use e.g. 10000")
+        raise InputError(f"bins {bins} is too few", hint="use e.g. 1000")
 
 
 def audit_summary(

@@ -2,11 +2,11 @@
 
 The key is (group columns, label, prediction, score key). The prediction is either a given 0/1
 column or ``score >= threshold``, so metrics at the threshold are exact. The score key is the
-score itself when the scores take at most ``bins`` distinct values (AUROC is then exact, ties
-included), otherwise the lower edge of a histogram bin of width ``1 / bins`` (AUROC is then exact
-up to pairs that share a bin; with 10,000 bins the error is at most the share of positive-negative
-pairs whose scores lie within 1e-4 of each other, counted as half-concordant). Each cell also
-carries sums of ``e = score - label``, ``e**2`` and ``e**4``, so Brier score and
+score itself when the scores take at most ``exact_limit`` (10,000) distinct values (AUROC is then
+exact, ties counted half), otherwise the lower edge of a histogram bin of width ``1 / bins``
+(1,000 bins by default, width 1e-3): AUROC then counts positive-negative pairs whose scores share
+a bin as ties, so its error is at most half the share of such pairs (typically below 1e-4). Each
+cell also carries sums of ``e = score - label``, ``e**2`` and ``e**4``, so Brier score and
 calibration-in-the-large are exact at any resolution.
 
 Summaries of partitions (or hospitals) merge by addition: ``summary_a + summary_b``.
@@ -156,13 +156,15 @@ def summarize(
     score: str | None = None,
     prediction: str | None = None,
     threshold: float = 0.5,
-    bins: int = 10_000,
+    bins: int = 1_000,
+    exact_limit: int = 10_000,
 ) -> Summary:
     """Count the rows of ``frame`` per (groups, label, prediction, score key) in one group-by.
 
     ``label`` is a 0/1 (or boolean) outcome; ``score`` a probability in [0, 1]; ``prediction``
     a 0/1 decision (default: ``score >= threshold``). At least one of ``score`` and
-    ``prediction`` is required.
+    ``prediction`` is required. Scores with more than ``exact_limit`` distinct values are
+    binned into ``bins`` equal-width bins (see the module docstring for the precision).
     """
     nwf = to_narwhals(frame)
     groups = tuple(groups)
@@ -201,7 +203,7 @@ def summarize(
                 f"column {score!r} holds values outside [0, 1] (min {lo}, max {hi})",
                 hint="pass a predicted probability; rescale or calibrate other scores first",
             )
-        if distinct > bins:
+        if distinct > exact_limit:
             bin_width = 1 / bins
     score_key: nw.Expr
     if score is None:
