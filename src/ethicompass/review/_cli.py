@@ -27,6 +27,14 @@ def review_command(
     pdf: Annotated[
         bool, typer.Option("--pdf/--no-pdf", help="Also write report.pdf (needs the pdf extra).")
     ] = True,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="Ed25519 key (PEM) to sign a checkpoint over the audit log after the report's hash "
+            "(default: $ETHICOMPASS_SIGNING_KEY; no key, no checkpoint).",
+        ),
+    ] = None,
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Judge a study against the committee's policy and write one report. Exit 0 pass or warn, 1 fail, 2 bad input."""
@@ -42,7 +50,9 @@ def review_command(
         if policy
         else (Policy.from_file(study.base_dir / study.policy) if study.policy else Policy.default())
     )
-    output = review(study, policy=chosen, store=Store.from_env().open(), out_dir=out, pdf=pdf)
+    output = review(
+        study, policy=chosen, store=Store.from_env().open(), out_dir=out, pdf=pdf, signing_key=key_file
+    )
     report = output.report
     if fmt == OutputFormat.json:
         emit_json(output.to_dict() | {"principles": {k: v.verdict for k, v in report.principles.items()}})
@@ -56,5 +66,10 @@ def review_command(
             ],
         )
         say(f"report: {output.html_path} (JSON: {output.json_path})")
+        if output.checkpoint:
+            say(
+                f"signed checkpoint: {output.checkpoint['tree_size']} entries, "
+                f"key {output.checkpoint['key_id'][:16]}"
+            )
     if report.exit_code:
         raise typer.Exit(report.exit_code)

@@ -12,7 +12,12 @@ if TYPE_CHECKING:
 
 
 def run(ctx: DemoContext) -> None:
-    """Review the study against the default committee policy and say where the report is."""
+    """Review the study against the default committee policy, sign it, and say where the report is."""
+    from ethicompass.transparency import generate_signing_key
+
+    key = ctx.out_dir / "review-signing-key.pem"
+    if not key.exists():
+        generate_signing_key(key)
     output = review(
         ctx.study,
         policy=Policy.default(),
@@ -20,6 +25,7 @@ def run(ctx: DemoContext) -> None:
         out_dir=ctx.out_dir / "review",
         results=ctx.results,
         actor="demo",
+        signing_key=key,
     )
     report = output.report
     ctx.say(
@@ -34,4 +40,9 @@ def run(ctx: DemoContext) -> None:
     ctx.say(
         f"Report: {output.html_path} (JSON {output.json_path.name}; PDF {'written' if output.pdf_path else 'needs the pdf extra'})."
     )
+    if output.checkpoint:
+        ctx.say(
+            f"The report's hash is in the audit log, under a checkpoint signed with {key.name} "
+            f"({output.checkpoint['tree_size']} entries)."
+        )
     ctx.results["review"] = output

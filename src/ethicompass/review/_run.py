@@ -95,6 +95,7 @@ class ReviewOutput:
     pdf_path: Path | None
     report_hash: str
     seconds: float
+    checkpoint: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Where the report is, and its verdict."""
@@ -105,6 +106,7 @@ class ReviewOutput:
             "pdf": str(self.pdf_path) if self.pdf_path else None,
             "report_hash": self.report_hash,
             "seconds": round(self.seconds, 2),
+            "signed_checkpoint": self.checkpoint,
         }
 
 
@@ -118,8 +120,13 @@ def review(
     results: dict[str, Any] | None = None,
     pdf: bool = True,
     actor: str | None = None,
+    signing_key: Path | None = None,
 ) -> ReviewOutput:
-    """Assess ``study``, write report.json, report.html (and report.pdf), and log the report's hash."""
+    """Assess ``study``, write report.json, report.html (and report.pdf), and log the report's hash.
+
+    When a signing key is configured (``signing_key``, else ``$ETHICOMPASS_SIGNING_KEY``), a signed
+    checkpoint over the log, which now holds the report's hash, is written right after.
+    """
     import json
 
     from ethicompass.transparency import AuditLog
@@ -149,14 +156,29 @@ def review(
         hashes=hashes,
         params={"verdict": report.verdict, "policy": policy.name, "policy_version": policy.version},
     )
-    _sign(store)
-    return ReviewOutput(report, json_path, html_path, pdf_path, report_hash, time.perf_counter() - started)
+    checkpoint = _sign(store, signing_key)
+    return ReviewOutput(
+        report, json_path, html_path, pdf_path, report_hash, time.perf_counter() - started, checkpoint
+    )
 
 
-def _sign(store: Store) -> None:
-    """Sign a checkpoint over the log (now holding the report hash) when a signing key is configured."""
-    try:
-        from ethicompass.transparency import signed_checkpoint_if_configured  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    signed_checkpoint_if_configured(store)
+def _sign(store: Store, key_file: Path | None) -> dict[str, Any] | None:
+    """Sign a checkpoint over the log (now holding the report hash) when a signing key is configured.
+
+    A configured key that cannot be read is an error (the operator asked for a signature); no key
+    at all means no checkpoint.
+    """
+    import os
+
+    from ethicompass.transparency import load_signing_key, write_checkpoint
+    from ethicompass.transparency._checkpoint import KEY_ENV
+
+    if key_file is None and not os.environ.get(KEY_ENV):
+        return None
+    checkpoint = write_checkpoint(store, load_signing_key(key_file))
+    return {
+        "tree_size": checkpoint.tree_size,
+        "root_hash": checkpoint.root_hash.hex(),
+        "key_id": checkpoint.key_id,
+        "time": checkpoint.time,
+    }
