@@ -85,7 +85,7 @@ def assess(ctx: ReviewContext) -> list[Check]:
             source=SOURCES["consent.max_unresolved"],
             explanation="When a participant withdraws, each dataset and model built from their data needs a "
             "recorded decision: exclude from future use, retain under a named legal basis, retrain, or erase.",
-            action="record a decision per artefact: ethicompass consent decide ARTEFACT --action ... --basis ...",
+            action="record a decision per artefact: ethicompass consent decisions, then ethicompass consent decide DECISION_ID --action ... --legal-basis ...",
         )
     )
     return checks
