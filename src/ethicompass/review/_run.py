@@ -96,6 +96,7 @@ class ReviewOutput:
     report_hash: str
     seconds: float
     checkpoint: dict[str, Any] | None = None
+    review_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Where the report is, and its verdict."""
@@ -107,6 +108,7 @@ class ReviewOutput:
             "report_hash": self.report_hash,
             "seconds": round(self.seconds, 2),
             "signed_checkpoint": self.checkpoint,
+            "review_id": self.review_id,
         }
 
 
@@ -127,9 +129,12 @@ def review(
     When a signing key is configured (``signing_key``, else ``$ETHICOMPASS_SIGNING_KEY``), a signed
     checkpoint over the log, which now holds the report's hash, is written right after.
     """
+    import hashlib
     import json
 
-    from ethicompass.transparency import AuditLog
+    from ethicompass.review._store import ReviewStore
+    from ethicompass.transparency import AuditLog, default_actor
+    from ethicompass.transparency._log import utc_now
 
     started = time.perf_counter()
     report = assess(study, policy=policy, store=store, results=results)
@@ -137,28 +142,59 @@ def review(
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / "report.json", out_dir / "report.html"
     html = render_html(report)
-    atomic_write_text(json_path, json.dumps(report.to_dict(), indent=2, default=str) + "\n")
-    atomic_write_text(html_path, html)
+    data = report.to_dict()
+    json_text = json.dumps(data, indent=2, default=str) + "\n"
+
+    def digest(text: str) -> str:
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    report_hash = digest(json_text)
+    hashes = {"report.json": report_hash, "report.html": digest(html)}
     pdf_path: Path | None = None
+    pdf_tmp = out_dir / ".report.pdf.partial"
     if pdf and pdf_available():
+        render_pdf(html, pdf_tmp)
+        hashes["report.pdf"] = sha256_file(pdf_tmp)
+    who = actor or default_actor()
+    # The stored review and its audit entry commit together; the files are written only after.
+    try:
+        with store.begin() as conn:
+            review_id = ReviewStore(store).insert(
+                conn, report=data, html=html, hashes=hashes, actor=who, recorded_at=utc_now()
+            )
+            AuditLog(store).append_in(
+                conn,
+                action="review.report",
+                object_type="study",
+                object_id=study.name,
+                actor=who,
+                role="reviewer",
+                hashes=hashes,
+                params={
+                    "verdict": report.verdict,
+                    "policy": policy.name,
+                    "policy_version": policy.version,
+                    "review_id": review_id,
+                },
+            )
+    except BaseException:
+        pdf_tmp.unlink(missing_ok=True)
+        raise
+    atomic_write_text(json_path, json_text)
+    atomic_write_text(html_path, html)
+    if "report.pdf" in hashes:
         pdf_path = out_dir / "report.pdf"
-        render_pdf(html, pdf_path)
-    report_hash = sha256_file(json_path)
-    hashes = {"report.json": report_hash, "report.html": sha256_file(html_path)}
-    if pdf_path is not None:
-        hashes["report.pdf"] = sha256_file(pdf_path)
-    AuditLog(store).append(
-        action="review.report",
-        object_type="study",
-        object_id=study.name,
-        actor=actor,
-        role="reviewer",
-        hashes=hashes,
-        params={"verdict": report.verdict, "policy": policy.name, "policy_version": policy.version},
-    )
+        pdf_tmp.replace(pdf_path)
     checkpoint = _sign(store, signing_key)
     return ReviewOutput(
-        report, json_path, html_path, pdf_path, report_hash, time.perf_counter() - started, checkpoint
+        report,
+        json_path,
+        html_path,
+        pdf_path,
+        report_hash,
+        time.perf_counter() - started,
+        checkpoint,
+        review_id,
     )
 
 
