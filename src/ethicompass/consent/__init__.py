@@ -10,29 +10,69 @@ derived artefacts through ``register_members``, ``affected_artefacts``, ``decide
 
 from __future__ import annotations
 
-from ethicompass.consent._csv import read_consents_csv
-from ethicompass.consent._enforce import DROP_REASONS, EnforcementRecord, enforce, enforce_batch
-from ethicompass.consent._fhir import FhirVersion, from_fhir, read_fhir_file, to_fhir, write_fhir_file
-from ethicompass.consent._model import (
-    PURPOSE_TEXT,
-    STANDARD_PURPOSES,
-    Action,
-    ConsentRecord,
-    ConsentStatus,
-    Decision,
-    Period,
-)
-from ethicompass.consent._registry import ImportSummary, Registry, statuses_from_events
-from ethicompass.consent._withdrawal import (
-    KNOWN_LEGAL_BASES,
-    DecisionAction,
-    WithdrawalDecision,
-    affected_artefacts,
-    decide,
-    decisions,
-    link_artefacts,
-    register_members,
-    unresolved_decisions,
+from typing import TYPE_CHECKING
+
+from ethicompass._lazy import attach
+
+if TYPE_CHECKING:
+    from ethicompass.consent._csv import read_consents_csv
+    from ethicompass.consent._enforce import DROP_REASONS, EnforcementRecord, enforce, enforce_batch
+    from ethicompass.consent._fhir import FhirVersion, from_fhir, read_fhir_file, to_fhir, write_fhir_file
+    from ethicompass.consent._model import (
+        PURPOSE_TEXT,
+        STANDARD_PURPOSES,
+        Action,
+        ConsentRecord,
+        ConsentStatus,
+        Decision,
+        Period,
+    )
+    from ethicompass.consent._registry import ImportSummary, Registry, statuses_from_events
+    from ethicompass.consent._withdrawal import (
+        KNOWN_LEGAL_BASES,
+        DecisionAction,
+        WithdrawalDecision,
+        affected_artefacts,
+        decide,
+        decisions,
+        link_artefacts,
+        register_members,
+        unresolved_decisions,
+    )
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "Action": "ethicompass.consent._model",
+        "ConsentRecord": "ethicompass.consent._model",
+        "ConsentStatus": "ethicompass.consent._model",
+        "DROP_REASONS": "ethicompass.consent._enforce",
+        "Decision": "ethicompass.consent._model",
+        "DecisionAction": "ethicompass.consent._withdrawal",
+        "EnforcementRecord": "ethicompass.consent._enforce",
+        "FhirVersion": "ethicompass.consent._fhir",
+        "ImportSummary": "ethicompass.consent._registry",
+        "KNOWN_LEGAL_BASES": "ethicompass.consent._withdrawal",
+        "PURPOSE_TEXT": "ethicompass.consent._model",
+        "Period": "ethicompass.consent._model",
+        "Registry": "ethicompass.consent._registry",
+        "STANDARD_PURPOSES": "ethicompass.consent._model",
+        "WithdrawalDecision": "ethicompass.consent._withdrawal",
+        "affected_artefacts": "ethicompass.consent._withdrawal",
+        "decide": "ethicompass.consent._withdrawal",
+        "decisions": "ethicompass.consent._withdrawal",
+        "enforce": "ethicompass.consent._enforce",
+        "enforce_batch": "ethicompass.consent._enforce",
+        "from_fhir": "ethicompass.consent._fhir",
+        "link_artefacts": "ethicompass.consent._withdrawal",
+        "read_consents_csv": "ethicompass.consent._csv",
+        "read_fhir_file": "ethicompass.consent._fhir",
+        "register_members": "ethicompass.consent._withdrawal",
+        "statuses_from_events": "ethicompass.consent._registry",
+        "to_fhir": "ethicompass.consent._fhir",
+        "unresolved_decisions": "ethicompass.consent._withdrawal",
+        "write_fhir_file": "ethicompass.consent._fhir",
+    },
 )
 
 __all__ = [  # noqa: RUF022 - plain sorted, as tests/test_exported_members.py checks

@@ -9,20 +9,51 @@ Reviewers compare two reviews (``ReviewStore.compare``) and sign off or request 
 
 from __future__ import annotations
 
-from ethicompass.review._policy import SOURCES, Policy
-from ethicompass.review._render import render_html
-from ethicompass.review._report import Check, PrincipleResult, Report, combine
-from ethicompass.review._run import ReviewContext, ReviewOutput, assess, review
-from ethicompass.review._store import (
-    DECISIONS,
-    CheckChange,
-    ReviewStore,
-    SignOff,
-    StoredReview,
-    changes_frame,
-    compare_reports,
+from typing import TYPE_CHECKING
+
+from ethicompass._lazy import attach
+
+if TYPE_CHECKING:
+    from ethicompass.review._policy import SOURCES, Policy
+    from ethicompass.review._render import render_html
+    from ethicompass.review._report import Check, PrincipleResult, Report, combine
+    from ethicompass.review._run import ReviewContext, ReviewOutput, assess, review
+    from ethicompass.review._store import (
+        DECISIONS,
+        CheckChange,
+        ReviewStore,
+        SignOff,
+        StoredReview,
+        changes_frame,
+        compare_reports,
+    )
+    from ethicompass.store._review_tables import review_reports, review_signoffs
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "Check": "ethicompass.review._report",
+        "CheckChange": "ethicompass.review._store",
+        "DECISIONS": "ethicompass.review._store",
+        "Policy": "ethicompass.review._policy",
+        "PrincipleResult": "ethicompass.review._report",
+        "Report": "ethicompass.review._report",
+        "ReviewContext": "ethicompass.review._run",
+        "ReviewOutput": "ethicompass.review._run",
+        "ReviewStore": "ethicompass.review._store",
+        "SOURCES": "ethicompass.review._policy",
+        "SignOff": "ethicompass.review._store",
+        "StoredReview": "ethicompass.review._store",
+        "assess": "ethicompass.review._run",
+        "changes_frame": "ethicompass.review._store",
+        "combine": "ethicompass.review._report",
+        "compare_reports": "ethicompass.review._store",
+        "render_html": "ethicompass.review._render",
+        "review": "ethicompass.review._run",
+        "review_reports": "ethicompass.store._review_tables",
+        "review_signoffs": "ethicompass.store._review_tables",
+    },
 )
-from ethicompass.store._review_tables import review_reports, review_signoffs
 
 __all__ = [
     "DECISIONS",

@@ -6,12 +6,43 @@ Entry points: ``decision_curve``, ``calibration`` and ``harm`` for a model's ben
 
 from __future__ import annotations
 
-from ethicompass.safety._benefit import DecisionCurve, NetBenefit, decision_curve
-from ethicompass.safety._calibration import Calibration, CalibrationReport, calibration
-from ethicompass.safety._drift import ColumnDrift, DriftReport, PerformanceDrift, drift
-from ethicompass.safety._harm import HarmReport, HarmRow, harm
-from ethicompass.safety._monitor import Incidence, MonitoringReport, Signal, monitor
-from ethicompass.safety._sequential import Boundaries, boundaries, spent_alpha
+from typing import TYPE_CHECKING
+
+from ethicompass._lazy import attach
+
+if TYPE_CHECKING:
+    from ethicompass.safety._benefit import DecisionCurve, NetBenefit, decision_curve
+    from ethicompass.safety._calibration import Calibration, CalibrationReport, calibration
+    from ethicompass.safety._drift import ColumnDrift, DriftReport, PerformanceDrift, drift
+    from ethicompass.safety._harm import HarmReport, HarmRow, harm
+    from ethicompass.safety._monitor import Incidence, MonitoringReport, Signal, monitor
+    from ethicompass.safety._sequential import Boundaries, boundaries, spent_alpha
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "Boundaries": "ethicompass.safety._sequential",
+        "Calibration": "ethicompass.safety._calibration",
+        "CalibrationReport": "ethicompass.safety._calibration",
+        "ColumnDrift": "ethicompass.safety._drift",
+        "DecisionCurve": "ethicompass.safety._benefit",
+        "DriftReport": "ethicompass.safety._drift",
+        "HarmReport": "ethicompass.safety._harm",
+        "HarmRow": "ethicompass.safety._harm",
+        "Incidence": "ethicompass.safety._monitor",
+        "MonitoringReport": "ethicompass.safety._monitor",
+        "NetBenefit": "ethicompass.safety._benefit",
+        "PerformanceDrift": "ethicompass.safety._drift",
+        "Signal": "ethicompass.safety._monitor",
+        "boundaries": "ethicompass.safety._sequential",
+        "calibration": "ethicompass.safety._calibration",
+        "decision_curve": "ethicompass.safety._benefit",
+        "drift": "ethicompass.safety._drift",
+        "harm": "ethicompass.safety._harm",
+        "monitor": "ethicompass.safety._monitor",
+        "spent_alpha": "ethicompass.safety._sequential",
+    },
+)
 
 __all__: list[str] = [
     "Boundaries",

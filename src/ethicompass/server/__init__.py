@@ -8,22 +8,50 @@ see docs/server.md for adding one.
 
 from __future__ import annotations
 
-from ethicompass.server._app import ROUTER_MODULES, SECURITY_HEADERS, create_app
-from ethicompass.server._auth import (
-    ROLES,
-    User,
-    add_user,
-    current_user,
-    issue_access_code,
-    issue_token,
-    portal_participant,
-    redeem_access_code,
-    require_role,
-    revoke_token,
+from typing import TYPE_CHECKING
+
+from ethicompass._lazy import attach
+
+if TYPE_CHECKING:
+    from ethicompass.server._app import ROUTER_MODULES, SECURITY_HEADERS, create_app
+    from ethicompass.server._auth import (
+        ROLES,
+        User,
+        add_user,
+        current_user,
+        issue_access_code,
+        issue_token,
+        portal_participant,
+        redeem_access_code,
+        require_role,
+        revoke_token,
+    )
+    from ethicompass.server._csrf import csrf_token, verify_csrf
+    from ethicompass.server._settings import ServerSettings
+    from ethicompass.server._templating import render
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "ROLES": "ethicompass.server._auth",
+        "ROUTER_MODULES": "ethicompass.server._app",
+        "SECURITY_HEADERS": "ethicompass.server._app",
+        "ServerSettings": "ethicompass.server._settings",
+        "User": "ethicompass.server._auth",
+        "add_user": "ethicompass.server._auth",
+        "create_app": "ethicompass.server._app",
+        "csrf_token": "ethicompass.server._csrf",
+        "current_user": "ethicompass.server._auth",
+        "issue_access_code": "ethicompass.server._auth",
+        "issue_token": "ethicompass.server._auth",
+        "portal_participant": "ethicompass.server._auth",
+        "redeem_access_code": "ethicompass.server._auth",
+        "render": "ethicompass.server._templating",
+        "require_role": "ethicompass.server._auth",
+        "revoke_token": "ethicompass.server._auth",
+        "verify_csrf": "ethicompass.server._csrf",
+    },
 )
-from ethicompass.server._csrf import csrf_token, verify_csrf
-from ethicompass.server._settings import ServerSettings
-from ethicompass.server._templating import render
 
 __all__ = [
     "ROLES",
