@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 from dataclasses import dataclass
@@ -264,7 +265,7 @@ class ReviewStore:
         """The stored ``report.html`` of a review (its hash is in the audit log)."""
         return self._column(review_id, "report_html")
 
-    def compare(self, before: int, after: int, /) -> list[CheckChange]:
+    def compare(self, before: int, after: int, /) -> builtins.list[CheckChange]:
         """Checks whose verdict or value changed between two reviews of the same study."""
         a, b = self.get(before), self.get(after)
         if a.study != b.study:
@@ -322,7 +323,7 @@ class ReviewStore:
             )
         return SignOff(signoff_id, review_id, decision, comment, reviewer, role, now)
 
-    def sign_offs(self, review_id: int, /) -> list[SignOff]:
+    def sign_offs(self, review_id: int, /) -> builtins.list[SignOff]:
         """Every decision recorded on a review, oldest first."""
         with self.store.connect() as conn:
             rows = conn.execute(

@@ -1,0 +1,205 @@
+"""Reviewer pages (HTML): list reviews, open a report, compare two reviews, sign off or request changes.
+
+Reviewers (role ``reviewer`` or ``admin``) sign in once with their API token at ``/review/login``;
+the token is kept in a signed, ``HttpOnly``, ``SameSite=Strict`` cookie scoped to ``/review`` and
+re-verified (revocation, expiry) on every request. A ``Authorization: Bearer`` header works too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ethicompass.errors import AuthError, ForbiddenError, InputError
+from ethicompass.review import DECISIONS, ReviewStore
+from ethicompass.server._auth import User, current_user
+from ethicompass.server._csrf import verify_csrf
+from ethicompass.server._templating import TEMPLATES, render
+
+__all__ = ["REVIEWER_ROLES", "REVIEW_COOKIE", "router"]
+
+router = APIRouter(prefix="/review", include_in_schema=False)
+
+REVIEWER_ROLES = ("reviewer", "admin")
+REVIEW_COOKIE = "ec_review"
+_CSS = TEMPLATES / "review" / "review.css"
+#: The stored report is self-contained (inline CSS and SVG): allow exactly that, nothing else.
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def _reviewer(request: Request) -> User | None:
+    """The signed-in reviewer, or None (not signed in); ForbiddenError for other roles."""
+    if request.headers.get("authorization"):
+        user = current_user(request)
+    else:
+        value = request.cookies.get(REVIEW_COOKIE)
+        if not value:
+            return None
+        settings = request.app.state.settings
+        try:
+            data = request.app.state.signer.loads(value, max_age=settings.session_minutes * 60, salt="review")
+        except Exception:
+            return None
+        try:
+            user = request.app.state.tokens.verify(str(data.get("t", "")))
+        except AuthError:
+            return None
+        request.state.user = user
+    if user.role not in REVIEWER_ROLES:
+        raise ForbiddenError(
+            f"the {user.role} role may not review studies", hint="this needs one of: reviewer, admin"
+        )
+    return user
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse("/review/login", status_code=303)
+
+
+def _store(request: Request) -> ReviewStore:
+    return ReviewStore(request.app.state.store)
+
+
+@router.get("/review.css")
+def stylesheet() -> Response:
+    """The reviewer pages' stylesheet (the layout's CSP allows only same-origin styles)."""
+    return Response(Path(_CSS).read_text(encoding="utf-8"), media_type="text/css")
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    """Sign-in page for reviewers."""
+    return render(request, "review/login.html", {"title": "Reviewer sign in"})
+
+
+@router.post("/login", dependencies=[Depends(verify_csrf)])
+def login(request: Request, token: str = Form(..., max_length=300)) -> Response:
+    """Check the reviewer's API token and start a session."""
+    error = None
+    try:
+        user = request.app.state.tokens.verify(token.strip())
+        if user.role not in REVIEWER_ROLES:
+            error = "This token does not belong to a reviewer. Ask an admin for a reviewer account."
+    except AuthError:
+        error = "That token did not work. Check it, or ask an admin for a new one."
+    if error:
+        return render(
+            request, "review/login.html", {"title": "Reviewer sign in", "error": error}, status_code=401
+        )
+    request.state.user = user
+    settings = request.app.state.settings
+    response = RedirectResponse("/review", status_code=303)
+    response.set_cookie(
+        REVIEW_COOKIE,
+        request.app.state.signer.dumps({"t": token.strip()}, salt="review"),
+        max_age=settings.session_minutes * 60,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        path="/review",
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(verify_csrf)])
+def logout() -> Response:
+    """End the reviewer session."""
+    response = _to_login()
+    response.delete_cookie(REVIEW_COOKIE, path="/review")
+    return response
+
+
+@router.get("")
+def reviews(request: Request) -> Response:
+    """Every stored review, newest first, with its verdict and decision."""
+    user = _reviewer(request)
+    if user is None:
+        return _to_login()
+    rows = _store(request).list()
+    studies: dict[str, list[Any]] = {}
+    for row in rows:
+        studies.setdefault(row.study, []).append(row)
+    return render(
+        request, "review/list.html", {"title": "Reviews", "rows": rows, "studies": studies, "user": user}
+    )
+
+
+@router.get("/compare")
+def compare(request: Request, a: int, b: int) -> Response:
+    """The checks whose verdict or value changed between two reviews of the same study."""
+    user = _reviewer(request)
+    if user is None:
+        return _to_login()
+    store = _store(request)
+    changes = store.compare(a, b)
+    return render(
+        request,
+        "review/compare.html",
+        {
+            "title": "Compare reviews",
+            "before": store.get(a),
+            "after": store.get(b),
+            "changes": changes,
+            "user": user,
+        },
+    )
+
+
+@router.get("/{review_id}")
+def detail(request: Request, review_id: int, saved: str | None = None) -> Response:
+    """One review: verdict, hashes, the report, other reviews to compare with, and the decision form."""
+    user = _reviewer(request)
+    if user is None:
+        return _to_login()
+    store = _store(request)
+    item = store.get(review_id)
+    report = store.report(review_id)
+    others = [r for r in store.list(study=item.study) if r.id != review_id]
+    return render(
+        request,
+        "review/detail.html",
+        {
+            "title": f"Review {review_id}",
+            "item": item,
+            "principles": report.get("principles", {}),
+            "others": others,
+            "signoffs": store.sign_offs(review_id),
+            "decisions": DECISIONS,
+            "saved": saved == "1",
+            "user": user,
+        },
+    )
+
+
+@router.get("/{review_id}/report")
+def report_html(request: Request, review_id: int) -> Response:
+    """The stored, self-contained report.html (its hash is in the audit log)."""
+    if _reviewer(request) is None:
+        return _to_login()
+    html = _store(request).html(review_id)
+    return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
+
+
+@router.post("/{review_id}/decision", dependencies=[Depends(verify_csrf)])
+def decide(
+    request: Request,
+    review_id: int,
+    decision: str = Form(...),
+    comment: str = Form("", max_length=5000),
+) -> Response:
+    """Sign off or request changes, with a comment (stored; its hash goes into the audit log)."""
+    user = _reviewer(request)
+    if user is None:
+        return _to_login()
+    if decision not in DECISIONS:
+        raise InputError("pick sign off or request changes", hint="use the buttons on the page")
+    _store(request).sign_off(
+        review_id, decision=decision, comment=comment, reviewer=user.actor, role=user.role
+    )
+    return RedirectResponse(f"/review/{review_id}?saved=1", status_code=303)
