@@ -73,3 +73,23 @@ def test_import_refuses_unverified(cli: Any, tmp_path: Path) -> None:
     result = cli("training", "import", p)
     assert result.code == 2
     assert "verified" in result.err
+
+
+@pytest.mark.parametrize(("right", "code"), [(True, 0), (False, 1)])
+def test_take_in_terminal(cli: Any, monkeypatch: pytest.MonkeyPatch, right: bool, code: int) -> None:
+    import io
+
+    from ethicompass.training import get_course
+    from ethicompass.training._records import _layout
+
+    course = get_course("bias-fairness")
+    lines = []
+    for qid, order in _layout(course.id, 4):
+        correct = course.question(qid).correct
+        shown = [k for k, i in enumerate(order, start=1) if (i in correct) == right]
+        lines.append(",".join(map(str, shown if right else shown[:1])))
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    result = cli("training", "take", "bias-fairness", "--user", "ann", "--seed", "4", "--format", "json")
+    assert result.code == code, result.err
+    data = result.json()
+    assert data["passed"] is right and (data["certificate"] is not None) is right

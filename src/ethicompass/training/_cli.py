@@ -99,6 +99,46 @@ def import_(
         say(f"imported {result.imported} certificate(s) from {file.name} ({result.file_sha256})")
 
 
+@training_app.command("take")
+def take(
+    course_id: Annotated[str, typer.Argument(help="The course id (see `ethicompass training courses`).")],
+    user: Annotated[str, typer.Option("--user", "-u", help="Who is taking the quiz.")],
+    seed: Annotated[int | None, typer.Option("--seed", help="Question order seed (default: random).")] = None,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Take a course's quiz in the terminal: answer with option numbers (e.g. 2 or 1,3); exit 1 on a fail."""
+    from ethicompass.errors import InputError
+    from ethicompass.training import get_course, start_attempt, submit_attempt
+
+    store = _store()
+    course = get_course(course_id)
+    attempt = start_attempt(store, user, course.id, seed=seed)
+    answers: dict[str, list[int]] = {}
+    for n, q in enumerate(attempt.questions, start=1):
+        say(f"\n{n}. {q.text}" + (" (choose all that apply)" if q.kind == "multiple" else ""))
+        for k, (_, text) in enumerate(q.options, start=1):
+            say(f"   {k}) {text}")
+        raw = typer.prompt("answer", err=True)
+        try:
+            picks = [int(x) for x in raw.replace(" ", "").split(",") if x]
+            answers[q.id] = [q.options[k - 1][0] for k in picks if 1 <= k <= len(q.options)]
+        except ValueError as exc:
+            raise InputError(f"answer {raw!r} is not option numbers", hint="type e.g. 2 or 1,3") from exc
+    result = submit_attempt(store, attempt.id, answers)
+    if fmt == OutputFormat.json:
+        emit_json(result.to_dict())
+    else:
+        for n, r in enumerate(result.results, start=1):
+            say(f"{n}. {'right' if r.correct else 'not right'}: {r.explanation}")
+        say(
+            f"score {result.correct}/{len(result.results)} ({result.score:.0%}); pass mark {result.pass_mark:.0%}: "
+            + ("passed" if result.passed else "not passed")
+            + (f"; certificate valid until {result.certificate.expires_on}" if result.certificate else "")
+        )
+    if not result.passed:
+        raise typer.Exit(1)
+
+
 @training_app.command("check")
 def check(
     user: Annotated[str, typer.Option("--user", "-u", help="The user to check.")],
