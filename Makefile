@@ -27,6 +27,7 @@ demo: venv
 
 test: venv-test
 	./scripts/ensure-chromium.sh
+	./tests/review/a11y/ensure-axe.sh
 	./scripts/with-postgres.sh $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv-test

@@ -160,24 +160,13 @@ def normalise(report: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def reviewed(small_study: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
-    """One review of the seeded study (no PDF), with its store."""
-    from ethicompass.review import review
+def reviewed(real_review: Any) -> Iterator[tuple[Any, Any]]:
+    """The session's review of the seeded study (no PDF), with its store reopened."""
     from ethicompass.store import Store
-    from ethicompass.study import Study
 
-    tmp = tmp_path_factory.mktemp("review")
-    store = Store(f"sqlite:///{tmp / 'state.db'}").open()
+    store = Store(real_review.url).open()
     try:
-        output = review(
-            Study.from_file(small_study / "study.yaml"),
-            policy=Policy.default(),
-            store=store,
-            out_dir=tmp / "out",
-            pdf=False,
-            actor="test",
-        )
-        yield output, store
+        yield real_review.output, store
     finally:
         store.dispose()
 
