@@ -8,22 +8,32 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-from matplotlib import rc_context
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
 
 from ethicompass.errors import InputError
 from ethicompass.fairness._report import FairnessReport, group_label
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_calibration", "plot_metrics", "plot_roc"]
 
 _PLOT_BINS = 200
 
 
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure  # imported on first plot: `import ethicompass.fairness` stays light
+
+    return Figure(figsize=(width, height))
+
+
 def _svg(fig: Figure) -> str:
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
     FigureCanvasSVG(fig)
     buffer = io.StringIO()
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "ethicompass"}):  # text as text; stable ids
@@ -43,7 +53,7 @@ def plot_metrics(
     if not results:
         raise InputError("the report has no intersections", hint="audit with two or more groups")
     labels = [group_label(g.group) + (" (small)" if g.too_small else "") for g in results]
-    fig = Figure(figsize=(3.2 * len(metrics), 0.32 * len(results) + 1.4))
+    fig = _figure(3.2 * len(metrics), 0.32 * len(results) + 1.4)
     axes = fig.subplots(1, len(metrics), sharey=True, squeeze=False)[0]
     y = np.arange(len(results))
     for ax, metric in zip(axes, metrics, strict=True):
@@ -97,7 +107,7 @@ def _marginal_counts(report: FairnessReport, attribute: str) -> pl.DataFrame:
 def plot_roc(report: FairnessReport, /) -> str:
     """ROC curves by group (scores binned to 1/200 for drawing), one panel per attribute."""
     attrs = report.attributes
-    fig = Figure(figsize=(3.6 * len(attrs), 3.6))
+    fig = _figure(3.6 * len(attrs), 3.6)
     axes = fig.subplots(1, len(attrs), squeeze=False)[0]
     for ax, attribute in zip(axes, attrs, strict=True):
         counts = _marginal_counts(report, attribute)
@@ -124,7 +134,7 @@ def plot_calibration(report: FairnessReport, /, *, bins: int = 10) -> str:
     if _PLOT_BINS % bins:
         raise InputError(f"bins {bins} does not divide {_PLOT_BINS}", hint="use 5, 10, 20 or 40")
     attrs = report.attributes
-    fig = Figure(figsize=(3.6 * len(attrs), 3.6))
+    fig = _figure(3.6 * len(attrs), 3.6)
     axes = fig.subplots(1, len(attrs), squeeze=False)[0]
     for ax, attribute in zip(axes, attrs, strict=True):
         counts = _marginal_counts(report, attribute).with_columns(
