@@ -21,7 +21,7 @@ SOURCES: dict[str, str] = {
     "fairness.min_group_size": "Wilson-interval width ~0.35 at n = 30 and p = 0.5: smaller groups cannot be judged",
     "fairness.max_tpr_difference": "Equal opportunity (Hardt et al., NeurIPS 2016); 0.10 is a committee default, judged on the interval",
     "fairness.max_fpr_difference": "Equalized odds (Hardt et al., NeurIPS 2016); 0.10 is a committee default, judged on the interval",
-    "fairness.representativeness": "Participation-to-prevalence ratio 0.8-1.2 (Poon et al., Circ Cardiovasc Qual Outcomes 2013); FDA diversity action plans guidance (2024)",
+    "fairness.representativeness": "Participation-to-prevalence ratio (Poon et al., Circ Cardiovasc Qual Outcomes 2013: 0.8-1.2 is adequate); upper bound 1.25 = 1/0.8 keeps the band symmetric on the ratio scale (committee default); FDA diversity action plans guidance (2024)",
     "safety.threshold_range": "Vickers & Elkin, Med Decis Making 2006: judge net benefit over the clinically reasonable threshold range",
     "safety.calibration_slope": "Van Calster et al., BMC Med 2019 (calibration hierarchy): slope near 1; 0.8-1.2 committee default",
     "safety.max_harm_difference": "Committee default: at most 20 more missed cases per 1,000 in any subgroup than in the best-served one",
