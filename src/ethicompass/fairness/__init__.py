@@ -12,23 +12,52 @@ partitions or sites add up (``a + b``) and :func:`audit_summary` audits the sum.
 
 from __future__ import annotations
 
-from ethicompass.fairness._audit import audit, audit_summary
-from ethicompass.fairness._mitigation import ThresholdPlan, group_thresholds
-from ethicompass.fairness._plots import plot_calibration, plot_metrics, plot_roc
-from ethicompass.fairness._report import (
-    Disparity,
-    Estimate,
-    FairnessReport,
-    Finding,
-    GroupResult,
-    Heterogeneity,
+from typing import TYPE_CHECKING
+
+from ethicompass._lazy import attach
+
+if TYPE_CHECKING:
+    from ethicompass.fairness._audit import audit, audit_summary
+    from ethicompass.fairness._mitigation import ThresholdPlan, group_thresholds
+    from ethicompass.fairness._plots import plot_calibration, plot_metrics, plot_roc
+    from ethicompass.fairness._report import (
+        Disparity,
+        Estimate,
+        FairnessReport,
+        Finding,
+        GroupResult,
+        Heterogeneity,
+    )
+    from ethicompass.fairness._representativeness import (
+        RepresentativenessReport,
+        RepresentativenessRow,
+        representativeness,
+    )
+    from ethicompass.fairness._summary import Summary, summarize
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "Disparity": "ethicompass.fairness._report",
+        "Estimate": "ethicompass.fairness._report",
+        "FairnessReport": "ethicompass.fairness._report",
+        "Finding": "ethicompass.fairness._report",
+        "GroupResult": "ethicompass.fairness._report",
+        "Heterogeneity": "ethicompass.fairness._report",
+        "RepresentativenessReport": "ethicompass.fairness._representativeness",
+        "RepresentativenessRow": "ethicompass.fairness._representativeness",
+        "Summary": "ethicompass.fairness._summary",
+        "ThresholdPlan": "ethicompass.fairness._mitigation",
+        "audit": "ethicompass.fairness._audit",
+        "audit_summary": "ethicompass.fairness._audit",
+        "group_thresholds": "ethicompass.fairness._mitigation",
+        "plot_calibration": "ethicompass.fairness._plots",
+        "plot_metrics": "ethicompass.fairness._plots",
+        "plot_roc": "ethicompass.fairness._plots",
+        "representativeness": "ethicompass.fairness._representativeness",
+        "summarize": "ethicompass.fairness._summary",
+    },
 )
-from ethicompass.fairness._representativeness import (
-    RepresentativenessReport,
-    RepresentativenessRow,
-    representativeness,
-)
-from ethicompass.fairness._summary import Summary, summarize
 
 __all__ = [
     "Disparity",
