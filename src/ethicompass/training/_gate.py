@@ -118,9 +118,21 @@ def check_access(
     states = course_states(store, name, required=required, at=at, registered=_registered(store, name))
     bad = [s for s in states if s.state != "current"]
     if bad:
+        groups: dict[tuple[str, date | None], list[str]] = {}
+        for s in bad:
+            groups.setdefault((s.state, s.since), []).append(
+                f"{s.course_id} ({get_course(s.course_id).title})"
+            )
+        parts = []
+        for (state, since), names in groups.items():
+            if state == "expired":
+                parts.append(f"{', '.join(names)} expired on {since}")
+            else:
+                parts.append(
+                    f"{', '.join(names)} never completed" + (f" (required since {since})" if since else "")
+                )
         raise ForbiddenError(
-            f"training required for the {role} role is not current: "
-            + "; ".join(s.describe().split(": ", 1)[1] for s in bad),
+            f"training required for the {role} role is not current: " + "; ".join(parts),
             hint="complete or renew the course(s) (web: /training; CLI: ethicompass training status --user "
             + name
             + ")",
