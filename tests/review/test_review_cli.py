@@ -50,7 +50,7 @@ def test_table_output_says_where_the_report_is(
     monkeypatch.setattr("ethicompass.review._run.assess", _canned("warn"))
     result = cli("review", small_study / "study.yaml", "--out", tmp_path / "o", "--no-pdf")
     assert result.code == 0, result.err
-    assert "WARN" in result.out and "report.html" in result.out + result.err
+    assert "WARN" in result.out and "report.html" in (result.out + result.err).replace("\n", "")
 
 
 @pytest.mark.parametrize(

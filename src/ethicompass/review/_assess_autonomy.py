@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ethicompass.review._figures import consent_flow_svg
 from ethicompass.review._policy import SOURCES
 from ethicompass.review._report import Check, Verdict, not_assessed
 
@@ -68,6 +69,7 @@ def assess(ctx: ReviewContext) -> list[Check]:
                 source=SOURCES["consent.max_unresolved"],
                 explanation="Every later check in this review uses only the rows of participants whose consent "
                 "permits this purpose at the time of the review.",
+                figures=(consent_flow_svg(record.rows_in, record.rows_kept, dropped),),  # type: ignore[attr-defined]
             )
         )
     from ethicompass.consent import unresolved_decisions

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ethicompass.review._figures import risk_distribution_svg
 from ethicompass.review._policy import SOURCES
 from ethicompass.review._report import Check, Verdict, not_assessed
 
@@ -48,7 +50,12 @@ def assess(ctx: ReviewContext) -> list[Check]:
         harm(frame, label=p.label, score=p.score, threshold=p.threshold, groups=groups) if groups else None
     )
     ctx.results["benefit_review"] = {"decision_curve": curve, "calibration": cal, "harm": harm_report}
-    checks = [_net_benefit(curve, p.model_name, lo, hi), _calibration(cal, policy.calibration_slope)]
+    calibrated = _calibration(cal, policy.calibration_slope)
+    risk = risk_distribution_svg(
+        np.asarray(frame[p.score], dtype=float), np.asarray(frame[p.label]), threshold=p.threshold
+    )
+    calibrated = replace(calibrated, figures=(*calibrated.figures, risk))
+    checks = [_net_benefit(curve, p.model_name, lo, hi), calibrated]
     if harm_report is not None:
         checks.append(_harm(harm_report, policy.max_harm_difference, p.threshold))
     return checks
