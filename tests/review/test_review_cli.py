@@ -33,12 +33,14 @@ def test_exit_code_is_the_verdict(
     cli: Any, small_study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verdict: Verdict, code: int
 ) -> None:
     monkeypatch.setattr("ethicompass.review._run.assess", _canned(verdict))
+    monkeypatch.delenv("ETHICOMPASS_SIGNING_KEY", raising=False)
     out = tmp_path / "out"
     result = cli("review", small_study / "study.yaml", "--out", out, "--no-pdf", "--format", "json")
     assert result.code == code, result.err
     data = result.json()
     assert data["verdict"] == verdict
     assert data["principles"] == {"privacy": verdict}
+    assert isinstance(data["review_id"], int) and data["signed_checkpoint"] is None
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["verdict"] == verdict
     assert (out / "report.html").is_file()

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ethicompass.errors import ManifestError
 from ethicompass.review import Check, Policy, PrincipleResult, Report, combine
@@ -246,3 +248,19 @@ def test_html_makes_no_external_requests(reviewed: tuple[Any, Any]) -> None:
     assert "@import" not in text
     assert "<style" in text and "<svg" in text
     assert output.report.study in text
+
+
+_VERDICTS = st.sampled_from(["pass", "warn", "fail", "not_assessed"])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(_VERDICTS, max_size=8), st.randoms(use_true_random=False))
+def test_combine_properties(verdicts: list[Verdict], rnd: Any) -> None:
+    combined = combine(verdicts)
+    shuffled = list(verdicts)
+    rnd.shuffle(shuffled)
+    assert combine(shuffled) == combined  # order does not matter
+    assert (combined == "fail") == ("fail" in verdicts)
+    assert (combined == "pass") == (bool(verdicts) and all(v == "pass" for v in verdicts))
+    assert combined != "pass" or "not_assessed" not in verdicts
+    assert combine([*verdicts, "pass"]) in (combined, "pass", "warn")
