@@ -83,3 +83,21 @@ def test_cli_signs_with_key_file_and_rejects_a_bad_key(cli: Any, small_study: Pa
     result = cli("review", small_study / "study.yaml", "--out", tmp_path / "b", "--no-pdf", "--key-file", bad)
     assert result.code == 2
     assert "signing key" in result.err
+
+
+@pytest.mark.skipif(not __import__("importlib").util.find_spec("weasyprint"), reason="needs the pdf extra")
+def test_pdf_is_written_and_its_hash_logged(store: Any, small_study: Path, tmp_path: Path) -> None:
+    from ethicompass.frames import sha256_file
+
+    output = review(
+        Study.from_file(small_study / "study.yaml"),
+        policy=Policy.default(),
+        store=store,
+        out_dir=tmp_path / "out",
+        pdf=True,
+    )
+    assert output.pdf_path is not None
+    assert output.pdf_path.read_bytes().startswith(b"%PDF")
+    entry = AuditLog(store).entries(action="review.report")[0]
+    assert entry.hashes["report.pdf"] == sha256_file(output.pdf_path)
+    assert not list((tmp_path / "out").glob(".*partial"))
