@@ -121,3 +121,31 @@ def test_compare_refuses_different_studies(site: Any) -> None:
         conn.execute(review_reports.update().where(review_reports.c.id == first).values(study="other"))
     admin = {"Authorization": f"Bearer {tokens['admin']}"}
     assert client.get(f"/review/compare?a={first}&b={second}", headers=admin).status_code == 409
+
+
+def test_json_api(site: Any) -> None:
+    client, store, (first, second), tokens = site
+    reviewer = {"Authorization": f"Bearer {tokens['reviewer']}"}
+    listed = client.get("/api/v1/reviews", headers=reviewer).json()
+    assert [r["id"] for r in listed] == [second, first]
+    assert listed[0]["policy"]["name"] and listed[0]["status"] == "awaiting review"
+    one = client.get(f"/api/v1/reviews/{first}", headers=reviewer).json()
+    assert one["report"]["verdict"] == "fail" and one["decisions"] == []
+    changes = client.get(f"/api/v1/reviews/compare?a={first}&b={second}", headers=reviewer).json()
+    assert [c["id"] for c in changes] == ["privacy.k_anonymity"]
+    assert changes[0]["before"] == {"verdict": "fail", "value": 2}
+    missing = client.post(
+        f"/api/v1/reviews/{first}/decision", json={"decision": "request_changes"}, headers=reviewer
+    )
+    assert missing.status_code == 422
+    made = client.post(
+        f"/api/v1/reviews/{first}/decision",
+        json={"decision": "request_changes", "comment": "Raise k."},
+        headers=reviewer,
+    )
+    assert made.status_code == 201 and made.json()["decision"] == "request_changes"
+    assert client.get(f"/api/v1/reviews/{first}", headers=reviewer).json()["status"] == "Changes requested"
+    assert len(AuditLog(store).entries(action="review.request_changes")) == 1
+    investigator = {"Authorization": f"Bearer {tokens['investigator']}"}
+    assert client.get("/api/v1/reviews", headers=investigator).status_code == 403
+    assert client.get("/api/v1/reviews").status_code == 401

@@ -63,6 +63,11 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/api/v1/participants/P2/consent/recontact", None, STAFF_READ),
     ("POST", "/api/v1/participants/P2/consent/recontact", {"action": "refuse"}, {"data_manager", "admin"}),
     ("POST", "/api/v1/participants/P2/withdraw-all", None, {"data_manager", "admin"}),
+    # ethics reviews (tests/review/test_review_web.py checks the content)
+    ("GET", "/api/v1/reviews", None, {"reviewer", "admin"}),
+    ("GET", "/api/v1/reviews/compare?a=999998&b=999999", None, {"reviewer", "admin"}),
+    ("GET", "/api/v1/reviews/999999", None, {"reviewer", "admin"}),
+    ("POST", "/api/v1/reviews/999999/decision", {"decision": "sign_off"}, {"reviewer", "admin"}),
 ]
 
 

@@ -12,16 +12,19 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from ethicompass.errors import AuthError, ForbiddenError, InputError
 from ethicompass.review import DECISIONS, ReviewStore
-from ethicompass.server._auth import User, current_user
+from ethicompass.server._auth import User, current_user, require_role
 from ethicompass.server._csrf import verify_csrf
 from ethicompass.server._templating import TEMPLATES, render
 
-__all__ = ["REVIEWER_ROLES", "REVIEW_COOKIE", "router"]
+__all__ = ["REVIEWER_ROLES", "REVIEW_COOKIE", "api", "pages", "router"]
 
-router = APIRouter(prefix="/review", include_in_schema=False)
+pages = APIRouter(prefix="/review", include_in_schema=False)
+#: JSON API for pipelines and tools (bearer token, reviewer or admin).
+api = APIRouter(prefix="/api/v1/reviews", tags=["review"])
 
 REVIEWER_ROLES = ("reviewer", "admin")
 REVIEW_COOKIE = "ec_review"
@@ -66,19 +69,19 @@ def _store(request: Request) -> ReviewStore:
     return ReviewStore(request.app.state.store)
 
 
-@router.get("/review.css")
+@pages.get("/review.css")
 def stylesheet() -> Response:
     """The reviewer pages' stylesheet (the layout's CSP allows only same-origin styles)."""
     return Response(Path(_CSS).read_text(encoding="utf-8"), media_type="text/css")
 
 
-@router.get("/login")
+@pages.get("/login")
 def login_form(request: Request) -> Response:
     """Sign-in page for reviewers."""
     return render(request, "review/login.html", {"title": "Reviewer sign in"})
 
 
-@router.post("/login", dependencies=[Depends(verify_csrf)])
+@pages.post("/login", dependencies=[Depends(verify_csrf)])
 def login(request: Request, token: str = Form(..., max_length=300)) -> Response:
     """Check the reviewer's API token and start a session."""
     error = None
@@ -107,7 +110,7 @@ def login(request: Request, token: str = Form(..., max_length=300)) -> Response:
     return response
 
 
-@router.post("/logout", dependencies=[Depends(verify_csrf)])
+@pages.post("/logout", dependencies=[Depends(verify_csrf)])
 def logout() -> Response:
     """End the reviewer session."""
     response = _to_login()
@@ -115,7 +118,7 @@ def logout() -> Response:
     return response
 
 
-@router.get("")
+@pages.get("")
 def reviews(request: Request) -> Response:
     """Every stored review, newest first, with its verdict and decision."""
     user = _reviewer(request)
@@ -130,7 +133,7 @@ def reviews(request: Request) -> Response:
     )
 
 
-@router.get("/compare")
+@pages.get("/compare")
 def compare(request: Request, a: int, b: int) -> Response:
     """The checks whose verdict or value changed between two reviews of the same study."""
     user = _reviewer(request)
@@ -151,7 +154,7 @@ def compare(request: Request, a: int, b: int) -> Response:
     )
 
 
-@router.get("/{review_id}")
+@pages.get("/{review_id}")
 def detail(request: Request, review_id: int, saved: str | None = None) -> Response:
     """One review: verdict, hashes, the report, other reviews to compare with, and the decision form."""
     user = _reviewer(request)
@@ -177,7 +180,7 @@ def detail(request: Request, review_id: int, saved: str | None = None) -> Respon
     )
 
 
-@router.get("/{review_id}/report")
+@pages.get("/{review_id}/report")
 def report_html(request: Request, review_id: int) -> Response:
     """The stored, self-contained report.html (its hash is in the audit log)."""
     if _reviewer(request) is None:
@@ -186,7 +189,7 @@ def report_html(request: Request, review_id: int) -> Response:
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
 
 
-@router.post("/{review_id}/decision", dependencies=[Depends(verify_csrf)])
+@pages.post("/{review_id}/decision", dependencies=[Depends(verify_csrf)])
 def decide(
     request: Request,
     review_id: int,
@@ -203,3 +206,56 @@ def decide(
         review_id, decision=decision, comment=comment, reviewer=user.actor, role=user.role
     )
     return RedirectResponse(f"/review/{review_id}?saved=1", status_code=303)
+
+
+# ----------------------------------------------------------------------------- JSON API
+_reviewer_dep = require_role(*REVIEWER_ROLES)
+
+
+class DecisionBody(BaseModel):
+    """A reviewer's decision: ``sign_off`` or ``request_changes`` (a comment is required for the latter)."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: str
+    comment: str = Field("", max_length=5000)
+
+
+@api.get("")
+def api_list(
+    request: Request, study: str | None = None, _: User = Depends(_reviewer_dep)
+) -> list[dict[str, Any]]:
+    """Stored reviews, newest first (optionally of one study)."""
+    return [r.to_dict() for r in _store(request).list(study=study)]
+
+
+@api.get("/compare")
+def api_compare(request: Request, a: int, b: int, _: User = Depends(_reviewer_dep)) -> list[dict[str, Any]]:
+    """Checks whose verdict or value changed between reviews ``a`` and ``b`` of one study."""
+    return [c.to_dict() for c in _store(request).compare(a, b)]
+
+
+@api.get("/{review_id}")
+def api_get(request: Request, review_id: int, _: User = Depends(_reviewer_dep)) -> dict[str, Any]:
+    """One review: metadata, the stored report.json, and every decision."""
+    store = _store(request)
+    return store.get(review_id).to_dict() | {
+        "report": store.report(review_id),
+        "decisions": [s.to_dict() for s in store.sign_offs(review_id)],
+    }
+
+
+@api.post("/{review_id}/decision", status_code=201)
+def api_decide(
+    request: Request, review_id: int, body: DecisionBody, user: User = Depends(_reviewer_dep)
+) -> dict[str, Any]:
+    """Sign off or request changes (stored; the audit entry holds the comment's hash)."""
+    signoff = _store(request).sign_off(
+        review_id, decision=body.decision, comment=body.comment, reviewer=user.actor, role=user.role
+    )
+    return signoff.to_dict()
+
+
+#: What the app factory includes: the pages and the JSON API.
+router = APIRouter()
+router.include_router(pages)
+router.include_router(api)
