@@ -302,11 +302,16 @@ def redact(
 def risk_summary(
     sdf: DataFrame, /, *, quasi_identifiers: Sequence[str], sensitive: str | None = None
 ) -> EquivalenceSummary:
-    """Equivalence-class counts computed by Spark (one group-by through narwhals), collected."""
+    """Equivalence-class counts computed by Spark (one group-by through narwhals), collected and sorted.
+
+    Sorted, so that the estimate step (float sums over the classes) does not depend on the order in
+    which Spark's partitions answered.
+    """
     from ethicompass.privacy import summarize
 
     _check_frame(sdf)
-    return relay_errors(lambda: summarize(sdf, quasi_identifiers=quasi_identifiers, sensitive=sensitive))
+    summary = relay_errors(lambda: summarize(sdf, quasi_identifiers=quasi_identifiers, sensitive=sensitive))
+    return summary.sorted()
 
 
 def risk(

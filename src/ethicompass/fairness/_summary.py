@@ -225,7 +225,10 @@ def summarize(
         pred.alias("_pred"),
         score_key.alias("_score"),
         err.cast(nw.Float64()).alias("_e"),
-    ).with_columns((nw.col("_e") ** 2).alias("_e2"), (nw.col("_e") ** 4).alias("_e4"))
+    ).with_columns(  # products, not powers: the same bits on every engine (Spark's pow rounds otherwise)
+        (nw.col("_e") * nw.col("_e")).alias("_e2"),
+        ((nw.col("_e") * nw.col("_e")) * (nw.col("_e") * nw.col("_e"))).alias("_e4"),
+    )
     grouped = keyed.group_by(*groups, "_label", "_pred", "_score", drop_null_keys=False).agg(
         nw.len().alias("_n"),
         nw.col("_e").sum().alias("_sum_e"),

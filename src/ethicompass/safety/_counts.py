@@ -189,18 +189,21 @@ def summarise(
 def _check_values(
     nwf: Any, label: str, label_expr: Any, score_columns: list[str], require_unit_scores: bool
 ) -> None:
-    """One pass of aggregates: nulls, NaNs and ranges of the label and score columns."""
+    """One pass of aggregates: nulls, NaNs and ranges of the label and score columns.
+
+    Booleans are cast to integers before summing (Spark SQL does not sum booleans).
+    """
     exprs = [
-        label_expr.is_null().sum().alias("__ec_label_null"),
-        ((label_expr != 0) & (label_expr != 1)).sum().alias("__ec_label_bad"),
+        label_expr.is_null().cast(nw.Int64).sum().alias("__ec_label_null"),
+        ((label_expr != 0) & (label_expr != 1)).cast(nw.Int64).sum().alias("__ec_label_bad"),
         nw.len().alias("__ec_rows"),
     ]
     columns = list(dict.fromkeys(score_columns))
     for i, c in enumerate(columns):
         col = nw.col(c).cast(nw.Float64)
         exprs += [
-            col.is_null().sum().alias(f"__ec_null{i}"),
-            col.is_nan().sum().alias(f"__ec_nan{i}"),
+            col.is_null().cast(nw.Int64).sum().alias(f"__ec_null{i}"),
+            col.is_nan().cast(nw.Int64).sum().alias(f"__ec_nan{i}"),
             col.min().alias(f"__ec_min{i}"),
             col.max().alias(f"__ec_max{i}"),
         ]
