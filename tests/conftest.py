@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -160,3 +161,78 @@ def small_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("study")
     generate_study(out, patients=400, seed=7)
     return out
+
+
+# ----------------------------------------------------------------------------- browser tests
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+_LIVE_SERVER = """
+import sys, uvicorn
+from ethicompass.server import ServerSettings, create_app
+from ethicompass.store import Store
+store = Store(sys.argv[1]).open()
+app = create_app(store, settings=ServerSettings(secret_key="browser-test", secure_cookies=False))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), access_log=False, log_level="warning")
+"""
+
+
+@contextlib.contextmanager
+def _run_live_server(database_url: str) -> Iterator[str]:
+    """A real uvicorn server over ``database_url`` on 127.0.0.1 and a free port; yields its base URL."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen([sys.executable, "-c", _LIVE_SERVER, database_url, str(port)])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError("the server exited")
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def live_server_factory() -> Callable[[str], contextlib.AbstractContextManager[str]]:
+    """``with live_server_factory(database_url) as base_url:`` runs the web app for real."""
+    return _run_live_server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (skipped locally without it; a failure under CI)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing under CI: `make test` installs Debian's chromium")
+        pytest.skip("needs Debian's chromium (scripts/ensure-chromium.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

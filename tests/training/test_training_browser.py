@@ -2,54 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SERVER = """
-import sys, uvicorn
-from ethicompass.server import ServerSettings, create_app
-from ethicompass.store import Store
-store = Store(sys.argv[1]).open()
-app = create_app(store, settings=ServerSettings(secret_key="browser-test", secure_cookies=False))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), access_log=False, log_level="warning")
-"""
 COURSE = "privacy-security"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="needs Debian's chromium (scripts/ensure-chromium.sh)"
-    ),
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, live_server_factory: Any
+) -> Iterator[tuple[str, str]]:
     from ethicompass.server import add_user, issue_token
     from ethicompass.store import Store
 
@@ -58,35 +27,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     add_user(store, "ines", role="investigator")
     token = issue_token(store, "ines")
     store.dispose()
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, url, str(port)])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError("the server exited")
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("the server did not start")
+    with live_server_factory(url) as base:
         yield base, token
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _answer(page: Any, *, right: bool) -> None:
