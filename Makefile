@@ -17,7 +17,7 @@ help:
 	@echo "make bench  - side-by-side benchmarks against the anchor tools"
 
 venv:
-	$(UV) sync --frozen
+	$(UV) sync --frozen --extra dp --extra pdf
 
 venv-test:
 	$(UV) sync --frozen $(EXTRAS_TEST)

@@ -7,6 +7,7 @@ Stores in ``ctx.results``: ``privacy_risk`` (the :class:`RiskReport` of the raw 
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,9 @@ def run(ctx: DemoContext) -> None:
         f"Now the smallest group has {after.k}, the highest risk is {after.prosecutor.max:.0%} and the average "
         f"{after.prosecutor.mean:.1%}. Written to {out}."
     )
+    if importlib.util.find_spec("opendp") is None:
+        ctx.say("Differentially private releases need the dp extra (OpenDP); `make test` installs it.")
+        return
     ledger = BudgetLedger(ctx.store)
     dataset = "demo/patients"
     if not ledger.has_budget(dataset):

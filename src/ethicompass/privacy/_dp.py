@@ -22,7 +22,7 @@ from typing import Any, Literal
 import polars as pl
 import sqlalchemy as sa
 
-from ethicompass.errors import ConflictError, InputError, NotFoundError
+from ethicompass.errors import ConfigurationError, ConflictError, InputError, NotFoundError
 from ethicompass.frames import require_columns, require_numeric, to_polars
 from ethicompass.store import Store
 from ethicompass.store._privacy_tables import privacy_dp_budgets, privacy_dp_ledger
@@ -242,7 +242,13 @@ def _opendp() -> Any:
     """
     from types import SimpleNamespace
 
-    import opendp.domains as domains
+    try:
+        import opendp.domains as domains
+    except ImportError as exc:
+        raise ConfigurationError(
+            "differentially private releases need OpenDP",
+            hint="install the dp extra: pip install 'ethicompass[dp]'",
+        ) from exc
     import opendp.measurements as measurements
     import opendp.metrics as metrics
     import opendp.mod as mod
