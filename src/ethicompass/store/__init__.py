@@ -15,8 +15,8 @@ from ethicompass.store._metadata import metadata
 
 __all__ = [
     "DEFAULT_URL",
-    "Store",
     "URL_ENV",
+    "Store",
     "audit_checkpoints",
     "audit_entries",
     "database_url",
