@@ -128,6 +128,19 @@ def enforce(
     them. The returned frame is of the input's kind, with the input's columns and row order.
     Rows with no participant id, or whose participant has no consent record, are dropped.
     """
+    from ethicompass.engines._spark_session import is_spark_frame
+
+    if is_spark_frame(frame):  # per Spark partition (engines.spark.enforce)
+        from ethicompass.engines.spark import enforce as on_spark
+
+        return on_spark(  # type: ignore[no-any-return]
+            frame,
+            purpose=purpose,
+            participant_column=participant_column,
+            at=at,
+            registry=registry,
+            statuses=statuses,
+        )
     check_purpose(purpose)
     if (registry is None) == (statuses is None):
         raise InputError(

@@ -327,6 +327,8 @@ def _to_polars_checked(frame: Any) -> tuple[pl.DataFrame, str]:
 def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = None, key: Key) -> DeidResult:
     """De-identify ``frame`` (Polars, pandas or Arrow) under ``schema`` and ``policy`` (Safe Harbor).
 
+    A Spark DataFrame is de-identified partition by partition (``engines.spark.deidentify``).
+
     Returns the table in the input's backend, a :class:`Certificate` and, in reversible mode, the
     AES-GCM-encrypted linkage table. Raises an ``ethicompass.errors`` error for a schema that does
     not fit, an empty table, mixed types, bad dates (when the policy fails on them) or a missing key.
@@ -334,6 +336,12 @@ def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = No
     if not isinstance(key, Key):
         raise ConfigurationError("no key given", hint="load one with privacy.load_key(path)")
     policy = policy or Policy.safe_harbor()
+    from ethicompass.engines._spark_session import is_spark_frame
+
+    if is_spark_frame(frame):  # the same transform, per Spark partition
+        from ethicompass.engines.spark import deidentify as on_spark
+
+        return on_spark(frame, schema, policy=policy, key=key)
     df, kind = _to_polars_checked(frame)
     if df.height == 0:
         raise ColumnError("the table has no rows", hint="supply a table with at least one data row")
