@@ -15,6 +15,7 @@ from ethicompass.privacy import Key, TableSchema
 pytestmark = pytest.mark.spark
 
 
+@pytest.mark.slow
 def test_cli_deid_risk_fairness(spark: Any, small_study: Path, tmp_path: Path, cli: Any) -> None:
     key_file = tmp_path / "key"
     key_file.write_text(Key(b"c" * 32).to_text(), encoding="utf-8")

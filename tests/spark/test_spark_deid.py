@@ -30,6 +30,7 @@ def _spark_rows(sdf: Any) -> pl.DataFrame:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "policy",
     [Policy.safe_harbor(free_text="drop"), Policy.date_shift(free_text="drop")],
