@@ -18,19 +18,3 @@ def spark() -> Iterator[Any]:
     spark.sparkContext.setLogLevel("ERROR")
     yield spark
     spark.stop()
-
-
-@pytest.fixture(scope="session")
-def to_spark(spark: Any) -> Any:
-    """Turn a Polars frame into a Spark DataFrame of ``n`` partitions (rows keep their order)."""
-    import polars as pl
-
-    def convert(frame: pl.DataFrame, partitions: int = 3) -> Any:
-        sdf = spark.createDataFrame(frame.to_arrow())
-        return (
-            sdf.repartitionByRange(partitions, "__row__")
-            if "__row__" in frame.columns
-            else sdf.coalesce(partitions)
-        )
-
-    return convert
