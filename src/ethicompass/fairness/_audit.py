@@ -48,22 +48,8 @@ __all__ = ["DISPARITY_METRICS", "FLAG_METRICS", "HIGHER_IS_BETTER", "audit", "au
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-#: Metrics compared against the reference group.
-DISPARITY_METRICS = (
-    "selection_rate",
-    "tpr",
-    "fpr",
-    "fnr",
-    "tnr",
-    "ppv",
-    "npv",
-    "accuracy",
-    "balanced_accuracy",
-    "f1",
-    "auroc",
-    "brier",
-    "calibration_in_the_large",
-)
+#: Metrics compared against the reference group: every metric but the group's size and prevalence.
+DISPARITY_METRICS = tuple(m for m in METRIC_KEYS if m not in ("n", "prevalence"))
 _SCORE_METRICS = ("auroc", "brier", "calibration_in_the_large")
 _MAX_HIST_CELLS = 50_000_000
 
