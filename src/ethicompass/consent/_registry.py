@@ -144,11 +144,13 @@ class Registry:
         )
 
     # ------------------------------------------------------------------ writes
-    def record(self, record: ConsentRecord, /) -> ConsentRecord:
+    def record(self, record: ConsentRecord, /, *, stamp_now: bool = False) -> ConsentRecord:
         """Append ``record`` as the next version of its (participant, purpose); return it stored.
 
         If the action is a withdrawal, a decision is opened for every derived artefact that
         holds the participant's data for that purpose (see :func:`consent.affected_artefacts`).
+        With ``stamp_now`` the record's time is taken inside the write transaction, so versions
+        and times of concurrent changes to one participant agree in order.
         """
         check_participant(record.participant)
         check_purpose(record.purpose)
@@ -160,7 +162,8 @@ class Registry:
         for attempt in range(_RETRIES):
             try:
                 with self.store.begin() as conn:
-                    stored = self._insert_next(conn, record)
+                    current = replace(record, recorded_at=utc_now()) if stamp_now else record
+                    stored = self._insert_next(conn, current)
                     self._audit(
                         conn,
                         f"consent.{stored.action.value}",
@@ -249,7 +252,8 @@ class Registry:
                 document_version=document_version,
                 recorded_by=recorded_by or self.actor or default_actor(),
                 source=source,
-            )
+            ),
+            stamp_now=recorded_at is None,
         )
 
     def grant(
