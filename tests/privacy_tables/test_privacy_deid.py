@@ -93,7 +93,11 @@ def test_date_shift_keeps_intervals_and_shifts_every_date_of_a_patient_alike(key
 def test_reversible_mode_writes_an_encrypted_linkage_table(key: Key) -> None:
     policy = Policy.safe_harbor(reversible=True, pseudonymise_types=["MRN"])
     result = deidentify(pl.DataFrame(DATA), SCHEMA, policy=policy, key=key)
-    assert result.linkage is not None and b"P1" not in result.linkage and b"00123" not in result.linkage
+    assert result.linkage is not None
+    # The table is ciphertext: none of its plaintext (column names, values of five bytes or more) shows through. Two-byte
+    # values such as "P1" are not checked: random ciphertext of this size holds any two bytes now and then.
+    for plain in (b"pseudonym", b"00123", b"00456", pseudonym("P1", key).encode()):
+        assert plain not in result.linkage
     table = read_linkage(result.linkage, key)
     back = dict(zip(table["pseudonym"], table["value"], strict=True))
     assert back[pseudonym("P2", key)] == "P2" and back[pseudonym("00456", key)] == "00456"
