@@ -11,7 +11,8 @@ from ethicompass.errors import ConflictError, ForbiddenError
 from ethicompass.server._auth import add_user
 from ethicompass.training._courses import get_course, load_courses
 from ethicompass.training._gate import GATED_ROLES, check_access, expiring, staff_gaps
-from ethicompass.training._records import record_certificate, start_attempt, submit_attempt
+from ethicompass.training._imports import record_certificate
+from ethicompass.training._records import start_attempt, submit_attempt
 
 CURRENT = "demo-data-manager"
 EXPIRED = "demo-investigator"
