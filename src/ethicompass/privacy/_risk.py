@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,12 +43,7 @@ class RiskMeasure:
 
     def to_dict(self) -> dict[str, float]:
         """JSON-ready fields."""
-        return {
-            "max": self.max,
-            "mean": self.mean,
-            "share_above_threshold": self.share_above_threshold,
-            "threshold": self.threshold,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -87,13 +82,7 @@ class PopulationUniqueness:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
-        return {
-            "estimator": self.estimator,
-            "sampling_fraction": self.sampling_fraction,
-            "estimate": self.estimate,
-            "share": self.share,
-            "citation": self.citation,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
