@@ -25,13 +25,20 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 Validator = Callable[[str, re.Match[str]], bool | tuple[int, int]]
 #: A finder yields ``(start, end, score)`` candidates straight from the text (dictionary recognizers).
 Finder = Callable[[str], Iterator[tuple[int, int, float]]]
+#: Strings (literal words, or regular expressions) one of which must occur in a text for a finder to yield.
+GateStrings = Callable[[], tuple[str, ...]]
 
 _CONTEXT_BOOST = 0.15
 
 
 @dataclass(frozen=True)
 class Recognizer:
-    """One way of finding one PHI type: patterns, context, an optional validator (or a finder)."""
+    """One way of finding one PHI type: patterns, context, an optional validator (or a finder).
+
+    ``gate_literals`` / ``gate_patterns`` tell a finder's necessary condition (a name it looks up must
+    occur verbatim; its regular expression must match), so batches skip documents it cannot match;
+    pattern recognizers derive theirs from ``patterns`` (``_recognizers_gate``).
+    """
 
     name: str
     phi_type: PhiType
@@ -45,6 +52,8 @@ class Recognizer:
     triggers: tuple[str, ...] = ()
     validator: Validator | None = None
     finder: Finder | None = None
+    gate_literals: GateStrings | None = None
+    gate_patterns: GateStrings | None = None
     overlapping: bool = False
     description: str = ""
 
@@ -58,46 +67,67 @@ class Recognizer:
             lowered = lower_same_length(text)
         if self.triggers and not any(t in lowered for t in self.triggers):
             return
+        for part in range(self.parts):
+            yield from self.scan(part, text, lowered)
+
+    @property
+    def parts(self) -> int:
+        """How many separate scans :meth:`scan` offers: one per pattern (a finder is one)."""
+        return 1 if self.finder is not None else len(self.patterns)
+
+    def scan(self, part: int, text: str, lowered: str) -> list[tuple[int, int, float]]:
+        """The accepted candidates of pattern number ``part`` (or of the finder), ignoring ``triggers``.
+
+        :meth:`find` is ``scan`` over every part once the triggers hold; batch scanning calls it per
+        part on just the texts that part's gate lets through.
+        """
         if self.finder is not None:
-            yield from self.finder(text)
-            return
+            return list(self.finder(text))
         _, compiled, context_rx, exclude_rx = _prepared(self)
+        rx = compiled[part]
+        search = rx.search
         haystack = lowered if self.lower else text
-        for rx in compiled:
-            has_phi = "phi" in rx.groupindex
-            pos, n = 0, len(text)
-            while pos <= n:
-                m = rx.search(haystack, pos)
-                if m is None:
-                    break
-                if m.start() > 0 and haystack[m.start() - 1].isalnum():
-                    pos = m.start() + 1
-                    continue
-                start, end = m.span("phi") if has_phi else m.span()
-                verdict: bool | tuple[int, int] = True
-                if self.validator is not None:
-                    verdict = self.validator(text, m)
+        has_phi = "phi" in rx.groupindex
+        validator, overlapping, window = self.validator, self.overlapping, self.window
+        plain = context_rx is None and exclude_rx is None
+        out: list[tuple[int, int, float]] = []
+        pos, n = 0, len(text)
+        while pos <= n:
+            m = search(haystack, pos)
+            if m is None:
+                break
+            at = m.start()
+            if at > 0 and haystack[at - 1].isalnum():
+                pos = at + 1
+                continue
+            start, end = m.span("phi") if has_phi else m.span()
+            if validator is not None:
+                verdict = validator(text, m)
                 if verdict is False or start == end:
-                    pos = m.start() + 1
+                    pos = at + 1
                     continue
                 if isinstance(verdict, tuple):
                     start, end = verdict
-                pos = m.start() + 1 if self.overlapping else max(m.end(), m.start() + 1)
-                if start >= end:
+            elif start == end:
+                pos = at + 1
+                continue
+            pos = at + 1 if overlapping else max(m.end(), at + 1)
+            if start >= end:
+                continue
+            if plain:
+                out.append((start, end, self.score))
+                continue
+            score = self.score
+            before = text[max(0, start - window) : start]
+            if exclude_rx is not None and exclude_rx.search(before):
+                continue
+            if context_rx is not None:
+                if context_rx.search(before):
+                    score = min(1.0, score + _CONTEXT_BOOST)
+                elif self.context_required:
                     continue
-                score = self.score
-                if context_rx is None and exclude_rx is None:
-                    yield start, end, score
-                    continue
-                before = text[max(0, start - self.window) : start]
-                if exclude_rx is not None and exclude_rx.search(before):
-                    continue
-                if context_rx is not None:
-                    if context_rx.search(before):
-                        score = min(1.0, score + _CONTEXT_BOOST)
-                    elif self.context_required:
-                        continue
-                yield start, end, score
+            out.append((start, end, score))
+        return out
 
 
 def lower_same_length(text: str) -> str:
@@ -329,9 +359,15 @@ REGISTRY: tuple[Recognizer, ...] = (
         triggers=("pt", "patient", "named"),
         validator=p.lower_name,
     ),
-    _R("name_first_alone", PhiType.NAME, 0.5, (r"[A-Z][a-z]{2,}\b",), validator=p.first_alone),
+    _R("name_first_alone", PhiType.NAME, 0.5, finder=p.find_first_alone),
     # --- locations: addresses, ZIP codes, cities, hospitals and clinics ---
-    _R("street_address", PhiType.LOCATION, 0.9, finder=places.find_streets),
+    _R(
+        "street_address",
+        PhiType.LOCATION,
+        0.9,
+        finder=places.find_streets,
+        gate_patterns=lambda: (places.street_regex().pattern,),
+    ),
     _R(
         "zip_keyed",
         PhiType.ZIP,
@@ -369,8 +405,14 @@ REGISTRY: tuple[Recognizer, ...] = (
         (places.FACILITY_SAINT,),
         triggers=("st.", "mt.", "ste.", "saint", "mount"),
     ),
-    _R("facility_known", PhiType.LOCATION, 0.85, finder=places.find_known_facilities),
-    _R("city", PhiType.LOCATION, 0.75, finder=places.find_cities),
+    _R(
+        "facility_known",
+        PhiType.LOCATION,
+        0.85,
+        finder=places.find_known_facilities,
+        gate_literals=places.facility_names,
+    ),
+    _R("city", PhiType.LOCATION, 0.75, finder=places.find_cities, gate_literals=places.city_names),
     _R(
         "city_facility",
         PhiType.LOCATION,

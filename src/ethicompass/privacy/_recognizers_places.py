@@ -41,7 +41,8 @@ _STREET_ABBREVIATIONS = (
 
 
 @functools.cache
-def _street_regex() -> re.Pattern[str]:
+def street_regex() -> re.Pattern[str]:
+    """The street-address pattern (built from the shipped USPS suffix list on first use)."""
     types = "|".join(re.escape(t) for t in (*lexicon().street_suffixes, *_STREET_ABBREVIATIONS))
     return re.compile(
         rf"\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-z]+\.?\s+|\d+(?:st|nd|rd|th)\s+){{1,3}}(?:{types})\b\.?"
@@ -51,7 +52,7 @@ def _street_regex() -> re.Pattern[str]:
 
 def find_streets(text: str) -> Iterator[tuple[int, int, float]]:
     """Street addresses: a house number, up to three words and a USPS street suffix ("7675 Dunn Cove")."""
-    for m in _street_regex().finditer(text):
+    for m in street_regex().finditer(text):
         if m.start() == 0 or not text[m.start() - 1].isalnum():
             yield m.start(), m.end(), 0.9
 
@@ -255,6 +256,18 @@ def _known_facility_regex() -> re.Pattern[str]:
     return re.compile(rf"(?:{names})(?:\s+(?:{_FAC_SUFFIX}))?(?![\w])")
 
 
+@functools.cache
+def facility_names() -> tuple[str, ...]:
+    """The names one of which a text must contain for :func:`find_known_facilities` to find anything."""
+    return lexicon().facilities
+
+
+@functools.cache
+def city_names() -> tuple[str, ...]:
+    """The names one of which a text must contain for :func:`find_cities` to find anything."""
+    return tuple(lexicon().cities)
+
+
 def find_known_facilities(text: str) -> Iterator[tuple[int, int, float]]:
     """Well-known hospitals and health systems from ``facilities.txt``."""
     for m in _known_facility_regex().finditer(text):
@@ -266,13 +279,25 @@ _CAP_RUN = re.compile(r"[A-Z](?<![A-Za-z][A-Z])[a-z]+(?:[ -][A-Z][a-z]+){0,3}")
 _BEFORE_PLACE = re.compile(r"(?i)\b(?:in|from|at|near|to|of)\s+$")
 
 
+@functools.cache
+def _city_first_words() -> frozenset[str]:
+    """The first word of every city name (a run of capitalised words can only hold a city there)."""
+    return frozenset(m.group(0) for name in lexicon().cities if (m := _WORD.match(name)))
+
+
 def find_cities(text: str) -> Iterator[tuple[int, int, float]]:
     """US cities from GeoNames: multi-word or big ones on their own, small ones after "in", "from" ..."""
     cities = lexicon().cities
+    firsts = _city_first_words()
     for run in _CAP_RUN.finditer(text):
+        if firsts.isdisjoint(_WORD.findall(run.group(0))):
+            continue  # no city name starts with any of its words
         words = [(w.start(), w.end()) for w in _WORD.finditer(run.group(0))]
         base, i = run.start(), 0
         while i < len(words):
+            if run.group(0)[words[i][0] : words[i][1]] not in firsts:
+                i += 1
+                continue
             for j in range(min(len(words), i + 3), i, -1):
                 start, end = base + words[i][0], base + words[j - 1][1]
                 name = text[start:end]

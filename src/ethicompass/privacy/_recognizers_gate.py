@@ -1,0 +1,162 @@
+"""Document gates: which documents of a batch a recognizer can possibly match, decided in one vectorised pass.
+
+A gate is derived from the recognizer's own patterns (never written by hand, so it cannot drift from them):
+each pattern is translated into a *looser* pattern for the Rust regex engine behind Polars — lookarounds,
+word boundaries and anchors dropped, back-references replaced by the group they refer to, possessive and
+lazy repeats made plain, Unicode classes widened — so its language contains the original's. A document
+the loose pattern does not match cannot hold a match of the original, and the recognizer skips it;
+the documents that pass are scanned exactly as before, so the spans found are unchanged.
+
+Finders (dictionary recognizers) declare their gate as a callable returning the literal strings one of
+which must occur in a document for the finder to yield anything (``gate_literals``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from re import _constants as c  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+import polars as pl
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = ["gate_of", "loose_pattern", "pattern_gate"]
+
+# Each class is its ASCII part plus every non-ASCII character: a superset of what Python's ``re`` means by
+# it whatever the Unicode tables say, and small enough for the Rust engine to compile in microseconds.
+_NON_ASCII = r"\x{80}-\x{10FFFF}"
+_CATEGORY = {
+    c.CATEGORY_DIGIT: r"0-9" + _NON_ASCII,
+    c.CATEGORY_SPACE: r"\t-\r \x1c-\x1f" + _NON_ASCII,
+    c.CATEGORY_WORD: r"0-9A-Za-z_" + _NON_ASCII,
+}
+_ANYTHING = r"(?s:.)"
+
+
+class _Untranslatable(Exception):
+    pass
+
+
+def _char(code: int) -> str:
+    ch = chr(code)
+    if ch.isascii() and not ch.isalnum():
+        if ch in "<>":  # Rust refuses escapes of these; they are not special there
+            return ch
+        if ch.isprintable() and ch != " ":
+            return "\\" + ch
+        return f"\\x{code:02x}"
+    return ch
+
+
+def _in(items: list[tuple[Any, Any]]) -> str:
+    if items and items[0][0] is c.NEGATE:
+        rest = items[1:]
+        if any(op is c.CATEGORY for op, _ in rest):
+            return _ANYTHING  # a negated Unicode class: widen to anything (still a superset)
+        return "[^" + "".join(_class_item(op, av) for op, av in rest) + "]"
+    return "[" + "".join(_class_item(op, av) for op, av in items) + "]"
+
+
+def _class_item(op: Any, av: Any) -> str:
+    if op is c.LITERAL:
+        return _char(av)
+    if op is c.RANGE:
+        return f"{_char(av[0])}-{_char(av[1])}"
+    if op is c.CATEGORY:
+        if av in _CATEGORY:
+            return _CATEGORY[av]
+        return r"\s\S"  # a negated category inside a class: anything
+    raise _Untranslatable(str(op))
+
+
+def _seq(data: Any, groups: dict[int, Any]) -> str:
+    return "".join(_op(op, av, groups) for op, av in data)
+
+
+def _op(op: Any, av: Any, groups: dict[int, Any]) -> str:
+    if op is c.LITERAL:
+        return _char(av)
+    if op is c.NOT_LITERAL:
+        return "[^" + _char(av) + "]"
+    if op is c.ANY:
+        return "."
+    if op is c.IN:
+        return _in(av)
+    if op is c.BRANCH:
+        return "(?:" + "|".join(_seq(branch, groups) for branch in av[1]) + ")"
+    if op is c.SUBPATTERN:
+        group, add_flags, _, sub = av
+        if add_flags & (c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_DOTALL):
+            raise _Untranslatable("inline flags")
+        if group is not None:
+            groups[group] = sub
+        return "(?:" + _seq(sub, groups) + ")"
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        low, high, sub = av
+        body = "(?:" + _seq(sub, groups) + ")"
+        if high == c.MAXREPEAT:
+            return body + ("*" if low == 0 else "+" if low == 1 else f"{{{low},}}")
+        return body + f"{{{low},{high}}}"
+    if op is c.ATOMIC_GROUP:
+        return "(?:" + _seq(av, groups) + ")"
+    if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+        return ""
+    if op is c.GROUPREF:
+        if av not in groups:
+            raise _Untranslatable("back-reference to a later group")
+        return "(?:" + _seq(groups[av], {}) + ")"
+    raise _Untranslatable(str(op))
+
+
+def loose_pattern(pattern: str) -> str | None:
+    """A Rust-regex pattern whose matches include every match of the Python ``pattern`` (None: none found)."""
+    parsed = sre_parse.parse(pattern)
+    if parsed.state.flags & (c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_DOTALL | c.SRE_FLAG_ASCII):
+        return None
+    try:
+        loose = _seq(parsed.data, {})
+    except _Untranslatable:
+        return None
+    if not loose or re.fullmatch(r"(?:\(\?:\)|[*+?])*", loose):
+        return None  # matches the empty string: no use as a gate
+    try:
+        pl.Series([""], dtype=pl.String).str.contains(loose)
+    except Exception:  # the Rust engine refuses it (size limit, syntax): no gate, scan everything
+        return None
+    return loose
+
+
+@functools.cache
+def pattern_gate(patterns: tuple[str, ...]) -> str | None:
+    """One loose Rust pattern for any of ``patterns`` (None when one of them cannot be loosened)."""
+    loose = [loose_pattern(p) for p in patterns]
+    if not loose or any(p is None for p in loose):
+        return None
+    return "|".join(f"(?:{p})" for p in loose if p is not None)
+
+
+_GATES: dict[int, tuple[Any, tuple[tuple[str | None, tuple[str, ...] | None], ...]]] = {}
+
+
+def gate_of(recognizer: Any) -> tuple[tuple[str | None, tuple[str, ...] | None], ...]:
+    """Per part of ``recognizer`` (each pattern; a finder is one part): its loose Rust pattern and literals.
+
+    Either may be None (no such gate). The pattern applies to the lower-cased text when the recognizer
+    searches that; the literals (a finder's ``gate_literals``) to the text as written.
+    """
+    hit = _GATES.get(id(recognizer))
+    if hit is None or hit[0] is not recognizer:
+        parts: tuple[tuple[str | None, tuple[str, ...] | None], ...]
+        if recognizer.finder is not None:
+            patterns = tuple(recognizer.gate_patterns()) if recognizer.gate_patterns is not None else ()
+            literals = tuple(recognizer.gate_literals()) if recognizer.gate_literals is not None else None
+            parts = ((pattern_gate(patterns) if patterns else None, literals),)
+        else:
+            parts = tuple((pattern_gate((pattern,)), None) for pattern in recognizer.patterns)
+        hit = (recognizer, parts)
+        _GATES[id(recognizer)] = hit
+    return hit[1]
