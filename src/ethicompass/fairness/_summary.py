@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import narwhals.stable.v2 as nw
+import numpy as np
 import polars as pl
 
 from ethicompass.errors import ColumnError, InputError
@@ -183,6 +184,19 @@ def summarize(
     for column in (label, score, prediction):
         if column is not None:
             _require_number_or_bool(nwf, column)
+    if nwf.implementation.is_polars():
+        fast = _summarize_polars(
+            nwf.to_native(),
+            label=label,
+            groups=groups,
+            score=score,
+            prediction=prediction,
+            threshold=threshold,
+            bins=bins,
+            exact_limit=exact_limit,
+        )
+        if fast is not None:
+            return fast
     bin_width: float | None = None
     if score is not None:
         stats = nwf.select(
@@ -211,7 +225,7 @@ def summarize(
     elif bin_width is None:
         score_key = nw.col(score).cast(nw.Float64())
     else:
-        score_key = (nw.col(score) * bins).floor().clip(0, bins - 1) / bins
+        score_key = _binned(nw.col(score), bins)
     pred = (
         nw.col(prediction).cast(nw.Float64())
         if prediction is not None
@@ -259,6 +273,11 @@ def summarize(
     )
 
 
+def _binned(score: Any, bins: int) -> Any:
+    """The lower edge of a score's histogram bin, as a narwhals or Polars expression."""
+    return (score * bins).floor().clip(0, bins - 1) / bins
+
+
 def _require_number_or_bool(nwf: Any, column: str) -> None:
     dtype = nwf.collect_schema()[column]
     if dtype != nw.Boolean():
@@ -274,3 +293,181 @@ def _check_binary(counts: pl.DataFrame, internal: str, column: str) -> None:
             f"column {column!r} has {rows:,} rows that are missing or not 0/1",
             hint="code the outcome and the prediction as 0/1 (or true/false) and drop missing rows",
         )
+
+
+# --------------------------------------------------------------------------- the Polars fast path
+def _summarize_polars(
+    native: pl.DataFrame | pl.LazyFrame,
+    *,
+    label: str,
+    groups: tuple[str, ...],
+    score: str | None,
+    prediction: str | None,
+    threshold: float,
+    bins: int,
+    exact_limit: int,
+) -> Summary | None:
+    """The summary of clean Polars input, counted with one integer key per row and ``np.bincount``.
+
+    The same cells, counts, score keys and dtypes as the generic group-by; the error sums are
+    summed in row order (the generic path leaves the order to the engine, so the last bits of a
+    sum over many rows may differ). Returns None, so that the caller takes the generic path and
+    raises its error, for anything unusual: no rows, a missing value in the label, score or
+    prediction, a label or prediction that is not 0/1, a score that is not a Float64 in [0, 1]
+    (or holds NaN or -0.0), or a group column that is not text, categorical, boolean or integer.
+    """
+    used = list(dict.fromkeys(c for c in (label, score, prediction, *groups) if c is not None))
+    df = native.select(used).collect() if isinstance(native, pl.LazyFrame) else native.select(used)
+    rows = df.height
+    if rows == 0:
+        return None
+    lab = _binary(df[label])
+    if lab is None:
+        return None
+    p: np.ndarray | None = None
+    bin_width: float | None = None
+    scode = np.zeros(rows, dtype=np.int64)
+    n_scores = 1
+    exact: np.ndarray | None = None
+    if score is not None:
+        p = _probabilities(df[score])
+        if p is None:
+            return None
+        distinct = df[score].head(2 * exact_limit + 1).n_unique()
+        if distinct <= exact_limit:
+            exact = np.sort(df[score].unique().to_numpy())
+            distinct = exact.size
+        if distinct > exact_limit:
+            bin_width, exact = 1 / bins, None
+            scode = np.clip(np.floor(p * bins), 0, bins - 1).astype(np.int64)
+            n_scores = bins
+        else:
+            assert exact is not None
+            scode = np.searchsorted(exact, p)
+            n_scores = exact.size
+    if prediction is not None:
+        pred = _binary(df[prediction])
+        if pred is None:
+            return None
+    else:
+        assert p is not None
+        pred = (p >= threshold).astype(np.int64)
+    combo, n_combos = np.zeros(rows, dtype=np.int64), 1
+    for g in groups:
+        coded = _group_codes(df[g])
+        if coded is None:
+            return None
+        codes, k = coded
+        if n_combos * k > 1 << 40:
+            combo, n_combos = _dense(combo)
+        combo, n_combos = combo * k + codes, n_combos * k
+    key = ((combo * 2 + lab) * 2 + pred) * n_scores + scode
+    space = n_combos * 4 * n_scores
+    if space <= max(4 * rows, 1 << 20):
+        cell, n_cells, cell_keys = key, space, None
+    else:
+        cell_keys, cell = np.unique(key, return_inverse=True)
+        cell, n_cells = cell.reshape(-1), cell_keys.size
+    n = np.bincount(cell, minlength=n_cells)
+    kept = np.flatnonzero(n)
+    rep = np.empty(n_cells, dtype=np.int64)
+    rep[cell] = np.arange(rows)  # a row of each cell, for its group values
+    keys = kept if cell_keys is None else cell_keys[kept]
+    sums: dict[str, np.ndarray] = {}
+    if p is not None:
+        e = p - lab
+        e2 = e * e
+        for name, weights in (("_sum_e", e), ("_sum_e2", e2), ("_sum_e4", e2 * e2)):
+            sums[name] = np.bincount(cell, weights=weights, minlength=n_cells)[kept]
+    else:
+        sums = {name: np.zeros(kept.size) for name in ("_sum_e", "_sum_e2", "_sum_e4")}
+    cell_score = keys % n_scores
+    rest = keys // n_scores
+    score_key: pl.Series
+    if score is None:
+        score_key = pl.Series("_score", [None] * kept.size, dtype=pl.Float64)
+    elif exact is None:  # the generic expression itself, on a row of each cell: the same bits
+        assert p is not None
+        score_key = pl.select(_binned(pl.lit(pl.Series(p[rep[kept]])), bins).alias("_score")).to_series()
+    else:
+        score_key = pl.Series("_score", exact[cell_score])
+    counts = df.select(groups)[rep[kept]].with_columns(
+        pl.Series("_label", (rest // 2) % 2, dtype=pl.Int8),
+        pl.Series("_pred", rest % 2, dtype=pl.Int8),
+        score_key,
+        pl.Series("_n", n[kept], dtype=pl.Int64),
+        *[pl.Series(name, values, dtype=pl.Float64) for name, values in sums.items()],
+    )
+    return Summary(
+        _sorted(counts, groups),
+        groups,
+        threshold if prediction is None else None,
+        bin_width,
+        score is not None,
+        label,
+        score,
+        prediction,
+    )
+
+
+def _binary(series: pl.Series) -> np.ndarray | None:
+    """A 0/1 (or boolean) column as int64, or None when it holds anything else or a missing value."""
+    dtype = series.dtype
+    if series.null_count() or not (dtype == pl.Boolean or dtype.is_integer() or dtype.is_float()):
+        return None
+    values = series.to_numpy()
+    if dtype == pl.Boolean:
+        return values.astype(np.int64)
+    ones = values == 1
+    if not (ones | (values == 0)).all() or (dtype.is_float() and np.signbit(values).any()):
+        return None  # -0.0 too: the generic path keeps it as its own float key
+    return ones.astype(np.int64)
+
+
+def _probabilities(series: pl.Series) -> np.ndarray | None:
+    """A Float64 score in [0, 1] without missing values, NaN or -0.0 as a numpy array, else None."""
+    if series.dtype != pl.Float64 or series.null_count():
+        return None
+    values = series.to_numpy()
+    if np.isnan(values).any() or values.min() < 0 or values.max() > 1 or np.signbit(values).any():
+        return None
+    return values
+
+
+def _group_codes(series: pl.Series) -> tuple[np.ndarray, int] | None:
+    """Dense codes ``0..k-1`` of a group column's values (missing values get a code of their own),
+    and ``k``; None for a dtype the fast path does not code."""
+    dtype = series.dtype
+    if dtype == pl.String:
+        raw = series.cast(pl.Categorical).to_physical()
+    elif dtype in (pl.Categorical, pl.Enum):
+        raw = series.to_physical()
+    elif dtype == pl.Boolean:
+        raw = series.cast(pl.UInt8)
+    elif dtype.is_integer():
+        raw = series
+    else:
+        return None
+    nulls = raw.null_count()
+    if nulls == raw.len():
+        return None
+    # a bijection of the values onto int64 (a UInt64 above 2**63 wraps around, still one-to-one)
+    values = (raw.fill_null(raw.min()) if nulls else raw).to_numpy().astype(np.int64)
+    codes, k = _dense(values)
+    if nulls:
+        codes[raw.is_null().to_numpy()] = k
+        k += 1
+    return codes, k
+
+
+def _dense(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """The values renumbered ``0..k-1`` in increasing order, and ``k``."""
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo < max(2 * values.size, 1 << 16):
+        shifted = values - lo
+        present = np.zeros(hi - lo + 1, dtype=bool)
+        present[shifted] = True
+        lookup = np.cumsum(present) - 1
+        return lookup[shifted], int(lookup[-1]) + 1
+    distinct, codes = np.unique(values, return_inverse=True)
+    return codes.reshape(-1), distinct.size
