@@ -9,6 +9,7 @@ dictionary recognizers use a ``finder`` instead of patterns. Adding a recognizer
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from ethicompass.privacy import _recognizers_parts as p
 from ethicompass.privacy import _recognizers_places as places
+from ethicompass.privacy._recognizers_gate import anchor_literals
 from ethicompass.study import PhiType
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -92,14 +94,26 @@ class Recognizer:
         plain = context_rx is None and exclude_rx is None
         out: list[tuple[int, int, float]] = []
         pos, n = 0, len(text)
+        anchors = _anchors(self.patterns[part])
+        starts = iter(_word_starts(haystack, anchors)) if anchors is not None else None
         while pos <= n:
-            m = search(haystack, pos)
-            if m is None:
-                break
-            at = m.start()
-            if at > 0 and haystack[at - 1].isalnum():
-                pos = at + 1
-                continue
+            if starts is None:
+                m = search(haystack, pos)
+                if m is None:
+                    break
+                at = m.start()
+                if at > 0 and haystack[at - 1].isalnum():
+                    pos = at + 1
+                    continue
+            else:  # try the pattern only where one of its opening words starts a word
+                at = next(starts, -1)
+                if at < 0:
+                    break
+                if at < pos:
+                    continue
+                m = rx.match(haystack, at)
+                if m is None:
+                    continue
             start, end = m.span("phi") if has_phi else m.span()
             if validator is not None:
                 verdict = validator(text, m)
@@ -128,6 +142,33 @@ class Recognizer:
                     continue
             out.append((start, end, score))
         return out
+
+
+#: Jumping between opening words pays when they are few and rare: no digits, no single letters.
+_ANCHORS_MAX = 30
+
+
+@functools.cache
+def _anchors(pattern: str) -> tuple[str, ...] | None:
+    """The opening words of ``pattern`` worth jumping between (see ``anchor_literals``), if any."""
+    found = anchor_literals(pattern)
+    if found is None or len(found) > _ANCHORS_MAX:
+        return None
+    if any(a[0].isdigit() or (len(a) == 1 and a.isalnum()) for a in found):
+        return None
+    return found
+
+
+def _word_starts(haystack: str, words: tuple[str, ...]) -> list[int]:
+    """Sorted positions where one of ``words`` occurs and no letter or digit comes right before."""
+    found: set[int] = set()
+    for word in words:
+        at = haystack.find(word)
+        while at >= 0:
+            if at == 0 or not haystack[at - 1].isalnum():
+                found.add(at)
+            at = haystack.find(word, at + 1)
+    return sorted(found)
 
 
 def lower_same_length(text: str) -> str:

@@ -24,7 +24,7 @@ import polars as pl
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["gate_of", "loose_pattern", "pattern_gate"]
+__all__ = ["anchor_literals", "gate_of", "loose_pattern", "pattern_gate"]
 
 # Each class is its ASCII part plus every non-ASCII character: a superset of what Python's ``re`` means by
 # it whatever the Unicode tables say, and small enough for the Rust engine to compile in microseconds.
@@ -160,3 +160,48 @@ def gate_of(recognizer: Any) -> tuple[tuple[str | None, tuple[str, ...] | None],
         hit = (recognizer, parts)
         _GATES[id(recognizer)] = hit
     return hit[1]
+
+
+def _leading(data: Any) -> list[str] | None:
+    if not data:
+        return None
+    op, av = data[0]
+    if op is c.SUBPATTERN:
+        _, add_flags, del_flags, sub = av
+        return None if add_flags or del_flags else _leading(sub.data)
+    if op is c.LITERAL:
+        run = []
+        for op2, av2 in data:
+            if op2 is not c.LITERAL:
+                break
+            run.append(chr(av2))
+        return ["".join(run)]
+    if op is c.BRANCH:
+        found: list[str] = []
+        for branch in av[1]:
+            sub = _leading(branch.data)
+            if sub is None:
+                return None
+            found.extend(sub)
+        return found
+    return None
+
+
+@functools.cache
+def anchor_literals(pattern: str) -> tuple[str, ...] | None:
+    """The literal strings one of which every match of ``pattern`` starts with, when it opens with a choice
+    of words (``(?:mrn|chart|patient id)...``); None otherwise.
+
+    Scanning can then jump between occurrences of these words (``str.find``) and try the pattern only
+    there, instead of letting ``re`` try every alternative at every character.
+    """
+    parsed = sre_parse.parse(pattern)
+    if parsed.state.flags & (c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_VERBOSE | c.SRE_FLAG_MULTILINE):
+        return None
+    data = parsed.data
+    if data and data[0][0] is c.LITERAL:
+        return None  # ``re`` already searches a literal prefix quickly
+    found = _leading(data)
+    if not found or len(found) < 2:
+        return None
+    return tuple(dict.fromkeys(found))

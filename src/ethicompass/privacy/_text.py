@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from ethicompass.errors import ColumnError
@@ -208,7 +209,7 @@ def _gates(
                 exprs.append(expr.alias(f"g{len(exprs)}"))
         plan.append(parts)
     frame = pl.DataFrame({"t": texts, "l": lowered}, schema={"t": pl.String, "l": pl.String})
-    masks = frame.select(exprs) if exprs else None
+    masks = frame.select(exprs).to_numpy() if exprs else None
     result: list[list[list[int] | None]] = []
     for parts in plan:
         picks: list[list[int] | None] = []
@@ -216,7 +217,7 @@ def _gates(
             if k < 0 or masks is None:
                 picks.append(None)
                 continue
-            picked = masks.to_series(k).arg_true().to_list()
+            picked = np.flatnonzero(masks[:, k]).tolist()
             if loose_key is not None and len(picked) > _USEFUL * len(texts):
                 _GATE_SKIPS[loose_key] = _RECHECK
             picks.append(picked)
