@@ -121,36 +121,34 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
     candidates: list[list[_Candidate]] = [[] for _ in texts]
     everyone = range(len(texts))
     for recognizer, parts in zip(recognizers, _gates(recognizers, texts, lowered), strict=True):
+        # ``triggers`` are checked per text, and only for texts that yield a candidate (few)
+        triggered: dict[int, bool] | None = {} if recognizer.triggers else None
         for part, chosen in enumerate(parts):
             picked = everyone if chosen is None else chosen
             if not picked:
                 continue
             if len(picked) == 1:
-                i = picked[0]
-                for start, end, score in recognizer.scan(part, texts[i], lowered[i]):
-                    if score >= threshold:
-                        candidates[i].append((start, end, score, recognizer))
-                continue
-            starts, pos = [], 0
-            for i in picked:
-                starts.append(pos)
-                pos += len(texts[i]) + len(_SEPARATOR)
-            text = _SEPARATOR.join([texts[i] for i in picked])
-            low = _SEPARATOR.join([lowered[i] for i in picked])
+                starts, text, low = [0], texts[picked[0]], lowered[picked[0]]
+            else:
+                starts = _offsets([texts[i] for i in picked])
+                text = _SEPARATOR.join([texts[i] for i in picked])
+                low = _SEPARATOR.join([lowered[i] for i in picked])
             for start, end, score in recognizer.scan(part, text, low):
                 if score < threshold:
                     continue
                 k = bisect.bisect_right(starts, start) - 1
-                offset, i = starts[k], picked[k]
-                if end <= offset + len(texts[i]):
-                    candidates[i].append((start - offset, end - offset, score, recognizer))
-                    continue
-                while k < len(picked) and starts[k] < end:  # a span past its text's end: clip it
+                while k < len(picked) and starts[k] < end:  # one text, unless a span passes its end
                     offset, i = starts[k], picked[k]
                     lo, hi = max(start, offset), min(end, offset + len(texts[i]))
-                    if lo < hi:
-                        candidates[i].append((lo - offset, hi - offset, score, recognizer))
                     k += 1
+                    if lo >= hi:
+                        continue
+                    if triggered is not None:
+                        if i not in triggered:
+                            triggered[i] = any(t in lowered[i] for t in recognizer.triggers)
+                        if not triggered[i]:
+                            continue
+                    candidates[i].append((lo - offset, hi - offset, score, recognizer))
     return [_join_places(text, _merge(found)) for text, found in zip(texts, candidates, strict=True)]
 
 
@@ -166,63 +164,58 @@ def _gates(
 ) -> list[list[list[int] | None]]:
     """For each recognizer and each of its parts, the positions of the texts it could match (None: all).
 
-    ``triggers`` (words one of which the lower-cased text must hold) always apply; the loose patterns
-    and literal lists of ``_recognizers_gate`` apply to batches of at least ``_GATE_MIN`` texts, all
-    evaluated in one Polars query.
+    The loose patterns and literal lists of ``_recognizers_gate``, for batches of at least ``_GATE_MIN``
+    texts, all evaluated in one Polars query.
     """
     if len(texts) < _GATE_MIN:
-        out: list[list[list[int] | None]] = []
-        for r in recognizers:
-            chosen = None
-            if r.triggers:
-                chosen = [i for i, low in enumerate(lowered) if any(t in low for t in r.triggers)]
-            out.append([chosen] * r.parts)
-        return out
+        return [[None] * r.parts for r in recognizers]
     exprs: list[pl.Expr] = []
-    plan: list[list[tuple[int, tuple[str, int] | None]]] = []  # per part: (expression, its skip key)
+    plan: list[list[tuple[int, tuple[str, int]]]] = []  # per part: (its expression or -1, its skip key)
     for recognizer in recognizers:
-        triggers = None
-        if recognizer.triggers:
-            triggers = pl.col("l").str.contains_any(list(recognizer.triggers))
         column = "l" if recognizer.lower and recognizer.finder is None else "t"
-        parts: list[tuple[int, tuple[str, int] | None]] = []
+        parts: list[tuple[int, tuple[str, int]]] = []
         for part, (regex, literals) in enumerate(gate_of(recognizer)):
             key = (recognizer.name, part)
-            expr = triggers
-            loose: tuple[str, int] | None = None
-            if regex is not None or literals is not None:
-                skips = _GATE_SKIPS.get(key, 0)
-                if skips:
-                    _GATE_SKIPS[key] = skips - 1
-                else:
-                    loose = key
-                    for hit in (
-                        None if literals is None else pl.col("t").str.contains_any(list(literals)),
-                        None if regex is None else pl.col(column).str.contains(regex),
-                    ):
-                        if hit is not None:
-                            expr = hit if expr is None else expr & hit
-            if expr is None:
-                parts.append((-1, None))
-            else:
-                parts.append((len(exprs), loose))
-                exprs.append(expr.alias(f"g{len(exprs)}"))
+            skips = _GATE_SKIPS.get(key, 0)
+            if skips:
+                _GATE_SKIPS[key] = skips - 1
+            if skips or (regex is None and literals is None):
+                parts.append((-1, key))
+                continue
+            expr = None
+            if literals is not None:
+                expr = pl.col("t").str.contains_any(list(literals))
+            if regex is not None:
+                hit = pl.col(column).str.contains(regex)
+                expr = hit if expr is None else expr & hit
+            assert expr is not None
+            parts.append((len(exprs), key))
+            exprs.append(expr.alias(f"g{len(exprs)}"))
         plan.append(parts)
     frame = pl.DataFrame({"t": texts, "l": lowered}, schema={"t": pl.String, "l": pl.String})
     masks = frame.select(exprs).to_numpy() if exprs else None
     result: list[list[list[int] | None]] = []
     for parts in plan:
         picks: list[list[int] | None] = []
-        for k, loose_key in parts:
+        for k, key in parts:
             if k < 0 or masks is None:
                 picks.append(None)
                 continue
             picked = np.flatnonzero(masks[:, k]).tolist()
-            if loose_key is not None and len(picked) > _USEFUL * len(texts):
-                _GATE_SKIPS[loose_key] = _RECHECK
+            if len(picked) > _USEFUL * len(texts):
+                _GATE_SKIPS[key] = _RECHECK
             picks.append(picked)
         result.append(picks)
     return result
+
+
+def _offsets(texts: list[str]) -> list[int]:
+    """Where each text starts in ``_SEPARATOR.join(texts)``."""
+    starts, pos = [], 0
+    for text in texts:
+        starts.append(pos)
+        pos += len(text) + len(_SEPARATOR)
+    return starts
 
 
 def _merge(candidates: list[_Candidate]) -> list[Span]:
