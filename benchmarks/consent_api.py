@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 SERVER = """
@@ -58,40 +59,85 @@ def _seed(url: str, participants: int) -> str:
     return token
 
 
-async def _drive(base: str, token: str, args: argparse.Namespace) -> dict[str, list[float]]:
+class _Client:
+    """A lean HTTP/1.1 keep-alive client (the load generator shares the server's 2 cores, so it must cost little)."""
+
+    def __init__(self, host: str, port: int, token: str, concurrency: int) -> None:
+        self.host, self.port = host, port
+        self.auth = f"Authorization: Bearer {token}\r\n".encode()
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.sem = asyncio.Semaphore(concurrency)
+
+    def build(self, method: str, path: str, body: bytes = b"") -> bytes:
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n".encode() + self.auth
+        if body:
+            head += b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n"
+        return head + b"\r\n" + body
+
+    async def send(self, request: bytes) -> int:
+        async with self.sem:
+            if self.idle:
+                reader, writer = self.idle.pop()
+            else:
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            at = head.lower().find(b"content-length:")
+            if at < 0:
+                raise RuntimeError("response without Content-Length")
+            length = int(head[at + 15 : head.index(b"\r\n", at)])
+            await reader.readexactly(length)
+            self.idle.append((reader, writer))
+            return status
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _drive(port: int, token: str, args: argparse.Namespace) -> dict[str, list[float]]:
     rng = random.Random(0)
     lat: dict[str, list[float]] = {"read": [], "update": [], "error": []}
-    limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
-    sem = asyncio.Semaphore(args.concurrency)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
-        await client.get("/api/v1/participants/P0000000/consent/ai-model-training")  # warm the token cache
+    client = _Client("127.0.0.1", port, token, args.concurrency)
+    path = "/api/v1/participants/P{:07d}/consent/ai-model-training"
+    for i in range(20):  # warm up: the token cache, the connection pool, the statement caches
+        await client.send(client.build("GET", path.format(i)))
 
-        async def one(kind: str, pid: str) -> None:
-            async with sem:
-                start = time.perf_counter()
-                if kind == "read":
-                    r = await client.get(f"/api/v1/participants/{pid}/consent/ai-model-training")
-                else:
-                    action = rng.choice(["grant", "withdraw"])
-                    r = await client.post(
-                        f"/api/v1/participants/{pid}/consent/ai-model-training", json={"action": action}
-                    )
-                elapsed = (time.perf_counter() - start) * 1000
-                lat[kind if r.status_code == 200 else "error"].append(elapsed)
+    async def one(kind: str, request: bytes, due: float) -> None:
+        try:
+            status = await client.send(request)
+        except (OSError, asyncio.IncompleteReadError, RuntimeError, ValueError):
+            status = 0
+        # open loop: latency counts from when the request was due, so client-side queueing is included
+        elapsed = (time.perf_counter() - due) * 1000
+        lat[kind if status == 200 else "error"].append(elapsed)
 
-        tasks = []
-        total = int(args.rate * args.seconds)
-        t0 = time.perf_counter()
-        for i in range(total):
-            due = t0 + i / args.rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            kind = "update" if rng.random() < args.updates else "read"
-            tasks.append(asyncio.create_task(one(kind, f"P{rng.randrange(args.participants):07d}")))
-        await asyncio.gather(*tasks)
-        lat["wall"] = [time.perf_counter() - t0]
+    tasks = []
+    total = int(args.rate * args.seconds)
+    grant = b'{"action":"grant"}'
+    withdraw = b'{"action":"withdraw"}'
+    t0 = time.perf_counter()
+    for i in range(total):
+        due = t0 + i / args.rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pid = rng.randrange(args.participants)
+        if rng.random() < args.updates:
+            request = client.build("POST", path.format(pid), rng.choice([grant, withdraw]))
+            tasks.append(asyncio.create_task(one("update", request, due)))
+        else:
+            tasks.append(asyncio.create_task(one("read", client.build("GET", path.format(pid)), due)))
+    await asyncio.gather(*tasks)
+    lat["wall"] = [time.perf_counter() - t0]
+    client.close()
     return lat
 
 
@@ -111,15 +157,11 @@ def main() -> None:
         token = _seed(url, args.participants)
         port = _free_port()
         proc = subprocess.Popen([sys.executable, "-c", SERVER, url, str(port)])
-        base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            lat = asyncio.run(_drive(base, token, args))
+            _wait_ready(port)
+            server_cpu, client_cpu = _cpu_seconds(proc.pid), time.process_time()
+            lat = asyncio.run(_drive(port, token, args))
+            server_cpu, client_cpu = _cpu_seconds(proc.pid) - server_cpu, time.process_time() - client_cpu
         finally:
             proc.terminate()
             proc.wait(10)
@@ -127,7 +169,7 @@ def main() -> None:
     done = sum(len(v) for v in lat.values())
     print(
         f"\nconsent API on 127.0.0.1, SQLite, offered {args.rate:.0f} req/s for {args.seconds:.0f} s "
-        f"({args.updates:.0%} updates, at most {args.concurrency} in flight)"
+        f"({args.updates:.0%} updates, at most {args.concurrency} in flight; {_http_stack()})"
     )
     print(f"{'':28} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'target p99':>11} {'p99/target':>11}")
     for kind in ("read", "update"):
@@ -136,9 +178,35 @@ def main() -> None:
         print(
             f"{'status ' + kind + 's':28} {len(lat[kind]):9,} {p50:8.1f} {p99:8.1f} {50.0:11.1f} {p99 / 50.0:11.2f}"
         )
+    every = np.array(lat["read"] + lat["update"]) if done else np.array([np.nan])
+    print(f"{'all':28} {len(every):9,} {np.percentile(every, 50):8.1f} {np.percentile(every, 99):8.1f}")
     print(
         f"throughput: {done / wall:,.0f} requests/s achieved ({done:,} in {wall:.1f} s); errors: {len(lat['error'])}"
     )
+    print(
+        f"CPU during the load: server {server_cpu:.2f} s ({server_cpu / max(done, 1) * 1000:.2f} ms/request, "
+        f"{server_cpu / wall:.0%} of one core), load generator {client_cpu:.2f} s "
+        f"({client_cpu / max(done, 1) * 1000:.2f} ms/request); load average {os.getloadavg()[0]:.1f}"
+    )
+
+
+def _wait_ready(port: int) -> None:
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def _http_stack() -> str:
+    import importlib.util
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"uvicorn, {loop} loop, {http} parser, 1 process"
 
 
 if __name__ == "__main__":

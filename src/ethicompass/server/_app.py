@@ -20,10 +20,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
-from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ethicompass import __version__
 from ethicompass.errors import AuditError, EthicompassError
+from ethicompass.server._audit import AuditBatcher
 from ethicompass.server._auth import TokenVerifier
 from ethicompass.server._csrf import CSRF_COOKIE, csrf_token
 from ethicompass.server._settings import ServerSettings
@@ -51,6 +52,89 @@ SECURITY_HEADERS = {
 
 
 _FIXED_PATHS = ("/api/v1/openapi.json", "/api/v1/docs", "/favicon.ico")
+_RAW_SECURITY_HEADERS = [
+    (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()
+]
+
+
+class _Guard:
+    """Pure ASGI middleware: audits every request before its response leaves, adds security headers
+    and the CSRF cookie. (Starlette's ``BaseHTTPMiddleware`` cost more than the request itself.)"""
+
+    def __init__(self, app: ASGIApp, *, settings: ServerSettings, audit: AuditBatcher) -> None:
+        self.app = app
+        self.settings = settings
+        self.audit = audit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        path: str = scope["path"]
+        static = path.startswith("/static/")
+        html = not static and not path.startswith("/api/")
+        replaced = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] != "http.response.start":
+                if not replaced:
+                    await send(message)
+                return
+            status = message["status"]
+            route = scope.get("route")
+            template = getattr(route, "path", None) or ("/static" if static else "unmatched")
+            if self.settings.audit_requests and not static:
+                user = scope.get("state", {}).get("user")
+                try:
+                    await self.audit.append(
+                        action="http.request",
+                        object_type="route",
+                        object_id=f"{scope['method']} {template}",
+                        actor=user.actor if user else "anonymous",
+                        role=user.role if user else "anonymous",
+                        params={"status": status},
+                    )
+                except AuditError as exc:
+                    replaced = True
+                    failure = JSONResponse(exc.to_dict(), status_code=500)
+                    status = 500
+                    message = {"type": "http.response.start", "status": 500, "headers": failure.raw_headers}
+                    _add_headers(message, self._cookie(scope) if html else None)
+                    await send(message)
+                    await send({"type": "http.response.body", "body": failure.body, "more_body": False})
+                    return
+            _add_headers(message, self._cookie(scope) if html else None)
+            if logger.isEnabledFor(logging.INFO):
+                elapsed = (time.perf_counter() - started) * 1000
+                logger.info("%s %s %s %.1fms", scope["method"], template, status, elapsed)
+            await send(message)
+
+        await self.app(scope, receive, guarded_send)
+
+    def _cookie(self, scope: Scope) -> bytes | None:
+        request = Request(scope)
+        if CSRF_COOKIE in request.cookies:
+            return None
+        holder = Response()
+        holder.set_cookie(
+            CSRF_COOKIE,
+            csrf_token(request),
+            httponly=True,
+            samesite="strict",
+            secure=self.settings.secure_cookies,
+            path="/",
+        )
+        return next(v for k, v in holder.raw_headers if k == b"set-cookie")
+
+
+def _add_headers(message: Message, cookie: bytes | None) -> None:
+    headers = message["headers"] = list(message.get("headers", ()))
+    present = {bytes(k).lower() for k, _ in headers}
+    headers.extend((k, v) for k, v in _RAW_SECURITY_HEADERS if k not in present)
+    if cookie is not None:
+        headers.append((b"set-cookie", cookie))
 
 
 def _load_routers() -> list[Any]:
@@ -81,6 +165,7 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
     app.state.tokens = TokenVerifier(store, cache_seconds=settings.token_cache_seconds)
     app.state.signer = URLSafeTimedSerializer(settings.secret_key)
     app.state.audit = AuditLog(store)
+    app.state.audit_writer = AuditBatcher(app.state.audit)
     extra = [Path(m.TEMPLATES) for m in modules if getattr(m, "TEMPLATES", None)]
     app.state.jinja = make_environment(extra)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -99,46 +184,5 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
             return JSONResponse(exc.to_dict(), status_code=status, headers=headers)
         return render(request, "error.html", {"error": exc}, status_code=status)
 
-    @app.middleware("http")
-    async def _guard(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", None) or (
-            "/static" if request.url.path.startswith("/static/") else "unmatched"
-        )
-        user = getattr(request.state, "user", None)
-        if settings.audit_requests and template != "/static":
-            try:
-                await run_in_threadpool(
-                    app.state.audit.append,
-                    action="http.request",
-                    object_type="route",
-                    object_id=f"{request.method} {template}",
-                    actor=user.actor if user else "anonymous",
-                    role=user.role if user else "anonymous",
-                    params={"status": response.status_code},
-                )
-            except AuditError as exc:
-                response = JSONResponse(exc.to_dict(), status_code=500)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if CSRF_COOKIE not in request.cookies and not request.url.path.startswith(("/api/", "/static/")):
-            response.set_cookie(
-                CSRF_COOKIE,
-                csrf_token(request),
-                httponly=True,
-                samesite="strict",
-                secure=settings.secure_cookies,
-                path="/",
-            )
-        logger.info(
-            "%s %s %s %.1fms",
-            request.method,
-            template,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
-
+    app.add_middleware(_Guard, settings=settings, audit=app.state.audit_writer)
     return app

@@ -14,17 +14,19 @@ import hashlib
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
 from fastapi import Depends, Request
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
+from ethicompass.consent._fastsql import query_one
 from ethicompass.consent._model import check_participant, iso, to_utc, utc_now
 from ethicompass.errors import AuthError, ConflictError, ForbiddenError, InputError, NotFoundError
 from ethicompass.store import Store
@@ -35,6 +37,7 @@ STAFF_ROLES = ROLES[1:]
 _HASHER = PasswordHasher()
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SESSION_COOKIE = "ec_session"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,22 @@ def revoke_token(store: Store, token_id: str, /) -> None:
         raise NotFoundError("no such token", hint="check the token id")
 
 
+_TOKEN_SQL = (
+    "SELECT t.user_id, t.secret_hash, t.expires_at, t.revoked_at, u.name, u.role, u.participant "
+    "FROM server_tokens t JOIN server_users u ON u.id = t.user_id WHERE t.id = ?"
+)
+
+
+class _TokenRow(NamedTuple):
+    user_id: int
+    secret_hash: str
+    expires_at: str | None
+    revoked_at: str | None
+    name: str
+    role: str
+    participant: str | None
+
+
 class TokenVerifier:
     """Checks bearer tokens against the store, remembering argon2 successes in memory."""
 
@@ -138,25 +157,8 @@ class TokenVerifier:
 
     def verify(self, token: str) -> User:
         """The user a token belongs to, or :class:`AuthError`."""
-        parts = token.split("_")
-        if len(parts) < 3 or parts[0] != "ect":
-            raise AuthError("the API token is malformed", hint="send Authorization: Bearer ect_<id>_<secret>")
-        token_id, secret = parts[1], "_".join(parts[2:])
-        with self.store.connect() as conn:
-            row = conn.execute(
-                sa.select(server_tokens, server_users.c.name, server_users.c.role, server_users.c.participant)
-                .join(server_users, server_users.c.id == server_tokens.c.user_id)
-                .where(server_tokens.c.id == token_id)
-            ).first()
-        if row is None or row.revoked_at is not None:
-            raise AuthError("the API token is unknown or revoked", hint="ask an admin for a new token")
-        if row.expires_at is not None and row.expires_at < iso(utc_now()):
-            raise AuthError("the API token has expired", hint="ask an admin for a new token")
-        key = hashlib.sha256(f"{token_id}:{secret}".encode()).hexdigest()
-        now = time.monotonic()
-        with self._lock:
-            fresh = self._ok.get(key, 0.0) > now
-        if not fresh:
+        row, key, secret = self._lookup(token)
+        if not self._fresh(key):
             try:
                 _HASHER.verify(row.secret_hash, secret)
             except (VerifyMismatchError, VerificationError):
@@ -164,8 +166,32 @@ class TokenVerifier:
                     "the API token is unknown or revoked", hint="ask an admin for a new token"
                 ) from None
             with self._lock:
-                self._ok[key] = now + self.cache_seconds
+                self._ok[key] = time.monotonic() + self.cache_seconds
         return User(int(row.user_id), row.name, row.role, row.participant)
+
+    def verify_cached(self, token: str) -> User | None:
+        """Like :meth:`verify` (revocation and expiry checked), but None where argon2 would have to run."""
+        row, key, _ = self._lookup(token)
+        if not self._fresh(key):
+            return None
+        return User(int(row.user_id), row.name, row.role, row.participant)
+
+    def _lookup(self, token: str) -> tuple[_TokenRow, str, str]:
+        parts = token.split("_")
+        if len(parts) < 3 or parts[0] != "ect":
+            raise AuthError("the API token is malformed", hint="send Authorization: Bearer ect_<id>_<secret>")
+        token_id, secret = parts[1], "_".join(parts[2:])
+        found = query_one(self.store, _TOKEN_SQL, (token_id,))
+        row = _TokenRow(*found) if found is not None else None
+        if row is None or row.revoked_at is not None:
+            raise AuthError("the API token is unknown or revoked", hint="ask an admin for a new token")
+        if row.expires_at is not None and row.expires_at < iso(utc_now()):
+            raise AuthError("the API token has expired", hint="ask an admin for a new token")
+        return row, hashlib.sha256(f"{token_id}:{secret}".encode()).hexdigest(), secret
+
+    def _fresh(self, key: str) -> bool:
+        with self._lock:
+            return self._ok.get(key, 0.0) > time.monotonic()
 
 
 def issue_access_code(store: Store, participant: str, /, *, minutes: int = 15) -> tuple[str, str]:
@@ -211,23 +237,39 @@ def redeem_access_code(store: Store, code: str, /) -> str:
     return str(row.participant)
 
 
-def current_user(request: Request) -> User:
-    """FastAPI dependency: the caller of a JSON API route, from its bearer token (401 without)."""
+def _bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise AuthError("this endpoint needs an API token", hint="send Authorization: Bearer <token>")
-    user = request.app.state.tokens.verify(token.strip())
+    return token.strip()
+
+
+def current_user(request: Request) -> User:
+    """FastAPI dependency: the caller of a JSON API route, from its bearer token (401 without)."""
+    user = request.app.state.tokens.verify(_bearer(request))
     request.state.user = user
     return user
 
 
-def require_role(*roles: str) -> Callable[..., User]:
+async def current_user_async(request: Request) -> User:
+    """:func:`current_user` for async routes: on SQLite the token check (one indexed read, argon2 only
+    on a cache miss) runs on the event loop, since a hop to a worker thread costs more than the read."""
+    token = _bearer(request)
+    verifier: TokenVerifier = request.app.state.tokens
+    user = await run_read(verifier.store, verifier.verify_cached, token)
+    if user is None:  # argon2: tens of milliseconds of CPU, never on the event loop
+        user = await run_in_threadpool(verifier.verify, token)
+    request.state.user = user
+    return user
+
+
+def require_role(*roles: str) -> Callable[..., Awaitable[User]]:
     """FastAPI dependency factory: the caller, who must hold one of ``roles`` (403 otherwise)."""
     for role in roles:
         _check_role(role)
 
-    def dependency(user: User = Depends(current_user)) -> User:
+    async def dependency(user: User = Depends(current_user_async)) -> User:
         if user.role not in roles:
             raise ForbiddenError(
                 f"the {user.role} role may not do this", hint=f"this needs one of: {', '.join(roles)}"
@@ -235,6 +277,14 @@ def require_role(*roles: str) -> Callable[..., User]:
         return user
 
     return dependency
+
+
+async def run_read(store: Store, func: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+    """Run a short database read for an async route: inline on SQLite (a local file, microseconds),
+    in a worker thread on PostgreSQL (a network round trip must not stall the event loop)."""
+    if store.engine.dialect.name == "sqlite":
+        return func(*args, **kwargs)
+    return await run_in_threadpool(func, *args, **kwargs)
 
 
 def portal_participant(request: Request) -> str | None:

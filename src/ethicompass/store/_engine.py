@@ -67,6 +67,7 @@ class Store:
         self.url = url
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+        self._write_lock = threading.RLock()
 
     @classmethod
     def from_env(cls) -> Store:
@@ -131,14 +132,33 @@ class Store:
         return engine
 
     @contextlib.contextmanager
-    def begin(self) -> Iterator[Connection]:
+    def begin(self, *, durable: bool = False) -> Iterator[Connection]:
         """A connection inside one transaction, committed on success, rolled back on error.
 
         On SQLite the transaction takes the write lock at once (``BEGIN IMMEDIATE``), so
-        read-then-write sequences from several processes never interleave.
+        read-then-write sequences from several processes never interleave; threads of one
+        process queue for it on an in-process lock first (SQLite's own busy wait sleeps up to
+        100 ms between tries, which would make every contended write that slow). SQLite commits
+        with ``synchronous=NORMAL`` (safe from a crash of the process, not of the machine);
+        ``durable=True`` syncs this commit, and every one before it, to disk before returning.
+        PostgreSQL commits are durable anyway.
         """
-        with self.engine.begin() as conn:
-            yield conn
+        engine = self.engine
+        if engine.dialect.name != "sqlite":
+            with engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, engine.connect() as conn:
+            raw: Any = conn.connection.dbapi_connection
+            if durable:
+                raw.execute("PRAGMA synchronous=FULL")  # not allowed inside a transaction
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                if durable:
+                    with contextlib.suppress(Exception):  # a connection left at FULL is only slower
+                        raw.execute("PRAGMA synchronous=NORMAL")
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[Connection]:

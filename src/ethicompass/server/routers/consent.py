@@ -1,4 +1,9 @@
-"""Consent JSON API: status, history and changes per participant; FHIR import/export; withdrawal decisions."""
+"""Consent JSON API: status, history and changes per participant; FHIR import/export; withdrawal decisions.
+
+The reads are ``async`` routes whose queries run through :func:`run_read` (inline on SQLite, in a
+worker thread on PostgreSQL); changes, imports and exports are plain routes, so their writes wait
+for the write lock in a worker thread, never on the event loop.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +22,10 @@ from ethicompass.consent import (
     to_fhir,
     unresolved_decisions,
 )
+from ethicompass.consent._fastsql import query_one
 from ethicompass.errors import ForbiddenError, InputError
-from ethicompass.server._auth import User, require_role
+from ethicompass.server._auth import User, require_role, run_read
+from ethicompass.store import Store
 from ethicompass.training import require_training
 
 __all__ = ["router"]
@@ -51,27 +58,34 @@ def _own(user: User, participant: str) -> None:
         )
 
 
+def _any_decision(store: Store, consent_record_id: int | None) -> bool:
+    """Whether a withdrawal opened any decision (one indexed probe; most open none)."""
+    sql = "SELECT 1 FROM consent_withdrawal_decisions WHERE consent_record_id = ? LIMIT 1"
+    return query_one(store, sql, (consent_record_id,)) is not None
+
+
 def _registry(request: Request, user: User) -> Registry:
     return Registry(request.app.state.store, actor=user.actor, role=user.role)
 
 
 @router.get("/consent/purposes")
-def purposes(_: User = Depends(require_role(*READERS))) -> list[dict[str, str]]:
+async def purposes(_: User = Depends(require_role(*READERS))) -> list[dict[str, str]]:
     """The standard purposes, each with its plain-language text."""
     return [{"code": code, "text": text} for code, text in PURPOSE_TEXT.items()]
 
 
 @router.get("/participants/{participant}/consent")
-def statuses(
+async def statuses(
     participant: str, request: Request, at: str | None = None, user: User = Depends(require_role(*READERS))
 ) -> list[dict[str, Any]]:
     """The participant's consent for every purpose (now, or ``at`` a past time)."""
     _own(user, participant)
-    return [s.to_dict() for s in _registry(request, user).statuses(participant, at=at)]
+    registry = _registry(request, user)
+    return [s.to_dict() for s in await run_read(registry.store, registry.statuses, participant, at=at)]
 
 
 @router.get("/participants/{participant}/consent/history")
-def history(
+async def history(
     participant: str,
     request: Request,
     purpose: str | None = None,
@@ -79,11 +93,14 @@ def history(
 ) -> list[dict[str, Any]]:
     """Every recorded version of the participant's consent, oldest first."""
     _own(user, participant)
-    return [r.to_dict() for r in _registry(request, user).history(participant, purpose=purpose)]
+    registry = _registry(request, user)
+    return [
+        r.to_dict() for r in await run_read(registry.store, registry.history, participant, purpose=purpose)
+    ]
 
 
 @router.get("/participants/{participant}/consent/{purpose}")
-def status(
+async def status(
     participant: str,
     purpose: str,
     request: Request,
@@ -92,7 +109,8 @@ def status(
 ) -> dict[str, Any]:
     """``{"participant", "purpose", "decision", "since", "version", "reason"}`` now or ``at``."""
     _own(user, participant)
-    return _registry(request, user).status(participant, purpose, at=at).to_dict()
+    registry = _registry(request, user)
+    return (await run_read(registry.store, registry.status, participant, purpose, at=at)).to_dict()
 
 
 @router.post("/participants/{participant}/consent/{purpose}")
@@ -115,7 +133,8 @@ def change(
         record = registry.withdraw(participant, purpose, source=source)
     result = registry.status(participant, purpose, at=record.recorded_at).to_dict()
     if body.action == "withdraw" and user.role != "participant":
-        opened = decisions(request.app.state.store, consent_record_id=record.id)
+        store = request.app.state.store
+        opened = decisions(store, consent_record_id=record.id) if _any_decision(store, record.id) else []
         result["decisions_opened"] = [d.to_dict() for d in opened]
     return result
 
