@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -79,17 +79,19 @@ def _documents(
 
 
 def _with_spans(documents: Iterable[Any], threshold: float) -> Iterator[tuple[Any, list[Any]]]:
-    """Each document with its spans, scanned in blocks of a few hundred (bounded memory)."""
+    """Each document with its spans: one ``find_phi_many`` stream over every text, so its batches (about
+    1 MB of text) are as large as they can be; only the documents of the batch in hand are held."""
     from ethicompass.privacy._text import find_phi_many
 
-    batch: list[Any] = []
-    for doc in documents:
-        batch.append(doc)
-        if len(batch) >= 256:
-            yield from zip(batch, find_phi_many([d.text for d in batch], threshold=threshold), strict=True)
-            batch = []
-    if batch:
-        yield from zip(batch, find_phi_many([d.text for d in batch], threshold=threshold), strict=True)
+    pending: deque[Any] = deque()
+
+    def texts() -> Iterator[str]:
+        for doc in documents:
+            pending.append(doc)
+            yield doc.text
+
+    for spans in find_phi_many(texts(), threshold=threshold):
+        yield pending.popleft(), spans
 
 
 def _open_out(stack: ExitStack, out: Path | None) -> IO[str]:

@@ -12,7 +12,7 @@ import bisect
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,10 +45,13 @@ class Span:
 
     def to_dict(self) -> dict[str, Any]:
         """The span as JSON-ready data (no text: the value itself is PHI)."""
-        data = asdict(self)
-        data["type"] = self.type.value
-        data["score"] = round(self.score, 3)
-        return data
+        return {
+            "start": self.start,
+            "end": self.end,
+            "type": self.type.value,
+            "score": round(self.score, 3),
+            "recognizer": self.recognizer,
+        }
 
 
 def find_phi(
