@@ -11,6 +11,10 @@ with intervals for the 11 marginal groups and the 40 intersections.
 Fairlearn's bootstrap (MetricFrame ``n_boot``) is timed with ``--fairlearn-boot`` replicates on
 ``--fairlearn-boot-rows`` rows and extrapolated linearly to ``--boot`` replicates and ``--rows``
 rows (it refits every metric on resampled rows, so its cost is linear in both); the table says so.
+
+Both tools first run once on 1,000 rows (imports and lazy set-up are not timed). Each of our timings
+is the best of ``--repeat`` runs (wall clock, with the CPU seconds of that run); MetricFrame runs
+``--fairlearn-repeat`` times (default once: it takes tens of seconds) and its best run is shown.
 """
 
 from __future__ import annotations
@@ -58,6 +62,18 @@ def timed(fn, /):  # type: ignore[no-untyped-def]
     return result, time.perf_counter() - started
 
 
+def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]
+    """The result, the best wall-clock seconds of ``repeat`` runs, and that run's CPU seconds."""
+    best = (None, float("inf"), 0.0)
+    for _ in range(max(1, repeat)):
+        cpu = time.process_time()
+        result, wall = timed(fn)
+        cpu = time.process_time() - cpu
+        if wall < best[1]:
+            best = (result, wall, cpu)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -66,26 +82,43 @@ def main() -> None:
     parser.add_argument("--boot", type=int, default=1000)
     parser.add_argument("--fairlearn-boot", type=int, default=10)
     parser.add_argument("--fairlearn-boot-rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each of our timings (best shown)")
+    parser.add_argument("--fairlearn-repeat", type=int, default=1, help="runs of MetricFrame (best shown)")
     args = parser.parse_args()
     groups = ["sex", "race", "age"]
     frame = make_data(args.rows)
     pdf = frame.to_pandas()
     y_pred = (pdf["p"] >= 0.5).astype(int)
 
-    report, ours_point = timed(lambda: fairness.audit(frame, label="y", score="p", groups=groups, n_boot=0))
-    summary, ours_summary = timed(lambda: fairness.summarize(frame, label="y", score="p", groups=groups))
-    _, ours_boot_counts = timed(lambda: fairness.audit_summary(summary, n_boot=args.boot))
-    _, ours_boot_total = timed(
-        lambda: fairness.audit(frame, label="y", score="p", groups=groups, n_boot=args.boot)
+    def metric_frame(data, pred, **options):  # type: ignore[no-untyped-def]
+        return flm.MetricFrame(
+            metrics=FAIRLEARN_METRICS,
+            y_true=data["y"],
+            y_pred=pred,
+            sensitive_features=data[groups],
+            **options,
+        )
+
+    warm = frame.head(1000)
+    fairness.audit(warm, label="y", score="p", groups=groups, n_boot=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        metric_frame(pdf.head(1000), y_pred.head(1000))
+
+    report, ours_point, ours_point_cpu = best_of(
+        args.repeat, lambda: fairness.audit(frame, label="y", score="p", groups=groups, n_boot=0)
+    )
+    summary, ours_summary, _ = best_of(
+        args.repeat, lambda: fairness.summarize(frame, label="y", score="p", groups=groups)
+    )
+    _, ours_boot_counts, _ = best_of(args.repeat, lambda: fairness.audit_summary(summary, n_boot=args.boot))
+    _, ours_boot_total, _ = best_of(
+        args.repeat, lambda: fairness.audit(frame, label="y", score="p", groups=groups, n_boot=args.boot)
     )
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mf, fl_point = timed(
-            lambda: flm.MetricFrame(
-                metrics=FAIRLEARN_METRICS, y_true=pdf["y"], y_pred=y_pred, sensitive_features=pdf[groups]
-            )
-        )
+        mf, fl_point, fl_point_cpu = best_of(args.fairlearn_repeat, lambda: metric_frame(pdf, y_pred))
         small = pdf.sample(n=min(args.fairlearn_boot_rows, len(pdf)), random_state=0)
         _, fl_boot = timed(
             lambda: flm.MetricFrame(
@@ -116,6 +149,10 @@ def main() -> None:
     print(
         f"largest |ours - Fairlearn| over the 6 metrics x {len(report.intersections)} intersections: {worst:.1e}"
     )
+    print(
+        f"ours: best of {max(1, args.repeat)} runs; MetricFrame: best of {max(1, args.fairlearn_repeat)}; "
+        "both warmed up on 1,000 rows first"
+    )
     print()
     print(
         f"| task | ethicompass | Fairlearn {getattr(flm, '__version__', '')} MetricFrame | ratio |".replace(
@@ -125,7 +162,8 @@ def main() -> None:
     print("|---|---|---|---|")
     print(
         f"| point estimates (ours: 15 metrics, groups + intersections; Fairlearn: 6 metrics, intersections) "
-        f"| {ours_point:.2f} s (summary group-by {ours_summary:.2f} s) | {fl_point:.2f} s | {fl_point / ours_point:.0f}x |"
+        f"| {ours_point:.3f} s, {ours_point_cpu:.3f} CPU s (summary group-by {ours_summary:.3f} s) "
+        f"| {fl_point:.2f} s, {fl_point_cpu:.2f} CPU s | {fl_point / ours_point:.0f}x |"
     )
     print(
         f"| {args.boot:,} bootstrap replicates, every metric and group | {ours_boot_counts:.2f} s on the counts "

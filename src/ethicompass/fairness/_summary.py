@@ -314,7 +314,7 @@ def _summarize_polars(
     sum over many rows may differ). Returns None, so that the caller takes the generic path and
     raises its error, for anything unusual: no rows, a missing value in the label, score or
     prediction, a label or prediction that is not 0/1, a score that is not a Float64 in [0, 1]
-    (or holds NaN or -0.0), or a group column that is not text, categorical, boolean or integer.
+    (or holds NaN or -0.0), or a group column that is not text, categorical, boolean, integer or a date.
     """
     used = list(dict.fromkeys(c for c in (label, score, prediction, *groups) if c is not None))
     df = native.select(used).collect() if isinstance(native, pl.LazyFrame) else native.select(used)
@@ -339,7 +339,7 @@ def _summarize_polars(
             distinct = exact.size
         if distinct > exact_limit:
             bin_width, exact = 1 / bins, None
-            scode = np.clip(np.floor(p * bins), 0, bins - 1).astype(np.int64)
+            scode = np.minimum((p * bins).astype(np.int64), bins - 1)  # p >= 0: truncation is floor
             n_scores = bins
         else:
             assert exact is not None
@@ -352,17 +352,14 @@ def _summarize_polars(
     else:
         assert p is not None
         pred = (p >= threshold).astype(np.int64)
-    combo, n_combos = np.zeros(rows, dtype=np.int64), 1
-    for g in groups:
-        coded = _group_codes(df[g])
-        if coded is None:
-            return None
-        codes, k = coded
-        if n_combos * k > 1 << 40:
-            combo, n_combos = _dense(combo)
-        combo, n_combos = combo * k + codes, n_combos * k
-    key = ((combo * 2 + lab) * 2 + pred) * n_scores + scode
-    space = n_combos * 4 * n_scores
+    coded = _group_codes(df, groups)
+    if coded is None:
+        return None
+    combo, first_rows = coded
+    key = combo * (4 * n_scores)
+    key += (lab * 2 + pred) * n_scores
+    key += scode
+    space = first_rows.size * 4 * n_scores
     if space <= max(4 * rows, 1 << 20):
         cell, n_cells, cell_keys = key, space, None
     else:
@@ -370,8 +367,6 @@ def _summarize_polars(
         cell, n_cells = cell.reshape(-1), cell_keys.size
     n = np.bincount(cell, minlength=n_cells)
     kept = np.flatnonzero(n)
-    rep = np.empty(n_cells, dtype=np.int64)
-    rep[cell] = np.arange(rows)  # a row of each cell, for its group values
     keys = kept if cell_keys is None else cell_keys[kept]
     sums: dict[str, np.ndarray] = {}
     if p is not None:
@@ -381,25 +376,32 @@ def _summarize_polars(
             sums[name] = np.bincount(cell, weights=weights, minlength=n_cells)[kept]
     else:
         sums = {name: np.zeros(kept.size) for name in ("_sum_e", "_sum_e2", "_sum_e4")}
+    # the generic path's row order (groups, label, prediction, score), sorting only the k groups
+    group_values = df.select(groups)[first_rows]
+    by_value = group_values.with_row_index("_code").sort(list(groups), nulls_last=True)["_code"]
+    rank = np.empty(first_rows.size, dtype=np.int64)
+    rank[by_value.to_numpy()] = np.arange(first_rows.size)
+    order = np.lexsort((keys % n_scores, (keys // n_scores) % 4, rank[keys // (4 * n_scores)]))
+    keys = keys[order]
     cell_score = keys % n_scores
     rest = keys // n_scores
     score_key: pl.Series
     if score is None:
         score_key = pl.Series("_score", [None] * kept.size, dtype=pl.Float64)
-    elif exact is None:  # the generic expression itself, on a row of each cell: the same bits
-        assert p is not None
-        score_key = pl.select(_binned(pl.lit(pl.Series(p[rep[kept]])), bins).alias("_score")).to_series()
+    elif exact is None:  # floor and clip give the bin index exactly; then Polars' own division by bins
+        edges = pl.DataFrame({"_score": cell_score.astype(np.float64)})
+        score_key = edges.select(pl.col("_score") / bins).to_series()
     else:
         score_key = pl.Series("_score", exact[cell_score])
-    counts = df.select(groups)[rep[kept]].with_columns(
+    counts = group_values[rest // 4].with_columns(
         pl.Series("_label", (rest // 2) % 2, dtype=pl.Int8),
         pl.Series("_pred", rest % 2, dtype=pl.Int8),
         score_key,
-        pl.Series("_n", n[kept], dtype=pl.Int64),
-        *[pl.Series(name, values, dtype=pl.Float64) for name, values in sums.items()],
+        pl.Series("_n", n[kept][order], dtype=pl.Int64),
+        *[pl.Series(name, values[order], dtype=pl.Float64) for name, values in sums.items()],
     )
     return Summary(
-        _sorted(counts, groups),
+        counts,
         groups,
         threshold if prediction is None else None,
         bin_width,
@@ -434,40 +436,18 @@ def _probabilities(series: pl.Series) -> np.ndarray | None:
     return values
 
 
-def _group_codes(series: pl.Series) -> tuple[np.ndarray, int] | None:
-    """Dense codes ``0..k-1`` of a group column's values (missing values get a code of their own),
-    and ``k``; None for a dtype the fast path does not code."""
-    dtype = series.dtype
-    if dtype == pl.String:
-        raw = series.cast(pl.Categorical).to_physical()
-    elif dtype in (pl.Categorical, pl.Enum):
-        raw = series.to_physical()
-    elif dtype == pl.Boolean:
-        raw = series.cast(pl.UInt8)
-    elif dtype.is_integer():
-        raw = series
-    else:
-        return None
-    nulls = raw.null_count()
-    if nulls == raw.len():
-        return None
-    # a bijection of the values onto int64 (a UInt64 above 2**63 wraps around, still one-to-one)
-    values = (raw.fill_null(raw.min()) if nulls else raw).to_numpy().astype(np.int64)
-    codes, k = _dense(values)
-    if nulls:
-        codes[raw.is_null().to_numpy()] = k
-        k += 1
-    return codes, k
-
-
-def _dense(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """The values renumbered ``0..k-1`` in increasing order, and ``k``."""
-    lo, hi = int(values.min()), int(values.max())
-    if hi - lo < max(2 * values.size, 1 << 16):
-        shifted = values - lo
-        present = np.zeros(hi - lo + 1, dtype=bool)
-        present[shifted] = True
-        lookup = np.cumsum(present) - 1
-        return lookup[shifted], int(lookup[-1]) + 1
-    distinct, codes = np.unique(values, return_inverse=True)
-    return codes.reshape(-1), distinct.size
+def _group_codes(df: pl.DataFrame, groups: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each row's group (the intersection of its ``groups`` values, by Polars' own grouping; missing
+    values form a group of their own) as a code ``0..k-1``, and the first row of each group; None
+    when a group column is not text, categorical, boolean, integer or a date (floats: -0.0 and NaN
+    need the generic path)."""
+    for g in groups:
+        dtype = df.schema[g]
+        if not (dtype in (pl.String, pl.Categorical, pl.Enum, pl.Boolean, pl.Date) or dtype.is_integer()):
+            return None
+    indexed = df.select(groups).with_row_index("_row")
+    first = indexed.select(pl.col("_row").first().over(groups)).to_series().to_numpy().astype(np.int64)
+    present = np.zeros(df.height, dtype=bool)
+    present[first] = True
+    lookup = np.cumsum(present) - 1
+    return lookup[first], np.flatnonzero(present)
