@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from re import _constants as c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -121,7 +120,7 @@ def loose_pattern(pattern: str) -> str | None:
         loose = _seq(parsed.data, {})
     except _Untranslatable:
         return None
-    if not loose or re.fullmatch(r"(?:\(\?:\)|[*+?])*", loose):
+    if parsed.getwidth()[0] == 0:
         return None  # matches the empty string: no use as a gate
     try:
         pl.Series([""], dtype=pl.String).str.contains(loose)
