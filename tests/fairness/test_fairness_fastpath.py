@@ -167,3 +167,31 @@ def test_large_group_space_uses_the_sparse_key(monkeypatch: pytest.MonkeyPatch) 
     )
     options: dict[str, Any] = {"label": "y", "score": "p", "groups": ["g"]}
     _same(fairness.summarize(frame, **options), _generic(frame, monkeypatch, **options))
+
+
+@pytest.mark.parametrize("order", ["sorted", "shuffled"])
+def test_audit_indexes_groups_of_sorted_and_unsorted_counts(order: str) -> None:
+    """Summaries come sorted (groups found by runs); any other row order takes a join: same report."""
+    summary = fairness.summarize(FRAME, label="y", score="p", groups=["text", "flag"])
+    counts = (
+        summary.counts if order == "sorted" else summary.counts.sample(fraction=1.0, shuffle=True, seed=1)
+    )
+    shuffled = fairness.Summary(counts, summary.groups, summary.threshold, summary.bin_width, True, "y", "p")
+    got = fairness.audit_summary(shuffled, n_boot=50)
+    want = fairness.audit_summary(summary, n_boot=50)
+    _close(got.to_dict(), want.to_dict())  # error sums add up in another order: equal to rounding
+
+
+def _close(a: Any, b: Any) -> None:
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            _close(a[k], b[k])
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _close(x, y)
+    elif isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-12, nan_ok=True)
+    else:
+        assert a == b

@@ -140,15 +140,15 @@ def audit_summary(
     _check_options(threshold=summary.threshold or 0.5, n_boot=n_boot, ci=ci, reference=reference, bins=2)
     groups = summary.groups
     counts = summary.counts
-    fine_keys = counts.select(groups).unique().sort(list(groups), nulls_last=True)
+    fine_keys, i = _fine_index(counts, groups)
     n_fine = fine_keys.height
     if summary.has_score and summary.bin_width is None:
         distinct = counts["_score"].n_unique()
         if distinct * n_fine > _MAX_HIST_CELLS:
             summary = summary.rebinned(max(100, _MAX_HIST_CELLS // n_fine))
             counts = summary.counts
-    indexed = counts.join(fine_keys.with_row_index("_i"), on=list(groups), nulls_equal=True)
-    i = indexed["_i"].to_numpy().astype(np.int64)
+            fine_keys, i = _fine_index(counts, groups)
+    indexed = counts
     lab = indexed["_label"].to_numpy().astype(np.int64)
     pred = indexed["_pred"].to_numpy().astype(np.int64)
     n = indexed["_n"].to_numpy().astype(np.float64)
@@ -263,6 +263,24 @@ def audit_summary(
         findings=tuple(findings),
         summary=summary,
     )
+
+
+def _fine_index(counts: pl.DataFrame, groups: tuple[str, ...]) -> tuple[pl.DataFrame, np.ndarray]:
+    """The distinct keys of the finest groups (sorted, missing values last) and each count row's
+    index among them. A summary's counts come sorted by the groups, so runs of equal keys are the
+    groups (checked: the runs' keys must be sorted and distinct); other tables take a join."""
+    keyed = counts.select(groups)
+    run = keyed.select(pl.struct(list(groups)).rle_id().alias("_i"))["_i"].to_numpy().astype(np.int64)
+    keys = keyed[np.flatnonzero(np.diff(run, prepend=-1))]
+    if keys.unique().height == keys.height and keys.equals(keys.sort(list(groups), nulls_last=True)):
+        return keys, run
+    fine_keys = keyed.unique().sort(list(groups), nulls_last=True)
+    indexed = (
+        keyed.with_row_index("_row")
+        .join(fine_keys.with_row_index("_i"), on=list(groups), nulls_equal=True)
+        .sort("_row")
+    )
+    return fine_keys, indexed["_i"].to_numpy().astype(np.int64)
 
 
 def _scopes(groups: tuple[str, ...], *, intersections: bool) -> list[tuple[str, ...]]:
