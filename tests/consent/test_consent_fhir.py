@@ -129,6 +129,35 @@ def test_file_round_trip_r5(tmp_path: Path, suffix: str) -> None:
     ]
 
 
+@pytest.mark.parametrize("fhir", [FhirVersion.r4, None])
+def test_r4_xml_round_trip(tmp_path: Path, fhir: FhirVersion | None) -> None:
+    path = tmp_path / "r4.xml"
+    assert write_fhir_file(RECORDS, path, fhir_version=FhirVersion.r4) == 4
+    assert b"<scope>" in path.read_bytes() and b"<decision" not in path.read_bytes()  # R4, not R5
+    back = read_fhir_file(path, fhir_version=fhir)  # None: R5 fails to parse it, R4 reads it
+    via_json = tmp_path / "r4.json"
+    write_fhir_file(RECORDS, via_json, fhir_version=FhirVersion.r4)
+    same = read_fhir_file(via_json, fhir_version=FhirVersion.r4)
+    keep = ("participant", "purpose", "action", "recorded_at", "period", "data_classes", "document_version")
+    assert [{k: getattr(r, k) for k in keep} for r in back] == [
+        {k: getattr(r, k) for k in keep} for r in same
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not xml at all", r"bad\.xml: not a valid FHIR R5 or R4 Consent XML"),
+        ('<Consent xmlns="http://hl7.org/fhir"><status value="nonsense"/></Consent>', r"bad\.xml entry 1: "),
+    ],
+)
+def test_bad_xml_names_the_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.xml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        read_fhir_file(path)
+
+
 def test_file_round_trip_r4_into_registry(store: Any, tmp_path: Path) -> None:
     path = tmp_path / "r4.json"
     write_fhir_file(RECORDS, path, fhir_version=FhirVersion.r4)

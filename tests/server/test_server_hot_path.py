@@ -128,13 +128,13 @@ def test_request_fails_when_its_audit_entry_cannot_be_written(client: Any) -> No
 
 
 def test_status_read_probes_the_version_index(tmp_path: Any) -> None:
-    from ethicompass.consent._registry import _STATUS_SQL
+    from ethicompass.consent._rows import STATUS_SQL
 
     store = Store(f"sqlite:///{tmp_path / 's.db'}").open()
     with store.connect() as conn:
         plan = " ".join(
             str(r[-1])
-            for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + _STATUS_SQL["sqlite"], ("P", "q", "9"))
+            for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + STATUS_SQL["sqlite"], ("P", "q", "9"))
         )
     store.dispose()
     assert "sqlite_autoindex_consent_records" in plan and "TEMP B-TREE" not in plan

@@ -1,4 +1,7 @@
-"""FHIR Consent in and out: R4 (read with the R4B models) and R5, JSON, and XML for R5.
+"""FHIR Consent in and out: R4 (read with the R4B models) and R5, as JSON resources.
+
+Files (JSON, Bundle, NDJSON, XML for R4 and R5) are read and written by ``_fhir_files``;
+``read_fhir_file`` and ``write_fhir_file`` are re-exported here.
 
 Mapping onto the version-neutral model (see docs/consent.md):
 
@@ -21,7 +24,6 @@ import enum
 import json
 import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -36,8 +38,7 @@ from ethicompass.consent._model import (
     to_utc,
     utc_now,
 )
-from ethicompass.errors import DataFileError, InputError
-from ethicompass.frames import atomic_write_bytes
+from ethicompass.errors import InputError
 
 PURPOSE_SYSTEM = "https://ethicompass.org/fhir/CodeSystem/consent-purpose"
 EXT_RECORDED_AT = "https://ethicompass.org/fhir/StructureDefinition/consent-recorded-at"
@@ -446,105 +447,24 @@ def to_fhir(record: ConsentRecord, /, *, fhir_version: FhirVersion) -> dict[str,
     return json.loads(model.model_dump_json())
 
 
+def _files() -> Any:  # the file readers import this module: bind them lazily
+    from ethicompass.consent import _fhir_files
+
+    return _fhir_files
+
+
 def read_fhir_file(
     path: str | os.PathLike[str], /, *, fhir_version: FhirVersion | None = None, recorded_by: str = "import"
 ) -> list[ConsentRecord]:
-    """Read Consents from a file: JSON (one Consent or a Bundle), NDJSON, or R5 XML."""
-    p = Path(path)
-    if not p.is_file():
-        raise DataFileError(f"{p}: no such file", hint="check the path")
-    suffix = p.suffix.lower()
-    if suffix == ".xml":
-        if fhir_version is FhirVersion.r4:
-            raise InputError(
-                f"{p}: FHIR XML is read for R5 only", hint="convert the R4 Consent to JSON, or pass --fhir r5"
-            )
-        from fhir.resources.bundle import Bundle
-
-        text = p.read_bytes()
-        try:
-            if b"<Bundle" in text[:400]:
-                bundle = Bundle.model_validate_xml(text)
-                resources = [
-                    json.loads(e.resource.model_dump_json())
-                    for e in bundle.entry or []
-                    if e.resource is not None
-                ]
-            else:
-                resources = [json.loads(_model(FhirVersion.r5).model_validate_xml(text).model_dump_json())]
-        except (ValidationError, ValueError) as exc:
-            raise InputError(
-                f"{p}: not a valid FHIR R5 Consent XML ({str(exc).splitlines()[0]})",
-                hint="check the XML against the R5 Consent schema",
-            ) from None
-        return [
-            r
-            for i, res in enumerate(resources)
-            for r in from_fhir(
-                res, fhir_version=FhirVersion.r5, recorded_by=recorded_by, where=f"{p} entry {i + 1}"
-            )
-        ]
-    try:
-        text_s = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"{p}: not valid UTF-8", hint="re-save the file as UTF-8") from exc
-    items: list[tuple[str, Any]] = []
-    try:
-        if suffix in (".ndjson", ".jsonl"):
-            items = [
-                (f"{p} line {n}", json.loads(line))
-                for n, line in enumerate(text_s.splitlines(), 1)
-                if line.strip()
-            ]
-        else:
-            data = json.loads(text_s)
-            if isinstance(data, dict) and data.get("resourceType") == "Bundle":
-                items = [
-                    (f"{p} entry {n}", e.get("resource")) for n, e in enumerate(data.get("entry") or [], 1)
-                ]
-            else:
-                items = [(str(p), data)]
-    except json.JSONDecodeError as exc:
-        raise DataFileError(
-            f"{p} line {exc.lineno}: not valid JSON ({exc.msg})", hint="fix the JSON"
-        ) from None
-    return [
-        r
-        for where, res in items
-        for r in from_fhir(res, fhir_version=fhir_version, recorded_by=recorded_by, where=where)
-    ]
+    """Read Consents from a file: JSON (one Consent or a Bundle), NDJSON, or XML (R4 or R5)."""
+    result: list[ConsentRecord] = _files().read_fhir_file(
+        path, fhir_version=fhir_version, recorded_by=recorded_by
+    )
+    return result
 
 
 def write_fhir_file(
     records: Iterable[ConsentRecord], path: str | os.PathLike[str], /, *, fhir_version: FhirVersion
 ) -> int:
-    """Write records as FHIR Consents: ``.ndjson`` one per line, ``.json`` a Bundle, ``.xml`` an R5 Bundle."""
-    p = Path(path)
-    version = FhirVersion(fhir_version)
-    resources = [to_fhir(r, fhir_version=version) for r in records]
-    suffix = p.suffix.lower()
-    if suffix in (".ndjson", ".jsonl"):
-        data = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in resources).encode()
-    elif suffix == ".json":
-        bundle = {
-            "resourceType": "Bundle",
-            "type": "collection",
-            "entry": [{"resource": r} for r in resources],
-        }
-        data = json.dumps(bundle, indent=1).encode()
-    elif suffix == ".xml":
-        if version is not FhirVersion.r5:
-            raise InputError(
-                "FHIR XML is written for R5 only", hint="use --fhir r5, or a .json/.ndjson output"
-            )
-        from fhir.resources.bundle import Bundle
-
-        bundle_model = Bundle.model_validate(
-            {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
-        )
-        xml: Any = bundle_model.model_dump_xml()
-        data = xml if isinstance(xml, bytes) else str(xml).encode()
-    else:
-        raise InputError(f"{p}: unsupported FHIR output type {suffix!r}", hint="use .json, .ndjson or .xml")
-    atomic_write_bytes(p, data)
-    return len(resources)
+    """Write records as FHIR Consents: ``.ndjson`` one per line, ``.json`` a Bundle, ``.xml`` an XML Bundle."""
+    return int(_files().write_fhir_file(records, path, fhir_version=fhir_version))

@@ -1,5 +1,7 @@
 """``consent.Registry``: the append-only consent registry over the state database.
 
+(``ImportSummary`` and ``statuses_from_events`` live in ``_rows`` and are re-exported here.)
+
 Every change is a new version of (participant, purpose); nothing is updated or deleted.
 Writers of one participant are serialised (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
 transaction-scoped advisory lock on the participant), so concurrent changes all land, each
@@ -8,11 +10,9 @@ with its own version, and the latest is well defined.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,18 @@ from ethicompass.consent._model import (
     to_utc,
     utc_now,
 )
+from ethicompass.consent._rows import (
+    COLUMNS,
+    INSERT_SQL,
+    LAST_VERSION_SQL,
+    MEMBER_SQL,
+    STATUS_SQL,
+    ImportSummary,
+    insert_values,
+    lock_key,
+    record_from_row,
+    statuses_from_events,
+)
 from ethicompass.errors import ConflictError, DatabaseError
 from ethicompass.store import Store
 from ethicompass.store._consent_tables import consent_records
@@ -42,114 +54,9 @@ from ethicompass.transparency import AuditLog, default_actor
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+__all__ = ["ImportSummary", "Registry", "record_from_row", "statuses_from_events"]
+
 _RETRIES = 30
-_COLUMNS = (
-    "participant",
-    "purpose",
-    "version",
-    "action",
-    "decision",
-    "recorded_at",
-    "entered_at",
-    "period_start",
-    "period_end",
-    "data_classes",
-    "actor",
-    "document",
-    "document_version",
-    "recorded_by",
-    "source",
-)
-# indexed by "is PostgreSQL" (its driver's markers are %s, and it returns the new id)
-_LAST_VERSION_SQL = tuple(
-    f"SELECT max(version) FROM consent_records WHERE participant = {m} AND purpose = {m}" for m in ("?", "%s")
-)
-_INSERT_SQL = tuple(
-    f"INSERT INTO consent_records ({', '.join(_COLUMNS)}) VALUES ({', '.join([m] * len(_COLUMNS))}){tail}"
-    for m, tail in (("?", ""), ("%s", " RETURNING id"))
-)
-_MEMBER_SQL = "SELECT 1 FROM consent_artefact_members WHERE participant = ? AND purpose = ? LIMIT 1"
-# The latest version in force at a time: one probe of the (participant, purpose, version) unique
-# index. Without statistics SQLite would rather range-scan (purpose, recorded_at), every participant's
-# records of the purpose plus a sort (2.6 ms at 2,000 participants); ``+recorded_at`` rules that out.
-_STATUS_SQL = {
-    dialect: "SELECT version, action, recorded_at, period_start, period_end FROM consent_records "
-    f"WHERE participant = ? AND purpose = ? AND {column} <= ? ORDER BY version DESC LIMIT 1"
-    for dialect, column in (("sqlite", "+recorded_at"), ("postgresql", "recorded_at"))
-}
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    """What a bulk import stored: record counts by action and the participants touched."""
-
-    records: int
-    participants: int
-    by_action: dict[str, int] = field(default_factory=dict)
-    source: str = "csv"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready counts (no identifiers)."""
-        return {
-            "records": self.records,
-            "participants": self.participants,
-            "by_action": dict(self.by_action),
-            "source": self.source,
-        }
-
-    def to_frame(self) -> pl.DataFrame:
-        """Counts by action as a Polars frame."""
-        return pl.DataFrame(
-            {"action": list(self.by_action), "records": list(self.by_action.values())},
-            schema={"action": pl.String, "records": pl.Int64},
-        )
-
-
-def _lock_key(participant: str) -> int:
-    return int.from_bytes(hashlib.sha256(participant.encode()).digest()[:8], "big", signed=True)
-
-
-def record_from_row(row: Any) -> ConsentRecord:
-    """A stored ``consent_records`` row as a :class:`ConsentRecord`."""
-    return ConsentRecord(
-        id=int(row.id),
-        participant=row.participant,
-        purpose=row.purpose,
-        version=int(row.version),
-        action=Action(row.action),
-        recorded_at=to_utc(row.recorded_at),
-        entered_at=to_utc(row.entered_at),
-        period=Period(
-            to_utc(row.period_start) if row.period_start else None,
-            to_utc(row.period_end) if row.period_end else None,
-        ),
-        data_classes=tuple(json.loads(row.data_classes or "[]")),
-        actor=row.actor,
-        document=row.document,
-        document_version=row.document_version,
-        recorded_by=row.recorded_by,
-        source=row.source,
-    )
-
-
-def _values(record: ConsentRecord, version: int, entered: str) -> dict[str, Any]:
-    return {
-        "participant": record.participant,
-        "purpose": record.purpose,
-        "version": version,
-        "action": record.action.value,
-        "decision": record.decision.value,
-        "recorded_at": iso(record.recorded_at),
-        "entered_at": entered,
-        "period_start": iso(record.period.start) if record.period.start else None,
-        "period_end": iso(record.period.end) if record.period.end else None,
-        "data_classes": json.dumps(list(record.data_classes)) if record.data_classes else "[]",
-        "actor": record.actor,
-        "document": record.document,
-        "document_version": record.document_version,
-        "recorded_by": record.recorded_by,
-        "source": record.source,
-    }
 
 
 class Registry:
@@ -192,7 +99,7 @@ class Registry:
         affected: list[str] = []
         # most participants belong to no artefact: one indexed probe spares the lineage walk
         if record.action is Action.withdraw and query_one(
-            self.store, _MEMBER_SQL, (record.participant, record.purpose)
+            self.store, MEMBER_SQL, (record.participant, record.purpose)
         ):
             from ethicompass.consent._withdrawal import affected_artefacts
 
@@ -237,15 +144,15 @@ class Registry:
         # running them.
         postgres = conn.dialect.name == "postgresql"
         if postgres:
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(record.participant)})
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(record.participant)})
         entered = utc_now()
-        values = _values(record, 0, iso(entered))
+        values = insert_values(record, 0, iso(entered))
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(_LAST_VERSION_SQL[postgres], (record.participant, record.purpose))
+            cursor.execute(LAST_VERSION_SQL[postgres], (record.participant, record.purpose))
             last = cursor.fetchone()[0]  # type: ignore[index]
             values["version"] = version = 1 if last is None else int(last) + 1
-            cursor.execute(_INSERT_SQL[postgres], tuple(values[c] for c in _COLUMNS))
+            cursor.execute(INSERT_SQL[postgres], tuple(values[c] for c in COLUMNS))
             key = cursor.fetchone()[0] if postgres else cursor.lastrowid  # type: ignore[index]
         except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
             raise IntegrityError("INSERT INTO consent_records", None, exc) from exc
@@ -412,7 +319,7 @@ class Registry:
                 for item in items:
                     key = (item.participant, item.purpose)
                     last[key] = last.get(key, 0) + 1
-                    values.append(_values(item, last[key], entered))
+                    values.append(insert_values(item, last[key], entered))
                 for start in range(0, len(values), 5000):
                     conn.execute(consent_records.insert(), values[start : start + 5000])
                 counts: dict[str, int] = {}
@@ -454,7 +361,7 @@ class Registry:
         """The consent in force for (participant, purpose) at ``at`` (default now)."""
         check_purpose(purpose)
         when = to_utc(at, field_name="at") if at is not None else utc_now()
-        sql = _STATUS_SQL[self.store.engine.dialect.name]
+        sql = STATUS_SQL[self.store.engine.dialect.name]
         row = query_one(self.store, sql, (participant, purpose, iso(when)))
         record = None
         if row is not None:
@@ -547,29 +454,3 @@ class Registry:
             orient="row",
         )
         return statuses_from_events(raw, at=iso(when))
-
-
-def statuses_from_events(events: pl.DataFrame, /, *, at: str) -> pl.DataFrame:
-    """Reduce consent events (participant, version, action, period_start, period_end) to the latest status.
-
-    ``at`` is a fixed-width ISO UTC time (see :func:`iso`). Pure Polars, so it also runs on a
-    consents table read from a file.
-    """
-    latest = events.sort("version").group_by("participant", maintain_order=False).last()
-    reason = (
-        pl.when(pl.col("action") == "refuse")
-        .then(pl.lit("refused"))
-        .when(pl.col("action") == "withdraw")
-        .then(pl.lit("withdrawn"))
-        .when(pl.col("period_start").is_not_null() & (pl.col("period_start") > at))
-        .then(pl.lit("not-yet-valid"))
-        .when(pl.col("period_end").is_not_null() & (pl.col("period_end") < at))
-        .then(pl.lit("expired"))
-        .otherwise(pl.lit("granted"))
-    )
-    return latest.select(
-        "participant",
-        pl.when(reason == "granted").then(pl.lit("permit")).otherwise(pl.lit("deny")).alias("decision"),
-        reason.alias("reason"),
-        "version",
-    )
