@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from ethicompass.engines import spark as es
-from ethicompass.errors import ColumnError, ConfigurationError
+from ethicompass.errors import ColumnError, ConfigurationError, SchemaError
 from ethicompass.privacy import Key, Policy, TableSchema, deidentify
 from ethicompass.privacy._cli_tables import read_for_privacy
 from ethicompass.study import Study
@@ -104,7 +104,14 @@ def test_errors_from_executors_come_back_as_ours(spark: Any) -> None:
     sdf = spark.createDataFrame(frame.to_arrow())
     with pytest.raises(ColumnError, match="not a date"):
         es.deidentify(sdf, schema, policy=Policy.safe_harbor(on_bad_date="fail"), key=KEY)
-    with pytest.raises(ConfigurationError):
-        es.deidentify(sdf, schema, policy=Policy.safe_harbor(reversible=True), key=KEY)
+    with pytest.raises(SchemaError, match="reversible mode needs a pseudonymised column"):
+        es.deidentify(
+            sdf.select("seen"),
+            _schema({"seen": {"role": "date"}}),
+            policy=Policy.safe_harbor(reversible=True),
+            key=KEY,
+        )
+    with pytest.raises(ConfigurationError, match="no key"):
+        es.deidentify(sdf, schema, key=None)  # type: ignore[arg-type]
     with pytest.raises(ColumnError, match="no rows"):
         es.deidentify(sdf.limit(0), schema, key=KEY)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass.engines._options import Engine, engine_option, engine_params, master_option
 
 consent_app = typer.Typer(
     help="Consent per participant and purpose: record it, answer it, enforce it, carry withdrawals.",
@@ -238,6 +239,8 @@ def enforce_cmd(
             help="Register the output as a lineage dataset with this name (and its participants).",
         ),
     ] = None,
+    engine: Engine = engine_option(),
+    master: str = master_option(),
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Keep only rows whose participant's consent permits the purpose; write them to --out.
@@ -245,13 +248,12 @@ def enforce_cmd(
     The counts kept and dropped by reason (no identifiers) go to the audit log before the output
     file appears.
     """
-    import polars as pl
-
     from ethicompass.consent import enforce, register_members
-    from ethicompass.frames import atomic_path, load_table, sha256_file, write_table
+    from ethicompass.engines._options import load, strings, write_table
+    from ethicompass.frames import atomic_path, sha256_file
     from ethicompass.transparency import AuditLog, Lineage
 
-    frame = load_table(data)
+    frame = load(data, engine=engine, master=master)
     store = _store()
     kept, record = enforce(
         frame, purpose=purpose, participant_column=participant_column, at=at, registry=_registry(store)
@@ -269,15 +271,13 @@ def enforce_cmd(
                 content_hash=out_hash,
                 params={"purpose": purpose, "enforced_at": record.at},
             )
-            register_members(
-                store, artefact.id, kept[participant_column].cast(pl.String).to_list(), purpose=purpose
-            )
+            register_members(store, artefact.id, strings(kept, participant_column), purpose=purpose)
         AuditLog(store).append(
             action="consent.enforce",
             object_type="dataset",
             object_id=artefact.id if artefact else out.name,
             hashes={"input": sha256_file(data), "output": out_hash, "consent_state": record.status_hash},
-            params=record.to_dict(),
+            params=record.to_dict() | engine_params(engine, master),
         )
     result = record.to_dict() | ({"artefact": artefact.id} if artefact else {})
     if fmt == OutputFormat.json:

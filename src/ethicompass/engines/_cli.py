@@ -4,6 +4,12 @@ Each verb starts (or joins) a Spark session on ``--master`` (default ``local[*]`
 a Spark Connect ``sc://`` URL), reads the input with Spark, and runs the same transform or
 summary as the in-process verb. Tables are written by Spark as a Parquet directory, first under a
 temporary name and renamed once the audit entry is written.
+
+The ordinary verbs take ``--engine spark [--master URL]`` too (``ethicompass deid``, ``consent
+enforce``, ``risk``, ``fairness``: see :mod:`ethicompass.engines._options`) and then write exactly
+the file the in-process engine writes, streamed through the driver. These verbs stay for what only
+a cluster can do: a Parquet folder written in parallel by the executors, and de-identification
+without content hashes (``--no-content-hashes``), so no row crosses to the driver.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from ethicompass.engines._spark_session import (
     relay_errors,
     spark_schema_of,
 )
-from ethicompass.errors import ColumnError, ConfigurationError, InputError
+from ethicompass.errors import ColumnError, ConfigurationError, InputError, SchemaError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -67,25 +67,86 @@ def _check_frame(sdf: Any) -> None:
 
 
 # --------------------------------------------------------------------------- de-identification
-def _certificate_batch(transform: Any, hashes: bool) -> Any:
-    """Per batch: the transform's counts, rows, and (optionally) input and output CSV bytes."""
+def _certificate_batch(transform: Any, hashes: bool, linked: Sequence[str]) -> Any:
+    """Per batch: the transform's counts, rows, (optionally) input and output CSV bytes, and (reversible
+    mode) the batch's distinct (column, pseudonym, value) pairs of the ``linked`` columns as Arrow IPC."""
 
     def one(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         out, counts = transform.apply(frame)
-        row: dict[str, Any] = {"rows": frame.height, "counts": json.dumps(counts), "inp": b"", "out": b""}
+        row: dict[str, Any] = {
+            "rows": frame.height,
+            "counts": json.dumps(counts),
+            "inp": b"",
+            "out": b"",
+            "link": b"",
+        }
         if hashes:
             row["inp"] = frame.write_csv(include_header=False).encode("utf-8")
             row["out"] = out.write_csv(include_header=False).encode("utf-8")
+        if linked:
+            row["link"] = _ipc(_pairs(frame, out, linked))
         yield pa.RecordBatch.from_pylist([row], schema=_CERT_SCHEMA)
 
     return one
 
 
 _CERT_SCHEMA = pa.schema(
-    [("rows", pa.int64()), ("counts", pa.string()), ("inp", pa.binary()), ("out", pa.binary())]
+    [
+        ("rows", pa.int64()),
+        ("counts", pa.string()),
+        ("inp", pa.binary()),
+        ("out", pa.binary()),
+        ("link", pa.binary()),
+    ]
 )
+
+
+def _pairs(before: pl.DataFrame, after: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """The distinct (column, pseudonym, value) rows, first seen first: as ``privacy._deid._linkage``."""
+    from ethicompass.privacy._deid_columns import as_text
+
+    return pl.concat(
+        [
+            pl.DataFrame({"column": c, "pseudonym": after[c], "value": as_text(before[c])}).unique(
+                maintain_order=True
+            )
+            for c in columns
+        ]
+    )
+
+
+def _ipc(frame: pl.DataFrame) -> bytes:
+    sink = pa.BufferOutputStream()
+    table = frame.to_arrow()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()  # type: ignore[no-any-return]
+
+
+class _Linkage:
+    """The driver's side of reversible mode: batches' pairs, kept distinct in first-seen order."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = list(columns)
+        self.parts: list[pl.DataFrame] = []
+        self.pending = 0
+
+    def add(self, blob: bytes) -> None:
+        table = pa.ipc.open_stream(blob).read_all()
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        self.parts.append(frame)
+        self.pending += 1
+        if self.pending >= 64:  # bound the driver's memory by the distinct pairs
+            self.parts = [pl.concat(self.parts).unique(maintain_order=True)]
+            self.pending = 0
+
+    def table(self) -> pl.DataFrame:
+        pairs = pl.concat(self.parts).unique(maintain_order=True)
+        ordered = pl.concat([pairs.filter(pl.col("column") == c) for c in self.columns])
+        return ordered.filter(pl.col("pseudonym") != pl.col("value"))
 
 
 def _merge_counts(total: dict[str, dict[str, int]], part: dict[str, dict[str, int]]) -> None:
@@ -111,22 +172,23 @@ def deidentify(
     each partition's rows also stream to the driver, in order, as CSV text for the SHA-256 content
     hashes: turn it off for tables too large for that, and the certificate says the hashes were
     not computed. ``result.frame`` is the de-identified Spark DataFrame (lazy: write it with
-    ``result.frame.write``). Reversible mode (a linkage table) is not offered on Spark.
+    ``result.frame.write``). In reversible mode each partition sends its distinct (column,
+    pseudonym, value) pairs to the driver in the same pass, which keeps them distinct in first-seen
+    order and encrypts the linkage table: the same table the in-process engine makes.
     """
     from ethicompass.privacy import DeidResult, DeidTransform, Key, Policy, TableSchema
-    from ethicompass.privacy._deid_cert import Certificate, ColumnRecord
+    from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, encrypt_linkage
 
     _check_frame(sdf)
     if not isinstance(key, Key):
         raise ConfigurationError("no key given", hint="load one with privacy.load_key(path)")
     policy = policy or Policy.safe_harbor()
-    if policy.reversible:
-        raise ConfigurationError(
-            "reversible mode (a linkage table) is not available on the Spark engine",
-            hint="turn reversible off, or de-identify in-process",
-        )
     columns = list(sdf.columns)
     transform = DeidTransform.build(columns, schema, policy=policy, key=key)
+    linked = [p.column for p in transform.plans if p.action == "pseudonymise"] if policy.reversible else []
+    if policy.reversible and not linked:
+        raise SchemaError("reversible mode needs a pseudonymised column", hint="or turn reversible off")
+    linkage = _Linkage(linked)
     in_schema = arrow_schema_of(sdf)
     empty = pl.from_arrow(in_schema.empty_table())
     assert isinstance(empty, pl.DataFrame)
@@ -138,7 +200,8 @@ def deidentify(
 
     out_sdf = sdf.mapInArrow(map_arrow(rows, out_schema), spark_schema_of(out_schema))
     certificate_rows = sdf.mapInArrow(
-        map_arrow(_certificate_batch(transform, content_hashes), _CERT_SCHEMA), spark_schema_of(_CERT_SCHEMA)
+        map_arrow(_certificate_batch(transform, content_hashes, linked), _CERT_SCHEMA),
+        spark_schema_of(_CERT_SCHEMA),
     )
     inp = hashlib.sha256(empty.write_csv(include_header=True).encode("utf-8"))
     out = hashlib.sha256(empty_out.write_csv(include_header=True).encode("utf-8"))
@@ -151,11 +214,14 @@ def deidentify(
             _merge_counts(counts, json.loads(row["counts"]))
             inp.update(row["inp"])
             out.update(row["out"])
+            if linked:
+                linkage.add(row["link"])
         return n
 
     n_rows = relay_errors(collect)
     if n_rows == 0:
         raise ColumnError("the table has no rows", hint="supply a table with at least one data row")
+    pairs = linkage.table() if linked else pl.DataFrame()
     records = tuple(
         ColumnRecord(
             column=p.column,
@@ -177,10 +243,10 @@ def deidentify(
         input_sha256=f"sha256:{inp.hexdigest()}" if content_hashes else NOT_HASHED,
         output_sha256=f"sha256:{out.hexdigest()}" if content_hashes else NOT_HASHED,
         columns=records,
-        linkage_rows=None,
+        linkage_rows=None if not linked else pairs.height,
     )
     kept = TableSchema({c: schema.columns[c] for c in out_schema.names})
-    return DeidResult(out_sdf, certificate, kept, None)
+    return DeidResult(out_sdf, certificate, kept, None if not linked else encrypt_linkage(pairs, key))
 
 
 # --------------------------------------------------------------------------- consent

@@ -93,8 +93,13 @@ def spark_schema_of(schema: pa.Schema, /) -> Any:
 
 
 def plain_schema(schema: pa.Schema, /) -> pa.Schema:
-    """``schema`` with large string/binary types replaced by their 32-bit-offset forms (Spark's)."""
-    swap = {pa.large_string(): pa.string(), pa.large_binary(): pa.binary()}
+    """``schema`` with large and view string/binary types replaced by their 32-bit-offset forms (Spark's)."""
+    swap = {
+        pa.large_string(): pa.string(),
+        pa.large_binary(): pa.binary(),
+        pa.string_view(): pa.string(),
+        pa.binary_view(): pa.binary(),
+    }
     return pa.schema([pa.field(f.name, swap.get(f.type, f.type), f.nullable) for f in schema])
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass.engines._options import Engine, engine_option, engine_params, master_option
 from ethicompass.errors import InputError
 
 __all__ = ["register"]
@@ -61,20 +62,23 @@ def fairness(
     fail_on_flag: Annotated[
         bool, typer.Option("--fail-on-flag", help="Exit 1 when any disparity is flagged (a failed verdict).")
     ] = False,
+    engine: Engine = engine_option(),
+    master: str = master_option(),
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Audit a model's performance per group and intersection, with intervals and flagged disparities."""
+    from ethicompass.engines._options import load
     from ethicompass.fairness._audit import audit
     from ethicompass.fairness._plots import plot_calibration, plot_metrics, plot_roc
     from ethicompass.fairness._report import group_label
-    from ethicompass.frames import atomic_write_text, load_table, sha256_file
+    from ethicompass.frames import atomic_write_text, sha256_file
     from ethicompass.store import Store
     from ethicompass.transparency import AuditLog
 
     if score is None and prediction is None:
         raise InputError("neither --score nor --prediction given", hint="name the score column with --score")
     columns = list(dict.fromkeys(c for c in (label, score, prediction, *group) if c is not None))
-    frame = load_table(data, columns=columns)
+    frame = load(data, engine=engine, master=master, columns=columns)
     report = audit(
         frame,
         label=label,
@@ -116,6 +120,7 @@ def fairness(
                 "margin": margin,
                 "rows": report.overall.n,
                 "findings": len(report.findings),
+                **engine_params(engine, master),
             },
         )
     finally:

@@ -16,6 +16,7 @@ import polars as pl
 import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass.engines._options import Engine, by_partition, engine_option, engine_params, master_option
 from ethicompass.errors import ColumnError, InputError
 
 __all__ = ["parse_qis", "register"]
@@ -85,10 +86,11 @@ def _coarsen(frame: pl.DataFrame, name: str, how: str) -> pl.Expr:
     )
 
 
-def _load(path: Path) -> tuple[pl.DataFrame, str]:
-    from ethicompass.frames import load_table, sha256_file
+def _load(path: Path, engine: Engine = Engine.inprocess, master: str = "") -> tuple[Any, str]:
+    from ethicompass.engines._options import load
+    from ethicompass.frames import sha256_file
 
-    return load_table(path), sha256_file(path)
+    return load(path, engine=engine, master=master), sha256_file(path)
 
 
 def _audit(**entry: Any) -> None:
@@ -132,14 +134,16 @@ def risk_cmd(
         float,
         typer.Option("--risk-threshold", min=0.0, max=1.0, help="Per-record risk threshold (0.09 common)."),
     ] = 0.09,
+    engine: Engine = engine_option(),
+    master: str = master_option(),
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Measure re-identification risk: k, l, t, prosecutor / journalist / marketer risk, uniques."""
     from ethicompass.privacy._risk import risk
     from ethicompass.privacy._risk_summary import EquivalenceSummary, summarize
 
-    frame, digest = _load(data)
-    frame, names, specs = parse_qis(frame, qi)
+    frame, digest = _load(data, engine, master)
+    frame, names, specs = by_partition(parse_qis, frame, qi)
     pop = None
     hashes = {"data": digest}
     if population is not None:
@@ -174,6 +178,7 @@ def risk_cmd(
             "k": report.k,
             "prosecutor_max": report.prosecutor.max,
             "records_below_k": report.records_below_k,
+            **engine_params(engine, master),
         },
     )
     if fmt == OutputFormat.json:

@@ -16,6 +16,7 @@ import polars as pl
 import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass.engines._options import Engine, engine_option, engine_params, master_option
 from ethicompass.errors import ColumnError, DataFileError, SchemaError
 from ethicompass.frames import atomic_path, check_csv_shape, load_table, sha256_file
 
@@ -83,8 +84,13 @@ def _audit(**entry: Any) -> None:
         store.dispose()
 
 
-def _write_frame(frame: pl.DataFrame, tmp: Path, *, parquet: bool) -> None:
-    if parquet:
+def _write_frame(frame: Any, tmp: Path, *, parquet: bool) -> None:
+    from ethicompass.engines._options import write_frame
+    from ethicompass.engines._spark_session import is_spark_frame
+
+    if is_spark_frame(frame):  # --engine spark: partitions stream, in order, into the one file
+        write_frame(frame, tmp, fmt="parquet" if parquet else "csv")
+    elif parquet:
         frame.write_parquet(tmp)
     else:
         frame.write_csv(tmp)
@@ -173,9 +179,12 @@ def deid_cmd(
             "--linkage-out", help="Reversible mode: write the AES-GCM encrypted linkage table here."
         ),
     ] = None,
+    engine: Engine = engine_option(),
+    master: str = master_option(),
     fmt: OutputFormat = format_option(),
 ) -> None:
     """De-identify a table (Safe Harbor by default) and write it with a de-identification certificate."""
+    from ethicompass.engines._options import load
     from ethicompass.privacy._deid import deidentify
     from ethicompass.privacy._keys import load_key
     from ethicompass.privacy._safe_harbor import Policy, TableSchema
@@ -205,12 +214,13 @@ def deid_cmd(
     cert_path = certificate or out.with_name(out.name + ".certificate.json")
     if linkage_out is not None and linkage_out.resolve().parent == out.resolve().parent:
         say("[yellow]note:[/yellow] keep the linkage table apart from the released data and the key")
-    frame = read_for_privacy(data)
+    frame = load(data, engine=engine, master=master, text=True)
     result = deidentify(frame, table_schema, policy=policy, key=key)
     cert = result.certificate.to_dict()
     with ExitStack() as stack:
         tmp_out = stack.enter_context(atomic_path(out))
-        _write_frame(result.to_frame(), tmp_out, parquet=out.suffix.lower() == ".parquet")
+        table = result.to_frame() if engine == Engine.inprocess else result.frame
+        _write_frame(table, tmp_out, parquet=out.suffix.lower() == ".parquet")
         hashes = {"input": sha256_file(data), "output": sha256_file(tmp_out)}
         if linkage_out is not None and result.linkage is not None:
             tmp_link = stack.enter_context(atomic_path(linkage_out))
@@ -237,6 +247,7 @@ def deid_cmd(
                 "rows": cert["rows_out"],
                 "actions": cert["actions"],
                 "reversible": policy.reversible,
+                **engine_params(engine, master),
             },
         )
     if fmt == OutputFormat.json:
