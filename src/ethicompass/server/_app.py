@@ -4,7 +4,9 @@ Routers live in ``ethicompass.server.routers.<name>``, each exposing ``router`` 
 ``APIRouter``) and optionally ``TEMPLATES`` (a directory added to the Jinja2 loader). The app
 includes every module named in :data:`ROUTER_MODULES` that exists, so a domain adds its pages
 and API by adding one module and one name. Every request is audited (route template, status,
-role; never the path's values), gets security headers, and a CSRF cookie for its forms.
+role; never the path's values) before its response leaves, gets security headers, and a CSRF
+cookie for its forms; the audit entries of concurrent requests are group-committed
+(:class:`ethicompass.server._audit.AuditBatcher`).
 """
 
 from __future__ import annotations
