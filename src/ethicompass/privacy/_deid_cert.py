@@ -113,9 +113,13 @@ class Certificate:
 def content_sha256(frame: pl.DataFrame, /) -> str:
     """SHA-256 of the frame as CSV (see module doc), streamed in slices."""
     digest = hashlib.sha256()
+    buffer = io.BytesIO()  # Polars writes UTF-8 bytes straight into it: no str round trip, one reused buffer
     for start in range(0, max(frame.height, 1), _SLICE):
-        part = frame.slice(start, _SLICE)
-        digest.update(part.write_csv(include_header=start == 0).encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+        frame.slice(start, _SLICE).write_csv(buffer, include_header=start == 0)
+        with buffer.getbuffer() as view:
+            digest.update(view)
     return f"sha256:{digest.hexdigest()}"
 
 

@@ -81,7 +81,7 @@ def age_cap(s: pl.Series, ages: pl.Series, policy: Policy, c: dict[str, int]) ->
 
 def parse_dates(s: pl.Series, column: str, policy: Policy, c: dict[str, int]) -> tuple[pl.Series, pl.Series]:
     """(dates as Date/Datetime, years already reduced to a year as Int32)."""
-    empty_years = pl.Series("y", [None] * s.len(), dtype=pl.Int32)
+    empty_years = pl.repeat(None, s.len(), dtype=pl.Int32, eager=True).alias("y")
     if s.dtype in (pl.Date,) or isinstance(s.dtype, pl.Datetime):
         return s, empty_years
     if s.dtype.is_integer():
@@ -89,7 +89,7 @@ def parse_dates(s: pl.Series, column: str, policy: Policy, c: dict[str, int]) ->
         bad = years.is_not_null() & ((years < 1000) | (years > 2999))
         _bad_rows(bad, column, policy, c, "is a number, not a year")
         years = pl.select(pl.when(bad).then(None).otherwise(years)).to_series()
-        return pl.Series("d", [None] * s.len(), dtype=pl.Date), years
+        return pl.repeat(None, s.len(), dtype=pl.Date, eager=True).alias("d"), years
     if s.dtype != pl.String:
         raise ColumnError(
             f"column {column!r} is {s.dtype}, not dates", hint="give dates as ISO text or dates"

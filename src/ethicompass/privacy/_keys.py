@@ -30,6 +30,14 @@ from typing import Any
 from ethicompass.errors import ConfigurationError
 from ethicompass.frames import atomic_write_text
 
+try:  # CPython's own SHA-256: for many short messages about twice as fast as OpenSSL's (no EVP set-up per copy)
+    from _sha256 import sha256 as _small_sha256  # Python <= 3.11
+except ImportError:  # pragma: no cover - the module was renamed in 3.12
+    try:
+        from _sha2 import sha256 as _small_sha256  # type: ignore[import-not-found,no-redef]
+    except ImportError:
+        _small_sha256 = hashlib.sha256  # type: ignore[assignment]
+
 __all__ = [
     "KEY_ENV",
     "PSEUDONYM_PATTERN",
@@ -106,7 +114,12 @@ class Key:
 
     def digests_of_bytes(self, messages: Iterable[bytes]) -> list[bytes]:
         """``D`` of each UTF-8 message, in order: the tight loop behind pseudonyms and offsets."""
-        icopy, ocopy = _pads(self)
+        joined = self.joined_digests(messages)
+        return [joined[i : i + 32] for i in range(0, len(joined), 32)]
+
+    def joined_digests(self, messages: Iterable[bytes]) -> bytes:
+        """``D`` of each UTF-8 message, concatenated (32 bytes each): for vectorised use with numpy."""
+        icopy, ocopy = _pads(self, _small_sha256)
         out: list[bytes] = []
         append = out.append
         for m in messages:
@@ -115,16 +128,18 @@ class Key:
             o = ocopy()
             o.update(i.digest())
             append(o.digest())
-        return out
+        return b"".join(out)
 
 
-def _pads(key: Key) -> tuple[Callable[[], Any], Callable[[], Any]]:
+def _pads(
+    key: Key, sha256: Callable[[bytes], Any] = hashlib.sha256
+) -> tuple[Callable[[], Any], Callable[[], Any]]:
     """Copiers of the SHA-256 states after the HMAC inner pad (+ domain) and the outer pad (RFC 2104)."""
     block = key.secret if len(key.secret) <= 64 else hashlib.sha256(key.secret).digest()
     block = block.ljust(64, b"\x00")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    inner = sha256(bytes(b ^ 0x36 for b in block))
     inner.update(_DOMAIN)
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    outer = sha256(bytes(b ^ 0x5C for b in block))
     return inner.copy, outer.copy
 
 
