@@ -20,7 +20,7 @@ from ethicompass.errors import ColumnError, ConfigurationError, InputError
 from ethicompass.frames import require_columns, to_polars
 from ethicompass.privacy import _recognizers_parts as parts
 from ethicompass.privacy._keys import Key, date_offset_days, pseudonym
-from ethicompass.privacy._text import DEFAULT_THRESHOLD, Span, find_phi
+from ethicompass.privacy._text import DEFAULT_THRESHOLD, Span, find_phi_many
 from ethicompass.privacy._text_lexicon import lexicon
 from ethicompass.study import PhiType
 
@@ -230,16 +230,11 @@ def redact_column(
         raise ColumnError(f"column {column!r} holds {series.dtype}, not text", hint="pass a free-text column")
     pids = df.get_column(participant_column).cast(pl.String).to_list() if participant_column else None
     values = series.to_list()
+    found = find_phi_many([value for value in values if value is not None], threshold=threshold)
     out = [
         None
         if value is None
-        else redact(
-            value,
-            find_phi(value, threshold=threshold),
-            style=style,
-            key=key,
-            participant_id=pids[i] if pids else None,
-        )
+        else redact(value, next(found), style=style, key=key, participant_id=pids[i] if pids else None)
         for i, value in enumerate(values)
     ]
     return df.with_columns(pl.Series(column, out, dtype=pl.String))
