@@ -23,6 +23,7 @@ import argparse
 import time
 import warnings
 
+import fairlearn
 import numpy as np
 import polars as pl
 from fairlearn import metrics as flm
@@ -155,9 +156,7 @@ def main() -> None:
     )
     print()
     print(
-        f"| task | ethicompass | Fairlearn {getattr(flm, '__version__', '')} MetricFrame | ratio |".replace(
-            "  ", " "
-        )
+        f"| task | ethicompass | Fairlearn {fairlearn.__version__} MetricFrame | ratio |".replace("  ", " ")
     )
     print("|---|---|---|---|")
     print(
