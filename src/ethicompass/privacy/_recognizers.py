@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ethicompass.privacy import _recognizers_parts as p
@@ -77,11 +77,15 @@ class Recognizer:
         """How many separate scans :meth:`scan` offers: one per pattern (a finder is one)."""
         return 1 if self.finder is not None else len(self.patterns)
 
-    def scan(self, part: int, text: str, lowered: str) -> list[tuple[int, int, float]]:
+    def scan(
+        self, part: int, text: str, lowered: str, where: Sequence[int] | None = None
+    ) -> list[tuple[int, int, float]]:
         """The accepted candidates of pattern number ``part`` (or of the finder), ignoring ``triggers``.
 
         :meth:`find` is ``scan`` over every part once the triggers hold; batch scanning calls it per
-        part on just the texts that part's gate lets through.
+        part on just the texts that part's gate lets through. ``where``, when given, holds (sorted) every
+        position where the pattern can match and no letter or digit comes right before
+        (``_recognizers_hs``): the pattern is tried only there, with the same result.
         """
         if self.finder is not None:
             return list(self.finder(text))
@@ -94,8 +98,10 @@ class Recognizer:
         plain = context_rx is None and exclude_rx is None
         out: list[tuple[int, int, float]] = []
         pos, n = 0, len(text)
-        anchors = _anchors(self.patterns[part])
-        starts = iter(_word_starts(haystack, anchors)) if anchors is not None else None
+        anchors = _anchors(self.patterns[part]) if where is None else None
+        starts = iter(where) if where is not None else None
+        if anchors is not None:
+            starts = iter(_word_starts(haystack, anchors))
         while pos <= n:
             if starts is None:
                 m = search(haystack, pos)

@@ -40,6 +40,39 @@ class _Untranslatable(Exception):
     pass
 
 
+class _Dialect:
+    """How a loose pattern is written: for Rust's regex over text (the gates), or for Hyperscan over bytes.
+
+    Hyperscan scans a text encoded one byte per character (every non-ASCII character a byte >= 0x80, see
+    ``_recognizers_hs``), so there any non-ASCII character is ``[\\x80-\\xff]``. ``reverse`` writes the
+    pattern for the reversed text: its matches end where the original's start.
+    """
+
+    def __init__(self, *, hyperscan: bool, reverse: bool) -> None:
+        self.hyperscan, self.reverse = hyperscan, reverse
+        self.non_ascii = r"\x80-\xff" if hyperscan else _NON_ASCII
+        self.category = _CATEGORY
+        if hyperscan:
+            self.category = {
+                c.CATEGORY_DIGIT: r"0-9" + self.non_ascii,
+                c.CATEGORY_SPACE: r"\x09-\x0d\x20\x1c-\x1f" + self.non_ascii,
+                c.CATEGORY_WORD: r"0-9A-Za-z_" + self.non_ascii,
+            }
+        self.anything = r"[\x00-\xff]" if hyperscan else _ANYTHING
+        self.any_but_newline = r"[^\n]" if hyperscan else "."
+
+    def char(self, code: int, *, in_class: bool = False) -> str:
+        if not self.hyperscan:
+            return _char(code)
+        if code >= 0x80:
+            return self.non_ascii if in_class else "[" + self.non_ascii + "]"
+        ch = chr(code)
+        return ch if ch.isalnum() else f"\\x{code:02x}"
+
+
+_RUST = _Dialect(hyperscan=False, reverse=False)
+
+
 def _char(code: int) -> str:
     ch = chr(code)
     if ch.isascii() and not ch.isalnum():
@@ -51,64 +84,102 @@ def _char(code: int) -> str:
     return ch
 
 
-def _in(items: list[tuple[Any, Any]]) -> str:
+def _in(items: list[tuple[Any, Any]], d: _Dialect) -> str:
     if items and items[0][0] is c.NEGATE:
         rest = items[1:]
         if any(op is c.CATEGORY for op, _ in rest):
-            return _ANYTHING  # a negated Unicode class: widen to anything (still a superset)
-        return "[^" + "".join(_class_item(op, av) for op, av in rest) + "]"
-    return "[" + "".join(_class_item(op, av) for op, av in items) + "]"
+            return d.anything  # a negated Unicode class: widen to anything (still a superset)
+        if d.hyperscan:  # a non-ASCII character stands for all of them: only ASCII ones can be left out
+            rest = [
+                (op, av if op is c.LITERAL else (av[0], min(av[1], 0x7F)))
+                for op, av in rest
+                if (av if op is c.LITERAL else av[0]) < 0x80
+            ]
+            if not rest:
+                return d.anything
+        return "[^" + "".join(_class_item(op, av, d) for op, av in rest) + "]"
+    return "[" + "".join(_class_item(op, av, d) for op, av in items) + "]"
 
 
-def _class_item(op: Any, av: Any) -> str:
+def _class_item(op: Any, av: Any, d: _Dialect) -> str:
     if op is c.LITERAL:
-        return _char(av)
+        return d.char(av, in_class=True)
     if op is c.RANGE:
-        return f"{_char(av[0])}-{_char(av[1])}"
+        low, high = av
+        if d.hyperscan and high >= 0x80:
+            return d.non_ascii if low >= 0x80 else f"{d.char(low, in_class=True)}-\\x7f{d.non_ascii}"
+        return f"{d.char(low, in_class=True)}-{d.char(high, in_class=True)}"
     if op is c.CATEGORY:
-        if av in _CATEGORY:
-            return _CATEGORY[av]
-        return r"\s\S"  # a negated category inside a class: anything
+        if av in d.category:
+            return d.category[av]
+        return r"\x00-\xff" if d.hyperscan else r"\s\S"  # a negated category inside a class: anything
     raise _Untranslatable(str(op))
 
 
-def _seq(data: Any, groups: dict[int, Any]) -> str:
-    return "".join(_op(op, av, groups) for op, av in data)
+def _seq(data: Any, groups: dict[int, Any], d: _Dialect = _RUST) -> str:
+    items = [_op(op, av, groups, d) for op, av in data]
+    return "".join(reversed(items) if d.reverse else items)
 
 
-def _op(op: Any, av: Any, groups: dict[int, Any]) -> str:
+def _op(op: Any, av: Any, groups: dict[int, Any], d: _Dialect) -> str:
     if op is c.LITERAL:
-        return _char(av)
+        return d.char(av)
     if op is c.NOT_LITERAL:
-        return "[^" + _char(av) + "]"
+        if d.hyperscan and av >= 0x80:
+            return d.anything
+        return "[^" + d.char(av, in_class=True) + "]"
     if op is c.ANY:
-        return "."
+        return d.any_but_newline
     if op is c.IN:
-        return _in(av)
+        return _in(av, d)
     if op is c.BRANCH:
-        return "(?:" + "|".join(_seq(branch, groups) for branch in av[1]) + ")"
+        return "(?:" + "|".join(_seq(branch, groups, d) for branch in av[1]) + ")"
     if op is c.SUBPATTERN:
         group, add_flags, _, sub = av
         if add_flags & (c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_DOTALL):
             raise _Untranslatable("inline flags")
         if group is not None:
             groups[group] = sub
-        return "(?:" + _seq(sub, groups) + ")"
+        return "(?:" + _seq(sub, groups, d) + ")"
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
         low, high, sub = av
-        body = "(?:" + _seq(sub, groups) + ")"
+        body = "(?:" + _seq(sub, groups, d) + ")"
         if high == c.MAXREPEAT:
             return body + ("*" if low == 0 else "+" if low == 1 else f"{{{low},}}")
         return body + f"{{{low},{high}}}"
     if op is c.ATOMIC_GROUP:
-        return "(?:" + _seq(av, groups) + ")"
+        return "(?:" + _seq(av, groups, d) + ")"
     if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
         return ""
     if op is c.GROUPREF:
         if av not in groups:
             raise _Untranslatable("back-reference to a later group")
-        return "(?:" + _seq(groups[av], {}) + ")"
+        return "(?:" + _seq(groups[av], {}, d) + ")"
     raise _Untranslatable(str(op))
+
+
+def reversed_loose_pattern(pattern: str) -> str | None:
+    """A Hyperscan pattern over the reversed one-byte-per-character text whose matches end exactly where a
+    match of the Python ``pattern`` can start (a superset of them); None when none can be derived.
+
+    Written by the same translation as :func:`loose_pattern`: lookarounds and anchors dropped,
+    back-references replaced by their group, classes widened so a non-ASCII character is any byte >= 0x80.
+    """
+    parsed = sre_parse.parse(pattern)
+    if parsed.state.flags & (
+        c.SRE_FLAG_IGNORECASE
+        | c.SRE_FLAG_DOTALL
+        | c.SRE_FLAG_ASCII
+        | c.SRE_FLAG_VERBOSE
+        | c.SRE_FLAG_MULTILINE
+    ):
+        return None
+    if parsed.getwidth()[0] == 0:
+        return None
+    try:
+        return _seq(parsed.data, {}, _Dialect(hyperscan=True, reverse=True))
+    except _Untranslatable:
+        return None
 
 
 def loose_pattern(pattern: str) -> str | None:

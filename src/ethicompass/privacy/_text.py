@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ import polars as pl
 
 from ethicompass.errors import ColumnError
 from ethicompass.frames import require_columns, to_polars
+from ethicompass.privacy import _recognizers_hs as _hs
 from ethicompass.privacy._recognizers import REGISTRY, Recognizer, lower_same_length
 from ethicompass.privacy._recognizers_gate import gate_of
 from ethicompass.study import PhiType
@@ -79,6 +80,8 @@ def find_phi(
     return _join_places(text, _merge(candidates))
 
 
+_REGISTERED = {r.name: r for r in REGISTRY}
+
 #: A candidate before merging: ``(start, end, score, recognizer)`` (plain tuples: there are many).
 _Candidate = tuple[int, int, float, Recognizer]
 
@@ -119,24 +122,42 @@ def find_phi_many(
         yield from _scan_batch(batch, threshold, recognizers)
 
 
+#: Batches of at least this many characters find where each pattern can start with one Hyperscan pass
+#: (``_recognizers_hs``; compiling its databases costs about a second, once per process).
+_HS_MIN_CHARS = 1 << 16
+
+
 def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer]) -> list[list[Span]]:
     lowered = [lower_same_length(text) for text in texts]
     candidates: list[list[_Candidate]] = [[] for _ in texts]
-    everyone = range(len(texts))
-    for recognizer, parts in zip(recognizers, _gates(recognizers, texts, lowered), strict=True):
+    everyone: Sequence[int] = range(len(texts))
+    covered: frozenset[tuple[str, int]] = frozenset()
+    if _hs.available() and sum(map(len, texts)) >= _HS_MIN_CHARS:
+        covered = _hs.covered(REGISTRY)
+        all_starts = _offsets(texts)
+        joined, joined_low = _SEPARATOR.join(texts), _SEPARATOR.join(lowered)
+        where = _hs.candidates(REGISTRY, joined, joined_low)
+    for recognizer, parts in zip(recognizers, _gates(recognizers, texts, lowered, covered), strict=True):
         # ``triggers`` are checked per text, and only for texts that yield a candidate (few)
         triggered: dict[int, bool] | None = {} if recognizer.triggers else None
         for part, chosen in enumerate(parts):
-            picked = everyone if chosen is None else chosen
-            if not picked:
-                continue
-            if len(picked) == 1:
-                starts, text, low = [0], texts[picked[0]], lowered[picked[0]]
+            at: list[int] | None = None
+            if (recognizer.name, part) in covered and recognizer is _REGISTERED.get(recognizer.name):
+                at = where.get((recognizer.name, part))
+                if not at:
+                    continue
+                picked, starts, text, low = everyone, all_starts, joined, joined_low
             else:
-                starts = _offsets([texts[i] for i in picked])
-                text = _SEPARATOR.join([texts[i] for i in picked])
-                low = _SEPARATOR.join([lowered[i] for i in picked])
-            for start, end, score in recognizer.scan(part, text, low):
+                picked = everyone if chosen is None else chosen
+                if not picked:
+                    continue
+                if len(picked) == 1:
+                    starts, text, low = [0], texts[picked[0]], lowered[picked[0]]
+                else:
+                    starts = _offsets([texts[i] for i in picked])
+                    text = _SEPARATOR.join([texts[i] for i in picked])
+                    low = _SEPARATOR.join([lowered[i] for i in picked])
+            for start, end, score in recognizer.scan(part, text, low, at):
                 if score < threshold:
                     continue
                 k = bisect.bisect_right(starts, start) - 1
@@ -163,12 +184,15 @@ _GATE_SKIPS: dict[tuple[str, int], int] = {}
 
 
 def _gates(
-    recognizers: list[Recognizer], texts: list[str], lowered: list[str]
+    recognizers: list[Recognizer],
+    texts: list[str],
+    lowered: list[str],
+    covered: frozenset[tuple[str, int]] = frozenset(),
 ) -> list[list[list[int] | None]]:
     """For each recognizer and each of its parts, the positions of the texts it could match (None: all).
 
     The loose patterns and literal lists of ``_recognizers_gate``, for batches of at least ``_GATE_MIN``
-    texts, all evaluated in one Polars query.
+    texts, all evaluated in one Polars query; parts in ``covered`` (found by Hyperscan) need none.
     """
     if len(texts) < _GATE_MIN:
         return [[None] * r.parts for r in recognizers]
@@ -179,6 +203,9 @@ def _gates(
         parts: list[tuple[int, tuple[str, int]]] = []
         for part, (regex, literals) in enumerate(gate_of(recognizer)):
             key = (recognizer.name, part)
+            if key in covered:
+                parts.append((-1, key))
+                continue
             skips = _GATE_SKIPS.get(key, 0)
             if skips:
                 _GATE_SKIPS[key] = skips - 1

@@ -1,0 +1,145 @@
+"""Where each recognizer pattern can start, for a whole batch in one Hyperscan pass.
+
+Every pattern of the registry is loosened (``_recognizers_gate.reversed_loose_pattern``: lookarounds and
+anchors dropped, back-references replaced by their group, classes widened) and written for the *reversed*
+text, so a match of the loose pattern ends exactly where a match of the original can start. One Hyperscan
+database holds them all (one for the text as written, one for the lower-cased text the ``lower=True``
+recognizers search); one scan of each gives, per pattern, a superset of the positions where Python's ``re``
+could find a match. The recognizer then tries its exact pattern only there (``Pattern.match`` on the full
+text, so lookbehinds and word boundaries still see their context): the spans are exactly those of a full
+``search`` loop.
+
+Hyperscan reads bytes: the text is encoded one byte per character (ASCII as itself, Latin-1 as itself,
+anything else as 0x80), so byte offsets are character offsets, and the loose patterns let any byte >= 0x80
+stand for any non-ASCII character.
+
+Without the ``hyperscan`` package (a platform without a wheel), or with :data:`ENABLED` set to False,
+:func:`available` is False and batches are scanned as before.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import logging
+from typing import Any
+
+import numpy as np
+
+from ethicompass.privacy._recognizers_gate import reversed_loose_pattern
+
+_hs: Any
+try:  # pragma: no cover - exercised where the wheel exists
+    import hyperscan as _hs
+except ImportError:  # pragma: no cover
+    _hs = None
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+#: Set to False to scan without Hyperscan (tests compare both paths).
+ENABLED = True
+
+_ERRORS = "ethicompass-one-byte"
+
+
+def _one_byte_each(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    return "\x80" * (error.end - error.start), error.end
+
+
+codecs.register_error(_ERRORS, _one_byte_each)
+
+#: ASCII letters and digits: a candidate start right after one is never tried (``Recognizer.scan``).
+_ALNUM = np.zeros(256, dtype=bool)
+for _c in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz":
+    _ALNUM[_c] = True
+
+#: A part of a recognizer: ``(recognizer name, pattern number)``.
+Key = tuple[str, int]
+
+
+def available() -> bool:
+    """True when batches can be scanned with Hyperscan (the package imports and :data:`ENABLED` is set)."""
+    return ENABLED and _hs is not None
+
+
+def one_byte(text: str) -> bytes:
+    """``text`` encoded one byte per character (non-Latin-1 characters as 0x80)."""
+    if text.isascii():
+        return text.encode("ascii")
+    return text.encode("latin-1", errors=_ERRORS)
+
+
+@functools.cache
+def _databases(registry: tuple[Any, ...]) -> tuple[Any, Any, tuple[Key, ...], frozenset[Key]]:
+    """The two databases (as written, lower-cased), the key of each pattern id, and the keys they cover."""
+    assert _hs is not None
+    found: list[tuple[bool, Key, bytes]] = []
+    for recognizer in registry:
+        if recognizer.finder is not None:
+            continue
+        for part, pattern in enumerate(recognizer.patterns):
+            loose = reversed_loose_pattern(pattern)
+            if loose is not None:
+                found.append((recognizer.lower, (recognizer.name, part), loose.encode("ascii")))
+    keys = tuple(key for _, key, _ in found)
+    databases = []
+    for lower in (False, True):
+        chosen = [(i, expr) for i, (low, _, expr) in enumerate(found) if low is lower]
+        db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+        db.compile(expressions=[e for _, e in chosen], ids=[i for i, _ in chosen], elements=len(chosen))
+        databases.append(db)
+    return databases[0], databases[1], keys, frozenset(keys)
+
+
+def covered(registry: tuple[Any, ...]) -> frozenset[Key]:
+    """The parts whose candidates :func:`candidates` gives."""
+    return _databases(registry)[3]
+
+
+def candidates(registry: tuple[Any, ...], text: str, lowered: str) -> dict[Key, list[int]]:
+    """For each covered part, the sorted positions in ``text`` where its pattern could match, leaving out
+    those right after an ASCII letter or digit, or a non-ASCII one that ``str.isalnum`` accepts."""
+    plain, low, keys, _ = _databases(registry)
+    out: dict[Key, list[int]] = {}
+    for db, haystack in ((plain, text), (low, lowered)):
+        data = one_byte(haystack)
+        n = len(data)
+        hits: list[int] = []
+        width = n + 1
+        db.scan(data[::-1], match_event_handler=_collector(hits.append, width, n))
+        if not hits:
+            continue
+        codes = np.array(hits, dtype=np.int64)
+        ids, starts = np.divmod(codes, width)
+        after_alnum = _after_alnum(haystack, data)
+        keep = ~after_alnum[starts]
+        ids, starts = ids[keep], starts[keep]
+        order = np.lexsort((starts, ids))
+        ids, starts = ids[order], starts[order]
+        bounds = np.flatnonzero(np.diff(ids)) + 1
+        for chunk_ids, chunk in zip(np.split(ids, bounds), np.split(starts, bounds), strict=True):
+            if len(chunk):
+                out[keys[int(chunk_ids[0])]] = np.unique(chunk).tolist()
+    return out
+
+
+def _collector(add: Any, width: int, n: int) -> Any:
+    """A match handler recording ``pattern id * width + start`` (the start in the text read forwards)."""
+
+    def on_match(i: int, _from: int, to: int, _flags: int, _ctx: Any) -> None:
+        add(i * width + n - to)
+
+    return on_match
+
+
+def _after_alnum(text: str, data: bytes) -> np.ndarray:
+    """Per position of ``text`` (and one past its end): does a letter or digit come right before it?"""
+    codes = np.frombuffer(data, dtype=np.uint8)
+    alnum = _ALNUM[codes]
+    if not text.isascii():
+        for at in np.flatnonzero(codes >= 0x80).tolist():
+            alnum[at] = text[at].isalnum()
+    out = np.zeros(len(data) + 1, dtype=bool)
+    out[1:] = alnum
+    return out
