@@ -8,7 +8,7 @@ patient-keyed date shifting, write the output CSV, hash input and output (certif
 write the certificate and append the audit entry (SQLite). It runs in a child process on one core
 (POLARS_MAX_THREADS=1), twice, the better run counted; wall and CPU seconds cover the command only
 (the interpreter start and imports are reported apart). Peak memory is the child's RSS high-water
-mark (``ru_maxrss``) above its level after the imports, against the input's size (CSV bytes, and
+mark (VmHWM, else ``ru_maxrss``) above its level after the imports, against the input's size (CSV bytes, and
 the table in memory). A second line times the library call ``deidentify(frame)`` alone on the
 in-memory table, and a phase line says where the command's CPU time goes.
 
@@ -164,6 +164,16 @@ def _cpu() -> float:
 
 
 def _maxrss() -> int:
+    """This process's RSS high-water mark in bytes.
+
+    ``/proc/self/status`` VmHWM where there is one: ``ru_maxrss`` survives ``exec`` on Linux, so
+    in a child it starts at the parent's size at fork time and would hide the child's own peak.
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
 
 

@@ -145,6 +145,7 @@ def _transform_free_text(series: pl.Series, *, key: Key, policy: Policy) -> pl.S
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _SAMPLE = 20_000
+_CHUNK = 1 << 16
 _DISTINCT = 0.6
 
 
@@ -287,7 +288,10 @@ class DeidTransform:
 
     def _fresh(self, values: pl.Series, name: str) -> tuple[pl.Series, pl.Series]:
         """Pseudonyms and date offsets of non-null ``values``: one HMAC each, the rest vectorised."""
-        joined = self.key.joined_digests(values.cast(pl.Binary).to_list())
+        binary = values.cast(pl.Binary)
+        chunks = (binary.slice(start, _CHUNK).to_list() for start in range(0, binary.len(), _CHUNK))
+        # chunks of Python bytes, so that few of them are alive at once (memory)
+        joined = self.key.joined_digests(m for chunk in chunks for m in chunk)
         digests = np.frombuffer(joined, dtype=np.uint8).reshape(-1, 32)
         raw = np.frombuffer(joined, dtype=">u8").reshape(-1, 4)[:, 2].astype(np.uint64)
         offsets = pl.Series("offset", offsets_of(raw, self.policy), dtype=pl.Int32)

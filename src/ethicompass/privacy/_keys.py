@@ -56,6 +56,7 @@ _DOMAIN = b"ethicompass/v1\x00"
 PSEUDONYM_PATTERN = r"^ps_[0-9a-f]{24}$"
 _PSEUDONYM_RE = re.compile(PSEUDONYM_PATTERN)
 _MIN_BYTES = 16
+_FLUSH = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class Key:
     def joined_digests(self, messages: Iterable[bytes]) -> bytes:
         """``D`` of each UTF-8 message, concatenated (32 bytes each): for vectorised use with numpy."""
         icopy, ocopy = _pads(self, _small_sha256)
+        joined = bytearray()
         out: list[bytes] = []
         append = out.append
         for m in messages:
@@ -128,7 +130,11 @@ class Key:
             o = ocopy()
             o.update(i.digest())
             append(o.digest())
-        return b"".join(out)
+            if len(out) == _FLUSH:  # keep few digest objects alive at once (memory)
+                joined += b"".join(out)
+                out.clear()
+        joined += b"".join(out)
+        return bytes(joined)
 
 
 def _pads(
