@@ -19,6 +19,7 @@ Without the ``hyperscan`` package (a platform without a wheel), or with :data:`E
 
 from __future__ import annotations
 
+import array
 import codecs
 import functools
 import logging
@@ -105,22 +106,20 @@ def candidates(registry: tuple[Any, ...], text: str, lowered: str) -> dict[Key, 
     for db, haystack in ((plain, text), (low, lowered)):
         data = one_byte(haystack)
         n = len(data)
-        hits: list[int] = []
+        hits = array.array("q")
         width = n + 1
         db.scan(data[::-1], match_event_handler=_collector(hits.append, width, n))
         if not hits:
             continue
-        codes = np.array(hits, dtype=np.int64)
+        codes = np.sort(np.frombuffer(hits, dtype=np.int64))  # by pattern, then by start
         ids, starts = np.divmod(codes, width)
-        after_alnum = _after_alnum(haystack, data)
-        keep = ~after_alnum[starts]
+        keep = ~_after_alnum(haystack, data)[starts]
+        keep[1:] &= codes[1:] != codes[:-1]
         ids, starts = ids[keep], starts[keep]
-        order = np.lexsort((starts, ids))
-        ids, starts = ids[order], starts[order]
         bounds = np.flatnonzero(np.diff(ids)) + 1
-        for chunk_ids, chunk in zip(np.split(ids, bounds), np.split(starts, bounds), strict=True):
-            if len(chunk):
-                out[keys[int(chunk_ids[0])]] = np.unique(chunk).tolist()
+        firsts = ids[np.concatenate(([0], bounds))].tolist() if len(ids) else []
+        for key_id, chunk in zip(firsts, np.split(starts, bounds), strict=True):
+            out[keys[key_id]] = chunk.tolist()
     return out
 
 

@@ -130,6 +130,7 @@ _HS_MIN_CHARS = 1 << 16
 def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer]) -> list[list[Span]]:
     lowered = [lower_same_length(text) for text in texts]
     candidates: list[list[_Candidate]] = [[] for _ in texts]
+    lengths = [len(text) for text in texts]
     everyone: Sequence[int] = range(len(texts))
     covered: frozenset[tuple[str, int]] = frozenset()
     if _hs.available() and sum(map(len, texts)) >= _HS_MIN_CHARS:
@@ -161,9 +162,20 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
                 if score < threshold:
                     continue
                 k = bisect.bisect_right(starts, start) - 1
+                offset = starts[k]
+                i = picked[k]
+                if end <= offset + lengths[i]:  # within one text: the usual case
+                    if start < end:
+                        if triggered is not None:
+                            if i not in triggered:
+                                triggered[i] = any(t in lowered[i] for t in recognizer.triggers)
+                            if not triggered[i]:
+                                continue
+                        candidates[i].append((start - offset, end - offset, score, recognizer))
+                    continue
                 while k < len(picked) and starts[k] < end:  # one text, unless a span passes its end
                     offset, i = starts[k], picked[k]
-                    lo, hi = max(start, offset), min(end, offset + len(texts[i]))
+                    lo, hi = max(start, offset), min(end, offset + lengths[i])
                     k += 1
                     if lo >= hi:
                         continue
@@ -249,27 +261,39 @@ def _offsets(texts: list[str]) -> list[int]:
 
 
 def _merge(candidates: list[_Candidate]) -> list[Span]:
-    """Merge overlapping candidates into one span each, labelled by the strongest (then longest)."""
+    """Merge overlapping candidates into one span each, labelled by the strongest (then longest).
+
+    Ties go to the candidate found first (registry order), as ``max`` would pick it.
+    """
+    if not candidates:
+        return []
     candidates.sort(key=lambda s: (s[0], -s[1]))
     merged: list[Span] = []
-    group: list[_Candidate] = []
-    end = -1
-    for candidate in candidates:
-        if group and candidate[0] >= end:
-            merged.append(_label(group, end))
-            group = []
-        if not group:
+    best = candidates[0]
+    start, end, best_key = best[0], best[1], (best[2], best[1] - best[0])
+    for candidate in candidates[1:]:
+        if candidate[0] >= end:
+            merged.append(_span(start, end, best[3].phi_type, best[2], best[3].name))
+            best = candidate
+            start, end, best_key = candidate[0], candidate[1], (candidate[2], candidate[1] - candidate[0])
+            continue
+        if candidate[1] > end:
             end = candidate[1]
-        group.append(candidate)
-        end = max(end, candidate[1])
-    if group:
-        merged.append(_label(group, end))
+        key = (candidate[2], candidate[1] - candidate[0])
+        if key > best_key:
+            best, best_key = candidate, key
+    merged.append(_span(start, end, best[3].phi_type, best[2], best[3].name))
     return merged
 
 
-def _label(group: list[_Candidate], end: int) -> Span:
-    best = group[0] if len(group) == 1 else max(group, key=lambda s: (s[2], s[1] - s[0]))
-    return Span(group[0][0], end, best[3].phi_type, best[2], best[3].name)
+_new = object.__new__
+
+
+def _span(start: int, end: int, phi_type: PhiType, score: float, recognizer: str) -> Span:
+    """``Span(...)`` without the frozen dataclass's five ``object.__setattr__`` calls (half the cost)."""
+    span = _new(Span)
+    span.__dict__.update(start=start, end=end, type=phi_type, score=score, recognizer=recognizer)
+    return span
 
 
 def _join_places(text: str, spans: list[Span]) -> list[Span]:
