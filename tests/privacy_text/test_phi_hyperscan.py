@@ -17,6 +17,7 @@ from ethicompass.privacy import _recognizers_hs as hs_module
 from ethicompass.privacy import _text as text_module
 from ethicompass.privacy._recognizers import REGISTRY, _prepared, lower_same_length
 from ethicompass.privacy._recognizers_gate import reversed_loose_pattern
+from ethicompass.privacy._recognizers_parts import find_first_alone, finditer, first_alone_regexes
 
 pytest.importorskip("hyperscan")
 
@@ -177,3 +178,26 @@ def test_without_hyperscan_the_plain_path_runs(monkeypatch: pytest.MonkeyPatch) 
     assert not hs_module.available()
     texts = list(EXAMPLES) * 3
     assert list(find_phi_many(texts)) == [find_phi(text) for text in texts]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"\d{1,6}\s+(?:[A-Z][a-z]+\.?\s+){1,3}(?:St|Ave)\b", "12 Main St and 3 4 Elm Ave, 7 Oak Main Ave"),
+        (r"[A-Z](?<![A-Za-z][A-Z])[a-z]+(?:[ -][A-Z][a-z]+){0,3}", "New York-Ann Arbor ABc Dallas Texas"),
+        (r"aa|a", "aaaa a aaa"),
+    ],
+)
+def test_finditer_from_candidate_starts_equals_finditer(pattern: str, text: str) -> None:
+    rx = re.compile(pattern)
+    every = list(range(len(text)))
+    expected = [m.span() for m in rx.finditer(text)]
+    assert [m.span() for m in finditer(rx, text, every)] == expected
+    starts = sorted({i for i in every if rx.match(text, i)})
+    assert [m.span() for m in finditer(rx, text, starts)] == expected
+
+
+def test_first_names_cover_every_first_name_span() -> None:
+    text = "Anna met Annabel and JoAnna; Joe's Joey (Tyler) Dillon-Lynn"
+    starts = sorted({m.start() for m in first_alone_regexes()[0].finditer(text)} | {1, 2, 3})
+    assert list(find_first_alone(text, [starts])) == list(find_first_alone(text))

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ethicompass.privacy import _recognizers_parts as p
 from ethicompass.privacy import _recognizers_places as places
@@ -56,6 +57,7 @@ class Recognizer:
     finder: Finder | None = None
     gate_literals: GateStrings | None = None
     gate_patterns: GateStrings | None = None
+    finder_regexes: Callable[[], tuple[re.Pattern[str], ...]] | None = None
     overlapping: bool = False
     description: str = ""
 
@@ -78,16 +80,19 @@ class Recognizer:
         return 1 if self.finder is not None else len(self.patterns)
 
     def scan(
-        self, part: int, text: str, lowered: str, where: Sequence[int] | None = None
+        self, part: int, text: str, lowered: str, where: Sequence[Any] | None = None
     ) -> list[tuple[int, int, float]]:
         """The accepted candidates of pattern number ``part`` (or of the finder), ignoring ``triggers``.
 
         :meth:`find` is ``scan`` over every part once the triggers hold; batch scanning calls it per
         part on just the texts that part's gate lets through. ``where``, when given, holds (sorted) every
         position where the pattern can match and no letter or digit comes right before
-        (``_recognizers_hs``): the pattern is tried only there, with the same result.
+        (``_recognizers_hs``): the pattern is tried only there, with the same result. A finder with
+        ``finder_regexes`` takes instead, per regex, every position where it can match.
         """
         if self.finder is not None:
+            if where is not None:  # one list of starts per ``finder_regexes`` (see ``_recognizers_hs``)
+                return list(self.finder(text, where))  # type: ignore[call-arg]
             return list(self.finder(text))
         _, compiled, context_rx, exclude_rx = _prepared(self)
         rx = compiled[part]
@@ -406,13 +411,20 @@ REGISTRY: tuple[Recognizer, ...] = (
         triggers=("pt", "patient", "named"),
         validator=p.lower_name,
     ),
-    _R("name_first_alone", PhiType.NAME, 0.5, finder=p.find_first_alone),
+    _R(
+        "name_first_alone",
+        PhiType.NAME,
+        0.5,
+        finder=p.find_first_alone,
+        finder_regexes=p.first_alone_regexes,
+    ),
     # --- locations: addresses, ZIP codes, cities, hospitals and clinics ---
     _R(
         "street_address",
         PhiType.LOCATION,
         0.9,
         finder=places.find_streets,
+        finder_regexes=places.street_regexes,
         gate_patterns=lambda: (places.street_regex().pattern,),
     ),
     _R(
@@ -459,7 +471,13 @@ REGISTRY: tuple[Recognizer, ...] = (
         finder=places.find_known_facilities,
         gate_literals=places.facility_names,
     ),
-    _R("city", PhiType.LOCATION, 0.75, finder=places.find_cities, gate_literals=places.city_names),
+    _R(
+        "city",
+        PhiType.LOCATION,
+        0.75,
+        finder=places.find_cities,
+        gate_literals=places.city_names,
+    ),
     _R(
         "city_facility",
         PhiType.LOCATION,

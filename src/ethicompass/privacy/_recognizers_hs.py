@@ -72,17 +72,28 @@ def one_byte(text: str) -> bytes:
 
 
 @functools.cache
-def _databases(registry: tuple[Any, ...]) -> tuple[Any, Any, tuple[Key, ...], frozenset[Key]]:
-    """The two databases (as written, lower-cased), the key of each pattern id, and the keys they cover."""
+def _databases(registry: tuple[Any, ...]) -> tuple[Any, Any, tuple[Key, ...], frozenset[Key], dict[str, int]]:
+    """The two databases (as written, lower-cased), the key of each pattern id, the pattern parts they
+    cover, and the finders they cover (name: how many ``finder_regexes``; keys ``(name, -1 - k)``)."""
     assert _hs is not None
     found: list[tuple[bool, Key, bytes]] = []
+    finders: dict[str, int] = {}
     for recognizer in registry:
         if recognizer.finder is not None:
+            if recognizer.finder_regexes is None:
+                continue
+            regexes = recognizer.finder_regexes()
+            loose = [reversed_loose_pattern(rx.pattern) if not rx.flags & ~32 else None for rx in regexes]
+            if all(x is not None for x in loose):
+                finders[recognizer.name] = len(loose)
+                found.extend(
+                    (False, (recognizer.name, -1 - k), x.encode("ascii")) for k, x in enumerate(loose) if x
+                )
             continue
         for part, pattern in enumerate(recognizer.patterns):
-            loose = reversed_loose_pattern(pattern)
-            if loose is not None:
-                found.append((recognizer.lower, (recognizer.name, part), loose.encode("ascii")))
+            loose_part = reversed_loose_pattern(pattern)
+            if loose_part is not None:
+                found.append((recognizer.lower, (recognizer.name, part), loose_part.encode("ascii")))
     keys = tuple(key for _, key, _ in found)
     databases = []
     for lower in (False, True):
@@ -90,18 +101,26 @@ def _databases(registry: tuple[Any, ...]) -> tuple[Any, Any, tuple[Key, ...], fr
         db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
         db.compile(expressions=[e for _, e in chosen], ids=[i for i, _ in chosen], elements=len(chosen))
         databases.append(db)
-    return databases[0], databases[1], keys, frozenset(keys)
+    covered_parts = frozenset(key for key in keys if key[1] >= 0)
+    return databases[0], databases[1], keys, covered_parts, finders
 
 
 def covered(registry: tuple[Any, ...]) -> frozenset[Key]:
-    """The parts whose candidates :func:`candidates` gives."""
+    """The pattern parts whose candidates :func:`candidates` gives."""
     return _databases(registry)[3]
+
+
+def covered_finders(registry: tuple[Any, ...]) -> dict[str, int]:
+    """The finders whose ``finder_regexes`` :func:`candidates` covers (keys ``(name, -1 - k)``), and how many."""
+    return _databases(registry)[4]
 
 
 def candidates(registry: tuple[Any, ...], text: str, lowered: str) -> dict[Key, list[int]]:
     """For each covered part, the sorted positions in ``text`` where its pattern could match, leaving out
-    those right after an ASCII letter or digit, or a non-ASCII one that ``str.isalnum`` accepts."""
-    plain, low, keys, _ = _databases(registry)
+    those right after an ASCII letter or digit, or a non-ASCII one that ``str.isalnum`` accepts (a finder's
+    regexes, keyed ``(name, -1 - k)``, keep those: ``finditer`` tries every position)."""
+    plain, low, keys, _, _ = _databases(registry)
+    finder_ids = _finder_ids(registry)
     out: dict[Key, list[int]] = {}
     for db, haystack in ((plain, text), (low, lowered)):
         data = one_byte(haystack)
@@ -113,7 +132,7 @@ def candidates(registry: tuple[Any, ...], text: str, lowered: str) -> dict[Key, 
             continue
         codes = np.sort(np.frombuffer(hits, dtype=np.int64))  # by pattern, then by start
         ids, starts = np.divmod(codes, width)
-        keep = ~_after_alnum(haystack, data)[starts]
+        keep = ~_after_alnum(haystack, data)[starts] | finder_ids[ids]
         keep[1:] &= codes[1:] != codes[:-1]
         ids, starts = ids[keep], starts[keep]
         bounds = np.flatnonzero(np.diff(ids)) + 1
@@ -121,6 +140,12 @@ def candidates(registry: tuple[Any, ...], text: str, lowered: str) -> dict[Key, 
         for key_id, chunk in zip(firsts, np.split(starts, bounds), strict=True):
             out[keys[key_id]] = chunk.tolist()
     return out
+
+
+@functools.cache
+def _finder_ids(registry: tuple[Any, ...]) -> np.ndarray:
+    """Per pattern id: is it a finder's regex (its starts are not filtered)?"""
+    return np.array([key[1] < 0 for key in _databases(registry)[2]], dtype=bool)
 
 
 def _collector(add: Any, width: int, n: int) -> Any:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import phonenumbers
 
@@ -411,15 +412,49 @@ def first_alone(text: str, m: re.Match[str]) -> bool:
 _CAP_WORD = re.compile(r"[A-Z][a-z]{2,}\b")
 
 
-def find_first_alone(text: str) -> Iterator[tuple[int, int, float]]:
+def finditer(rx: re.Pattern[str], text: str, starts: Sequence[int] | None = None) -> Iterator[re.Match[str]]:
+    """``rx.finditer(text)``; given ``starts`` (sorted, every position where ``rx`` can match, from
+    ``_recognizers_hs``), the same matches, trying ``rx`` only there. ``rx`` never matches empty."""
+    if starts is None:
+        yield from rx.finditer(text)
+        return
+    pos = 0
+    match = rx.match
+    for at in starts:
+        if at < pos:
+            continue
+        m = match(text, at)
+        if m is not None:
+            yield m
+            pos = m.end()
+
+
+@functools.cache
+def first_alone_regexes() -> tuple[re.Pattern[str], ...]:
+    """Any dictionary first name: every span :func:`find_first_alone` yields starts with a match of it."""
+    names = sorted((n for n in lexicon().first_names if _CAP_WORD.fullmatch(n)), key=lambda n: (-len(n), n))
+    return (re.compile("|".join(map(re.escape, names))),)
+
+
+def find_first_alone(
+    text: str, starts: Sequence[Sequence[int]] | None = None
+) -> Iterator[tuple[int, int, float]]:
     """Capitalised words (3+ letters) that :func:`first_alone` accepts, at the start of a word.
 
     A finder rather than a pattern row because it is the densest pattern of all (every capitalised
     word): ``finditer`` plus a set look-up before the validator is several times cheaper, and gives the
     same spans (no match can start inside another, whose letters after the first are lower case).
+    ``starts``: (sorted) every position where a first name starts (:func:`first_alone_regexes`), which
+    holds every match of ``_CAP_WORD`` whose word is a first name: only those are tried.
     """
     names = lexicon().first_names
-    for m in _CAP_WORD.finditer(text):
+    if starts is None:
+        found: Iterator[re.Match[str] | None] = _CAP_WORD.finditer(text)
+    else:
+        found = map(functools.partial(_CAP_WORD.match, text), starts[0])
+    for m in found:
+        if m is None:
+            continue
         if m.group(0) in names:
             at = m.start()
             if (at == 0 or not text[at - 1].isalnum()) and first_alone(text, m):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ethicompass.privacy._recognizers_parts import (
     _FACILITY_WORDS,
@@ -12,6 +12,7 @@ from ethicompass.privacy._recognizers_parts import (
     _TITLES,
     _capitalised_prefix,
     _eponym_after,
+    finditer,
 )
 from ethicompass.privacy._text_lexicon import BIG_CITY, lexicon
 
@@ -50,9 +51,19 @@ def street_regex() -> re.Pattern[str]:
     )
 
 
-def find_streets(text: str) -> Iterator[tuple[int, int, float]]:
-    """Street addresses: a house number, up to three words and a USPS street suffix ("7675 Dunn Cove")."""
-    for m in street_regex().finditer(text):
+def street_regexes() -> tuple[re.Pattern[str], ...]:
+    """The regular expression :func:`find_streets` iterates."""
+    return (street_regex(),)
+
+
+def find_streets(
+    text: str, starts: Sequence[Sequence[int]] | None = None
+) -> Iterator[tuple[int, int, float]]:
+    """Street addresses: a house number, up to three words and a USPS street suffix ("7675 Dunn Cove").
+
+    ``starts``: where :func:`street_regex` can match (``_recognizers_parts.finditer``).
+    """
+    for m in finditer(street_regex(), text, starts[0] if starts is not None else None):
         if m.start() == 0 or not text[m.start() - 1].isalnum():
             yield m.start(), m.end(), 0.9
 

@@ -133,8 +133,10 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
     lengths = [len(text) for text in texts]
     everyone: Sequence[int] = range(len(texts))
     covered: frozenset[tuple[str, int]] = frozenset()
+    finders: dict[str, int] = {}
     if _hs.available() and sum(map(len, texts)) >= _HS_MIN_CHARS:
         covered = _hs.covered(REGISTRY)
+        finders = _hs.covered_finders(REGISTRY)
         all_starts = _offsets(texts)
         joined, joined_low = _SEPARATOR.join(texts), _SEPARATOR.join(lowered)
         where = _hs.candidates(REGISTRY, joined, joined_low)
@@ -142,10 +144,21 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
         # ``triggers`` are checked per text, and only for texts that yield a candidate (few)
         triggered: dict[int, bool] | None = {} if recognizer.triggers else None
         for part, chosen in enumerate(parts):
-            at: list[int] | None = None
-            if (recognizer.name, part) in covered and recognizer is _REGISTERED.get(recognizer.name):
+            at: Sequence[Any] | None = None
+            registered = recognizer is _REGISTERED.get(recognizer.name)
+            if (recognizer.name, part) in covered and registered:
                 at = where.get((recognizer.name, part))
                 if not at:
+                    continue
+                picked, starts, text, low = everyone, all_starts, joined, joined_low
+            elif recognizer.name in finders and registered:
+                # the finder over every text at once, its regexes tried only where they can match (and
+                # only in the texts its gate lets through)
+                at = [
+                    _within(where.get((recognizer.name, -1 - k), []), all_starts, chosen)
+                    for k in range(finders[recognizer.name])
+                ]
+                if not any(at):
                     continue
                 picked, starts, text, low = everyone, all_starts, joined, joined_low
             else:
@@ -249,6 +262,17 @@ def _gates(
             picks.append(picked)
         result.append(picks)
     return result
+
+
+def _within(positions: list[int], starts: list[int], chosen: list[int] | None) -> list[int]:
+    """The ``positions`` (in the joined batch) that lie in the texts ``chosen`` (all when None)."""
+    if chosen is None or not positions:
+        return positions
+    found = np.asarray(positions, dtype=np.int64)
+    text_of = np.searchsorted(np.asarray(starts, dtype=np.int64), found, side="right") - 1
+    wanted = np.zeros(len(starts), dtype=bool)
+    wanted[chosen] = True
+    return found[wanted[text_of]].tolist()
 
 
 def _offsets(texts: list[str]) -> list[int]:
