@@ -229,4 +229,8 @@ def encode(summary: EquivalenceSummary) -> tuple[np.ndarray, np.ndarray, np.ndar
         return np.zeros(0, np.int64), np.zeros(0, np.int64), None, 0
     ids, n_classes = class_index([dense_codes(counts[q]) for q in summary.quasi_identifiers])
     sens = dense_codes(counts[summary.sensitive]) if summary.sensitive else None
-    return ids, counts[COUNT].to_numpy().astype(np.int64), sens, n_classes
+    # Rows come in group-by order, which varies between runs and engines; floating-point sums over them
+    # would differ in the last bit. Ordering by (class, sensitive code) makes every estimate reproducible.
+    order = np.lexsort((sens, ids)) if sens is not None else np.argsort(ids, kind="stable")
+    n = counts[COUNT].to_numpy().astype(np.int64)
+    return ids[order], n[order], None if sens is None else sens[order], n_classes
