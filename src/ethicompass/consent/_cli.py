@@ -75,7 +75,7 @@ def import_(
     fhir: FhirOpt = None,
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """Import consent events: a consents table or FHIR Consent (JSON, Bundle, NDJSON, R5 XML)."""
+    """Import consent events: a consents table or FHIR Consent (JSON, Bundle, NDJSON or XML; R4 or R5)."""
     from ethicompass.consent import read_consents_csv, read_fhir_file
     from ethicompass.transparency import default_actor
 
@@ -111,7 +111,10 @@ def import_(
 def export(
     fhir: Annotated[str, typer.Option("--fhir", help="FHIR release to write: r4 or r5.")],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Output file: .json (Bundle), .ndjson, or .xml (R5).")
+        Path,
+        typer.Option(
+            "--out", "-o", help="Output file: .json (Bundle), .ndjson, or .xml (XML Bundle, R4 or R5)."
+        ),
     ],
     purpose: Annotated[str | None, typer.Option("--purpose", help="Only this purpose.")] = None,
 ) -> None:
