@@ -201,3 +201,17 @@ def test_first_names_cover_every_first_name_span() -> None:
     text = "Anna met Annabel and JoAnna; Joe's Joey (Tyler) Dillon-Lynn"
     starts = sorted({m.start() for m in first_alone_regexes()[0].finditer(text)} | {1, 2, 3})
     assert list(find_first_alone(text, [starts])) == list(find_first_alone(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Discharged 3/5/\xa021Billing aSocial security numbeccount 0001234; labs 20231-06; seen9/2/2023 1000h; "
+        "rechecD. Emily P.k 6/29. 14.0Admitted on March 5th, 20213.\x002022and 3.142022.",
+        "x1a2b3",  # every candidate right after a letter or digit
+        "",
+    ],
+)
+def test_hyperscan_single_odd_texts(hyperscan_on: None, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    fast, plain = _both([text], monkeypatch)
+    assert fast == plain == [find_phi(text)]

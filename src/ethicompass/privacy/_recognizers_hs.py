@@ -94,15 +94,34 @@ def _databases(registry: tuple[Any, ...]) -> tuple[Any, Any, tuple[Key, ...], fr
             loose_part = reversed_loose_pattern(pattern)
             if loose_part is not None:
                 found.append((recognizer.lower, (recognizer.name, part), loose_part.encode("ascii")))
+    try:
+        databases = [_compile(found, lower) for lower in (False, True)]
+    except _hs.error:  # a pattern Hyperscan refuses: leave those out (their parts are scanned as before)
+        found = [item for item in found if _compiles(item[2])]
+        databases = [_compile(found, lower) for lower in (False, True)]
     keys = tuple(key for _, key, _ in found)
-    databases = []
-    for lower in (False, True):
-        chosen = [(i, expr) for i, (low, _, expr) in enumerate(found) if low is lower]
-        db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-        db.compile(expressions=[e for _, e in chosen], ids=[i for i, _ in chosen], elements=len(chosen))
-        databases.append(db)
+    finders = {name: n for name, n in finders.items() if all((name, -1 - k) in keys for k in range(n))}
     covered_parts = frozenset(key for key in keys if key[1] >= 0)
     return databases[0], databases[1], keys, covered_parts, finders
+
+
+def _compile(found: list[tuple[bool, Key, bytes]], lower: bool) -> Any:
+    """The database of the patterns in ``found`` for the lower-cased text (or the text as written);
+    pattern ids are positions in ``found`` (None: no such pattern)."""
+    chosen = [(i, expr) for i, (low, _, expr) in enumerate(found) if low is lower]
+    if not chosen:
+        return None
+    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    db.compile(expressions=[e for _, e in chosen], ids=[i for i, _ in chosen], elements=len(chosen))
+    return db
+
+
+def _compiles(expression: bytes) -> bool:
+    try:
+        _hs.Database(mode=_hs.HS_MODE_BLOCK).compile(expressions=[expression], ids=[0], elements=1)
+    except _hs.error:
+        return False
+    return True
 
 
 def covered(registry: tuple[Any, ...]) -> frozenset[Key]:
@@ -123,11 +142,14 @@ def candidates(registry: tuple[Any, ...], text: str, lowered: str) -> dict[Key, 
     finder_ids = _finder_ids(registry)
     out: dict[Key, list[int]] = {}
     for db, haystack in ((plain, text), (low, lowered)):
+        if db is None:
+            continue
         data = one_byte(haystack)
         n = len(data)
         hits = array.array("q")
         width = n + 1
-        db.scan(data[::-1], match_event_handler=_collector(hits.append, width, n))
+        # a scratch space per scan: threads may scan at once
+        db.scan(data[::-1], match_event_handler=_collector(hits.append, width, n), scratch=_hs.Scratch(db))
         if not hits:
             continue
         codes = np.sort(np.frombuffer(hits, dtype=np.int64))  # by pattern, then by start
@@ -135,8 +157,10 @@ def candidates(registry: tuple[Any, ...], text: str, lowered: str) -> dict[Key, 
         keep = ~_after_alnum(haystack, data)[starts] | finder_ids[ids]
         keep[1:] &= codes[1:] != codes[:-1]
         ids, starts = ids[keep], starts[keep]
+        if not len(ids):
+            continue
         bounds = np.flatnonzero(np.diff(ids)) + 1
-        firsts = ids[np.concatenate(([0], bounds))].tolist() if len(ids) else []
+        firsts = ids[np.concatenate(([0], bounds))].tolist()
         for key_id, chunk in zip(firsts, np.split(starts, bounds), strict=True):
             out[keys[key_id]] = chunk.tolist()
     return out
