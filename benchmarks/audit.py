@@ -126,8 +126,25 @@ def main() -> None:
     )
     print(
         f"targets: appends >= 5,000/s ({'met' if batch_rate >= 5000 else 'NOT met'} with append_many), "
-        f"verify of 1,000,000 < 10 s ({'met' if verify_s * 1_000_000 / args.rows < 10 else 'NOT met'}, "
+        f"verify of 1,000,000 < 10 s ({'met' if verify_s * 1_000_000 / args.rows < 10 else 'NOT met'} in wall "
+        f"time, {'met' if verify_cpu * 1_000_000 / args.rows < 10 else 'NOT met'} in CPU time; "
         "scaled linearly)"
+    )
+    # hash_frame on a table that arrived as one-row record batches (4,585 rows x 21 columns)
+    import pyarrow as pa
+
+    from ethicompass.transparency import hash_frame
+
+    n = 4_585
+    cols = {f"s{j}": pa.array([f"v{i * 31 + j}" for i in range(n)]) for j in range(14)}
+    cols |= {f"i{j}": pa.array(range(j, n + j), pa.int64()) for j in range(7)}
+    table = pa.table(cols)
+    pieces = pa.Table.from_batches(table.to_batches(max_chunksize=1))
+    cpu = time.process_time()
+    assert hash_frame(pieces) == hash_frame(table)
+    print(
+        f"hash_frame of {n:,} rows x 21 columns in {n:,} one-row batches (+ once in one batch): "
+        f"{time.process_time() - cpu:.2f} CPU s"
     )
     store.dispose()
 

@@ -60,10 +60,15 @@ def _is_view(t: pa.DataType, kind: str) -> bool:
     return bool(check(t)) if check is not None else False
 
 
+def _one_array(column: pa.ChunkedArray, target: pa.DataType) -> pa.Array:
+    """The column as one contiguous array of ``target`` type (dictionaries decoded)."""
+    arr = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return arr if arr.type == target else arr.cast(target)
+
+
 def _column_digest(column: pa.ChunkedArray, digest: Any) -> None:
     target = _normal_type(column.type)
-    chunks = [c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in column.chunks]
-    arr = pa.concat_arrays([c.cast(target) for c in chunks]) if chunks else pa.array([], type=target)
+    arr = _one_array(column, target)
     valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
     digest.update(np.packbits(valid).tobytes())
     if pa.types.is_large_string(target) or pa.types.is_large_binary(target):
@@ -104,6 +109,10 @@ def hash_frame(frame: Any, /) -> str:
     not depend on chunking, slicing, dictionary encoding or the producing engine.
     """
     table = _arrow_table(frame)
+    if any(column.num_chunks > 1 for column in table.columns):
+        # one C++ pass joins the chunks of every column; per-chunk work from Python made a
+        # table of thousands of small record batches take seconds
+        table = table.combine_chunks()
     digest = hashlib.sha256(_FORMAT)
     schema = [[field.name, str(_normal_type(field.type))] for field in table.schema]
     digest.update(json.dumps({"rows": table.num_rows, "schema": schema}, separators=(",", ":")).encode())

@@ -20,6 +20,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import polars as pl
@@ -30,11 +31,12 @@ from sqlalchemy.engine import Connection
 from ethicompass.store import Store, audit_checkpoints, audit_entries
 from ethicompass.transparency._checkpoint import Checkpoint, key_id, sign_checkpoint
 from ethicompass.transparency._log import AuditLog, utc_now
-from ethicompass.transparency._merkle import TreeBuilder, full_subtree_root
+from ethicompass.transparency._merkle import TreeBuilder
 
 _BATCH = 1 << 16  # rows per fetch; a power of two so full blocks are subtrees
 _enc = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_sha = hashlib.sha256
+_sha = hashlib.sha256  # OpenSSL: the fastest here for entries of a few hundred bytes
+_first, _text, _last = itemgetter(0), itemgetter(-2), itemgetter(-1)
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,13 @@ def _rows(conn: Connection, limit: int | None, columns: bool) -> Iterator[Sequen
     raw = conn.connection.dbapi_connection
     assert raw is not None
     where = "" if limit is None else f" WHERE seq < {int(limit)}"
-    fields = "seq, recorded_at, actor, role, action, object_type, object_id" if columns else "seq"
-    sql = f"SELECT {fields}, entry_json, leaf_hash FROM audit_entries{where} ORDER BY seq"
+    if columns:  # the column comparison works on text; the hash then needs its UTF-8 bytes
+        fields = "seq, recorded_at, actor, role, action, object_type, object_id, entry_json"
+    elif conn.dialect.name == "postgresql":  # hashes only: the bytes to hash, no decoding
+        fields = "seq, convert_to(entry_json, 'UTF8')"
+    else:
+        fields = "seq, CAST(entry_json AS BLOB)"
+    sql = f"SELECT {fields}, leaf_hash FROM audit_entries{where} ORDER BY seq"
     # PostgreSQL: a server-side (named) cursor, so a million rows never sit in memory at once
     cursor: Any = raw.cursor(name="ec_audit_verify") if conn.dialect.name == "postgresql" else raw.cursor()
     try:
@@ -139,13 +146,101 @@ def _rows(conn: Connection, limit: int | None, columns: bool) -> Iterator[Sequen
         cursor.close()
 
 
+def _utf8(text: Any) -> bytes:
+    return text.encode("utf-8") if isinstance(text, str) else bytes(text)
+
+
+def _columns_ok(row: Sequence[Any]) -> bool:
+    """Do the stored columns (action, actor, object, role, seq, time) agree with the hashed JSON?"""
+    seq, at, actor, role, action, otype, oid, text = row[:8]
+    if not isinstance(text, str):
+        return False
+    return (
+        text.startswith(f'{{"action":{_enc(action)},"actor":{_enc(actor)},"hashes":')
+        and text.endswith(f',"role":{_enc(role)},"seq":{seq},"time":{_enc(at)}}}')
+        and f',"object_id":{_enc(oid)},"object_type":{_enc(otype)},"params":' in text
+    )
+
+
+def _first_problem(rows: Sequence[Sequence[Any]], base: int, columns: bool) -> tuple[int, int, str]:
+    """Row by row, the first problem in a batch: (entries good before it, its seq, what is wrong).
+
+    The slow path, taken only when a batch fails the vectorised checks of ``_batch_leaves``;
+    the checks and their order are the same, so it names the same first bad entry.
+    """
+    expected = base
+    for row in rows:
+        seq, text, stored = row[0], row[-2], row[-1]
+        if seq != expected:
+            return (
+                expected,
+                expected,
+                (
+                    f"entry {expected} is missing: the next stored entry is numbered {seq} "
+                    "(an entry was deleted, or one was inserted out of order)"
+                ),
+            )
+        if _sha(b"\x00" + _utf8(text)).digest() != stored:
+            return expected, seq, f"entry {seq}: its content does not match its leaf hash"
+        if columns:
+            if not _columns_ok(row):
+                return (
+                    expected,
+                    seq,
+                    (
+                        f"entry {seq}: its stored columns (action, actor, object, role or time) "
+                        "differ from the hashed entry"
+                    ),
+                )
+        elif f',"seq":{seq},"time":'.encode() not in _utf8(text):
+            return expected, seq, f"entry {seq}: the hashed entry carries another number"
+        expected += 1
+    raise AssertionError(f"the batch from entry {base} failed a check that no single entry fails")
+
+
+def _batch_leaves(rows: Sequence[Sequence[Any]], base: int, columns: bool) -> list[bytes] | None:
+    """The leaf hashes of a batch that passes every check, else None (then ``_first_problem``).
+
+    Per entry, only the SHA-256 call and the checks themselves run: numbering
+    (the seq column is ``base, base + 1, ...``), the leaf hash of every entry, and either the
+    number inside the hashed entry (hashes only) or the column comparison.
+    """
+    n = len(rows)
+    if list(map(_first, rows)) != list(range(base, base + n)):
+        return None
+    texts = list(map(_text, rows))
+    stored = list(map(_last, rows))
+    try:
+        data = list(map(str.encode, texts)) if columns else texts
+        leaves = [_sha(b"\x00" + d).digest() for d in data]
+    except TypeError:  # a value of an unexpected type: let the slow path name it
+        return None
+    if leaves != stored:
+        return None
+    if columns:
+        for seq, at, actor, role, action, otype, oid, text, _ in rows:  # as _columns_ok, inlined
+            if not (
+                text.startswith(f'{{"action":{_enc(action)},"actor":{_enc(actor)},"hashes":')
+                and text.endswith(f',"role":{_enc(role)},"seq":{seq},"time":{_enc(at)}}}')
+                and f',"object_id":{_enc(oid)},"object_type":{_enc(otype)},"params":' in text
+            ):
+                return None
+    else:
+        # ``rfind`` finds the number near the end of the entry at once (``in`` scans from the start)
+        needles = map(b',"seq":%d,"time":'.__mod__, range(base, base + n))
+        if -1 in list(map(bytes.rfind, data, needles)):
+            return None
+    return leaves
+
+
 def _scan(
     conn: Connection, wanted: set[int], limit: int | None, columns: bool = True
 ) -> tuple[int, TreeBuilder, dict[int, bytes], int | None, str | None]:
     """One pass over the entries: returns (count, tree, roots at wanted sizes, first bad seq, problem).
 
-    Rows arrive in blocks of 2**16; a full block with no checkpoint inside it joins the tree
-    as one subtree computed level by level (list comprehensions, no per-leaf bookkeeping).
+    Rows arrive in batches of 2**16. A batch that passes the vectorised checks joins the tree
+    as aligned full subtrees (split where a checkpoint needs the root of a prefix); a batch
+    that fails is rechecked row by row to name its first bad entry.
     """
     tree = TreeBuilder()
     roots: dict[int, bytes] = {}
@@ -153,73 +248,19 @@ def _scan(
         roots[0] = tree.root()
     expected = 0
     for rows in _rows(conn, limit, columns):
-        base = expected
-        leaves: list[bytes] = []
-        add = leaves.append
-        if not columns:  # hashes only: the same checks minus columns-versus-JSON
-            for seq, text, stored in rows:
-                if seq != expected:
-                    return (
-                        expected,
-                        tree,
-                        roots,
-                        expected,
-                        (
-                            f"entry {expected} is missing: the next stored entry is numbered {seq} "
-                            "(an entry was deleted, or one was inserted out of order)"
-                        ),
-                    )
-                if _sha(b"\x00" + text.encode("utf-8")).digest() != stored:
-                    return (
-                        expected,
-                        tree,
-                        roots,
-                        seq,
-                        f"entry {seq}: its content does not match its leaf hash",
-                    )
-                if f',"seq":{seq},"time":' not in text:
-                    return expected, tree, roots, seq, f"entry {seq}: the hashed entry carries another number"
-                add(stored if type(stored) is bytes else bytes(stored))
-                expected += 1
-            rows = ()
-        for seq, at, actor, role, action, otype, oid, text, stored in rows:
-            if seq != expected:
-                return (
-                    expected,
-                    tree,
-                    roots,
-                    expected,
-                    (
-                        f"entry {expected} is missing: the next stored entry is numbered {seq} "
-                        "(an entry was deleted, or one was inserted out of order)"
-                    ),
-                )
-            if _sha(b"\x00" + text.encode("utf-8")).digest() != stored:
-                return expected, tree, roots, seq, f"entry {seq}: its content does not match its leaf hash"
-            if not (
-                text.startswith(f'{{"action":{_enc(action)},"actor":{_enc(actor)},"hashes":')
-                and text.endswith(f',"role":{_enc(role)},"seq":{seq},"time":{_enc(at)}}}')
-                and f',"object_id":{_enc(oid)},"object_type":{_enc(otype)},"params":' in text
-            ):
-                return (
-                    expected,
-                    tree,
-                    roots,
-                    seq,
-                    (
-                        f"entry {seq}: its stored columns (action, actor, object, role or time) "
-                        "differ from the hashed entry"
-                    ),
-                )
-            add(stored if type(stored) is bytes else bytes(stored))
-            expected += 1
-        if len(leaves) == _BATCH and not any(base < w <= expected for w in wanted):
-            tree.push_subtree(full_subtree_root(leaves), _BATCH)
-            continue
-        for leaf in leaves:
-            tree.push(leaf)
-            if tree.size in wanted:
-                roots[tree.size] = tree.root()
+        leaves = _batch_leaves(rows, expected, columns)
+        if leaves is None:
+            good, bad_seq, problem = _first_problem(rows, expected, columns)
+            return good, tree, roots, bad_seq, problem
+        start = expected
+        expected += len(leaves)
+        cuts = sorted(w - start for w in wanted if start < w <= expected)
+        i = 0
+        for cut in cuts:
+            tree.extend_aligned(leaves[i:cut])
+            roots[tree.size] = tree.root()
+            i = cut
+        tree.extend_aligned(leaves[i:])
     return expected, tree, roots, None, None
 
 
