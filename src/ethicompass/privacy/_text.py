@@ -140,7 +140,10 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
         all_starts = _offsets(texts)
         joined, joined_low = _SEPARATOR.join(texts), _SEPARATOR.join(lowered)
         where = _hs.candidates(REGISTRY, joined, joined_low)
-    for recognizer, parts in zip(recognizers, _gates(recognizers, texts, lowered, covered), strict=True):
+    # Hyperscan's candidates already hold every place a covered pattern or street address can start: those
+    # need no document gate
+    ungated = covered | {(name, 0) for name in finders}
+    for recognizer, parts in zip(recognizers, _gates(recognizers, texts, lowered, ungated), strict=True):
         # ``triggers`` are checked per text, and only for texts that yield a candidate (few)
         triggered: dict[int, bool] | None = {} if recognizer.triggers else None
         for part, chosen in enumerate(parts):
@@ -247,7 +250,10 @@ def _gates(
             parts.append((len(exprs), key))
             exprs.append(expr.alias(f"g{len(exprs)}"))
         plan.append(parts)
-    frame = pl.DataFrame({"t": texts, "l": lowered}, schema={"t": pl.String, "l": pl.String})
+    if any("l" in e.meta.root_names() for e in exprs):
+        frame = pl.DataFrame({"t": texts, "l": lowered}, schema={"t": pl.String, "l": pl.String})
+    else:
+        frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
     masks = frame.select(exprs).to_numpy() if exprs else None
     result: list[list[list[int] | None]] = []
     for parts in plan:
