@@ -9,6 +9,9 @@ the documents that pass are scanned exactly as before, so the spans found are un
 
 Finders (dictionary recognizers) declare their gate as a callable returning the literal strings one of
 which must occur in a document for the finder to yield anything (``gate_literals``).
+
+The same translation, written for Hyperscan and for the reversed text (:func:`reversed_loose_pattern`),
+gives ``_recognizers_hs`` every position where a pattern can start.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import polars as pl
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["anchor_literals", "gate_of", "loose_pattern", "pattern_gate"]
+__all__ = ["anchor_literals", "gate_of", "loose_pattern", "pattern_gate", "reversed_loose_pattern"]
 
 # Each class is its ASCII part plus every non-ASCII character: a superset of what Python's ``re`` means by
 # it whatever the Unicode tables say, and small enough for the Rust engine to compile in microseconds.
