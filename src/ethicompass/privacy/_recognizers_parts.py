@@ -137,7 +137,7 @@ IPV6 = r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])"
 
 def possible_phone(text: str, m: re.Match[str]) -> bool:
     """A possible US number by length and shape (``phonenumbers.is_possible_number``)."""
-    digits = sum(ch.isdigit() for ch in m.group(0))
+    digits = sum(map(str.isdigit, m.group(0)))
     if digits == 10 or (digits == 11 and m.group(0).lstrip("+( ").startswith("1")):
         return True  # what is_possible_number answers for a US number of this length, without parsing
     try:
@@ -208,7 +208,7 @@ def id_shape(text: str, m: re.Match[str]) -> bool:
     token = m.group("phi").lstrip("#")
     if _FRACTION.fullmatch(token):
         return False
-    digits = sum(ch.isdigit() for ch in token)
+    digits = sum(map(str.isdigit, token))
     if token.isdigit():
         return len(token) >= 5
     return digits >= 3 and len(token) >= 4
