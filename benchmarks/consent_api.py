@@ -76,12 +76,23 @@ class _Client:
 
     async def send(self, request: bytes) -> int:
         async with self.sem:
+            reader, writer = None, None
             if self.idle:
                 reader, writer = self.idle.pop()
-            else:
+                writer.write(request)
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError as exc:
+                    if exc.partial:
+                        raise
+                    # the server closed this idle keep-alive connection (uvicorn's keep-alive timeout) before
+                    # reading the request: like any HTTP client, send it again on a fresh connection
+                    writer.close()
+                    reader = None
+            if reader is None or writer is None:
                 reader, writer = await asyncio.open_connection(self.host, self.port)
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
             at = head.lower().find(b"content-length:")
             if at < 0:
@@ -102,9 +113,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+ERROR_STATUSES: dict[int, int] = {}  # HTTP status of each failed request (0: no response) -> count
+
+
 async def _drive(port: int, token: str, args: argparse.Namespace) -> dict[str, list[float]]:
     rng = random.Random(0)
     lat: dict[str, list[float]] = {"read": [], "update": [], "error": []}
+    statuses = ERROR_STATUSES
     client = _Client("127.0.0.1", port, token, args.concurrency)
     path = "/api/v1/participants/P{:07d}/consent/ai-model-training"
     for i in range(20):  # warm up: the token cache, the connection pool, the statement caches
@@ -118,6 +133,8 @@ async def _drive(port: int, token: str, args: argparse.Namespace) -> dict[str, l
         # open loop: latency counts from when the request was due, so client-side queueing is included
         elapsed = (time.perf_counter() - due) * 1000
         lat[kind if status == 200 else "error"].append(elapsed)
+        if status != 200:
+            statuses[status] = statuses.get(status, 0) + 1
 
     tasks = []
     total = int(args.rate * args.seconds)
@@ -182,6 +199,7 @@ def main() -> None:
     print(f"{'all':28} {len(every):9,} {np.percentile(every, 50):8.1f} {np.percentile(every, 99):8.1f}")
     print(
         f"throughput: {done / wall:,.0f} requests/s achieved ({done:,} in {wall:.1f} s); errors: {len(lat['error'])}"
+        + (f" (by HTTP status: {dict(sorted(ERROR_STATUSES.items()))})" if ERROR_STATUSES else "")
     )
     print(
         f"CPU during the load: server {server_cpu:.2f} s ({server_cpu / max(done, 1) * 1000:.2f} ms/request, "
