@@ -164,3 +164,18 @@ def test_cli_stream_pairs_each_document_with_its_own_spans(monkeypatch: pytest.M
     pairs = list(_with_spans(docs, 0.5))
     assert [d.id for d, _ in pairs] == list(range(len(texts)))
     assert [spans for _, spans in pairs] == [find_phi(t) for t in texts]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_find_phi_many_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    import gc
+
+    texts = ["Seen by Dr. Sarah Jones on 03/14/2021, MRN 00123456."] * 3
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        spans = list(find_phi_many(texts))
+        assert gc.isenabled() is enabled
+        assert spans == [find_phi(t) for t in texts] and spans[0]
+    finally:
+        gc.enable() if was else gc.disable()

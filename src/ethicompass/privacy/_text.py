@@ -9,6 +9,7 @@ qualified by its city ("St. Mary's Hospital, Dallas", "Mercy Clinic in Boston") 
 from __future__ import annotations
 
 import bisect
+import gc
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -116,10 +117,27 @@ def find_phi_many(
         batch.append(text)
         size += len(text)
         if size >= _BLOCK:
-            yield from _scan_batch(batch, threshold, recognizers)
+            yield from _scan_paused(batch, threshold, recognizers)
             batch, size = [], 0
     if batch:
-        yield from _scan_batch(batch, threshold, recognizers)
+        yield from _scan_paused(batch, threshold, recognizers)
+
+
+def _scan_paused(texts: list[str], threshold: float, recognizers: list[Recognizer]) -> list[list[Span]]:
+    """:func:`_scan_batch` with the cyclic garbage collector paused.
+
+    A batch allocates tens of thousands of small objects (candidates, spans) and no reference cycles, so
+    refcounting frees them all; the collector's passes over them, which grow with whatever the caller
+    holds, cost 10-20% of the scan. It is paused only while a batch is scanned, never across a ``yield``,
+    and left as it was found.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan_batch(texts, threshold, recognizers)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 #: Batches of at least this many characters find where each pattern can start with one Hyperscan pass
