@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 import polars as pl
 import pytest
@@ -39,23 +40,10 @@ EXAMPLES = [
 ODD = ["\u00a0", "\u2028", "\x1c", "\u0663", "\u00b2", "’", "İ", "ß", "_", "\t", "\n", "é", "Ⅻ", "\x00"]
 
 
-def _corpus(seed: int, size: int) -> list[str]:
+def _corpus(edit_note: Any, seed: int, size: int) -> list[str]:
     """Examples cut, spliced and salted with odd characters (non-ASCII digits and spaces among them)."""
     rng = random.Random(seed)
-    out = list(EXAMPLES)
-    while len(out) < size:
-        chars = list(rng.choice(EXAMPLES))
-        for _ in range(rng.randint(1, 10)):
-            i = rng.randrange(len(chars) + 1)
-            roll = rng.random()
-            if roll < 0.3 and chars:
-                del chars[min(i, len(chars) - 1)]
-            elif roll < 0.7:
-                chars.insert(i, rng.choice(ODD + list("aA1 .,-/:#@()")))
-            else:
-                chars[i:i] = list(rng.choice(EXAMPLES)[: rng.randint(1, 40)])
-        out.append("".join(chars))
-    return out
+    return list(EXAMPLES) + [edit_note(rng, EXAMPLES, ODD, 10) for _ in range(size - len(EXAMPLES))]
 
 
 @pytest.mark.parametrize(
@@ -89,8 +77,8 @@ def test_every_registry_pattern_has_a_gate() -> None:
     assert missing == []
 
 
-def test_gates_let_through_every_text_a_pattern_finds_something_in() -> None:
-    texts = _corpus(0, 200)
+def test_gates_let_through_every_text_a_pattern_finds_something_in(edit_note: Any) -> None:
+    texts = _corpus(edit_note, 0, 200)
     lowered = [lower_same_length(t) for t in texts]
     text_module._GATE_SKIPS.clear()
     gates = text_module._gates(list(REGISTRY), texts, lowered)
@@ -140,8 +128,10 @@ def test_jumping_between_opening_words_finds_what_searching_finds(text: str) -> 
     assert anchored == searched
 
 
-def test_find_phi_many_equals_find_phi_over_many_small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    texts = _corpus(1, 250)
+def test_find_phi_many_equals_find_phi_over_many_small_batches(
+    monkeypatch: pytest.MonkeyPatch, edit_note: Any
+) -> None:
+    texts = _corpus(edit_note, 1, 250)
     monkeypatch.setattr(text_module, "_BLOCK", 2_000)  # ~35 batches: gates switch off and back on
     text_module._GATE_SKIPS.clear()
     assert list(find_phi_many(texts)) == [find_phi(t) for t in texts]
@@ -155,10 +145,12 @@ def test_find_phi_many_equals_find_phi_below_the_gate_size() -> None:
     assert list(find_phi_many(texts, types=["FAX"])) == [find_phi(t, types=["FAX"]) for t in texts]
 
 
-def test_cli_stream_pairs_each_document_with_its_own_spans(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_stream_pairs_each_document_with_its_own_spans(
+    monkeypatch: pytest.MonkeyPatch, edit_note: Any
+) -> None:
     from ethicompass.privacy._cli_text import _with_spans
 
-    texts = _corpus(2, 120)
+    texts = _corpus(edit_note, 2, 120)
     monkeypatch.setattr(text_module, "_BLOCK", 2_000)
     docs = (TextDocument(i, t) for i, t in enumerate(texts))
     pairs = list(_with_spans(docs, 0.5))

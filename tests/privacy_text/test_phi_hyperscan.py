@@ -7,6 +7,7 @@ import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -74,20 +75,6 @@ def _both(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[list[list[
     return fast, plain
 
 
-def _edited(rng: random.Random) -> str:
-    chars = list(rng.choice(EXAMPLES))
-    for _ in range(rng.randint(1, 12)):
-        i = rng.randrange(len(chars) + 1)
-        roll = rng.random()
-        if roll < 0.3 and chars:
-            del chars[min(i, len(chars) - 1)]
-        elif roll < 0.7:
-            chars.insert(i, rng.choice(ODD + list("aA1 .,-/:#@()")))
-        else:
-            chars[i:i] = list(rng.choice(EXAMPLES)[: rng.randint(1, 40)])
-    return "".join(chars)
-
-
 def test_every_registry_pattern_gets_a_reversed_loose_pattern() -> None:
     covered = hs_module.covered(REGISTRY)
     for recognizer in REGISTRY:
@@ -122,9 +109,9 @@ def test_reversed_loose_pattern_ends_wherever_re_starts(pattern: str, text: str)
     assert set(expected) <= starts
 
 
-def test_candidates_cover_every_match_start(hyperscan_on: None) -> None:
+def test_candidates_cover_every_match_start(hyperscan_on: None, edit_note: Any) -> None:
     rng = random.Random(3)
-    texts = list(EXAMPLES) + [_edited(rng) for _ in range(80)]
+    texts = list(EXAMPLES) + [edit_note(rng, EXAMPLES, ODD, 12) for _ in range(80)]
     joined = text_module._SEPARATOR.join(texts)
     lowered = lower_same_length(joined)
     where = hs_module.candidates(REGISTRY, joined, lowered)
@@ -140,9 +127,11 @@ def test_candidates_cover_every_match_start(hyperscan_on: None) -> None:
                     assert at in got, (recognizer.name, part, at)
 
 
-def test_hyperscan_batches_equal_plain_batches(hyperscan_on: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hyperscan_batches_equal_plain_batches(
+    hyperscan_on: None, monkeypatch: pytest.MonkeyPatch, edit_note: Any
+) -> None:
     rng = random.Random(11)
-    texts = list(EXAMPLES) + [_edited(rng) for _ in range(300)] + ["", " ", "\n\x00\n"]
+    texts = list(EXAMPLES) + [edit_note(rng, EXAMPLES, ODD, 12) for _ in range(300)] + ["", " ", "\n\x00\n"]
     fast, plain = _both(texts, monkeypatch)
     assert fast == plain
     assert fast == [find_phi(text) for text in texts]
@@ -153,10 +142,15 @@ def test_hyperscan_batches_equal_plain_batches(hyperscan_on: None, monkeypatch: 
     seed=st.integers(0, 2**32 - 1), size=st.integers(1, 40), noise=st.lists(st.text(max_size=30), max_size=5)
 )
 def test_hyperscan_equals_plain_on_edited_notes(
-    hyperscan_on: None, monkeypatch: pytest.MonkeyPatch, seed: int, size: int, noise: list[str]
+    hyperscan_on: None,
+    monkeypatch: pytest.MonkeyPatch,
+    edit_note: Any,
+    seed: int,
+    size: int,
+    noise: list[str],
 ) -> None:
     rng = random.Random(seed)
-    texts = [_edited(rng) for _ in range(size)] + noise
+    texts = [edit_note(rng, EXAMPLES, ODD, 12) for _ in range(size)] + noise
     fast, plain = _both(texts, monkeypatch)
     assert fast == plain
 
