@@ -9,7 +9,6 @@ dictionary recognizers use a ``finder`` instead of patterns. Adding a recognizer
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -18,7 +17,8 @@ from typing import Any
 
 from ethicompass.privacy import _recognizers_parts as p
 from ethicompass.privacy import _recognizers_places as places
-from ethicompass.privacy._recognizers_gate import anchor_literals
+from ethicompass.privacy._recognizers_gate import jump_words as _anchors
+from ethicompass.privacy._recognizers_gate import word_starts as _word_starts
 from ethicompass.study import PhiType
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -153,33 +153,6 @@ class Recognizer:
                     continue
             out.append((start, end, score))
         return out
-
-
-#: Jumping between opening words pays when they are few and rare: no digits, no single letters.
-_ANCHORS_MAX = 30
-
-
-@functools.cache
-def _anchors(pattern: str) -> tuple[str, ...] | None:
-    """The opening words of ``pattern`` worth jumping between (see ``anchor_literals``), if any."""
-    found = anchor_literals(pattern)
-    if found is None or len(found) > _ANCHORS_MAX:
-        return None
-    if any(a[0].isdigit() or (len(a) == 1 and a.isalnum()) for a in found):
-        return None
-    return found
-
-
-def _word_starts(haystack: str, words: tuple[str, ...]) -> list[int]:
-    """Sorted positions where one of ``words`` occurs and no letter or digit comes right before."""
-    found: set[int] = set()
-    for word in words:
-        at = haystack.find(word)
-        while at >= 0:
-            if at == 0 or not haystack[at - 1].isalnum():
-                found.add(at)
-            at = haystack.find(word, at + 1)
-    return sorted(found)
 
 
 def lower_same_length(text: str) -> str:

@@ -26,7 +26,15 @@ import polars as pl
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["anchor_literals", "gate_of", "loose_pattern", "pattern_gate", "reversed_loose_pattern"]
+__all__ = [
+    "anchor_literals",
+    "gate_of",
+    "jump_words",
+    "loose_pattern",
+    "pattern_gate",
+    "reversed_loose_pattern",
+    "word_starts",
+]
 
 # Each class is its ASCII part plus every non-ASCII character: a superset of what Python's ``re`` means by
 # it whatever the Unicode tables say, and small enough for the Rust engine to compile in microseconds.
@@ -278,3 +286,33 @@ def anchor_literals(pattern: str) -> tuple[str, ...] | None:
     if not found or len(found) < 2:
         return None
     return tuple(dict.fromkeys(found))
+
+
+#: Jumping between opening words pays when they are few and rare: no digits, no single letters.
+_ANCHORS_MAX = 30
+
+
+@functools.cache
+def jump_words(pattern: str) -> tuple[str, ...] | None:
+    """The opening words of ``pattern`` worth jumping between (see :func:`anchor_literals`), if any.
+
+    ``Recognizer.scan`` then tries the pattern only at the :func:`word_starts` of these words.
+    """
+    found = anchor_literals(pattern)
+    if found is None or len(found) > _ANCHORS_MAX:
+        return None
+    if any(a[0].isdigit() or (len(a) == 1 and a.isalnum()) for a in found):
+        return None
+    return found
+
+
+def word_starts(haystack: str, words: tuple[str, ...]) -> list[int]:
+    """Sorted positions where one of ``words`` occurs and no letter or digit comes right before."""
+    found: set[int] = set()
+    for word in words:
+        at = haystack.find(word)
+        while at >= 0:
+            if at == 0 or not haystack[at - 1].isalnum():
+                found.add(at)
+            at = haystack.find(word, at + 1)
+    return sorted(found)

@@ -164,9 +164,9 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
     for recognizer, parts in zip(recognizers, _gates(recognizers, texts, lowered, ungated), strict=True):
         # ``triggers`` are checked per text, and only for texts that yield a candidate (few)
         triggered: dict[int, bool] | None = {} if recognizer.triggers else None
+        registered = recognizer is _REGISTERED.get(recognizer.name)
         for part, chosen in enumerate(parts):
             at: Sequence[Any] | None = None
-            registered = recognizer is _REGISTERED.get(recognizer.name)
             if (recognizer.name, part) in covered and registered:
                 at = where.get((recognizer.name, part))
                 if not at:
