@@ -160,10 +160,7 @@ def lower_same_length(text: str) -> str:
     lowered = text.lower()
     if len(lowered) == len(text):
         return lowered
-    return text.translate(_ASCII_LOWER)
-
-
-_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+    return text.translate(p.ASCII_LOWER)
 
 
 _Prepared = tuple[Recognizer, tuple[re.Pattern[str], ...], re.Pattern[str] | None, re.Pattern[str] | None]

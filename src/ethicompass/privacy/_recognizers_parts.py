@@ -112,14 +112,15 @@ _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 _PATH_END = re.compile(r"(?:/[^\s<>\"')\]]*[^\s<>\"')\].,;:!?])?")
 
 
-_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+#: ``str.translate`` table for an ASCII-only lower case (keeps the length; see ``lower_same_length``).
+ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 
 def find_domains(text: str) -> Iterator[tuple[int, int, float]]:
     """Bare host names ("mychart.example.org/login"): from each known top-level domain, back over the host."""
     # ASCII-only lower case (host names and TLDs are ASCII): the same for a text alone and for the text
     # inside a batch of others, whatever those others hold
-    lowered = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+    lowered = text.lower() if text.isascii() else text.translate(ASCII_LOWER)
     for m in _TLD.finditer(lowered):
         start = m.start()
         while start > 0 and lowered[start - 1] in _HOST_CHARS:

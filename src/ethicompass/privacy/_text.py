@@ -103,7 +103,7 @@ def find_phi_many(
 ) -> Iterator[list[Span]]:
     """The spans of each text, in order, exactly as :func:`find_phi` gives them, but much faster.
 
-    Texts are taken in batches of about 128 KB. For each recognizer, one vectorised pass (the Rust
+    Texts are taken in batches of about 1 MB (``_BLOCK`` characters). For each recognizer, one vectorised pass (the Rust
     regex engine behind Polars, ``_recognizers_gate``) picks the texts of the batch it could match at
     all; only those are joined (by a separator no pattern crosses) and scanned, so the per-call cost
     of ~50 recognizers is paid once per batch and most recognizers read only a few texts. Memory stays
