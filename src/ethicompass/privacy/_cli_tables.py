@@ -220,8 +220,11 @@ def deid_cmd(
     with ExitStack() as stack:
         tmp_out = stack.enter_context(atomic_path(out))
         table = result.to_frame() if engine == Engine.inprocess else result.frame
-        _write_frame(table, tmp_out, parquet=out.suffix.lower() == ".parquet")
-        hashes = {"input": sha256_file(data), "output": sha256_file(tmp_out)}
+        parquet = out.suffix.lower() == ".parquet"
+        _write_frame(table, tmp_out, parquet=parquet)
+        # a CSV output is the very bytes the certificate hashed (content_sha256: the frame as CSV)
+        output_hash = sha256_file(tmp_out) if parquet else cert["output_sha256"]
+        hashes = {"input": sha256_file(data), "output": output_hash}
         if linkage_out is not None and result.linkage is not None:
             tmp_link = stack.enter_context(atomic_path(linkage_out))
             tmp_link.write_bytes(result.linkage)
