@@ -122,11 +122,9 @@ def main() -> None:
         mf, fl_point, fl_point_cpu = best_of(args.fairlearn_repeat, lambda: metric_frame(pdf, y_pred))
         small = pdf.sample(n=min(args.fairlearn_boot_rows, len(pdf)), random_state=0)
         _, fl_boot = timed(
-            lambda: flm.MetricFrame(
-                metrics=FAIRLEARN_METRICS,
-                y_true=small["y"],
-                y_pred=(small["p"] >= 0.5).astype(int),
-                sensitive_features=small[groups],
+            lambda: metric_frame(
+                small,
+                (small["p"] >= 0.5).astype(int),
                 n_boot=args.fairlearn_boot,
                 ci_quantiles=[0.025, 0.975],
                 random_state=0,

@@ -148,15 +148,14 @@ def audit_summary(
             summary = summary.rebinned(max(100, _MAX_HIST_CELLS // n_fine))
             counts = summary.counts
             fine_keys, i = _fine_index(counts, groups)
-    indexed = counts
-    lab = indexed["_label"].to_numpy().astype(np.int64)
-    pred = indexed["_pred"].to_numpy().astype(np.int64)
-    n = indexed["_n"].to_numpy().astype(np.float64)
+    lab = counts["_label"].to_numpy().astype(np.int64)
+    pred = counts["_pred"].to_numpy().astype(np.int64)
+    n = counts["_n"].to_numpy().astype(np.float64)
     cell = (1 - pred) * 2 + (1 - lab)  # tp, fp, fn, tn
     cells_fine = np.bincount(i * 4 + cell, weights=n, minlength=n_fine * 4).reshape(n_fine, 4)
     sums_fine = np.stack(
         [
-            np.bincount(i, weights=indexed[c].to_numpy(), minlength=n_fine)
+            np.bincount(i, weights=counts[c].to_numpy(), minlength=n_fine)
             for c in ("_sum_e", "_sum_e2", "_sum_e4")
         ],
         axis=1,
@@ -169,7 +168,7 @@ def audit_summary(
     point = confusion_metrics(cells)
     score_stats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if summary.has_score:
-        keys, key_idx = np.unique(indexed["_score"].to_numpy(), return_inverse=True)
+        keys, key_idx = np.unique(counts["_score"].to_numpy(), return_inverse=True)
         size = n_fine * len(keys)
         pos = np.bincount(i * len(keys) + key_idx, weights=n * lab, minlength=size).reshape(n_fine, -1)
         neg = np.bincount(i * len(keys) + key_idx, weights=n * (1 - lab), minlength=size).reshape(n_fine, -1)

@@ -4,8 +4,8 @@ API clients send ``Authorization: Bearer <token>``; a token is ``ect_<id>_<secre
 the argon2 hash of the secret is stored. A verified token is remembered in memory (keyed by a
 SHA-256 of the secret) for ``token_cache_seconds`` so argon2 runs once per process and token,
 while revocation and expiry are still checked on every request. Participants sign in to the
-portal with a one-time access code (``XXXX-XXXX-XXXX``; first group looks it up, the rest is
-argon2-hashed), which starts a signed session cookie.
+portal with a one-time access code (three dash-separated groups of four characters; the first
+group looks it up, the rest is argon2-hashed), which starts a signed session cookie.
 """
 
 from __future__ import annotations
