@@ -72,6 +72,8 @@ def _certificate_batch(transform: Any, hashes: bool, linked: Sequence[str]) -> A
     mode) the batch's distinct (column, pseudonym, value) pairs of the ``linked`` columns as Arrow IPC."""
 
     def one(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+        from ethicompass.privacy._deid import linkage_pairs
+
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         out, counts = transform.apply(frame)
@@ -86,7 +88,7 @@ def _certificate_batch(transform: Any, hashes: bool, linked: Sequence[str]) -> A
             row["inp"] = frame.write_csv(include_header=False).encode("utf-8")
             row["out"] = out.write_csv(include_header=False).encode("utf-8")
         if linked:
-            row["link"] = _ipc(_pairs(frame, out, linked))
+            row["link"] = _ipc(linkage_pairs(frame, out, linked))
         yield pa.RecordBatch.from_pylist([row], schema=_CERT_SCHEMA)
 
     return one
@@ -101,20 +103,6 @@ _CERT_SCHEMA = pa.schema(
         ("link", pa.binary()),
     ]
 )
-
-
-def _pairs(before: pl.DataFrame, after: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """The distinct (column, pseudonym, value) rows, first seen first: as ``privacy._deid._linkage``."""
-    from ethicompass.privacy._deid_columns import as_text
-
-    return pl.concat(
-        [
-            pl.DataFrame({"column": c, "pseudonym": after[c], "value": as_text(before[c])}).unique(
-                maintain_order=True
-            )
-            for c in columns
-        ]
-    )
 
 
 def _ipc(frame: pl.DataFrame) -> bytes:

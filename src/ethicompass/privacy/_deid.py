@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -443,15 +443,21 @@ def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = No
     return DeidResult(native, certificate, kept, None if linkage is None else linkage[0])
 
 
+def linkage_pairs(before: pl.DataFrame, after: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """The distinct (column, pseudonym, value) rows of ``columns``, column by column, first seen first."""
+    return pl.concat(
+        [
+            pl.DataFrame({"column": c, "pseudonym": after[c], "value": as_text(before[c])}).unique(
+                maintain_order=True
+            )
+            for c in columns
+        ]
+    )
+
+
 def _linkage(before: pl.DataFrame, after: pl.DataFrame, t: DeidTransform) -> tuple[bytes, int]:
-    parts = [
-        pl.DataFrame(
-            {"column": p.column, "pseudonym": after[p.column], "value": as_text(before[p.column])}
-        ).unique(maintain_order=True)
-        for p in t.plans
-        if p.action == "pseudonymise"
-    ]
-    if not parts:
+    columns = [p.column for p in t.plans if p.action == "pseudonymise"]
+    if not columns:
         raise SchemaError("reversible mode needs a pseudonymised column", hint="or turn reversible off")
-    table = pl.concat(parts).filter(pl.col("pseudonym") != pl.col("value"))
+    table = linkage_pairs(before, after, columns).filter(pl.col("pseudonym") != pl.col("value"))
     return encrypt_linkage(table, t.key), table.height
