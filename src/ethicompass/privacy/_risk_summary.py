@@ -224,13 +224,12 @@ def encode(summary: EquivalenceSummary) -> tuple[np.ndarray, np.ndarray, np.ndar
     Used by the estimators: class ``j`` of row ``i`` is ``class_index[i]``; nulls are their own class.
     Sensitive codes follow the values' order (for the ordinal distance), a null last.
     """
-    counts = summary.counts
-    if counts.height == 0:
+    if summary.counts.height == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), None, 0
+    # Rows come in group-by order, which varies between runs and engines; floating-point sums over them
+    # would differ in the last bit, and string codes follow first appearance. Sorting by key first makes
+    # the codes, the row order and so every estimate reproducible.
+    counts = summary.sorted().counts
     ids, n_classes = class_index([dense_codes(counts[q]) for q in summary.quasi_identifiers])
     sens = dense_codes(counts[summary.sensitive]) if summary.sensitive else None
-    # Rows come in group-by order, which varies between runs and engines; floating-point sums over them
-    # would differ in the last bit. Ordering by (class, sensitive code) makes every estimate reproducible.
-    order = np.lexsort((sens, ids)) if sens is not None else np.argsort(ids, kind="stable")
-    n = counts[COUNT].to_numpy().astype(np.int64)
-    return ids[order], n[order], None if sens is None else sens[order], n_classes
+    return ids, counts[COUNT].to_numpy().astype(np.int64), sens, n_classes
