@@ -155,3 +155,17 @@ def test_to_frame_lists_classes() -> None:
     report = risk(pl.DataFrame({"a": [1, 1, 2]}), quasi_identifiers=["a"])
     frame = report.to_frame()
     assert frame.height == 2 and set(frame.columns) == {"a", "size", "prosecutor_risk"}
+
+
+def test_journalist_risk_lines_up_population_classes_by_key_with_two_text_quasi_identifiers() -> None:
+    # with text codes in order of first appearance, class ids need not follow the keys' sort order:
+    # (B, a) must get its own population size (2), not that of (B, z) (100)
+    sample = pl.DataFrame({"a": ["A", "B", "B", "B"], "b": ["z", "a", "a", "z"]})
+    population = pl.DataFrame({"a": ["A"] * 10 + ["B"] * 102, "b": ["z"] * 10 + ["a"] * 2 + ["z"] * 100})
+    report = risk(
+        sample, quasi_identifiers=["a", "b"], population=summarize(population, quasi_identifiers=["a", "b"])
+    )
+    assert report.journalist is not None
+    assert report.journalist.max == 0.5
+    assert report.journalist.mean == pytest.approx((1 / 10 + 1 / 2 + 1 / 2 + 1 / 100) / 4, abs=1e-15)
+    assert report.marketer_risk == pytest.approx((1 / 10 + 2 / 2 + 1 / 100) / 4, abs=1e-15)

@@ -237,7 +237,7 @@ def risk_from_summary(
     big_n = population_size
     uniques_in_population: float | None = None
     if population is not None:
-        pop_sizes, missing = _population_sizes(summary, population)
+        pop_sizes, missing = _population_sizes(summary, population, class_ids)
         pop_sizes = np.maximum(pop_sizes, sizes)
         j_risk = 1.0 / pop_sizes
         journalist = RiskMeasure(
@@ -292,20 +292,30 @@ def risk_from_summary(
     )
 
 
-def _population_sizes(sample: EquivalenceSummary, population: EquivalenceSummary) -> tuple[np.ndarray, int]:
+def _population_sizes(
+    sample: EquivalenceSummary, population: EquivalenceSummary, class_ids: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Population size of each sample class, indexed by the class ids :func:`encode` gave (0 where absent)."""
     qis = list(sample.quasi_identifiers)
     if set(population.quasi_identifiers) != set(qis):
         raise InputError(
             f"the population is summarised over {list(population.quasi_identifiers)}, the sample over {qis}",
             hint="summarise the population over the same quasi-identifiers",
         )
-    classes = sample.class_sizes()
+    # encode() coded the rows of the sorted summary: pair each row's key with its class id, so the join
+    # lines the population up by class id, not by position (string codes need not follow sort order)
+    classes = (
+        sample.sorted()
+        .counts.select(qis)
+        .with_columns(pl.Series("__class__", class_ids))
+        .unique("__class__", keep="first")
+    )
     pop = population.class_sizes().rename({COUNT: "__population__"})
     pop = pop.cast({q: classes.schema[q] for q in qis}, strict=False)  # type: ignore[dict-item]
-    joined = classes.join(pop, on=qis, how="left", nulls_equal=True, maintain_order="left")
-    pop_sizes = joined["__population__"]
-    missing = int(pop_sizes.is_null().sum())
-    return pop_sizes.fill_null(0).to_numpy().astype(np.int64), missing
+    joined = classes.join(pop, on=qis, how="left", nulls_equal=True)
+    sizes = np.zeros(len(classes), dtype=np.int64)
+    sizes[joined["__class__"].to_numpy()] = joined["__population__"].fill_null(0).to_numpy()
+    return sizes, int(joined["__population__"].is_null().sum())
 
 
 def _population_uniqueness(
