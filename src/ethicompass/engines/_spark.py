@@ -13,7 +13,6 @@ The key travels to the executors inside the task closure (pickled by Spark, neve
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
@@ -68,10 +67,11 @@ def _check_frame(sdf: Any) -> None:
 
 # --------------------------------------------------------------------------- de-identification
 def _certificate_batch(transform: Any, hashes: bool, linked: Sequence[str]) -> Any:
-    """Per batch: the transform's counts, rows, (optionally) input and output CSV bytes, and (reversible
+    """Per batch: the transform's counts, rows, (optionally) input and output canonical bytes, and (reversible
     mode) the batch's distinct (column, pseudonym, value) pairs of the ``linked`` columns as Arrow IPC."""
 
     def one(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+        from ethicompass.privacy._content_hash import canonical_columns, pack_parts
         from ethicompass.privacy._deid import linkage_pairs
 
         frame = pl.from_arrow(batch)
@@ -84,9 +84,9 @@ def _certificate_batch(transform: Any, hashes: bool, linked: Sequence[str]) -> A
             "out": b"",
             "link": b"",
         }
-        if hashes:
-            row["inp"] = frame.write_csv(include_header=False).encode("utf-8")
-            row["out"] = out.write_csv(include_header=False).encode("utf-8")
+        if hashes:  # the canonical bytes of the content hash, added up in order on the driver
+            row["inp"] = pack_parts(canonical_columns(frame))
+            row["out"] = pack_parts(canonical_columns(out))
         if linked:
             row["link"] = _ipc(linkage_pairs(frame, out, linked))
         yield pa.RecordBatch.from_pylist([row], schema=_CERT_SCHEMA)
@@ -157,14 +157,15 @@ def deidentify(
 
     The certificate equals the in-process one for the same rows in the same order. It is built by
     one pass over the data (counts per partition, added up); with ``content_hashes`` (default)
-    each partition's rows also stream to the driver, in order, as CSV text for the SHA-256 content
-    hashes: turn it off for tables too large for that, and the certificate says the hashes were
+    each partition's rows also stream to the driver, in order, as the canonical bytes of the content
+    hashes (``privacy._content_hash``: the in-process hashes, whatever the partitioning): turn it off for tables too large for that, and the certificate says the hashes were
     not computed. ``result.frame`` is the de-identified Spark DataFrame (lazy: write it with
     ``result.frame.write``). In reversible mode each partition sends its distinct (column,
     pseudonym, value) pairs to the driver in the same pass, which keeps them distinct in first-seen
     order and encrypts the linkage table: the same table the in-process engine makes.
     """
     from ethicompass.privacy import DeidResult, DeidTransform, Key, Policy, TableSchema
+    from ethicompass.privacy._content_hash import ContentHasher, unpack_parts
     from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, encrypt_linkage
 
     _check_frame(sdf)
@@ -191,8 +192,7 @@ def deidentify(
         map_arrow(_certificate_batch(transform, content_hashes, linked), _CERT_SCHEMA),
         spark_schema_of(_CERT_SCHEMA),
     )
-    inp = hashlib.sha256(empty.write_csv(include_header=True).encode("utf-8"))
-    out = hashlib.sha256(empty_out.write_csv(include_header=True).encode("utf-8"))
+    inp, out = ContentHasher(empty.schema), ContentHasher(empty_out.schema)
     counts: dict[str, dict[str, int]] = {}
 
     def collect() -> int:
@@ -200,8 +200,9 @@ def deidentify(
         for row in certificate_rows.toLocalIterator(prefetchPartitions=True):
             n += int(row["rows"])
             _merge_counts(counts, json.loads(row["counts"]))
-            inp.update(row["inp"])
-            out.update(row["out"])
+            if content_hashes:
+                inp.update_canonical(unpack_parts(row["inp"]), rows=int(row["rows"]))
+                out.update_canonical(unpack_parts(row["out"]), rows=int(row["rows"]))
             if linked:
                 linkage.add(row["link"])
         return n
@@ -228,8 +229,8 @@ def deidentify(
         rows_out=n_rows,
         columns_in=len(columns),
         columns_out=len(out_schema),
-        input_sha256=f"sha256:{inp.hexdigest()}" if content_hashes else NOT_HASHED,
-        output_sha256=f"sha256:{out.hexdigest()}" if content_hashes else NOT_HASHED,
+        input_sha256=inp.hexdigest() if content_hashes else NOT_HASHED,
+        output_sha256=out.hexdigest() if content_hashes else NOT_HASHED,
         columns=records,
         linkage_rows=None if not linked else pairs.height,
     )

@@ -222,9 +222,7 @@ def deid_cmd(
         table = result.to_frame() if engine == Engine.inprocess else result.frame
         parquet = out.suffix.lower() == ".parquet"
         _write_frame(table, tmp_out, parquet=parquet)
-        # a CSV output is the very bytes the certificate hashed (content_sha256: the frame as CSV)
-        output_hash = sha256_file(tmp_out) if parquet else cert["output_sha256"]
-        hashes = {"input": sha256_file(data), "output": output_hash}
+        hashes = {"input": sha256_file(data), "output": sha256_file(tmp_out)}
         if linkage_out is not None and result.linkage is not None:
             tmp_link = stack.enter_context(atomic_path(linkage_out))
             tmp_link.write_bytes(result.linkage)

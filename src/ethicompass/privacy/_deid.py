@@ -25,7 +25,8 @@ import pyarrow as pa
 
 from ethicompass.errors import ColumnError, ConfigurationError, SchemaError
 from ethicompass.frames import to_narwhals
-from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, content_sha256, encrypt_linkage
+from ethicompass.privacy._content_hash import content_hash
+from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, encrypt_linkage
 from ethicompass.privacy._deid_columns import (
     adjust_birth_year,
     age_cap,
@@ -145,7 +146,6 @@ def _transform_free_text(series: pl.Series, *, key: Key, policy: Policy) -> pl.S
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _SAMPLE = 20_000
-_CHUNK = 1 << 16
 _DISTINCT = 0.6
 
 
@@ -288,10 +288,14 @@ class DeidTransform:
 
     def _fresh(self, values: pl.Series, name: str) -> tuple[pl.Series, pl.Series]:
         """Pseudonyms and date offsets of non-null ``values``: one HMAC each, the rest vectorised."""
-        binary = values.cast(pl.Binary)
-        chunks = (binary.slice(start, _CHUNK).to_list() for start in range(0, binary.len(), _CHUNK))
-        # chunks of Python bytes, so that few of them are alive at once (memory)
-        joined = self.key.joined_digests(m for chunk in chunks for m in chunk)
+        binary = values.cast(pl.Binary).to_arrow()
+        if isinstance(binary, pa.ChunkedArray):
+            binary = binary.combine_chunks()
+        if binary.type != pa.large_binary():
+            binary = binary.cast(pa.large_binary())
+        n = len(binary)
+        bounds = np.frombuffer(binary.buffers()[1], dtype=np.int64)[binary.offset : binary.offset + n + 1]
+        joined = self.key.digests_of_buffer(binary.buffers()[2], bounds)
         digests = np.frombuffer(joined, dtype=np.uint8).reshape(-1, 32)
         raw = np.frombuffer(joined, dtype=">u8").reshape(-1, 4)[:, 2].astype(np.uint64)
         offsets = pl.Series("offset", offsets_of(raw, self.policy), dtype=pl.Int32)
@@ -429,8 +433,8 @@ def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = No
         rows_out=out.height,
         columns_in=len(df.columns),
         columns_out=len(out.columns),
-        input_sha256=content_sha256(df),
-        output_sha256=content_sha256(out),
+        input_sha256=content_hash(df),
+        output_sha256=content_hash(out),
         columns=records,
         linkage_rows=None if linkage is None else linkage[1],
     )

@@ -4,8 +4,8 @@ The certificate says, per column, what was done and why, under which policy and 
 (fingerprint only), with input and output content hashes and counts. It never holds an
 identifier value.
 
-Content hash: SHA-256 of the table written as CSV (UTF-8, header, comma) by Polars, in slices of
-100,000 rows, as ``sha256:<hex>``.
+Content hashes: ``privacy._content_hash.content_hash`` (a SHA-256 tree over each column's canonical
+bytes, ``sha256-tree:<hex>``): the same for the same table however it is chunked or partitioned.
 
 Linkage file: ``b"ECLINK1\\n"`` + 12-byte nonce + AES-256-GCM(Parquet bytes of
 ``column, pseudonym, value``), with associated data ``b"ethicompass-linkage-v1"`` and a key
@@ -14,7 +14,6 @@ derived from the secret key by HKDF-SHA256 (info ``b"ethicompass linkage v1"``).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from dataclasses import asdict, dataclass, field
@@ -30,11 +29,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from ethicompass.errors import ConfigurationError, DataFileError
 from ethicompass.privacy._keys import Key
 
-__all__ = ["Certificate", "ColumnRecord", "content_sha256", "encrypt_linkage", "read_linkage"]
+__all__ = ["Certificate", "ColumnRecord", "encrypt_linkage", "read_linkage"]
 
 _MAGIC = b"ECLINK1\n"
 _AAD = b"ethicompass-linkage-v1"
-_SLICE = 100_000
 
 
 @dataclass(frozen=True)
@@ -108,19 +106,6 @@ class Certificate:
                 "reason": pl.String,
             },
         )
-
-
-def content_sha256(frame: pl.DataFrame, /) -> str:
-    """SHA-256 of the frame as CSV (see module doc), streamed in slices."""
-    digest = hashlib.sha256()
-    buffer = io.BytesIO()  # Polars writes UTF-8 bytes straight into it: no str round trip, one reused buffer
-    for start in range(0, max(frame.height, 1), _SLICE):
-        buffer.seek(0)
-        buffer.truncate()
-        frame.slice(start, _SLICE).write_csv(buffer, include_header=start == 0)
-        with buffer.getbuffer() as view:
-            digest.update(view)
-    return f"sha256:{digest.hexdigest()}"
 
 
 def _aead(key: Key) -> AESGCM:

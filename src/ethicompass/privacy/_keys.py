@@ -19,6 +19,7 @@ A key file holds one line, ``ethicompass-key-v1:<64 hex digits>`` (32 random byt
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import secrets
@@ -117,6 +118,22 @@ class Key:
         """``D`` of each UTF-8 message, in order: the tight loop behind pseudonyms and offsets."""
         joined = self.joined_digests(messages)
         return [joined[i : i + 32] for i in range(0, len(joined), 32)]
+
+    def digests_of_buffer(self, data: Any, offsets: Any) -> bytes:
+        """``D`` of each message ``data[offsets[i]:offsets[i + 1]]``, concatenated (32 bytes each).
+
+        The batch route for whole columns (Arrow ``large_binary`` buffers): 16 HMACs at a time in
+        native code (``ethicompass._native``), the same digests as :meth:`joined_digests`.
+        """
+        from ethicompass import _native
+
+        if not _native.available():
+            view = memoryview(data).cast("B") if data is not None else memoryview(b"")
+            bounds = offsets.tolist()
+            return self.joined_digests(bytes(view[a:b]) for a, b in itertools.pairwise(bounds))
+        return _native.hmac_sha256_many(
+            self.secret, data if data is not None else b"", offsets, prefix=_DOMAIN
+        )
 
     def joined_digests(self, messages: Iterable[bytes]) -> bytes:
         """``D`` of each UTF-8 message, concatenated (32 bytes each): for vectorised use with numpy."""
