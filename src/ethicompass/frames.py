@@ -35,6 +35,7 @@ __all__ = [
     "atomic_write_text",
     "check_csv_shape",
     "infer_text_dtype",
+    "iter_csv_text",
     "load_table",
     "read_table",
     "require_columns",
@@ -132,6 +133,59 @@ def check_csv_shape(path: Path, /, *, separator: str = ",") -> None:
 
 _BLOCK = 8 << 20
 _QUOTE, _LF, _CR = ord('"'), ord("\n"), ord("\r")
+
+
+def iter_csv_text(path: Path, /, *, separator: str = ",", block: int = _BLOCK) -> Iterator[pl.DataFrame]:
+    """Read a CSV as text (every column a string) in batches of whole records, in order.
+
+    Each batch is Polars' own ``read_csv`` of the header plus the next ``block`` bytes or so, cut
+    after the last line end that is outside quotes (RFC 4180: quote parity restarts at every
+    record), so the values are exactly those of reading the whole file, while only one block and
+    its frame are in memory at a time. Run :func:`check_csv_shape` first: this reader trusts the
+    file's shape.
+    """
+    sep = separator.encode()
+    header = b""
+    tail = b""
+    with Path(path).open("rb") as fh:
+        while True:
+            chunk = fh.read(block)
+            data = tail + chunk
+            if not data:
+                return
+            cut = len(data) if not chunk else _last_record_end(data) + 1
+            if cut == 0:  # no whole record yet: read on
+                tail = data
+                continue
+            records, tail = data[:cut], data[cut:]
+            if not header:
+                end = _first_record_end(records)
+                header, records = records[: end + 1], records[end + 1 :]
+                if not header.endswith(b"\n"):
+                    header += b"\n"
+            if records.strip(b"\r\n"):
+                yield pl.read_csv(header + records, separator=sep.decode(), infer_schema=False)
+
+
+def _last_record_end(data: bytes) -> int:
+    """The index of the last line feed outside quotes (-1: none); ``data`` starts at a record."""
+    if data.find(b'"') < 0:
+        return data.rfind(b"\n")
+    a = np.frombuffer(data, dtype=np.uint8)
+    outside = np.bitwise_xor.accumulate((a == _QUOTE).view(np.uint8)) == 0
+    ends = np.flatnonzero((a == _LF) & outside)
+    return int(ends[-1]) if ends.size else -1
+
+
+def _first_record_end(data: bytes) -> int:
+    """The index of the first line feed outside quotes (the header's end), or the last index."""
+    if data.find(b'"') < 0:
+        end = data.find(b"\n")
+        return end if end >= 0 else len(data) - 1
+    a = np.frombuffer(data, dtype=np.uint8)
+    outside = np.bitwise_xor.accumulate((a == _QUOTE).view(np.uint8)) == 0
+    ends = np.flatnonzero((a == _LF) & outside)
+    return int(ends[0]) if ends.size else len(data) - 1
 
 
 def _csv_shape_ok(path: Path, separator: bytes) -> bool:

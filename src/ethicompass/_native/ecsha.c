@@ -29,6 +29,8 @@ static const uint32_t K[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
+static const uint8_t ZERO[64];
+
 static const uint32_t IV[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
@@ -121,15 +123,22 @@ static inline __attribute__((always_inline)) void hash_lanes(const uint32_t init
         if (l < nlanes && nb[l] < minnb) minnb = nb[l];
     }
     for (uint64_t b = 0; b < maxnb; b++) {
+        const uint8_t *src[LANES];
         for (int l = 0; l < LANES; l++) {
-            if (b < nb[l])
+            if (b >= nb[l]) {
+                src[l] = ZERO;  /* an idle lane: its state is kept below */
+            } else if (plen == 0 && 64 * b + 64 <= len[l]) {
+                src[l] = msg[l] + 64 * b;  /* a whole block of the message: read it in place */
+            } else {
                 fill_block(blk[l], pre, plen, msg[l], len[l], b, skip);
-            else
-                memset(blk[l], 0, 64);
+                src[l] = blk[l];
+            }
         }
+        uint32_t words[16][LANES] __attribute__((aligned(64)));
+        for (int l = 0; l < LANES; l++)
+            for (int t = 0; t < 16; t++) words[t][l] = be32(src[l] + 4 * t);
         v32 w[16];
-        for (int t = 0; t < 16; t++)
-            for (int l = 0; l < LANES; l++) w[t][l] = be32(blk[l] + 4 * t);
+        memcpy(w, words, sizeof w);
         if (b < minnb) {
             compress(st, w);
         } else {

@@ -113,37 +113,6 @@ def _ipc(frame: pl.DataFrame) -> bytes:
     return sink.getvalue().to_pybytes()  # type: ignore[no-any-return]
 
 
-class _Linkage:
-    """The driver's side of reversible mode: batches' pairs, kept distinct in first-seen order."""
-
-    def __init__(self, columns: Sequence[str]) -> None:
-        self.columns = list(columns)
-        self.parts: list[pl.DataFrame] = []
-        self.pending = 0
-
-    def add(self, blob: bytes) -> None:
-        table = pa.ipc.open_stream(blob).read_all()
-        frame = pl.from_arrow(table)
-        assert isinstance(frame, pl.DataFrame)
-        self.parts.append(frame)
-        self.pending += 1
-        if self.pending >= 64:  # bound the driver's memory by the distinct pairs
-            self.parts = [pl.concat(self.parts).unique(maintain_order=True)]
-            self.pending = 0
-
-    def table(self) -> pl.DataFrame:
-        pairs = pl.concat(self.parts).unique(maintain_order=True)
-        ordered = pl.concat([pairs.filter(pl.col("column") == c) for c in self.columns])
-        return ordered.filter(pl.col("pseudonym") != pl.col("value"))
-
-
-def _merge_counts(total: dict[str, dict[str, int]], part: dict[str, dict[str, int]]) -> None:
-    for column, counters in part.items():
-        into = total.setdefault(column, {})
-        for name, n in counters.items():
-            into[name] = into.get(name, 0) + int(n)
-
-
 def deidentify(
     sdf: DataFrame,
     schema: TableSchema,
@@ -166,7 +135,9 @@ def deidentify(
     """
     from ethicompass.privacy import DeidResult, DeidTransform, Key, Policy, TableSchema
     from ethicompass.privacy._content_hash import ContentHasher, unpack_parts
-    from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, encrypt_linkage
+    from ethicompass.privacy._deid import certificate_of
+    from ethicompass.privacy._deid_cert import encrypt_linkage
+    from ethicompass.privacy._deid_stream import LinkagePairs, merge_counts
 
     _check_frame(sdf)
     if not isinstance(key, Key):
@@ -177,7 +148,7 @@ def deidentify(
     linked = [p.column for p in transform.plans if p.action == "pseudonymise"] if policy.reversible else []
     if policy.reversible and not linked:
         raise SchemaError("reversible mode needs a pseudonymised column", hint="or turn reversible off")
-    linkage = _Linkage(linked)
+    linkage = LinkagePairs(linked)
     in_schema = arrow_schema_of(sdf)
     empty = pl.from_arrow(in_schema.empty_table())
     assert isinstance(empty, pl.DataFrame)
@@ -199,39 +170,24 @@ def deidentify(
         n = 0
         for row in certificate_rows.toLocalIterator(prefetchPartitions=True):
             n += int(row["rows"])
-            _merge_counts(counts, json.loads(row["counts"]))
+            merge_counts(counts, json.loads(row["counts"]))
             if content_hashes:
                 inp.update_canonical(unpack_parts(row["inp"]), rows=int(row["rows"]))
                 out.update_canonical(unpack_parts(row["out"]), rows=int(row["rows"]))
             if linked:
-                linkage.add(row["link"])
+                linkage.add_ipc(row["link"])
         return n
 
     n_rows = relay_errors(collect)
     if n_rows == 0:
         raise ColumnError("the table has no rows", hint="supply a table with at least one data row")
     pairs = linkage.table() if linked else pl.DataFrame()
-    records = tuple(
-        ColumnRecord(
-            column=p.column,
-            role=p.role,
-            phi_type=p.phi_type,
-            action=p.action,
-            reason=p.reason,
-            counts=counts.get(p.column, {}),
-        )
-        for p in transform.plans
-    )
-    certificate = Certificate(
-        policy=policy.to_dict(),
-        key_fingerprint=key.fingerprint,
-        rows_in=n_rows,
-        rows_out=n_rows,
-        columns_in=len(columns),
-        columns_out=len(out_schema),
-        input_sha256=inp.hexdigest() if content_hashes else NOT_HASHED,
-        output_sha256=out.hexdigest() if content_hashes else NOT_HASHED,
-        columns=records,
+    certificate = certificate_of(
+        transform,
+        counts,
+        rows=(n_rows, n_rows),
+        columns=(len(columns), len(out_schema)),
+        hashes=(inp.hexdigest(), out.hexdigest()) if content_hashes else (NOT_HASHED, NOT_HASHED),
         linkage_rows=None if not linked else pairs.height,
     )
     kept = TableSchema({c: schema.columns[c] for c in out_schema.names})

@@ -6,21 +6,25 @@ leading zeros and values that are kept pass through byte for byte.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import polars as pl
+import pyarrow as pa
 import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
 from ethicompass.engines._options import Engine, engine_option, engine_params, master_option
 from ethicompass.errors import ColumnError, DataFileError, SchemaError
-from ethicompass.frames import atomic_path, check_csv_shape, load_table, sha256_file
+from ethicompass.frames import atomic_path, check_csv_shape, iter_csv_text, load_table, sha256_file
 
-__all__ = ["read_for_privacy", "register"]
+__all__ = ["batches_for_privacy", "read_for_privacy", "register"]
 
 keys_app = typer.Typer(help="Secret keys for pseudonyms and date shifting.", no_args_is_help=True)
 
@@ -41,6 +45,73 @@ def read_for_privacy(path: Path, /) -> pl.DataFrame:
     if suffix in (".jsonl", ".ndjson") and path.is_file():
         _check_json_types(path)
     return load_table(path)
+
+
+_BATCH_BYTES = 8 << 20
+
+
+def batches_for_privacy(path: Path, /) -> Iterator[pl.DataFrame]:
+    """Read a data file for de-identification in batches of rows, in order.
+
+    A CSV/TSV is shape-checked, then read as text by Polars' own CSV parser in batches of whole
+    records of about ``_BATCH_BYTES`` (``frames.iter_csv_text``: the same values as
+    :func:`read_for_privacy`), so the table is never whole in memory. Other formats are read whole
+    (one batch).
+    """
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".tsv") or not path.is_file():
+        yield read_for_privacy(path)
+        return
+    separator = "\t" if suffix == ".tsv" else ","
+    check_csv_shape(path, separator=separator)
+    rows = 0
+    try:
+        for batch in iter_csv_text(path, separator=separator, block=_BATCH_BYTES):
+            rows += batch.height
+            yield batch
+    except pl.exceptions.PolarsError as exc:
+        raise DataFileError(f"{path}: cannot read as CSV", hint="check the file's format") from exc
+    if rows == 0:
+        raise DataFileError(f"{path} has no rows", hint="supply a table with at least one data row")
+
+
+class _BatchWriter:
+    """Writes output batches to one CSV (hashing the bytes as they go) or Parquet file."""
+
+    def __init__(self, path: Path, *, parquet: bool) -> None:
+        self.path, self.parquet = path, parquet
+        self.digest = hashlib.sha256()
+        self._csv: BinaryIO | None = None
+        self._parquet: Any = None
+        self._schema: pa.Schema | None = None
+
+    def write(self, frame: pl.DataFrame) -> None:
+        if self.parquet:
+            import pyarrow.parquet as pq
+
+            table = frame.to_arrow()
+            if self._parquet is None:
+                self._schema = table.schema
+                self._parquet = pq.ParquetWriter(self.path, self._schema)
+            self._parquet.write_table(table.cast(self._schema))
+            return
+        first = self._csv is None
+        if self._csv is None:
+            self._csv = self.path.open("wb")
+        buffer = io.BytesIO()
+        frame.write_csv(buffer, include_header=first)
+        with buffer.getbuffer() as view:
+            self.digest.update(view)
+            self._csv.write(view)
+
+    def close(self) -> str:
+        """Finish the file; return its SHA-256 (``sha256:<hex>``)."""
+        if self._parquet is not None:
+            self._parquet.close()
+            return sha256_file(self.path)
+        if self._csv is not None:
+            self._csv.close()
+        return f"sha256:{self.digest.hexdigest()}"
 
 
 def _check_json_types(path: Path) -> None:
@@ -186,6 +257,7 @@ def deid_cmd(
     """De-identify a table (Safe Harbor by default) and write it with a de-identification certificate."""
     from ethicompass.engines._options import load
     from ethicompass.privacy._deid import deidentify
+    from ethicompass.privacy._deid_stream import deidentify_batches
     from ethicompass.privacy._keys import load_key
     from ethicompass.privacy._safe_harbor import Policy, TableSchema
 
@@ -214,15 +286,24 @@ def deid_cmd(
     cert_path = certificate or out.with_name(out.name + ".certificate.json")
     if linkage_out is not None and linkage_out.resolve().parent == out.resolve().parent:
         say("[yellow]note:[/yellow] keep the linkage table apart from the released data and the key")
-    frame = load(data, engine=engine, master=master, text=True)
-    result = deidentify(frame, table_schema, policy=policy, key=key)
-    cert = result.certificate.to_dict()
+    parquet = out.suffix.lower() == ".parquet"
     with ExitStack() as stack:
         tmp_out = stack.enter_context(atomic_path(out))
-        table = result.to_frame() if engine == Engine.inprocess else result.frame
-        parquet = out.suffix.lower() == ".parquet"
-        _write_frame(table, tmp_out, parquet=parquet)
-        hashes = {"input": sha256_file(data), "output": sha256_file(tmp_out)}
+        if engine == Engine.inprocess:  # batch by batch: the table is never whole in memory
+            writer = _BatchWriter(tmp_out, parquet=parquet)
+            try:
+                result = deidentify_batches(
+                    batches_for_privacy(data), table_schema, policy=policy, key=key, write=writer.write
+                )
+            finally:
+                output_hash = writer.close()
+        else:
+            frame = load(data, engine=engine, master=master, text=True)
+            result = deidentify(frame, table_schema, policy=policy, key=key)
+            _write_frame(result.frame, tmp_out, parquet=parquet)
+            output_hash = sha256_file(tmp_out)
+        cert = result.certificate.to_dict()
+        hashes = {"input": sha256_file(data), "output": output_hash}
         if linkage_out is not None and result.linkage is not None:
             tmp_link = stack.enter_context(atomic_path(linkage_out))
             tmp_link.write_bytes(result.linkage)

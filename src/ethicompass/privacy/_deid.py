@@ -40,7 +40,7 @@ from ethicompass.privacy._keys import PSEUDONYM_PATTERN, Key
 from ethicompass.privacy._safe_harbor import Policy, TableSchema
 from ethicompass.study import PhiType, Role
 
-__all__ = ["DeidResult", "DeidTransform", "deidentify"]
+__all__ = ["DeidResult", "DeidTransform", "certificate_of", "deidentify"]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -144,7 +144,8 @@ def _transform_free_text(series: pl.Series, *, key: Key, policy: Policy) -> pl.S
     return pl.Series(series.name, redacted, dtype=pl.String)
 
 
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+# the two hex digits of every byte value, as one 2-byte item: one gather per byte, no shifts
+_HEX_PAIRS = np.frombuffer(b"".join(f"{b:02x}".encode() for b in range(256)), dtype=np.uint16)
 _SAMPLE = 20_000
 _DISTINCT = 0.6
 
@@ -164,8 +165,7 @@ def _pseudonyms(digests: np.ndarray, name: str) -> pl.Series:
     head = digests[:, :12]
     chars = np.empty((n, 27), dtype=np.uint8)
     chars[:, :3] = np.frombuffer(b"ps_", dtype=np.uint8)
-    chars[:, 3::2] = _HEX[head >> 4]
-    chars[:, 4::2] = _HEX[head & 15]
+    chars[:, 3:] = _HEX_PAIRS[head].view(np.uint8).reshape(n, 24)
     offsets = np.arange(0, 27 * n + 1, 27, dtype=np.int64)
     array = pa.Array.from_buffers(
         pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(chars.reshape(-1))]
@@ -203,8 +203,14 @@ class DeidTransform:
         for batch in batches:
             yield from self.apply_arrow(batch).to_batches()
 
-    def apply(self, df: pl.DataFrame, /) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
-        """De-identify ``df`` (row order kept); return the frame and counts per column."""
+    def apply(
+        self, df: pl.DataFrame, /, *, first_row: int = 1
+    ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
+        """De-identify ``df`` (row order kept); return the frame and counts per column.
+
+        ``first_row``: the data row number of ``df``'s first row, for error messages (a batch of a
+        larger table).
+        """
         counts: dict[str, dict[str, int]] = {}
         pid_col = next((p.column for p in self.plans if p.role == Role.PARTICIPANT_ID.value), None)
         offsets: pl.Series | None = None
@@ -214,7 +220,7 @@ class DeidTransform:
             pid_done[pid_col] = pseud
             counts[pid_col] = {"pseudonymised": n_new}
         ages = next((p.column for p in self.plans if p.action == "age_cap"), None)
-        age_values = ages_of(df[ages]) if ages is not None else None
+        age_values = ages_of(df[ages], first_row=first_row) if ages is not None else None
         out: list[pl.Series] = []
         for plan in self.plans:
             s = df[plan.column]
@@ -236,7 +242,7 @@ class DeidTransform:
                 assert age_values is not None
                 out.append(age_cap(s, age_values, self.policy, c))
             elif plan.action in ("year", "shift"):
-                out.append(self._dates(s, plan, offsets, age_values, c))
+                out.append(self._dates(s, plan, offsets, age_values, c, first_row))
             elif plan.action == "free_text":
                 out.append(_transform_free_text(s, key=self.key, policy=self.policy))
         return pl.DataFrame(out, height=df.height), counts
@@ -308,9 +314,10 @@ class DeidTransform:
         offsets: pl.Series | None,
         ages: pl.Series | None,
         c: dict[str, int],
+        first_row: int,
     ) -> pl.Series:
         policy = self.policy
-        parsed, years_only = parse_dates(s, plan.column, policy, c)
+        parsed, years_only = parse_dates(s, plan.column, policy, c, first_row=first_row)
         cap = policy.age_cap + 1
         if plan.action == "year":
             year = parsed.dt.year() if parsed.dtype != pl.Int32 else parsed
@@ -415,6 +422,33 @@ def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = No
     transform = DeidTransform.build(df.columns, schema, policy=policy, key=key)
     out, counts = transform.apply(df)
     linkage = _linkage(df, out, transform) if policy.reversible else None
+    certificate = certificate_of(
+        transform,
+        counts,
+        rows=(df.height, out.height),
+        columns=(len(df.columns), len(out.columns)),
+        hashes=(content_hash(df), content_hash(out)),
+        linkage_rows=None if linkage is None else linkage[1],
+    )
+    native: Any = out
+    if kind == "pandas":
+        native = out.to_pandas()
+    elif kind == "pyarrow":
+        native = out.to_arrow()
+    kept = TableSchema({c: schema.columns[c] for c in out.columns})
+    return DeidResult(native, certificate, kept, None if linkage is None else linkage[0])
+
+
+def certificate_of(
+    transform: DeidTransform,
+    counts: dict[str, dict[str, int]],
+    *,
+    rows: tuple[int, int],
+    columns: tuple[int, int],
+    hashes: tuple[str, str],
+    linkage_rows: int | None,
+) -> Certificate:
+    """The certificate of a run of ``transform`` (in-process, batch by batch, or on Spark)."""
     records = tuple(
         ColumnRecord(
             column=p.column,
@@ -426,25 +460,18 @@ def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = No
         )
         for p in transform.plans
     )
-    certificate = Certificate(
-        policy=policy.to_dict(),
-        key_fingerprint=key.fingerprint,
-        rows_in=df.height,
-        rows_out=out.height,
-        columns_in=len(df.columns),
-        columns_out=len(out.columns),
-        input_sha256=content_hash(df),
-        output_sha256=content_hash(out),
+    return Certificate(
+        policy=transform.policy.to_dict(),
+        key_fingerprint=transform.key.fingerprint,
+        rows_in=rows[0],
+        rows_out=rows[1],
+        columns_in=columns[0],
+        columns_out=columns[1],
+        input_sha256=hashes[0],
+        output_sha256=hashes[1],
         columns=records,
-        linkage_rows=None if linkage is None else linkage[1],
+        linkage_rows=linkage_rows,
     )
-    native: Any = out
-    if kind == "pandas":
-        native = out.to_pandas()
-    elif kind == "pyarrow":
-        native = out.to_arrow()
-    kept = TableSchema({c: schema.columns[c] for c in out.columns})
-    return DeidResult(native, certificate, kept, None if linkage is None else linkage[0])
 
 
 def linkage_pairs(before: pl.DataFrame, after: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:

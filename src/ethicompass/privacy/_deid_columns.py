@@ -52,7 +52,8 @@ def zip3(s: pl.Series, policy: Policy, c: dict[str, int]) -> pl.Series:
     return pl.select(pl.when(restricted).then(pl.lit("000")).otherwise(head)).to_series().alias(s.name)
 
 
-def ages_of(s: pl.Series) -> pl.Series:
+def ages_of(s: pl.Series, *, first_row: int = 1) -> pl.Series:
+    """Ages as numbers ("90+" as 90); a value that is not an age fails, naming its data row."""
     if s.dtype.is_numeric():
         return s.cast(pl.Float64)
     text = as_text(s).str.strip_chars()
@@ -60,7 +61,7 @@ def ages_of(s: pl.Series) -> pl.Series:
     number = text.str.strip_suffix("+").cast(pl.Float64, strict=False)
     bad = number.is_null() & text.is_not_null()
     if bad.any():
-        row = int(bad.arg_max() or 0) + 1
+        row = int(bad.arg_max() or 0) + first_row
         raise ColumnError(
             f"column {s.name!r} row {row}: not an age", hint="ages must be numbers (or N+ for a top group)"
         )
@@ -79,24 +80,29 @@ def age_cap(s: pl.Series, ages: pl.Series, policy: Policy, c: dict[str, int]) ->
     return pl.select(pl.when(over).then(pl.lit(label)).otherwise(text)).to_series().alias(s.name)
 
 
-def parse_dates(s: pl.Series, column: str, policy: Policy, c: dict[str, int]) -> tuple[pl.Series, pl.Series]:
-    """(dates as Date/Datetime, years already reduced to a year as Int32)."""
+def parse_dates(
+    s: pl.Series, column: str, policy: Policy, c: dict[str, int], *, first_row: int = 1
+) -> tuple[pl.Series, pl.Series]:
+    """(dates as Date/Datetime, years already reduced to a year as Int32); ``first_row`` numbers errors."""
     empty_years = pl.repeat(None, s.len(), dtype=pl.Int32, eager=True).alias("y")
     if s.dtype in (pl.Date,) or isinstance(s.dtype, pl.Datetime):
         return s, empty_years
     if s.dtype.is_integer():
         years = s.cast(pl.Int32)
         bad = years.is_not_null() & ((years < 1000) | (years > 2999))
-        _bad_rows(bad, column, policy, c, "is a number, not a year")
+        _bad_rows(bad, column, policy, c, "is a number, not a year", first_row)
         years = pl.select(pl.when(bad).then(None).otherwise(years)).to_series()
         return pl.repeat(None, s.len(), dtype=pl.Date, eager=True).alias("d"), years
     if s.dtype != pl.String:
         raise ColumnError(
             f"column {column!r} is {s.dtype}, not dates", hint="give dates as ISO text or dates"
         )
-    text = s.str.strip_chars()
-    parsed = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)  # ISO: the common case
-    years_only = empty_years
+    parsed = s.str.strptime(pl.Date, "%Y-%m-%d", strict=False)  # ISO as it stands: the common case
+    text, years_only = s, empty_years
+    if (s.is_not_null() & parsed.is_null()).any():  # spaces, times after the date, other formats
+        text = s.str.strip_chars()
+        iso = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        parsed = pl.select(pl.coalesce(parsed, iso)).to_series()
     if (text.is_not_null() & parsed.is_null()).any():
         years_only = pl.select(
             pl.when(text.str.contains(r"^\d{4}$")).then(text.cast(pl.Int32, strict=False))
@@ -106,16 +112,18 @@ def parse_dates(s: pl.Series, column: str, policy: Policy, c: dict[str, int]) ->
                 break
             parsed = pl.select(pl.coalesce(parsed, text.str.strptime(pl.Date, fmt, strict=False))).to_series()
     bad = text.is_not_null() & parsed.is_null() & years_only.is_null()
-    _bad_rows(bad, column, policy, c, "is not a date")
+    _bad_rows(bad, column, policy, c, "is not a date", first_row)
     return parsed, years_only
 
 
-def _bad_rows(bad: pl.Series, column: str, policy: Policy, c: dict[str, int], what: str) -> None:
+def _bad_rows(
+    bad: pl.Series, column: str, policy: Policy, c: dict[str, int], what: str, first_row: int
+) -> None:
     n = int(bad.sum())
     if not n:
         return
     if policy.on_bad_date == "fail":
-        rows = (bad.arg_true() + 1).head(5).to_list()
+        rows = (bad.arg_true() + first_row).head(5).to_list()
         shown = ", ".join(str(r) for r in rows) + (" ..." if n > 5 else "")
         raise ColumnError(
             f"column {column!r}: {n} value(s) {what} (data rows {shown})",
