@@ -24,7 +24,9 @@ CELLS = st.one_of(
     crlf=st.booleans(),
     final_newline=st.booleans(),
 )
-def test_blocks_give_the_whole_read(tmp_path: Path, rows, block: int, crlf: bool, final_newline: bool) -> None:
+def test_blocks_give_the_whole_read(
+    tmp_path: Path, rows, block: int, crlf: bool, final_newline: bool
+) -> None:
     frame = pl.DataFrame(rows, schema=["a", "b c", 'd"q'], orient="row")
     text = frame.write_csv(line_terminator="\r\n" if crlf else "\n")
     if not final_newline:

@@ -109,7 +109,9 @@ def test_no_rows_is_refused() -> None:
 def test_cli_output_is_the_whole_frame_written_once(
     tmp_path: Path, cli: Any, monkeypatch: Any, suffix: str
 ) -> None:
-    frame = _table(257, 5).with_columns(pl.col("born").replace({"not a date": "1960-06-06", "": "1961-07-07"}))
+    frame = _table(257, 5).with_columns(
+        pl.col("born").replace({"not a date": "1960-06-06", "": "1961-07-07"})
+    )
     data = tmp_path / "in.csv"
     frame.write_csv(data)
     schema = tmp_path / "schema.yaml"
