@@ -37,6 +37,16 @@ MEASUREMENT_COLUMNS = ("hba1c", "systolic_bp", "heart_rate", "ldl", "weight_kg",
 CATEGORY_COLUMNS = ("sex", "arm", "site")
 
 
+@pytest.fixture(params=["native", "hashlib"])
+def hash_route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with the compiled hashing library, then with the hashlib fallback."""
+    from ethicompass import _native
+
+    if request.param == "hashlib":
+        monkeypatch.setattr(_native, "_LIB", None)
+    return str(request.param)
+
+
 def _luhn_digit(body: str) -> str:
     total = 0
     for i, ch in enumerate(reversed(body)):

@@ -14,11 +14,9 @@ import math
 import struct
 
 import polars as pl
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ethicompass import _native
 from ethicompass.privacy import _content_hash
 from ethicompass.privacy._content_hash import ContentHasher, canonical_columns, content_hash
 
@@ -78,13 +76,6 @@ def frames(draw) -> pl.DataFrame:
     )
 
 
-@pytest.fixture(params=["native", "hashlib"])
-def mode(request, monkeypatch) -> str:
-    if request.param == "hashlib":
-        monkeypatch.setattr(_native, "_LIB", None)
-    return str(request.param)
-
-
 @settings(max_examples=60, deadline=None)
 @given(frame=frames(), leaf=st.sampled_from([1, 7, 64, 1 << 20]))
 def test_matches_the_definition(frame: pl.DataFrame, leaf: int) -> None:
@@ -109,7 +100,7 @@ def test_chunking_and_batching_do_not_matter(frame: pl.DataFrame, cuts: list[int
     assert by_parts.hexdigest() == content_hash(frame)
 
 
-def test_native_and_hashlib_agree(mode: str) -> None:
+def test_native_and_hashlib_agree(hash_route: str) -> None:
     n = 300_000  # several 1 MiB leaves per column, queued across columns
     frame = pl.DataFrame(
         {

@@ -11,7 +11,6 @@ import hmac
 
 import numpy as np
 import pyarrow as pa
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,13 +30,6 @@ def test_the_library_was_built() -> None:
     assert _native.available(), "src/ethicompass/_native/libecsha.so is missing: run `python hatch_build.py`"
 
 
-@pytest.fixture(params=["native", "hashlib"])
-def mode(request, monkeypatch) -> str:
-    if request.param == "hashlib":
-        monkeypatch.setattr(_native, "_LIB", None)
-    return str(request.param)
-
-
 @settings(max_examples=150, deadline=None)
 @given(messages=MESSAGES)
 def test_sha256_many_is_hashlib(messages: list[bytes]) -> None:
@@ -53,7 +45,7 @@ def test_hmac_sha256_many_is_hmac(messages: list[bytes], key: bytes, prefix: byt
     assert _native.hmac_sha256_many(key, data, offsets, prefix=prefix) == expected
 
 
-def test_lengths_around_block_edges(mode: str) -> None:
+def test_lengths_around_block_edges(hash_route: str) -> None:
     # every length from 0 to 200 in one call: the padding lands in the same or the next block, and
     # lanes of one batch finish after different numbers of blocks
     messages = [bytes(range(256))[:n] * 1 for n in range(201)]
@@ -64,7 +56,7 @@ def test_lengths_around_block_edges(mode: str) -> None:
     assert got == b"".join(hmac.new(key, b"p" * 70 + m, hashlib.sha256).digest() for m in messages)
 
 
-def test_spans_of_large_buffers(mode: str) -> None:
+def test_spans_of_large_buffers(hash_route: str) -> None:
     rng = np.random.default_rng(7)
     big = rng.integers(0, 256, 3 * (1 << 20) + 5, dtype=np.uint8)
     spans = [(big, 0, 1 << 20), (big, 1 << 20, 1 << 20), (big, 2 << 20, (1 << 20) + 5), (big, 17, 0)]

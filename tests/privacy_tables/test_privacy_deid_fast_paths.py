@@ -78,12 +78,7 @@ def test_per_row_and_per_distinct_hashing_agree(monkeypatch, shape: str, policy:
     assert results[0][1] == results[1][1]
 
 
-@pytest.mark.parametrize("native", [True, False], ids=["native", "hashlib"])
-def test_pseudonyms_and_offsets_follow_the_documented_hmac(monkeypatch, native: bool) -> None:
-    from ethicompass import _native
-
-    if not native:
-        monkeypatch.setattr(_native, "_LIB", None)
+def test_pseudonyms_and_offsets_follow_the_documented_hmac(hash_route: str) -> None:
     values = ["P1", "Zoë", "", "x" * 200]
     joined = KEY.joined_digests(v.encode() for v in values)
     expected = [

@@ -185,8 +185,8 @@ class ContentHasher:
         if column.pending:
             pos = min(LEAF - len(column.pending), n)
             column.pending += part[:pos].data
-            if len(column.pending) == LEAF:
-                self._queue(column, np.frombuffer(bytes(column.pending), dtype=np.uint8), 0, LEAF)
+            if len(column.pending) == LEAF:  # the array holds the old bytearray; a new one follows
+                self._queue(column, np.frombuffer(column.pending, dtype=np.uint8), 0, LEAF)
                 column.pending = bytearray()
         whole = (n - pos) // LEAF * LEAF
         for start in range(pos, pos + whole, LEAF):
@@ -211,7 +211,7 @@ class ContentHasher:
         for column in self.columns:
             if column.pending:
                 self._queue(
-                    column, np.frombuffer(bytes(column.pending), dtype=np.uint8), 0, len(column.pending)
+                    column, np.frombuffer(column.pending, dtype=np.uint8), 0, len(column.pending)
                 )
                 column.pending = bytearray()
         self._flush()
