@@ -210,9 +210,7 @@ class ContentHasher:
         """``sha256-tree:<hex>`` of everything added."""
         for column in self.columns:
             if column.pending:
-                self._queue(
-                    column, np.frombuffer(column.pending, dtype=np.uint8), 0, len(column.pending)
-                )
+                self._queue(column, np.frombuffer(column.pending, dtype=np.uint8), 0, len(column.pending))
                 column.pending = bytearray()
         self._flush()
         head = b"ethicompass table v1\0" + struct.pack("<QQ", len(self.names), self.rows)
