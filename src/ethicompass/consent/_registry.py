@@ -108,8 +108,7 @@ class Registry:
             try:
                 # an acknowledged withdrawal must survive a power loss too: sync its commit to disk
                 with self.store.begin(durable=record.action is Action.withdraw) as conn:
-                    current = replace(record, recorded_at=utc_now()) if stamp_now else record
-                    stored = self._insert_next(conn, current)
+                    stored = self._insert_next(conn, record, stamp_now=stamp_now)
                     self._audit(
                         conn,
                         f"consent.{stored.action.value}",
@@ -138,7 +137,9 @@ class Registry:
                 ) from exc
         raise AssertionError("unreachable")
 
-    def _insert_next(self, conn: Connection, record: ConsentRecord) -> ConsentRecord:
+    def _insert_next(
+        self, conn: Connection, record: ConsentRecord, *, stamp_now: bool = False
+    ) -> ConsentRecord:
         # The hot path of every change speaks to the driver directly (as the audit log does):
         # building, caching and compiling these two statements through SQLAlchemy cost ten times
         # running them.
@@ -146,6 +147,8 @@ class Registry:
         if postgres:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(record.participant)})
         entered = utc_now()
+        if stamp_now:  # taken under the participant's lock: times follow versions across processes
+            record = replace(record, recorded_at=entered)
         values = insert_values(record, 0, iso(entered))
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
