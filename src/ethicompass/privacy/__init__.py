@@ -12,8 +12,10 @@ from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
     from ethicompass.privacy._anonymize import AnonymizationResult, anonymize
+    from ethicompass.privacy._content_hash import content_hash
     from ethicompass.privacy._deid import DeidResult, DeidTransform, deidentify
     from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, read_linkage
+    from ethicompass.privacy._deid_stream import deidentify_batches
     from ethicompass.privacy._dp import BudgetLedger, DPRelease, PrivacyBudget, release
     from ethicompass.privacy._hierarchies import Hierarchy, hierarchies_from_dict, load_hierarchies
     from ethicompass.privacy._keys import Key, date_offset_days, is_pseudonym, load_key, pseudonym, write_key
@@ -56,7 +58,9 @@ __getattr__, __dir__ = attach(
         "TableSchema": "ethicompass.privacy._safe_harbor",
         "anonymize": "ethicompass.privacy._anonymize",
         "date_offset_days": "ethicompass.privacy._keys",
+        "content_hash": "ethicompass.privacy._content_hash",
         "deidentify": "ethicompass.privacy._deid",
+        "deidentify_batches": "ethicompass.privacy._deid_stream",
         "evaluate_phi": "ethicompass.privacy._text_eval",
         "find_phi": "ethicompass.privacy._text",
         "find_phi_column": "ethicompass.privacy._text",
@@ -105,8 +109,10 @@ __all__ = [
     "Span",
     "TableSchema",
     "anonymize",
+    "content_hash",
     "date_offset_days",
     "deidentify",
+    "deidentify_batches",
     "evaluate_phi",
     "find_phi",
     "find_phi_column",
