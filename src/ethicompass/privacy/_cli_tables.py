@@ -254,7 +254,10 @@ def deid_cmd(
     master: str = master_option(),
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """De-identify a table (Safe Harbor by default) and write it with a de-identification certificate."""
+    """De-identify a table (Safe Harbor by default) and write it with a de-identification certificate.
+
+    A CSV/TSV is de-identified in batches of whole records: memory stays flat for any file size.
+    """
     from ethicompass.engines._options import load
     from ethicompass.privacy._deid import deidentify
     from ethicompass.privacy._deid_stream import deidentify_batches
