@@ -1,6 +1,6 @@
 """Benchmark: de-identify N synthetic patients x 21 columns, ethicompass vs presidio-structured.
 
-    .venv/bin/python benchmarks/deid.py [--rows 1000000] [--presidio-rows 10000]
+    .venv/bin/python benchmarks/deid.py [--rows 1000000] [--presidio-rows 10000] [--input csv|parquet]
 
 ethicompass is timed doing what a user runs, ``ethicompass deid in.csv --schema s.yaml --dates shift
 --out out.csv``: read and check the CSV, full Safe Harbor with keyed pseudonyms (HMAC-SHA256) and
@@ -180,18 +180,16 @@ def _maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
 
 
-def child(workdir: Path) -> None:
-    """In a fresh process: run the ``deid`` command once, then its phases; print JSON."""
+def child(workdir: Path, kind: str = "csv") -> None:
+    """In a fresh process: run the ``deid`` command once, then its phases (CSV input); print JSON."""
     import polars as pl
 
     from ethicompass.cli import app
-    from ethicompass.frames import check_csv_shape, iter_csv_text, sha256_file
     from ethicompass.privacy import Key
     from ethicompass.privacy._cli_tables import read_for_privacy
-    from ethicompass.privacy._deid_stream import deidentify_batches
 
     imports_cpu, rss0 = _cpu(), _maxrss()
-    source, out = workdir / "patients.csv", workdir / "patients.deid.csv"
+    source, out = workdir / f"patients.{kind}", workdir / "patients.deid.csv"
     args = ["deid", str(source), "--schema", str(workdir / "schema.yaml"), "--out", str(out)]
     args += ["--key-file", str(workdir / "key"), "--dates", "shift", "--format", "json"]
     started, cpu = time.perf_counter(), _cpu()
@@ -208,24 +206,8 @@ def child(workdir: Path) -> None:
     key = Key.from_text((workdir / "key").read_text())
     schema = TableSchema.from_dict({"columns": SCHEMA})
     phases: dict[str, float] = {}
-    t = _cpu()
-    check_csv_shape(source)
-    phases["shape check"], t = _cpu() - t, _cpu()
-    batches = list(iter_csv_text(source))
-    phases["read CSV in blocks"], t = _cpu() - t, _cpu()
-    outs: list[pl.DataFrame] = []
-    deidentify_batches(iter(batches), schema, policy=Policy.date_shift(), key=key, write=outs.append)
-    phases["de-identify incl. content hashes"], t = _cpu() - t, _cpu()
-    del batches
-    digest = hashlib.sha256()
-    with out.open("wb") as fh:
-        for i, part in enumerate(outs):
-            data = part.write_csv(include_header=i == 0).encode()
-            digest.update(data)
-            fh.write(data)
-    phases["write CSV + its SHA-256"], t = _cpu() - t, _cpu()
-    sha256_file(source)
-    phases["SHA-256 of the input file"] = _cpu() - t
+    if kind == "csv":
+        _csv_phases(source, out, schema, key, phases)
     frame = read_for_privacy(source)
     lib_wall, lib_cpu = time.perf_counter(), _cpu()
     deidentify(frame, schema, policy=Policy.date_shift(), key=key)
@@ -245,14 +227,40 @@ def child(workdir: Path) -> None:
     print(json.dumps(report))
 
 
-def run_ethicompass(workdir: Path) -> dict[str, Any]:
+def _csv_phases(source: Path, out: Path, schema: Any, key: Any, phases: dict[str, float]) -> None:
+    """The command's work on a CSV, phase by phase (CPU seconds into ``phases``)."""
+
+    from ethicompass.frames import check_csv_shape, iter_csv_text, sha256_file
+    from ethicompass.privacy._deid_stream import deidentify_batches
+
+    t = _cpu()
+    check_csv_shape(source)
+    phases["shape check"], t = _cpu() - t, _cpu()
+    batches = list(iter_csv_text(source))
+    phases["read CSV in blocks"], t = _cpu() - t, _cpu()
+    outs: list[pl.DataFrame] = []
+    deidentify_batches(iter(batches), schema, policy=Policy.date_shift(), key=key, write=outs.append)
+    phases["de-identify incl. content hashes"], t = _cpu() - t, _cpu()
+    del batches
+    digest = hashlib.sha256()
+    with out.open("wb") as fh:
+        for i, part in enumerate(outs):
+            data = part.write_csv(include_header=i == 0).encode()
+            digest.update(data)
+            fh.write(data)
+    phases["write CSV + its SHA-256"], t = _cpu() - t, _cpu()
+    sha256_file(source)
+    phases["SHA-256 of the input file"] = _cpu() - t
+
+
+def run_ethicompass(workdir: Path, kind: str) -> dict[str, Any]:
     """Run :func:`child` in a fresh process (one core, a scratch SQLite audit store)."""
     env = dict(
         os.environ, POLARS_MAX_THREADS="1", ETHICOMPASS_DATABASE_URL=f"sqlite:///{workdir / 'audit.db'}"
     )
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     done = subprocess.run(
-        [sys.executable, __file__, "--child", str(workdir)],
+        [sys.executable, __file__, "--child", str(workdir), "--input", kind],
         env=env,
         capture_output=True,
         text=True,
@@ -296,12 +304,15 @@ def run_presidio(frame: pl.DataFrame) -> tuple[float, float, dict[str, str]] | s
         return time.perf_counter() - started, time.process_time() - cpu, dict(analysis.entity_mapping)
 
 
-def _prepare(frame: pl.DataFrame, workdir: Path) -> int:
-    """Write the input CSV, the schema YAML and a key file; return the CSV's size in bytes."""
+def _prepare(frame: pl.DataFrame, workdir: Path, kind: str) -> int:
+    """Write the input (CSV or Parquet), the schema YAML and a key file; return the input's size in bytes."""
     import yaml
 
-    source = workdir / "patients.csv"
-    frame.write_csv(source)
+    source = workdir / f"patients.{kind}"
+    if kind == "csv":
+        frame.write_csv(source)
+    else:
+        frame.write_parquet(source)
     (workdir / "schema.yaml").write_text(yaml.safe_dump({"columns": SCHEMA}), encoding="utf-8")
     (workdir / "key").write_text(Key(b"benchmark-key-not-secret-0123456").to_text() + "\n", encoding="utf-8")
     return source.stat().st_size
@@ -312,16 +323,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--presidio-rows", type=int, default=10_000)
+    parser.add_argument("--input", choices=["csv", "parquet"], default="csv", help="the input file's format")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        child(args.child)
+        child(args.child, args.input)
         return
     frame = synthetic(args.rows)
     with tempfile.TemporaryDirectory(prefix="deid-bench-") as tmp:
         workdir = Path(tmp)
-        csv_bytes = _prepare(frame, workdir)
-        runs = [run_ethicompass(workdir) for _ in range(2)]
+        csv_bytes = _prepare(frame, workdir, args.input)
+        runs = [run_ethicompass(workdir, args.input) for _ in range(2)]
     best = min(runs, key=lambda r: r["cpu"])
     peak = max(r["peak"] for r in runs)
     assert best["rows_out"] == args.rows
@@ -329,14 +341,14 @@ def main() -> None:
     presidio = run_presidio(sample)
     n = args.rows
     print(
-        f"table: {n:,} rows x {frame.width} columns; input CSV {csv_bytes / 2**20:.0f} MiB, "
+        f"table: {n:,} rows x {frame.width} columns; input {args.input} {csv_bytes / 2**20:.0f} MiB, "
         f"{best['in_memory'] / 2**20:.0f} MiB in memory as read; POLARS_MAX_THREADS=1 (one core); "
         "ethicompass: better of 2 runs"
     )
     head = f"{'tool':<34}{'rows timed':>12}{'wall s':>9}{'CPU s':>8}{'rows/s wall':>13}{'rows/s CPU':>12}"
     print(head + f"{'CPU s, all rows':>17}")
     for label, wall, cpu in (
-        ("ethicompass deid (CSV -> CSV)", best["wall"], best["cpu"]),
+        (f"ethicompass deid ({args.input} -> CSV)", best["wall"], best["cpu"]),
         ("ethicompass deidentify(frame)", best["lib_wall"], best["lib_cpu"]),
     ):
         print(f"{label:<34}{n:>12,}{wall:>9.2f}{cpu:>8.2f}{n / wall:>13,.0f}{n / cpu:>12,.0f}{cpu:>17.2f}")
@@ -362,10 +374,11 @@ def main() -> None:
         f"entry appended. Interpreter start + imports, not counted above: {best['imports_cpu']:.2f} CPU s"
     )
     phases = ", ".join(f"{k} {v:.2f}" for k, v in best["phases"].items())
-    print(f"CPU s by phase (same work, separately): {phases}")
+    if phases:
+        print(f"CPU s by phase (same work, separately): {phases}")
     print(
         f"peak memory of the deid command (RSS high-water above the imports, worse of 2 runs): "
-        f"{peak / 2**20:.0f} MiB = {peak / csv_bytes:.2f}x the input CSV, "
+        f"{peak / 2**20:.0f} MiB = {peak / csv_bytes:.2f}x the input file, "
         f"{peak / best['in_memory']:.2f}x the table in memory"
     )
 

@@ -55,10 +55,14 @@ def batches_for_privacy(path: Path, /) -> Iterator[pl.DataFrame]:
 
     A CSV/TSV is shape-checked, then read as text by Polars' own CSV parser in batches of whole
     records of about ``_BATCH_BYTES`` (``frames.iter_csv_text``: the same values as
-    :func:`read_for_privacy`), so the table is never whole in memory. Other formats are read whole
-    (one batch).
+    :func:`read_for_privacy`); a Parquet file is read ``_PARQUET_ROWS`` rows at a time, with the
+    column types Polars gives the whole file. Either way the table is never whole in memory. Other
+    formats (JSON lines) are read whole (one batch).
     """
     suffix = path.suffix.lower()
+    if suffix == ".parquet" and path.is_file():
+        yield from _parquet_batches(path)
+        return
     if suffix not in (".csv", ".tsv") or not path.is_file():
         yield read_for_privacy(path)
         return
@@ -71,6 +75,27 @@ def batches_for_privacy(path: Path, /) -> Iterator[pl.DataFrame]:
             yield batch
     except pl.exceptions.PolarsError as exc:
         raise DataFileError(f"{path}: cannot read as CSV", hint="check the file's format") from exc
+    if rows == 0:
+        raise DataFileError(f"{path} has no rows", hint="supply a table with at least one data row")
+
+
+_PARQUET_ROWS = 65_536
+
+
+def _parquet_batches(path: Path) -> Iterator[pl.DataFrame]:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pl.scan_parquet(path).collect_schema()
+        source = pq.ParquetFile(path)
+        rows = 0
+        for batch in source.iter_batches(batch_size=_PARQUET_ROWS, use_threads=False):
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            rows += frame.height
+            yield frame.cast(schema) if frame.schema != schema else frame
+    except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as exc:
+        raise DataFileError(f"{path}: cannot read as Parquet", hint="check the file's format") from exc
     if rows == 0:
         raise DataFileError(f"{path} has no rows", hint="supply a table with at least one data row")
 
