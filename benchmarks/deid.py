@@ -26,7 +26,6 @@ detected column cell by cell.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -231,6 +230,7 @@ def _csv_phases(source: Path, out: Path, schema: Any, key: Any, phases: dict[str
     """The command's work on a CSV, phase by phase (CPU seconds into ``phases``)."""
 
     from ethicompass.frames import check_csv_shape, iter_csv_text, sha256_file
+    from ethicompass.privacy._cli_tables import _BatchWriter
     from ethicompass.privacy._deid_stream import deidentify_batches
 
     t = _cpu()
@@ -242,12 +242,10 @@ def _csv_phases(source: Path, out: Path, schema: Any, key: Any, phases: dict[str
     deidentify_batches(iter(batches), schema, policy=Policy.date_shift(), key=key, write=outs.append)
     phases["de-identify incl. content hashes"], t = _cpu() - t, _cpu()
     del batches
-    digest = hashlib.sha256()
-    with out.open("wb") as fh:
-        for i, part in enumerate(outs):
-            data = part.write_csv(include_header=i == 0).encode()
-            digest.update(data)
-            fh.write(data)
+    writer = _BatchWriter(out, parquet=False)
+    for part in outs:
+        writer.write(part)
+    writer.close()
     phases["write CSV + its SHA-256"], t = _cpu() - t, _cpu()
     sha256_file(source)
     phases["SHA-256 of the input file"] = _cpu() - t

@@ -153,13 +153,14 @@ def iter_csv_text(path: Path, /, *, separator: str = ",", block: int = _BLOCK) -
             data = tail + chunk
             if not data:
                 return
-            cut = len(data) if not chunk else _last_record_end(data) + 1
+            cut = len(data) if not chunk else _record_end(data, last=True) + 1
             if cut == 0:  # no whole record yet: read on
                 tail = data
                 continue
             records, tail = data[:cut], data[cut:]
             if not header:
-                end = _first_record_end(records)
+                end = _record_end(records, last=False)
+                end = end if end >= 0 else len(records) - 1
                 header, records = records[: end + 1], records[end + 1 :]
                 if not header.endswith(b"\n"):
                     header += b"\n"
@@ -167,25 +168,14 @@ def iter_csv_text(path: Path, /, *, separator: str = ",", block: int = _BLOCK) -
                 yield pl.read_csv(header + records, separator=sep.decode(), infer_schema=False)
 
 
-def _last_record_end(data: bytes) -> int:
-    """The index of the last line feed outside quotes (-1: none); ``data`` starts at a record."""
+def _record_end(data: bytes, *, last: bool) -> int:
+    """The index of the last (or first) line feed outside quotes, -1 if none; ``data`` starts at a record."""
     if data.find(b'"') < 0:
-        return data.rfind(b"\n")
+        return data.rfind(b"\n") if last else data.find(b"\n")
     a = np.frombuffer(data, dtype=np.uint8)
     outside = np.bitwise_xor.accumulate((a == _QUOTE).view(np.uint8)) == 0
     ends = np.flatnonzero((a == _LF) & outside)
-    return int(ends[-1]) if ends.size else -1
-
-
-def _first_record_end(data: bytes) -> int:
-    """The index of the first line feed outside quotes (the header's end), or the last index."""
-    if data.find(b'"') < 0:
-        end = data.find(b"\n")
-        return end if end >= 0 else len(data) - 1
-    a = np.frombuffer(data, dtype=np.uint8)
-    outside = np.bitwise_xor.accumulate((a == _QUOTE).view(np.uint8)) == 0
-    ends = np.flatnonzero((a == _LF) & outside)
-    return int(ends[0]) if ends.size else len(data) - 1
+    return int(ends[-1 if last else 0]) if ends.size else -1
 
 
 def _csv_shape_ok(path: Path, separator: bytes) -> bool:

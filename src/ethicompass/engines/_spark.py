@@ -28,7 +28,7 @@ from ethicompass.engines._spark_session import (
     relay_errors,
     spark_schema_of,
 )
-from ethicompass.errors import ColumnError, ConfigurationError, InputError, SchemaError
+from ethicompass.errors import ColumnError, ConfigurationError, InputError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -145,9 +145,7 @@ def deidentify(
     policy = policy or Policy.safe_harbor()
     columns = list(sdf.columns)
     transform = DeidTransform.build(columns, schema, policy=policy, key=key)
-    linked = [p.column for p in transform.plans if p.action == "pseudonymise"] if policy.reversible else []
-    if policy.reversible and not linked:
-        raise SchemaError("reversible mode needs a pseudonymised column", hint="or turn reversible off")
+    linked = transform.linked_columns()
     linkage = LinkagePairs(linked)
     in_schema = arrow_schema_of(sdf)
     empty = pl.from_arrow(in_schema.empty_table())

@@ -33,14 +33,13 @@ def read_for_privacy(path: Path, /) -> pl.DataFrame:
     """Read a data file for scanning or de-identification (CSV/TSV as text; others typed)."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv") and path.is_file():
-        separator = "\t" if suffix == ".tsv" else ","
+        separator = _separator(path)
         check_csv_shape(path, separator=separator)
         try:
             frame = pl.read_csv(path, separator=separator, infer_schema=False)
         except pl.exceptions.PolarsError as exc:
             raise DataFileError(f"{path}: cannot read as CSV", hint="check the file's format") from exc
-        if frame.height == 0:
-            raise DataFileError(f"{path} has no rows", hint="supply a table with at least one data row")
+        _require_rows(path, frame.height)
         return frame
     if suffix in (".jsonl", ".ndjson") and path.is_file():
         _check_json_types(path)
@@ -48,6 +47,7 @@ def read_for_privacy(path: Path, /) -> pl.DataFrame:
 
 
 _BATCH_BYTES = 8 << 20
+_PARQUET_ROWS = 65_536
 
 
 def batches_for_privacy(path: Path, /) -> Iterator[pl.DataFrame]:
@@ -60,26 +60,32 @@ def batches_for_privacy(path: Path, /) -> Iterator[pl.DataFrame]:
     formats (JSON lines) are read whole (one batch).
     """
     suffix = path.suffix.lower()
-    if suffix == ".parquet" and path.is_file():
-        yield from _parquet_batches(path)
-        return
-    if suffix not in (".csv", ".tsv") or not path.is_file():
+    if suffix not in (".csv", ".tsv", ".parquet") or not path.is_file():
         yield read_for_privacy(path)
         return
-    separator = "\t" if suffix == ".tsv" else ","
-    check_csv_shape(path, separator=separator)
     rows = 0
-    try:
-        for batch in iter_csv_text(path, separator=separator, block=_BATCH_BYTES):
-            rows += batch.height
-            yield batch
-    except pl.exceptions.PolarsError as exc:
-        raise DataFileError(f"{path}: cannot read as CSV", hint="check the file's format") from exc
+    for batch in _parquet_batches(path) if suffix == ".parquet" else _csv_batches(path):
+        rows += batch.height
+        yield batch
+    _require_rows(path, rows)
+
+
+def _separator(path: Path) -> str:
+    return "\t" if path.suffix.lower() == ".tsv" else ","
+
+
+def _require_rows(path: Path, rows: int) -> None:
     if rows == 0:
         raise DataFileError(f"{path} has no rows", hint="supply a table with at least one data row")
 
 
-_PARQUET_ROWS = 65_536
+def _csv_batches(path: Path) -> Iterator[pl.DataFrame]:
+    separator = _separator(path)
+    check_csv_shape(path, separator=separator)
+    try:
+        yield from iter_csv_text(path, separator=separator, block=_BATCH_BYTES)
+    except pl.exceptions.PolarsError as exc:
+        raise DataFileError(f"{path}: cannot read as CSV", hint="check the file's format") from exc
 
 
 def _parquet_batches(path: Path) -> Iterator[pl.DataFrame]:
@@ -87,17 +93,12 @@ def _parquet_batches(path: Path) -> Iterator[pl.DataFrame]:
 
     try:
         schema = pl.scan_parquet(path).collect_schema()
-        source = pq.ParquetFile(path)
-        rows = 0
-        for batch in source.iter_batches(batch_size=_PARQUET_ROWS, use_threads=False):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=_PARQUET_ROWS, use_threads=False):
             frame = pl.from_arrow(batch)
             assert isinstance(frame, pl.DataFrame)
-            rows += frame.height
             yield frame.cast(schema) if frame.schema != schema else frame
     except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as exc:
         raise DataFileError(f"{path}: cannot read as Parquet", hint="check the file's format") from exc
-    if rows == 0:
-        raise DataFileError(f"{path} has no rows", hint="supply a table with at least one data row")
 
 
 class _BatchWriter:
@@ -178,18 +179,6 @@ def _audit(**entry: Any) -> None:
         AuditLog(store).append(**entry)
     finally:
         store.dispose()
-
-
-def _write_frame(frame: Any, tmp: Path, *, parquet: bool) -> None:
-    from ethicompass.engines._options import write_frame
-    from ethicompass.engines._spark_session import is_spark_frame
-
-    if is_spark_frame(frame):  # --engine spark: partitions stream, in order, into the one file
-        write_frame(frame, tmp, fmt="parquet" if parquet else "csv")
-    elif parquet:
-        frame.write_parquet(tmp)
-    else:
-        frame.write_csv(tmp)
 
 
 def scan_cmd(
@@ -283,7 +272,7 @@ def deid_cmd(
 
     A CSV/TSV is de-identified in batches of whole records: memory stays flat for any file size.
     """
-    from ethicompass.engines._options import load
+    from ethicompass.engines._options import load, write_frame
     from ethicompass.privacy._deid import deidentify
     from ethicompass.privacy._deid_stream import deidentify_batches
     from ethicompass.privacy._keys import load_key
@@ -328,7 +317,9 @@ def deid_cmd(
         else:
             frame = load(data, engine=engine, master=master, text=True)
             result = deidentify(frame, table_schema, policy=policy, key=key)
-            _write_frame(result.frame, tmp_out, parquet=parquet)
+            write_frame(
+                result.frame, tmp_out, fmt="parquet" if parquet else "csv"
+            )  # the partitions, in order
             output_hash = sha256_file(tmp_out)
         cert = result.certificate.to_dict()
         hashes = {"input": sha256_file(data), "output": output_hash}

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,6 @@ LEAF = 1 << 20
 _QUEUE = 32 * LEAF  # hash the queued leaves once this many bytes wait (two rounds of 16 lanes)
 _NAN = np.float64(np.nan).view(np.int64)
 _RECORD = np.dtype([("valid", "u1"), ("value", "<i8")])  # packed: 9 bytes
-_NULL_LENGTH = np.frombuffer(b"\xff\xff\xff\xff", dtype=np.uint8)
 
 
 def _text(s: pl.Series) -> pl.Series:
@@ -90,32 +89,24 @@ def _strings_numpy(array: pa.Array) -> np.ndarray:
 
 
 def _canonical(s: pl.Series) -> np.ndarray:
-    """The canonical bytes of one column (see the module doc)."""
-    parts = list(_canonical_parts(s))
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
-def _canonical_parts(s: pl.Series) -> Iterator[np.ndarray]:
-    """The canonical bytes of one column, one part per chunk (no rechunking copy)."""
+    """The canonical bytes of one column (see the module doc), all its chunks in one buffer."""
     dtype = s.dtype
     numeric = dtype.is_numeric() or dtype.is_temporal() or dtype == pl.Boolean
     if numeric and not isinstance(dtype, pl.Decimal):
-        yield _numbers(s)
-        return
+        return _numbers(s)
     text = _text(s)
-    if _native.available():
-        views = [c.to_arrow(compat_level=pl.CompatLevel.newest()) for c in text.get_chunks()]
-        arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in views]
+    if _native.available():  # a walk over each chunk's string views: no rechunking or conversion copy
+        arrays = [c.to_arrow(compat_level=pl.CompatLevel.newest()) for c in text.get_chunks()]
+        arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
         if all(pa.types.is_string_view(a.type) or pa.types.is_binary_view(a.type) for a in arrays):
             out = _native.canonical_views(arrays)
-            if out is not None:
-                yield out
-                return
+            assert out is not None
+            return out
     array = text.to_arrow()
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     target = pa.large_binary() if text.dtype == pl.Binary else pa.large_string()
-    yield _strings_numpy(array.cast(target) if array.type != target else array)
+    return _strings_numpy(array.cast(target) if array.type != target else array)
 
 
 def canonical_columns(frame: pl.DataFrame, /) -> list[np.ndarray]:
@@ -167,8 +158,7 @@ class ContentHasher:
         if frame.columns != self.names:
             raise ValueError("the frame's columns differ from the hasher's")
         for column, series in zip(self.columns, frame.get_columns(), strict=True):
-            for part in _canonical_parts(series):
-                self._add(column, part)
+            self._add(column, _canonical(series))
         self.rows += frame.height
 
     def update_canonical(self, parts: Sequence[Any], *, rows: int) -> None:

@@ -192,6 +192,18 @@ class DeidTransform:
         """Check the schema against the column names and fix every column's action."""
         return cls(tuple(plan_columns(columns, schema, policy)), policy, key)
 
+    def linked_columns(self) -> list[str]:
+        """The pseudonymised columns a reversible run's linkage table covers (none unless reversible).
+
+        Raises :class:`SchemaError` when the policy is reversible but no column is pseudonymised.
+        """
+        if not self.policy.reversible:
+            return []
+        columns = [p.column for p in self.plans if p.action == "pseudonymise"]
+        if not columns:
+            raise SchemaError("reversible mode needs a pseudonymised column", hint="or turn reversible off")
+        return columns
+
     def apply_arrow(self, batch: pa.RecordBatch | pa.Table, /) -> pa.Table:
         """De-identify one Arrow batch (or table); the counts are discarded."""
         frame = pl.from_arrow(batch)
@@ -420,8 +432,9 @@ def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = No
     if df.height == 0:
         raise ColumnError("the table has no rows", hint="supply a table with at least one data row")
     transform = DeidTransform.build(df.columns, schema, policy=policy, key=key)
+    linked = transform.linked_columns()
     out, counts = transform.apply(df)
-    linkage = _linkage(df, out, transform) if policy.reversible else None
+    linkage = _linkage(df, out, transform, linked) if linked else None
     certificate = certificate_of(
         transform,
         counts,
@@ -486,9 +499,8 @@ def linkage_pairs(before: pl.DataFrame, after: pl.DataFrame, columns: Sequence[s
     )
 
 
-def _linkage(before: pl.DataFrame, after: pl.DataFrame, t: DeidTransform) -> tuple[bytes, int]:
-    columns = [p.column for p in t.plans if p.action == "pseudonymise"]
-    if not columns:
-        raise SchemaError("reversible mode needs a pseudonymised column", hint="or turn reversible off")
+def _linkage(
+    before: pl.DataFrame, after: pl.DataFrame, t: DeidTransform, columns: list[str]
+) -> tuple[bytes, int]:
     table = linkage_pairs(before, after, columns).filter(pl.col("pseudonym") != pl.col("value"))
     return encrypt_linkage(table, t.key), table.height

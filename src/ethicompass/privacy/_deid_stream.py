@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 import polars as pl
 import pyarrow as pa
 
-from ethicompass.errors import ColumnError, ConfigurationError, SchemaError
+from ethicompass.errors import ColumnError, ConfigurationError
 from ethicompass.privacy._content_hash import ContentHasher
 from ethicompass.privacy._deid import DeidResult, DeidTransform, certificate_of, linkage_pairs
 from ethicompass.privacy._deid_cert import encrypt_linkage
@@ -94,13 +94,7 @@ def deidentify_batches(
     for batch in batches:
         if transform is None:
             transform = DeidTransform.build(batch.columns, schema, policy=policy, key=key)
-            linked = (
-                [p.column for p in transform.plans if p.action == "pseudonymise"] if policy.reversible else []
-            )
-            if policy.reversible and not linked:
-                raise SchemaError(
-                    "reversible mode needs a pseudonymised column", hint="or turn reversible off"
-                )
+            linked = transform.linked_columns()
             linkage = LinkagePairs(linked)
         if batch.height == 0:
             continue

@@ -18,8 +18,6 @@ A key file holds one line, ``ethicompass-key-v1:<64 hex digits>`` (32 random byt
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import os
 import re
 import secrets
@@ -28,16 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ethicompass import _native
 from ethicompass.errors import ConfigurationError
 from ethicompass.frames import atomic_write_text
-
-try:  # CPython's own SHA-256: for many short messages about twice as fast as OpenSSL's (no EVP set-up per copy)
-    from _sha256 import sha256 as _small_sha256  # Python <= 3.11
-except ImportError:  # pragma: no cover - the module was renamed in 3.12
-    try:
-        from _sha2 import sha256 as _small_sha256  # type: ignore[import-not-found,no-redef]
-    except ImportError:
-        _small_sha256 = hashlib.sha256  # type: ignore[assignment]
 
 __all__ = [
     "KEY_ENV",
@@ -57,7 +48,6 @@ _DOMAIN = b"ethicompass/v1\x00"
 PSEUDONYM_PATTERN = r"^ps_[0-9a-f]{24}$"
 _PSEUDONYM_RE = re.compile(PSEUDONYM_PATTERN)
 _MIN_BYTES = 16
-_FLUSH = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -125,59 +115,16 @@ class Key:
         The batch route for whole columns (Arrow ``large_binary`` buffers): 16 HMACs at a time in
         native code (``ethicompass._native``), the same digests as :meth:`joined_digests`.
         """
-        from ethicompass import _native
-
-        if not _native.available():
-            view = memoryview(data).cast("B") if data is not None else memoryview(b"")
-            bounds = offsets.tolist()
-            return self.joined_digests(bytes(view[a:b]) for a, b in itertools.pairwise(bounds))
-        return _native.hmac_sha256_many(
-            self.secret, data if data is not None else b"", offsets, prefix=_DOMAIN
-        )
+        return _native.hmac_sha256_many(self.secret, data, offsets, prefix=_DOMAIN)
 
     def joined_digests(self, messages: Iterable[bytes]) -> bytes:
         """``D`` of each UTF-8 message, concatenated (32 bytes each): for vectorised use with numpy."""
-        icopy, ocopy = _pads(self, _small_sha256)
-        joined = bytearray()
-        out: list[bytes] = []
-        append = out.append
-        for m in messages:
-            i = icopy()
-            i.update(m)
-            o = ocopy()
-            o.update(i.digest())
-            append(o.digest())
-            if len(out) == _FLUSH:  # keep few digest objects alive at once (memory)
-                joined += b"".join(out)
-                out.clear()
-        joined += b"".join(out)
-        return bytes(joined)
-
-
-def _pads(
-    key: Key, sha256: Callable[[bytes], Any] = hashlib.sha256
-) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    """Copiers of the SHA-256 states after the HMAC inner pad (+ domain) and the outer pad (RFC 2104)."""
-    block = key.secret if len(key.secret) <= 64 else hashlib.sha256(key.secret).digest()
-    block = block.ljust(64, b"\x00")
-    inner = sha256(bytes(b ^ 0x36 for b in block))
-    inner.update(_DOMAIN)
-    outer = sha256(bytes(b ^ 0x5C for b in block))
-    return inner.copy, outer.copy
+        return _native.hmac_sha256_each(self.secret, messages, prefix=_DOMAIN)
 
 
 def _digest_fn(key: Key) -> Callable[[bytes], bytes]:
-    """HMAC-SHA256 with the pads hashed once; a call costs two SHA-256 state copies."""
-    icopy, ocopy = _pads(key)
-
-    def digest(message: bytes) -> bytes:
-        i = icopy()
-        i.update(message)
-        o = ocopy()
-        o.update(i.digest())
-        return o.digest()
-
-    return digest
+    """``D`` of one message (HMAC-SHA256 of the domain and the message)."""
+    return lambda message: _native.hmac_sha256_each(key.secret, (message,), prefix=_DOMAIN)
 
 
 def load_key(path: str | os.PathLike[str] | None = None, /) -> Key:

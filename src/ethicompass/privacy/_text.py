@@ -145,6 +145,13 @@ def _scan_paused(texts: list[str], threshold: float, recognizers: list[Recognize
 _HS_MIN_CHARS = 1 << 16
 
 
+def _has_trigger(seen: dict[int, bool], i: int, lowered: list[str], recognizer: Recognizer) -> bool:
+    """Whether text ``i`` holds one of the recognizer's trigger words (looked up once per text)."""
+    if i not in seen:
+        seen[i] = any(t in lowered[i] for t in recognizer.triggers)
+    return seen[i]
+
+
 def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer]) -> list[list[Span]]:
     lowered = [lower_same_length(text) for text in texts]
     candidates: list[list[_Candidate]] = [[] for _ in texts]
@@ -200,11 +207,8 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
                 i = picked[k]
                 if end <= offset + lengths[i]:  # within one text: the usual case
                     if start < end:
-                        if triggered is not None:
-                            if i not in triggered:
-                                triggered[i] = any(t in lowered[i] for t in recognizer.triggers)
-                            if not triggered[i]:
-                                continue
+                        if triggered is not None and not _has_trigger(triggered, i, lowered, recognizer):
+                            continue
                         candidates[i].append((start - offset, end - offset, score, recognizer))
                     continue
                 while k < len(picked) and starts[k] < end:  # one text, unless a span passes its end
@@ -213,11 +217,8 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
                     k += 1
                     if lo >= hi:
                         continue
-                    if triggered is not None:
-                        if i not in triggered:
-                            triggered[i] = any(t in lowered[i] for t in recognizer.triggers)
-                        if not triggered[i]:
-                            continue
+                    if triggered is not None and not _has_trigger(triggered, i, lowered, recognizer):
+                        continue
                     candidates[i].append((lo - offset, hi - offset, score, recognizer))
     return [_join_places(text, _merge(found)) for text, found in zip(texts, candidates, strict=True)]
 
