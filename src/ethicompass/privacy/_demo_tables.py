@@ -6,6 +6,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
+from ethicompass import _native
 from ethicompass.frames import sha256_file
 from ethicompass.privacy._cli_tables import read_for_privacy
 from ethicompass.privacy._deid import deidentify
@@ -86,5 +87,10 @@ def run(ctx: DemoContext) -> None:
     ctx.say(
         f"  {capped} ages were over 89; {zeroed} ZIPs fell in restricted prefixes. "
         f"Certificate: {cert_path} (no identifier values in it)."
+    )
+    route = "16 at a time in the native library" if _native.available() else "one by one (no native library)"
+    ctx.say(
+        f"  Content hashes in: {cert.input_sha256[:24]}..., out: {cert.output_sha256[:24]}... "
+        f"(SHA-256 trees, the same for any chunking or engine); pseudonyms and hashes computed {route}."
     )
     ctx.results["privacy_tables"] = cert
