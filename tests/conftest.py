@@ -108,7 +108,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[Any]:
-    """A migrated store, once on SQLite and once on PostgreSQL."""
+    """A migrated store, once on SQLite and once on PostgreSQL (``tests/consent`` overrides it with
+    one whose consent registry knows its test participants)."""
     from ethicompass.store import Store
 
     s = Store(database_url).open()

@@ -7,7 +7,8 @@
     │   ├── DataFileError            a file is missing, unreadable, ragged or badly encoded
     │   ├── ColumnError              a column is missing or of the wrong type
     │   ├── ManifestError            a study manifest or policy file is invalid
-    │   └── SchemaError              a column-role schema is invalid
+    │   ├── SchemaError              a column-role schema is invalid
+    │   └── UnknownParticipantError  an id that is no participant the consent registry knows
     ├── ConfigurationError           (status 500, exit 2)  a key, URL or setting is missing or wrong
     │   └── DatabaseError            the state database cannot be reached or migrated
     ├── AuditError                   (status 500, exit 2)  an audit entry could not be written
@@ -18,7 +19,9 @@
     └── VerdictFailed                (status 200, exit 1)  a check ran and its verdict is "fail"
 
 The CLI maps any of these to its message and ``exit_code``; the server maps them to JSON with
-``status``. Messages never contain identifier values: name the column, row number or field.
+``status``. Messages never contain identifier values: name the column, row number or field. The one
+exception is :class:`UnknownParticipantError`, which shows the caller the id they typed and the
+closest known one, so a look-alike can be corrected.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ __all__ = [
     "ManifestError",
     "NotFoundError",
     "SchemaError",
+    "UnknownParticipantError",
     "VerdictFailed",
 ]
 
@@ -85,6 +89,14 @@ class ManifestError(InputError):
 
 class SchemaError(InputError):
     """A column-role schema is invalid (unknown role, missing column)."""
+
+
+class UnknownParticipantError(InputError):
+    """A participant id that the consent registry does not know (a typo, a look-alike, or unregistered).
+
+    The message echoes the id as typed (escaped, so hidden characters show) and the closest known
+    id, since the person who typed it is the one who must fix it.
+    """
 
 
 class ConfigurationError(EthicompassError):

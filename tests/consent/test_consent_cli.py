@@ -19,6 +19,10 @@ CSV = (
 
 def test_cli_round(cli: Callable[..., Any], tmp_path: Path) -> None:
     (tmp_path / "consents.csv").write_text(CSV)
+    (tmp_path / "patients.csv").write_text("participant_id,age\nP1,40\nP2,50\nP3,60\n")
+    r = cli("consent", "participants", "import", tmp_path / "patients.csv", "--format", "json")
+    assert r.code == 0, r.err
+    assert r.json()["added"] == 3
     r = cli("consent", "import", tmp_path / "consents.csv", "--format", "json")
     assert r.code == 0, r.err
     assert r.json()["imported"][0]["records"] == 3

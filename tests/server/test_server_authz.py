@@ -74,6 +74,7 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str], Store]]:
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('srv') / 'state.db'}").open()
+    Registry(store).register_participants(["P1", "P2", "P3"], source="tests")
     tokens = {}
     for role in ROLES:
         add_user(store, role, role=role, participant="P1" if role == "participant" else None)

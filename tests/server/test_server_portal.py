@@ -18,6 +18,7 @@ from ethicompass.store import Store
 def portal(tmp_path: Any) -> Iterator[tuple[TestClient, Store]]:
     store = Store(f"sqlite:///{tmp_path / 'state.db'}").open()
     reg = Registry(store)
+    reg.register_participants(["P7"], source="tests")
     reg.grant("P7", "primary-study")
     reg.grant("P7", "ai-model-training")
     app = create_app(store, settings=ServerSettings(secret_key="k", secure_cookies=False))

@@ -25,6 +25,7 @@ def live_server(
     url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'state.db'}"
     store = Store(url).open()
     reg = Registry(store)
+    reg.register_participants(["P0000042"], source="tests")
     for purpose in ("primary-study", "secondary-research", "ai-model-training"):
         reg.grant("P0000042", purpose)
     codes = [issue_access_code(store, "P0000042")[0] for _ in range(3)]

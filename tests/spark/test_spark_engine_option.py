@@ -97,6 +97,7 @@ def test_reversible_linkage_on_many_partitions(spark: Any) -> None:
 @pytest.mark.slow
 def test_enforce_risk_fairness_are_identical(spark: Any, small_study: Path, tmp_path: Path, cli: Any) -> None:
     data = small_study / "predictions.csv"
+    assert cli("consent", "participants", "import", small_study / "patients.csv").code == 0
     for i, pid in enumerate(("P0000001", "P0000002", "P0000003", "P0000005", "P0000008")):
         verb = "grant" if i % 2 == 0 else "refuse"
         res = cli(

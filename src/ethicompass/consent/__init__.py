@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         Decision,
         Period,
     )
+    from ethicompass.consent._participants import ParticipantsSummary, read_participant_ids
     from ethicompass.consent._registry import ImportSummary, Registry, statuses_from_events
     from ethicompass.consent._withdrawal import (
         KNOWN_LEGAL_BASES,
@@ -54,6 +55,7 @@ __getattr__, __dir__ = attach(
         "ImportSummary": "ethicompass.consent._registry",
         "KNOWN_LEGAL_BASES": "ethicompass.consent._withdrawal",
         "PURPOSE_TEXT": "ethicompass.consent._model",
+        "ParticipantsSummary": "ethicompass.consent._participants",
         "Period": "ethicompass.consent._model",
         "Registry": "ethicompass.consent._registry",
         "STANDARD_PURPOSES": "ethicompass.consent._model",
@@ -66,6 +68,7 @@ __getattr__, __dir__ = attach(
         "from_fhir": "ethicompass.consent._fhir",
         "link_artefacts": "ethicompass.consent._withdrawal",
         "read_consents_csv": "ethicompass.consent._csv",
+        "read_participant_ids": "ethicompass.consent._participants",
         "read_fhir_file": "ethicompass.consent._fhir",
         "register_members": "ethicompass.consent._withdrawal",
         "statuses_from_events": "ethicompass.consent._registry",
@@ -87,6 +90,7 @@ __all__ = [  # noqa: RUF022 - plain sorted, as tests/test_exported_members.py ch
     "ImportSummary",
     "KNOWN_LEGAL_BASES",
     "PURPOSE_TEXT",
+    "ParticipantsSummary",
     "Period",
     "Registry",
     "STANDARD_PURPOSES",
@@ -99,6 +103,7 @@ __all__ = [  # noqa: RUF022 - plain sorted, as tests/test_exported_members.py ch
     "from_fhir",
     "link_artefacts",
     "read_consents_csv",
+    "read_participant_ids",
     "read_fhir_file",
     "register_members",
     "statuses_from_events",

@@ -1,4 +1,5 @@
-"""``ethicompass consent ...``: import, export, grant, refuse, withdraw, status, history, enforce, decisions."""
+"""``ethicompass consent ...``: participants, import, export, grant, refuse, withdraw, status, history, enforce,
+decisions."""
 
 from __future__ import annotations
 
@@ -59,12 +60,28 @@ def _fhir_version(value: str | None) -> Any:
         raise InputError(f"--fhir {value!r} is not r4 or r5", hint="pass --fhir r4 or --fhir r5") from exc
 
 
-def _emit_status(status: Any, fmt: OutputFormat) -> None:
+def _emit_status(status: Any, fmt: OutputFormat, *, note: str | None = None) -> None:
     data = status.to_dict()
     if fmt == OutputFormat.json:
-        emit_json({k: data[k] for k in ("participant", "purpose", "decision", "since", "version")})
+        shown = {k: data[k] for k in ("participant", "purpose", "decision", "since", "version")}
+        emit_json(shown | ({"note": note} if note else {}))
     else:
         emit_table("consent", list(data), [list(data.values())])
+        if note:
+            say(f"[yellow]note[/yellow]: {note}")
+
+
+UnknownOpt = Annotated[
+    bool,
+    typer.Option(
+        "--register-unknown",
+        help="Register ids the registry does not know yet as participants (otherwise nothing is imported).",
+    ),
+]
+SkipUnknownOpt = Annotated[
+    bool,
+    typer.Option("--skip-unknown", help="Leave out the events of unknown ids and import the rest (counted)."),
+]
 
 
 @consent_app.command("import")
@@ -73,12 +90,28 @@ def import_(
         list[Path], typer.Argument(help="consents.csv (or .parquet/.jsonl) or FHIR Consent files.")
     ],
     fhir: FhirOpt = None,
+    register_unknown: UnknownOpt = False,
+    skip_unknown: SkipUnknownOpt = False,
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """Import consent events: a consents table or FHIR Consent (JSON, Bundle, NDJSON or XML; R4 or R5)."""
+    """Import consent events: a consents table or FHIR Consent (JSON, Bundle, NDJSON or XML; R4 or R5).
+
+    Importing is idempotent: an event already stored (same participant, purpose, decision, time
+    and source) is counted as a duplicate and not stored again. An event older than the decision
+    in force is kept as history and never becomes current, so re-importing an old file cannot
+    undo a later withdrawal. Every id must be a registered participant (see `consent
+    participants import`); an import naming unknown ids stores nothing unless --register-unknown
+    or --skip-unknown says what to do with them.
+    """
     from ethicompass.consent import read_consents_csv, read_fhir_file
+    from ethicompass.errors import InputError
     from ethicompass.transparency import default_actor
 
+    if register_unknown and skip_unknown:
+        raise InputError(
+            "--register-unknown and --skip-unknown contradict each other", hint="pass one of them"
+        )
+    unknown = "register" if register_unknown else "skip" if skip_unknown else "error"
     version = _fhir_version(fhir)
     store = _store()
     registry = _registry(store)
@@ -95,16 +128,27 @@ def import_(
         else:
             records = read_consents_csv(path, recorded_by=default_actor())
             source = "csv"
-        summary = registry.import_records(records, source=source)
+        summary = registry.import_records(records, source=source, unknown=unknown)
         summaries.append({"file": str(path), **summary.to_dict()})
     if fmt == OutputFormat.json:
         emit_json({"imported": summaries})
     else:
-        emit_table(
-            "consent import",
-            ["file", "records", "participants", "source"],
-            [[s["file"], s["records"], s["participants"], s["source"]] for s in summaries],
-        )
+        cols = [
+            "file",
+            "records",
+            "participants",
+            "duplicates",
+            "superseded",
+            "unknown",
+            "registered",
+            "source",
+        ]
+        emit_table("consent import", cols, [[s[c] for c in cols] for s in summaries])
+        if any(s["superseded"] for s in summaries):
+            say(
+                "superseded events are older than the decision in force for their purpose: kept as history, "
+                "never current"
+            )
 
 
 @consent_app.command("export")
@@ -148,7 +192,14 @@ def _change(
         record = registry.refuse(participant, purpose, recorded_at=at, source="cli", **extra)
     else:
         record = registry.withdraw(participant, purpose, recorded_at=at, source="cli")
-    _emit_status(registry.status(participant, purpose, at=record.recorded_at), fmt)
+    current = registry.status(participant, purpose)
+    note = None
+    if current.version != record.version:
+        note = (
+            f"recorded as history (version {record.version}, effective {record.to_dict()['recorded_at']}): "
+            f"a later decision, version {current.version}, is in force"
+        )
+    _emit_status(current, fmt, note=note)
     if action == "withdraw":
         from ethicompass.consent import decisions
 
@@ -338,6 +389,45 @@ def decide_cmd(
         emit_json(result.to_dict())
     else:
         say(f"decision {result.id} on {result.artefact_id}: {result.action} ({result.legal_basis})")
+
+
+participants_app = typer.Typer(
+    help="The participants the consent registry knows: consent is stored only for them.", no_args_is_help=True
+)
+
+
+@participants_app.command("import")
+def participants_import(
+    table: Annotated[Path, typer.Argument(help="The study's participants table (CSV, Parquet, JSONL).")],
+    column: Annotated[
+        str | None, typer.Option("--column", "-c", help="Column of participant ids (default participant_id).")
+    ] = None,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Register every participant id of a table (idempotent; look-alike ids are refused, naming the line)."""
+    from ethicompass.consent import read_participant_ids
+
+    ids = read_participant_ids(table, column=column)
+    summary = _registry(_store()).register_participants(ids, source=f"file:{table.name}")
+    if fmt == OutputFormat.json:
+        emit_json({"file": str(table), **summary.to_dict()})
+    else:
+        emit_table(
+            "participants", ["file", "added", "already"], [[str(table), summary.added, summary.already]]
+        )
+
+
+@participants_app.command("count")
+def participants_count(fmt: OutputFormat = format_option()) -> None:
+    """How many participants the registry knows (ids are never listed)."""
+    count = len(_registry(_store()).participants())
+    if fmt == OutputFormat.json:
+        emit_json({"participants": count})
+    else:
+        say(f"{count:,} participants registered")
+
+
+consent_app.add_typer(participants_app, name="participants")
 
 
 def register(app: typer.Typer) -> None:

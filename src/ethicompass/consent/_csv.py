@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ethicompass.consent._model import Action, ConsentRecord, check_purpose, to_utc
+from ethicompass.consent._model import Action, ConsentRecord, check_purpose, normalise_participant, to_utc
 from ethicompass.errors import ColumnError
 from ethicompass.frames import load_table
 
@@ -78,9 +78,10 @@ def read_consents_csv(
                 f"{p} line {line}: decision {row['decision']!r} contradicts action {action.value!r}",
                 hint="grant means permit; refuse and withdraw mean deny",
             )
+        participant = normalise_participant(str(participant), where=f"{p} line {line}: participant_id")
         records.append(
             ConsentRecord(
-                participant=str(participant),
+                participant=participant,
                 purpose=str(purpose),
                 action=action,
                 recorded_at=row["__when"],

@@ -9,6 +9,7 @@ import polars as pl
 
 from ethicompass.consent._csv import read_consents_csv
 from ethicompass.consent._enforce import enforce
+from ethicompass.consent._participants import read_participant_ids
 from ethicompass.consent._registry import Registry
 from ethicompass.consent._withdrawal import register_members, unresolved_decisions
 from ethicompass.frames import load_table, sha256_file
@@ -21,6 +22,10 @@ def run(ctx: Any) -> None:
     """Import consents.csv, enforce ``ai-model-training`` on predictions.csv, then show a late withdrawal."""
     consents = ctx.study_dir / "consents.csv"
     registry = Registry(ctx.store, actor="demo", role="data_manager")
+    listed = registry.register_participants(
+        read_participant_ids(ctx.study_dir / "patients.csv"), source="file:patients.csv"
+    )
+    ctx.say(f"Registered {listed.added:,} participants from patients.csv: consent is stored only for them.")
     summary = registry.import_records(read_consents_csv(consents, recorded_by="demo"))
     ctx.say(
         f"Imported {summary.records:,} consent events for {summary.participants:,} participants "
@@ -63,6 +68,12 @@ def run(ctx: Any) -> None:
     )
     first = kept.select(pl.col("participant_id").first()).item()
     registry.withdraw(first, PURPOSE, recorded_by="demo", source="portal")
+    again = registry.import_records(read_consents_csv(consents, recorded_by="demo"))
+    still = registry.status(first, PURPOSE)
+    ctx.say(
+        f"Re-importing consents.csv stored {again.records:,} events ({again.duplicates:,} duplicates): "
+        f"the withdrawal stands (decision {still.decision.value}, version {still.version})."
+    )
     open_ = unresolved_decisions(ctx.store)
     ctx.say(
         f"One participant in the training cohort then withdrew from AI training: {len(open_)} derived "
@@ -70,4 +81,10 @@ def run(ctx: Any) -> None:
         f"named legal basis, retrain, or erase); their data is excluded from future use at once."
     )
     ctx.say(f"(the model '{model.name}' is a placeholder registered so the withdrawal has a model to reach)")
-    ctx.results["consent"] = {"enforcement": record, "unresolved": open_, "import": summary}
+    ctx.results["consent"] = {
+        "enforcement": record,
+        "unresolved": open_,
+        "import": summary,
+        "reimport": again,
+        "withdrawn_status": still,
+    }

@@ -35,8 +35,8 @@ from ethicompass.consent._model import (
     Decision,
     Period,
     iso,
+    normalise_participant,
     to_utc,
-    utc_now,
 )
 from ethicompass.errors import InputError
 
@@ -304,11 +304,18 @@ def from_fhir(
         raise InputError(
             f"{prefix}Consent.{element} has no reference", hint="reference the participant as Patient/<id>"
         )
-    participant = reference.rsplit("/", 1)[-1]
+    participant = normalise_participant(reference.rsplit("/", 1)[-1], where=f"{prefix}Consent participant id")
     when_text = _extension(consent, EXT_RECORDED_AT) or (
         consent.dateTime if version is FhirVersion.r4 else consent.date
     )
-    recorded_at = to_utc(str(when_text), field_name=f"{prefix}Consent date") if when_text else utc_now()
+    if not when_text:
+        element = "dateTime" if version is FhirVersion.r4 else "date"
+        # an undated event would take effect "now" and could outrank a later withdrawal
+        raise InputError(
+            f"{prefix}Consent.{element} is missing: the time the person decided is not known",
+            hint=f"give Consent.{element} (when the consent was given, refused or withdrawn)",
+        )
+    recorded_at = to_utc(str(when_text), field_name=f"{prefix}Consent date")
     if version is FhirVersion.r4:
         root = consent.provision
         base = Decision(root.type) if root is not None and root.type else Decision.permit

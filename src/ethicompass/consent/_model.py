@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -96,14 +97,42 @@ def check_purpose(code: str, /) -> str:
     return code
 
 
-def check_participant(participant: str, /) -> str:
-    """Validate a participant id (never echoed back in an error)."""
-    if not isinstance(participant, str) or not participant.strip() or len(participant) > 128:
+#: Unicode categories an id may never hold: controls (NUL, tabs, line ends), formats (zero-width
+#: spaces and joiners, bidi embeddings and isolates, the BOM), separators (spaces of every width),
+#: surrogates, private-use and unassigned code points. Each makes a look-alike of a real id.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Co", "Cn"})
+_MAX_ID = 128
+
+
+def normalise_participant(participant: object, /, *, where: str = "participant id") -> str:
+    """The canonical form of a participant id: Unicode NFC, refused if it could look like another id.
+
+    An id is refused (``InputError`` naming ``where`` and the offending character's position and
+    code point) when it is empty, longer than 128 characters, or holds a control, format (zero-width,
+    bidi), space, surrogate, private-use or unassigned character. Case is kept: ``p0000003`` and
+    ``P0000003`` are different ids, and only a registered one is accepted by the registry.
+    """
+    if not isinstance(participant, str) or not participant:
+        raise InputError(f"{where} is empty", hint="pass the study's participant id (e.g. P0000001)")
+    text = unicodedata.normalize("NFC", participant)
+    if len(text) > _MAX_ID:
         raise InputError(
-            "participant id is empty or longer than 128 characters",
-            hint="pass the study's participant id (e.g. P0000001)",
+            f"{where} is longer than {_MAX_ID} characters", hint="pass the study's participant id"
         )
-    return participant.strip()
+    for position, char in enumerate(text, start=1):
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            name = unicodedata.name(char, "unnamed character")
+            raise InputError(
+                f"{where} {text!a} holds U+{ord(char):04X} ({name}) at character {position}",
+                hint="ids may not hold spaces, control, zero-width or bidi characters: retype the id "
+                "without it",
+            )
+    return text
+
+
+def check_participant(participant: str, /) -> str:
+    """Validate a participant id's form and return it normalised (see :func:`normalise_participant`)."""
+    return normalise_participant(participant)
 
 
 @dataclass(frozen=True)
@@ -207,3 +236,18 @@ def reason_for(record: ConsentRecord | None, at: datetime, /) -> tuple[Decision,
     if record.period.end is not None and at > record.period.end:
         return Decision.deny, "expired"
     return Decision.permit, "granted"
+
+
+#: How far in the future an effective time may lie (clock skew between systems): a later one
+#: would make the event outrank every decision taken until then.
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+def check_effective(record: ConsentRecord, /, *, where: str = "recorded_at") -> None:
+    """Refuse an effective time in the future (beyond :data:`FUTURE_SKEW`)."""
+    if record.recorded_at > utc_now() + FUTURE_SKEW:
+        raise InputError(
+            f"{where} {iso(record.recorded_at)} is in the future",
+            hint="a consent event takes effect when the person decided; give that time (or leave it out "
+            "for now)",
+        )

@@ -1,11 +1,20 @@
 """``consent.Registry``: the append-only consent registry over the state database.
 
-(``ImportSummary`` and ``statuses_from_events`` live in ``_rows`` and are re-exported here.)
+(``ImportSummary`` and ``statuses_from_events`` live in ``_rows`` and are re-exported here; bulk
+imports in ``_import``; the participant list in ``_participants``.)
+
+Consent changes are events. Each has the time the person decided (``recorded_at``, the
+*effective* time) and the time the registry stored it (``entered_at``). The decision in force is
+the one with the latest effective time, a deny winning a tie; so an old event that arrives late
+(a re-imported file, a backdated change) is kept as history and never undoes a later decision,
+and a withdrawal is undone only by a later grant. An event equal to one already stored
+(participant, purpose, decision, effective time, source) is not stored again. Events are stored
+only for registered participants. Each stored record's content hash goes into its audit entry,
+so ``audit verify`` finds a record changed behind the log's back.
 
 Every change is a new version of (participant, purpose); nothing is updated or deleted.
 Writers of one participant are serialised (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
-transaction-scoped advisory lock on the participant), so concurrent changes all land, each
-with its own version, and the latest is well defined.
+transaction-scoped advisory lock on the participant).
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 import sqlalchemy as sa
@@ -28,16 +37,24 @@ from ethicompass.consent._model import (
     ConsentRecord,
     ConsentStatus,
     Period,
-    check_participant,
+    check_effective,
     check_purpose,
     iso,
+    normalise_participant,
     reason_for,
     to_utc,
     utc_now,
 )
+from ethicompass.consent._participants import (
+    ParticipantsSummary,
+    register_participants,
+    unknown_participant,
+)
 from ethicompass.consent._rows import (
     COLUMNS,
+    DUPLICATE_SQL,
     INSERT_SQL,
+    KNOWN_SQL,
     LAST_VERSION_SQL,
     MEMBER_SQL,
     STATUS_SQL,
@@ -49,8 +66,9 @@ from ethicompass.consent._rows import (
 )
 from ethicompass.errors import ConflictError, DatabaseError
 from ethicompass.store import Store
-from ethicompass.store._consent_tables import consent_records
+from ethicompass.store._consent_tables import consent_participants, consent_records
 from ethicompass.transparency import AuditLog, default_actor
+from ethicompass.transparency._bindings import binding
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -59,14 +77,19 @@ __all__ = ["ImportSummary", "Registry", "record_from_row", "statuses_from_events
 _RETRIES = 30
 
 
+class _Unknown(Exception):
+    """Raised inside a write transaction for an unregistered id, so the transaction rolls back."""
+
+
 class Registry:
     """Consent per participant and purpose, versioned and append-only, over a :class:`Store`.
 
-    ``grant``/``refuse``/``withdraw`` add a version; ``status(participant, purpose, at=...)``
-    answers as of any time; ``history`` lists every version; ``import_records`` and
-    ``import_records`` load many at once. Every write appends its audit entry (no participant
-    id: the record id, purpose and version) in the same transaction, as ``actor`` with ``role``.
-    The constructor only stores its arguments.
+    ``register_participants`` adds ids to the participant list; ``grant``/``refuse``/``withdraw``
+    add a version; ``status(participant, purpose, at=..., known_at=...)`` answers what the person
+    had decided at ``at`` (as the registry knew it at ``known_at``); ``history`` lists every version;
+    ``import_records`` loads many at once, idempotently. Every write appends its audit entry (no
+    participant id: the record id, purpose, version and content hash) in the same transaction, as
+    ``actor`` with ``role``. The constructor only stores its arguments.
     """
 
     def __init__(self, store: Store, *, actor: str | None = None, role: str = "user") -> None:
@@ -74,7 +97,14 @@ class Registry:
         self.actor = actor
         self.role = role
 
-    def _audit(self, conn: Connection, action: str, object_id: str, params: dict[str, Any]) -> None:
+    def _audit(
+        self,
+        conn: Connection,
+        action: str,
+        object_id: str,
+        params: dict[str, Any],
+        hashes: dict[str, str] | None = None,
+    ) -> None:
         AuditLog(self.store).append_in(
             conn,
             action=action,
@@ -82,20 +112,43 @@ class Registry:
             object_id=object_id,
             actor=self.actor or default_actor(),
             role=self.role,
+            hashes=hashes,
             params=params,
         )
 
+    # ------------------------------------------------------------------ participants
+    def register_participants(self, ids: Iterable[str], /, *, source: str = "api") -> ParticipantsSummary:
+        """Register participant ids (normalised, look-alikes refused); known ones are left alone."""
+        return register_participants(
+            self.store, ids, registered_by=self.actor or default_actor(), source=source, role=self.role
+        )
+
+    def is_known(self, participant: str, /) -> bool:
+        """Whether ``participant`` (normalised) is a registered participant."""
+        return query_one(self.store, KNOWN_SQL[0], (normalise_participant(participant),)) is not None
+
+    def participants(self) -> list[str]:
+        """Every registered participant id, sorted."""
+        column = consent_participants.c.participant
+        with self.store.connect() as conn:
+            return [r[0] for r in conn.execute(sa.select(column).order_by(column))]
+
     # ------------------------------------------------------------------ writes
     def record(self, record: ConsentRecord, /, *, stamp_now: bool = False) -> ConsentRecord:
-        """Append ``record`` as the next version of its (participant, purpose); return it stored.
+        """Store ``record`` as the next version of its (participant, purpose); return it as stored.
 
-        If the action is a withdrawal, a decision is opened for every derived artefact that
-        holds the participant's data for that purpose (see :func:`consent.affected_artefacts`).
-        With ``stamp_now`` the record's time is taken inside the write transaction, so versions
-        and times of concurrent changes to one participant agree in order.
+        The participant must be registered (else :class:`UnknownParticipantError` naming the
+        closest known id). An event equal to one already stored is not stored again: the stored
+        one is returned. An event older than the decision in force is stored as history (it never
+        becomes current). If the action is a withdrawal, a decision is opened for every derived
+        artefact that holds the participant's data for that purpose (see
+        :func:`consent.affected_artefacts`). With ``stamp_now`` the effective time is taken inside
+        the write transaction, so versions and times of concurrent changes agree in order.
         """
-        check_participant(record.participant)
+        record = replace(record, participant=normalise_participant(record.participant))
         check_purpose(record.purpose)
+        if not stamp_now:
+            check_effective(record)
         affected: list[str] = []
         # most participants belong to no artefact: one indexed probe spares the lineage walk
         if record.action is Action.withdraw and query_one(
@@ -108,7 +161,10 @@ class Registry:
             try:
                 # an acknowledged withdrawal must survive a power loss too: sync its commit to disk
                 with self.store.begin(durable=record.action is Action.withdraw) as conn:
-                    stored = self._insert_next(conn, record, stamp_now=stamp_now)
+                    stored, values, superseded = self._insert_next(conn, record, stamp_now=stamp_now)
+                    if values is None:
+                        return stored  # the same event again: nothing to do
+                    hashes, bound = binding(consent_records, [values])
                     self._audit(
                         conn,
                         f"consent.{stored.action.value}",
@@ -117,14 +173,19 @@ class Registry:
                             "purpose": stored.purpose,
                             "version": stored.version,
                             "source": stored.source,
+                            "superseded_on_arrival": superseded,
                             "artefacts_affected": len(affected),
-                        },
+                        }
+                        | bound,
+                        hashes,
                     )
                     if affected:
                         from ethicompass.consent._withdrawal import open_decisions
 
                         open_decisions(conn, stored, affected)
                 return stored
+            except _Unknown:
+                raise unknown_participant(self.store, record.participant) from None
             except IntegrityError:
                 if attempt == _RETRIES - 1:
                     raise ConflictError(
@@ -139,9 +200,10 @@ class Registry:
 
     def _insert_next(
         self, conn: Connection, record: ConsentRecord, *, stamp_now: bool = False
-    ) -> ConsentRecord:
+    ) -> tuple[ConsentRecord, dict[str, Any] | None, bool]:
+        """Insert under the participant's lock: (stored record, its row values or None, superseded?)."""
         # The hot path of every change speaks to the driver directly (as the audit log does):
-        # building, caching and compiling these two statements through SQLAlchemy cost ten times
+        # building, caching and compiling these statements through SQLAlchemy cost ten times
         # running them.
         postgres = conn.dialect.name == "postgresql"
         if postgres:
@@ -152,18 +214,33 @@ class Registry:
         values = insert_values(record, 0, iso(entered))
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
+            cursor.execute(KNOWN_SQL[postgres], (record.participant,))
+            if cursor.fetchone() is None:
+                raise _Unknown
+            if not stamp_now:
+                key = (record.participant, record.purpose, values["decision"], values["recorded_at"])
+                cursor.execute(DUPLICATE_SQL[postgres], (*key, record.source))
+                same = cursor.fetchone()
+                if same is not None:
+                    row = conn.execute(
+                        sa.select(consent_records).where(consent_records.c.id == same[0])
+                    ).one()
+                    return record_from_row(row), None, False
             cursor.execute(LAST_VERSION_SQL[postgres], (record.participant, record.purpose))
-            last = cursor.fetchone()[0]  # type: ignore[index]
+            last, latest = cursor.fetchone()  # type: ignore[misc]
             values["version"] = version = 1 if last is None else int(last) + 1
             cursor.execute(INSERT_SQL[postgres], tuple(values[c] for c in COLUMNS))
-            key = cursor.fetchone()[0] if postgres else cursor.lastrowid  # type: ignore[index]
+            key_id = cursor.fetchone()[0] if postgres else cursor.lastrowid  # type: ignore[index]
         except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
             raise IntegrityError("INSERT INTO consent_records", None, exc) from exc
         except conn.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
             raise sa.exc.DBAPIError("consent_records", None, exc) from exc
         finally:
             cursor.close()
-        return replace(record, version=version, entered_at=entered, id=int(key) if key is not None else None)
+        values["id"] = int(key_id)
+        superseded = latest is not None and values["recorded_at"] < latest
+        stored = replace(record, version=version, entered_at=entered, id=int(key_id))
+        return stored, values, superseded
 
     def _change(
         self,
@@ -182,7 +259,7 @@ class Registry:
     ) -> ConsentRecord:
         return self.record(
             ConsentRecord(
-                participant=check_participant(participant),
+                participant=normalise_participant(participant),
                 purpose=check_purpose(purpose),
                 action=action,
                 recorded_at=to_utc(recorded_at, field_name="recorded_at") if recorded_at else utc_now(),
@@ -283,94 +360,62 @@ class Registry:
                 )
         return done
 
-    def import_records(self, records: Iterable[ConsentRecord], /, *, source: str = "csv") -> ImportSummary:
-        """Append many records in one transaction, in ``recorded_at`` order per (participant, purpose).
+    def import_records(
+        self,
+        records: Iterable[ConsentRecord],
+        /,
+        *,
+        source: str = "csv",
+        unknown: Literal["error", "skip", "register"] = "error",
+    ) -> ImportSummary:
+        """Store many events in one transaction, idempotently (see :func:`consent._import.import_events`).
 
-        Versions continue after any already stored. Withdrawals open artefact decisions as
-        :meth:`record` does.
+        Events equal to stored ones are counted as ``duplicates`` and not stored again; events older
+        than the decision in force are stored as history and counted as ``superseded``. Events of
+        ids the registry does not know: ``unknown="error"`` (the default) stores nothing and raises
+        :class:`UnknownParticipantError`; ``"skip"`` stores the rest and counts them; ``"register"``
+        registers the ids first. Withdrawals open artefact decisions as :meth:`record` does.
         """
-        items = sorted(records, key=lambda r: (r.participant, r.purpose, r.recorded_at))
-        for item in items:
-            check_purpose(item.purpose)
-        if not items:
-            return ImportSummary(0, 0, {}, source)
-        withdrawn = [r for r in items if r.action is Action.withdraw]
-        affected: dict[tuple[str, str], list[str]] = {}
-        if withdrawn:
-            from ethicompass.consent._withdrawal import affected_artefacts, members_among
+        from ethicompass.consent._import import import_events
 
-            with_data = members_among(self.store, {r.participant for r in withdrawn})
-            for r in withdrawn:
-                if r.participant not in with_data:
-                    continue
-                found = affected_artefacts(self.store, r.participant, purpose=r.purpose)
-                if found:
-                    affected[(r.participant, r.purpose)] = found
-        try:
-            with self.store.begin(durable=bool(withdrawn)) as conn:
-                self.store.lock_table(conn, "consent_records")
-                rows = conn.execute(
-                    sa.select(
-                        consent_records.c.participant,
-                        consent_records.c.purpose,
-                        sa.func.max(consent_records.c.version),
-                    ).group_by(consent_records.c.participant, consent_records.c.purpose)
-                ).all()
-                last = {(p, q): int(v) for p, q, v in rows}
-                entered = iso(utc_now())
-                values = []
-                for item in items:
-                    key = (item.participant, item.purpose)
-                    last[key] = last.get(key, 0) + 1
-                    values.append(insert_values(item, last[key], entered))
-                for start in range(0, len(values), 5000):
-                    conn.execute(consent_records.insert(), values[start : start + 5000])
-                counts: dict[str, int] = {}
-                for item in items:
-                    counts[item.action.value] = counts.get(item.action.value, 0) + 1
-                self._audit(
-                    conn,
-                    "consent.import",
-                    f"import:{entered}",
-                    {"records": len(items), "by_action": counts, "source": source},
-                )
-                if affected:
-                    from ethicompass.consent._withdrawal import open_decisions
-
-                    for (participant, purpose), artefacts in affected.items():
-                        row = conn.execute(
-                            sa.select(consent_records)
-                            .where(
-                                consent_records.c.participant == participant,
-                                consent_records.c.purpose == purpose,
-                                consent_records.c.action == "withdraw",
-                            )
-                            .order_by(consent_records.c.version.desc())
-                            .limit(1)
-                        ).one()
-                        open_decisions(conn, record_from_row(row), artefacts)
-        except SQLAlchemyError as exc:
-            raise DatabaseError(
-                f"bulk consent import failed ({type(exc).__name__}); nothing was stored",
-                hint="check the database is reachable and writable, then retry",
-            ) from exc
-        by_action: dict[str, int] = {}
-        for item in items:
-            by_action[item.action.value] = by_action.get(item.action.value, 0) + 1
-        return ImportSummary(len(items), len({r.participant for r in items}), by_action, source)
+        return import_events(self, list(records), source=source, unknown=unknown)
 
     # ------------------------------------------------------------------ reads
-    def status(self, participant: str, purpose: str, /, *, at: datetime | str | None = None) -> ConsentStatus:
-        """The consent in force for (participant, purpose) at ``at`` (default now)."""
+    def _known(self, participant: str) -> str:
+        pid = normalise_participant(participant)
+        if not self.is_known(pid):
+            raise unknown_participant(self.store, pid)
+        return pid
+
+    def status(
+        self,
+        participant: str,
+        purpose: str,
+        /,
+        *,
+        at: datetime | str | None = None,
+        known_at: datetime | str | None = None,
+    ) -> ConsentStatus:
+        """The decision in force for (participant, purpose) at ``at`` (default now).
+
+        That is the event with the latest effective time at or before ``at`` (a deny wins a tie).
+        With ``known_at``, only events the registry had stored by then count: "what did we know
+        then" rather than "what had the person decided then".
+        """
         check_purpose(purpose)
+        pid = normalise_participant(participant)
         when = to_utc(at, field_name="at") if at is not None else utc_now()
-        sql = STATUS_SQL[self.store.engine.dialect.name]
-        row = query_one(self.store, sql, (participant, purpose, iso(when)))
+        params: tuple[str, ...] = (pid, purpose, iso(when))
+        if known_at is not None:
+            params += (iso(to_utc(known_at, field_name="known_at")),)
+        row = query_one(self.store, STATUS_SQL[self.store.engine.dialect.name, known_at is not None], params)
         record = None
-        if row is not None:
+        if row is None:
+            self._known(pid)
+        else:
             version, action, recorded_at, period_start, period_end = row
             record = ConsentRecord(
-                participant,
+                pid,
                 purpose,
                 Action(action),
                 to_utc(recorded_at),
@@ -381,7 +426,7 @@ class Registry:
             )
         decision, reason = reason_for(record, when)
         return ConsentStatus(
-            participant=participant,
+            participant=pid,
             purpose=purpose,
             decision=decision,
             since=record.recorded_at if record else None,
@@ -393,7 +438,7 @@ class Registry:
         """The standard purposes followed by every custom purpose recorded (for one participant)."""
         query = sa.select(consent_records.c.purpose).distinct()
         if participant is not None:
-            query = query.where(consent_records.c.participant == participant)
+            query = query.where(consent_records.c.participant == self._known(participant))
         with self.store.connect() as conn:
             found = {r[0] for r in conn.execute(query)}
         return list(STANDARD_PURPOSES) + sorted(found - set(STANDARD_PURPOSES))
@@ -403,16 +448,13 @@ class Registry:
         return [self.status(participant, p, at=at) for p in self.purposes(participant)]
 
     def history(self, participant: str, /, *, purpose: str | None = None) -> list[ConsentRecord]:
-        """Every stored version for the participant (one purpose or all), oldest first."""
-        query = sa.select(consent_records).where(consent_records.c.participant == participant)
+        """Every stored version for the participant (one purpose or all), by effective time."""
+        query = sa.select(consent_records).where(consent_records.c.participant == self._known(participant))
         if purpose is not None:
             query = query.where(consent_records.c.purpose == check_purpose(purpose))
+        order = (consent_records.c.recorded_at, consent_records.c.purpose, consent_records.c.version)
         with self.store.connect() as conn:
-            rows = conn.execute(
-                query.order_by(
-                    consent_records.c.recorded_at, consent_records.c.purpose, consent_records.c.version
-                )
-            ).all()
+            rows = conn.execute(query.order_by(*order)).all()
         return [record_from_row(r) for r in rows]
 
     def records(self, *, purpose: str | None = None) -> list[ConsentRecord]:
@@ -420,40 +462,31 @@ class Registry:
         query = sa.select(consent_records)
         if purpose is not None:
             query = query.where(consent_records.c.purpose == check_purpose(purpose))
+        order = (consent_records.c.participant, consent_records.c.purpose, consent_records.c.version)
         with self.store.connect() as conn:
-            rows = conn.execute(
-                query.order_by(
-                    consent_records.c.participant, consent_records.c.purpose, consent_records.c.version
-                )
-            ).all()
+            rows = conn.execute(query.order_by(*order)).all()
         return [record_from_row(r) for r in rows]
 
-    def status_table(self, purpose: str, /, *, at: datetime | str | None = None) -> pl.DataFrame:
+    def status_table(
+        self, purpose: str, /, *, at: datetime | str | None = None, known_at: datetime | str | None = None
+    ) -> pl.DataFrame:
         """Every participant's status for ``purpose`` at ``at``: the table :func:`consent.enforce` joins.
 
         Columns: ``participant``, ``decision`` (``permit``/``deny``), ``reason``, ``version``.
         A participant with no record is absent (enforce drops them as ``no-consent-record``).
+        ``known_at`` as in :meth:`status`.
         """
         check_purpose(purpose)
         when = to_utc(at, field_name="at") if at is not None else utc_now()
+        c = consent_records.c
         query = sa.select(
-            consent_records.c.participant,
-            consent_records.c.version,
-            consent_records.c.action,
-            consent_records.c.period_start,
-            consent_records.c.period_end,
-        ).where(consent_records.c.purpose == purpose, consent_records.c.recorded_at <= iso(when))
+            c.participant, c.version, c.action, c.recorded_at, c.period_start, c.period_end
+        ).where(c.purpose == purpose, c.recorded_at <= iso(when))
+        if known_at is not None:
+            query = query.where(c.entered_at <= iso(to_utc(known_at, field_name="known_at")))
         with self.store.connect() as conn:
             rows = conn.execute(query).all()
-        raw = pl.DataFrame(
-            rows,
-            schema={
-                "participant": pl.String,
-                "version": pl.Int64,
-                "action": pl.String,
-                "period_start": pl.String,
-                "period_end": pl.String,
-            },
-            orient="row",
-        )
+        names = ("participant", "version", "action", "recorded_at", "period_start", "period_end")
+        schema = {n: pl.Int64 if n == "version" else pl.String for n in names}
+        raw = pl.DataFrame(rows, schema=schema, orient="row")
         return statuses_from_events(raw, at=iso(when))

@@ -28,7 +28,8 @@ def enforcement(ctx: ReviewContext) -> object:
         # in a private in-memory registry, so the review changes nothing in the user's state.
         registry = Registry(Store("sqlite://").open())
         registry.import_records(
-            read_consents_csv(study.dataset_path(study.consent.dataset), recorded_by="review")
+            read_consents_csv(study.dataset_path(study.consent.dataset), recorded_by="review"),
+            unknown="register",  # a private registry of the study's own file: its ids are its participants
         )
     kept, record = enforce(
         ctx.frame(study.predictions.dataset),

@@ -280,6 +280,7 @@ class ReviewStore:
     ) -> SignOff:
         """Record a reviewer's decision and comment, with an audit entry (the comment's hash, not its text)."""
         from ethicompass.transparency import AuditLog
+        from ethicompass.transparency._bindings import bind_ids
         from ethicompass.transparency._log import utc_now
 
         if decision not in DECISIONS:
@@ -308,6 +309,7 @@ class ReviewStore:
                 )
             )
             signoff_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            bound_hashes, bound = bind_ids(conn, review_signoffs, [signoff_id])
             AuditLog(self.store).append_in(
                 conn,
                 action=f"review.{decision}",
@@ -318,8 +320,9 @@ class ReviewStore:
                 hashes={
                     "report.json": stored.report_hash,
                     "comment": "sha256:" + hashlib.sha256(comment.encode("utf-8")).hexdigest(),
-                },
-                params={"study": stored.study, "verdict": stored.verdict, "signoff": signoff_id},
+                }
+                | bound_hashes,
+                params={"study": stored.study, "verdict": stored.verdict, "signoff": signoff_id} | bound,
             )
         return SignOff(signoff_id, review_id, decision, comment, reviewer, role, now)
 

@@ -1,4 +1,5 @@
-"""Tables of the consent registry: append-only consent records, artefact membership, withdrawal decisions."""
+"""Tables of the consent registry: the known participants, append-only consent records, artefact
+membership, withdrawal decisions."""
 
 from __future__ import annotations
 
@@ -38,6 +39,18 @@ consent_records = Table(
     Column("source", String(64), nullable=False),
     UniqueConstraint("participant", "purpose", "version", name="uq_consent_records_version"),
     Index("ix_consent_records_purpose", "purpose", "recorded_at"),
+    # consent_0002: the decision in force is the latest effective time of (participant, purpose)
+    Index("ix_consent_records_effective", "participant", "purpose", "recorded_at"),
+)
+
+# consent_0002: the participants the registry knows; a consent event for any other id is refused
+consent_participants = Table(
+    "consent_participants",
+    metadata,
+    Column("participant", String(128), primary_key=True),
+    Column("registered_at", String(32), nullable=False),
+    Column("registered_by", String(200), nullable=False),
+    Column("source", String(64), nullable=False),
 )
 
 consent_artefact_members = Table(

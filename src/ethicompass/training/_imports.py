@@ -10,9 +10,8 @@ from typing import Any
 
 from ethicompass.errors import DataFileError, InputError
 from ethicompass.store import Store
-from ethicompass.store._training_tables import training_certificates
 from ethicompass.training._courses import get_course
-from ethicompass.training._records import Certificate, _audit, _issue, _user_name, as_date
+from ethicompass.training._records import Certificate, _issue, _user_name, as_date, audit_certificates_in
 from ethicompass.transparency import hash_file
 
 
@@ -114,17 +113,17 @@ def import_certificates(
             )
             for u, c, done, exp, ver, prov, ref in parsed
         ]
-    ids = [c.id for c in made]
-    _audit(
-        store,
-        training_certificates.delete().where(training_certificates.c.id.in_(ids)),
-        action="training.certificate.import",
-        object_type="training_import",
-        object_id=p.name,
-        role="admin",
-        hashes={"file": digest},
-        params={"rows": len(made), "verifiers": sorted({c.verified_by or "" for c in made})},
-    )
+        audit_certificates_in(
+            conn,
+            store,
+            [c.id for c in made],
+            action="training.certificate.import",
+            object_type="training_import",
+            object_id=p.name,
+            role="admin",
+            hashes={"file": digest},
+            params={"rows": len(made), "verifiers": sorted({c.verified_by or "" for c in made})},
+        )
     return ImportResult(len(made), digest, verified_by or made[0].verified_by or "", tuple(made))
 
 
@@ -162,13 +161,14 @@ def record_certificate(
             verified_by=verified_by.strip(),
             conn=conn,
         )
-    _audit(
-        store,
-        training_certificates.delete().where(training_certificates.c.id == cert.id),
-        action="training.certificate.record",
-        object_type="training_certificate",
-        object_id=f"{course.id}/{cert.id}",
-        role="admin",
-        params={"expires_on": until.isoformat(), "verified_by": cert.verified_by, "provider": provider},
-    )
+        audit_certificates_in(
+            conn,
+            store,
+            [cert.id],
+            action="training.certificate.record",
+            object_type="training_certificate",
+            object_id=f"{course.id}/{cert.id}",
+            role="admin",
+            params={"expires_on": until.isoformat(), "verified_by": cert.verified_by, "provider": provider},
+        )
     return cert

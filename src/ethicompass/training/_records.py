@@ -206,6 +206,20 @@ def _present(course_id: str, layout: list[list[Any]]) -> tuple[PresentedQuestion
     return tuple(out)
 
 
+def audit_certificates_in(conn: sa.Connection, store: Store, ids: Iterable[int], /, **entry: Any) -> None:
+    """Audit certificates written in ``conn``'s transaction, binding their content hashes to the entry.
+
+    The entry commits with the certificates or not at all, and ``audit verify`` then finds a
+    certificate edited, deleted or inserted behind the log's back.
+    """
+    from ethicompass.transparency._bindings import bind_ids
+
+    hashes, bound = bind_ids(conn, training_certificates, ids)
+    entry["hashes"] = dict(entry.get("hashes") or {}) | hashes
+    entry["params"] = dict(entry.get("params") or {}) | bound
+    AuditLog(store).append_in(conn, **entry)
+
+
 def _audit(store: Store, rollback: sa.Delete | None, **entry: Any) -> None:
     try:
         AuditLog(store).append(**entry)
@@ -356,6 +370,15 @@ def submit_attempt(
             raise ConflictError(
                 f"training attempt {attempt_id} was already submitted", hint="start a new attempt"
             )
+        AuditLog(store).append_in(
+            conn,
+            action="training.attempt.submit",
+            object_type="training_attempt",
+            object_id=f"{course.id}/{attempt_id}",
+            actor=attempt.user,
+            role="staff",
+            params={"score": round(score, 4), "passed": passed, "pass_mark": course.pass_mark},
+        )
         if passed:
             issued = when.date()
             certificate = _issue(
@@ -368,27 +391,18 @@ def submit_attempt(
                 attempt_id=attempt_id,
                 conn=conn,
             )
-    _audit(
-        store,
-        None,
-        action="training.attempt.submit",
-        object_type="training_attempt",
-        object_id=f"{course.id}/{attempt_id}",
-        actor=attempt.user,
-        role="staff",
-        params={"score": round(score, 4), "passed": passed, "pass_mark": course.pass_mark},
-    )
-    if certificate is not None:
-        _audit(
-            store,
-            None,
-            action="training.certificate.issue",
-            object_type="training_certificate",
-            object_id=f"{course.id}/{certificate.id}",
-            actor=attempt.user,
-            role="staff",
-            params={"expires_on": certificate.expires_on.isoformat(), "source": "quiz"},
-        )
+            # in the same transaction: a certificate is never issued without its audit entry
+            audit_certificates_in(
+                conn,
+                store,
+                [certificate.id],
+                action="training.certificate.issue",
+                object_type="training_certificate",
+                object_id=f"{course.id}/{certificate.id}",
+                actor=attempt.user,
+                role="staff",
+                params={"expires_on": certificate.expires_on.isoformat(), "source": "quiz"},
+            )
     return AttemptResult(
         attempt_id, attempt.user, course.id, score, course.pass_mark, passed, tuple(results), certificate
     )

@@ -140,6 +140,8 @@ def audit_verify(
             ["source", "tree size", "ok", "problem"],
             [[c.source, c.tree_size, "yes" if c.ok else "NO", c.problem or ""] for c in result.checkpoints],
         )
+        for finding in result.records:
+            say(f"[red]record[/red]: {finding.describe()}")
         if result.ok:
             say(
                 f"[green]verified[/green]: {result.tree_size} entries, root {result.root_hash[:16]}… "

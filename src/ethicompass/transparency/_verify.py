@@ -7,7 +7,10 @@ checks, in order:
 2. each entry's canonical JSON hashes to its stored leaf hash, and the stored columns
    (action, actor, object, role, seq, time) agree with the hashed JSON;
 3. the RFC 9162 root of every prefix that a checkpoint covers equals the checkpoint's root,
-   the checkpoint's Ed25519 signature verifies, and (when keys are pinned) its signer is trusted.
+   the checkpoint's Ed25519 signature verifies, and (when keys are pinned) its signer is trusted;
+4. every row of a bound table (consent records, training certificates, review sign-offs) is
+   covered by an audit entry holding its content hash (``transparency._bindings.reconcile``):
+   a record changed, deleted or inserted behind the log's back is named.
 
 Step 3 is the one that matters against a deliberate rewrite: whoever can write the database
 can recompute hashes, but cannot make the tree match a checkpoint someone else kept.
@@ -29,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Connection
 
 from ethicompass.store import Store, audit_checkpoints, audit_entries
+from ethicompass.transparency._bindings import RecordFinding, reconcile
 from ethicompass.transparency._checkpoint import Checkpoint, key_id, sign_checkpoint
 from ethicompass.transparency._log import AuditLog, utc_now
 from ethicompass.transparency._merkle import TreeBuilder
@@ -75,11 +79,13 @@ class VerifyResult:
     signer_pinned: bool = False
     seconds: float = 0.0
     guarantees: tuple[str, ...] = field(default_factory=tuple)
+    records: tuple[RecordFinding, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "ok": self.ok,
+            "records": [r.to_dict() for r in self.records],
             "tree_size": self.tree_size,
             "root_hash": self.root_hash,
             "first_bad_seq": self.first_bad_seq,
@@ -288,6 +294,7 @@ def verify_log(
             all_checks = [(f"stored #{i}", c) for i, c in stored_checkpoints(conn)] + all_checks
         wanted = {c.tree_size for _, c in all_checks}
         count, tree, roots, bad_seq, problem = _scan(conn, wanted, tree_size, check_columns)
+        findings = tuple(reconcile(store, conn=conn)) if tree_size is None else ()
     trusted = {key_id(k) for k in trusted_keys}
     checks: list[CheckpointCheck] = []
     for source, cp in sorted(all_checks, key=lambda sc: sc[1].tree_size):
@@ -312,6 +319,10 @@ def verify_log(
             f"checkpoint {failed[0].source} (size {failed[0].tree_size}) fails: {failed[0].problem}; "
             f"the first changed entry is between {low} and {min(failed[0].tree_size, count) - 1}"
         )
+    if problem is None and findings:
+        problem = findings[0].describe() + (
+            f" (and {len(findings) - 1} more finding(s))" if len(findings) > 1 else ""
+        )
     ok = problem is None
     return VerifyResult(
         ok=ok,
@@ -323,6 +334,7 @@ def verify_log(
         signer_pinned=bool(trusted),
         seconds=time.perf_counter() - started,
         guarantees=_guarantees(checks, count, check_columns) if ok else (),
+        records=findings,
     )
 
 
@@ -330,6 +342,10 @@ def _guarantees(checks: Sequence[CheckpointCheck], count: int, columns: bool) ->
     said = [f"the {count} entries are numbered without gaps and each matches its leaf hash"]
     if columns:
         said.append("the stored columns agree with the hashed entries")
+    said.append(
+        "every consent record, training certificate and review sign-off matches the content hash its "
+        "audit entry holds"
+    )
     if checks:
         covered = max(c.tree_size for c in checks)
         said.append(
