@@ -321,3 +321,38 @@ def test_audit_verify_cli_exits_1_naming_the_record(cli: Callable[..., Any], tmp
     assert r.code == 1
     assert r.json()["records"][0]["problem"] == "changed"
     assert "consent_records record" in r.json()["problem"]
+
+
+# ----------------------------------------------------------------------------- the web paths
+def test_api_and_access_codes_refuse_look_alikes_and_unknown_ids(store: Any) -> None:
+    from urllib.parse import quote
+
+    from fastapi.testclient import TestClient
+
+    from ethicompass.server import ServerSettings, add_user, create_app, issue_access_code, issue_token
+
+    Registry(store).grant("P1", "recontact", recorded_at=T0)
+    add_user(store, "dm", role="data_manager")
+    token = issue_token(store, "dm")
+    app = create_app(store, settings=ServerSettings(secret_key="k", secure_cookies=False))
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(app) as client:
+        for bad in ("P1\u200b", "P1\x00", "\u202eP1", "p1", "P9999999"):
+            url = f"/api/v1/participants/{quote(bad, safe='')}/consent/recontact"
+            r = client.post(url, json={"action": "withdraw"}, headers=headers)
+            assert r.status_code == 422, (bad, r.text)
+            assert client.get(url, headers=headers).status_code == 422
+        assert (
+            client.get("/api/v1/participants/P1/consent/recontact", headers=headers).json()["decision"]
+            == "permit"
+        )
+        for name in ("dm\u200b2", "dm\x00", "\u202edm"):
+            r = client.post("/api/v1/users", json={"name": name, "role": "reviewer"}, headers=headers)
+            assert r.status_code in (403, 422), (name, r.text)
+    app.state.audit_writer.close()
+    with pytest.raises(UnknownParticipantError):
+        issue_access_code(store, "NOBODY-999")
+    with pytest.raises(InputError):
+        add_user(store, "rev\u200b", role="reviewer")
+    with pytest.raises(UnknownParticipantError):
+        add_user(store, "pat", role="participant", participant="NOBODY-999")

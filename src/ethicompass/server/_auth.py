@@ -14,6 +14,7 @@ import hashlib
 import secrets
 import threading
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -59,23 +60,51 @@ class User:
         return {"name": self.name, "role": self.role, "participant": self.participant}
 
 
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
 def _check_role(role: str) -> str:
     if role not in ROLES:
         raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", hint="pick one of those roles")
     return role
 
 
-def add_user(store: Store, name: str, /, *, role: str, participant: str | None = None) -> User:
-    """Create a user; a ``participant`` user must name the participant id it acts for."""
-    _check_role(role)
-    if not name or len(name) > 200:
+def _check_name(name: str) -> str:
+    """A user name in NFC; control, zero-width, bidi and other invisible characters refused."""
+    if not isinstance(name, str) or not name or len(name) > 200:
         raise InputError("user name is empty or longer than 200 characters", hint="pass a short user name")
+    text = unicodedata.normalize("NFC", name)
+    bad = next((c for c in text if unicodedata.category(c) in _HIDDEN), None)
+    if bad is not None or text != text.strip():
+        what = f"U+{ord(bad):04X}" if bad is not None else "a leading or trailing space"
+        raise InputError(
+            f"user name {text!a} holds {what}",
+            hint="user names may not hold control, zero-width or bidi characters",
+        )
+    return text
+
+
+def _known_participant(store: Store, participant: str) -> str:
+    """The normalised id of a participant the consent registry knows (else UnknownParticipantError)."""
+    from ethicompass.consent import Registry
+    from ethicompass.consent._participants import unknown_participant
+
+    pid = check_participant(participant)
+    if not Registry(store).is_known(pid):
+        raise unknown_participant(store, pid)
+    return pid
+
+
+def add_user(store: Store, name: str, /, *, role: str, participant: str | None = None) -> User:
+    """Create a user; a ``participant`` user must name a participant the consent registry knows."""
+    _check_role(role)
+    name = _check_name(name)
     if role == "participant":
         if participant is None:
             raise InputError(
                 "a participant user needs --participant", hint="name the participant id it acts for"
             )
-        participant = check_participant(participant)
+        participant = _known_participant(store, participant)
     elif participant is not None:
         raise InputError("only participant users act for a participant", hint="drop --participant")
     try:
@@ -195,8 +224,8 @@ class TokenVerifier:
 
 
 def issue_access_code(store: Store, participant: str, /, *, minutes: int = 15) -> tuple[str, str]:
-    """A one-time portal access code for the participant, and when it expires (ISO)."""
-    check_participant(participant)
+    """A one-time portal access code for a participant the consent registry knows, and when it expires (ISO)."""
+    participant = _known_participant(store, participant)
     lookup = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(4))
     secret = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
     now = utc_now()
