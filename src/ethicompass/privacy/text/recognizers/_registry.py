@@ -185,8 +185,8 @@ _PHONE_CONTEXT = ("phone", "tel", "telephone", "cell", "mobile", "call", "contac
 _SSN_CONTEXT = ("ssn", "social security", "ss#")
 _R = Recognizer
 
-#: Every recognizer ethicompass runs, in one table (STYLE.md §11). ``score`` is the prior that a match is
-#: PHI; context words within ``window`` characters before it add 0.15 (or are required).
+#: Every recognizer ethicompass runs, in one table (CONTRIBUTING.md, section 6: recognizers and rules).
+#: ``score`` is the prior that a match is PHI; context words within ``window`` characters before it add 0.15 (or are required).
 REGISTRY: tuple[Recognizer, ...] = (
     # --- dates: all elements except the year; never bare years, never durations ---
     _R(
