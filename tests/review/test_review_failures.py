@@ -51,21 +51,21 @@ def test_a_broken_model_card_module_is_an_error(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_broken_decision_curve_plot_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ethicompass.safety import _plots, decision_curve
+    from ethicompass.safety import _benefit, decision_curve
 
     curve = decision_curve(_frame(), label="label", scores={"m": "score"}, thresholds=[0.2, 0.3], n_boot=0)
     assert _assess_beneficence._net_benefit(curve, "m", 0.2, 0.3).figures  # the figure is drawn
-    monkeypatch.setattr(_plots, "decision_curve_svg", _broken)
+    monkeypatch.setattr(_benefit, "decision_curve_svg", _broken)
     with pytest.raises(TypeError, match="plotting"):
         _assess_beneficence._net_benefit(curve, "m", 0.2, 0.3)
 
 
 def test_a_broken_calibration_plot_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ethicompass.safety import _plots, calibration
+    from ethicompass.safety import _calibration, calibration
 
     report = calibration(_frame(), label="label", score="score")
     assert _assess_beneficence._calibration(report, (0.8, 1.2)).figures
-    monkeypatch.setattr(_plots, "calibration_svg", _broken)
+    monkeypatch.setattr(_calibration, "calibration_svg", _broken)
     with pytest.raises(TypeError, match="plotting"):
         _assess_beneficence._calibration(report, (0.8, 1.2))
 

@@ -74,9 +74,7 @@ def _net_benefit(curve: Any, model: str, lo: float, hi: float) -> Check:
     else:
         verdict = "warn"
     losing = curve.thresholds[~beats]
-    from ethicompass.safety._plots import decision_curve_svg
-
-    figures = (decision_curve_svg(curve, curve.overall),)
+    figures = (curve.to_svg(population=curve.overall),)
     return Check(
         id="beneficence.net_benefit",
         title="The model does more good than treating everyone or no one",
@@ -118,9 +116,7 @@ def _calibration(report: Any, bounds: tuple[float, float]) -> Check:
         if worst is not None
         else ""
     )
-    from ethicompass.safety._plots import calibration_svg
-
-    figures = (calibration_svg(report),)
+    figures = (report.to_svg(),)
     return Check(
         id="beneficence.calibration_slope",
         title="Predicted risks mean what they say (calibration)",
