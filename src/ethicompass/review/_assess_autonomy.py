@@ -10,7 +10,7 @@ from ethicompass.review._report import Check, Verdict, not_assessed
 
 if TYPE_CHECKING:
     from ethicompass.consent import EnforcementRecord
-    from ethicompass.review._run import ReviewContext
+    from ethicompass.review._context import ReviewContext
 
 
 def enforcement(ctx: ReviewContext) -> EnforcementRecord:

@@ -12,7 +12,7 @@ from ethicompass.review._policy import SOURCES
 from ethicompass.review._report import Check, Verdict, not_assessed
 
 if TYPE_CHECKING:
-    from ethicompass.review._run import ReviewContext
+    from ethicompass.review._context import ReviewContext
 
 
 def _frame(ctx: ReviewContext) -> Any:

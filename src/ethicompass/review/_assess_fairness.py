@@ -8,7 +8,7 @@ from ethicompass.review._policy import SOURCES
 from ethicompass.review._report import Check, Verdict, not_assessed
 
 if TYPE_CHECKING:
-    from ethicompass.review._run import ReviewContext
+    from ethicompass.review._context import ReviewContext
 
 _METRICS = {
     "tpr": ("sensitivity (true-positive rate)", "max_tpr_difference"),

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
-from ethicompass.frames import atomic_write_text, load_table, sha256_file
+from ethicompass.frames import atomic_write_text, sha256_file
 from ethicompass.review import (
     _assess_autonomy,
     _assess_beneficence,
@@ -20,35 +17,12 @@ from ethicompass.review import (
     _assess_training,
     _assess_transparency,
 )
+from ethicompass.review._context import Assessor, ReviewContext
 from ethicompass.review._policy import Policy
 from ethicompass.review._render import pdf_available, render_html, render_pdf
-from ethicompass.review._report import PRINCIPLES, Check, PrincipleResult, Report
+from ethicompass.review._report import PRINCIPLES, PrincipleResult, Report
 from ethicompass.store import Store
 from ethicompass.study import Study
-
-
-@dataclass
-class ReviewContext:
-    """What every assessor receives: the study, the policy, the store, and shared results.
-
-    ``results`` may arrive pre-filled (the demo passes what its steps computed) so nothing is
-    computed twice; assessors add what they compute for the ones after them.
-    """
-
-    study: Study
-    policy: Policy
-    store: Store
-    results: dict[str, Any] = field(default_factory=dict)
-    _frames: dict[str, pl.DataFrame] = field(default_factory=dict)
-
-    def frame(self, dataset: str) -> pl.DataFrame:
-        """A dataset of the study, read once."""
-        if dataset not in self._frames:
-            self._frames[dataset] = load_table(self.study.dataset_path(dataset))
-        return self._frames[dataset]
-
-
-Assessor = Callable[[ReviewContext], list[Check]]
 
 #: principle -> its assessor, run in this order (consent enforcement first). Imported explicitly: an
 #: assessor that cannot be imported is an error, never a principle quietly reported as not assessed.

@@ -3,7 +3,7 @@
 Entry point: :func:`decision_curve`. Net benefit at a threshold probability ``t`` is
 ``TP/n - t/(1-t) * FP/n`` (Vickers & Elkin 2006), where a patient is treated when their
 score is ``>= t`` (the convention of ``dcurves``). The counts come from one exact summary
-of the rows (:func:`ethicompass.safety._counts.summarise`); bootstrap intervals resample that
+of the rows (:func:`ethicompass.safety.summarize`); bootstrap intervals resample that
 summary multinomially, all replicates at once, never the rows.
 """
 
@@ -25,7 +25,7 @@ from ethicompass.safety._counts import (
     check_thresholds,
     collapse,
     positives_at,
-    summarise,
+    summarize,
     threshold_codes,
 )
 from ethicompass.safety._plots import RC, render_svg
@@ -193,7 +193,7 @@ def decision_curve(
     """
     t = check_thresholds(thresholds)
     attributes = check_options(groups, n_boot, ci)
-    table = summarise(frame, label=label, scores=scores, groups=attributes)
+    table = summarize(frame, label=label, scores=scores, groups=attributes)
     return decision_curve_from_counts(table, thresholds=t, n_boot=n_boot, ci=ci, seed=seed)
 
 

@@ -32,7 +32,7 @@ import polars as pl
 
 from ethicompass.errors import InputError
 from ethicompass.safety._checks import as_list, as_number, check_options
-from ethicompass.safety._counts import CountTable, FloatArray, summarise
+from ethicompass.safety._counts import CountTable, FloatArray, summarize
 from ethicompass.safety._plots import RC, render_svg
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -188,7 +188,7 @@ def calibration(
     attributes = check_options(groups, 0, ci)
     if n_bins < 1:
         raise InputError(f"n_bins must be at least 1, not {n_bins}", hint="e.g. n_bins=10")
-    table = summarise(frame, label=label, scores={score: score}, groups=attributes)
+    table = summarize(frame, label=label, scores={score: score}, groups=attributes)
     if table.events in (0, table.n):
         raise InputError(
             f"label column {label!r} holds only {'0' if table.events == 0 else '1'}s",

@@ -23,7 +23,7 @@ import polars as pl
 from ethicompass.errors import InputError
 from ethicompass.safety._calibration import _wilson, normal_quantile
 from ethicompass.safety._checks import as_number, check_options
-from ethicompass.safety._counts import CountTable, summarise
+from ethicompass.safety._counts import CountTable, summarize
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -130,7 +130,7 @@ def harm(
     attributes = check_options(groups, n_boot, ci)
     if not 0 < threshold < 1:
         raise InputError(f"threshold must lie strictly between 0 and 1, not {threshold}", hint="e.g. 0.2")
-    table = summarise(frame, label=label, scores={score: score}, groups=attributes)
+    table = summarize(frame, label=label, scores={score: score}, groups=attributes)
     return harm_from_counts(table, threshold=threshold, ci=ci, n_boot=n_boot, seed=seed)
 
 
