@@ -162,11 +162,32 @@ def _register_domains() -> None:
 _register_domains()
 
 
+def _checkpoint_what_was_written() -> None:
+    """Sign a checkpoint of every log this verb wrote to, when a signing key is configured.
+
+    So the tail of the log is covered as soon as the verb ends (see ``transparency._witness``).
+    """
+    from ethicompass.transparency._log import _APPENDED
+    from ethicompass.transparency._witness import checkpoint_if_grown
+
+    while _APPENDED:
+        url = _APPENDED.pop()
+        from ethicompass.store import Store
+
+        store = Store(url)
+        try:
+            checkpoint_if_grown(store)
+        finally:
+            store.dispose()
+    _APPENDED.clear()
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return its exit code (never calls ``sys.exit``)."""
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="ethicompass", standalone_mode=False)
+        _checkpoint_what_was_written()
     except _click_exceptions.ClickException as exc:
         exc.show()
         return exc.exit_code

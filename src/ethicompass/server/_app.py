@@ -14,6 +14,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -187,4 +189,44 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
         return render(request, "error.html", {"error": exc}, status_code=status)
 
     app.add_middleware(_Guard, settings=settings, audit=app.state.audit_writer)
+    ticker = _CheckpointTicker(store)
+    app.router.on_startup.append(ticker.start)
+    app.router.on_shutdown.append(ticker.stop)
     return app
+
+
+class _CheckpointTicker:
+    """Signs a checkpoint of the log's new entries at least every cadence, while the server runs.
+
+    Runs only when a signing key is configured (see ``transparency._witness``); otherwise the log's
+    tail stays uncovered and ``audit verify`` says so.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from ethicompass.transparency._checkpoint import KEY_ENV
+        from ethicompass.transparency._witness import KEY_FILE_ENV
+
+        if not (os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV)):
+            return
+        self._thread = threading.Thread(target=self._run, name="ethicompass-checkpoints", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from ethicompass.transparency._witness import cadence_seconds, checkpoint_if_grown
+
+        period = max(1.0, cadence_seconds() / 2)
+        while not self._stop.wait(period):
+            try:
+                checkpoint_if_grown(self.store)
+            except EthicompassError:
+                logger.exception("could not sign the periodic checkpoint; the next tick retries")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -38,6 +38,15 @@ _FIELDS = frozenset({"action", "object_type", "object_id", "actor", "role", "has
 _TEXT_COLUMNS = ("time", "actor", "role", "action", "object_type", "object_id", "hashes", "params")
 
 
+#: Database URLs this process appended audit entries to (the CLI checkpoints them before it exits).
+_APPENDED: set[str] = set()
+
+
+def appended_urls() -> list[str]:
+    """The database URLs this process has appended audit entries to, sorted."""
+    return sorted(_APPENDED)
+
+
 def canonical_json(value: Any) -> bytes:
     """Canonical JSON bytes: sorted keys, no whitespace, UTF-8."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -293,6 +302,7 @@ class AuditLog:
                 cursor.execute(sql, rows[0])
             else:
                 cursor.executemany(sql, rows)
+            _APPENDED.add(self.store.url)
         except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
             raise IntegrityError("INSERT INTO audit_entries", None, exc) from exc
         except conn.dialect.dbapi.Error as exc:  # type: ignore[union-attr]

@@ -278,6 +278,7 @@ def verify_log(
     include_stored: bool = True,
     tree_size: int | None = None,
     check_columns: bool = True,
+    check_tail: bool = True,
 ) -> VerifyResult:
     """Verify every entry and every checkpoint (stored ones, plus ``checkpoints`` from witnesses).
 
@@ -285,16 +286,21 @@ def verify_log(
     pinned keys, each signature is checked against the key it carries. ``check_columns=False``
     skips step 2's comparison of the query columns (except ``seq``) with the hashed JSON (about
     twice as fast; the hashed entries, the tree and the checkpoints are still checked in full).
+    ``check_tail=False`` leaves out the cadence rule for entries no checkpoint covers (signing a
+    checkpoint must be possible however old the tail is).
     """
     started = time.perf_counter()
+    from ethicompass.transparency._witness import read_witness, witness_path
+
+    witnessed = read_witness(witness_path(store)) if include_stored else []
     with store.connect() as conn:
         conn.execute(sa.select(sa.func.count()).select_from(audit_entries))  # opens the read snapshot
-        all_checks = list(checkpoints)
-        if include_stored:
-            all_checks = [(f"stored #{i}", c) for i, c in stored_checkpoints(conn)] + all_checks
+        stored = [(f"stored #{i}", c) for i, c in stored_checkpoints(conn)] if include_stored else []
+        all_checks = stored + list(checkpoints) + witnessed
         wanted = {c.tree_size for _, c in all_checks}
         count, tree, roots, bad_seq, problem = _scan(conn, wanted, tree_size, check_columns)
         findings = tuple(reconcile(store, conn=conn)) if tree_size is None else ()
+        tail = _uncovered_tail(conn, all_checks) if check_tail and tree_size is None and all_checks else None
     trusted = {key_id(k) for k in trusted_keys}
     checks: list[CheckpointCheck] = []
     for source, cp in sorted(all_checks, key=lambda sc: sc[1].tree_size):
@@ -319,6 +325,16 @@ def verify_log(
             f"checkpoint {failed[0].source} (size {failed[0].tree_size}) fails: {failed[0].problem}; "
             f"the first changed entry is between {low} and {min(failed[0].tree_size, count) - 1}"
         )
+    kept = {(c.tree_size, c.root_hash) for _, c in stored}
+    gone = [(src, c) for src, c in witnessed if (c.tree_size, c.root_hash) not in kept]
+    if problem is None and gone:
+        src, cp = gone[0]
+        problem = (
+            f"the checkpoint of {cp.tree_size} entries witnessed in {src} is missing from the database: "
+            "stored checkpoints were deleted or replaced"
+        )
+    if problem is None and tail is not None:
+        problem = tail
     if problem is None and findings:
         problem = findings[0].describe() + (
             f" (and {len(findings) - 1} more finding(s))" if len(findings) > 1 else ""
@@ -335,6 +351,32 @@ def verify_log(
         seconds=time.perf_counter() - started,
         guarantees=_guarantees(checks, count, check_columns) if ok else (),
         records=findings,
+    )
+
+
+def _uncovered_tail(conn: Connection, checks: Sequence[tuple[str, Checkpoint]]) -> str | None:
+    """A problem when entries no checkpoint covers are older than the cadence (else None).
+
+    The entry that records a checkpoint cannot be covered by it, so ``audit.checkpoint`` entries
+    do not count.
+    """
+    from ethicompass.transparency._witness import age_seconds, cadence_seconds
+
+    covered = max(c.tree_size for _, c in checks)
+    oldest = conn.execute(
+        sa.select(sa.func.min(audit_entries.c.seq), sa.func.min(audit_entries.c.recorded_at)).where(
+            audit_entries.c.seq >= covered, audit_entries.c.action != "audit.checkpoint"
+        )
+    ).one()
+    if oldest[0] is None:
+        return None
+    cadence = cadence_seconds()
+    age = age_seconds(oldest[1])
+    if age <= cadence:
+        return None
+    return (
+        f"entries from {covered} on are covered by no checkpoint, and the oldest of them is {age:.0f} s old "
+        f"(the cadence is {cadence:.0f} s): the log's tail is unprotected or checkpoints were removed"
     )
 
 
@@ -367,7 +409,7 @@ def write_checkpoint(store: Store, key: Ed25519PrivateKey, *, log_it: bool = Tru
     """
     from ethicompass.errors import VerdictFailed
 
-    result = verify_log(store)
+    result = verify_log(store, check_tail=False)
     if not result.ok:
         raise VerdictFailed(
             f"the audit log does not verify, so no checkpoint was signed: {result.problem}",
@@ -398,4 +440,9 @@ def write_checkpoint(store: Store, key: Ed25519PrivateKey, *, log_it: bool = Tru
                 hashes={"root": f"sha256:{checkpoint.root_hash.hex()}"},
                 params={"key_id": checkpoint.key_id, "tree_size": checkpoint.tree_size},
             )
+    from ethicompass.transparency._witness import append_witness, witness_path
+
+    witness = witness_path(store)
+    if witness is not None:
+        append_witness(witness, checkpoint)
     return checkpoint

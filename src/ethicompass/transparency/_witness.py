@@ -1,0 +1,148 @@
+"""Protecting the log's tail: checkpoints written automatically, and kept outside the database too.
+
+A signed checkpoint protects the entries it covers; entries after the newest one are protected
+only by the database's own access control. So:
+
+- **Automatic checkpoints.** When a signing key is configured (``$ETHICOMPASS_SIGNING_KEY``, or a
+  key file named by ``$ETHICOMPASS_SIGNING_KEY_FILE``), every CLI verb that wrote to the log ends
+  by signing a checkpoint (:func:`checkpoint_if_grown`), and the server does so at least every
+  :data:`CADENCE_S` seconds.
+- **A witness file.** Every checkpoint is also appended to a file outside the database
+  (``$ETHICOMPASS_WITNESS_FILE``; by default ``<database>.witness.jsonl`` beside a SQLite file), so
+  deleting checkpoints from the database, or rewriting the log and re-signing, is noticed.
+- **Verify judges the tail.** Once the log has any checkpoint (stored or witnessed), entries not
+  covered by one and older than the cadence fail ``audit verify``, and a witnessed checkpoint
+  missing from the database is reported as tampering (see ``_verify.verify_log``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from ethicompass.errors import InputError
+from ethicompass.store import Store
+from ethicompass.transparency._checkpoint import KEY_ENV, Checkpoint
+
+__all__ = [
+    "CADENCE_ENV",
+    "CADENCE_S",
+    "KEY_FILE_ENV",
+    "WITNESS_ENV",
+    "append_witness",
+    "cadence_seconds",
+    "checkpoint_if_grown",
+    "read_witness",
+    "witness_path",
+]
+
+WITNESS_ENV = "ETHICOMPASS_WITNESS_FILE"
+KEY_FILE_ENV = "ETHICOMPASS_SIGNING_KEY_FILE"
+CADENCE_ENV = "ETHICOMPASS_CHECKPOINT_CADENCE"
+#: Entries may stay uncovered by a checkpoint for at most this many seconds (default).
+CADENCE_S = 60.0
+
+
+def cadence_seconds() -> float:
+    """The checkpoint cadence: ``$ETHICOMPASS_CHECKPOINT_CADENCE`` seconds, else :data:`CADENCE_S`."""
+    value = os.environ.get(CADENCE_ENV)
+    if not value:
+        return CADENCE_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise InputError(f"${CADENCE_ENV} {value!r} is not a positive number of seconds", hint="e.g. 60")
+    return seconds
+
+
+def witness_path(store: Store, /) -> Path | None:
+    """Where checkpoints are witnessed: ``$ETHICOMPASS_WITNESS_FILE``, else beside a SQLite file, else None."""
+    configured = os.environ.get(WITNESS_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    url = make_url(store.url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(str(url.database)).expanduser().resolve().with_suffix(".witness.jsonl")
+    return None
+
+
+def append_witness(path: Path, checkpoint: Checkpoint, /) -> None:
+    """Append one checkpoint as a JSON line (the file is created 0600), synced to disk."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(checkpoint.to_dict(), sort_keys=True, separators=(",", ":")) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, line.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_witness(path: Path | None, /) -> list[tuple[str, Checkpoint]]:
+    """The checkpoints of a witness file, each with its source (``<file> line N``); none if it is absent."""
+    if path is None or not path.is_file():
+        return []
+    out = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not text.strip():
+            continue
+        where = f"{path} line {number}"
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InputError(
+                f"{where} is not JSON ({exc})", hint="the witness file was damaged; restore it"
+            ) from exc
+        out.append((where, Checkpoint.from_dict(data, source=where)))
+    return out
+
+
+def _configured_key() -> object | None:
+    from ethicompass.transparency._checkpoint import load_signing_key
+
+    key_file = os.environ.get(KEY_FILE_ENV)
+    if key_file:
+        return load_signing_key(key_file)
+    if os.environ.get(KEY_ENV):
+        return load_signing_key(None)
+    return None
+
+
+def checkpoint_if_grown(store: Store, /) -> Checkpoint | None:
+    """Sign a checkpoint when a key is configured and the log has entries no checkpoint covers.
+
+    Returns the new checkpoint, or None (no key configured, or nothing new to cover).
+    """
+    import sqlalchemy as sa
+
+    from ethicompass.store import audit_checkpoints, audit_entries
+    from ethicompass.transparency._verify import write_checkpoint
+
+    key = _configured_key()
+    if key is None:
+        return None
+    with store.connect() as conn:
+        size = int(conn.execute(sa.select(sa.func.count()).select_from(audit_entries)).scalar() or 0)
+        covered = int(conn.execute(sa.select(sa.func.max(audit_checkpoints.c.tree_size))).scalar() or 0)
+        if covered:
+            # the entry that records the newest checkpoint is the only one it cannot cover
+            last = conn.execute(
+                sa.select(audit_entries.c.action).where(audit_entries.c.seq >= covered)
+            ).scalars()
+            if all(action == "audit.checkpoint" for action in last):
+                return None
+    if size == 0:
+        return None
+    return write_checkpoint(store, key)  # type: ignore[arg-type]
+
+
+def age_seconds(iso_time: str, /) -> float:
+    """Seconds since an ISO 8601 UTC time (``...Z``)."""
+    when = datetime.fromisoformat(iso_time.replace("Z", "+00:00"))
+    return (datetime.now(UTC) - when).total_seconds()
