@@ -41,7 +41,7 @@ __all__ = [
 
 
 class Role(enum.StrEnum):
-    """The role a column plays (DESIGN.md, "Column roles")."""
+    """The role a column plays (docs/design.md, "Column roles")."""
 
     PARTICIPANT_ID = "participant_id"
     DIRECT_IDENTIFIER = "direct_identifier"

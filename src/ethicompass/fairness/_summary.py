@@ -1,4 +1,4 @@
-"""Summarise: one group-by over the rows into a small table of counts (DESIGN.md §1).
+"""Summarise: one group-by over the rows into a small table of counts (docs/design.md, principle 1).
 
 The key is (group columns, label, prediction, score key). The prediction is either a given 0/1
 column or ``score >= threshold``, so metrics at the threshold are exact. The score key is the

@@ -1,7 +1,7 @@
 """Calibration: do the model's risks mean what they say, overall and in each subgroup?
 
 Entry point: :func:`calibration`. Everything is estimated from the counts of rows and events
-at each distinct score (one exact summary, DESIGN.md §1):
+at each distinct score (one exact summary, docs/design.md, principle 1):
 
 - calibration-in-the-large: observed event rate minus mean predicted risk, and the
   observed/expected ratio, with Wald intervals;

@@ -1,4 +1,4 @@
-"""The summarize step shared by decision curves, calibration and harm (DESIGN.md §1).
+"""The summarize step shared by decision curves, calibration and harm (docs/design.md, principle 1).
 
 One narwhals ``group_by`` over ``(group columns..., label, score columns...)`` turns the rows
 into a :class:`CountTable`: every distinct combination with the number of rows that hold it.
