@@ -179,6 +179,9 @@ def test_server_cli(cli: Any, tmp_path: Path) -> None:
     assert cli("users", "add", "bob", "--role", "wizard").code == 2
     r = cli("tokens", "new", "alice", "--format", "json")
     assert r.code == 0 and r.json()["token"].startswith("ect_")
+    assert cli("access-code", "new", "--participant", "P1").code == 2  # no participant the registry knows
+    (tmp_path / "patients.csv").write_text("participant_id\nP1\n")
+    assert cli("consent", "participants", "import", tmp_path / "patients.csv").code == 0
     r = cli("access-code", "new", "--participant", "P1", "--format", "json")
     assert r.code == 0 and len(r.json()["code"]) == 14
 

@@ -49,6 +49,16 @@ def _reset(store: Store) -> None:
     with store.begin() as conn:
         conn.execute(audit_entries.delete())
         conn.execute(audit_checkpoints.delete())
+    _drop_witness(store)
+
+
+def _drop_witness(store: Store) -> None:
+    """Remove the witness file beside the database (a fresh log, or a forger who can reach it)."""
+    from ethicompass.transparency._witness import witness_path
+
+    path = witness_path(store)
+    if path is not None:
+        path.unlink(missing_ok=True)
 
 
 def _rows(store: Store) -> list[dict[str, Any]]:
@@ -271,6 +281,8 @@ def test_rewritten_history_fails_consistency_with_a_held_checkpoint(store: Store
     _tamper(store, "reorder", 2, 3, rewrite=True)
     with store.begin() as conn:  # the forger also removes the checkpoints kept in the database
         conn.execute(audit_checkpoints.delete())
+    assert not verify_log(store).ok  # the witness file beside the database still holds one
+    _drop_witness(store)  # ... so the forger, who can reach it here, deletes it too
     assert verify_log(store).ok  # internally consistent: only the held checkpoint can tell
     _fill(log, 3, start=10)
     forged = write_checkpoint(store, KEY, log_it=False)
