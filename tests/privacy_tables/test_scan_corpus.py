@@ -138,5 +138,6 @@ def test_name_shape(value: str, shaped: bool) -> None:
 def test_places_and_facilities() -> None:
     assert place_share(["Boston", "Worcester  Massachusetts  US", "Springfield"]) == 1.0
     assert place_share(["Jacinto644", "Kub503"]) == 0.0
+    assert place_share(["Middlesex County", "Orleans Parish"]) == 1.0
     assert facility_share(["Massachusetts General Hospital", "Klinikum Nord", "Ziekenhuis Amstelland"]) == 1.0
     assert facility_share(["Cardiology", "Oncology"]) == 0.0

@@ -62,10 +62,16 @@ def _gazetteer() -> frozenset[str]:
     return frozenset(c.lower() for c in lex.cities) | frozenset(s.lower() for s in lex.state_names)
 
 
+_DIVISION = re.compile(
+    r"\b(county|parish|borough|township|kreis|landkreis|provincia|comarca|departement|gemeente|comune)$",
+    re.IGNORECASE,
+)
+
+
 def _place(value: str) -> bool:
     places = _gazetteer()
     head = re.split(r"\s{2,}|,", value.strip())[0].strip().lower()
-    return head in places or value.strip().lower() in places
+    return head in places or value.strip().lower() in places or bool(_DIVISION.search(value.strip()))
 
 
 def place_share(values: Sequence[str]) -> float:
