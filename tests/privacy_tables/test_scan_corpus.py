@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from ethicompass.privacy import scan
-from ethicompass.privacy._scan_headers import header_tokens, header_vocabulary, match_header
-from ethicompass.privacy._scan_shapes import facility_share, name_shaped, place_share
+from ethicompass.privacy.tables._scan_headers import header_tokens, header_vocabulary, match_header
+from ethicompass.privacy.tables._scan_shapes import facility_share, name_shaped, place_share
 from ethicompass.study import PhiType, Role
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "schemas"

@@ -56,7 +56,7 @@ def proper_noun_share(values: Sequence[str]) -> float:
 
 @functools.cache
 def _gazetteer() -> frozenset[str]:
-    from ethicompass.privacy._text_lexicon import lexicon
+    from ethicompass.privacy.text._lexicon import lexicon
 
     lex = lexicon()
     return frozenset(c.lower() for c in lex.cities) | frozenset(s.lower() for s in lex.state_names)

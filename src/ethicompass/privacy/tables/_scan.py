@@ -17,9 +17,9 @@ import polars as pl
 
 from ethicompass.errors import ColumnError
 from ethicompass.frames import to_polars
-from ethicompass.privacy._safe_harbor import TableSchema
-from ethicompass.privacy._scan_headers import HeaderTerm, match_header
-from ethicompass.privacy._scan_rules import (
+from ethicompass.privacy.tables._safe_harbor import TableSchema
+from ethicompass.privacy.tables._scan_headers import HeaderTerm, match_header
+from ethicompass.privacy.tables._scan_rules import (
     FREE_TEXT_NAME,
     ID_NAME,
     PARTICIPANT_NAME,
@@ -28,7 +28,7 @@ from ethicompass.privacy._scan_rules import (
     Rule,
     date_ok,
 )
-from ethicompass.privacy._scan_shapes import facility_share, place_share, proper_noun_share
+from ethicompass.privacy.tables._scan_shapes import facility_share, place_share, proper_noun_share
 from ethicompass.study import ColumnSpec, PhiType, Role
 
 __all__ = ["ColumnFinding", "ScanReport", "scan"]
