@@ -90,14 +90,16 @@ def _wide_table(rows: int) -> pl.DataFrame:
         "Id": np.char.add("P", rng.integers(10**7, 10**8, n).astype(str)),
         "FIRST": np.char.add(first[rng.integers(0, 8, n)], digits),
         "LAST": np.char.add(last[rng.integers(0, 8, n)], rng.integers(1, 999, n).astype(str)),
-        "BIRTHDATE": pl.date_range(
-            pl.date(1930, 1, 1), pl.date(2020, 1, 1), "1d", eager=True
-        ).sample(n, with_replacement=True, seed=1),
+        "BIRTHDATE": pl.date_range(pl.date(1930, 1, 1), pl.date(2020, 1, 1), "1d", eager=True).sample(
+            n, with_replacement=True, seed=1
+        ),
         "ZIP": np.char.zfill(rng.integers(1000, 99999, n).astype(str), 5),
         "SSN": np.char.add("999-", np.char.add(rng.integers(10, 99, n).astype(str), "-1234")),
         "CITY": np.array(["Boston", "Lowell", "Salem", "Quincy"])[rng.integers(0, 4, n)],
         "GENDER": np.array(["F", "M"])[rng.integers(0, 2, n)],
-        "comment": np.array(["seen in clinic, stable on current therapy and diet", ""])[rng.integers(0, 2, n)],
+        "comment": np.array(["seen in clinic, stable on current therapy and diet", ""])[
+            rng.integers(0, 2, n)
+        ],
     }
     for i in range(21):
         cols[f"lab_{i}"] = rng.normal(100, 15, n).round(2)
@@ -122,7 +124,9 @@ def main() -> None:
     if args.verbose:
         for o in outcomes:
             flag = "MISS" if o.missed else ("REV?" if o.sent_to_review else "")
-            print(f"{flag:4} {o.table:30} {o.column:45} truth={o.phi_type or '-':8} {o.role:18} {o.proposed_phi}")
+            print(
+                f"{flag:4} {o.table:30} {o.column:45} truth={o.phi_type or '-':8} {o.role:18} {o.proposed_phi}"
+            )
     print(
         f"corpus: {tables} tables, {len(outcomes)} columns ({len(ids)} identifiers, {len(others)} not), "
         f"scanned in {corpus_s:.1f} s"

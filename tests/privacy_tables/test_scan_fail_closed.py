@@ -15,8 +15,12 @@ from ethicompass.privacy import Key, Policy, TableSchema, deidentify, scan
 from ethicompass.study import PhiType, Role
 
 # generator-style names (digits appended), in no dictionary, under headers that say nothing
-GIVEN = [f"{w}{i * 7 % 997}" for i, w in enumerate(["Jacinto", "Ngozi", "Thandiwe", "Bartholomäus", "Yuki"] * 40)]
-FAMILY = [f"{w}{i * 13 % 991}" for i, w in enumerate(["Kub", "Okonkwo", "Wuckert", "Schulist", "Abernathy"] * 40)]
+GIVEN = [
+    f"{w}{i * 7 % 997}" for i, w in enumerate(["Jacinto", "Ngozi", "Thandiwe", "Bartholomäus", "Yuki"] * 40)
+]
+FAMILY = [
+    f"{w}{i * 13 % 991}" for i, w in enumerate(["Kub", "Okonkwo", "Wuckert", "Schulist", "Abernathy"] * 40)
+]
 LAB = [round(5 + (i % 37) / 10, 1) for i in range(200)]
 
 
@@ -124,7 +128,9 @@ def test_cli_deid_exits_2_naming_each_review_column_and_the_ways_out(tmp_path: P
     refused = cli("deid", data, "--schema", schema, "--key-file", key, "--out", out)
     assert refused.code == 2 and "'col_7'" in refused.err
     assert "set its role" in refused.err and "action: keep" in refused.err and not out.exists()
-    text = schema.read_text().replace("{role: review, proposed: review}", "{role: review, proposed: review, action: drop}")
+    text = schema.read_text().replace(
+        "{role: review, proposed: review}", "{role: review, proposed: review, action: drop}"
+    )
     schema.write_text(text)
     done = cli("deid", data, "--schema", schema, "--key-file", key, "--out", out, "--format", "json")
     assert done.code == 0, done.err
@@ -136,7 +142,9 @@ def test_cli_deid_exits_2_naming_each_review_column_and_the_ways_out(tmp_path: P
 def test_cli_deid_names_both_sides_of_a_schema_that_does_not_fit(tmp_path: Path, cli: Any) -> None:
     data = _write(tmp_path / "t.csv", _frame(col_7=GIVEN))
     schema = tmp_path / "s.yaml"
-    schema.write_text("columns:\n  pid: {role: participant_id}\n  hba1c: {role: other}\n  ghost: {role: other}\n")
+    schema.write_text(
+        "columns:\n  pid: {role: participant_id}\n  hba1c: {role: other}\n  ghost: {role: other}\n"
+    )
     key = tmp_path / "key"
     assert cli("keys", "new", "--out", key).code == 0
     done = cli("deid", data, "--schema", schema, "--key-file", key, "--out", tmp_path / "o.csv")
@@ -150,7 +158,9 @@ def test_cli_refuses_duplicate_headers(tmp_path: Path, cli: Any) -> None:
     scanned = cli("scan", data)
     assert scanned.code == 2 and "more than once: 'name'" in scanned.err
     schema = tmp_path / "s.yaml"
-    schema.write_text("columns:\n  pid: {role: participant_id}\n  name: {role: other}\n  age: {role: other}\n")
+    schema.write_text(
+        "columns:\n  pid: {role: participant_id}\n  name: {role: other}\n  age: {role: other}\n"
+    )
     key = tmp_path / "key"
     assert cli("keys", "new", "--out", key).code == 0
     done = cli("deid", data, "--schema", schema, "--key-file", key, "--out", tmp_path / "o.csv")

@@ -375,7 +375,9 @@ def deid_cmd(
         for c in cert["columns"]
     ]
     emit_table(
-        f"de-identification of {data.name}", ["column", "role", "phi type", "action", "decided by", "why"], rows
+        f"de-identification of {data.name}",
+        ["column", "role", "phi type", "action", "decided by", "why"],
+        rows,
     )
     say(f"wrote {out} ({cert['rows_out']:,} rows, {cert['columns_out']} columns) and {cert_path}")
 

@@ -45,7 +45,9 @@ def plan_columns(names: list[str], schema: TableSchema, policy: Policy) -> list[
     undecided = [
         c
         for c in names
-        if schema.columns[c].role == Role.REVIEW and schema.columns[c].action is None and c not in policy.actions
+        if schema.columns[c].role == Role.REVIEW
+        and schema.columns[c].action is None
+        and c not in policy.actions
     ]
     if undecided:
         raise SchemaError(

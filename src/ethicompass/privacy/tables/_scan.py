@@ -268,7 +268,9 @@ def _judge(s: pl.Series, *, sample: int, seed: int) -> ColumnFinding:
             if re.search(r"^age$|^age_|_age$", name):
                 return found(Role.QUASI_IDENTIFIER, PhiType.AGE, 0.7, f"name {s.name!r} suggests an age")
             if term is not None and term.phi_type in (PhiType.LOCATION, PhiType.AGE):
-                return found(term.role, term.phi_type, 0.8, _header_evidence(s.name, term), "numbers with fractions")
+                return found(
+                    term.role, term.phi_type, 0.8, _header_evidence(s.name, term), "numbers with fractions"
+                )
             return found(Role.OTHER, None, 0.9, "numbers with fractions: a measurement, not an identifier")
         if s.dtype.is_float():
             s = whole.cast(pl.Int64)
@@ -480,8 +482,10 @@ def _by_company(findings: tuple[ColumnFinding, ...]) -> tuple[ColumnFinding, ...
                 role=Role.DIRECT_IDENTIFIER,
                 phi_type=PhiType.NAME,
                 confidence=0.7,
-                evidence=(f"{NAME_LIKE}, beside name column(s) {', '.join(map(repr, company[:3]))}",)
-                + f.evidence[1:-1],
+                evidence=(
+                    f"{NAME_LIKE}, beside name column(s) {', '.join(map(repr, company[:3]))}",
+                    *f.evidence[1:-1],
+                ),
             )
         out.append(f)
     return tuple(out)
