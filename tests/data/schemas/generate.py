@@ -896,6 +896,15 @@ TABLES["nl_patientenregister"] = [
     ("afdeling", choice("Cardiologie", "Oncologie", "Longziekten", "Interne geneeskunde"), ""),
 ]
 IT = ("it_IT",)
+# Faker's it_IT city() depends on the string hash seed; a fixed list keeps the corpus reproducible
+IT_CITIES = (
+    "Acqui Terme", "Bosco Marengo", "Cantello", "Piateda", "Savignano sul Rubicone", "Castelnuovo di Porto",
+    "San Giovanni Rotondo", "Bagnacavallo", "Montecatini Terme", "Roccaraso", "Sassocorvaro", "Fiuggi",
+    "Gallarate", "Cittadella", "Vigevano", "Chioggia", "Sciacca", "Marsala", "Gubbio", "Orvieto",
+    "Bra", "Alba", "Merano", "Bressanone", "Rovereto", "Feltre", "Belluno", "Comacchio", "Cervia", "Urbino",
+    "Osimo", "Fermo", "Lanciano", "Vasto", "Sulmona", "Avezzano", "Matera", "Melfi", "Tropea", "Scilla",
+    "Noto", "Modica", "Ragusa", "Cefalù", "Alghero", "Olbia", "Nuoro", "Oristano", "Iglesias", "Aosta",
+)  # fmt: skip
 TABLES["it_sdo_ricoveri"] = [
     ("id_ricovero", serial(880001), "ID"),
     ("codice_fiscale", code("@@@@@@##@##@###@"), "ID"),
@@ -903,8 +912,8 @@ TABLES["it_sdo_ricoveri"] = [
     ("nome", first(IT, upper=True), "NAME"),
     ("sesso", choice("M", "F"), ""),
     ("data_di_nascita", date("%d/%m/%Y"), "DATE"),
-    ("luogo_di_nascita", lambda rng: faker("it_IT").city().upper(), "LOCATION"),
-    ("comune_residenza", lambda rng: faker("it_IT").city().upper(), "LOCATION"),
+    ("luogo_di_nascita", lambda rng: rng.choice(IT_CITIES).upper(), "LOCATION"),
+    ("comune_residenza", lambda rng: rng.choice(IT_CITIES).upper(), "LOCATION"),
     ("indirizzo", street(IT), "LOCATION"),
     ("cap", postcode("it_IT"), "ZIP"),
     ("provincia", choice("RM", "MI", "NA", "TO", "BO", "FI"), ""),
