@@ -165,3 +165,18 @@ def test_cli_refuses_duplicate_headers(tmp_path: Path, cli: Any) -> None:
     assert cli("keys", "new", "--out", key).code == 0
     done = cli("deid", data, "--schema", schema, "--key-file", key, "--out", tmp_path / "o.csv")
     assert done.code == 2 and "'name'" in done.err
+
+
+def test_the_demo_shows_a_review_column_being_decided() -> None:
+    from ethicompass.privacy.tables._demo import review_step
+
+    frame = _frame(hba2=LAB).rename({"pid": "participant_id"}).drop("hba2")
+    schema = TableSchema.from_dict(
+        {"columns": {"participant_id": {"role": "participant_id"}, "hba1c": {"role": "other"}}}
+    )
+    lines: list[str] = []
+    review_step(frame, schema, Key.generate(), say=lines.append)
+    text = "\n".join(lines)
+    assert "scan proposes 'review'" in text
+    assert "deid refuses (exit 2)" in text and "'preferred_pharmacy'" in text
+    assert "preferred_pharmacy drop, decided by the author" in text
