@@ -462,10 +462,10 @@ def _unexplained(values: list[str], card: str, found: Any) -> ColumnFinding:
             )
     if seen >= REVIEW_DISTINCT and seen >= REVIEW_SHARE * len(values):
         what = NAME_LIKE if nouns else "text that no recognizer explains"
+        counted = card if seen == len(values) else f"{seen} distinct of {len(values)} sampled values; {card}"
         return found(
-            Role.REVIEW, None, 0.5, what, f"{seen} distinct in a sample of {len(values)}; {card}",
-            "decide: set a role, or action: keep / action: drop",
-        )  # fmt: skip
+            Role.REVIEW, None, 0.5, what, counted, "decide: set a role, or action: keep / action: drop"
+        )
     return found(Role.OTHER, None, 0.6, f"no identifier pattern; {card}")
 
 
