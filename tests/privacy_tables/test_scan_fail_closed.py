@@ -121,7 +121,8 @@ def _write(path: Path, frame: pl.DataFrame) -> Path:
 def test_cli_deid_exits_2_naming_each_review_column_and_the_ways_out(tmp_path: Path, cli: Any) -> None:
     data = _write(tmp_path / "t.csv", _frame(col_7=GIVEN))
     schema = tmp_path / "t.yaml"
-    assert cli("scan", data, "--out", schema).code == 0
+    scanned = cli("scan", data, "--out", schema)
+    assert scanned.code == 0 and "marked review" in scanned.out + scanned.err
     key = tmp_path / "key"
     assert cli("keys", "new", "--out", key).code == 0
     out = tmp_path / "out" / "t.csv"
