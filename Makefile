@@ -34,6 +34,7 @@ lint: venv-test
 	.venv/bin/ruff check src tests benchmarks
 	.venv/bin/ruff format --check src tests benchmarks
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 format: venv-test
 	.venv/bin/ruff check --fix src tests benchmarks

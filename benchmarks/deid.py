@@ -185,7 +185,7 @@ def child(workdir: Path, kind: str = "csv") -> None:
 
     from ethicompass.cli import app
     from ethicompass.privacy import Key
-    from ethicompass.privacy.tables._cli import read_for_privacy
+    from ethicompass.privacy.tables._read import read_for_privacy
 
     imports_cpu, rss0 = _cpu(), _maxrss()
     source, out = workdir / f"patients.{kind}", workdir / "patients.deid.csv"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from ethicompass.errors import ColumnError
 from ethicompass.privacy import Key, Policy, TableSchema, deidentify, read_linkage
-from ethicompass.privacy.tables import _cli as _cli_tables
+from ethicompass.privacy.tables import _read as _cli_tables
 from ethicompass.privacy.tables._deid_stream import deidentify_batches
 
 KEY = Key(b"stream-test-key-0123456789abcdef")

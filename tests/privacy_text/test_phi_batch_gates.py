@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from ethicompass.privacy import find_phi, find_phi_many
 from ethicompass.privacy.text import _find as text_module
 from ethicompass.privacy.text._documents import TextDocument
+from ethicompass.privacy.text.recognizers import _gate
 from ethicompass.privacy.text.recognizers import _registry as recognizers_module
 from ethicompass.privacy.text.recognizers._gate import anchor_literals, gate_of, loose_pattern
 from ethicompass.privacy.text.recognizers._registry import REGISTRY, lower_same_length
@@ -171,3 +172,15 @@ def test_find_phi_many_leaves_the_garbage_collector_as_it_found_it(enabled: bool
         assert spans == [find_phi(t) for t in texts] and spans[0]
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_a_pattern_the_rust_engine_refuses_has_no_gate() -> None:
+    # too large for the Rust engine: no gate, so every document is scanned (the safe answer)
+    assert loose_pattern("(?:[a-z]{1000}){1000}") is None
+
+
+def test_a_fault_in_the_gate_translator_surfaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a translator bug that yields a non-pattern used to be swallowed as "no gate"
+    monkeypatch.setattr(_gate, "_seq", lambda data, groups: object())
+    with pytest.raises(TypeError):
+        loose_pattern("abc")

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from ethicompass import safety
 from ethicompass.errors import ColumnError, InputError
 from ethicompass.safety._benefit import _population, percentile_bands
-from ethicompass.safety._counts import CountTable, positives_at, summarise, threshold_codes
+from ethicompass.safety._counts import CountTable, positives_at, threshold_codes
+from ethicompass.safety._counts import summarize as summarise
 
 GRID = np.round(np.arange(1, 100) / 100, 2)
 

@@ -15,7 +15,7 @@ from ethicompass.errors import ColumnError, InputError
 from ethicompass.frames import read_table
 from ethicompass.privacy import Key
 from ethicompass.privacy.reidentification._report import risk_from_summary
-from ethicompass.safety._counts import summarise
+from ethicompass.safety._counts import summarize as summarise
 
 pytestmark = pytest.mark.spark
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ethicompass.consent import EnforcementRecord, Registry
     from ethicompass.fairness import FairnessReport, Summary
     from ethicompass.privacy import DeidResult, EquivalenceSummary, Key, Policy, RiskReport, TableSchema
-    from ethicompass.safety._counts import CountTable
+    from ethicompass.safety import CountTable
 
 __all__ = [
     "audit",
@@ -71,8 +71,7 @@ def _certificate_batch(transform: Any, hashes: bool, linked: Sequence[str]) -> A
     mode) the batch's distinct (column, pseudonym, value) pairs of the ``linked`` columns as Arrow IPC."""
 
     def one(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
-        from ethicompass.privacy.tables._content_hash import canonical_columns, pack_parts
-        from ethicompass.privacy.tables._deid import linkage_pairs
+        from ethicompass.privacy.tables import canonical_columns, linkage_pairs, pack_parts
 
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
@@ -127,17 +126,21 @@ def deidentify(
     The certificate equals the in-process one for the same rows in the same order. It is built by
     one pass over the data (counts per partition, added up); with ``content_hashes`` (default)
     each partition's rows also stream to the driver, in order, as the canonical bytes of the content
-    hashes (``privacy.tables._content_hash``: the in-process hashes, whatever the partitioning): turn it off for tables too large for that, and the certificate says the hashes were
+    hashes (``privacy.tables.content_hash``: the in-process hashes, whatever the partitioning): turn it off for tables too large for that, and the certificate says the hashes were
     not computed. ``result.frame`` is the de-identified Spark DataFrame (lazy: write it with
     ``result.frame.write``). In reversible mode each partition sends its distinct (column,
     pseudonym, value) pairs to the driver in the same pass, which keeps them distinct in first-seen
     order and encrypts the linkage table: the same table the in-process engine makes.
     """
     from ethicompass.privacy import DeidResult, DeidTransform, Key, Policy, TableSchema
-    from ethicompass.privacy.tables._content_hash import ContentHasher, unpack_parts
-    from ethicompass.privacy.tables._deid import certificate_of
-    from ethicompass.privacy.tables._deid_cert import encrypt_linkage
-    from ethicompass.privacy.tables._deid_stream import LinkagePairs, merge_counts
+    from ethicompass.privacy.tables import (
+        ContentHasher,
+        LinkagePairs,
+        certificate_of,
+        encrypt_linkage,
+        merge_counts,
+        unpack_parts,
+    )
 
     _check_frame(sdf)
     if not isinstance(key, Key):
@@ -279,7 +282,7 @@ def redact(
     """:func:`ethicompass.privacy.redact_column` per partition: a lazy Spark frame, ``column`` redacted."""
     from ethicompass.frames import require_columns
     from ethicompass.privacy import redact_column
-    from ethicompass.privacy.text._find import DEFAULT_THRESHOLD
+    from ethicompass.privacy.text import DEFAULT_THRESHOLD
 
     _check_frame(sdf)
     needed = [column] + ([participant_column] if participant_column else [])
@@ -336,7 +339,7 @@ def risk(
     ``options`` are those of :func:`ethicompass.privacy.risk_from_summary` (``k_threshold``,
     ``risk_threshold``, ``population``, ...).
     """
-    from ethicompass.privacy.reidentification._report import risk_from_summary
+    from ethicompass.privacy.reidentification import risk_from_summary
 
     summary = risk_summary(sdf, quasi_identifiers=quasi_identifiers, sensitive=sensitive)
     return risk_from_summary(summary, **options)
@@ -386,20 +389,21 @@ def audit(
 
     ``options`` are those of :func:`ethicompass.fairness.audit_summary` (``n_boot``, ``ci``, ...).
     """
-    from ethicompass.fairness import audit_summary
-    from ethicompass.fairness._audit import _check_options
+    from ethicompass.fairness import audit as audit_in_process
 
-    _check_options(
-        threshold=threshold,
-        n_boot=options.get("n_boot", 1000),
-        ci=options.get("ci", 0.95),
-        reference=options.get("reference", "largest"),
-        bins=bins,
+    _check_frame(sdf)  # the in-process audit checks the options before Spark counts anything
+    return relay_errors(
+        lambda: audit_in_process(
+            sdf,
+            label=label,
+            groups=list(groups),
+            score=score,
+            prediction=prediction,
+            threshold=threshold,
+            bins=bins,
+            **options,
+        )
     )
-    summary = fairness_summary(
-        sdf, label=label, groups=groups, score=score, prediction=prediction, threshold=threshold, bins=bins
-    )
-    return audit_summary(summary, **options)
 
 
 def benefit_counts(
@@ -412,11 +416,11 @@ def benefit_counts(
     require_unit_scores: bool = True,
 ) -> CountTable:
     """The benefit/harm count table (``safety`` counts per groups, label and scores) computed by Spark."""
-    from ethicompass.safety._counts import summarise
+    from ethicompass.safety import summarize as summarize_counts
 
     _check_frame(sdf)
     return relay_errors(
-        lambda: summarise(
+        lambda: summarize_counts(
             sdf, label=label, scores=scores, groups=groups, require_unit_scores=require_unit_scores
         )
     )

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
+    from ethicompass.review._context import ReviewContext
     from ethicompass.review._policy import SOURCES, Policy
     from ethicompass.review._render import render_html
     from ethicompass.review._report import Check, PrincipleResult, Report, combine
-    from ethicompass.review._run import ReviewContext, ReviewOutput, assess, review
+    from ethicompass.review._run import ReviewOutput, assess, review
     from ethicompass.review._store import (
         DECISIONS,
         CheckChange,
@@ -38,7 +39,7 @@ __getattr__, __dir__ = attach(
         "Policy": "ethicompass.review._policy",
         "PrincipleResult": "ethicompass.review._report",
         "Report": "ethicompass.review._report",
-        "ReviewContext": "ethicompass.review._run",
+        "ReviewContext": "ethicompass.review._context",
         "ReviewOutput": "ethicompass.review._run",
         "ReviewStore": "ethicompass.review._store",
         "SOURCES": "ethicompass.review._policy",

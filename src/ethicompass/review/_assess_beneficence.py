@@ -12,7 +12,7 @@ from ethicompass.review._policy import SOURCES
 from ethicompass.review._report import Check, Verdict, not_assessed
 
 if TYPE_CHECKING:
-    from ethicompass.review._run import ReviewContext
+    from ethicompass.review._context import ReviewContext
 
 
 def _frame(ctx: ReviewContext) -> Any:
@@ -74,13 +74,7 @@ def _net_benefit(curve: Any, model: str, lo: float, hi: float) -> Check:
     else:
         verdict = "warn"
     losing = curve.thresholds[~beats]
-    figures: tuple[str, ...] = ()
-    try:
-        from ethicompass.safety._plots import decision_curve_svg
-
-        figures = (decision_curve_svg(curve, curve.overall),)
-    except (ImportError, AttributeError, TypeError):
-        figures = ()
+    figures = (curve.to_svg(population=curve.overall),)
     return Check(
         id="beneficence.net_benefit",
         title="The model does more good than treating everyone or no one",
@@ -122,13 +116,7 @@ def _calibration(report: Any, bounds: tuple[float, float]) -> Check:
         if worst is not None
         else ""
     )
-    figures: tuple[str, ...] = ()
-    try:
-        from ethicompass.safety._plots import calibration_svg
-
-        figures = (calibration_svg(report),)
-    except (ImportError, AttributeError, TypeError):
-        figures = ()
+    figures = (report.to_svg(),)
     return Check(
         id="beneficence.calibration_slope",
         title="Predicted risks mean what they say (calibration)",

@@ -10,7 +10,7 @@ from ethicompass.review._report import Check, Verdict, not_assessed
 from ethicompass.study import Role
 
 if TYPE_CHECKING:
-    from ethicompass.review._run import ReviewContext
+    from ethicompass.review._context import ReviewContext
 
 TEXT_SAMPLE = 1000  # notes scored for redaction recall (a systematic sample of larger sets)
 _IDENTIFYING_ROLES = (Role.DIRECT_IDENTIFIER, Role.PARTICIPANT_ID)

@@ -1,7 +1,9 @@
 """Beneficence & non-maleficence: does the model help, whom could it hurt, and is the trial safe?
 
 Entry points: ``decision_curve``, ``calibration`` and ``harm`` for a model's benefit and harm;
-``monitor`` for adverse events in a running trial; ``drift`` for a deployed model.
+``monitor`` for adverse events in a running trial; ``drift`` for a deployed model. ``summarize`` is the
+count step they share (a :class:`CountTable` that merges across partitions or sites), for engines and
+multi-site work.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ethicompass._lazy import attach
 if TYPE_CHECKING:
     from ethicompass.safety._benefit import DecisionCurve, NetBenefit, decision_curve
     from ethicompass.safety._calibration import Calibration, CalibrationReport, calibration
+    from ethicompass.safety._counts import CountTable, summarize
     from ethicompass.safety._drift import ColumnDrift, DriftReport, PerformanceDrift, drift
     from ethicompass.safety._harm import HarmReport, HarmRow, harm
     from ethicompass.safety._monitor import Incidence, MonitoringReport, Signal, monitor
@@ -25,6 +28,7 @@ __getattr__, __dir__ = attach(
         "Calibration": "ethicompass.safety._calibration",
         "CalibrationReport": "ethicompass.safety._calibration",
         "ColumnDrift": "ethicompass.safety._drift",
+        "CountTable": "ethicompass.safety._counts",
         "DecisionCurve": "ethicompass.safety._benefit",
         "DriftReport": "ethicompass.safety._drift",
         "HarmReport": "ethicompass.safety._harm",
@@ -41,6 +45,7 @@ __getattr__, __dir__ = attach(
         "harm": "ethicompass.safety._harm",
         "monitor": "ethicompass.safety._monitor",
         "spent_alpha": "ethicompass.safety._sequential",
+        "summarize": "ethicompass.safety._counts",
     },
 )
 
@@ -49,6 +54,7 @@ __all__: list[str] = [
     "Calibration",
     "CalibrationReport",
     "ColumnDrift",
+    "CountTable",
     "DecisionCurve",
     "DriftReport",
     "HarmReport",
@@ -65,4 +71,5 @@ __all__: list[str] = [
     "harm",
     "monitor",
     "spent_alpha",
+    "summarize",
 ]

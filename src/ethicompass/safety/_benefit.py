@@ -3,7 +3,7 @@
 Entry point: :func:`decision_curve`. Net benefit at a threshold probability ``t`` is
 ``TP/n - t/(1-t) * FP/n`` (Vickers & Elkin 2006), where a patient is treated when their
 score is ``>= t`` (the convention of ``dcurves``). The counts come from one exact summary
-of the rows (:func:`ethicompass.safety._counts.summarise`); bootstrap intervals resample that
+of the rows (:func:`ethicompass.safety.summarize`); bootstrap intervals resample that
 summary multinomially, all replicates at once, never the rows.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ethicompass.errors import InputError
+from ethicompass.safety._checks import as_list, as_number, check_options
 from ethicompass.safety._counts import (
     CountTable,
     FloatArray,
@@ -25,9 +25,10 @@ from ethicompass.safety._counts import (
     check_thresholds,
     collapse,
     positives_at,
-    summarise,
+    summarize,
     threshold_codes,
 )
+from ethicompass.safety._plots import RC, render_svg
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -75,9 +76,9 @@ class NetBenefit:
             "value": self.value,
             "n": self.n,
             "events": self.events,
-            "prevalence": _num(self.prevalence),
-            "net_benefit": {**_lists(self.net_benefit), "treat_all": _list(self.treat_all)},
-            "net_benefit_ci": {**_lists(self.net_benefit_ci), "treat_all": _list(self.treat_all_ci)},
+            "prevalence": as_number(self.prevalence),
+            "net_benefit": {**_lists(self.net_benefit), "treat_all": as_list(self.treat_all)},
+            "net_benefit_ci": {**_lists(self.net_benefit_ci), "treat_all": as_list(self.treat_all_ci)},
             "standardized_net_benefit": _lists(self.standardized_net_benefit),
             "standardized_net_benefit_ci": _lists(self.standardized_net_benefit_ci),
             "interventions_avoided": _lists(self.interventions_avoided),
@@ -109,7 +110,7 @@ class DecisionCurve:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: thresholds, settings, the overall curves and each subgroup's."""
         return {
-            "thresholds": _list(self.thresholds),
+            "thresholds": as_list(self.thresholds),
             "models": list(self.models),
             "n_boot": self.n_boot,
             "ci": self.ci,
@@ -167,8 +168,6 @@ class DecisionCurve:
 
     def to_svg(self, *, population: NetBenefit | None = None) -> str:
         """The decision curves (with bootstrap bands) of ``population`` (default: everyone) as SVG."""
-        from ethicompass.safety._plots import decision_curve_svg
-
         return decision_curve_svg(self, population or self.overall)
 
 
@@ -193,22 +192,9 @@ def decision_curve(
     attribute columns whose values each get their own curves.
     """
     t = check_thresholds(thresholds)
-    attributes = _check_options(groups, n_boot, ci)
-    table = summarise(frame, label=label, scores=scores, groups=attributes)
+    attributes = check_options(groups, n_boot, ci)
+    table = summarize(frame, label=label, scores=scores, groups=attributes)
     return decision_curve_from_counts(table, thresholds=t, n_boot=n_boot, ci=ci, seed=seed)
-
-
-def _check_options(groups: Sequence[str] | None, n_boot: int, ci: float) -> tuple[str, ...]:
-    if isinstance(groups, str):
-        raise InputError(
-            f"groups must be a list of column names, not the string {groups!r}",
-            hint=f"pass groups=[{groups!r}]",
-        )
-    if n_boot < 0:
-        raise InputError("n_boot must be zero (no intervals) or a positive number of resamples")
-    if not 0 < ci < 1:
-        raise InputError(f"ci must be a level strictly between 0 and 1, not {ci}", hint="e.g. ci=0.95")
-    return tuple(groups or ())
 
 
 def decision_curve_from_counts(
@@ -362,13 +348,35 @@ def _longest(found: tuple[Range, ...]) -> Range | None:
     return max(found, key=lambda r: (r[1] - r[0], -r[0]))
 
 
-def _num(x: float) -> float | None:
-    return None if not np.isfinite(x) else float(x)
-
-
-def _list(a: np.ndarray) -> list[Any]:
-    return [_list(row) if np.ndim(row) else _num(float(row)) for row in a]
-
-
 def _lists(d: Mapping[str, np.ndarray]) -> dict[str, list[Any]]:
-    return {k: _list(v) for k, v in d.items()}
+    return {k: as_list(v) for k, v in d.items()}
+
+
+def decision_curve_svg(curve: DecisionCurve, population: NetBenefit) -> str:
+    """Net benefit against threshold probability for each model and the two defaults."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(6.4, 4.2))
+        ax = fig.add_subplot()
+        t = curve.thresholds
+        peak = max([population.prevalence, *(float(np.nanmax(v)) for v in population.net_benefit.values())])
+        for model in curve.models:
+            (line,) = ax.plot(t, population.net_benefit[model], label=model, linewidth=1.6)
+            band = population.net_benefit_ci[model]
+            if np.isfinite(band).any():
+                ax.fill_between(t, band[:, 0], band[:, 1], color=line.get_color(), alpha=0.2, linewidth=0)
+        ax.plot(t, population.treat_all, label="treat all", color="0.45", linewidth=1)
+        ax.plot(t, np.zeros_like(t), label="treat none", color="black", linewidth=1, linestyle="--")
+        ax.set_ylim(-0.1 * max(peak, 0.01), 1.1 * max(peak, 0.01))
+        ax.set_xlim(float(t[0]), float(t[-1]))
+        ax.set_xlabel("threshold probability")
+        ax.set_ylabel("net benefit")
+        where = "everyone" if population.attribute is None else f"{population.attribute} = {population.value}"
+        level = f", {round(100 * curve.ci)}% bootstrap bands" if curve.n_boot else ""
+        ax.set_title(f"Decision curves ({where}, n = {population.n:,}{level})")
+        ax.legend(frameon=False)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+    return render_svg(fig)

@@ -31,8 +31,9 @@ import numpy as np
 import polars as pl
 
 from ethicompass.errors import InputError
-from ethicompass.safety._benefit import _check_options, _list, _num
-from ethicompass.safety._counts import CountTable, FloatArray, summarise
+from ethicompass.safety._checks import as_list, as_number, check_options
+from ethicompass.safety._counts import CountTable, FloatArray, summarize
+from ethicompass.safety._plots import RC, render_svg
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -93,7 +94,7 @@ class Calibration:
             "value": self.value,
             "n": self.n,
             "events": self.events,
-            "observed_rate": _num(self.observed_rate),
+            "observed_rate": as_number(self.observed_rate),
         }
         for name in (
             "mean_predicted",
@@ -103,9 +104,9 @@ class Calibration:
             "slope",
             "recalibration_intercept",
         ):
-            out[name] = _num(getattr(self, name))
+            out[name] = as_number(getattr(self, name))
             if name != "mean_predicted":
-                out[f"{name}_ci"] = [_num(v) for v in getattr(self, f"{name}_ci")]
+                out[f"{name}_ci"] = [as_number(v) for v in getattr(self, f"{name}_ci")]
         for name in (
             "ece",
             "brier",
@@ -115,15 +116,15 @@ class Calibration:
             "within_bin_variance",
             "within_bin_covariance",
         ):
-            out[name] = _num(getattr(self, name))
+            out[name] = as_number(getattr(self, name))
         return out
 
     def to_dict(self) -> dict[str, Any]:
         """The numbers and both reliability curves, JSON-ready."""
         return {
             **self.summary(),
-            "bins": {k: _list(v) for k, v in self.bins.items()},
-            "smooth": {"predicted": _list(self.smooth_x), "observed": _list(self.smooth_y)},
+            "bins": {k: as_list(v) for k, v in self.bins.items()},
+            "smooth": {"predicted": as_list(self.smooth_x), "observed": as_list(self.smooth_y)},
         }
 
 
@@ -165,8 +166,6 @@ class CalibrationReport:
 
     def to_svg(self, *, attribute: str | None = None) -> str:
         """The reliability curves as SVG: overall, or each subgroup of ``attribute``."""
-        from ethicompass.safety._plots import calibration_svg
-
         return calibration_svg(self, attribute=attribute)
 
 
@@ -186,10 +185,10 @@ def calibration(
     ``n_bins`` equal-width bins of [0, 1] serve the ECE, the Brier decomposition and the binned
     curve; ``ci`` is the level of every interval.
     """
-    attributes = _check_options(groups, 0, ci)
+    attributes = check_options(groups, 0, ci)
     if n_bins < 1:
         raise InputError(f"n_bins must be at least 1, not {n_bins}", hint="e.g. n_bins=10")
-    table = summarise(frame, label=label, scores={score: score}, groups=attributes)
+    table = summarize(frame, label=label, scores={score: score}, groups=attributes)
     if table.events in (0, table.n):
         raise InputError(
             f"label column {label!r} holds only {'0' if table.events == 0 else '1'}s",
@@ -408,3 +407,36 @@ def _smooth(p: FloatArray, n: FloatArray, events: FloatArray) -> tuple[FloatArra
         slope = np.sum(kernel * (xb - mean_x) * (yb - mean_y)) / sxx if sxx > 0 else 0.0
         fitted[i] = mean_y + slope * (x0 - mean_x)
     return grid, np.clip(fitted, 0.0, 1.0)
+
+
+def calibration_svg(report: CalibrationReport, *, attribute: str | None = None) -> str:
+    """Observed against predicted risk: binned points with intervals, and smoothed curves."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(5.2, 5.0))
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1], color="0.6", linestyle=":", linewidth=1, label="ideal")
+        populations = (
+            [report.overall]
+            if attribute is None
+            else [s for s in report.subgroups if s.attribute == attribute]
+        )
+        for pop in populations:
+            name = "everyone" if pop.attribute is None else f"{pop.attribute} = {pop.value}"
+            (line,) = ax.plot(pop.smooth_x, pop.smooth_y, linewidth=1.6, label=f"{name} (smoothed)")
+            bins = pop.bins
+            used = bins["n"] > 0
+            x, y = bins["mean_predicted"][used], bins["observed"][used]
+            err = np.vstack([y - bins["observed_lo"][used], bins["observed_hi"][used] - y])
+            ax.errorbar(x, y, yerr=err, fmt="o", markersize=3, color=line.get_color(), linewidth=0.8)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("predicted risk")
+        ax.set_ylabel("observed event rate")
+        ax.set_title(f"Calibration of {report.score} ({report.n_bins} equal-width bins)")
+        ax.legend(frameon=False, loc="upper left")
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+    return render_svg(fig)

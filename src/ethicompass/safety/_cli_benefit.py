@@ -92,7 +92,7 @@ def benefit_cmd(
     """Does acting on the model beat treating everyone or no one, is it calibrated, and whom does it harm?"""
     from ethicompass.safety._benefit import decision_curve_from_counts
     from ethicompass.safety._calibration import calibration_from_counts
-    from ethicompass.safety._counts import CountTable, check_thresholds, summarise
+    from ethicompass.safety._counts import CountTable, check_thresholds, summarize
     from ethicompass.safety._harm import harm_from_counts
 
     models = parse_scores(score)
@@ -101,7 +101,7 @@ def benefit_cmd(
     if not 0 < ci < 1:
         raise InputError(f"--ci {ci} must lie strictly between 0 and 1", hint="e.g. --ci 0.95")
     frame = load_table(data, columns=list(dict.fromkeys([label, *models.values(), *groups])))
-    table = summarise(frame, label=label, scores=models, groups=groups)
+    table = summarize(frame, label=label, scores=models, groups=groups)
     if table.events in (0, table.n):
         raise InputError(
             f"label column {label!r} in {data} has only one value",

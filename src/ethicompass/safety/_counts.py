@@ -1,4 +1,4 @@
-"""The summarise step shared by decision curves, calibration and harm (DESIGN.md §1).
+"""The summarize step shared by decision curves, calibration and harm (DESIGN.md §1).
 
 One narwhals ``group_by`` over ``(group columns..., label, score columns...)`` turns the rows
 into a :class:`CountTable`: every distinct combination with the number of rows that hold it.
@@ -118,7 +118,7 @@ def _dedupe(table: CountTable) -> CountTable:
     )
 
 
-def summarise(
+def summarize(
     frame: Any,
     /,
     *,

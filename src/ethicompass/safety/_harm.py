@@ -21,9 +21,9 @@ import numpy as np
 import polars as pl
 
 from ethicompass.errors import InputError
-from ethicompass.safety._benefit import _check_options, _num
 from ethicompass.safety._calibration import _wilson, normal_quantile
-from ethicompass.safety._counts import CountTable, summarise
+from ethicompass.safety._checks import as_number, check_options
+from ethicompass.safety._counts import CountTable, summarize
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -54,9 +54,9 @@ class HarmRow:
         out: dict[str, Any] = {}
         for key, value in self.__dict__.items():
             if isinstance(value, tuple):
-                out[key] = [_num(v) for v in value]
+                out[key] = [as_number(v) for v in value]
             elif isinstance(value, float):
-                out[key] = _num(value)
+                out[key] = as_number(value)
             else:
                 out[key] = value
         return out
@@ -127,10 +127,10 @@ def harm(
     ``groups`` names the attribute columns (each analysed one at a time); ``ci`` is the level
     of the intervals; ``n_boot`` and ``seed`` drive the bootstrap of the weighted harm.
     """
-    attributes = _check_options(groups, n_boot, ci)
+    attributes = check_options(groups, n_boot, ci)
     if not 0 < threshold < 1:
         raise InputError(f"threshold must lie strictly between 0 and 1, not {threshold}", hint="e.g. 0.2")
-    table = summarise(frame, label=label, scores={score: score}, groups=attributes)
+    table = summarize(frame, label=label, scores={score: score}, groups=attributes)
     return harm_from_counts(table, threshold=threshold, ci=ci, n_boot=n_boot, seed=seed)
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         RiskMeasure,
         RiskReport,
         risk,
+        risk_from_summary,
     )
     from ethicompass.privacy.reidentification._summary import EquivalenceSummary, summarize
 
@@ -47,6 +48,7 @@ __getattr__, __dir__ = attach(
         "hierarchies_from_dict": "ethicompass.privacy.reidentification._hierarchies",
         "load_hierarchies": "ethicompass.privacy.reidentification._hierarchies",
         "risk": "ethicompass.privacy.reidentification._report",
+        "risk_from_summary": "ethicompass.privacy.reidentification._report",
         "summarize": "ethicompass.privacy.reidentification._summary",
     },
 )
@@ -63,5 +65,6 @@ __all__ = [
     "hierarchies_from_dict",
     "load_hierarchies",
     "risk",
+    "risk_from_summary",
     "summarize",
 ]

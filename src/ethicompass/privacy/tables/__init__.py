@@ -3,9 +3,15 @@
 Entry points: :func:`scan` proposes a role for every column (HIPAA Safe Harbor identifiers, quasi-identifiers,
 free text); :func:`deidentify` (or :func:`deidentify_batches` for a stream of batches) applies a
 :class:`Policy` to a table described by a :class:`TableSchema` and returns the frame with its
-:class:`Certificate`. :func:`content_hash` is the table hash the certificate records.
+:class:`Certificate`. :func:`content_hash` is the table hash the certificate records. :func:`read_for_privacy`
+and :func:`batches_for_privacy` read a file as every path of the command line does (CSV as text).
 
-The package-level names of :mod:`ethicompass.privacy` are the public surface; these modules are where they live.
+Kernels for engines: a distributed engine runs :class:`DeidTransform` per partition and rebuilds the
+in-process certificate from per-partition counts (:func:`merge_counts`), content-hash parts
+(:func:`canonical_columns`, :func:`pack_parts`, :func:`unpack_parts`, :class:`ContentHasher`) and linkage
+pairs (:func:`linkage_pairs`, :class:`LinkagePairs`, :func:`encrypt_linkage`), then :func:`certificate_of`.
+
+The names users need are re-exported by :mod:`ethicompass.privacy`; import them from there.
 """
 
 from __future__ import annotations
@@ -15,30 +21,55 @@ from typing import TYPE_CHECKING
 from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
-    from ethicompass.privacy.tables._content_hash import content_hash
-    from ethicompass.privacy.tables._deid import DeidResult, deidentify
-    from ethicompass.privacy.tables._deid_cert import Certificate, ColumnRecord, read_linkage
-    from ethicompass.privacy.tables._deid_stream import deidentify_batches
+    from ethicompass.privacy.tables._content_hash import (
+        ContentHasher,
+        canonical_columns,
+        content_hash,
+        pack_parts,
+        unpack_parts,
+    )
+    from ethicompass.privacy.tables._deid import DeidResult, certificate_of, deidentify, linkage_pairs
+    from ethicompass.privacy.tables._deid_cert import Certificate, ColumnRecord, encrypt_linkage, read_linkage
+    from ethicompass.privacy.tables._deid_stream import LinkagePairs, deidentify_batches, merge_counts
     from ethicompass.privacy.tables._deid_transform import DeidTransform
+    from ethicompass.privacy.tables._read import batches_for_privacy, check_json_types, read_for_privacy
     from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
     from ethicompass.privacy.tables._scan import ColumnFinding, ScanReport, scan
+
+_CONTENT = "ethicompass.privacy.tables._content_hash"
+_DEID = "ethicompass.privacy.tables._deid"
+_CERT = "ethicompass.privacy.tables._deid_cert"
+_STREAM = "ethicompass.privacy.tables._deid_stream"
+_READ = "ethicompass.privacy.tables._read"
 
 __getattr__, __dir__ = attach(
     __name__,
     {
-        "Certificate": "ethicompass.privacy.tables._deid_cert",
+        "Certificate": _CERT,
         "ColumnFinding": "ethicompass.privacy.tables._scan",
-        "ColumnRecord": "ethicompass.privacy.tables._deid_cert",
-        "DeidResult": "ethicompass.privacy.tables._deid",
+        "ColumnRecord": _CERT,
+        "ContentHasher": _CONTENT,
+        "DeidResult": _DEID,
         "DeidTransform": "ethicompass.privacy.tables._deid_transform",
+        "LinkagePairs": _STREAM,
         "Policy": "ethicompass.privacy.tables._safe_harbor",
         "ScanReport": "ethicompass.privacy.tables._scan",
         "TableSchema": "ethicompass.privacy.tables._safe_harbor",
-        "content_hash": "ethicompass.privacy.tables._content_hash",
-        "deidentify": "ethicompass.privacy.tables._deid",
-        "deidentify_batches": "ethicompass.privacy.tables._deid_stream",
-        "read_linkage": "ethicompass.privacy.tables._deid_cert",
+        "batches_for_privacy": _READ,
+        "canonical_columns": _CONTENT,
+        "certificate_of": _DEID,
+        "check_json_types": _READ,
+        "content_hash": _CONTENT,
+        "deidentify": _DEID,
+        "deidentify_batches": _STREAM,
+        "encrypt_linkage": _CERT,
+        "linkage_pairs": _DEID,
+        "merge_counts": _STREAM,
+        "pack_parts": _CONTENT,
+        "read_for_privacy": _READ,
+        "read_linkage": _CERT,
         "scan": "ethicompass.privacy.tables._scan",
+        "unpack_parts": _CONTENT,
     },
 )
 
@@ -46,14 +77,26 @@ __all__ = [
     "Certificate",
     "ColumnFinding",
     "ColumnRecord",
+    "ContentHasher",
     "DeidResult",
     "DeidTransform",
+    "LinkagePairs",
     "Policy",
     "ScanReport",
     "TableSchema",
+    "batches_for_privacy",
+    "canonical_columns",
+    "certificate_of",
+    "check_json_types",
     "content_hash",
     "deidentify",
     "deidentify_batches",
+    "encrypt_linkage",
+    "linkage_pairs",
+    "merge_counts",
+    "pack_parts",
+    "read_for_privacy",
     "read_linkage",
     "scan",
+    "unpack_parts",
 ]

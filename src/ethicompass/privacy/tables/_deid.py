@@ -21,6 +21,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 import pyarrow as pa
 
+from ethicompass._dispatch import engine_for
 from ethicompass.errors import ColumnError, ConfigurationError
 from ethicompass.frames import to_narwhals
 from ethicompass.privacy._keys import Key
@@ -97,12 +98,10 @@ def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = No
     if not isinstance(key, Key):
         raise ConfigurationError("no key given", hint="load one with privacy.load_key(path)")
     policy = policy or Policy.safe_harbor()
-    from ethicompass.engines._spark_session import is_spark_frame
-
-    if is_spark_frame(frame):  # the same transform, per Spark partition
-        from ethicompass.engines.spark import deidentify as on_spark
-
-        return on_spark(frame, schema, policy=policy, key=key)
+    engine = engine_for(frame)
+    if engine is not None:  # the same transform, per partition of a distributed frame (engines.spark)
+        on_engine: DeidResult = engine.deidentify(frame, schema, policy=policy, key=key)
+        return on_engine
     df, kind = _to_polars_checked(frame)
     if df.height == 0:
         raise ColumnError("the table has no rows", hint="supply a table with at least one data row")

@@ -13,8 +13,8 @@ from ethicompass import _native
 from ethicompass.errors import SchemaError
 from ethicompass.frames import sha256_file
 from ethicompass.privacy._keys import Key, write_key
-from ethicompass.privacy.tables._cli import read_for_privacy
 from ethicompass.privacy.tables._deid import deidentify
+from ethicompass.privacy.tables._read import read_for_privacy
 from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
 from ethicompass.privacy.tables._scan import scan
 from ethicompass.study import ColumnSpec, Role

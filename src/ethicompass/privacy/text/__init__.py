@@ -16,12 +16,19 @@ from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
     from ethicompass.privacy.text._eval import GoldDocument, PhiEval, evaluate_phi, load_gold
-    from ethicompass.privacy.text._find import Span, find_phi, find_phi_column, find_phi_many
+    from ethicompass.privacy.text._find import (
+        DEFAULT_THRESHOLD,
+        Span,
+        find_phi,
+        find_phi_column,
+        find_phi_many,
+    )
     from ethicompass.privacy.text._redact import redact, redact_column
 
 __getattr__, __dir__ = attach(
     __name__,
     {
+        "DEFAULT_THRESHOLD": "ethicompass.privacy.text._find",
         "GoldDocument": "ethicompass.privacy.text._eval",
         "PhiEval": "ethicompass.privacy.text._eval",
         "Span": "ethicompass.privacy.text._find",
@@ -36,6 +43,7 @@ __getattr__, __dir__ = attach(
 )
 
 __all__ = [
+    "DEFAULT_THRESHOLD",
     "GoldDocument",
     "PhiEval",
     "Span",

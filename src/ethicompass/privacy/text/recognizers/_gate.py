@@ -206,7 +206,9 @@ def loose_pattern(pattern: str) -> str | None:
         return None  # matches the empty string: no use as a gate
     try:
         pl.Series([""], dtype=pl.String).str.contains(loose)
-    except Exception:  # the Rust engine refuses it (size limit, syntax): no gate, scan everything
+    except (
+        pl.exceptions.ComputeError
+    ):  # the Rust engine refuses it (size limit, syntax): no gate, scan everything
         return None
     return loose
 
