@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -54,6 +54,7 @@ class Role(enum.StrEnum):
     SCORE = "score"
     PREDICTION = "prediction"
     OTHER = "other"
+    REVIEW = "review"  # scan could not explain the column: a person must decide before de-identification
 
 
 class PhiType(enum.StrEnum):
@@ -91,6 +92,15 @@ class ColumnSpec(_Model):
     role: Role
     phi_type: PhiType | None = None
     description: str | None = None
+    #: the schema author's explicit decision for the column, over its role (``deid`` keeps or drops it)
+    action: Literal["keep", "drop"] | None = None
+    #: the role ``ethicompass scan`` proposed; a role that still equals it was decided by scan
+    proposed: Role | None = None
+
+    @property
+    def decided_by(self) -> Literal["scan", "author"]:
+        """Who decided the column's treatment: ``scan`` (its proposal stands) or the schema's ``author``."""
+        return "scan" if self.action is None and self.proposed == self.role else "author"
 
     @model_validator(mode="after")
     def _phi_type_only_for_identifiers(self) -> ColumnSpec:

@@ -44,7 +44,7 @@ def test_scan_then_deid_end_to_end(files: dict[str, Path], cli: Any) -> None:
     scanned = cli("scan", files["data"], "--out", schema)
     assert scanned.code == 0, scanned.err
     roles = yaml.safe_load(schema.read_text())["columns"]
-    assert roles["ssn"] == {"role": "direct_identifier", "phi_type": "SSN"}
+    assert roles["ssn"] == {"role": "direct_identifier", "phi_type": "SSN", "proposed": "direct_identifier"}
     assert roles["hba1c"]["role"] == "other"
     as_json = cli("scan", files["data"], "--format", "json")
     assert "ssn" in as_json.json()["identifiers"]

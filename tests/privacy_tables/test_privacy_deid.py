@@ -140,7 +140,7 @@ def _schema(**extra: dict[str, str]) -> TableSchema:
     ("frame", "schema", "policy", "error", "match"),
     [
         (DATA, _schema(ghost={"role": "other"}), None, SchemaError, "ghost"),
-        ({**DATA, "extra": [1, 2, 3, 4]}, SCHEMA, None, SchemaError, "no role"),
+        ({**DATA, "extra": [1, 2, 3, 4]}, SCHEMA, None, SchemaError, "leaves out: 'extra'"),
         (
             {**DATA, "visit": ["2020-01-05", "31/02/2020", "x", "2020-01-01"]},
             SCHEMA,

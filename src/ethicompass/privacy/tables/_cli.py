@@ -104,7 +104,12 @@ def scan_cmd(
             object_type="dataset",
             object_id=data.name,
             hashes=hashes,
-            params={"columns": len(report.columns), "identifiers": len(report.identifiers), "sample": sample},
+            params={
+                "columns": len(report.columns),
+                "identifiers": len(report.identifiers),
+                "review": sum(1 for c in report.columns if c.role.value == "review"),
+                "sample": sample,
+            },
         )
     if fmt == OutputFormat.json:
         emit_json(report.to_dict())
@@ -121,6 +126,12 @@ def scan_cmd(
     ]
     emit_table(f"scan of {data.name}", ["column", "role", "phi type", "confidence", "evidence"], rows)
     say(f"{len(report.identifiers)} of {len(report.columns)} columns look like identifiers")
+    review = [c.column for c in report.columns if c.role.value == "review"]
+    if review:
+        say(
+            f"[yellow]{len(review)} column(s) scan could not explain, marked review:[/yellow] "
+            f"{', '.join(review)}; `ethicompass deid` refuses them until you set a role or action: keep / drop"
+        )
     if out is not None:
         say(f"wrote the proposed schema to {out}; review every line before `ethicompass deid`")
 
@@ -252,8 +263,15 @@ def deid_cmd(
     if fmt == OutputFormat.json:
         emit_json(cert)
         return
-    rows = [[c["column"], c["role"], c["phi_type"] or "", c["action"], c["reason"]] for c in cert["columns"]]
-    emit_table(f"de-identification of {data.name}", ["column", "role", "phi type", "action", "why"], rows)
+    rows = [
+        [c["column"], c["role"], c["phi_type"] or "", c["action"], c["decided_by"], c["reason"]]
+        for c in cert["columns"]
+    ]
+    emit_table(
+        f"de-identification of {data.name}",
+        ["column", "role", "phi type", "action", "decided by", "why"],
+        rows,
+    )
     say(f"wrote {out} ({cert['rows_out']:,} rows, {cert['columns_out']} columns) and {cert_path}")
 
 

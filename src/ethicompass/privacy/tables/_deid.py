@@ -144,6 +144,7 @@ def certificate_of(
             action=p.action,
             reason=p.reason,
             counts=counts.get(p.column, {}),
+            decided_by=p.decided_by,
         )
         for p in transform.plans
     )

@@ -45,6 +45,7 @@ class ColumnRecord:
     action: str
     reason: str
     counts: dict[str, int] = field(default_factory=dict)
+    decided_by: str = "author"  # "scan" (its proposal stands), "author" (of the schema), or "policy"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data."""
@@ -90,6 +91,11 @@ class Certificate:
             "output_sha256": self.output_sha256,
             "actions": self.actions,
             "columns": [c.to_dict() for c in self.columns],
+            "kept": [
+                {"column": c.column, "role": c.role, "decided_by": c.decided_by}
+                for c in self.columns
+                if c.action == "keep"
+            ],
             "reversible": self.linkage_rows is not None,
             "linkage_rows": self.linkage_rows,
         }

@@ -1,7 +1,8 @@
 """The plan of a de-identification: which action each column gets under a schema and a policy, and why.
 
-:func:`plan_columns` checks the schema against the table's column names (every column needs a role; a free-text
-column needs a policy for it; date shifting needs a participant id) and returns one :class:`ColumnPlan` per column.
+:func:`plan_columns` checks the schema against the table's column names (every column needs a role and the schema
+names no other; a ``review`` column needs a person's decision; a free-text column needs a policy for it; date
+shifting needs a participant id) and returns one :class:`ColumnPlan` per column, with who decided it.
 The plan holds no values: it is what the certificate reports.
 """
 
@@ -32,27 +33,30 @@ class ColumnPlan:
     action: Action
     reason: str
     birth: bool = False
+    decided_by: str = "author"  # "scan" (its proposal stands), "author" (of the schema), or "policy"
 
 
 def plan_columns(names: list[str], schema: TableSchema, policy: Policy) -> list[ColumnPlan]:
     """Decide the action for every column; raise :class:`SchemaError` for a schema that does not fit."""
-    missing = [c for c in schema.columns if c not in names]
-    if missing:
-        raise SchemaError(
-            f"the schema names column {missing[0]!r}, which the table lacks"
-            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
-            hint=f"remove it from the schema, or check the file; the table has: {', '.join(names[:30])}",
-        )
-    unlisted = [c for c in names if c not in schema.columns]
-    if unlisted:
-        raise SchemaError(
-            f"column {unlisted[0]!r} has no role in the schema"
-            + (f" (and {len(unlisted) - 1} more)" if len(unlisted) > 1 else ""),
-            hint="give every column a role (run `ethicompass scan` and review it; role: other keeps it)",
-        )
+    _check_fit(names, schema)
     unknown = [c for c in policy.actions if c not in names]
     if unknown:
         raise SchemaError(f"the policy's actions name column {unknown[0]!r}, which the table lacks")
+    undecided = [
+        c
+        for c in names
+        if schema.columns[c].role == Role.REVIEW
+        and schema.columns[c].action is None
+        and c not in policy.actions
+    ]
+    if undecided:
+        raise SchemaError(
+            f"the schema still marks {len(undecided)} column(s) for review: {_names(undecided)}; "
+            "scan could not explain them, and nothing passes unreviewed",
+            hint="for each, either set its role (e.g. {role: direct_identifier, phi_type: NAME}, or "
+            "{role: other} once you know it identifies no one), or decide it explicitly with "
+            "action: keep or action: drop on its line",
+        )
     free = [c for c in names if schema.columns[c].role == Role.FREE_TEXT and c not in policy.actions]
     if free and policy.free_text == "refuse":
         raise SchemaError(
@@ -69,16 +73,42 @@ def plan_columns(names: list[str], schema: TableSchema, policy: Policy) -> list[
     return plans
 
 
+def _check_fit(names: list[str], schema: TableSchema) -> None:
+    """Refuse a schema that names columns the table lacks or leaves columns out, naming both sides."""
+    missing = [c for c in schema.columns if c not in names]
+    unlisted = [c for c in names if c not in schema.columns]
+    if not missing and not unlisted:
+        return
+    parts = []
+    if missing:
+        parts.append(f"the schema names {len(missing)} column(s) the table lacks: {_names(missing)}")
+    if unlisted:
+        parts.append(f"the table has {len(unlisted)} column(s) the schema leaves out: {_names(unlisted)}")
+    raise SchemaError(
+        "; ".join(parts),
+        hint="give every column of the table a role and no other (run `ethicompass scan` on this file and "
+        f"review it; role: other keeps a column); the table has: {', '.join(names[:30])}",
+    )
+
+
+def _names(columns: list[str]) -> str:
+    shown = ", ".join(repr(c) for c in columns[:20])
+    return shown + (f" and {len(columns) - 20} more" if len(columns) > 20 else "")
+
+
 def _plan_one(name: str, schema: TableSchema, policy: Policy) -> ColumnPlan:
     spec = schema.columns[name]
     role, phi = spec.role, spec.phi_type
     phi_value = phi.value if phi else None
+    by = "policy" if name in policy.actions else spec.decided_by
 
     def plan(action: Action, reason: str, *, birth: bool = False) -> ColumnPlan:
-        return ColumnPlan(name, role.value, phi_value, action, reason, birth)
+        return ColumnPlan(name, role.value, phi_value, action, reason, birth, by)
 
     if name in policy.actions:
         return plan(policy.actions[name], reason="policy override for this column")
+    if spec.action is not None:
+        return plan(spec.action, reason=f"the schema's author decided: {spec.action}")
     if role == Role.PARTICIPANT_ID:
         return plan("pseudonymise", reason="participant id: keyed pseudonym keeps joins")
     if role == Role.FREE_TEXT:

@@ -1,18 +1,23 @@
-"""Demo step: scan the synthetic patients table for identifiers, then de-identify it (Safe Harbor)."""
+"""Demo step: scan the synthetic patients table for identifiers, de-identify it (Safe Harbor), fail closed."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 from ethicompass import _native
+from ethicompass.errors import SchemaError
 from ethicompass.frames import sha256_file
 from ethicompass.privacy._keys import Key, write_key
 from ethicompass.privacy.tables._deid import deidentify
 from ethicompass.privacy.tables._read import read_for_privacy
 from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
 from ethicompass.privacy.tables._scan import scan
+from ethicompass.study import ColumnSpec, Role
 
 if TYPE_CHECKING:
     from ethicompass.demo import DemoContext
@@ -94,3 +99,53 @@ def run(ctx: DemoContext) -> None:
         f"(SHA-256 trees, the same for any chunking or engine); pseudonyms and hashes computed {route}."
     )
     ctx.results["privacy_tables"] = cert
+    review_step(frame, schema, key, say=ctx.say)
+
+
+_PHARMACIES = (
+    "CVS Pharmacy",
+    "Walgreens",
+    "Rite Aid",
+    "Stop & Shop Pharmacy",
+    "Wegmans Pharmacy",
+    "Costco Pharmacy",
+)
+
+
+def review_step(frame: pl.DataFrame, schema: TableSchema, key: Key, *, say: Callable[[str], None]) -> None:
+    """Fail closed, shown: a column scan cannot explain goes to ``review``; deid refuses it; a person decides.
+
+    A partner site's copy of the table carries one column the study manifest does not describe (the
+    patient's preferred pharmacy branch, derived here from the row number); ``scan`` cannot explain it,
+    ``deid`` refuses the schema until the privacy officer sets ``action: drop`` on its line, and the
+    certificate then says who decided each column.
+    """
+    n = frame.height
+    extra = frame.with_columns(
+        pl.Series(
+            "preferred_pharmacy", [f"{_PHARMACIES[i % 6]} #{1000 + (i * 7919) % 9000}" for i in range(n)]
+        )
+    )
+    finding = scan(extra.select("participant_id", "preferred_pharmacy"))["preferred_pharmacy"]
+    say(
+        f"A partner site's copy adds a column the manifest does not describe, preferred_pharmacy: scan proposes "
+        f"{finding.role.value!r} ({finding.evidence[0]}; {finding.evidence[1]})."
+    )
+    columns = dict(schema.columns)
+    columns["preferred_pharmacy"] = ColumnSpec(role=Role.REVIEW, proposed=Role.REVIEW)
+    try:
+        deidentify(extra, TableSchema(columns), policy=Policy.safe_harbor(), key=key)
+    except SchemaError as exc:
+        say(f"  deid refuses (exit 2): {exc.message}")
+    else:  # pragma: no cover - fail closed is the point of the step
+        raise SchemaError("deid passed a column marked for review", hint="report this as a bug")
+    columns["preferred_pharmacy"] = ColumnSpec(role=Role.REVIEW, proposed=Role.REVIEW, action="drop")
+    decided = deidentify(extra, TableSchema(columns), policy=Policy.safe_harbor(), key=key).certificate
+    record = next(c for c in decided.columns if c.column == "preferred_pharmacy")
+    kept = decided.to_dict()["kept"]
+    say(
+        f"  The privacy officer writes action: drop on its line (a pharmacy branch narrows where a patient "
+        f"lives); deid runs: preferred_pharmacy {record.action}, decided by the {record.decided_by}; the "
+        f"certificate lists the {len(kept)} columns kept and who decided each "
+        f"({', '.join(sorted({k['decided_by'] for k in kept}))})."
+    )

@@ -7,7 +7,9 @@ values that are kept pass through byte for byte. A JSON-lines file whose column 
 
 from __future__ import annotations
 
+import csv
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +28,7 @@ def read_for_privacy(path: Path, /) -> pl.DataFrame:
     if suffix in (".csv", ".tsv") and path.is_file():
         separator = _separator(path)
         check_csv_shape(path, separator=separator)
+        _check_header(path, separator)
         try:
             frame = pl.read_csv(path, separator=separator, infer_schema=False)
         except pl.exceptions.PolarsError as exc:
@@ -70,9 +73,22 @@ def _require_rows(path: Path, rows: int) -> None:
         raise DataFileError(f"{path} has no rows", hint="supply a table with at least one data row")
 
 
+def _check_header(path: Path, separator: str) -> None:
+    """Refuse a header that names a column twice (a reader would rename one and hide it)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh, delimiter=separator), [])
+    twice = [c for c, n in Counter(header).items() if n > 1]
+    if twice:
+        raise DataFileError(
+            f"{path}: the header names {len(twice)} column(s) more than once: {', '.join(map(repr, twice))}",
+            hint="give every column its own name, so its role in the schema is unambiguous",
+        )
+
+
 def _csv_batches(path: Path) -> Iterator[pl.DataFrame]:
     separator = _separator(path)
     check_csv_shape(path, separator=separator)
+    _check_header(path, separator)
     try:
         yield from iter_csv_text(path, separator=separator, block=_BATCH_BYTES)
     except pl.exceptions.PolarsError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -18,6 +18,7 @@ import polars as pl
 from ethicompass.errors import ColumnError
 from ethicompass.frames import to_polars
 from ethicompass.privacy.tables._safe_harbor import TableSchema
+from ethicompass.privacy.tables._scan_headers import HeaderTerm, match_header
 from ethicompass.privacy.tables._scan_rules import (
     FREE_TEXT_NAME,
     ID_NAME,
@@ -25,7 +26,9 @@ from ethicompass.privacy.tables._scan_rules import (
     RULES,
     SENSITIVE_NAME,
     Rule,
+    date_ok,
 )
+from ethicompass.privacy.tables._scan_shapes import facility_share, place_share, proper_noun_share
 from ethicompass.study import ColumnSpec, PhiType, Role
 
 __all__ = ["ColumnFinding", "ScanReport", "scan"]
@@ -95,6 +98,8 @@ _CODE = re.compile(
     r"^[A-Za-z]{0,5}[-_]?\d{4,}[A-Za-z]?$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 )
 _IDENTIFYING = (Role.PARTICIPANT_ID, Role.DIRECT_IDENTIFIER)
+#: cardinality is measured on at most this many rows (a seeded sample of a larger table)
+EXAMINED_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,7 @@ class ScanReport:
     columns: tuple[ColumnFinding, ...]
     rows: int
     sampled: int
+    examined: int = 0  # rows whose cardinality was measured (all rows up to EXAMINED_ROWS)
 
     @property
     def identifiers(self) -> list[str]:
@@ -160,6 +166,7 @@ class ScanReport:
         return {
             "rows": self.rows,
             "sampled": self.sampled,
+            "examined": self.examined,
             "identifiers": self.identifiers,
             "columns": [c.to_dict() for c in self.columns],
         }
@@ -178,7 +185,9 @@ class ScanReport:
 
     def to_schema(self) -> TableSchema:
         """The proposed roles as a :class:`TableSchema` (review before use)."""
-        return TableSchema({c.column: ColumnSpec(role=c.role, phi_type=c.phi_type) for c in self.columns})
+        return TableSchema(
+            {c.column: ColumnSpec(role=c.role, phi_type=c.phi_type, proposed=c.role) for c in self.columns}
+        )
 
     def to_yaml(self, *, source: str | None = None) -> str:
         """The proposed schema as YAML, with the confidence and evidence of each line as a comment."""
@@ -187,12 +196,16 @@ class ScanReport:
             + (f" from {source}" if source else "")
             + ". Review every line before use:",
             "# a wrong role can leak identifiers. Roles: " + ", ".join(r.value for r in Role) + ".",
+            "# `proposed` is scan's role: a line whose role still equals it counts as decided by scan.",
+            "# A `review` column is one scan could not explain; `ethicompass deid` refuses it until you",
+            "# set its role, or write `action: keep` or `action: drop` on its line.",
         ]
         if source:
             lines.append(f"path: {_quote(source)}")
         lines.append("columns:")
         for c in self.columns:
             spec = f"role: {c.role.value}" + (f", phi_type: {c.phi_type.value}" if c.phi_type else "")
+            spec += f", proposed: {c.role.value}"
             lines.append(f"  {_quote(c.column)}: {{{spec}}}  # {c.confidence:.2f}: {'; '.join(c.evidence)}")
         return "\n".join(lines) + "\n"
 
@@ -210,14 +223,16 @@ def _quote(text: str) -> str:
 def scan(frame: Any, /, *, sample: int = 1000, seed: int = 0) -> ScanReport:
     """Propose a role and PHI type for every column of ``frame`` (Polars, pandas or Arrow).
 
-    ``sample`` non-empty values per column are checked against the recognizers; cardinality
-    is measured on the whole column.
+    ``sample`` non-empty values per column are checked against the recognizers; cardinality and
+    number checks are measured on the rows examined: all of them up to :data:`EXAMINED_ROWS`, else a
+    seeded random sample of that many (so a 1M-row table scans in well under two seconds).
     """
     df = to_polars(frame)
     if df.height == 0:
         raise ColumnError("the table has no rows", hint="scan a table with at least one data row")
-    findings = tuple(_judge(df[name], sample=sample, seed=seed) for name in df.columns)
-    return ScanReport(findings, df.height, min(sample, df.height))
+    rows = df if df.height <= EXAMINED_ROWS else df.sample(EXAMINED_ROWS, seed=seed)
+    findings = _by_company(tuple(_judge(rows[name], sample=sample, seed=seed) for name in rows.columns))
+    return ScanReport(findings, df.height, min(sample, df.height), rows.height)
 
 
 def _norm(name: str) -> str:
@@ -237,7 +252,8 @@ def _judge(s: pl.Series, *, sample: int, seed: int) -> ColumnFinding:
     card = f"{distinct:,} distinct of {non_null:,}"
     if non_null == 0:
         return found(Role.OTHER, None, 0.3, "empty column")
-    if re.search(PARTICIPANT_NAME, name):
+    term = match_header(s.name)
+    if re.search(PARTICIPANT_NAME, name) or (term is not None and term.role == Role.PARTICIPANT_ID):
         return found(Role.PARTICIPANT_ID, None, 0.95, f"name {s.name!r} names a participant id", card)
     if s.dtype == pl.Date or isinstance(s.dtype, pl.Datetime):
         return found(Role.DATE, PhiType.DATE, 0.99, f"{s.dtype} column", card)
@@ -251,6 +267,10 @@ def _judge(s: pl.Series, *, sample: int, seed: int) -> ColumnFinding:
         if not (whole == whole.floor()).all():
             if re.search(r"^age$|^age_|_age$", name):
                 return found(Role.QUASI_IDENTIFIER, PhiType.AGE, 0.7, f"name {s.name!r} suggests an age")
+            if term is not None and term.phi_type in (PhiType.LOCATION, PhiType.AGE):
+                return found(
+                    term.role, term.phi_type, 0.8, _header_evidence(s.name, term), "numbers with fractions"
+                )
             return found(Role.OTHER, None, 0.9, "numbers with fractions: a measurement, not an identifier")
         if s.dtype.is_float():
             s = whole.cast(pl.Int64)
@@ -270,6 +290,10 @@ def _judge(s: pl.Series, *, sample: int, seed: int) -> ColumnFinding:
                 if agree:
                     why.insert(0, f"name {s.name!r} agrees")
                 return found(rule.role, rule.phi_type, 0.5 + 0.4 * share + (0.09 if agree else 0), *why)
+    if term is not None and term.phi_type is not None:
+        fits = _header_fits(term.phi_type, s, values, distinct, non_null)
+        if fits:
+            return found(term.role, term.phi_type, 0.75, _header_evidence(s.name, term), fits, card)
     for rule in name_rules:
         hit = _name_only(rule, s, values, distinct, non_null)
         if hit:
@@ -340,7 +364,14 @@ def _by_shape(s, name, values, distinct, non_null, card, found):  # type: ignore
             return found(
                 Role.DIRECT_IDENTIFIER, PhiType.ID, conf, f"{code_share:.0%} of values are codes", card
             )
-        if uniq >= 0.9 and distinct >= 20 and spaces < 1 and all(any(c.isdigit() for c in v) for v in values):
+        named = proper_noun_share(values) >= 0.8  # "Jacinto644": a name a generator numbered, not a code
+        if (
+            uniq >= 0.9
+            and distinct >= 20
+            and spaces < 1
+            and not named
+            and all(any(c.isdigit() for c in v) for v in values)
+        ):
             return found(Role.DIRECT_IDENTIFIER, PhiType.ID, 0.7, "unique values with digits", card)
         if re.search(SENSITIVE_NAME, name):
             return found(Role.SENSITIVE_ATTRIBUTE, None, 0.8, f"name {s.name!r} names a protected attribute")
@@ -352,7 +383,7 @@ def _by_shape(s, name, values, distinct, non_null, card, found):  # type: ignore
             return found(
                 Role.DIRECT_IDENTIFIER, PhiType.ID, 0.6, f"name {s.name!r} names an identifier", card
             )
-        return found(Role.OTHER, None, 0.6, f"no identifier pattern; {card}")
+        return _unexplained(values, card, found)
     if s.dtype.is_integer():
         low = int(s.min()) if s.min() is not None else 0  # type: ignore[arg-type]
         if uniq >= 0.9 and distinct >= 20 and low >= 1000:
@@ -371,3 +402,90 @@ def _by_shape(s, name, values, distinct, non_null, card, found):  # type: ignore
             return found(Role.SENSITIVE_ATTRIBUTE, None, 0.7, f"name {s.name!r} names a protected attribute")
         return found(Role.OTHER, None, 0.7, f"whole numbers without an identifier pattern; {card}")
     return found(Role.OTHER, None, 0.5, f"{s.dtype} values")
+
+
+def _header_evidence(header: str, term: HeaderTerm) -> str:
+    return f"header {header!r} reads as {term.term!r} ({term.lang}; {term.source})"
+
+
+_DATE_PART = re.compile(r"^\d{4}$|^\d{1,2}:\d{2}(:\d{2})?$|^(0?[1-9]|[12]\d|3[01])$")
+_AGE_VALUE = re.compile(r"^\d{1,4}(\.\d+)?\+?$")
+_POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9 -]{1,9}$")
+
+
+def _header_fits(phi: PhiType, s: pl.Series, values: list[str], distinct: int, non_null: int) -> str | None:
+    """Whether the content of a column whose header names ``phi`` agrees with it; the evidence if so.
+
+    A header is trusted unless the content says it is a small category (``given_birth``: yes/no) or
+    not the kind of value the header names (a date header over words).
+    """
+
+    def share(check: Any) -> float:
+        return sum(1 for v in values if check(v)) / len(values)
+
+    small = distinct <= 2 or (distinct <= 50 and distinct / non_null < 0.05)
+    if phi == PhiType.DATE:
+        ok = share(lambda v: date_ok(v) or bool(_DATE_PART.match(v))) >= 0.8
+        return "values are dates, times or parts of dates" if ok else None
+    if phi == PhiType.AGE:
+        return "values are numbers" if share(lambda v: bool(_AGE_VALUE.match(v))) >= 0.8 else None
+    if phi == PhiType.ZIP:
+        return "values are postal codes" if share(lambda v: bool(_POSTCODE.match(v))) >= 0.8 else None
+    if phi in (PhiType.NAME, PhiType.LOCATION):
+        if proper_noun_share(values) >= 0.6:
+            return "values are capitalised words"
+        if phi == PhiType.LOCATION and share(lambda v: any(c.isdigit() for c in v)) >= 0.8:
+            return "values are place codes, numbers or addresses"
+        return None if small else "values vary"
+    if small:
+        return None
+    return "values hold digits" if share(lambda v: any(c.isdigit() or c == "@" for c in v)) >= 0.6 else None
+
+
+#: the first evidence of a ``review`` column whose values are capitalised words (names or places)
+NAME_LIKE = "capitalised words, like names or places"
+#: a text column is unexplained when its sample holds this many distinct values, and this share
+REVIEW_DISTINCT = 20
+REVIEW_SHARE = 0.2
+
+
+def _unexplained(values: list[str], card: str, found: Any) -> ColumnFinding:
+    """The end of the line for a text column: a place, a facility, ``review`` (fail closed), or ``other``."""
+    seen = len(set(values))
+    nouns = proper_noun_share(values) >= 0.8
+    if nouns and seen >= 10:
+        if facility_share(values) >= 0.5:
+            return found(Role.DIRECT_IDENTIFIER, PhiType.LOCATION, 0.7, "names of hospitals or clinics", card)
+        if place_share(values) >= 0.5:
+            return found(
+                Role.DIRECT_IDENTIFIER, PhiType.LOCATION, 0.7, "place names (GeoNames gazetteer)", card
+            )
+    if seen >= REVIEW_DISTINCT and seen >= REVIEW_SHARE * len(values):
+        what = NAME_LIKE if nouns else "text that no recognizer explains"
+        counted = card if seen == len(values) else f"{seen} distinct of {len(values)} sampled values; {card}"
+        return found(
+            Role.REVIEW, None, 0.5, what, counted, "decide: set a role, or action: keep / action: drop"
+        )
+    return found(Role.OTHER, None, 0.6, f"no identifier pattern; {card}")
+
+
+def _by_company(findings: tuple[ColumnFinding, ...]) -> tuple[ColumnFinding, ...]:
+    """A name-like ``review`` column beside another name column of the table is a name."""
+    names = [f.column for f in findings if f.phi_type == PhiType.NAME]
+    like = [f.column for f in findings if f.role == Role.REVIEW and f.evidence[:1] == (NAME_LIKE,)]
+    out = []
+    for f in findings:
+        company = [c for c in (*names, *like) if c != f.column]
+        if f.column in like and company:
+            f = replace(
+                f,
+                role=Role.DIRECT_IDENTIFIER,
+                phi_type=PhiType.NAME,
+                confidence=0.7,
+                evidence=(
+                    f"{NAME_LIKE}, beside name column(s) {', '.join(map(repr, company[:3]))}",
+                    *f.evidence[1:-1],
+                ),
+            )
+        out.append(f)
+    return tuple(out)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from ethicompass.study import PhiType, Role
 
-__all__ = ["RULES", "Rule", "dea_ok", "luhn_ok", "name_tokens", "ssn_ok", "vin_ok"]
+__all__ = ["RULES", "Rule", "date_ok", "dea_ok", "luhn_ok", "name_tokens", "ssn_ok", "vin_ok"]
 
 
 def luhn_ok(digits: str) -> bool:
@@ -77,12 +77,16 @@ _DATE_FORMS = (
     (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"), (1, 2, 3)),
     (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), (3, 1, 2)),
     (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), (3, 2, 1)),
+    (re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$"), (3, 2, 1)),
     (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), (1, 2, 3)),
 )
 
 
-def _date_ok(value: str) -> bool:
-    """A real calendar date between 1850 and 2150 in an ISO, US, European or compact form."""
+def date_ok(value: str) -> bool:
+    """A real calendar date between 1800 and 2300 in an ISO, US, European or compact form.
+
+    The range reaches past 2150 for the shifted years of MIMIC (2110-2210).
+    """
     for pattern, (yi, mi, di) in _DATE_FORMS:
         m = pattern.match(value)
         if m is None:
@@ -91,7 +95,7 @@ def _date_ok(value: str) -> bool:
             d = _dt.date(int(m.group(yi)), int(m.group(mi)), int(m.group(di)))
         except ValueError:
             return False
-        return 1850 <= d.year <= 2150
+        return 1800 <= d.year <= 2300
     return False
 
 
@@ -236,7 +240,7 @@ RULES: tuple[Rule, ...] = (
         PhiType.DATE,
         Role.DATE,
         r"date|_dt$|^dt_|dob|birth|born|admit|discharg|died|death|_at$|time|day$",
-        _date_ok,
+        date_ok,
         "valid calendar dates",
     ),
     Rule(
