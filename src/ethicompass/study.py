@@ -127,6 +127,8 @@ class PredictionSpec(_Model):
     score: str
     prediction: str | None = None
     groups: list[str] = Field(default_factory=list)
+    #: the column naming each patient's site: calibration is also judged site by site
+    site: str | None = None
     threshold: float = Field(0.5, gt=0, lt=1)
     model_name: str = "model"
 
@@ -228,7 +230,7 @@ class Study(_Model):
         if self.predictions is not None:
             p = self.predictions
             schema = read_table(self.dataset_path(p.dataset)).collect_schema()
-            for field_name in ("label", "score", "prediction"):
+            for field_name in ("label", "score", "prediction", "site"):
                 column = getattr(p, field_name)
                 if column is not None and column not in schema:
                     raise ManifestError(

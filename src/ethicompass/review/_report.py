@@ -24,7 +24,8 @@ class Check:
     """One judged fact: its value against the policy's threshold, with the evidence and source.
 
     ``explanation`` says in plain language what the number means; ``action`` what to do when
-    the check does not pass. ``figures`` are inline SVG plots for the HTML report.
+    the check does not pass. ``figures`` are inline SVG plots for the HTML report. ``groups``
+    are the groups a comparison check names, the headline first (see ``review._headline``).
     """
 
     id: str
@@ -37,10 +38,11 @@ class Check:
     explanation: str = ""
     action: str = ""
     figures: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The check as JSON (figures are left to the HTML report)."""
-        return {
+        out = {
             "id": self.id,
             "title": self.title,
             "verdict": self.verdict,
@@ -51,6 +53,9 @@ class Check:
             "explanation": self.explanation,
             "action": self.action,
         }
+        if self.groups:
+            out["groups"] = list(self.groups)
+        return out
 
 
 def not_assessed(id: str, title: str, why: str, *, action: str = "") -> Check:
