@@ -22,6 +22,7 @@ from ethicompass._console import (
     emit_json,
     emit_table,
     err_console,
+    escape,
     format_option,
     say,
 )
@@ -174,9 +175,10 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print("aborted")
         return 130
     except EthicompassError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc.message}", markup=True, highlight=False)
+        # the message and hint are plain text: '[spark]' in a command must not be read as markup
+        err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}", markup=True, highlight=False)
         if exc.hint:
-            err_console.print(f"[yellow]fix:[/yellow] {exc.hint}", markup=True, highlight=False)
+            err_console.print(f"[yellow]fix:[/yellow] {escape(exc.hint)}", markup=True, highlight=False)
         return exc.exit_code
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""

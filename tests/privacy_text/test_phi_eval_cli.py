@@ -145,6 +145,10 @@ def test_cli_eval(cli: Callable[..., Any], tmp_path: Path) -> None:
     assert r.json()["span_recall_full"] >= 0.95
     r = cli("phi", "eval", ASQ_SAMPLE, "--threshold", "1.0", "--min-recall", "0.5")
     assert r.code == 1
+    r = cli("phi", "eval", ASQ_SAMPLE, "--threshold", "1.0", "--min-recall", "0.5", "--no-fail")
+    assert r.code == 0 and "reported only" in r.err
+    r = cli("phi", "eval", ASQ_SAMPLE, "--threshold", "1.0")  # the policy's 0.95 by default
+    assert r.code == 1 and "below 0.95" in r.err
     notes = _write(tmp_path / "notes.jsonl", NOTES)
     r = cli("phi", "eval", notes)
     assert r.code == 2 and "--gold" in r.err

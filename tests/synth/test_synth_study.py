@@ -29,6 +29,8 @@ FILES = [
     "outcomes.csv",
     "patients.csv",
     "predictions.csv",
+    "predictions_early.csv",
+    "predictions_late.csv",
     "reference_population.csv",
     "study.yaml",
     "synth_truth.json",

@@ -19,8 +19,15 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
-from ethicompass.errors import VerdictFailed
+from ethicompass._console import (
+    OutputFormat,
+    emit_json,
+    emit_table,
+    format_option,
+    judge,
+    no_fail_option,
+    say,
+)
 from ethicompass.frames import atomic_path, sha256_file
 
 __all__ = ["register"]
@@ -210,12 +217,16 @@ def eval_cmd(
     gold: Annotated[Path | None, typer.Option("--gold", "-g", help="Gold spans (notes_gold.jsonl).")] = None,
     threshold: ThresholdOpt = 0.5,
     min_recall: Annotated[
-        float | None,
+        float,
         typer.Option(
-            "--min-recall", min=0.0, max=1.0, help="Fail (exit 1) when full-coverage recall is lower."
+            "--min-recall",
+            min=0.0,
+            max=1.0,
+            help="Fail (exit 1) when full-coverage recall is lower (the policy's privacy.min_text_recall).",
         ),
-    ] = None,
+    ] = 0.95,
     fmt: OutputFormat = format_option(),
+    no_fail: Annotated[bool, no_fail_option()] = False,
 ) -> None:
     """Score the PHI finder against gold spans: span recall, token precision/recall/F1, PHI-free flags."""
     from ethicompass.privacy._text_eval import evaluate_phi, load_gold
@@ -238,11 +249,12 @@ def eval_cmd(
         )
         frame = result.to_frame()
         emit_table("per PHI type", frame.columns, [list(row) for row in frame.rows()])
-    if min_recall is not None and result.span_recall_full < min_recall:
-        raise VerdictFailed(
-            f"full-coverage span recall {result.span_recall_full:.4f} is below {min_recall}",
-            hint="inspect the misses per type and add or fix a recognizer",
-        )
+    judge(
+        result.span_recall_full < min_recall,
+        f"full-coverage span recall {result.span_recall_full:.4f} is below {min_recall}",
+        hint="inspect the misses per type and add or fix a recognizer; pass --no-fail to report only",
+        no_fail=no_fail,
+    )
 
 
 def register(app: typer.Typer) -> None:

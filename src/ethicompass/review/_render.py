@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ethicompass import __version__
+from ethicompass._extras import install_hint
 from ethicompass.errors import ConfigurationError
 from ethicompass.review._report import PRINCIPLE_TITLES, PRINCIPLES, Report
 
@@ -57,7 +58,7 @@ def pdf_available() -> bool:
 def render_pdf(html: str, path: Path, /) -> None:
     """Write the HTML report as PDF (needs the ``pdf`` extra)."""
     if not pdf_available():
-        raise ConfigurationError("PDF output needs WeasyPrint", hint="pip install 'ethicompass[pdf]'")
+        raise ConfigurationError("PDF output needs WeasyPrint", hint=install_hint("pdf"))
     import weasyprint
 
     weasyprint.HTML(string=html).write_pdf(str(path))
