@@ -92,6 +92,11 @@ def test_cli_find_jsonl(cli: Callable[..., Any], tmp_path: Path) -> None:
     assert [s["type"] for s in lines[0]["spans"]] == ["NAME", "DATE", "LOCATION", "PHONE"]
     assert lines[1]["spans"] == []
     assert "John" not in r.out  # values are never printed
+    whole = cli("phi", "find", notes, "--id-field", "note_id", "--format", "json")
+    assert whole.code == 0, whole.err
+    data = json.loads(whole.out)
+    assert data["documents"] == 2 and data["counts"]["NAME"] == 1
+    assert [x["id"] for x in data["results"]] == ["n1", "n2"]
 
 
 def test_cli_find_txt_directory_and_table(cli: Callable[..., Any], tmp_path: Path) -> None:

@@ -146,7 +146,15 @@ def test_report_verdict(per_principle: dict[str, list[Verdict]], expected: str, 
     assert report.verdict != "pass" or all(p.verdict == "pass" for p in report.principles.values())
     assert report.exit_code == code
     data = report.to_dict()
-    assert set(data) == {"schema_version", "study", "policy", "generated_at", "verdict", "principles"}
+    assert set(data) == {
+        "schema_version",
+        "study",
+        "study_info",
+        "policy",
+        "generated_at",
+        "verdict",
+        "principles",
+    }
     for name, principle in data["principles"].items():
         assert name in PRINCIPLES
         assert principle["verdict"] == report.principles[name].verdict

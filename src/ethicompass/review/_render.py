@@ -22,8 +22,14 @@ OVERALL = {
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, float):
         return f"{value:.3g}"
+    if isinstance(value, dict):  # readable "name: value" pairs, never a Python dict
+        return "; ".join(f"{str(k).replace('_', ' ')}: {_fmt(v)}" for k, v in value.items())
     if isinstance(value, list | tuple) and all(isinstance(v, int | float) for v in value):
         return "[" + ", ".join(_fmt(v) for v in value) + "]"
     return str(value)

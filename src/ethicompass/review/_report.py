@@ -100,6 +100,8 @@ class Report:
     generated_at: str
     principles: dict[str, PrincipleResult] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    #: the study's metadata (PI, protocol, sponsor, version) and the artefacts judged
+    study_info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def verdict(self) -> Literal["pass", "warn", "fail"]:
@@ -117,6 +119,7 @@ class Report:
         return {
             "schema_version": self.schema_version,
             "study": self.study,
+            "study_info": self.study_info,
             "policy": self.policy,
             "generated_at": self.generated_at,
             "verdict": self.verdict,
