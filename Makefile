@@ -8,19 +8,24 @@ PYTEST_ARGS ?=
 unexport PYTHONDONTWRITEBYTECODE
 EXTRAS_TEST := --all-extras
 
-.PHONY: demo test lint format bench venv venv-test clean help
+.PHONY: demo test lint format bench venv venv-test spark clean help
 
 help:
 	@echo "make demo   - set up .venv and run the end-to-end demo on a synthetic study"
 	@echo "make test   - set up, start a throwaway PostgreSQL and run every test"
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make bench  - side-by-side benchmarks against the anchor tools"
+	@echo "make spark  - add the Spark extra (PySpark; needs Java 17+) to .venv, for the tour's Spark steps"
 
 venv:
 	$(UV) sync --frozen --extra dp --extra pdf
 
 venv-test:
 	$(UV) sync --frozen $(EXTRAS_TEST)
+
+# --inexact keeps what else is installed (the test extras, if any)
+spark:
+	$(UV) sync --frozen --inexact --extra dp --extra pdf --extra spark
 
 demo: venv
 	.venv/bin/ethicompass demo

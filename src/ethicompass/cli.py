@@ -22,8 +22,10 @@ from ethicompass._console import (
     emit_json,
     emit_table,
     err_console,
+    escape,
     format_option,
     say,
+    summary,
 )
 from ethicompass.errors import EthicompassError
 
@@ -106,6 +108,40 @@ def db_current(fmt: OutputFormat = format_option()) -> None:
         emit_table("database", ["current", "newest"], [[", ".join(current), ", ".join(heads)]])
 
 
+@study_app.command("init")
+def study_init(
+    data_dir: Annotated[Path, typer.Argument(help="The folder holding the study's tables.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the manifest (refused if it exists).")
+    ] = Path("study.yaml"),
+    name: Annotated[str | None, typer.Option("--name", help="The study's title.")] = None,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Write a first manifest from a team's own files: roles proposed by scan, every guess marked REVIEW."""
+    from ethicompass._study_init import init_manifest
+    from ethicompass.errors import InputError
+    from ethicompass.frames import atomic_write_text
+    from ethicompass.study import Study
+
+    if out.exists():
+        raise InputError(f"{out} exists", hint="choose another --out, or move the old manifest away")
+    result = init_manifest(data_dir, out=out, name=name)
+    atomic_write_text(out, result.text)
+    Study.from_file(out).check_files()  # what it wrote validates as written
+    if fmt == OutputFormat.json:
+        emit_json(result.to_dict() | {"manifest": str(out)})
+        return
+    emit_table(
+        f"proposed roles (review every one in {out})",
+        ["dataset", "column", "role"],
+        [[d, c, r] for d, roles in result.datasets.items() for c, r in roles.items()],
+    )
+    summary(
+        f"wrote {out}: {len(result.datasets)} dataset(s); every role is a guess marked REVIEW. "
+        f"Fill in the metadata, then: ethicompass study validate {out}"
+    )
+
+
 @study_app.command("validate")
 def study_validate(
     manifest: Annotated[Path, typer.Argument(help="The study manifest (study.yaml).")],
@@ -129,12 +165,21 @@ def synth(
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the study into.")],
     patients: Annotated[int, typer.Option("--patients", "-n", min=10, help="Number of patients.")] = 5000,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed; same seed, same bytes.")] = 0,
+    fmt: OutputFormat = format_option(),
 ) -> None:
     """Write a deterministic synthetic AI-backed clinical study with planted, known truths."""
     from ethicompass.synth import generate_study
 
     result = generate_study(out, patients=patients, seed=seed)
-    say(f"wrote a {patients:,}-patient synthetic study to {out} ({len(result.files)} files)")
+    if fmt == OutputFormat.json:
+        emit_json(result.to_dict())
+        return
+    emit_table(
+        f"synthetic study in {out} (seed {seed})",
+        ["file", "rows"],
+        [[f.name, result.rows.get(f.name)] for f in result.files],
+    )
+    summary(f"wrote a {patients:,}-patient synthetic study to {out} ({len(result.files)} files)")
 
 
 @app.command("demo")
@@ -195,9 +240,10 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print("aborted")
         return 130
     except EthicompassError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc.message}", markup=True, highlight=False)
+        # the message and hint are plain text: '[spark]' in a command must not be read as markup
+        err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}", markup=True, highlight=False)
         if exc.hint:
-            err_console.print(f"[yellow]fix:[/yellow] {exc.hint}", markup=True, highlight=False)
+            err_console.print(f"[yellow]fix:[/yellow] {escape(exc.hint)}", markup=True, highlight=False)
         return exc.exit_code
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""

@@ -137,6 +137,8 @@ class PredictionSpec(_Model):
     score: str
     prediction: str | None = None
     groups: list[str] = Field(default_factory=list)
+    #: the column naming each patient's site: calibration is also judged site by site
+    site: str | None = None
     threshold: float = Field(0.5, gt=0, lt=1)
     model_name: str = "model"
 
@@ -148,13 +150,30 @@ class ConsentSpec(_Model):
     dataset: str | None = None
 
 
+class StudyMetadata(_Model):
+    """Who runs the study and under which protocol: shown on the review report."""
+
+    principal_investigator: str | None = None
+    protocol_number: str | None = None
+    sponsor: str | None = None
+    protocol_version: str | None = None
+
+
 class Study(_Model):
-    """A validated study manifest. Build with :meth:`from_file` or :meth:`from_dict`."""
+    """A validated study manifest. Build with :meth:`from_file` or :meth:`from_dict`.
+
+    Besides the datasets it names the artefacts under review: ``release`` (the de-identified
+    dataset the team will share; without it the review judges a Safe Harbor pass over the
+    identified data), ``predictions`` (the model's scores and its decision ``threshold``, which
+    ``benefit --study`` and the review both use) and ``consent.purpose``.
+    """
 
     name: str
     description: str | None = None
     version: str = "1"
+    metadata: StudyMetadata = Field(default_factory=StudyMetadata)
     datasets: dict[str, DatasetSpec]
+    release: str | None = None
     predictions: PredictionSpec | None = None
     consent: ConsentSpec | None = None
     adverse_events: str | None = None
@@ -179,6 +198,8 @@ class Study(_Model):
             need(self.adverse_events, "adverse_events")
         if self.reference_population is not None:
             need(self.reference_population, "reference_population")
+        if self.release is not None:
+            need(self.release, "release")
         return self
 
     @classmethod
@@ -213,6 +234,12 @@ class Study(_Model):
         except ValidationError as exc:
             raise ManifestError(_describe(exc, node, str(p)), hint=_HINT) from exc
 
+    def with_release(self, path: str | Path, /) -> Study:
+        """This study with ``path`` (e.g. the output of ``anonymize``) as the release under review."""
+        name = "release" if "release" not in self.datasets or self.release == "release" else "release_judged"
+        spec = DatasetSpec(path=str(Path(path).resolve()), description="the release under review")
+        return self.model_copy(update={"datasets": {**self.datasets, name: spec}, "release": name})
+
     def dataset_path(self, name: str) -> Path:
         """The absolute path of dataset ``name`` (relative paths are from the manifest)."""
         return (self.base_dir / self.datasets[name].path).resolve()
@@ -238,7 +265,7 @@ class Study(_Model):
         if self.predictions is not None:
             p = self.predictions
             schema = read_table(self.dataset_path(p.dataset)).collect_schema()
-            for field_name in ("label", "score", "prediction"):
+            for field_name in ("label", "score", "prediction", "site"):
                 column = getattr(p, field_name)
                 if column is not None and column not in schema:
                     raise ManifestError(

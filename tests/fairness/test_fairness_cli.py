@@ -28,7 +28,7 @@ def predictions(tmp_path: Path) -> Path:
 def test_fairness_json_and_audit_entry(cli: Callable[..., Any], predictions: Path, tmp_path: Path) -> None:
     result = cli(
         "fairness", predictions, "--label", "y", "--score", "p", "--group", "sex", "--group", "race",
-        "--boot", "200", "--plots", tmp_path / "plots", "--format", "json",
+        "--boot", "200", "--plots", tmp_path / "plots", "--format", "json", "--no-fail",
     )  # fmt: skip
     assert result.code == 0, result.err
     data = result.json()
@@ -50,13 +50,22 @@ def test_fairness_json_and_audit_entry(cli: Callable[..., Any], predictions: Pat
     assert entries[-1].params["groups"] == ["sex", "race"]
 
 
-def test_fail_on_flag_is_the_verdict(cli: Callable[..., Any], predictions: Path) -> None:
+def test_the_exit_code_is_the_verdict(cli: Callable[..., Any], predictions: Path) -> None:
     base = ("fairness", predictions, "--label", "y", "--score", "p", "--boot", "0")
-    flagged = cli(*base, "--group", "race", "--fail-on-flag")
+    flagged = cli(*base, "--group", "race")
     assert flagged.code == 1
     assert "flagged" in flagged.err
-    fair = cli(*base, "--group", "sex", "--fail-on-flag")
-    assert fair.code == 0 and "no disparity flagged" in fair.err
+    assert "flagged disparities" in flagged.out  # the summary travels with the data
+    fair = cli(*base, "--group", "sex")
+    assert fair.code == 0 and "no disparity flagged" in fair.out
+    reported = cli(*base, "--group", "race", "--no-fail")
+    assert reported.code == 0 and "flagged disparities" in reported.out
+    # the former opt-in flag and score spelling still work
+    assert (
+        cli("fairness", predictions, "-y", "y", "-p", "p", "-b", "0", "-g", "race", "--fail-on-flag").code
+        == 1
+    )
+    assert cli(*base[:4], "-s", "p", "--boot", "0", "-g", "sex").code == 0
 
 
 @pytest.mark.parametrize(
@@ -82,10 +91,13 @@ def test_representativeness_verb(cli: Callable[..., Any], tmp_path: Path) -> Non
     pl.DataFrame(
         {"attribute": ["sex", "sex"], "value": ["F", "M"], "population_share": [0.5, 0.5]}
     ).write_csv(reference)
-    ok = cli("representativeness", cohort, "--reference", reference, "--attribute", "sex", "--format", "json")
+    ok = cli(
+        "representativeness", cohort, "--reference", reference, "--attribute", "sex", "--format", "json", "--no-fail"
+    )  # fmt: skip
     assert ok.code == 0, ok.err
     rows = {r["value"]: r for r in ok.json()["rows"]}
     assert rows["F"]["ppr"]["value"] == pytest.approx(0.6)
+    assert cli("representativeness", cohort, "-r", reference, "-a", "sex").code == 1
     assert cli("representativeness", cohort, "-r", reference, "-a", "sex", "--fail-on-under").code == 1
 
 

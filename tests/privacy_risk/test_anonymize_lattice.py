@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ethicompass.errors import ColumnError, InputError, ManifestError
+from ethicompass.errors import ColumnError, InputError, ManifestError, VerdictFailed
 from ethicompass.privacy import Hierarchy, anonymize, load_hierarchies, risk
 
 
@@ -104,7 +104,7 @@ def test_single_class_and_all_unique() -> None:
 
 
 def test_unreachable_target() -> None:
-    with pytest.raises(InputError, match="no generalisation"):
+    with pytest.raises(VerdictFailed, match="no generalisation"):
         anonymize(pl.DataFrame({"a": [1, 2, 3]}), quasi_identifiers=["a"], k=5, max_suppression=0.0)
 
 

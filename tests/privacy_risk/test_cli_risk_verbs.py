@@ -44,6 +44,7 @@ def test_risk_json_fields(cli: Any, data: Path) -> None:
         "dx",
         "--format",
         "json",
+        "--no-fail",
     )
     assert result.code == 0, result.err
     out = result.json()
@@ -73,7 +74,10 @@ def test_risk_with_population(cli: Any, data: Path, tmp_path: Path) -> None:
 
 
 def test_risk_table_and_bad_qi(cli: Any, data: Path) -> None:
-    assert cli("risk", data, "--qi", "age,sex").code == 0
+    assert cli("risk", data, "--qi", "age,sex", "--k", "1").code == 0
+    below = cli("risk", data, "--qi", "age,sex,zip", "--k", "1000")
+    assert below.code == 1 and "below the policy's k = 1000" in below.err
+    assert cli("risk", data, "--qi", "age,sex,zip", "--k", "1000", "--no-fail").code == 0
     bad = cli("risk", data, "--qi", "nope")
     assert bad.code == 2 and "nope" in bad.err
     assert cli("risk", data, "--qi", "sex:weird").code == 2
@@ -182,3 +186,24 @@ def test_demo_step(small_study: Path, tmp_path: Path) -> None:
     assert isinstance(ctx.results["privacy_risk"], RiskReport)
     assert isinstance(ctx.results["privacy_anonymization"], AnonymizationResult)
     assert ctx.results["privacy_risk_after"].k >= 5
+
+
+def test_anonymize_that_cannot_reach_the_target_fails(cli: Any, data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "never.csv"
+    args = (
+        "anonymize",
+        data,
+        "--qi",
+        "age,sex,zip,race",
+        "--k",
+        "100000",
+        "--max-suppression",
+        "0",
+        "--out",
+        out,
+    )
+    failed = cli(*args)
+    assert failed.code == 1 and "no generalisation reaches k=100000" in failed.err
+    assert not out.exists()
+    reported = cli(*args, "--no-fail")
+    assert reported.code == 0 and "reported only" in reported.err

@@ -92,6 +92,11 @@ def test_cli_find_jsonl(cli: Callable[..., Any], tmp_path: Path) -> None:
     assert [s["type"] for s in lines[0]["spans"]] == ["NAME", "DATE", "LOCATION", "PHONE"]
     assert lines[1]["spans"] == []
     assert "John" not in r.out  # values are never printed
+    whole = cli("phi", "find", notes, "--id-field", "note_id", "--format", "json")
+    assert whole.code == 0, whole.err
+    data = json.loads(whole.out)
+    assert data["documents"] == 2 and data["counts"]["NAME"] == 1
+    assert [x["id"] for x in data["results"]] == ["n1", "n2"]
 
 
 def test_cli_find_txt_directory_and_table(cli: Callable[..., Any], tmp_path: Path) -> None:
@@ -145,6 +150,10 @@ def test_cli_eval(cli: Callable[..., Any], tmp_path: Path) -> None:
     assert r.json()["span_recall_full"] >= 0.95
     r = cli("phi", "eval", ASQ_SAMPLE, "--threshold", "1.0", "--min-recall", "0.5")
     assert r.code == 1
+    r = cli("phi", "eval", ASQ_SAMPLE, "--threshold", "1.0", "--min-recall", "0.5", "--no-fail")
+    assert r.code == 0 and "reported only" in r.err
+    r = cli("phi", "eval", ASQ_SAMPLE, "--threshold", "1.0")  # the policy's 0.95 by default
+    assert r.code == 1 and "below 0.95" in r.err
     notes = _write(tmp_path / "notes.jsonl", NOTES)
     r = cli("phi", "eval", notes)
     assert r.code == 2 and "--gold" in r.err

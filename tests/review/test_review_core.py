@@ -146,7 +146,15 @@ def test_report_verdict(per_principle: dict[str, list[Verdict]], expected: str, 
     assert report.verdict != "pass" or all(p.verdict == "pass" for p in report.principles.values())
     assert report.exit_code == code
     data = report.to_dict()
-    assert set(data) == {"schema_version", "study", "policy", "generated_at", "verdict", "principles"}
+    assert set(data) == {
+        "schema_version",
+        "study",
+        "study_info",
+        "policy",
+        "generated_at",
+        "verdict",
+        "principles",
+    }
     for name, principle in data["principles"].items():
         assert name in PRINCIPLES
         assert principle["verdict"] == report.principles[name].verdict
@@ -191,7 +199,15 @@ def test_golden_report(reviewed: tuple[Any, Any]) -> None:
 def test_report_shape(reviewed: tuple[Any, Any]) -> None:
     output, _ = reviewed
     data = json.loads(output.json_path.read_text(encoding="utf-8"))
-    assert set(data) == {"schema_version", "study", "policy", "generated_at", "verdict", "principles"}
+    assert set(data) == {
+        "schema_version",
+        "study",
+        "study_info",
+        "policy",
+        "generated_at",
+        "verdict",
+        "principles",
+    }
     assert data["verdict"] in ("pass", "warn", "fail")
     assert list(data["principles"]) == list(PRINCIPLES)
     for principle in data["principles"].values():

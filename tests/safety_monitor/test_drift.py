@@ -84,9 +84,14 @@ def test_cli_drift(cli, tmp_path, rng) -> None:
         "score",
         "--label",
         "y",
-        "--fail-on-drift",
         "--format",
         "json",
     )
     assert result.code == 1, result.err
     assert "age" in result.json()["drifted"]
+    assert "column(s) drifted: age" in result.err
+    reported = cli("drift", tmp_path / "ref.csv", tmp_path / "cur.csv", "--no-fail")
+    assert reported.code == 0, reported.err
+    assert "drifted: age" in reported.out  # the summary travels with the table
+    assert cli("drift", tmp_path / "ref.csv", tmp_path / "cur.csv", "--fail-on-drift").code == 1
+    assert cli("drift", tmp_path / "ref.csv", tmp_path / "ref.csv").code == 0

@@ -29,6 +29,8 @@ FILES = [
     "outcomes.csv",
     "patients.csv",
     "predictions.csv",
+    "predictions_early.csv",
+    "predictions_late.csv",
     "reference_population.csv",
     "study.yaml",
     "synth_truth.json",
@@ -75,6 +77,9 @@ def test_cli_synth_writes_the_study(cli: Any, tmp_path: Path) -> None:
     res = cli("synth", "--out", tmp_path / "s", "--patients", "50", "--seed", "3")
     assert res.code == 0, res.err
     assert (tmp_path / "s" / "study.yaml").is_file()
+    assert "wrote a 50-patient synthetic study" in res.out and "predictions_early.csv" in res.out
+    again = cli("synth", "--out", tmp_path / "j", "--patients", "50", "--seed", "3", "--format", "json")
+    assert again.code == 0 and again.json()["rows"]["predictions.csv"] == 50
 
 
 # ----------------------------------------------------------------------------- notes and gold

@@ -23,7 +23,17 @@ from typing import Annotated, Any
 
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass._console import (
+    OutputFormat,
+    deprecated_flag,
+    emit_json,
+    emit_table,
+    format_option,
+    judge,
+    no_fail_option,
+    say,
+    summary,
+)
 from ethicompass.errors import DataFileError, InputError
 
 spark_app = typer.Typer(
@@ -245,24 +255,31 @@ def fairness_cmd(
     data: Annotated[Path, typer.Argument(help="Table with outcome, score and group columns.")],
     label: Annotated[str, typer.Option("--label", help="The 0/1 outcome column.")],
     groups: Annotated[list[str], typer.Option("--group", help="A sensitive attribute column (repeat).")],
-    score: Annotated[str | None, typer.Option("--score", help="The predicted probability column.")] = None,
+    score: Annotated[
+        str | None, typer.Option("--score", "-s", help="The predicted probability column.")
+    ] = None,
     prediction: Annotated[
         str | None,
         typer.Option("--prediction", help="The 0/1 decision column (default: score >= threshold)."),
     ] = None,
     threshold: Annotated[float, typer.Option("--threshold", help="Decision threshold on the score.")] = 0.5,
-    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples of the counts.")] = 1000,
-    fail_on_flag: Annotated[
-        bool, typer.Option("--fail-on-flag", help="Exit 1 when any disparity is flagged (a failed verdict).")
-    ] = False,
+    n_boot: Annotated[
+        int, typer.Option("--boot", "-b", min=0, help="Bootstrap resamples of the counts.")
+    ] = 1000,
+    n_boot_old: Annotated[
+        int | None, typer.Option("--n-boot", min=0, hidden=True, help="Deprecated: use --boot.")
+    ] = None,
+    no_fail: Annotated[bool, no_fail_option()] = False,
+    fail_on_flag: Annotated[bool, deprecated_flag("--fail-on-flag")] = False,
     master: MasterOption = "local[*]",
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """Fairness audit with the counts made by Spark (exit 1 with --fail-on-flag when a disparity is flagged)."""
+    """Fairness audit with the counts made by Spark (exit 1 when a disparity is flagged, unless --no-fail)."""
     from ethicompass.engines.spark import audit, session
 
     if score is None and prediction is None:
         raise InputError("neither --score nor --prediction given", hint="pass one of them")
+    n_boot = n_boot if n_boot_old is None else n_boot_old
     spark = session(master)
     report = audit(
         _read(spark, data, infer=True),
@@ -286,6 +303,11 @@ def fairness_cmd(
     else:
         rows = [[k, v] for k, v in out.items() if not isinstance(v, dict | list)]
         emit_table(f"fairness of {data.name} (spark)", ["field", "value"], rows)
-    say(f"{len(report.findings)} flagged disparities" if report.findings else "no disparity flagged")
-    if fail_on_flag and report.findings:
-        raise typer.Exit(1)
+    if fmt != OutputFormat.json:
+        summary(f"{len(report.findings)} flagged disparities" if report.findings else "no disparity flagged")
+    judge(
+        bool(report.findings),
+        f"{len(report.findings)} flagged disparities",
+        hint="investigate the flagged groups; pass --no-fail to report only",
+        no_fail=no_fail,
+    )

@@ -43,9 +43,9 @@ def _pyspark() -> Any:
     try:
         import pyspark.sql
     except ImportError:  # pragma: no cover - the extra is missing
-        raise ConfigurationError(
-            "the Spark engine needs PySpark", hint="install the extra: pip install 'ethicompass[spark]'"
-        ) from None
+        from ethicompass._extras import install_hint
+
+        raise ConfigurationError("the Spark engine needs PySpark", hint=install_hint("spark")) from None
     return pyspark.sql
 
 

@@ -23,6 +23,7 @@ from ethicompass.fairness._disparity import (
     harmful,
     heterogeneity,
     holm,
+    holm_intervals,
     newcombe_intervals,
 )
 from ethicompass.fairness._metrics import (
@@ -215,6 +216,8 @@ def audit_summary(
                 pending.append((j, metric, diff, ratio, p_value))
         raw = {k: p for k, (*_, p) in enumerate(pending) if p is not None and pending[k][2].value is not None}
         adjusted = holm(raw)
+        pairs = {k: (pending[k][1], pending[k][0], ref) for k in raw}
+        holm_ci = holm_intervals(raw, pairs, cells, score_stats, reps, ci=ci)
         for k, (j, metric, diff, ratio, _p) in enumerate(pending):
             flagged = bool(
                 k in adjusted
@@ -233,6 +236,7 @@ def audit_summary(
                     flagged,
                     raw.get(k),
                     adjusted.get(k),
+                    holm_ci.get(k),
                 )
             )
             if flagged:

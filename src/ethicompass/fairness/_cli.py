@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass._console import (
+    OutputFormat,
+    deprecated_flag,
+    emit_json,
+    emit_table,
+    escape,
+    format_option,
+    judge,
+    no_fail_option,
+    say,
+    summary,
+)
 from ethicompass.engines._options import Engine, engine_option, engine_params, master_option
 from ethicompass.errors import InputError
 
@@ -33,7 +44,10 @@ def fairness(
         list[str], typer.Option("--group", "-g", help="A sensitive attribute column; repeat for several.")
     ],
     score: Annotated[
-        str | None, typer.Option("--score", "-p", help="The predicted-probability column (0 to 1).")
+        str | None, typer.Option("--score", "-s", help="The predicted-probability column (0 to 1).")
+    ] = None,
+    score_old: Annotated[
+        str | None, typer.Option("-p", hidden=True, help="Deprecated: use --score/-s.")
     ] = None,
     prediction: Annotated[
         str | None, typer.Option("--prediction", help="A 0/1 decision column (default: score >= threshold).")
@@ -59,9 +73,8 @@ def fairness(
         Path | None,
         typer.Option("--plots", help="Directory to write SVG plots into (metrics, ROC, calibration)."),
     ] = None,
-    fail_on_flag: Annotated[
-        bool, typer.Option("--fail-on-flag", help="Exit 1 when any disparity is flagged (a failed verdict).")
-    ] = False,
+    no_fail: Annotated[bool, no_fail_option()] = False,
+    fail_on_flag: Annotated[bool, deprecated_flag("--fail-on-flag")] = False,
     engine: Engine = engine_option(),
     master: str = master_option(),
     fmt: OutputFormat = format_option(),
@@ -75,6 +88,7 @@ def fairness(
     from ethicompass.store import Store
     from ethicompass.transparency import AuditLog
 
+    score = score or score_old
     if score is None and prediction is None:
         raise InputError("neither --score nor --prediction given", hint="name the score column with --score")
     columns = list(dict.fromkeys(c for c in (label, score, prediction, *group) if c is not None))
@@ -150,15 +164,19 @@ def fairness(
             rows,
         )
         if report.findings:
-            say(f"[bold]{len(report.findings)} flagged disparities[/bold]:")
+            summary(f"[bold]{len(report.findings)} flagged disparities[/bold]:")
             for f in report.findings:
-                say(f"  - {f.message}")
+                summary(f"  - {escape(f.message)}")
         else:
-            say("no disparity flagged")
+            summary("no disparity flagged")
     if plots is not None:
         say(f"wrote {len(svgs)} SVG plots to {plots}")
-    if fail_on_flag and report.findings:
-        raise typer.Exit(1)
+    judge(
+        bool(report.findings),
+        f"{len(report.findings)} flagged disparities (Holm-adjusted, margin {margin:g})",
+        hint="investigate the flagged groups; pass --no-fail to report only",
+        no_fail=no_fail,
+    )
 
 
 def representativeness(
@@ -173,9 +191,8 @@ def representativeness(
         list[str], typer.Option("--attribute", "-a", help="An attribute to compare; repeat.")
     ],
     ci: Annotated[float, typer.Option("--ci", help="Interval level.")] = 0.95,
-    fail_on_under: Annotated[
-        bool, typer.Option("--fail-on-under", help="Exit 1 when a group is under-represented (PPR < 0.8).")
-    ] = False,
+    no_fail: Annotated[bool, no_fail_option()] = False,
+    fail_on_under: Annotated[bool, deprecated_flag("--fail-on-under")] = False,
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Compare a cohort's make-up with its disease population: shares and participation-to-prevalence ratios."""
@@ -222,5 +239,20 @@ def representativeness(
                 for r in report.rows
             ],
         )
-    if fail_on_under and report.under_represented:
-        raise typer.Exit(1)
+    under = report.under_represented
+    if fmt != OutputFormat.json:
+        summary(
+            f"{len(under)} under-represented group(s)"
+            + "".join(
+                f"\n  - {escape(r.attribute)}={escape(r.value)}: PPR {r.ppr.value:.2f}"
+                for r in under
+                if r.ppr.value is not None
+            )
+        )
+    judge(
+        bool(under),
+        f"{len(under)} group(s) under-represented (PPR interval below 0.8): "
+        + ", ".join(f"{r.attribute}={r.value}" for r in under),
+        hint="extend recruitment to those groups; pass --no-fail to report only",
+        no_fail=no_fail,
+    )

@@ -25,6 +25,7 @@ __all__ = [
     "harmful",
     "heterogeneity",
     "holm",
+    "holm_intervals",
     "newcombe_intervals",
 ]
 
@@ -207,6 +208,49 @@ def holm(p_values: dict[int, float]) -> dict[int, float]:
         running = max(running, min(1.0, (m - rank) * p_values[key]))
         adjusted[key] = running
     return adjusted
+
+
+def holm_intervals(
+    raw_p: dict[int, float],
+    pairs: dict[int, tuple[str, int, int]],
+    cells: np.ndarray,
+    score_stats: dict[str, tuple[np.ndarray, np.ndarray]],
+    reps: dict[str, np.ndarray] | None,
+    *,
+    ci: float,
+) -> dict[int, tuple[float, float]]:
+    """Holm-adjusted intervals of a family of differences (keys of ``raw_p``).
+
+    Holm's procedure tests the comparison of rank ``r`` (0 for the smallest p-value) of a family
+    of ``m`` at level ``alpha / (m - r)``; each difference gets its interval at that level, so the
+    strongest evidence is judged at the Bonferroni level and every interval allows for the
+    comparisons made beside it. ``pairs`` maps a key to ``(metric, group, reference)``.
+    Differences of proportions use Newcombe's interval (bootstrap when the reference is the whole
+    population, index 0), AUROC its DeLong normal interval, other metrics the count bootstrap.
+    """
+    alpha = 1 - ci
+    order = sorted(raw_p, key=raw_p.__getitem__)
+    m = len(order)
+    out: dict[int, tuple[float, float]] = {}
+    for rank, key in enumerate(order):
+        level = 1 - alpha / (m - rank)
+        metric, j, ref = pairs[key]
+        lo = hi = math.nan
+        if metric in score_stats:
+            value, var = score_stats[metric]
+            total = var[j] + var[ref]
+            if np.isfinite(total):
+                half = float(stats.norm.ppf(0.5 + level / 2)) * math.sqrt(total)
+                diff = float(value[j] - value[ref])
+                lo, hi = diff - half, diff + half
+        elif metric in PROPORTIONS and ref != 0:
+            lo, hi = _newcombe(metric, j, ref, cells, cells, level=level)
+        elif reps is not None and metric in reps:
+            rep_lo, rep_hi = percentile_interval(reps[metric][:, j] - reps[metric][:, ref], level=level)
+            lo, hi = float(rep_lo), float(rep_hi)
+        if math.isfinite(lo) and math.isfinite(hi):
+            out[key] = (lo, hi)
+    return out
 
 
 def finding(

@@ -24,6 +24,17 @@ __all__ = ["plot_calibration", "plot_metrics", "plot_roc"]
 _PLOT_BINS = 200
 
 
+#: Chart titles: what a reader of the report calls each metric.
+_TITLES = {
+    "tpr": "Sensitivity (true-positive rate)",
+    "fpr": "False-positive rate",
+    "balanced_accuracy": "Balanced accuracy",
+    "auroc": "Discrimination (AUROC)",
+    "ppv": "Positive predictive value",
+    "selection_rate": "Share flagged by the model",
+}
+
+
 def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure  # imported on first plot: `import ethicompass.fairness` stays light
 
@@ -77,7 +88,8 @@ def plot_metrics(
         overall = report.overall.metrics[metric].value
         if overall is not None:
             ax.axvline(overall, color="#aa3333", linestyle="--", linewidth=1)
-        ax.set_title(metric)
+        ax.set_title(_TITLES.get(metric, metric), fontsize=9)
+        ax.set_xlabel("value (0 to 1)" if metric != "brier" else "Brier score", fontsize=8)
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(y, labels, fontsize=7)
     axes[0].invert_yaxis()

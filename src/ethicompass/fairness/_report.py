@@ -101,7 +101,8 @@ class Disparity:
     summary (``equalized_odds_difference``, ``demographic_parity_difference``; group None).
 
     ``p_value`` and ``p_adjusted`` (Holm, over the attribute's flaggable comparisons) are set for
-    the metrics that can flag a group (TPR, FPR, AUROC, balanced accuracy)."""
+    the metrics that can flag a group (TPR, FPR, AUROC, balanced accuracy), with ``ci_holm``: the
+    difference's interval at the level Holm's procedure tests it at (see ``holm_intervals``)."""
 
     attributes: tuple[str, ...]
     metric: str
@@ -112,6 +113,7 @@ class Disparity:
     flagged: bool = False
     p_value: float | None = None
     p_adjusted: float | None = None
+    ci_holm: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready disparity."""
@@ -125,6 +127,7 @@ class Disparity:
             "flagged": self.flagged,
             "p_value": self.p_value,
             "p_adjusted": self.p_adjusted,
+            "ci_holm": list(self.ci_holm) if self.ci_holm else None,
         }
 
 

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ethicompass.review._figures import risk_distribution_svg
+from ethicompass.review._headline import Harm, bonferroni_z, rank, wilson
 from ethicompass.review._policy import SOURCES
 from ethicompass.review._report import Check, Verdict, not_assessed
 
 if TYPE_CHECKING:
     from ethicompass.review._context import ReviewContext
+
+PER = 1000
 
 
 def _frame(ctx: ReviewContext) -> Any:
@@ -44,20 +47,22 @@ def assess(ctx: ReviewContext) -> list[Check]:
     curve = decision_curve(
         frame, label=p.label, scores={p.model_name: p.score}, thresholds=thresholds, n_boot=300
     )
-    cal = calibration(frame, label=p.label, score=p.score, groups=p.groups or None)
+    cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
+    cal = calibration(frame, label=p.label, score=p.score, groups=cal_groups or None)
     groups = p.groups or []
     harm_report = (
         harm(frame, label=p.label, score=p.score, threshold=p.threshold, groups=groups) if groups else None
     )
     ctx.results["benefit_review"] = {"decision_curve": curve, "calibration": cal, "harm": harm_report}
-    calibrated = _calibration(cal, policy.calibration_slope)
+    min_n = ctx.policy.fairness.min_group_size
+    calibrated = _calibration(cal, policy.calibration_slope, min_n=min_n)
     risk = risk_distribution_svg(
         np.asarray(frame[p.score], dtype=float), np.asarray(frame[p.label]), threshold=p.threshold
     )
     calibrated = replace(calibrated, figures=(*calibrated.figures, risk))
     checks = [_net_benefit(curve, p.model_name, lo, hi), calibrated]
     if harm_report is not None:
-        checks.append(_harm(harm_report, policy.max_harm_difference, p.threshold))
+        checks.append(_harm(harm_report, policy.max_harm_difference, p.threshold, min_n=min_n))
     return checks
 
 
@@ -95,7 +100,28 @@ def _net_benefit(curve: Any, model: str, lo: float, hi: float) -> Check:
     )
 
 
-def _calibration(report: Any, bounds: tuple[float, float]) -> Check:
+def _worst_calibrated(report: Any, min_n: int) -> str:
+    """The subgroup (attribute value or site) whose calibration-in-the-large interval lies furthest
+    from 0, on Bonferroni-adjusted intervals; subgroups below ``min_n`` are never named."""
+    rows = [g for g in report.subgroups if g.n >= min_n and np.isfinite(g.calibration_in_the_large)]
+    if not rows:
+        return ""
+    z0 = bonferroni_z(1, ci=report.ci)
+    z = bonferroni_z(len(rows), ci=report.ci)
+    harms = []
+    for g in rows:
+        value = float(g.calibration_in_the_large)
+        lo, hi = g.calibration_in_the_large_ci
+        ci = (value - (value - lo) * z / z0, value + (hi - value) * z / z0) if np.isfinite(lo + hi) else None
+        # miscalibration either way harms: read the difference in the direction it lies
+        harms.append(Harm.of(f"{g.attribute}={g.value}", "0", value, ci, higher_is_worse=value >= 0))
+    worst = rank(harms, limit=0.0).headline
+    assert worst is not None
+    ci_text = f", adjusted CI {worst.ci[0]:+.3f} to {worst.ci[1]:+.3f}" if worst.ci else ""
+    return f"; largest subgroup miscalibration: {worst.group} (observed minus predicted {worst.value:+.3f}{ci_text})"
+
+
+def _calibration(report: Any, bounds: tuple[float, float], *, min_n: int = 30) -> Check:
     lo, hi = bounds
     overall = report.overall
     slope_lo, slope_hi = overall.slope_ci
@@ -105,17 +131,7 @@ def _calibration(report: Any, bounds: tuple[float, float]) -> Check:
         verdict = "fail"
     else:
         verdict = "warn"
-    worst = max(
-        (g for g in report.subgroups if g.n >= 30 and np.isfinite(g.calibration_in_the_large)),
-        key=lambda g: abs(g.calibration_in_the_large),
-        default=None,
-    )
-    worst_text = (
-        f"; largest subgroup miscalibration: {worst.attribute}={worst.value} (observed minus predicted "
-        f"{worst.calibration_in_the_large:+.3f})"
-        if worst is not None
-        else ""
-    )
+    worst_text = _worst_calibrated(report, min_n)
     figures = (report.to_svg(),)
     return Check(
         id="beneficence.calibration_slope",
@@ -133,31 +149,53 @@ def _calibration(report: Any, bounds: tuple[float, float]) -> Check:
     )
 
 
-def _harm(report: Any, limit: float, threshold: float) -> Check:
-    rows = [r for r in report.subgroups if r.n >= 30 and np.isfinite(r.false_negatives_per_1000)]
+def _harm(report: Any, limit: float, threshold: float, *, min_n: int = 30) -> Check:
+    rows = [r for r in report.subgroups if r.n >= min_n and np.isfinite(r.false_negatives_per_1000)]
     if not rows:
         return not_assessed(
-            "beneficence.harm", "Harm is spread fairly across subgroups", "no subgroup of 30 or more"
+            "beneficence.harm", "Harm is spread fairly across subgroups", f"no subgroup of {min_n} or more"
         )
-    worst = max(rows, key=lambda r: r.false_negatives_per_1000)
+    small = [(f"{r.attribute}={r.value}", r.n) for r in report.subgroups if r.n < min_n]
+    # Rank by the evidence: each subgroup's missed cases per 1,000 against the best-served subgroup's, on
+    # Wilson intervals Bonferroni-adjusted over the subgroups (Holm's first step); fail only when the
+    # whole interval of the gap lies beyond the limit.
+    z = bonferroni_z(len(rows), ci=report.ci)
     best = min(rows, key=lambda r: r.false_negatives_per_1000)
-    gap = worst.false_negatives_per_1000 - best.false_negatives_per_1000
-    # Judge on the intervals: fail only when the worst group's lower bound exceeds the best group's upper bound by the limit.
-    confident_gap = worst.false_negatives_per_1000_ci[0] - best.false_negatives_per_1000_ci[1]
-    verdict: Verdict = "pass" if gap <= limit else ("fail" if confident_gap > limit else "warn")
+    b_lo, b_hi = (PER * x for x in wilson(best.false_negatives, best.n, z))
+    harms = []
+    for r in rows:
+        if r is best:
+            continue
+        lo, hi = (PER * x for x in wilson(r.false_negatives, r.n, z))
+        gap = r.false_negatives_per_1000 - best.false_negatives_per_1000
+        harms.append(
+            Harm.of(
+                f"{r.attribute}={r.value}",
+                f"{best.attribute}={best.value}",
+                gap,
+                (lo - b_hi, hi - b_lo),
+                higher_is_worse=True,
+                n=r.n,
+            )
+        )
+    ranking = rank(harms, limit=limit, too_small=small)
+    worst = ranking.headline
+    verdict: Verdict = ranking.verdict
+    gap = worst.value if worst is not None else 0.0
     return Check(
         id="beneficence.harm",
         title="Harm is spread fairly across subgroups",
         verdict=verdict,
         value=round(float(gap), 1),
         threshold=f"at most {limit:g} more missed cases per 1,000 than the best-served group",
-        evidence=f"at threshold {threshold:g}: {worst.attribute}={worst.value} misses "
-        f"{worst.false_negatives_per_1000:.1f} per 1,000 (CI {worst.false_negatives_per_1000_ci[0]:.1f}-"
-        f"{worst.false_negatives_per_1000_ci[1]:.1f}) vs {best.false_negatives_per_1000:.1f} for "
-        f"{best.attribute}={best.value}",
+        evidence=f"at threshold {threshold:g}, {best.attribute}={best.value} best served "
+        f"({best.false_negatives_per_1000:.1f} missed per 1,000); gap in missed cases per 1,000: "
+        + ranking.describe("{:+.1f}", interval="adjusted CI"),
         source=SOURCES["safety.max_harm_difference"],
         explanation="A missed case (false negative) is a patient who needed care the model did not flag; this "
-        "compares how often that happens per 1,000 patients in each subgroup.",
+        "compares how often that happens per 1,000 patients in each subgroup with the best-served subgroup, "
+        "naming the subgroup whose interval lies furthest above it.",
+        groups=ranking.named if verdict != "pass" else (),
         action="lower the threshold for the most-harmed group or improve the model for it; document the residual "
         "risk and monitor it after deployment",
     )

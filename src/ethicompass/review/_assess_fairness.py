@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ethicompass.review._headline import Harm, Ranking, rank
 from ethicompass.review._policy import SOURCES
-from ethicompass.review._report import Check, Verdict, not_assessed
+from ethicompass.review._report import Check, not_assessed
 
 if TYPE_CHECKING:
     from ethicompass.review._context import ReviewContext
@@ -13,18 +14,10 @@ if TYPE_CHECKING:
 _METRICS = {
     "tpr": ("sensitivity (true-positive rate)", "max_tpr_difference"),
     "fpr": ("false-positive rate", "max_fpr_difference"),
+    "auroc": ("discrimination (AUROC)", "max_auroc_difference"),
 }
-
-
-def judge_interval(point: float, ci: tuple[float, float] | None, limit: float) -> Verdict:
-    """fail when the whole interval lies beyond ``limit``; warn when only the point does."""
-    if ci is None:
-        return "warn" if abs(point) > limit else "pass"
-    lo, hi = ci
-    nearest = 0.0 if lo <= 0 <= hi else min(abs(lo), abs(hi))
-    if nearest > limit:
-        return "fail"
-    return "warn" if abs(point) > limit else "pass"
+#: The metrics whose higher values harm (a false positive is an unneeded treatment).
+_HIGHER_IS_WORSE = {"tpr": False, "fpr": True, "auroc": False}
 
 
 def _label(group: Any) -> str:
@@ -71,47 +64,7 @@ def assess(ctx: ReviewContext) -> list[Check]:
             )
         ]
     report = audit_report(ctx)
-    checks: list[Check] = []
-    too_small = {tuple(sorted(dict(g.group).items())) for g in report.small_groups}
-
-    def judged(d: Any) -> bool:
-        return d.difference.value is not None and tuple(sorted(dict(d.group or {}).items())) not in too_small
-
-    shown: set[str] = set()
-    for metric, (words, field_name) in _METRICS.items():
-        limit = float(getattr(policy, field_name))
-        for attribute in report.attributes:
-            rows = [
-                d
-                for d in report.disparities
-                if d.metric == metric
-                and tuple(d.attributes) == (attribute,)
-                and d.difference.value is not None
-            ]
-            if not rows:
-                continue
-            worst = max(rows, key=lambda d: abs(d.difference.value))
-            ci = tuple(worst.difference.ci) if worst.difference.ci else None
-            verdict = judge_interval(worst.difference.value, ci, limit)  # type: ignore[arg-type]
-            ci_text = f" (95% CI {ci[0]:+.3f} to {ci[1]:+.3f})" if ci else ""
-            checks.append(
-                Check(
-                    id=f"fairness.{metric}_difference.{attribute}",
-                    title=f"Difference in {words} by {attribute}",
-                    verdict=verdict,
-                    value=round(float(worst.difference.value), 4),
-                    threshold=limit,
-                    evidence=f"{_label(worst.group)} vs {_label(worst.reference)}: "
-                    f"{worst.difference.value:+.3f}{ci_text}",
-                    source=SOURCES[f"fairness.{field_name}"],
-                    explanation=f"How much the model's {words} differs between the worst-served {attribute} group "
-                    f"and the reference group. It fails only when the whole confidence interval lies beyond the "
-                    f"limit; when only the estimate does, a reviewer must judge.",
-                    action="investigate the under-served group (data quality, features, label bias); consider "
-                    "group-specific recalibration or thresholds, and re-audit",
-                    figures=_figures(report, metric, shown) if verdict != "pass" else (),
-                )
-            )
+    checks = difference_checks(report, policy)
     small = report.small_groups
     checks.append(
         Check(
@@ -132,6 +85,75 @@ def assess(ctx: ReviewContext) -> list[Check]:
     )
     checks.extend(_representativeness(ctx))
     return checks
+
+
+def difference_checks(report: Any, policy: Any) -> list[Check]:
+    """One check per metric and attribute: the groups ranked by the evidence of harm.
+
+    Each group large enough to judge is compared with the reference group on its Holm-adjusted
+    interval (see :mod:`ethicompass.review._headline`): the headline is the group whose interval
+    lies furthest in the harmful direction, every failing group is listed, and groups below the
+    minimum size are reported as too small to judge, never as the headline.
+    """
+    checks: list[Check] = []
+    shown: set[str] = set()
+    for metric, (words, field_name) in _METRICS.items():
+        limit = float(getattr(policy, field_name))
+        for attribute in report.attributes:
+            ranking = rank_differences(report, metric, attribute, limit=limit)
+            if ranking is None:
+                continue
+            head = ranking.headline
+            checks.append(
+                Check(
+                    id=f"fairness.{metric}_difference.{attribute}",
+                    title=f"Difference in {words} by {attribute}",
+                    verdict=ranking.verdict,
+                    value=round(float(head.value), 4) if head is not None else None,
+                    threshold=limit,
+                    evidence=ranking.describe(interval="95% CI, Holm-adjusted,"),
+                    source=SOURCES[f"fairness.{field_name}"],
+                    explanation=f"How much the model's {words} differs between each {attribute} group and the "
+                    f"reference group, each difference with its Holm-adjusted 95% interval. The check names the group "
+                    f"whose interval lies furthest in the harmful direction and lists every group that fails. A group "
+                    f"fails only when its whole interval lies beyond the limit; when only the estimate does, a "
+                    f"reviewer must judge. Groups below the minimum size are too small to judge.",
+                    action="investigate the under-served group (data quality, features, label bias); consider "
+                    "group-specific recalibration or thresholds, and re-audit",
+                    figures=_figures(report, metric, shown) if ranking.verdict != "pass" else (),
+                    groups=ranking.named if ranking.verdict != "pass" else (),
+                )
+            )
+    return checks
+
+
+def rank_differences(report: Any, metric: str, attribute: str, *, limit: float) -> Ranking | None:
+    """The ``attribute``'s groups ranked by the evidence of harm in ``metric`` (None: nothing to rank)."""
+    small = [(_label(g.group), g.n) for g in report.small_groups if tuple(dict(g.group)) == (attribute,)]
+    small_labels = {label for label, _ in small}
+    rows = [
+        d
+        for d in report.disparities
+        if d.metric == metric
+        and tuple(d.attributes) == (attribute,)
+        and d.group is not None
+        and d.difference.value is not None
+    ]
+    if not rows:
+        return None
+    worse_up = _HIGHER_IS_WORSE[metric]
+    harms = [
+        Harm.of(
+            _label(d.group),
+            _label(d.reference),
+            float(d.difference.value),
+            tuple(d.ci_holm) if d.ci_holm else None,
+            higher_is_worse=worse_up,
+        )
+        for d in rows
+        if _label(d.group) not in small_labels and _label(d.reference) not in small_labels
+    ]
+    return rank(harms, limit=limit, too_small=small, both_ways=True)
 
 
 def _figures(report: Any, metric: str, shown: set[str]) -> tuple[str, ...]:
@@ -161,25 +183,71 @@ def _representativeness(ctx: ReviewContext) -> list[Check]:
 
         reference = ctx.frame(study.reference_population)
         attributes = sorted(set(reference["attribute"].to_list()) & set(ctx.frame("patients").columns))
-        rep = representativeness(ctx.frame("patients"), reference, attributes=attributes)
+        # Bonferroni over the attribute values compared (Holm's first step: the headline's level)
+        m = max(1, int(reference.filter(reference["attribute"].is_in(attributes)).height))
+        rep = representativeness(ctx.frame("patients"), reference, attributes=attributes, ci=1 - 0.05 / m)
         ctx.results["representativeness"] = rep
+    return [representativeness_check(rep, policy)]
+
+
+def representativeness_check(rep: Any, policy: Any) -> Check:
+    """Every attribute value's PPR against the band, ranked by its interval's distance beyond it.
+
+    A value whose expected count in the cohort (population share x cohort size) is below the
+    policy's minimum group size is too small to judge and never the headline.
+    """
     lo, hi = policy.representativeness
-    outside = [r for r in rep.rows if r.ppr.value is not None and not lo <= r.ppr.value <= hi]
-    confident = [r for r in outside if r.ppr.ci and (r.ppr.ci[1] < lo or r.ppr.ci[0] > hi)]
-    verdict: Verdict = "fail" if confident else ("warn" if outside else "pass")
-    return [
-        Check(
-            id="fairness.representativeness",
-            title="Cohort represents the disease population",
-            verdict=verdict,
-            value=len(outside),
-            threshold=f"participation-to-prevalence ratio in [{lo}, {hi}]",
-            evidence="; ".join(f"{r.attribute}={r.value}: PPR {r.ppr.value:.2f}" for r in outside)
-            or "every group within bounds",
-            source=SOURCES["fairness.representativeness"],
-            explanation="The participation-to-prevalence ratio compares a group's share of the cohort with its share "
-            "of the disease population; 1 is proportional representation.",
-            action="extend recruitment to the under-represented groups (a diversity action plan), or restrict the "
-            "model's intended use to the populations it was built on",
+    totals: dict[str, int] = {}
+    for r in rep.rows:
+        totals[r.attribute] = totals.get(r.attribute, 0) + r.n
+    harms: list[Harm] = []
+    small: list[tuple[str, int]] = []
+    for r in rep.rows:
+        if r.ppr.value is None or r.population_share is None:
+            continue
+        label = f"{r.attribute}={r.value}"
+        expected = r.population_share * totals[r.attribute]
+        if expected < policy.min_group_size:
+            small.append((f"{label} (expected {expected:.0f})", r.n))
+            continue
+        ci = tuple(r.ppr.ci) if r.ppr.ci else None
+        text = f"{label}: PPR {r.ppr.value:.2f}" + (f" (CI {ci[0]:.2f} to {ci[1]:.2f})" if ci else "")
+        under = Harm.of(
+            label,
+            "population",
+            r.ppr.value - lo,
+            (ci[0] - lo, ci[1] - lo) if ci else None,
+            higher_is_worse=False,
+            n=r.n,
+            text=text + " under-represented",
         )
-    ]
+        over = Harm.of(
+            label,
+            "population",
+            r.ppr.value - hi,
+            (ci[0] - hi, ci[1] - hi) if ci else None,
+            higher_is_worse=True,
+            n=r.n,
+            text=text + " over-represented",
+        )
+        harms.append(max(under, over, key=lambda h: h.evidence_key))
+    ranking = rank(harms, limit=0.0, too_small=small)
+    outside = [h for h in (*ranking.failing, *ranking.warning)]
+    evidence = ranking.describe() if outside else "every group within bounds"
+    if not outside and small:
+        evidence += "; too small to judge: " + ", ".join(f"{g} (n={n})" for g, n in small)
+    return Check(
+        id="fairness.representativeness",
+        title="Cohort represents the disease population",
+        verdict=ranking.verdict,
+        value=len(outside),
+        threshold=f"participation-to-prevalence ratio in [{lo}, {hi}]",
+        evidence=evidence,
+        source=SOURCES["fairness.representativeness"],
+        explanation="The participation-to-prevalence ratio compares a group's share of the cohort with its share "
+        "of the disease population; 1 is proportional representation. Intervals are Bonferroni-adjusted over the "
+        "values compared; the check names first the group whose interval lies furthest outside the band.",
+        action="extend recruitment to the under-represented groups (a diversity action plan), or restrict the "
+        "model's intended use to the populations it was built on",
+        groups=ranking.named if outside else (),
+    )

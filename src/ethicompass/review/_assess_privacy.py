@@ -40,6 +40,28 @@ def _deidentified(ctx: ReviewContext, dataset: str) -> tuple[Any, Any]:
     return ctx.results["privacy_release"]
 
 
+def _named_release(
+    ctx: ReviewContext, dataset: str, identifying: list[str]
+) -> tuple[Any, dict[str, str], str]:
+    """The release the manifest names, and what became of each identifying column of ``dataset`` in it:
+    absent (drop), values unlike the source's (pseudonymise), or values found in the source (keep)."""
+    import polars as pl
+
+    name = ctx.study.release
+    assert name is not None
+    release = ctx.frame(name)
+    source = ctx.frame(dataset)
+    actions: dict[str, str] = {}
+    for column in identifying:
+        if column not in release.columns:
+            actions[column] = "drop"
+            continue
+        seen = source[column].cast(pl.String).drop_nulls()
+        shared = release[column].cast(pl.String).is_in(seen.implode()).any()
+        actions[column] = "keep" if shared else "pseudonymise"
+    return release, actions, f"the release {name!r} ({ctx.study.datasets[name].path})"
+
+
 def assess(ctx: ReviewContext) -> list[Check]:
     """Safe Harbor coverage, k-anonymity and prosecutor risk of the release, and text redaction recall."""
     dataset = _identified_dataset(ctx)
@@ -52,10 +74,14 @@ def assess(ctx: ReviewContext) -> list[Check]:
                 action="run `ethicompass scan` on each table and record the roles in study.yaml",
             )
         ]
-    release, certificate = _deidentified(ctx, dataset)
     spec = ctx.study.datasets[dataset]
     identifying = [c for c, s in spec.columns.items() if s.role in _IDENTIFYING_ROLES]
-    actions = {c.column: c.action for c in certificate.columns}
+    if ctx.study.release is not None:
+        release, actions, judged = _named_release(ctx, dataset, identifying)
+    else:
+        release, certificate = _deidentified(ctx, dataset)
+        actions = {c.column: c.action for c in certificate.columns}
+        judged = f"{dataset} after Safe Harbor (the manifest names no release)"
     kept = [c for c in identifying if actions.get(c, "keep") == "keep"]
     checks = [
         Check(
@@ -71,17 +97,20 @@ def assess(ctx: ReviewContext) -> list[Check]:
             action="mark every identifier in study.yaml and de-identify with `ethicompass deid`",
         )
     ]
-    checks.extend(_risk(ctx, release, dataset))
+    checks.extend(_risk(ctx, release, dataset, judged))
     checks.append(_text(ctx))
     return checks
 
 
-def _risk(ctx: ReviewContext, release: Any, dataset: str) -> list[Check]:
+def _risk(ctx: ReviewContext, release: Any, dataset: str, judged: str) -> list[Check]:
     from ethicompass.privacy import risk
 
     policy = ctx.policy.privacy
     spec = ctx.study.datasets[dataset]
     qis = [c for c in spec.columns_with(Role.QUASI_IDENTIFIER) if c in release.columns]
+    if ctx.study.release is not None:
+        own = ctx.study.datasets[ctx.study.release].columns_with(Role.QUASI_IDENTIFIER)
+        qis = list(dict.fromkeys([*qis, *(c for c in own if c in release.columns)]))
     if not qis:
         return [
             not_assessed(
@@ -113,7 +142,7 @@ def _risk(ctx: ReviewContext, release: Any, dataset: str) -> list[Check]:
             verdict=k_verdict,
             value=report.k,
             threshold=f"k >= {policy.k}",
-            evidence=f"quasi-identifiers {', '.join(qis)} after Safe Harbor: {report.equivalence_classes:,} classes, "
+            evidence=f"quasi-identifiers {', '.join(qis)} in {judged}: {report.equivalence_classes:,} classes, "
             f"{report.records_below_k:,} of {report.records:,} records ({report.share_below_k:.1%}) in classes "
             f"smaller than {policy.k}, {report.uniques:,} unique",
             source=SOURCES["privacy.k"],

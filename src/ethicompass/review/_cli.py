@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass._console import (
+    OutputFormat,
+    emit_json,
+    emit_table,
+    format_option,
+    judge,
+    no_fail_option,
+    say,
+    summary,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -35,6 +44,15 @@ def review_command(
             "(default: $ETHICOMPASS_SIGNING_KEY; no key, no checkpoint).",
         ),
     ] = None,
+    release: Annotated[
+        Path | None,
+        typer.Option(
+            "--release",
+            help="The de-identified table the team will share (e.g. from `anonymize`): the review judges its "
+            "identifiers and re-identification risk (default: the manifest's 'release').",
+        ),
+    ] = None,
+    no_fail: Annotated[bool, no_fail_option()] = False,
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Judge a study against the committee's policy and write one report. Exit 0 pass or warn, 1 fail, 2 bad input."""
@@ -44,6 +62,8 @@ def review_command(
     from ethicompass.study import Study
 
     study = Study.from_file(manifest)
+    if release is not None:
+        study = study.with_release(release)
     study.check_files()
     chosen = (
         Policy.from_file(policy)
@@ -65,11 +85,15 @@ def review_command(
                 for name, p in report.principles.items()
             ],
         )
-        say(f"report: {output.html_path} (JSON: {output.json_path})")
+        summary(f"report: {output.html_path} (JSON: {output.json_path})")
         if output.checkpoint:
             say(
                 f"signed checkpoint: {output.checkpoint['tree_size']} entries, "
                 f"key {output.checkpoint['key_id'][:16]}"
             )
-    if report.exit_code:
-        raise typer.Exit(report.exit_code)
+    judge(
+        bool(report.exit_code),
+        f"the review fails: {', '.join(n for n, p in report.principles.items() if p.verdict == 'fail')}",
+        hint=f"see what to do under each failed check in {output.html_path}; pass --no-fail to report only",
+        no_fail=no_fail,
+    )

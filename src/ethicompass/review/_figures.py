@@ -86,6 +86,13 @@ def risk_distribution_svg(scores: Any, labels: Any, /, *, threshold: float) -> s
     body.append(
         f'<text x="{tx + 4:.1f}" y="{top + 10}" font-size="12" {_FONT}>threshold {threshold:g}</text>'
     )
+    for frac in (0.0, 0.5, 1.0):  # the y scale: share of each group per bin
+        y_tick = bottom - plot_h * frac
+        body.append(f'<line x1="{left - 4}" y1="{y_tick:.1f}" x2="{left}" y2="{y_tick:.1f}" stroke="#333"/>')
+        body.append(
+            f'<text x="{left - 6}" y="{y_tick + 4:.1f}" font-size="11" text-anchor="end" {_FONT}>'
+            f"{peak * frac:.0%}</text>"
+        )
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         x = left + plot_w * tick
         body.append(
@@ -95,7 +102,7 @@ def risk_distribution_svg(scores: Any, labels: Any, /, *, threshold: float) -> s
         f'<text x="{left + plot_w / 2:.0f}" y="{height - 4}" font-size="12" text-anchor="middle" {_FONT}>predicted risk</text>'
     )
     body.append(
-        f'<text x="12" y="{top + plot_h / 2:.0f}" font-size="12" {_FONT} transform="rotate(-90 12 {top + plot_h / 2:.0f})" text-anchor="middle">share of group</text>'
+        f'<text x="10" y="{top + plot_h / 2:.0f}" font-size="12" {_FONT} transform="rotate(-90 10 {top + plot_h / 2:.0f})" text-anchor="middle">share of group</text>'
     )
     lx = left + plot_w - 190
     for k, (label, values, colour) in enumerate(series):

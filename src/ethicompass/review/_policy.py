@@ -21,6 +21,7 @@ SOURCES: dict[str, str] = {
     "fairness.min_group_size": "Wilson-interval width ~0.35 at n = 30 and p = 0.5: smaller groups cannot be judged",
     "fairness.max_tpr_difference": "Equal opportunity (Hardt et al., NeurIPS 2016); 0.10 is a committee default, judged on the interval",
     "fairness.max_fpr_difference": "Equalized odds (Hardt et al., NeurIPS 2016); 0.10 is a committee default, judged on the interval",
+    "fairness.max_auroc_difference": "Discrimination by subgroup (TRIPOD+AI, BMJ 2024, item 23a: performance in key subgroups); 0.05 is a committee default, judged on the interval (DeLong)",
     "fairness.representativeness": "Participation-to-prevalence ratio (Poon et al., Circ Cardiovasc Qual Outcomes 2013: 0.8-1.2 is adequate); upper bound 1.25 = 1/0.8 keeps the band symmetric on the ratio scale (committee default); FDA diversity action plans guidance (2024)",
     "safety.threshold_range": "Vickers & Elkin, Med Decis Making 2006: judge net benefit over the clinically reasonable threshold range",
     "safety.calibration_slope": "Van Calster et al., BMC Med 2019 (calibration hierarchy): slope near 1; 0.8-1.2 committee default",
@@ -63,6 +64,7 @@ class FairnessPolicy(_Section):
     min_group_size: int = Field(30, ge=1)
     max_tpr_difference: float = Field(0.10, gt=0, le=1)
     max_fpr_difference: float = Field(0.10, gt=0, le=1)
+    max_auroc_difference: float = Field(0.05, gt=0, le=1)
     representativeness: tuple[float, float] = (0.8, 1.25)
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ethicompass import __version__
+from ethicompass._extras import install_hint
 from ethicompass.errors import ConfigurationError
 from ethicompass.review._report import PRINCIPLE_TITLES, PRINCIPLES, Report
 
@@ -21,8 +22,14 @@ OVERALL = {
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, float):
         return f"{value:.3g}"
+    if isinstance(value, dict):  # readable "name: value" pairs, never a Python dict
+        return "; ".join(f"{str(k).replace('_', ' ')}: {_fmt(v)}" for k, v in value.items())
     if isinstance(value, list | tuple) and all(isinstance(v, int | float) for v in value):
         return "[" + ", ".join(_fmt(v) for v in value) + "]"
     return str(value)
@@ -57,7 +64,7 @@ def pdf_available() -> bool:
 def render_pdf(html: str, path: Path, /) -> None:
     """Write the HTML report as PDF (needs the ``pdf`` extra)."""
     if not pdf_available():
-        raise ConfigurationError("PDF output needs WeasyPrint", hint="pip install 'ethicompass[pdf]'")
+        raise ConfigurationError("PDF output needs WeasyPrint", hint=install_hint("pdf"))
     import weasyprint
 
     weasyprint.HTML(string=html).write_pdf(str(path))

@@ -24,7 +24,8 @@ class Check:
     """One judged fact: its value against the policy's threshold, with the evidence and source.
 
     ``explanation`` says in plain language what the number means; ``action`` what to do when
-    the check does not pass. ``figures`` are inline SVG plots for the HTML report.
+    the check does not pass. ``figures`` are inline SVG plots for the HTML report. ``groups``
+    are the groups a comparison check names, the headline first (see ``review._headline``).
     """
 
     id: str
@@ -37,10 +38,11 @@ class Check:
     explanation: str = ""
     action: str = ""
     figures: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The check as JSON (figures are left to the HTML report)."""
-        return {
+        out = {
             "id": self.id,
             "title": self.title,
             "verdict": self.verdict,
@@ -51,6 +53,9 @@ class Check:
             "explanation": self.explanation,
             "action": self.action,
         }
+        if self.groups:
+            out["groups"] = list(self.groups)
+        return out
 
 
 def not_assessed(id: str, title: str, why: str, *, action: str = "") -> Check:
@@ -95,6 +100,8 @@ class Report:
     generated_at: str
     principles: dict[str, PrincipleResult] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    #: the study's metadata (PI, protocol, sponsor, version) and the artefacts judged
+    study_info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def verdict(self) -> Literal["pass", "warn", "fail"]:
@@ -112,6 +119,7 @@ class Report:
         return {
             "schema_version": self.schema_version,
             "study": self.study,
+            "study_info": self.study_info,
             "policy": self.policy,
             "generated_at": self.generated_at,
             "verdict": self.verdict,

@@ -44,7 +44,33 @@ def assess(study: Study, /, *, policy: Policy, store: Store, results: dict[str, 
         principles[principle] = PrincipleResult(principle, tuple(assessor(ctx)))
     ordered = {name: principles[name] for name in PRINCIPLES if name in principles}
     generated = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return Report(study=study.name, policy=policy.to_dict(), generated_at=generated, principles=ordered)
+    return Report(
+        study=study.name,
+        policy=policy.to_dict(),
+        generated_at=generated,
+        principles=ordered,
+        study_info=study_info(study),
+    )
+
+
+def study_info(study: Study) -> dict[str, Any]:
+    """What the report's header states about the study and the artefacts it judges."""
+    m = study.metadata
+    p = study.predictions
+    release = study.release
+    return {
+        "principal_investigator": m.principal_investigator,
+        "protocol_number": m.protocol_number,
+        "protocol_version": m.protocol_version,
+        "sponsor": m.sponsor,
+        "manifest_version": study.version,
+        "release_judged": f"{release} ({study.datasets[release].path})"
+        if release
+        else "none named: a Safe Harbor pass over the identified data",
+        "predictions": f"{p.model_name}: {p.dataset}.{p.score}" if p else None,
+        "decision_threshold": p.threshold if p else None,
+        "consent_purpose": study.consent.purpose if study.consent else None,
+    }
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,17 @@ def benefit_cmd(
     ] = 1000,
     threshold: Annotated[
         float | None,
-        typer.Option("--threshold", help="Clinical threshold for the harm table (default: the event rate)."),
+        typer.Option(
+            "--threshold",
+            help="Clinical threshold for the harm table (default: the manifest's predictions.threshold with "
+            "--study, else the event rate).",
+        ),
+    ] = None,
+    study: Annotated[
+        Path | None,
+        typer.Option(
+            "--study", help="The study manifest: its decision threshold is the one the review judges harm at."
+        ),
     ] = None,
     ci: Annotated[float, typer.Option("--ci", help="Level of every interval.")] = 0.95,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
@@ -107,6 +117,13 @@ def benefit_cmd(
             f"label column {label!r} in {data} has only one value",
             hint="the analysis needs patients with and without the event",
         )
+    if threshold is None and study is not None:
+        from ethicompass.study import Study
+
+        spec = Study.from_file(study).predictions
+        if spec is None:
+            raise InputError(f"{study} names no predictions", hint="add 'predictions: {..., threshold: T}'")
+        threshold = spec.threshold
     cut = float(threshold) if threshold is not None else table.events / table.n
     if not 0 < cut < 1:
         raise InputError(f"--threshold {cut} must lie strictly between 0 and 1", hint="e.g. --threshold 0.2")

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass._console import (
+    OutputFormat,
+    deprecated_flag,
+    emit_json,
+    emit_table,
+    format_option,
+    judge,
+    no_fail_option,
+    summary,
+)
 
 safety_app = typer.Typer(
     help="Trial safety monitoring: adverse events against group-sequential boundaries.", no_args_is_help=True
@@ -62,6 +71,7 @@ def monitor_command(
         str, typer.Option("--spending", help="obrien-fleming, pocock or hwang-shih-decani (gamma -4).")
     ] = "obrien-fleming",
     fmt: OutputFormat = format_option(),
+    no_fail: Annotated[bool, no_fail_option()] = False,
 ) -> None:
     """Watch adverse events as a trial runs; exit 1 when a harm boundary is crossed."""
     from ethicompass.errors import DataFileError, InputError
@@ -125,15 +135,20 @@ def monitor_command(
             ],
         )
         for s in crossed:
-            say(
+            summary(
                 f"[bold red]boundary crossed[/bold red]: {s.category} in {s.arm} at look {s.look} ({s.date}): "
                 f"Z = {s.statistic:.2f} >= {s.boundary:.2f}; rate ratio {s.rate_ratio:.2f} "
                 f"(95% CI {s.rate_ratio_ci[0]:.2f}-{s.rate_ratio_ci[1]:.2f})"
             )
         if not crossed:
-            say("no harm boundary crossed")
-    if crossed:
-        raise typer.Exit(1)
+            summary("no harm boundary crossed")
+    judge(
+        bool(crossed),
+        f"{len(crossed)} harm boundary crossing(s): "
+        + ", ".join(f"{s.category} in {s.arm} at look {s.look}" for s in crossed),
+        hint="refer to the data monitoring committee; pass --no-fail to report only",
+        no_fail=no_fail,
+    )
 
 
 def drift_command(
@@ -143,7 +158,7 @@ def drift_command(
         list[str] | None, typer.Option("--column", "-c", help="Columns to compare (default: all shared).")
     ] = None,
     score: Annotated[
-        str | None, typer.Option("--score", help="The model's score column, for performance by window.")
+        str | None, typer.Option("--score", "-s", help="The model's score column, for performance by window.")
     ] = None,
     label: Annotated[
         str | None, typer.Option("--label", help="The outcome column, for performance by window.")
@@ -154,9 +169,8 @@ def drift_command(
     bins: Annotated[
         int, typer.Option("--bins", min=2, max=100, help="Quantile bins for numeric columns.")
     ] = 10,
-    fail_on_drift: Annotated[
-        bool, typer.Option("--fail-on-drift", help="Exit 1 when any column drifted.")
-    ] = False,
+    no_fail: Annotated[bool, no_fail_option()] = False,
+    fail_on_drift: Annotated[bool, deprecated_flag("--fail-on-drift")] = False,
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Compare a reference and a current window of model inputs and scores, by effect size."""
@@ -198,9 +212,19 @@ def drift_command(
         )
         if report.performance:
             p = report.performance
-            say(
+            summary(
                 f"AUROC {p.auroc_reference:.3f} -> {p.auroc_current:.3f} (difference 95% CI "
                 f"{p.auroc_difference_ci[0]:+.3f} to {p.auroc_difference_ci[1]:+.3f}); Brier {p.brier_reference:.3f} -> {p.brier_current:.3f}"
             )
-    if fail_on_drift and report.drifted:
-        raise typer.Exit(1)
+        if report.skipped:
+            summary(f"not compared (identifiers): {', '.join(report.skipped)}")
+        summary(
+            f"{len(report.drifted)} column(s) drifted"
+            + (": " + ", ".join(c.column for c in report.drifted) if report.drifted else "")
+        )
+    judge(
+        bool(report.drifted),
+        f"{len(report.drifted)} column(s) drifted: " + ", ".join(sorted({c.column for c in report.drifted})),
+        hint="check the data pipeline and the population served; re-validate the model; pass --no-fail to report only",
+        no_fail=no_fail,
+    )

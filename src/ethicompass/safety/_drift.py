@@ -76,6 +76,8 @@ class DriftReport:
 
     columns: tuple[ColumnDrift, ...]
     performance: PerformanceDrift | None
+    #: identifier columns left out of the default comparison (every value distinct in each window)
+    skipped: tuple[str, ...] = ()
 
     @property
     def drifted(self) -> tuple[ColumnDrift, ...]:
@@ -88,6 +90,7 @@ class DriftReport:
             "columns": [c.to_dict() for c in self.columns],
             "performance": self.performance.to_dict() if self.performance else None,
             "drifted": [c.column if c.group is None else f"{c.column} ({c.group})" for c in self.drifted],
+            "skipped_identifiers": list(self.skipped),
         }
 
     def to_frame(self) -> pl.DataFrame:
@@ -193,7 +196,8 @@ def drift(
 ) -> DriftReport:
     """Compare a reference window with a current window of model inputs and scores.
 
-    ``columns`` defaults to every column the two windows share (except ``label``); with ``score``
+    ``columns`` defaults to every column the two windows share (except ``label`` and identifier
+    columns: text whose every value is distinct in each window, listed in ``skipped``); with ``score``
     and ``label`` the report adds AUROC and Brier per window; ``groups`` repeats the column
     comparison within each subgroup of at least ``min_group_size`` rows in both windows.
     """
@@ -201,7 +205,13 @@ def drift(
     cur = to_polars(current, name="the current window")
     if ref.height == 0 or cur.height == 0:
         raise InputError("a window has no rows", hint="give both a reference and a current window with data")
-    chosen = list(columns) if columns else [c for c in ref.columns if c in cur.columns and c != label]
+    skipped: list[str] = []
+    if columns:
+        chosen = list(columns)
+    else:
+        shared = [c for c in ref.columns if c in cur.columns and c != label]
+        skipped = [c for c in shared if _identifier(ref[c]) and _identifier(cur[c])]
+        chosen = [c for c in shared if c not in skipped]
     require_columns(ref, chosen, source="the reference window")
     require_columns(cur, chosen, source="the current window")
     results = [_column(ref[c], cur[c], c, bins, None) for c in chosen]
@@ -218,7 +228,12 @@ def drift(
         require_columns(ref, [score, label], source="the reference window")
         require_columns(cur, [score, label], source="the current window")
         performance = _performance(ref, cur, score, label, n_boot, seed)
-    return DriftReport(columns=tuple(results), performance=performance)
+    return DriftReport(columns=tuple(results), performance=performance, skipped=tuple(skipped))
+
+
+def _identifier(column: pl.Series) -> bool:
+    """Text whose every value is distinct: an identifier, with no distribution to compare."""
+    return not column.dtype.is_numeric() and column.len() > 1 and column.n_unique() == column.len()
 
 
 def _auroc(y: np.ndarray, s: np.ndarray) -> float:

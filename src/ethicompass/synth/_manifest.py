@@ -154,6 +154,7 @@ def manifest() -> dict[str, Any]:
             "label": "outcome",
             "score": "risk_score",
             "groups": ["sex", "race", "age_group"],
+            "site": "site",
             "threshold": 0.5,
             "model_name": "cardiometabolic-risk-v1",
         },

@@ -294,6 +294,15 @@ def outcomes_and_predictions(rng: np.random.Generator, c: Cohort) -> tuple[pl.Da
     return outcomes, predictions
 
 
+def drift_windows(predictions: pl.DataFrame, c: Cohort) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The predictions of the patients enrolled before and from the median enrolment date: the two
+    windows ``ethicompass drift`` compares (no drift is planted between them)."""
+    enrol = c.patients["enrolment_date"]
+    cut = enrol.sort()[predictions.height // 2]
+    early = (enrol < cut).to_numpy()
+    return predictions.filter(pl.Series(early)), predictions.filter(pl.Series(~early))
+
+
 def _expand(counts: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(counts)), counts)
 

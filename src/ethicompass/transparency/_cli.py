@@ -10,7 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass._console import (
+    OutputFormat,
+    emit_json,
+    emit_table,
+    format_option,
+    judge,
+    no_fail_option,
+    say,
+)
 from ethicompass.errors import InputError, VerdictFailed
 
 audit_app = typer.Typer(
@@ -115,6 +123,7 @@ def audit_verify(
         ),
     ] = False,
     fmt: OutputFormat = format_option(),
+    no_fail: Annotated[bool, no_fail_option()] = False,
 ) -> None:
     """Verify every entry and every checkpoint; exit 1 naming the first entry that does not verify."""
     import os
@@ -151,11 +160,12 @@ def audit_verify(
                 say(f"  - {line}")
             if not result.signer_pinned:
                 say("[yellow]note[/yellow]: signers not pinned; pass --public-key to trust only your key")
-    if not result.ok:
-        raise VerdictFailed(
-            f"the audit log does not verify: {result.problem}",
-            hint="restore the database from a backup and compare, or investigate who changed it",
-        )
+    judge(
+        not result.ok,
+        f"the audit log does not verify: {result.problem}",
+        hint="restore the database from a backup and compare, or investigate who changed it",
+        no_fail=no_fail,
+    )
 
 
 @audit_app.command("checkpoint")
@@ -349,12 +359,17 @@ def modelcard_build(
             "--answers", help="YAML mapping of human-written fields (e.g. IntendedUseAndWorkflow: ...)."
         ),
     ] = None,
-    n_boot: Annotated[int, typer.Option("--n-boot", min=0, help="Bootstrap replicates for intervals.")] = 200,
+    n_boot: Annotated[int, typer.Option("--boot", min=0, help="Bootstrap replicates for intervals.")] = 200,
+    n_boot_old: Annotated[
+        int | None, typer.Option("--n-boot", min=0, hidden=True, help="Deprecated: use --boot.")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed for the bootstrap.")] = 0,
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Build a model card (Markdown, HTML, CHAI XML) from a study; every filled field names its source."""
     import hashlib
+
+    n_boot = n_boot if n_boot_old is None else n_boot_old
 
     import yaml
 

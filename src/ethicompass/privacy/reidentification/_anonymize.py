@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ethicompass.errors import ColumnError, InputError
+from ethicompass.errors import ColumnError, InputError, VerdictFailed
 from ethicompass.frames import to_polars
 from ethicompass.privacy.reidentification._hierarchies import Hierarchy
 from ethicompass.privacy.reidentification._measures import emd
@@ -234,7 +234,7 @@ def anonymize(
     passing = np.flatnonzero(status == 1)
     if passing.size == 0:
         target_text = f"k={k}" + (f", l={l}" if l else "") + (f", t={t}" if t is not None else "")
-        raise InputError(
+        raise VerdictFailed(
             f"no generalisation reaches {target_text} with at most {max_suppression:.1%} "
             f"of the {n} records suppressed",
             hint="allow more suppression, lower the target, or use fewer quasi-identifiers",

@@ -15,9 +15,17 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass._console import (
+    OutputFormat,
+    emit_json,
+    emit_table,
+    format_option,
+    judge,
+    no_fail_option,
+    say,
+)
 from ethicompass.engines._options import Engine, by_partition, engine_option, engine_params, master_option
-from ethicompass.errors import ColumnError, InputError
+from ethicompass.errors import ColumnError, InputError, VerdictFailed
 
 __all__ = ["parse_qis", "register"]
 
@@ -137,6 +145,7 @@ def risk_cmd(
     engine: Engine = engine_option(),
     master: str = master_option(),
     fmt: OutputFormat = format_option(),
+    no_fail: Annotated[bool, no_fail_option()] = False,
 ) -> None:
     """Measure re-identification risk: k, l, t, prosecutor / journalist / marketer risk, uniques."""
     from ethicompass.privacy.reidentification._report import risk
@@ -181,8 +190,13 @@ def risk_cmd(
             **engine_params(engine, master),
         },
     )
+    verdict = (
+        report.k < k,
+        f"k = {report.k} is below the policy's k = {k}: {report.records_below_k:,} records in smaller classes",
+    )
     if fmt == OutputFormat.json:
         emit_json(result)
+        judge(verdict[0], verdict[1], hint=_RISK_HINT, no_fail=no_fail)
         return
     rows: list[list[Any]] = [
         ["records", report.records],
@@ -211,6 +225,10 @@ def risk_cmd(
     if nulls:
         rows.append(["records with a null QI", ", ".join(f"{q}: {c}" for q, c in nulls.items())])
     emit_table(f"re-identification risk of {data.name} ({', '.join(specs)})", ["measure", "value"], rows)
+    judge(verdict[0], verdict[1], hint=_RISK_HINT, no_fail=no_fail)
+
+
+_RISK_HINT = "generalise with `ethicompass anonymize --k K`, then re-measure; pass --no-fail to report only"
 
 
 def _write(frame: pl.DataFrame, tmp: Path, suffix: str) -> None:
@@ -250,6 +268,7 @@ def anonymize_cmd(
         Path | None, typer.Option("--hierarchies", help="YAML of generalisation hierarchies per column.")
     ] = None,
     fmt: OutputFormat = format_option(),
+    no_fail: Annotated[bool, no_fail_option()] = False,
 ) -> None:
     """Generalise quasi-identifiers (least information loss) until the table meets k (and l, t)."""
     from ethicompass.frames import atomic_path
@@ -261,16 +280,20 @@ def anonymize_cmd(
     frame, digest = _load(data)
     frame, names, specs = parse_qis(frame, qi)
     hier = load_hierarchies(hierarchies) if hierarchies else None
-    result = anonymize(
-        frame,
-        quasi_identifiers=names,
-        hierarchies=hier,
-        k=k,
-        l=l_min,
-        t=t,
-        sensitive=sensitive,
-        max_suppression=max_suppression,
-    )
+    try:
+        result = anonymize(
+            frame,
+            quasi_identifiers=names,
+            hierarchies=hier,
+            k=k,
+            l=l_min,
+            t=t,
+            sensitive=sensitive,
+            max_suppression=max_suppression,
+        )
+    except VerdictFailed as exc:  # the target cannot be reached: nothing is written
+        judge(True, exc.message, hint=exc.hint or "", no_fail=no_fail)
+        return
     summary = result.to_dict()
     summary["quasi_identifiers"] = specs
     summary["out"] = str(out)

@@ -19,9 +19,17 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
-from ethicompass.errors import VerdictFailed
-from ethicompass.frames import atomic_path, sha256_file
+from ethicompass._console import (
+    OutputFormat,
+    emit_json,
+    emit_table,
+    format_option,
+    judge,
+    no_fail_option,
+    say,
+    summary,
+)
+from ethicompass.frames import atomic_path, atomic_write_text, sha256_file
 
 __all__ = ["register"]
 
@@ -35,6 +43,7 @@ class SpanFormat(enum.StrEnum):
     """How ``phi find`` prints its spans."""
 
     jsonl = "jsonl"
+    json = "json"
     table = "table"
 
 
@@ -112,7 +121,12 @@ def find_cmd(
     threshold: ThresholdOpt = 0.5,
     fmt: Annotated[
         SpanFormat,
-        typer.Option("--format", "-f", help="jsonl: one object per document; table: counts per type."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="jsonl: one object per document (streamed); json: one document with every document's spans "
+            "and the counts; table: counts per type.",
+        ),
     ] = SpanFormat.jsonl,
 ) -> None:
     """Find PHI spans in each document: {"id", "spans": [{start, end, type, score, recognizer}]}."""
@@ -124,17 +138,31 @@ def find_cmd(
         if fmt == SpanFormat.jsonl and out is None:
             _audit_find(input_path, hash_input(input_path), None, threshold)
         sink = _open_out(stack, out) if fmt == SpanFormat.jsonl else None
+        found: list[dict[str, Any]] = []
         for doc, spans in _with_spans(_documents(input_path, text_field, id_field, column), threshold):
             documents += 1
             counts.update(s.type.value for s in spans)
+            record = {"id": doc.id, "spans": [s.to_dict() for s in spans]}
             if sink is not None:
-                record = {"id": doc.id, "spans": [s.to_dict() for s in spans]}
                 sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+            elif fmt == SpanFormat.json:
+                found.append(record)
         if not (fmt == SpanFormat.jsonl and out is None):
             _audit_find(input_path, hash_input(input_path), {"documents": documents, **counts}, threshold)
-    if fmt == SpanFormat.table:
+    total = f"{documents:,} documents, {sum(counts.values()):,} PHI spans"
+    if fmt == SpanFormat.json:
+        data = {"documents": documents, "spans": sum(counts.values()), "counts": dict(sorted(counts.items()))}
+        text = json.dumps({**data, "results": found}, indent=2, ensure_ascii=False) + "\n"
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            atomic_write_text(out, text)
+        say(total)
+    elif fmt == SpanFormat.table:
         emit_table(f"PHI in {input_path.name}", ["type", "spans"], sorted(counts.items()))
-    say(f"{documents:,} documents, {sum(counts.values()):,} PHI spans")
+        summary(total)
+    else:
+        say(total)
 
 
 def _audit_find(path: Path, digest: str, counts: dict[str, int] | None, threshold: float) -> None:
@@ -210,12 +238,16 @@ def eval_cmd(
     gold: Annotated[Path | None, typer.Option("--gold", "-g", help="Gold spans (notes_gold.jsonl).")] = None,
     threshold: ThresholdOpt = 0.5,
     min_recall: Annotated[
-        float | None,
+        float,
         typer.Option(
-            "--min-recall", min=0.0, max=1.0, help="Fail (exit 1) when full-coverage recall is lower."
+            "--min-recall",
+            min=0.0,
+            max=1.0,
+            help="Fail (exit 1) when full-coverage recall is lower (the policy's privacy.min_text_recall).",
         ),
-    ] = None,
+    ] = 0.95,
     fmt: OutputFormat = format_option(),
+    no_fail: Annotated[bool, no_fail_option()] = False,
 ) -> None:
     """Score the PHI finder against gold spans: span recall, token precision/recall/F1, PHI-free flags."""
     from ethicompass.privacy.text._eval import evaluate_phi, load_gold
@@ -238,11 +270,12 @@ def eval_cmd(
         )
         frame = result.to_frame()
         emit_table("per PHI type", frame.columns, [list(row) for row in frame.rows()])
-    if min_recall is not None and result.span_recall_full < min_recall:
-        raise VerdictFailed(
-            f"full-coverage span recall {result.span_recall_full:.4f} is below {min_recall}",
-            hint="inspect the misses per type and add or fix a recognizer",
-        )
+    judge(
+        result.span_recall_full < min_recall,
+        f"full-coverage span recall {result.span_recall_full:.4f} is below {min_recall}",
+        hint="inspect the misses per type and add or fix a recognizer; pass --no-fail to report only",
+        no_fail=no_fail,
+    )
 
 
 def register(app: typer.Typer) -> None:
