@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from sklearn.metrics import roc_auc_score
@@ -52,6 +52,7 @@ def _frame(seed: int, n: int) -> pl.DataFrame:
 
 @settings(max_examples=15, deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 200), st.integers(1, 200))
+@example(0, 198, 160)  # once failed exact equality in the 17th digit of calibration-in-the-large
 def test_merging_summaries_equals_summarising_the_union(seed: int, n1: int, n2: int) -> None:
     a, b = _frame(seed, n1), _frame(seed + 1, n2)
     kwargs: dict[str, Any] = {"label": "y", "score": "p", "groups": ["g"]}
@@ -62,7 +63,19 @@ def test_merging_summaries_equals_summarising_the_union(seed: int, n1: int, n2: 
     assert np.allclose(merged.counts["_sum_e2"].to_numpy(), union.counts["_sum_e2"].to_numpy(), atol=1e-12)
     ra = fairness.audit_summary(merged, n_boot=0)
     rb = fairness.audit(pl.concat([a, b]), n_boot=0, **kwargs)
-    assert ra.to_dict()["groups"] == rb.to_dict()["groups"]
+    # equal up to the order of floating-point sums (seed 0, sizes 198 and 160 differ in the 17th digit)
+    assert _close(ra.to_dict()["groups"], rb.to_dict()["groups"])
+
+
+def _close(x: Any, y: Any) -> bool:
+    """Equal structures whose floats agree to 1e-12 (relative) and everything else exactly."""
+    if isinstance(x, dict):
+        return isinstance(y, dict) and x.keys() == y.keys() and all(_close(x[k], y[k]) for k in x)
+    if isinstance(x, (list, tuple)):
+        return isinstance(y, (list, tuple)) and len(x) == len(y) and all(map(_close, x, y))
+    if isinstance(x, float) and isinstance(y, float):
+        return bool(np.isclose(x, y, rtol=1e-12, atol=1e-15, equal_nan=True))
+    return bool(x == y)
 
 
 def test_histogram_mode_states_precision_and_stays_close() -> None:
