@@ -125,5 +125,5 @@ def write_fhir_file(
         data = xml if isinstance(xml, bytes) else str(xml).encode()
     else:
         raise InputError(f"{p}: unsupported FHIR output type {suffix!r}", hint="use .json, .ndjson or .xml")
-    atomic_write_bytes(p, data)
+    atomic_write_bytes(p, data, mode=0o600)  # consent history: readable by its owner only
     return len(resources)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, raw_csv_option, say
 from ethicompass.engines._options import Engine, by_partition, engine_option, engine_params, master_option
 from ethicompass.errors import ColumnError, InputError
 
@@ -213,7 +213,12 @@ def risk_cmd(
     emit_table(f"re-identification risk of {data.name} ({', '.join(specs)})", ["measure", "value"], rows)
 
 
-def _write(frame: pl.DataFrame, tmp: Path, suffix: str) -> None:
+def _write(frame: pl.DataFrame, tmp: Path, suffix: str, *, raw_csv: bool) -> int:
+    from ethicompass.frames import neutralise_formulas
+
+    hits = 0
+    if suffix in (".csv", ".tsv") and not raw_csv:
+        frame, hits = neutralise_formulas(frame)
     if suffix == ".csv":
         frame.write_csv(tmp)
     elif suffix == ".tsv":
@@ -226,6 +231,7 @@ def _write(frame: pl.DataFrame, tmp: Path, suffix: str) -> None:
         raise InputError(
             f"{suffix or '(none)'} is not an output type", hint="use .csv, .tsv, .parquet or .jsonl"
         )
+    return hits
 
 
 def anonymize_cmd(
@@ -249,6 +255,7 @@ def anonymize_cmd(
     hierarchies: Annotated[
         Path | None, typer.Option("--hierarchies", help="YAML of generalisation hierarchies per column.")
     ] = None,
+    raw_csv: bool = raw_csv_option(),
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Generalise quasi-identifiers (least information loss) until the table meets k (and l, t)."""
@@ -275,7 +282,7 @@ def anonymize_cmd(
     summary["quasi_identifiers"] = specs
     summary["out"] = str(out)
     with atomic_path(out) as tmp:
-        _write(result.table, tmp, out.suffix.lower())
+        summary["csv_formulas_neutralised"] = _write(result.table, tmp, out.suffix.lower(), raw_csv=raw_csv)
         from ethicompass.frames import sha256_file
 
         _audit(
@@ -291,6 +298,7 @@ def anonymize_cmd(
                 "levels": result.levels,
                 "suppressed": result.suppressed,
                 "max_suppression": max_suppression,
+                "csv_formulas_neutralised": summary["csv_formulas_neutralised"],
             },
         )
     if fmt == OutputFormat.json:
