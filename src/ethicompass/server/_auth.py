@@ -21,20 +21,67 @@ from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError, VerifyMismatchError
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import Depends, Request
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from ethicompass.consent._fastsql import query_one
 from ethicompass.consent._model import check_participant, iso, to_utc, utc_now
-from ethicompass.errors import AuthError, ConflictError, ForbiddenError, InputError, NotFoundError
+from ethicompass.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    ServiceBusyError,
+)
 from ethicompass.store import Store
 from ethicompass.store._server_tables import server_access_codes, server_tokens, server_users
 
 ROLES = ("participant", "investigator", "data_manager", "reviewer", "admin")
 STAFF_ROLES = ROLES[1:]
 _HASHER = PasswordHasher()
+#: A hash of a random secret, verified against when the id is unknown, used or expired, so the answer
+#: takes as long as for a live id (no timing oracle telling which ids exist).
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+class Argon2Gate:
+    """At most ``slots`` argon2 verifications at once (each is tens of milliseconds of CPU): a flood of
+    wrong guesses queues here instead of taking every core from other requests. A caller that waits
+    longer than ``wait_seconds`` is refused (503) rather than left hanging."""
+
+    def __init__(self, slots: int = 2, *, wait_seconds: float = 10.0) -> None:
+        self.slots = slots
+        self.wait_seconds = wait_seconds
+        self._sem = threading.BoundedSemaphore(slots)
+
+    def verify(self, hashed: str, secret: str) -> bool:
+        """Whether ``secret`` matches ``hashed`` (argon2), under the gate."""
+        if not self._sem.acquire(timeout=self.wait_seconds):
+            raise ServiceBusyError(
+                "the server is busy checking other sign-ins", hint="try again in a few seconds"
+            )
+        try:
+            return bool(_HASHER.verify(hashed, secret))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        finally:
+            self._sem.release()
+
+
+#: The process-wide gate (``create_app`` sizes it from ``ServerSettings.argon2_concurrency``).
+ARGON2_GATE = Argon2Gate()
+
+
+def set_argon2_concurrency(slots: int, /) -> None:
+    """Resize the process-wide argon2 gate (called by ``create_app``)."""
+    global ARGON2_GATE
+    if slots != ARGON2_GATE.slots:
+        ARGON2_GATE = Argon2Gate(slots, wait_seconds=ARGON2_GATE.wait_seconds)
+
+
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SESSION_COOKIE = "ec_session"
 _T = TypeVar("_T")
@@ -156,15 +203,17 @@ class TokenVerifier:
         self._lock = threading.Lock()
 
     def verify(self, token: str) -> User:
-        """The user a token belongs to, or :class:`AuthError`."""
+        """The user a token belongs to, or :class:`AuthError`.
+
+        An unknown or revoked id costs the same argon2 check as a live one (no timing oracle).
+        """
         row, key, secret = self._lookup(token)
+        if row is None:
+            ARGON2_GATE.verify(_DUMMY_HASH, secret)
+            raise _unknown_token()
         if not self._fresh(key):
-            try:
-                _HASHER.verify(row.secret_hash, secret)
-            except (VerifyMismatchError, VerificationError):
-                raise AuthError(
-                    "the API token is unknown or revoked", hint="ask an admin for a new token"
-                ) from None
+            if not ARGON2_GATE.verify(row.secret_hash, secret):
+                raise _unknown_token()
             with self._lock:
                 self._ok[key] = time.monotonic() + self.cache_seconds
         return User(int(row.user_id), row.name, row.role, row.participant)
@@ -172,26 +221,33 @@ class TokenVerifier:
     def verify_cached(self, token: str) -> User | None:
         """Like :meth:`verify` (revocation and expiry checked), but None where argon2 would have to run."""
         row, key, _ = self._lookup(token)
-        if not self._fresh(key):
+        if row is None or not self._fresh(key):
             return None
         return User(int(row.user_id), row.name, row.role, row.participant)
 
-    def _lookup(self, token: str) -> tuple[_TokenRow, str, str]:
+    def _lookup(self, token: str) -> tuple[_TokenRow | None, str, str]:
         parts = token.split("_")
         if len(parts) < 3 or parts[0] != "ect":
             raise AuthError("the API token is malformed", hint="send Authorization: Bearer ect_<id>_<secret>")
         token_id, secret = parts[1], "_".join(parts[2:])
+        key = hashlib.sha256(f"{token_id}:{secret}".encode()).hexdigest()
         found = query_one(self.store, _TOKEN_SQL, (token_id,))
         row = _TokenRow(*found) if found is not None else None
         if row is None or row.revoked_at is not None:
-            raise AuthError("the API token is unknown or revoked", hint="ask an admin for a new token")
+            with self._lock:
+                self._ok.pop(key, None)
+            return None, key, secret
         if row.expires_at is not None and row.expires_at < iso(utc_now()):
             raise AuthError("the API token has expired", hint="ask an admin for a new token")
-        return row, hashlib.sha256(f"{token_id}:{secret}".encode()).hexdigest(), secret
+        return row, key, secret
 
     def _fresh(self, key: str) -> bool:
         with self._lock:
             return self._ok.get(key, 0.0) > time.monotonic()
+
+
+def _unknown_token() -> AuthError:
+    return AuthError("the API token is unknown or revoked", hint="ask an admin for a new token")
 
 
 def issue_access_code(store: Store, participant: str, /, *, minutes: int = 15) -> tuple[str, str]:
@@ -223,12 +279,11 @@ def redeem_access_code(store: Store, code: str, /) -> str:
     lookup, secret = clean[:4], clean[4:]
     with store.begin() as conn:
         row = conn.execute(sa.select(server_access_codes).where(server_access_codes.c.id == lookup)).first()
-        if row is None or row.used_at is not None or to_utc(row.expires_at) < utc_now():
+        live = row is not None and row.used_at is None and to_utc(row.expires_at) >= utc_now()
+        # argon2 runs whether or not the id is live: the answer takes as long either way
+        matches = ARGON2_GATE.verify(row.code_hash if live and row is not None else _DUMMY_HASH, secret)
+        if not live or not matches or row is None:
             raise failure
-        try:
-            _HASHER.verify(row.code_hash, secret)
-        except (VerifyMismatchError, VerificationError):
-            raise failure from None
         conn.execute(
             server_access_codes.update()
             .where(server_access_codes.c.id == lookup)

@@ -18,6 +18,7 @@ from ethicompass.errors import AuthError, ForbiddenError, InputError
 from ethicompass.review import DECISIONS, ReviewStore
 from ethicompass.server._auth import User, current_user, require_role
 from ethicompass.server._csrf import verify_csrf
+from ethicompass.server._params import RowId, RowIdQuery
 from ethicompass.server._templating import TEMPLATES, render
 
 __all__ = ["REVIEWER_ROLES", "REVIEW_COOKIE", "api", "pages", "router"]
@@ -134,7 +135,7 @@ def reviews(request: Request) -> Response:
 
 
 @pages.get("/compare")
-def compare(request: Request, a: int, b: int) -> Response:
+def compare(request: Request, a: RowIdQuery, b: RowIdQuery) -> Response:
     """The checks whose verdict or value changed between two reviews of the same study."""
     user = _reviewer(request)
     if user is None:
@@ -155,7 +156,7 @@ def compare(request: Request, a: int, b: int) -> Response:
 
 
 @pages.get("/{review_id}")
-def detail(request: Request, review_id: int, saved: str | None = None) -> Response:
+def detail(request: Request, review_id: RowId, saved: str | None = None) -> Response:
     """One review: verdict, hashes, the report, other reviews to compare with, and the decision form."""
     user = _reviewer(request)
     if user is None:
@@ -181,7 +182,7 @@ def detail(request: Request, review_id: int, saved: str | None = None) -> Respon
 
 
 @pages.get("/{review_id}/report")
-def report_html(request: Request, review_id: int) -> Response:
+def report_html(request: Request, review_id: RowId) -> Response:
     """The stored, self-contained report.html (its hash is in the audit log)."""
     if _reviewer(request) is None:
         return _to_login()
@@ -192,7 +193,7 @@ def report_html(request: Request, review_id: int) -> Response:
 @pages.post("/{review_id}/decision", dependencies=[Depends(verify_csrf)])
 def decide(
     request: Request,
-    review_id: int,
+    review_id: RowId,
     decision: str = Form(...),
     comment: str = Form("", max_length=5000),
 ) -> Response:
@@ -229,13 +230,15 @@ def api_list(
 
 
 @api.get("/compare")
-def api_compare(request: Request, a: int, b: int, _: User = Depends(_reviewer_dep)) -> list[dict[str, Any]]:
+def api_compare(
+    request: Request, a: RowIdQuery, b: RowIdQuery, _: User = Depends(_reviewer_dep)
+) -> list[dict[str, Any]]:
     """Checks whose verdict or value changed between reviews ``a`` and ``b`` of one study."""
     return [c.to_dict() for c in _store(request).compare(a, b)]
 
 
 @api.get("/{review_id}")
-def api_get(request: Request, review_id: int, _: User = Depends(_reviewer_dep)) -> dict[str, Any]:
+def api_get(request: Request, review_id: RowId, _: User = Depends(_reviewer_dep)) -> dict[str, Any]:
     """One review: metadata, the stored report.json, and every decision."""
     store = _store(request)
     return store.get(review_id).to_dict() | {
@@ -246,7 +249,7 @@ def api_get(request: Request, review_id: int, _: User = Depends(_reviewer_dep)) 
 
 @api.post("/{review_id}/decision", status_code=201)
 def api_decide(
-    request: Request, review_id: int, body: DecisionBody, user: User = Depends(_reviewer_dep)
+    request: Request, review_id: RowId, body: DecisionBody, user: User = Depends(_reviewer_dep)
 ) -> dict[str, Any]:
     """Sign off or request changes (stored; the audit entry holds the comment's hash)."""
     signoff = _store(request).sign_off(

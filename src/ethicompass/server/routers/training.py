@@ -16,6 +16,7 @@ from ethicompass.consent._model import utc_now
 from ethicompass.errors import AuthError, ForbiddenError, InputError
 from ethicompass.server._auth import STAFF_ROLES, User
 from ethicompass.server._csrf import verify_csrf
+from ethicompass.server._params import RowId
 from ethicompass.server._templating import render
 from ethicompass.training import (
     course_states,
@@ -164,7 +165,7 @@ def matrix(request: Request) -> Response:
 
 
 @router.get("/certificates/{certificate_id}")
-def certificate(request: Request, certificate_id: int, format: str = "html") -> Response:
+def certificate(request: Request, certificate_id: RowId, format: str = "html") -> Response:
     """A printable certificate (``?format=pdf`` for a PDF, with WeasyPrint)."""
     user = _staff(request)
     if user is None:
@@ -229,7 +230,7 @@ def _own_attempt(request: Request, user: User, attempt_id: int) -> Any:
 
 
 @router.get("/attempts/{attempt_id}")
-def quiz(request: Request, attempt_id: int) -> Response:
+def quiz(request: Request, attempt_id: RowId) -> Response:
     """The quiz form of one attempt."""
     user = _staff(request)
     if user is None:
@@ -246,7 +247,7 @@ def quiz(request: Request, attempt_id: int) -> Response:
 
 
 @router.post("/attempts/{attempt_id}", dependencies=[Depends(verify_csrf)])
-async def submit(request: Request, attempt_id: int) -> Response:
+async def submit(request: Request, attempt_id: RowId) -> Response:
     """Score the attempt and show the result with every explanation."""
     user = _staff(request)
     if user is None:
