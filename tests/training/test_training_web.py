@@ -37,15 +37,21 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
     store.dispose()
 
 
+def _form_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
 def _sign_in(client: TestClient, token: str) -> str:
+    """Sign in; return the form token for the session (signed, bound to it: not the cookie's nonce)."""
     client.cookies.clear()
-    client.get("/training/login")
-    csrf = client.cookies.get("ec_csrf")
-    assert csrf
+    csrf = _form_token(client.get("/training/login").text)
     r = client.post("/training/login", data={"token": token, "csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303, r.text
     client.cookies.set("ec_staff", r.cookies["ec_staff"], path="/training")
-    return csrf
+    client.cookies.set("ec_csrf", r.cookies["ec_csrf"], path="/")
+    return _form_token(client.get("/training").text)
 
 
 def _answers_from_form(html: str, csrf: str, *, right: bool) -> dict[str, Any]:
@@ -71,8 +77,8 @@ def test_redirects_to_sign_in(app: Any) -> None:
 def test_bad_token_is_refused(app: Any) -> None:
     client, _, _ = app
     client.cookies.clear()
-    client.get("/training/login")
-    r = client.post("/training/login", data={"token": "ect_x_y", "csrf_token": client.cookies["ec_csrf"]})
+    csrf = _form_token(client.get("/training/login").text)
+    r = client.post("/training/login", data={"token": "ect_x_y", "csrf_token": csrf})
     assert r.status_code == 401
     assert "did not work" in r.text
 

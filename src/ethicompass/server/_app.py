@@ -29,7 +29,7 @@ from ethicompass import __version__
 from ethicompass.errors import AuditError, EthicompassError
 from ethicompass.server._audit import AuditBatcher
 from ethicompass.server._auth import TokenVerifier, set_argon2_concurrency
-from ethicompass.server._csrf import CSRF_COOKIE, csrf_token
+from ethicompass.server._csrf import CSRF_COOKIE, csrf_nonce
 from ethicompass.server._limits import BodyLimit
 from ethicompass.server._settings import ServerSettings
 from ethicompass.server._templating import STATIC, make_environment, render
@@ -124,7 +124,7 @@ class _Guard:
         holder = Response()
         holder.set_cookie(
             CSRF_COOKIE,
-            csrf_token(request),
+            csrf_nonce(request),
             httponly=True,
             samesite="strict",
             secure=self.settings.secure_cookies,

@@ -37,7 +37,7 @@ from ethicompass.errors import (
     ServiceBusyError,
 )
 from ethicompass.store import Store
-from ethicompass.store._server_tables import server_access_codes, server_tokens, server_users
+from ethicompass.store._server_tables import server_access_codes, server_sessions, server_tokens, server_users
 
 ROLES = ("participant", "investigator", "data_manager", "reviewer", "admin")
 STAFF_ROLES = ROLES[1:]
@@ -168,13 +168,51 @@ def issue_token(store: Store, user_name: str, /, *, days: int | None = 90) -> st
 
 
 def revoke_token(store: Store, token_id: str, /) -> None:
-    """Revoke a token at once (its id is the part after ``ect_``)."""
+    """Revoke a token at once (its id is the part after ``ect_``), and end every reviewer or staff
+    page session opened with it."""
+    now = iso(utc_now())
     with store.begin() as conn:
         done = conn.execute(
-            server_tokens.update().where(server_tokens.c.id == token_id).values(revoked_at=iso(utc_now()))
+            server_tokens.update().where(server_tokens.c.id == token_id).values(revoked_at=now)
         )
-    if done.rowcount == 0:
-        raise NotFoundError("no such token", hint="check the token id")
+        if done.rowcount == 0:
+            raise NotFoundError("no such token", hint="list them with `ethicompass tokens list`")
+        conn.execute(
+            server_sessions.update()
+            .where(server_sessions.c.token_id == token_id, server_sessions.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+def list_tokens(store: Store, /, *, user: str | None = None) -> list[dict[str, Any]]:
+    """Every API token (never its secret): id, user, role, created, expires, revoked; oldest first."""
+    query = (
+        sa.select(
+            server_tokens.c.id,
+            server_users.c.name,
+            server_users.c.role,
+            server_tokens.c.created_at,
+            server_tokens.c.expires_at,
+            server_tokens.c.revoked_at,
+        )
+        .join(server_users, server_users.c.id == server_tokens.c.user_id)
+        .order_by(server_tokens.c.created_at, server_tokens.c.id)
+    )
+    if user is not None:
+        query = query.where(server_users.c.name == user)
+    with store.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        {
+            "id": r.id,
+            "user": r.name,
+            "role": r.role,
+            "created_at": r.created_at,
+            "expires_at": r.expires_at,
+            "revoked_at": r.revoked_at,
+        }
+        for r in rows
+    ]
 
 
 _TOKEN_SQL = (
@@ -219,7 +257,8 @@ class TokenVerifier:
         return User(int(row.user_id), row.name, row.role, row.participant)
 
     def verify_cached(self, token: str) -> User | None:
-        """Like :meth:`verify` (revocation and expiry checked), but None where argon2 would have to run."""
+        """Like :meth:`verify` (revocation and expiry checked), but None where argon2 would have to run,
+        and for an unknown or revoked id (then :meth:`verify` spends the same argon2 check on it)."""
         row, key, _ = self._lookup(token)
         if row is None or not self._fresh(key):
             return None
@@ -343,16 +382,11 @@ async def run_read(store: Store, func: Callable[..., _T], /, *args: Any, **kwarg
 
 
 def portal_participant(request: Request) -> str | None:
-    """The participant signed in to the portal (from the signed session cookie), or None."""
-    value = request.cookies.get(SESSION_COOKIE)
-    if not value:
+    """The participant signed in to the portal (a live server-side session), or None."""
+    from ethicompass.server._sessions import read_session
+
+    session = read_session(request, "portal")
+    if session is None:
         return None
-    settings = request.app.state.settings
-    try:
-        data = request.app.state.signer.loads(value, max_age=settings.session_minutes * 60, salt="session")
-    except Exception:
-        return None
-    participant = data.get("p") if isinstance(data, dict) else None
-    if participant:
-        request.state.user = User(None, "participant", "participant", participant)
-    return participant
+    request.state.user = session.user
+    return session.user.participant

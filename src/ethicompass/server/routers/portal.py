@@ -9,8 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from ethicompass.consent import PURPOSE_TEXT, Registry
 from ethicompass.errors import AuthError, InputError
-from ethicompass.server._auth import SESSION_COOKIE, portal_participant, redeem_access_code
-from ethicompass.server._csrf import verify_csrf
+from ethicompass.server._auth import portal_participant, redeem_access_code
+from ethicompass.server._csrf import rotate_csrf, verify_csrf
+from ethicompass.server._sessions import end_session, open_session
 from ethicompass.server._templating import render
 
 __all__ = ["router"]
@@ -49,17 +50,9 @@ def login(request: Request, code: str = Form(..., max_length=40)) -> Response:
             },
             status_code=401,
         )
-    settings = request.app.state.settings
     response = RedirectResponse("/portal", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        request.app.state.signer.dumps({"p": participant}, salt="session"),
-        max_age=settings.session_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        path="/portal",
-    )
+    open_session(request, response, "portal", participant=participant)
+    rotate_csrf(request, response)
     return response
 
 
@@ -67,7 +60,7 @@ def login(request: Request, code: str = Form(..., max_length=40)) -> Response:
 def logout(request: Request) -> Response:
     """End the session."""
     response = _to_login()
-    response.delete_cookie(SESSION_COOKIE, path="/portal")
+    end_session(request, response, "portal")  # the old cookie is worthless from now on
     return response
 
 

@@ -1,8 +1,9 @@
 """Reviewer pages (HTML): list reviews, open a report, compare two reviews, sign off or request changes.
 
 Reviewers (role ``reviewer`` or ``admin``) sign in once with their API token at ``/review/login``;
-the token is kept in a signed, ``HttpOnly``, ``SameSite=Strict`` cookie scoped to ``/review`` and
-re-verified (revocation, expiry) on every request. A ``Authorization: Bearer`` header works too.
+that starts a server-side session (:mod:`ethicompass.server._sessions`): the ``HttpOnly``,
+``SameSite=Strict`` cookie scoped to ``/review`` holds only a random session id, never the token, and
+the session and its token (revocation, expiry) are checked on every request. A ``Authorization: Bearer`` header works too.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from ethicompass.errors import AuthError, ForbiddenError, InputError
 from ethicompass.review import DECISIONS, ReviewStore
 from ethicompass.server._auth import User, current_user, require_role
-from ethicompass.server._csrf import verify_csrf
+from ethicompass.server._csrf import rotate_csrf, verify_csrf
 from ethicompass.server._params import RowId, RowIdQuery
+from ethicompass.server._sessions import end_session, open_session, read_session
 from ethicompass.server._templating import TEMPLATES, render
 
 __all__ = ["REVIEWER_ROLES", "REVIEW_COOKIE", "api", "pages", "router"]
@@ -42,18 +44,10 @@ def _reviewer(request: Request) -> User | None:
     if request.headers.get("authorization"):
         user = current_user(request)
     else:
-        value = request.cookies.get(REVIEW_COOKIE)
-        if not value:
+        session = read_session(request, "review")  # its token re-checked on every request
+        if session is None:
             return None
-        settings = request.app.state.settings
-        try:
-            data = request.app.state.signer.loads(value, max_age=settings.session_minutes * 60, salt="review")
-        except Exception:
-            return None
-        try:
-            user = request.app.state.tokens.verify(str(data.get("t", "")))
-        except AuthError:
-            return None
+        user = session.user
         request.state.user = user
     if user.role not in REVIEWER_ROLES:
         raise ForbiddenError(
@@ -97,25 +91,18 @@ def login(request: Request, token: str = Form(..., max_length=300)) -> Response:
             request, "review/login.html", {"title": "Reviewer sign in", "error": error}, status_code=401
         )
     request.state.user = user
-    settings = request.app.state.settings
     response = RedirectResponse("/review", status_code=303)
-    response.set_cookie(
-        REVIEW_COOKIE,
-        request.app.state.signer.dumps({"t": token.strip()}, salt="review"),
-        max_age=settings.session_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        path="/review",
-    )
+    # the cookie holds a server-side session id, never the token
+    open_session(request, response, "review", user=user, token_id=token.strip().split("_")[1])
+    rotate_csrf(request, response)
     return response
 
 
 @pages.post("/logout", dependencies=[Depends(verify_csrf)])
-def logout() -> Response:
+def logout(request: Request) -> Response:
     """End the reviewer session."""
     response = _to_login()
-    response.delete_cookie(REVIEW_COOKIE, path="/review")
+    end_session(request, response, "review")
     return response
 
 

@@ -11,12 +11,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ethicompass.consent._model import utc_now
 from ethicompass.errors import AuthError, ForbiddenError, InputError
 from ethicompass.server._auth import STAFF_ROLES, User
-from ethicompass.server._csrf import verify_csrf
+from ethicompass.server._csrf import rotate_csrf, verify_csrf
 from ethicompass.server._params import RowId
+from ethicompass.server._sessions import end_session, open_session, read_session
 from ethicompass.server._templating import render
 from ethicompass.training import (
     course_states,
@@ -56,17 +58,10 @@ CERT_CSS = """
 
 
 def _staff(request: Request) -> User | None:
-    value = request.cookies.get(STAFF_COOKIE)
-    if not value:
+    session = read_session(request, "staff")  # its token re-checked on every request
+    if session is None or session.user.role not in STAFF_ROLES:
         return None
-    minutes = request.app.state.settings.session_minutes
-    try:
-        data = request.app.state.signer.loads(value, max_age=minutes * 60, salt="training-staff")
-    except Exception:
-        return None
-    if not isinstance(data, dict) or data.get("r") not in STAFF_ROLES:
-        return None
-    user = User(int(data["i"]), str(data["n"]), str(data["r"]))
+    user = session.user
     request.state.user = user
     return user
 
@@ -93,7 +88,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     token = str(form.get("token") or "").strip()
     try:
-        user = request.app.state.tokens.verify(token)
+        user = await run_in_threadpool(request.app.state.tokens.verify, token)  # argon2: off the event loop
         if user.role not in STAFF_ROLES:
             raise AuthError("not a staff token")
     except AuthError:
@@ -103,25 +98,17 @@ async def login(request: Request) -> Response:
             {"title": "Staff sign in", "error": "That token did not work. Ask an admin for a new one."},
             status_code=401,
         )
-    settings = request.app.state.settings
     response = RedirectResponse("/training", status_code=303)
-    response.set_cookie(
-        STAFF_COOKIE,
-        request.app.state.signer.dumps({"i": user.id, "n": user.name, "r": user.role}, salt="training-staff"),
-        max_age=settings.session_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        path="/training",
-    )
+    await run_in_threadpool(open_session, request, response, "staff", user=user, token_id=token.split("_")[1])
+    rotate_csrf(request, response)
     return response
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
-def logout() -> Response:
+def logout(request: Request) -> Response:
     """End the staff session."""
     response = _login_redirect()
-    response.delete_cookie(STAFF_COOKIE, path="/training")
+    end_session(request, response, "staff")
     return response
 
 
