@@ -156,3 +156,42 @@ def test_tokens_list_and_revoke_on_the_cli(cli: Callable[..., Any]) -> None:
     assert cli("tokens", "revoke", token_id).code == 0
     assert cli("tokens", "list", "--user", "ana", "-f", "json").json()[0]["revoked_at"]
     assert cli("tokens", "revoke", "nosuch").code == 2
+
+
+# ------------------------------------------------------------------ finding 3: lockout with back-off
+def _portal_try(client: TestClient, code: str) -> int:
+    page = client.get("/portal/login")
+    return client.post("/portal/login", data={"code": code, "csrf_token": _form_token(page.text)}).status_code
+
+
+def test_wrong_guesses_lock_the_code_out_with_back_off_and_are_audited(app: Any) -> None:
+    from ethicompass.transparency import AuditLog
+
+    client, store, _ = app
+    code, _ = issue_access_code(store, "P7")
+    lookup = code.split("-")[0]
+    wrong = f"{lookup}-AAAA-AAAA" if not code.endswith("AAAA-AAAA") else f"{lookup}-BBBB-BBBB"
+    statuses = [_portal_try(client, wrong) for _ in range(6)]
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+    assert _portal_try(client, code) == 429  # the real code waits out the lock too: guessing is over
+    throttle = client.app.state.throttle
+    assert throttle._state[f"code:{lookup}"][0] == 5
+    entries = [e for e in AuditLog(store).entries() if e.action == "auth.lockout"]
+    assert entries and entries[0].object_type == "access_code" and entries[0].object_id == lookup
+    assert entries[0].params["locked_seconds"] == 30.0
+
+
+def test_back_off_doubles_and_success_clears() -> None:
+    from ethicompass.errors import TooManyAttemptsError
+    from ethicompass.server._auth import Throttle
+
+    t = Throttle(free=2, free_address=3, base_seconds=30, cap_seconds=100)
+    assert t.failed("code:A") == []
+    assert t.failed("code:A") == [("code:A", 2, 30)]
+    assert t.failed("code:A") == [("code:A", 3, 60)]
+    assert t.failed("code:A") == [("code:A", 4, 100)]  # capped
+    with pytest.raises(TooManyAttemptsError, match="try again in"):
+        t.check("code:B", "code:A")
+    assert t.failed("addr:x") == [] and t.failed("addr:x") == []
+    t.succeeded("code:A")
+    t.check("code:A")

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ethicompass import __version__
 from ethicompass.errors import AuditError, EthicompassError
 from ethicompass.server._audit import AuditBatcher
-from ethicompass.server._auth import TokenVerifier, set_argon2_concurrency
+from ethicompass.server._auth import Throttle, TokenVerifier, set_argon2_concurrency
 from ethicompass.server._csrf import CSRF_COOKIE, csrf_nonce
 from ethicompass.server._limits import BodyLimit
 from ethicompass.server._settings import ServerSettings
@@ -168,6 +168,7 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
     app.state.settings = settings
     app.state.tokens = TokenVerifier(store, cache_seconds=settings.token_cache_seconds)
     set_argon2_concurrency(settings.argon2_concurrency)
+    app.state.throttle = Throttle(free=settings.lockout_after, free_address=settings.lockout_after_address)
     app.state.signer = URLSafeTimedSerializer(settings.secret_key)
     app.state.audit = AuditLog(store)
     app.state.audit_writer = AuditBatcher(app.state.audit)

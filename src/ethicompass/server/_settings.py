@@ -21,7 +21,8 @@ class ServerSettings:
     ``secure_cookies`` marks cookies ``Secure`` (turn off only for plain-HTTP loopback tests).
     ``max_body_bytes`` is the largest request body any route accepts (413 above it, refused before
     the body is read or any token is checked). ``argon2_concurrency`` bounds how many argon2 checks
-    (token and access-code guesses) run at once.
+    (token and access-code guesses) run at once. ``lockout_after`` wrong sign-ins for one access code
+    (``lockout_after_address`` from one address) lock it out with a doubling back-off (30 s, 60 s, ... at most an hour).
     """
 
     secret_key: str
@@ -32,6 +33,8 @@ class ServerSettings:
     audit_requests: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY
     argon2_concurrency: int = 2
+    lockout_after: int = 5
+    lockout_after_address: int = 20
 
     @classmethod
     def from_env(cls, *, secure_cookies: bool = True) -> ServerSettings:

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ethicompass.errors import AuthError, ForbiddenError, InputError
+from ethicompass.errors import AuthError, ForbiddenError, InputError, TooManyAttemptsError
 from ethicompass.review import DECISIONS, ReviewStore
-from ethicompass.server._auth import User, current_user, require_role
+from ethicompass.server._auth import User, current_user, require_role, throttled
 from ethicompass.server._csrf import rotate_csrf, verify_csrf
 from ethicompass.server._params import RowId, RowIdQuery
 from ethicompass.server._sessions import end_session, open_session, read_session
@@ -79,16 +79,18 @@ def login_form(request: Request) -> Response:
 @pages.post("/login", dependencies=[Depends(verify_csrf)])
 def login(request: Request, token: str = Form(..., max_length=300)) -> Response:
     """Check the reviewer's API token and start a session."""
-    error = None
+    error, status = None, 401
     try:
-        user = request.app.state.tokens.verify(token.strip())
+        user = throttled(request, (), lambda: request.app.state.tokens.verify(token.strip()))
         if user.role not in REVIEWER_ROLES:
             error = "This token does not belong to a reviewer. Ask an admin for a reviewer account."
+    except TooManyAttemptsError as exc:
+        error, status = f"Too many tries: {exc.message.split(': ')[-1]}.", 429
     except AuthError:
         error = "That token did not work. Check it, or ask an admin for a new one."
     if error:
         return render(
-            request, "review/login.html", {"title": "Reviewer sign in", "error": error}, status_code=401
+            request, "review/login.html", {"title": "Reviewer sign in", "error": error}, status_code=status
         )
     request.state.user = user
     response = RedirectResponse("/review", status_code=303)

@@ -14,8 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ethicompass.consent._model import utc_now
-from ethicompass.errors import AuthError, ForbiddenError, InputError
-from ethicompass.server._auth import STAFF_ROLES, User
+from ethicompass.errors import AuthError, ForbiddenError, InputError, TooManyAttemptsError
+from ethicompass.server._auth import STAFF_ROLES, User, throttled
 from ethicompass.server._csrf import rotate_csrf, verify_csrf
 from ethicompass.server._params import RowId
 from ethicompass.server._sessions import end_session, open_session, read_session
@@ -87,10 +87,17 @@ async def login(request: Request) -> Response:
     """Check the token and start a staff session."""
     form = await request.form()
     token = str(form.get("token") or "").strip()
-    try:
-        user = await run_in_threadpool(request.app.state.tokens.verify, token)  # argon2: off the event loop
+    try:  # argon2 and the audit of a lockout: off the event loop
+        user = await run_in_threadpool(throttled, request, (), lambda: request.app.state.tokens.verify(token))
         if user.role not in STAFF_ROLES:
             raise AuthError("not a staff token")
+    except TooManyAttemptsError as exc:
+        return render(
+            request,
+            "training/login.html",
+            {"title": "Staff sign in", "error": f"Too many tries: {exc.message.split(': ')[-1]}."},
+            status_code=429,
+        )
     except AuthError:
         return render(
             request,
