@@ -234,4 +234,13 @@ def test_cli_bundle_entries_that_are_not_objects_exit_2(
     path.write_text(json.dumps({"resourceType": "Bundle", "entry": entry}))
     r = cli("consent", "import", path, "--fhir", "r4")
     assert r.code == 2, r.err
-    assert "Traceback" not in r.err and "entry" in r.err and "bundle.json" in r.err.replace("\n", "")
+    err = "".join(r.err.split())  # the console wraps long lines anywhere, even inside a path
+    assert "Traceback" not in err and "entry" in err and "bundle.json" in err
+
+
+@pytest.mark.parametrize("bad", [str(BIG), "99999999999999999999", "-5"])
+def test_cli_decide_with_an_out_of_range_id_exits_2(cli: Callable[..., Any], bad: str) -> None:
+    r = cli("consent", "decide", "--action", "erase", "--legal-basis", "gdpr-art-17", "--", bad)
+    err = "".join(r.err.split())
+    assert r.code == 2 and "Traceback" not in err and "OverflowError" not in err, r.err
+    assert "doesnotexist" in err, r.err
