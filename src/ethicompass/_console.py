@@ -61,6 +61,16 @@ def format_option() -> Any:
     )
 
 
+def raw_csv_option() -> Any:
+    """The shared ``--raw-csv`` option: keep formula-looking CSV cells as they are (use as a default)."""
+    return typer.Option(
+        False,
+        "--raw-csv",
+        help="Write CSV cells that start with = + - @ (or tab, CR) unchanged. By default they get a leading ' "
+        "so a spreadsheet shows them as text instead of running them as formulas.",
+    )
+
+
 def emit_json(data: Any) -> None:
     """Print ``data`` as indented JSON on standard output."""
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")

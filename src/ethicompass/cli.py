@@ -160,6 +160,44 @@ def study_validate(
         emit_table("datasets", ["dataset", "columns with roles"], list(datasets.items()))
 
 
+@app.command("doctor")
+def doctor(
+    folder: Annotated[Path, typer.Argument(help="The folder to check (and its subfolders).")] = Path("."),
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Delete the leftover temp files it finds (after reporting them).")
+    ] = False,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Find leftover hidden ``.tmp`` files under FOLDER: the partial output of a killed command.
+
+    Exit 1 when there are any (they may hold patient data or keys: every temp file is 0600).
+    """
+    from ethicompass.errors import DataFileError, VerdictFailed
+    from ethicompass.frames import find_temp_files
+
+    if not folder.is_dir():
+        raise DataFileError(f"{folder} is not a folder", hint="name the folder that holds your outputs")
+    found = find_temp_files(folder)
+    rows = [[str(p), p.stat().st_size] for p in found]
+    if remove:
+        for path in found:
+            path.unlink(missing_ok=True)
+    if fmt == OutputFormat.json:
+        emit_json({"folder": str(folder), "leftover_temp_files": [r[0] for r in rows], "removed": remove})
+    elif rows:
+        emit_table("leftover temp files", ["file", "bytes"], rows)
+    if found and remove:
+        say(f"removed {len(found)} leftover temp file(s) under {folder}")
+        return
+    if found:
+        raise VerdictFailed(
+            f"found {len(found)} leftover temp file(s) under {folder}",
+            hint="a command was killed while writing: rerun it; delete these with `ethicompass doctor --remove`",
+        )
+    if fmt != OutputFormat.json:
+        say(f"[green]ok[/green]: no leftover temp files under {folder}")
+
+
 @app.command("synth")
 def synth(
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the study into.")],
@@ -245,6 +283,14 @@ def run(argv: list[str] | None = None) -> int:
         if exc.hint:
             err_console.print(f"[yellow]fix:[/yellow] {escape(exc.hint)}", markup=True, highlight=False)
         return exc.exit_code
+    except UnicodeDecodeError as exc:  # a reader that does not name its file (frames.read_text_file does)
+        err_console.print(
+            f"[bold red]error:[/bold red] an input file is not UTF-8 text: byte {exc.start} is "
+            f"0x{exc.object[exc.start]:02x}",
+            highlight=False,
+        )
+        err_console.print("[yellow]fix:[/yellow] re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
+        return 2
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
         err_console.print(f"[bold red]error:[/bold red] cannot access{where}: {exc.strerror or exc}")

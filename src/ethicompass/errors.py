@@ -8,14 +8,17 @@
     │   ├── ColumnError              a column is missing or of the wrong type
     │   ├── ManifestError            a study manifest or policy file is invalid
     │   ├── SchemaError              a column-role schema is invalid
-    │   └── UnknownParticipantError  an id that is no participant the consent registry knows
+    │   ├── UnknownParticipantError  an id that is no participant the consent registry knows
+    │   └── PayloadTooLargeError     (status 413)  a request body over the server's limit
     ├── ConfigurationError           (status 500, exit 2)  a key, URL or setting is missing or wrong
     │   └── DatabaseError            the state database cannot be reached or migrated
     ├── AuditError                   (status 500, exit 2)  an audit entry could not be written
     ├── AuthError                    (status 401, exit 2)  missing or invalid credentials
-    │   └── ForbiddenError           (status 403)  authenticated but not allowed
+    │   ├── ForbiddenError           (status 403)  authenticated but not allowed
+    │   └── TooManyAttemptsError     (status 429)  locked out after repeated wrong guesses
     ├── NotFoundError                (status 404, exit 2)  a named thing does not exist
     ├── ConflictError                (status 409, exit 2)  the request conflicts with stored state
+    ├── ServiceBusyError             (status 503, exit 2)  the server is saturated; retry shortly
     └── VerdictFailed                (status 200, exit 1)  a check ran and its verdict is "fail"
 
 The CLI maps any of these to its message and ``exit_code``; the server maps them to JSON with
@@ -39,7 +42,10 @@ __all__ = [
     "InputError",
     "ManifestError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "SchemaError",
+    "ServiceBusyError",
+    "TooManyAttemptsError",
     "UnknownParticipantError",
     "VerdictFailed",
 ]
@@ -99,6 +105,12 @@ class UnknownParticipantError(InputError):
     """
 
 
+class PayloadTooLargeError(InputError):
+    """A request body is larger than the server accepts."""
+
+    status = 413
+
+
 class ConfigurationError(EthicompassError):
     """A key, URL or setting is missing or wrong."""
 
@@ -123,6 +135,12 @@ class ForbiddenError(AuthError):
     status = 403
 
 
+class TooManyAttemptsError(AuthError):
+    """Too many wrong guesses from this address or for this code: wait, then try again."""
+
+    status = 429
+
+
 class NotFoundError(EthicompassError):
     """A named participant, artefact, user or entry does not exist."""
 
@@ -133,6 +151,12 @@ class ConflictError(EthicompassError):
     """The request conflicts with stored state (e.g. a duplicate, or a spent budget)."""
 
     status = 409
+
+
+class ServiceBusyError(EthicompassError):
+    """The server is saturated (e.g. every argon2 slot is busy): try again shortly."""
+
+    status = 503
 
 
 class VerdictFailed(EthicompassError):

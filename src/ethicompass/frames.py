@@ -30,14 +30,18 @@ from ethicompass.errors import ColumnError, DataFileError
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
+    "AtomicGroup",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
     "check_csv_shape",
+    "find_temp_files",
     "infer_text_dtype",
     "iter_csv_text",
     "load_table",
+    "neutralise_formulas",
     "read_table",
+    "read_text_file",
     "require_columns",
     "require_numeric",
     "sha256_file",
@@ -359,36 +363,97 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str], /) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
+_TEMP_SUFFIX = ".tmp"
 
-    A crash or exception leaves no half-written file behind.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+
+def _public_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    tmp_path.chmod(0o666 & ~umask)  # mkstemp makes 0600; a finished file gets the usual permissions
+    return 0o666 & ~umask
+
+
+def _new_temp(target: Path) -> Path:
+    """An empty temp file beside ``target``, created 0600 from its first byte (``mkstemp``)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_TEMP_SUFFIX, dir=target.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def _finish_temp(tmp: Path, mode: int | None) -> None:
+    """fsync ``tmp`` and give it its final mode: ``mode``, or the usual (umask) one where None.
+
+    The file stays 0600 while it is written; a secret (``mode=0o600``) is never widened.
+    """
+    with tmp.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    final = _public_mode() if mode is None else mode
+    if final != 0o600:
+        tmp.chmod(final)
+
+
+def _discard(tmp: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], /, *, mode: int | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
+
+    The temp file is created 0600 and stays so while it is written; ``mode`` (e.g. ``0o600`` for
+    keys and linkage tables) is the finished file's mode, else the usual umask one. A crash or
+    exception leaves no half-written file behind (a ``kill -9`` may leave a hidden ``.tmp`` file,
+    which ``ethicompass doctor`` finds).
+    """
+    target = Path(path)
+    tmp_path = _new_temp(target)
     try:
         yield tmp_path
-        with tmp_path.open("rb+") as fh:
-            os.fsync(fh.fileno())
+        _finish_temp(tmp_path, mode)
         os.replace(tmp_path, target)
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        _discard(tmp_path)
+
+
+class AtomicGroup:
+    """Several outputs of one command, published together: every temp file is written first, then
+    all are renamed in the order they were asked for (put the manifest, e.g. a certificate that
+    names the others' hashes, last). On any error every temp file is removed and nothing appears.
+
+    >>> with AtomicGroup() as group:  # doctest: +SKIP
+    ...     data = group.path(out); cert = group.path(cert_path)
+    """
+
+    def __init__(self) -> None:
+        self._items: list[tuple[Path, Path, int | None]] = []
+
+    def path(self, target: str | os.PathLike[str], /, *, mode: int | None = None) -> Path:
+        """A temp path (0600) that becomes ``target`` (with ``mode``) when the group is published."""
+        t = Path(target)
+        tmp = _new_temp(t)
+        self._items.append((tmp, t, mode))
+        return tmp
+
+    def __enter__(self) -> AtomicGroup:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None:
+                for tmp, _, mode in self._items:
+                    _finish_temp(tmp, mode)
+                for tmp, target, _ in self._items:
+                    os.replace(tmp, target)
+        finally:
+            for tmp, _, _ in self._items:
+                _discard(tmp)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, /, *, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` atomically; ``mode`` sets permissions (e.g. ``0o600``)."""
-    with atomic_path(path) as tmp:
+    """Write ``data`` to ``path`` atomically; ``mode`` is the file's mode (e.g. ``0o600``), never wider while written."""
+    with atomic_path(path, mode=mode) as tmp:
         tmp.write_bytes(data)
-        if mode is not None:
-            tmp.chmod(mode)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, /, *, mode: int | None = None) -> None:
@@ -396,8 +461,66 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, /, *, mode: int |
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
 
 
-def write_table(frame: Any, path: str | os.PathLike[str], /) -> None:
-    """Write a frame atomically as CSV, TSV, Parquet or JSONL, chosen by the suffix."""
+def find_temp_files(folder: str | os.PathLike[str], /) -> list[Path]:
+    """Hidden ``.NAME.XXXX.tmp`` files under ``folder`` left by a killed writer, sorted."""
+    root = Path(folder)
+    return sorted(p for p in root.rglob(f".*{_TEMP_SUFFIX}") if p.is_file())
+
+
+def read_text_file(path: str | os.PathLike[str], /, *, what: str = "file") -> str:
+    """The UTF-8 text of ``path``; a file that is missing or not UTF-8 is a :class:`DataFileError`
+    naming the file and the byte offset (exit 2, never a traceback)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise DataFileError(f"{what} {p} does not exist", hint="check the path") from None
+    except IsADirectoryError:
+        raise DataFileError(f"{what} {p} is a folder, not a file", hint="name the file") from None
+    except OSError as exc:
+        raise DataFileError(f"cannot read {what} {p}: {exc.strerror}", hint="check the path") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"{what} {p} is not UTF-8 text: byte {exc.start} is 0x{data[exc.start]:02x}",
+            hint="re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+        ) from None
+
+
+_FORMULA = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+
+
+def neutralise_formulas(frame: pl.DataFrame, /) -> tuple[pl.DataFrame, int]:
+    """Prefix string cells that a spreadsheet would run as a formula (start ``= + - @``, tab or CR)
+    with ``'`` (OWASP's CSV-injection rule); return the frame and how many cells changed.
+
+    A plain number (``-3.2``, ``+1e5``), typed or held as text, is not a formula and is kept.
+    """
+    columns = [c for c, t in frame.schema.items() if t == pl.String]
+    if not columns:
+        return frame, 0
+
+    def risky(c: str) -> pl.Expr:
+        col = pl.col(c)
+        return (col.str.contains(_FORMULA) & ~col.str.contains(_PLAIN_NUMBER)).fill_null(False)
+
+    hits = frame.select(pl.sum_horizontal(risky(c).sum() for c in columns)).item()
+    if not hits:
+        return frame, 0
+    fixed = frame.with_columns(
+        pl.when(risky(c)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in columns
+    )
+    return fixed, int(hits)
+
+
+def write_table(frame: Any, path: str | os.PathLike[str], /, *, raw_csv: bool = False) -> int:
+    """Write a frame atomically as CSV, TSV, Parquet or JSONL, chosen by the suffix.
+
+    In a CSV/TSV, string cells that look like spreadsheet formulas are neutralised
+    (:func:`neutralise_formulas`) unless ``raw_csv``; returns how many cells were.
+    """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -406,6 +529,9 @@ def write_table(frame: Any, path: str | os.PathLike[str], /) -> None:
             hint=f"use one of {', '.join(SUPPORTED_SUFFIXES)}",
         )
     df = to_polars(frame)
+    neutralised = 0
+    if suffix in (".csv", ".tsv") and not raw_csv:
+        df, neutralised = neutralise_formulas(df)
     with atomic_path(p) as tmp:
         if suffix == ".csv":
             df.write_csv(tmp)
@@ -415,6 +541,7 @@ def write_table(frame: Any, path: str | os.PathLike[str], /) -> None:
             df.write_parquet(tmp)
         else:
             df.write_ndjson(tmp)
+    return neutralised
 
 
 def sha256_file(path: str | os.PathLike[str], /) -> str:

@@ -20,6 +20,7 @@ files and columns exist. Example::
 from __future__ import annotations
 
 import enum
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -216,7 +217,9 @@ class Study(_Model):
         p = Path(path)
         if not p.is_file():
             raise ManifestError(f"{p}: no such manifest file", hint="check the path")
-        text = p.read_text(encoding="utf-8")
+        from ethicompass.frames import read_text_file
+
+        text = read_text_file(p, what="manifest")
         try:
             node = yaml.compose(text)
             data = yaml.safe_load(text)
@@ -230,9 +233,26 @@ class Study(_Model):
         if not isinstance(data, dict):
             raise ManifestError(f"{p}: the manifest must be a YAML mapping", hint=_HINT)
         try:
-            return cls.model_validate({**data, "base_dir": p.resolve().parent})
+            study = cls.model_validate({**data, "base_dir": p.resolve().parent})
         except ValidationError as exc:
             raise ManifestError(_describe(exc, node, str(p)), hint=_HINT) from exc
+        study._paths_inside(str(p))
+        return study
+
+    def _paths_inside(self, source: str) -> None:
+        """Refuse a file path that leaves the study folder (absolute, or through ``..``): a manifest
+        from someone else must not make ethicompass read (and hash, report) files elsewhere."""
+        base = os.path.normpath(self.base_dir)
+        fields = [(f"datasets.{n}.path", d.path) for n, d in self.datasets.items()]
+        if self.policy is not None:
+            fields.append(("policy", self.policy))
+        for where, value in fields:
+            full = os.path.normpath(os.path.join(base, value))
+            if os.path.isabs(value) or os.path.commonpath([base, full]) != base:
+                raise ManifestError(
+                    f"{source}: {where} {value!r} points outside the study folder {base}",
+                    hint="move the file into the manifest's folder (or a subfolder) and give a relative path",
+                )
 
     def with_release(self, path: str | Path, /) -> Study:
         """This study with ``path`` (e.g. the output of ``anonymize``) as the release under review."""

@@ -68,6 +68,9 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/api/v1/reviews/compare?a=999998&b=999999", None, {"reviewer", "admin"}),
     ("GET", "/api/v1/reviews/999999", None, {"reviewer", "admin"}),
     ("POST", "/api/v1/reviews/999999/decision", {"decision": "sign_off"}, {"reviewer", "admin"}),
+    # API tokens (issue 20): list and revoke, admin only
+    ("GET", "/api/v1/tokens", None, {"admin"}),
+    ("POST", "/api/v1/tokens/0000/revoke", None, {"admin"}),
 ]
 
 

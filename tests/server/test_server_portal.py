@@ -38,7 +38,12 @@ def _sign_in(client: TestClient, store: Store) -> None:
     page = client.get("/portal/login")
     response = client.post("/portal/login", data={"code": code.lower(), "csrf_token": _csrf(page.text)})
     assert response.status_code == 200 and "Your choices" in response.text
-    again = client.post("/portal/login", data={"code": code, "csrf_token": _csrf(page.text)})
+    # the form token from before sign-in is void inside the session (rotated and bound at login)
+    stale = client.post("/portal/login", data={"code": code, "csrf_token": _csrf(page.text)})
+    assert stale.status_code == 403
+    again = client.post(
+        "/portal/login", data={"code": code, "csrf_token": _csrf(client.get("/portal/login").text)}
+    )
     assert again.status_code == 401
 
 

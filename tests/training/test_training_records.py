@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +200,18 @@ def test_staff_gaps_matrix_and_reminder(store: Any, tmp_path: Path) -> None:
     matrix = training_matrix(store, at="2026-06-01")
     assert [name for name, _, _ in matrix] == ["dora", "evan", "rita"]
     assert staff_gaps(store, roles=["data_manager"], required=["bias-fairness"], at="2026-06-01").ok
+
+
+def test_cool_down_after_two_failures_in_a_row(store: Any) -> None:
+    from ethicompass.training._records import COOL_DOWN
+
+    t0 = datetime(2026, 3, 1, 10, tzinfo=UTC)
+    for minutes in (0, 5):
+        attempt = start_attempt(store, "ann", COURSE, seed=minutes, at=t0)
+        submit_attempt(store, attempt.id, _answers(attempt, wrong=11), at=t0 + timedelta(minutes=minutes))
+    with pytest.raises(ConflictError, match="opens at 10:35 UTC"):
+        start_attempt(store, "ann", COURSE, at=t0 + timedelta(minutes=20))
+    start_attempt(store, "bob", COURSE, at=t0 + timedelta(minutes=20))  # someone else is not held back
+    later = t0 + timedelta(minutes=5) + COOL_DOWN
+    attempt = start_attempt(store, "ann", COURSE, at=later)
+    assert submit_attempt(store, attempt.id, _answers(attempt), at=later).passed

@@ -275,6 +275,27 @@ def _extension(resource: Any, url: str) -> Any:
     return None
 
 
+def bundle_resources(bundle: dict[str, Any], /, *, where: str = "") -> list[tuple[str, Any]]:
+    """The (where, resource) of each entry of a FHIR Bundle; a Bundle whose ``entry`` is not a list of
+    objects is an :class:`InputError` naming the entry (422 in the server, exit 2 in the CLI)."""
+    prefix = f"{where} " if where else ""
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise InputError(
+            f"{prefix}Bundle.entry is a {type(entries).__name__}, not a list",
+            hint="give Bundle.entry as a list of objects, each with a 'resource'",
+        )
+    found = []
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise InputError(
+                f"{prefix}entry {n}: a Bundle entry must be an object, not a {type(entry).__name__}",
+                hint='write each entry as {"resource": {...a Consent...}}',
+            )
+        found.append((f"{prefix}entry {n}", entry.get("resource")))
+    return found
+
+
 def from_fhir(
     resource: dict[str, Any],
     /,

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ethicompass.consent._fhir import FhirVersion, _model, from_fhir, to_fhir
+from ethicompass.consent._fhir import FhirVersion, _model, bundle_resources, from_fhir, to_fhir
 from ethicompass.consent._model import ConsentRecord
 from ethicompass.errors import DataFileError, InputError
 from ethicompass.frames import atomic_write_bytes
@@ -91,9 +91,7 @@ def read_fhir_file(
         else:
             data = json.loads(text_s)
             if isinstance(data, dict) and data.get("resourceType") == "Bundle":
-                items = [
-                    (f"{p} entry {n}", e.get("resource")) for n, e in enumerate(data.get("entry") or [], 1)
-                ]
+                items = bundle_resources(data, where=str(p))
             else:
                 items = [(str(p), data)]
     except json.JSONDecodeError as exc:
@@ -125,5 +123,5 @@ def write_fhir_file(
         data = xml if isinstance(xml, bytes) else str(xml).encode()
     else:
         raise InputError(f"{p}: unsupported FHIR output type {suffix!r}", hint="use .json, .ndjson or .xml")
-    atomic_write_bytes(p, data)
+    atomic_write_bytes(p, data, mode=0o600)  # consent history: readable by its owner only
     return len(resources)

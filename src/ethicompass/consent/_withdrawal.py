@@ -270,7 +270,9 @@ def decide(
         )
     d = consent_withdrawal_decisions
     with store.begin() as conn:
-        row = conn.execute(sa.select(d.c.action).where(d.c.id == decision_id)).first()
+        # an id outside the 64-bit column range exists nowhere (and would overflow the driver)
+        in_range = 1 <= decision_id <= 2**63 - 1
+        row = conn.execute(sa.select(d.c.action).where(d.c.id == decision_id)).first() if in_range else None
         if row is None:
             raise NotFoundError(
                 f"withdrawal decision {decision_id} does not exist",

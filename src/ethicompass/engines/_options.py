@@ -202,17 +202,19 @@ def strings(frame: Any, column: str, /) -> list[Any]:
 
 # --------------------------------------------------------------------------- writing
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-_CHUNK = pa.schema([("data", pa.binary())])
+_CHUNK = pa.schema([("data", pa.binary()), ("hits", pa.int64())])
 
 
-def write_table(frame: Any, path: Path, /) -> None:
-    """:func:`ethicompass.frames.write_table` for a Polars or a Spark frame (atomic; format by suffix)."""
+def write_table(frame: Any, path: Path, /, *, raw_csv: bool = False) -> int:
+    """:func:`ethicompass.frames.write_table` for a Polars or a Spark frame (atomic; format by suffix).
+
+    Returns how many formula-looking CSV cells were neutralised (none with ``raw_csv``).
+    """
     from ethicompass.frames import atomic_path
     from ethicompass.frames import write_table as write_local
 
     if not is_spark_frame(frame):
-        write_local(frame, path)
-        return
+        return write_local(frame, path, raw_csv=raw_csv)
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise DataFileError(
@@ -220,23 +222,31 @@ def write_table(frame: Any, path: Path, /) -> None:
             hint=f"use one of {', '.join(_FORMATS)}",
         )
     with atomic_path(path) as tmp:
-        write_frame(frame, tmp, fmt=fmt)
+        return write_frame(frame, tmp, fmt=fmt, raw_csv=raw_csv)
 
 
-def write_frame(frame: Any, path: Path, /, *, fmt: str) -> None:
+def write_frame(frame: Any, path: Path, /, *, fmt: str, raw_csv: bool = False) -> int:
     """Write a Polars or Spark frame to ``path`` as ``fmt`` (csv, tsv, parquet, jsonl), not atomically.
 
     A Spark frame's partitions stream to the driver in order, each batch already serialised by its
-    executor, so the driver holds one batch at a time.
+    executor, so the driver holds one batch at a time. CSV/TSV string cells that look like formulas
+    get a leading ``'`` unless ``raw_csv`` (:func:`ethicompass.frames.neutralise_formulas`); returns
+    how many did.
     """
+    from ethicompass.frames import neutralise_formulas
+
+    csv = fmt in ("csv", "tsv") and not raw_csv
     if not is_spark_frame(frame):
+        hits = 0
         if fmt in ("csv", "tsv"):
+            if csv:
+                frame, hits = neutralise_formulas(frame)
             frame.write_csv(path, separator="\t" if fmt == "tsv" else ",")
         elif fmt == "parquet":
             frame.write_parquet(path)
         else:
             frame.write_ndjson(path)
-        return
+        return hits
     from ethicompass.engines._spark_session import arrow_schema_of, map_arrow, relay_errors, spark_schema_of
 
     schema = arrow_schema_of(frame)
@@ -245,6 +255,7 @@ def write_frame(frame: Any, path: Path, /, *, fmt: str) -> None:
     separator = "\t" if fmt == "tsv" else ","
 
     def serialise(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+        hits = 0
         if fmt == "parquet":
             sink = pa.BufferOutputStream()
             with pa.ipc.new_stream(sink, batch.schema) as ipc:
@@ -256,13 +267,16 @@ def write_frame(frame: Any, path: Path, /, *, fmt: str) -> None:
             if fmt == "jsonl":
                 data = part.write_ndjson().encode("utf-8")
             else:
+                if csv:
+                    part, hits = neutralise_formulas(part)
                 data = part.write_csv(include_header=False, separator=separator).encode("utf-8")
-        yield pa.RecordBatch.from_pylist([{"data": data}], schema=_CHUNK)
+        yield pa.RecordBatch.from_pylist([{"data": data, "hits": hits}], schema=_CHUNK)
 
     chunks = frame.mapInArrow(map_arrow(serialise, _CHUNK), spark_schema_of(_CHUNK))
 
-    def stream() -> None:
+    def stream() -> int:
         rows = chunks.toLocalIterator(prefetchPartitions=True)
+        hits = 0
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
@@ -270,11 +284,13 @@ def write_frame(frame: Any, path: Path, /, *, fmt: str) -> None:
                 for row in rows:
                     for batch in pa.ipc.open_stream(row["data"]):
                         writer.write_table(pl.from_arrow(batch).to_arrow())  # type: ignore[union-attr]
-            return
+            return 0
         with path.open("wb") as fh:
             if fmt != "jsonl":
                 fh.write(empty.write_csv(include_header=True, separator=separator).encode("utf-8"))
             for row in rows:
                 fh.write(row["data"])
+                hits += row["hits"]
+        return hits
 
-    relay_errors(stream)
+    return relay_errors(stream)

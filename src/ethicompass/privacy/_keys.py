@@ -28,7 +28,7 @@ from typing import Any
 
 from ethicompass import _native
 from ethicompass.errors import ConfigurationError
-from ethicompass.frames import atomic_write_text
+from ethicompass.frames import atomic_write_text, read_text_file
 
 __all__ = [
     "KEY_ENV",
@@ -138,7 +138,7 @@ def load_key(path: str | os.PathLike[str] | None = None, /) -> Key:
             raise ConfigurationError(
                 f"key file {p} not found", hint="make one with `ethicompass keys new --out KEY`"
             )
-        return Key.from_text(p.read_text(encoding="utf-8"), source=f"key file {p}")
+        return Key.from_text(read_text_file(p, what="key file"), source=f"key file {p}")
     text = os.environ.get(KEY_ENV)
     if not text:
         raise ConfigurationError(

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ethicompass.errors import ManifestError
+from ethicompass.frames import read_text_file
 
 #: Where each default number comes from; the report prints the source beside the threshold.
 SOURCES: dict[str, str] = {
@@ -134,7 +135,7 @@ class Policy(_Section):
                 f"{p}: no such policy file", hint="check the path, or omit --policy for the default"
             )
         try:
-            data: Any = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+            data: Any = yaml.safe_load(read_text_file(p, what="policy file")) or {}
         except yaml.YAMLError as exc:
             raise ManifestError(f"{p}: not valid YAML ({exc})", hint="fix the YAML syntax") from exc
         if not isinstance(data, dict):

@@ -5,7 +5,8 @@ Routers live in ``ethicompass.server.routers.<name>``, each exposing ``router`` 
 includes every module named in :data:`ROUTER_MODULES` that exists, so a domain adds its pages
 and API by adding one module and one name. Every request is audited (route template, status,
 role; never the path's values) before its response leaves, gets security headers, and a CSRF
-cookie for its forms; the audit entries of concurrent requests are group-committed
+cookie for its forms; a request body over ``ServerSettings.max_body_bytes`` is refused with a 413
+before anything reads it (:class:`ethicompass.server._limits.BodyLimit`); the audit entries of concurrent requests are group-committed
 (:class:`ethicompass.server._audit.AuditBatcher`).
 """
 
@@ -29,8 +30,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ethicompass import __version__
 from ethicompass.errors import AuditError, EthicompassError
 from ethicompass.server._audit import AuditBatcher
-from ethicompass.server._auth import TokenVerifier
-from ethicompass.server._csrf import CSRF_COOKIE, csrf_token
+from ethicompass.server._auth import Throttle, TokenVerifier, set_argon2_concurrency
+from ethicompass.server._csrf import CSRF_COOKIE, csrf_nonce
+from ethicompass.server._limits import BodyLimit
 from ethicompass.server._settings import ServerSettings
 from ethicompass.server._templating import STATIC, make_environment, render
 from ethicompass.store import Store
@@ -124,7 +126,7 @@ class _Guard:
         holder = Response()
         holder.set_cookie(
             CSRF_COOKIE,
-            csrf_token(request),
+            csrf_nonce(request),
             httponly=True,
             samesite="strict",
             secure=self.settings.secure_cookies,
@@ -167,6 +169,8 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     app.state.tokens = TokenVerifier(store, cache_seconds=settings.token_cache_seconds)
+    set_argon2_concurrency(settings.argon2_concurrency)
+    app.state.throttle = Throttle(free=settings.lockout_after, free_address=settings.lockout_after_address)
     app.state.signer = URLSafeTimedSerializer(settings.secret_key)
     app.state.audit = AuditLog(store)
     app.state.audit_writer = AuditBatcher(app.state.audit)
@@ -188,6 +192,7 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
             return JSONResponse(exc.to_dict(), status_code=status, headers=headers)
         return render(request, "error.html", {"error": exc}, status_code=status)
 
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # inside _Guard: a 413 is audited too
     app.add_middleware(_Guard, settings=settings, audit=app.state.audit_writer)
     ticker = _CheckpointTicker(store)
     app.router.on_startup.append(ticker.start)

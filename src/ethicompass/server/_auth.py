@@ -22,20 +22,68 @@ from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError, VerifyMismatchError
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import Depends, Request
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from ethicompass.consent._fastsql import query_one
 from ethicompass.consent._model import check_participant, iso, to_utc, utc_now
-from ethicompass.errors import AuthError, ConflictError, ForbiddenError, InputError, NotFoundError
+from ethicompass.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    ServiceBusyError,
+    TooManyAttemptsError,
+)
 from ethicompass.store import Store
-from ethicompass.store._server_tables import server_access_codes, server_tokens, server_users
+from ethicompass.store._server_tables import server_access_codes, server_sessions, server_tokens, server_users
 
 ROLES = ("participant", "investigator", "data_manager", "reviewer", "admin")
 STAFF_ROLES = ROLES[1:]
 _HASHER = PasswordHasher()
+#: A hash of a random secret, verified against when the id is unknown, used or expired, so the answer
+#: takes as long as for a live id (no timing oracle telling which ids exist).
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+class Argon2Gate:
+    """At most ``slots`` argon2 verifications at once (each is tens of milliseconds of CPU): a flood of
+    wrong guesses queues here instead of taking every core from other requests. A caller that waits
+    longer than ``wait_seconds`` is refused (503) rather than left hanging."""
+
+    def __init__(self, slots: int = 2, *, wait_seconds: float = 10.0) -> None:
+        self.slots = slots
+        self.wait_seconds = wait_seconds
+        self._sem = threading.BoundedSemaphore(slots)
+
+    def verify(self, hashed: str, secret: str) -> bool:
+        """Whether ``secret`` matches ``hashed`` (argon2), under the gate."""
+        if not self._sem.acquire(timeout=self.wait_seconds):
+            raise ServiceBusyError(
+                "the server is busy checking other sign-ins", hint="try again in a few seconds"
+            )
+        try:
+            return bool(_HASHER.verify(hashed, secret))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        finally:
+            self._sem.release()
+
+
+#: The process-wide gate (``create_app`` sizes it from ``ServerSettings.argon2_concurrency``).
+ARGON2_GATE = Argon2Gate()
+
+
+def set_argon2_concurrency(slots: int, /) -> None:
+    """Resize the process-wide argon2 gate (called by ``create_app``)."""
+    global ARGON2_GATE
+    if slots != ARGON2_GATE.slots:
+        ARGON2_GATE = Argon2Gate(slots, wait_seconds=ARGON2_GATE.wait_seconds)
+
+
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SESSION_COOKIE = "ec_session"
 _T = TypeVar("_T")
@@ -150,13 +198,51 @@ def issue_token(store: Store, user_name: str, /, *, days: int | None = 90) -> st
 
 
 def revoke_token(store: Store, token_id: str, /) -> None:
-    """Revoke a token at once (its id is the part after ``ect_``)."""
+    """Revoke a token at once (its id is the part after ``ect_``), and end every reviewer or staff
+    page session opened with it."""
+    now = iso(utc_now())
     with store.begin() as conn:
         done = conn.execute(
-            server_tokens.update().where(server_tokens.c.id == token_id).values(revoked_at=iso(utc_now()))
+            server_tokens.update().where(server_tokens.c.id == token_id).values(revoked_at=now)
         )
-    if done.rowcount == 0:
-        raise NotFoundError("no such token", hint="check the token id")
+        if done.rowcount == 0:
+            raise NotFoundError("no such token", hint="list them with `ethicompass tokens list`")
+        conn.execute(
+            server_sessions.update()
+            .where(server_sessions.c.token_id == token_id, server_sessions.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+def list_tokens(store: Store, /, *, user: str | None = None) -> list[dict[str, Any]]:
+    """Every API token (never its secret): id, user, role, created, expires, revoked; oldest first."""
+    query = (
+        sa.select(
+            server_tokens.c.id,
+            server_users.c.name,
+            server_users.c.role,
+            server_tokens.c.created_at,
+            server_tokens.c.expires_at,
+            server_tokens.c.revoked_at,
+        )
+        .join(server_users, server_users.c.id == server_tokens.c.user_id)
+        .order_by(server_tokens.c.created_at, server_tokens.c.id)
+    )
+    if user is not None:
+        query = query.where(server_users.c.name == user)
+    with store.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        {
+            "id": r.id,
+            "user": r.name,
+            "role": r.role,
+            "created_at": r.created_at,
+            "expires_at": r.expires_at,
+            "revoked_at": r.revoked_at,
+        }
+        for r in rows
+    ]
 
 
 _TOKEN_SQL = (
@@ -185,42 +271,144 @@ class TokenVerifier:
         self._lock = threading.Lock()
 
     def verify(self, token: str) -> User:
-        """The user a token belongs to, or :class:`AuthError`."""
+        """The user a token belongs to, or :class:`AuthError`.
+
+        An unknown or revoked id costs the same argon2 check as a live one (no timing oracle).
+        """
         row, key, secret = self._lookup(token)
+        if row is None:
+            ARGON2_GATE.verify(_DUMMY_HASH, secret)
+            raise _unknown_token()
         if not self._fresh(key):
-            try:
-                _HASHER.verify(row.secret_hash, secret)
-            except (VerifyMismatchError, VerificationError):
-                raise AuthError(
-                    "the API token is unknown or revoked", hint="ask an admin for a new token"
-                ) from None
+            if not ARGON2_GATE.verify(row.secret_hash, secret):
+                raise _unknown_token()
             with self._lock:
                 self._ok[key] = time.monotonic() + self.cache_seconds
         return User(int(row.user_id), row.name, row.role, row.participant)
 
     def verify_cached(self, token: str) -> User | None:
-        """Like :meth:`verify` (revocation and expiry checked), but None where argon2 would have to run."""
+        """Like :meth:`verify` (revocation and expiry checked), but None where argon2 would have to run,
+        and for an unknown or revoked id (then :meth:`verify` spends the same argon2 check on it)."""
         row, key, _ = self._lookup(token)
-        if not self._fresh(key):
+        if row is None or not self._fresh(key):
             return None
         return User(int(row.user_id), row.name, row.role, row.participant)
 
-    def _lookup(self, token: str) -> tuple[_TokenRow, str, str]:
+    def _lookup(self, token: str) -> tuple[_TokenRow | None, str, str]:
         parts = token.split("_")
         if len(parts) < 3 or parts[0] != "ect":
             raise AuthError("the API token is malformed", hint="send Authorization: Bearer ect_<id>_<secret>")
         token_id, secret = parts[1], "_".join(parts[2:])
+        key = hashlib.sha256(f"{token_id}:{secret}".encode()).hexdigest()
         found = query_one(self.store, _TOKEN_SQL, (token_id,))
         row = _TokenRow(*found) if found is not None else None
         if row is None or row.revoked_at is not None:
-            raise AuthError("the API token is unknown or revoked", hint="ask an admin for a new token")
+            with self._lock:
+                self._ok.pop(key, None)
+            return None, key, secret
         if row.expires_at is not None and row.expires_at < iso(utc_now()):
             raise AuthError("the API token has expired", hint="ask an admin for a new token")
-        return row, hashlib.sha256(f"{token_id}:{secret}".encode()).hexdigest(), secret
+        return row, key, secret
 
     def _fresh(self, key: str) -> bool:
         with self._lock:
             return self._ok.get(key, 0.0) > time.monotonic()
+
+
+class Throttle:
+    """Lockout with back-off for sign-in guesses, per key (``code:<lookup>``, ``addr:<ip>``), in memory.
+
+    A key may fail ``free`` times (an address, which many people may share behind one hospital
+    gateway, ``free_address`` times); each failure after that locks it for ``base_seconds`` doubled per
+    further failure, at most ``cap_seconds``. A success clears the key. Locked keys are refused before
+    any argon2 check runs (so a flood costs nothing). In-memory per process: a restart forgives.
+    """
+
+    def __init__(
+        self,
+        *,
+        free: int = 5,
+        free_address: int = 20,
+        base_seconds: float = 30.0,
+        cap_seconds: float = 3600.0,
+    ) -> None:
+        self.free = free
+        self.free_address = free_address
+        self.base_seconds = base_seconds
+        self.cap_seconds = cap_seconds
+        self._state: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, *keys: str) -> None:
+        """Raise :class:`TooManyAttemptsError` if any key is locked now."""
+        now = time.monotonic()
+        with self._lock:
+            wait = max((self._state.get(k, (0, 0.0))[1] - now for k in keys), default=0.0)
+        if wait > 0:
+            raise TooManyAttemptsError(
+                f"too many wrong attempts: try again in {int(wait) + 1} seconds",
+                hint="check the code or token; ask the study team or an admin for a new one",
+            )
+
+    def failed(self, *keys: str) -> list[tuple[str, int, float]]:
+        """Count a failure against each key; return (key, failures, seconds locked) for keys now locked."""
+        now = time.monotonic()
+        locked = []
+        with self._lock:
+            for key in keys:
+                count = self._state.get(key, (0, 0.0))[0] + 1
+                free = self.free_address if key.startswith("addr:") else self.free
+                until = 0.0
+                if count >= free:
+                    seconds = min(self.cap_seconds, self.base_seconds * 2 ** (count - free))
+                    until = now + seconds
+                    locked.append((key, count, seconds))
+                self._state[key] = (count, until)
+                if len(self._state) > 100_000:  # bound the memory a spray of addresses can take
+                    self._state.pop(next(iter(self._state)))
+        return locked
+
+    def succeeded(self, *keys: str) -> None:
+        """Forget the failures of each key."""
+        with self._lock:
+            for key in keys:
+                self._state.pop(key, None)
+
+
+def throttled(request: Request, keys: tuple[str, ...], attempt: Callable[[], _T], /) -> _T:
+    """Run a sign-in ``attempt`` under the app's :class:`Throttle` for ``keys`` (plus the caller's
+    address): refused at once while locked (429), failures counted, each new lockout audited."""
+    host = request.client.host if request.client else "unknown"
+    address = "addr:" + hashlib.sha256(host.encode()).hexdigest()[:16]  # never the address itself
+    throttle: Throttle = request.app.state.throttle
+    every = (*keys, address)
+    throttle.check(*every)
+    try:
+        result = attempt()
+    except AuthError:
+        for key, failures, seconds in throttle.failed(*every):
+            kind, _, ident = key.partition(":")
+            request.app.state.audit.append(
+                action="auth.lockout",
+                object_type="address" if kind == "addr" else "access_code",
+                object_id=ident,
+                actor="anonymous",
+                role="anonymous",
+                params={"failures": failures, "locked_seconds": seconds},
+            )
+        raise
+    throttle.succeeded(*every)
+    return result
+
+
+def code_lookup(code: str, /) -> str:
+    """The lookup part (first group) of an access code as typed, normalised; '' when malformed."""
+    clean = code.strip().upper().replace(" ", "").replace("-", "")
+    return clean[:4] if len(clean) == 12 else ""
+
+
+def _unknown_token() -> AuthError:
+    return AuthError("the API token is unknown or revoked", hint="ask an admin for a new token")
 
 
 def issue_access_code(store: Store, participant: str, /, *, minutes: int = 15) -> tuple[str, str]:
@@ -252,12 +440,11 @@ def redeem_access_code(store: Store, code: str, /) -> str:
     lookup, secret = clean[:4], clean[4:]
     with store.begin() as conn:
         row = conn.execute(sa.select(server_access_codes).where(server_access_codes.c.id == lookup)).first()
-        if row is None or row.used_at is not None or to_utc(row.expires_at) < utc_now():
+        live = row is not None and row.used_at is None and to_utc(row.expires_at) >= utc_now()
+        # argon2 runs whether or not the id is live: the answer takes as long either way
+        matches = ARGON2_GATE.verify(row.code_hash if live and row is not None else _DUMMY_HASH, secret)
+        if not live or not matches or row is None:
             raise failure
-        try:
-            _HASHER.verify(row.code_hash, secret)
-        except (VerifyMismatchError, VerificationError):
-            raise failure from None
         conn.execute(
             server_access_codes.update()
             .where(server_access_codes.c.id == lookup)
@@ -317,16 +504,11 @@ async def run_read(store: Store, func: Callable[..., _T], /, *args: Any, **kwarg
 
 
 def portal_participant(request: Request) -> str | None:
-    """The participant signed in to the portal (from the signed session cookie), or None."""
-    value = request.cookies.get(SESSION_COOKIE)
-    if not value:
+    """The participant signed in to the portal (a live server-side session), or None."""
+    from ethicompass.server._sessions import read_session
+
+    session = read_session(request, "portal")
+    if session is None:
         return None
-    settings = request.app.state.settings
-    try:
-        data = request.app.state.signer.loads(value, max_age=settings.session_minutes * 60, salt="session")
-    except Exception:
-        return None
-    participant = data.get("p") if isinstance(data, dict) else None
-    if participant:
-        request.state.user = User(None, "participant", "participant", participant)
-    return participant
+    request.state.user = session.user
+    return session.user.participant

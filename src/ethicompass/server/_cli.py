@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, format_option, say
+from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
 
 users_app = typer.Typer(help="Users of the web server and API.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (argon2-hashed at rest, shown once).", no_args_is_help=True)
@@ -83,6 +83,42 @@ def tokens_new(
         emit_json({"token": token})
     else:
         typer.echo(token)
+
+
+@tokens_app.command("list")
+def tokens_list(
+    user: Annotated[str | None, typer.Option("--user", help="Only this user's tokens.")] = None,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """List API tokens: id, user, role, when made, when they expire, whether revoked (never a secret)."""
+    from ethicompass.server import list_tokens
+    from ethicompass.store import Store
+
+    found = list_tokens(Store.from_env().open(), user=user)
+    if fmt == OutputFormat.json:
+        emit_json(found)
+        return
+    cols = ["id", "user", "role", "created_at", "expires_at", "revoked_at"]
+    emit_table("API tokens", cols, [[t[c] or "" for c in cols] for t in found])
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token id (the part after ect_; see `tokens list`).")],
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Revoke an API token at once, and end every reviewer or staff page session opened with it."""
+    from ethicompass.server import revoke_token
+    from ethicompass.store import Store
+    from ethicompass.transparency import AuditLog
+
+    store = Store.from_env().open()
+    revoke_token(store, token_id)
+    AuditLog(store).append(action="server.token-revoke", object_type="token", object_id=token_id)
+    if fmt == OutputFormat.json:
+        emit_json({"revoked": token_id})
+    else:
+        say(f"revoked token {token_id}")
 
 
 @codes_app.command("new")

@@ -56,6 +56,17 @@ def _alembic_config() -> Config:
     return cfg
 
 
+def _create_private(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite opens it (its -wal and -shm files take the same mode):
+    the database holds consent history and argon2 hashes, so other local users may not read it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 class Store:
     """The state database (consent, audit log, lineage, users, training, reviews).
 
@@ -116,7 +127,7 @@ class Store:
             if database in ("", ":memory:"):
                 kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
             else:
-                Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+                _create_private(Path(database).expanduser().resolve())
                 kwargs.update(connect_args={"check_same_thread": False, "timeout": 60})
         elif backend == "postgresql":
             kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 10})

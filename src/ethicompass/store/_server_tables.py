@@ -39,3 +39,19 @@ server_access_codes = Table(
     Column("expires_at", String(32), nullable=False),
     Column("used_at", String(32), nullable=True),
 )
+
+#: Server-side sign-in sessions (portal, reviewer pages, training staff pages). The cookie carries a
+#: random secret; only its SHA-256 is stored here, so a copy of the database signs nobody in. A
+#: staff or reviewer session names the API token it was opened with, and ends when that token does.
+server_sessions = Table(
+    "server_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("user_id", BigInteger, nullable=True),
+    Column("token_id", String(32), nullable=True, index=True),
+    Column("participant", String(128), nullable=True),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("revoked_at", String(32), nullable=True),
+)

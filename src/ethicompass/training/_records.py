@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from ethicompass.consent._model import iso, utc_now
+from ethicompass.consent._model import iso, to_utc, utc_now
 from ethicompass.errors import ConflictError, InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._training_tables import training_attempts, training_certificates
@@ -21,6 +21,8 @@ from ethicompass.training._courses import get_course
 from ethicompass.transparency import AuditLog
 
 _EPS = 1e-9
+#: After two failed attempts in a row at a course, the next one opens this much later (time to read).
+COOL_DOWN = timedelta(minutes=30)
 
 
 def as_date(value: date | datetime | str | None, /, *, field_name: str = "date") -> date:
@@ -233,9 +235,14 @@ def _audit(store: Store, rollback: sa.Delete | None, **entry: Any) -> None:
 def start_attempt(
     store: Store, user: Any, course_id: str, /, *, seed: int | None = None, at: datetime | None = None
 ) -> Attempt:
-    """Start a quiz attempt: questions and options in an order drawn from ``seed`` (random if None)."""
+    """Start a quiz attempt: questions and options in an order drawn from ``seed`` (random if None).
+
+    After two failed attempts in a row at the course, a new one is refused (:class:`ConflictError`)
+    until :data:`COOL_DOWN` after the last: the quiz cannot be passed by retaking it quickly.
+    """
     name = _user_name(user)
     get_course(course_id)
+    _check_cool_down(store, name, course_id, at or utc_now())
     seed = secrets.randbits(31) if seed is None else int(seed)
     layout = _layout(course_id, seed)
     with store.begin() as conn:
@@ -261,6 +268,26 @@ def start_attempt(
         params={"course": course_id, "seed": seed},
     )
     return Attempt(attempt_id, name, course_id, seed, _present(course_id, layout))
+
+
+def _check_cool_down(store: Store, name: str, course_id: str, now: datetime) -> None:
+    c = training_attempts.c
+    query = (
+        sa.select(c.passed, c.submitted_at)
+        .where(c.user_name == name, c.course_id == course_id, c.submitted_at.is_not(None))
+        .order_by(c.submitted_at.desc(), c.id.desc())
+        .limit(2)
+    )
+    with store.connect() as conn:
+        last = conn.execute(query).all()
+    if len(last) == 2 and not last[0].passed and not last[1].passed:
+        opens = to_utc(last[0].submitted_at) + COOL_DOWN
+        if now < opens:
+            raise ConflictError(
+                f"two attempts at {course_id} in a row did not pass: the next one opens at "
+                f"{opens.strftime('%H:%M')} UTC",
+                hint="read the module again before the next attempt",
+            )
 
 
 def get_attempt(store: Store, attempt_id: int, /) -> Attempt:

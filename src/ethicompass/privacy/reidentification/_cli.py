@@ -22,6 +22,7 @@ from ethicompass._console import (
     format_option,
     judge,
     no_fail_option,
+    raw_csv_option,
     say,
 )
 from ethicompass.engines._options import Engine, by_partition, engine_option, engine_params, master_option
@@ -231,7 +232,12 @@ def risk_cmd(
 _RISK_HINT = "generalise with `ethicompass anonymize --k K`, then re-measure; pass --no-fail to report only"
 
 
-def _write(frame: pl.DataFrame, tmp: Path, suffix: str) -> None:
+def _write(frame: pl.DataFrame, tmp: Path, suffix: str, *, raw_csv: bool) -> int:
+    from ethicompass.frames import neutralise_formulas
+
+    hits = 0
+    if suffix in (".csv", ".tsv") and not raw_csv:
+        frame, hits = neutralise_formulas(frame)
     if suffix == ".csv":
         frame.write_csv(tmp)
     elif suffix == ".tsv":
@@ -244,6 +250,7 @@ def _write(frame: pl.DataFrame, tmp: Path, suffix: str) -> None:
         raise InputError(
             f"{suffix or '(none)'} is not an output type", hint="use .csv, .tsv, .parquet or .jsonl"
         )
+    return hits
 
 
 def anonymize_cmd(
@@ -267,6 +274,7 @@ def anonymize_cmd(
     hierarchies: Annotated[
         Path | None, typer.Option("--hierarchies", help="YAML of generalisation hierarchies per column.")
     ] = None,
+    raw_csv: bool = raw_csv_option(),
     fmt: OutputFormat = format_option(),
     no_fail: Annotated[bool, no_fail_option()] = False,
 ) -> None:
@@ -298,7 +306,7 @@ def anonymize_cmd(
     summary["quasi_identifiers"] = specs
     summary["out"] = str(out)
     with atomic_path(out) as tmp:
-        _write(result.table, tmp, out.suffix.lower())
+        summary["csv_formulas_neutralised"] = _write(result.table, tmp, out.suffix.lower(), raw_csv=raw_csv)
         from ethicompass.frames import sha256_file
 
         _audit(
@@ -314,6 +322,7 @@ def anonymize_cmd(
                 "levels": result.levels,
                 "suppressed": result.suppressed,
                 "max_suppression": max_suppression,
+                "csv_formulas_neutralised": summary["csv_formulas_neutralised"],
             },
         )
     if fmt == OutputFormat.json:

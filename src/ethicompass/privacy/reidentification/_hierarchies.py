@@ -18,6 +18,7 @@ import polars as pl
 import yaml
 
 from ethicompass.errors import ColumnError, ManifestError
+from ethicompass.frames import read_text_file
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -182,7 +183,7 @@ def load_hierarchies(path: str | Path, /) -> dict[str, Hierarchy]:
     """Read hierarchies from a YAML file (a top-level ``hierarchies:`` key is optional)."""
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_text_file(p, what="hierarchies file"))
     except OSError as exc:
         raise ManifestError(f"{p}: cannot read ({exc.strerror})", hint="check the path") from exc
     except yaml.YAMLError as exc:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
@@ -18,10 +17,15 @@ import polars as pl
 import pyarrow as pa
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, raw_csv_option, say
 from ethicompass.engines._options import Engine, engine_option, engine_params, master_option
 from ethicompass.errors import DataFileError, SchemaError
-from ethicompass.frames import atomic_path, sha256_file
+from ethicompass.frames import (
+    AtomicGroup,
+    atomic_path,
+    neutralise_formulas,
+    sha256_file,
+)
 from ethicompass.privacy.tables._read import batches_for_privacy, read_for_privacy
 
 __all__ = ["register"]
@@ -32,8 +36,9 @@ keys_app = typer.Typer(help="Secret keys for pseudonyms and date shifting.", no_
 class _BatchWriter:
     """Writes output batches to one CSV (hashing the bytes as they go) or Parquet file."""
 
-    def __init__(self, path: Path, *, parquet: bool) -> None:
-        self.path, self.parquet = path, parquet
+    def __init__(self, path: Path, *, parquet: bool, raw_csv: bool = False) -> None:
+        self.path, self.parquet, self.raw_csv = path, parquet, raw_csv
+        self.neutralised = 0
         self.digest = hashlib.sha256()
         self._csv: BinaryIO | None = None
         self._parquet: Any = None
@@ -50,6 +55,9 @@ class _BatchWriter:
             self._parquet.write_table(table.cast(self._schema))
             return
         first = self._csv is None
+        if not self.raw_csv:
+            frame, hits = neutralise_formulas(frame)
+            self.neutralised += hits
         if self._csv is None:
             self._csv = self.path.open("wb")
         buffer = io.BytesIO()
@@ -173,6 +181,7 @@ def deid_cmd(
             "--linkage-out", help="Reversible mode: write the AES-GCM encrypted linkage table here."
         ),
     ] = None,
+    raw_csv: bool = raw_csv_option(),
     engine: Engine = engine_option(),
     master: str = master_option(),
     fmt: OutputFormat = format_option(),
@@ -213,35 +222,37 @@ def deid_cmd(
     if linkage_out is not None and linkage_out.resolve().parent == out.resolve().parent:
         say("[yellow]note:[/yellow] keep the linkage table apart from the released data and the key")
     parquet = out.suffix.lower() == ".parquet"
-    with ExitStack() as stack:
-        tmp_out = stack.enter_context(atomic_path(out))
+    with AtomicGroup() as group:  # data, linkage, then the certificate (which names their hashes) last
+        tmp_out = group.path(out)
         if engine == Engine.inprocess:  # batch by batch: the table is never whole in memory
-            writer = _BatchWriter(tmp_out, parquet=parquet)
+            writer = _BatchWriter(tmp_out, parquet=parquet, raw_csv=raw_csv)
             try:
                 result = deidentify_batches(
                     batches_for_privacy(data), table_schema, policy=policy, key=key, write=writer.write
                 )
             finally:
                 output_hash = writer.close()
+            neutralised = writer.neutralised
         else:
             frame = load(data, engine=engine, master=master, text=True)
             result = deidentify(frame, table_schema, policy=policy, key=key)
-            write_frame(
-                result.frame, tmp_out, fmt="parquet" if parquet else "csv"
+            neutralised = write_frame(
+                result.frame, tmp_out, fmt="parquet" if parquet else "csv", raw_csv=raw_csv
             )  # the partitions, in order
             output_hash = sha256_file(tmp_out)
         cert = result.certificate.to_dict()
+        if not parquet:
+            cert["csv_formulas"] = {"neutralised_cells": neutralised, "raw_csv": raw_csv}
         hashes = {"input": sha256_file(data), "output": output_hash}
         if linkage_out is not None and result.linkage is not None:
-            tmp_link = stack.enter_context(atomic_path(linkage_out))
+            tmp_link = group.path(linkage_out, mode=0o600)
             tmp_link.write_bytes(result.linkage)
-            os.chmod(tmp_link, 0o600)
             hashes["linkage"] = sha256_file(tmp_link)
         cert["files"] = {
             "input": {"name": data.name, **{"sha256": hashes["input"]}},
             "output": {"name": out.name, "sha256": hashes["output"]},
         }
-        tmp_cert = stack.enter_context(atomic_path(cert_path))
+        tmp_cert = group.path(cert_path)
         tmp_cert.write_text(json.dumps(cert, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         hashes["certificate"] = sha256_file(tmp_cert)
         _audit(

@@ -20,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from ethicompass.errors import ManifestError, SchemaError
+from ethicompass.frames import read_text_file
 from ethicompass.study import ColumnSpec, DatasetSpec, PhiType, Role
 
 __all__ = ["RESTRICTED_ZIP3", "Policy", "TableSchema", "restricted_zip3"]
@@ -177,7 +178,7 @@ def _read_yaml(p: Path, error: type[SchemaError] | type[ManifestError]) -> dict[
     if not p.is_file():
         raise error(f"{p}: no such file", hint="check the path")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_text_file(p))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from ethicompass.server._auth import (
@@ -13,7 +13,9 @@ from ethicompass.server._auth import (
     current_user,
     issue_access_code,
     issue_token,
+    list_tokens,
     require_role,
+    revoke_token,
 )
 
 __all__ = ["router"]
@@ -58,6 +60,32 @@ def create_user(body: NewUser, request: Request, _: User = Depends(require_role(
 def create_token(name: str, request: Request, _: User = Depends(require_role("admin"))) -> dict[str, str]:
     """Issue an API token for a user (admin); the token is shown only in this response."""
     return {"token": issue_token(request.app.state.store, name)}
+
+
+@router.get("/tokens")
+def tokens(
+    request: Request, user: str | None = None, _: User = Depends(require_role("admin"))
+) -> list[dict[str, Any]]:
+    """Every API token (id, user, role, dates; never a secret), optionally of one user (admin)."""
+    return list_tokens(request.app.state.store, user=user)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke(
+    request: Request,
+    token_id: str = Path(max_length=32, pattern=r"^[0-9a-f]+$"),
+    admin: User = Depends(require_role("admin")),
+) -> dict[str, str]:
+    """Revoke a token at once, with every page session opened with it (admin); audited."""
+    revoke_token(request.app.state.store, token_id)
+    request.app.state.audit.append(
+        action="server.token-revoke",
+        object_type="token",
+        object_id=token_id,
+        actor=admin.actor,
+        role=admin.role,
+    )
+    return {"revoked": token_id}
 
 
 @router.post("/access-codes", status_code=201)

@@ -23,8 +23,10 @@ from ethicompass.consent import (
     unresolved_decisions,
 )
 from ethicompass.consent._fastsql import query_one
+from ethicompass.consent._fhir import bundle_resources
 from ethicompass.errors import ForbiddenError, InputError
 from ethicompass.server._auth import User, require_role, run_read
+from ethicompass.server._params import RowId
 from ethicompass.store import Store
 from ethicompass.training import require_training
 
@@ -158,13 +160,13 @@ def import_fhir(
 ) -> dict[str, Any]:
     """Import FHIR Consent resources (R4/R4B or R5 JSON)."""
     if resource.get("resourceType") == "Bundle":
-        items = [e.get("resource") for e in resource.get("entry") or []]
+        items = bundle_resources(resource)
     else:
-        items = [resource]
+        items = [("the resource", resource)]
     records = [
         r
-        for i, item in enumerate(items)
-        for r in from_fhir(item, fhir_version=fhir, recorded_by=user.actor, where=f"entry {i + 1}")
+        for where, item in items
+        for r in from_fhir(item, fhir_version=fhir, recorded_by=user.actor, where=where)
     ]
     if not records:
         raise InputError("the request holds no Consent resources", hint="send a Consent or a Bundle of them")
@@ -201,7 +203,7 @@ def list_decisions(
 
 @router.post("/withdrawals/decisions/{decision_id}")
 def record_decision(
-    decision_id: int,
+    decision_id: RowId,
     body: DecisionBody,
     request: Request,
     user: User = Depends(require_role("data_manager", "admin")),

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ethicompass.consent import PURPOSE_TEXT, Registry
-from ethicompass.errors import AuthError, InputError
-from ethicompass.server._auth import SESSION_COOKIE, portal_participant, redeem_access_code
-from ethicompass.server._csrf import verify_csrf
+from ethicompass.errors import AuthError, InputError, TooManyAttemptsError
+from ethicompass.server._auth import code_lookup, portal_participant, redeem_access_code, throttled
+from ethicompass.server._csrf import rotate_csrf, verify_csrf
+from ethicompass.server._sessions import end_session, open_session
 from ethicompass.server._templating import render
 
 __all__ = ["router"]
@@ -37,8 +38,20 @@ def login_form(request: Request) -> Response:
 @router.post("/login", dependencies=[Depends(verify_csrf)])
 def login(request: Request, code: str = Form(..., max_length=40)) -> Response:
     """Spend an access code and start a session."""
+    lookup = code_lookup(code)
     try:
-        participant = redeem_access_code(request.app.state.store, code)
+        participant = throttled(
+            request,
+            (f"code:{lookup}",) if lookup else (),
+            lambda: redeem_access_code(request.app.state.store, code),
+        )
+    except TooManyAttemptsError as exc:
+        return render(
+            request,
+            "portal/login.html",
+            {"title": "Sign in", "error": f"Too many tries. {exc.message.split(': ')[-1].capitalize()}."},
+            status_code=429,
+        )
     except AuthError:
         return render(
             request,
@@ -49,17 +62,9 @@ def login(request: Request, code: str = Form(..., max_length=40)) -> Response:
             },
             status_code=401,
         )
-    settings = request.app.state.settings
     response = RedirectResponse("/portal", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        request.app.state.signer.dumps({"p": participant}, salt="session"),
-        max_age=settings.session_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        path="/portal",
-    )
+    open_session(request, response, "portal", participant=participant)
+    rotate_csrf(request, response)
     return response
 
 
@@ -67,7 +72,7 @@ def login(request: Request, code: str = Form(..., max_length=40)) -> Response:
 def logout(request: Request) -> Response:
     """End the session."""
     response = _to_login()
-    response.delete_cookie(SESSION_COOKIE, path="/portal")
+    end_session(request, response, "portal")  # the old cookie is worthless from now on
     return response
 
 

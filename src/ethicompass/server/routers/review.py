@@ -1,8 +1,9 @@
 """Reviewer pages (HTML): list reviews, open a report, compare two reviews, sign off or request changes.
 
 Reviewers (role ``reviewer`` or ``admin``) sign in once with their API token at ``/review/login``;
-the token is kept in a signed, ``HttpOnly``, ``SameSite=Strict`` cookie scoped to ``/review`` and
-re-verified (revocation, expiry) on every request. A ``Authorization: Bearer`` header works too.
+that starts a server-side session (:mod:`ethicompass.server._sessions`): the ``HttpOnly``,
+``SameSite=Strict`` cookie scoped to ``/review`` holds only a random session id, never the token, and
+the session and its token (revocation, expiry) are checked on every request. A ``Authorization: Bearer`` header works too.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ethicompass.errors import AuthError, ForbiddenError, InputError
+from ethicompass.errors import AuthError, ForbiddenError, InputError, TooManyAttemptsError
 from ethicompass.review import DECISIONS, ReviewStore
-from ethicompass.server._auth import User, current_user, require_role
-from ethicompass.server._csrf import verify_csrf
+from ethicompass.server._auth import User, current_user, require_role, throttled
+from ethicompass.server._csrf import rotate_csrf, verify_csrf
+from ethicompass.server._params import RowId, RowIdQuery
+from ethicompass.server._sessions import end_session, open_session, read_session
 from ethicompass.server._templating import TEMPLATES, render
 
 __all__ = ["REVIEWER_ROLES", "REVIEW_COOKIE", "api", "pages", "router"]
@@ -41,18 +44,10 @@ def _reviewer(request: Request) -> User | None:
     if request.headers.get("authorization"):
         user = current_user(request)
     else:
-        value = request.cookies.get(REVIEW_COOKIE)
-        if not value:
+        session = read_session(request, "review")  # its token re-checked on every request
+        if session is None:
             return None
-        settings = request.app.state.settings
-        try:
-            data = request.app.state.signer.loads(value, max_age=settings.session_minutes * 60, salt="review")
-        except Exception:
-            return None
-        try:
-            user = request.app.state.tokens.verify(str(data.get("t", "")))
-        except AuthError:
-            return None
+        user = session.user
         request.state.user = user
     if user.role not in REVIEWER_ROLES:
         raise ForbiddenError(
@@ -84,37 +79,32 @@ def login_form(request: Request) -> Response:
 @pages.post("/login", dependencies=[Depends(verify_csrf)])
 def login(request: Request, token: str = Form(..., max_length=300)) -> Response:
     """Check the reviewer's API token and start a session."""
-    error = None
+    error, status = None, 401
     try:
-        user = request.app.state.tokens.verify(token.strip())
+        user = throttled(request, (), lambda: request.app.state.tokens.verify(token.strip()))
         if user.role not in REVIEWER_ROLES:
             error = "This token does not belong to a reviewer. Ask an admin for a reviewer account."
+    except TooManyAttemptsError as exc:
+        error, status = f"Too many tries: {exc.message.split(': ')[-1]}.", 429
     except AuthError:
         error = "That token did not work. Check it, or ask an admin for a new one."
     if error:
         return render(
-            request, "review/login.html", {"title": "Reviewer sign in", "error": error}, status_code=401
+            request, "review/login.html", {"title": "Reviewer sign in", "error": error}, status_code=status
         )
     request.state.user = user
-    settings = request.app.state.settings
     response = RedirectResponse("/review", status_code=303)
-    response.set_cookie(
-        REVIEW_COOKIE,
-        request.app.state.signer.dumps({"t": token.strip()}, salt="review"),
-        max_age=settings.session_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        path="/review",
-    )
+    # the cookie holds a server-side session id, never the token
+    open_session(request, response, "review", user=user, token_id=token.strip().split("_")[1])
+    rotate_csrf(request, response)
     return response
 
 
 @pages.post("/logout", dependencies=[Depends(verify_csrf)])
-def logout() -> Response:
+def logout(request: Request) -> Response:
     """End the reviewer session."""
     response = _to_login()
-    response.delete_cookie(REVIEW_COOKIE, path="/review")
+    end_session(request, response, "review")
     return response
 
 
@@ -134,7 +124,7 @@ def reviews(request: Request) -> Response:
 
 
 @pages.get("/compare")
-def compare(request: Request, a: int, b: int) -> Response:
+def compare(request: Request, a: RowIdQuery, b: RowIdQuery) -> Response:
     """The checks whose verdict or value changed between two reviews of the same study."""
     user = _reviewer(request)
     if user is None:
@@ -155,7 +145,7 @@ def compare(request: Request, a: int, b: int) -> Response:
 
 
 @pages.get("/{review_id}")
-def detail(request: Request, review_id: int, saved: str | None = None) -> Response:
+def detail(request: Request, review_id: RowId, saved: str | None = None) -> Response:
     """One review: verdict, hashes, the report, other reviews to compare with, and the decision form."""
     user = _reviewer(request)
     if user is None:
@@ -181,7 +171,7 @@ def detail(request: Request, review_id: int, saved: str | None = None) -> Respon
 
 
 @pages.get("/{review_id}/report")
-def report_html(request: Request, review_id: int) -> Response:
+def report_html(request: Request, review_id: RowId) -> Response:
     """The stored, self-contained report.html (its hash is in the audit log)."""
     if _reviewer(request) is None:
         return _to_login()
@@ -192,7 +182,7 @@ def report_html(request: Request, review_id: int) -> Response:
 @pages.post("/{review_id}/decision", dependencies=[Depends(verify_csrf)])
 def decide(
     request: Request,
-    review_id: int,
+    review_id: RowId,
     decision: str = Form(...),
     comment: str = Form("", max_length=5000),
 ) -> Response:
@@ -229,13 +219,15 @@ def api_list(
 
 
 @api.get("/compare")
-def api_compare(request: Request, a: int, b: int, _: User = Depends(_reviewer_dep)) -> list[dict[str, Any]]:
+def api_compare(
+    request: Request, a: RowIdQuery, b: RowIdQuery, _: User = Depends(_reviewer_dep)
+) -> list[dict[str, Any]]:
     """Checks whose verdict or value changed between reviews ``a`` and ``b`` of one study."""
     return [c.to_dict() for c in _store(request).compare(a, b)]
 
 
 @api.get("/{review_id}")
-def api_get(request: Request, review_id: int, _: User = Depends(_reviewer_dep)) -> dict[str, Any]:
+def api_get(request: Request, review_id: RowId, _: User = Depends(_reviewer_dep)) -> dict[str, Any]:
     """One review: metadata, the stored report.json, and every decision."""
     store = _store(request)
     return store.get(review_id).to_dict() | {
@@ -246,7 +238,7 @@ def api_get(request: Request, review_id: int, _: User = Depends(_reviewer_dep)) 
 
 @api.post("/{review_id}/decision", status_code=201)
 def api_decide(
-    request: Request, review_id: int, body: DecisionBody, user: User = Depends(_reviewer_dep)
+    request: Request, review_id: RowId, body: DecisionBody, user: User = Depends(_reviewer_dep)
 ) -> dict[str, Any]:
     """Sign off or request changes (stored; the audit entry holds the comment's hash)."""
     signoff = _store(request).sign_off(

@@ -11,11 +11,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ethicompass.consent._model import utc_now
-from ethicompass.errors import AuthError, ForbiddenError, InputError
-from ethicompass.server._auth import STAFF_ROLES, User
-from ethicompass.server._csrf import verify_csrf
+from ethicompass.errors import AuthError, ForbiddenError, InputError, TooManyAttemptsError
+from ethicompass.server._auth import STAFF_ROLES, User, throttled
+from ethicompass.server._csrf import rotate_csrf, verify_csrf
+from ethicompass.server._params import RowId
+from ethicompass.server._sessions import end_session, open_session, read_session
 from ethicompass.server._templating import render
 from ethicompass.training import (
     course_states,
@@ -55,17 +58,10 @@ CERT_CSS = """
 
 
 def _staff(request: Request) -> User | None:
-    value = request.cookies.get(STAFF_COOKIE)
-    if not value:
+    session = read_session(request, "staff")  # its token re-checked on every request
+    if session is None or session.user.role not in STAFF_ROLES:
         return None
-    minutes = request.app.state.settings.session_minutes
-    try:
-        data = request.app.state.signer.loads(value, max_age=minutes * 60, salt="training-staff")
-    except Exception:
-        return None
-    if not isinstance(data, dict) or data.get("r") not in STAFF_ROLES:
-        return None
-    user = User(int(data["i"]), str(data["n"]), str(data["r"]))
+    user = session.user
     request.state.user = user
     return user
 
@@ -91,10 +87,17 @@ async def login(request: Request) -> Response:
     """Check the token and start a staff session."""
     form = await request.form()
     token = str(form.get("token") or "").strip()
-    try:
-        user = request.app.state.tokens.verify(token)
+    try:  # argon2 and the audit of a lockout: off the event loop
+        user = await run_in_threadpool(throttled, request, (), lambda: request.app.state.tokens.verify(token))
         if user.role not in STAFF_ROLES:
             raise AuthError("not a staff token")
+    except TooManyAttemptsError as exc:
+        return render(
+            request,
+            "training/login.html",
+            {"title": "Staff sign in", "error": f"Too many tries: {exc.message.split(': ')[-1]}."},
+            status_code=429,
+        )
     except AuthError:
         return render(
             request,
@@ -102,25 +105,17 @@ async def login(request: Request) -> Response:
             {"title": "Staff sign in", "error": "That token did not work. Ask an admin for a new one."},
             status_code=401,
         )
-    settings = request.app.state.settings
     response = RedirectResponse("/training", status_code=303)
-    response.set_cookie(
-        STAFF_COOKIE,
-        request.app.state.signer.dumps({"i": user.id, "n": user.name, "r": user.role}, salt="training-staff"),
-        max_age=settings.session_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        path="/training",
-    )
+    await run_in_threadpool(open_session, request, response, "staff", user=user, token_id=token.split("_")[1])
+    rotate_csrf(request, response)
     return response
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
-def logout() -> Response:
+def logout(request: Request) -> Response:
     """End the staff session."""
     response = _login_redirect()
-    response.delete_cookie(STAFF_COOKIE, path="/training")
+    end_session(request, response, "staff")
     return response
 
 
@@ -164,7 +159,7 @@ def matrix(request: Request) -> Response:
 
 
 @router.get("/certificates/{certificate_id}")
-def certificate(request: Request, certificate_id: int, format: str = "html") -> Response:
+def certificate(request: Request, certificate_id: RowId, format: str = "html") -> Response:
     """A printable certificate (``?format=pdf`` for a PDF, with WeasyPrint)."""
     user = _staff(request)
     if user is None:
@@ -229,7 +224,7 @@ def _own_attempt(request: Request, user: User, attempt_id: int) -> Any:
 
 
 @router.get("/attempts/{attempt_id}")
-def quiz(request: Request, attempt_id: int) -> Response:
+def quiz(request: Request, attempt_id: RowId) -> Response:
     """The quiz form of one attempt."""
     user = _staff(request)
     if user is None:
@@ -246,7 +241,7 @@ def quiz(request: Request, attempt_id: int) -> Response:
 
 
 @router.post("/attempts/{attempt_id}", dependencies=[Depends(verify_csrf)])
-async def submit(request: Request, attempt_id: int) -> Response:
+async def submit(request: Request, attempt_id: RowId) -> Response:
     """Score the attempt and show the result with every explanation."""
     user = _staff(request)
     if user is None:
