@@ -111,3 +111,22 @@ def test_cli_errors(cli: Callable[..., Any], tmp_path: Path) -> None:
     assert r.code == 2 and "Consent.decision is an R5 element; expected FHIR R4" in r.err
     r = cli("consent", "decide", "99", "--action", "erase", "--legal-basis", "gdpr-art-17")
     assert r.code == 2
+
+
+def test_enforce_neutralises_formula_cells_unless_raw(cli: Callable[..., Any], tmp_path: Path) -> None:
+    (tmp_path / "patients.csv").write_text("participant_id\nP1\n")
+    cli("consent", "participants", "import", tmp_path / "patients.csv")
+    cli("consent", "grant", "-p", "P1", "--purpose", "recontact", "--at", "2024-01-01")
+    data = tmp_path / "data.csv"
+    pl.DataFrame(
+        {"participant_id": ["P1"], "note": ['=HYPERLINK("http://x","click")'], "delta": [-3.2]}
+    ).write_csv(data)
+    args = ["--purpose", "recontact", "-c", "participant_id", "-f", "json"]
+    r = cli("consent", "enforce", data, *args, "--out", tmp_path / "safe.csv")
+    assert r.code == 0 and r.json()["csv_formulas_neutralised"] == 1
+    safe = pl.read_csv(tmp_path / "safe.csv")
+    assert safe["note"][0].startswith("'=") and safe["delta"][0] == -3.2
+    r = cli("consent", "enforce", data, *args, "--out", tmp_path / "raw.csv", "--raw-csv")
+    assert r.json()["csv_formulas_neutralised"] == 0
+    assert pl.read_csv(tmp_path / "raw.csv")["note"][0].startswith("=")
+    assert not list(tmp_path.glob(".enforce-*"))

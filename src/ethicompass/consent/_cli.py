@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, raw_csv_option, say
 from ethicompass.engines._options import Engine, engine_option, engine_params, master_option
 
 consent_app = typer.Typer(
@@ -293,6 +293,7 @@ def enforce_cmd(
             help="Register the output as a lineage dataset with this name (and its participants).",
         ),
     ] = None,
+    raw_csv: bool = raw_csv_option(),
     engine: Engine = engine_option(),
     master: str = master_option(),
     fmt: OutputFormat = format_option(),
@@ -314,8 +315,11 @@ def enforce_cmd(
     )
     tmp_name = out.with_name(f".enforce-{out.stem}{out.suffix}")
     with atomic_path(out) as tmp:
-        write_table(kept, tmp_name)
-        tmp_name.replace(tmp)
+        try:
+            neutralised = write_table(kept, tmp_name, raw_csv=raw_csv)
+            tmp_name.replace(tmp)
+        finally:
+            tmp_name.unlink(missing_ok=True)  # gone already when the rename went through
         out_hash = sha256_file(tmp)
         artefact = None
         if register_as:
@@ -331,9 +335,15 @@ def enforce_cmd(
             object_type="dataset",
             object_id=artefact.id if artefact else out.name,
             hashes={"input": sha256_file(data), "output": out_hash, "consent_state": record.status_hash},
-            params=record.to_dict() | engine_params(engine, master),
+            params=record.to_dict()
+            | engine_params(engine, master)
+            | {"csv_formulas_neutralised": neutralised},
         )
-    result = record.to_dict() | ({"artefact": artefact.id} if artefact else {})
+    result = (
+        record.to_dict()
+        | ({"artefact": artefact.id} if artefact else {})
+        | {"csv_formulas_neutralised": neutralised}
+    )
     if fmt == OutputFormat.json:
         emit_json(result)
     else:
