@@ -20,7 +20,7 @@ from typing import IO, Annotated, Any
 import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
-from ethicompass.errors import VerdictFailed
+from ethicompass.errors import DataFileError, VerdictFailed
 from ethicompass.frames import atomic_path, sha256_file
 
 __all__ = ["register"]
@@ -71,11 +71,23 @@ def _audit(**entry: Any) -> None:
 def _documents(
     path: Path, text_field: str, id_field: str | None, column: str | None, pid: str | None = None
 ) -> Any:
-    from ethicompass.privacy._text_io import iter_documents
+    from ethicompass.privacy._text_io import check_text_file, iter_documents
 
-    return iter_documents(
-        path, text_field=text_field, id_field=id_field, column=column, participant_field=pid
+    check_text_file(path)
+    return _nonempty(
+        path,
+        iter_documents(path, text_field=text_field, id_field=id_field, column=column, participant_field=pid),
     )
+
+
+def _nonempty(path: Path, documents: Iterator[Any]) -> Iterator[Any]:
+    """``documents``, failing (exit 2) when there is none: nothing found in nothing is no verdict."""
+    seen = False
+    for doc in documents:
+        seen = True
+        yield doc
+    if not seen:
+        raise DataFileError(f"{path} holds no documents", hint="pass a file or folder with at least one note")
 
 
 def _with_spans(documents: Iterable[Any], threshold: float) -> Iterator[tuple[Any, list[Any]]]:
@@ -116,10 +128,11 @@ def find_cmd(
     ] = SpanFormat.jsonl,
 ) -> None:
     """Find PHI spans in each document: {"id", "spans": [{start, end, type, score, recognizer}]}."""
-    from ethicompass.privacy._text_io import hash_input
+    from ethicompass.privacy._text_io import check_text_file, hash_input
 
     counts: Counter[str] = Counter()
     documents = 0
+    check_text_file(input_path)
     with ExitStack() as stack:
         if fmt == SpanFormat.jsonl and out is None:
             _audit_find(input_path, hash_input(input_path), None, threshold)

@@ -27,6 +27,7 @@ import polars as pl
 
 from ethicompass.errors import DataFileError
 from ethicompass.privacy._text import DEFAULT_THRESHOLD, Span, find_phi_many
+from ethicompass.privacy._text_io import check_text_file
 from ethicompass.study import PhiType
 
 __all__ = ["GoldDocument", "PhiEval", "evaluate_phi", "load_asq_phi", "load_gold", "load_synthetic_gold"]
@@ -142,13 +143,24 @@ def load_synthetic_gold(notes: str | Path, gold: str | Path, /) -> list[GoldDocu
 def load_gold(input_path: str | Path, /, *, gold: str | Path | None = None) -> list[GoldDocument]:
     """ASQ-PHI when ``input_path`` holds ``===QUERY===`` blocks (gold inside), else notes + ``gold``."""
     p = Path(input_path)
+    check_text_file(p, what="notes")
     with p.open(encoding="utf-8") as fh:
         head = fh.read(4096)
     if "===QUERY===" in head:
-        return load_asq_phi(p)
-    if gold is None:
+        docs = load_asq_phi(p)
+    elif gold is None:
         raise DataFileError(f"{p} holds no gold spans", hint="pass --gold notes_gold.jsonl")
-    return load_synthetic_gold(p, gold)
+    else:
+        check_text_file(Path(gold), what="gold")
+        docs = load_synthetic_gold(p, gold)
+    if not docs:
+        raise DataFileError(f"{p} holds no documents", hint="pass the notes the gold spans belong to")
+    if not any(doc.spans for doc in docs):
+        raise DataFileError(
+            f"{gold if gold is not None else p} holds no gold span for any of the {len(docs)} documents",
+            hint="a score against no PHI says nothing: pass the gold file of these notes",
+        )
+    return docs
 
 
 def _jsonl(path: str | Path) -> Iterable[tuple[int, dict[str, Any]]]:
