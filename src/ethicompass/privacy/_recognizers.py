@@ -17,6 +17,7 @@ from typing import Any
 
 from ethicompass.privacy import _recognizers_parts as p
 from ethicompass.privacy import _recognizers_places as places
+from ethicompass.privacy import _recognizers_words as words
 from ethicompass.privacy._recognizers_gate import jump_words as _anchors
 from ethicompass.privacy._recognizers_gate import word_starts as _word_starts
 from ethicompass.study import PhiType
@@ -219,6 +220,17 @@ REGISTRY: tuple[Recognizer, ...] = (
         validator=p.valid_date,
     ),
     _R(
+        "date_month_day_bare",
+        PhiType.DATE,
+        0.55,
+        p.DATE_BARE,
+        lower=True,
+        triggers=("/",),
+        exclude=p.DATE_BARE_EXCLUDE,
+        window=12,
+        validator=p.valid_date,
+    ),
+    _R(
         "date_relative",
         PhiType.DATE,
         0.6,
@@ -388,6 +400,9 @@ REGISTRY: tuple[Recognizer, ...] = (
         finder=p.find_first_alone,
         finder_regexes=p.first_alone_regexes,
     ),
+    # --- recall first: words no vocabulary accounts for, scored by their cues (_recognizers_words) ---
+    _R("word_name", PhiType.NAME, words.CUE_NAME, finder=words.find_unknown_names),
+    _R("word_place", PhiType.LOCATION, words.CUE_PLACE, finder=words.find_unknown_places),
     # --- locations: addresses, ZIP codes, cities, hospitals and clinics ---
     _R(
         "street_address",

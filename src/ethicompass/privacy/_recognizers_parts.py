@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 import phonenumbers
 
+from ethicompass.privacy import _recognizers_words as _words
 from ethicompass.privacy._text_lexicon import lexicon
 
 # ---------------------------------------------------------------- dates
@@ -55,6 +56,41 @@ DATE_NUMERIC = (
     r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?Z?)?(?![\d/-])" + TIME,
 )
 DATE_SHORT = (r"(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>\d{1,2})(?![\d/-])(?!\.\d)" + _NOT_DOSE + TIME,)
+#: A month/day with no year and no cue ("7/22 found by husband"), as ICU notes write every date: recall first,
+#: minus fractions, doses, scales and ratios (``DATE_BARE_EXCLUDE`` before it, ``_NOT_DOSE`` after it).
+DATE_BARE = (
+    r"(?<![/.:\-])(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>[12]\d|3[01]|0[1-9]|[1-9])(?![\d/-])(?!\.\d)(?!\s*(?:hr|h|ns|nss|strength|normal)\b)"
+    + _NOT_DOSE
+    + TIME,
+)
+DATE_BARE_EXCLUDE = (
+    "pain",
+    "strength",
+    "murmur",
+    "sem",
+    "grade",
+    "motor",
+    "power",
+    "scale",
+    "score",
+    "gcs",
+    "rass",
+    "ratio",
+    "i:e",
+    "ie",
+    "x",
+    "bp",
+    "b/p",
+    "dose",
+    "doses",
+    "sbp",
+    "ps",
+    "psv",
+    "peep",
+    "cpap",
+    "bipap",
+    "imv",
+)
 DATE_RELATIVE = (rf"(?:last|this|next|past)\s+(?:{_MONTH_FULL.lower()}|{_WEEKDAY_FULL.lower()})\b",)
 DATE_CONTEXT = (
     "on",
@@ -314,6 +350,8 @@ def _capitalised_prefix(text: str, start: int, end: int) -> tuple[int, int] | No
         word = tok.group(0)
         if not word[0].isupper() or word.rstrip(".,") in _FACILITY_WORDS:
             break
+        if _words.plain_word(word.strip(".,;:()").lower()):
+            break  # an English or clinical word that is no listed name: capitals alone (upper-case notes) prove nothing
         last = tok.end()
     return None if last is None else (start, last)
 

@@ -1,0 +1,336 @@
+"""Recall first: every word that the vocabularies cannot account for is a PHI candidate.
+
+In running text a word that is not a common English word (SCOWL), a clinical word, abbreviation, unit or drug
+(``clinical_terms.txt`` plus medical word endings), or a number, is where names and places hide, whoever wrote
+the note and however it is cased. Each such word is a candidate; its evidence decides the score:
+
+========================================  =========  =====
+evidence                                  type       score
+========================================  =========  =====
+a clinician/relative cue before it        NAME       0.8
+("dr", "d/w", "per", "wife", "son" ...)
+a place cue ("at", "to", "from", "via",   LOCATION   0.65
+"transferred to") or a place noun after
+("hospital", "hosp", "rehab")
+a US Census first name or surname         NAME       0.7
+nothing but being unknown                 NAME       0.45 (below the default threshold: ``--threshold 0.4``
+                                                     redacts every unknown word, fail closed)
+========================================  =========  =====
+
+Short words (three letters or fewer) and words without a vowel read as abbreviations: they are candidates
+only with a cue. Everything is decided on the lower-cased text, so upper-, lower- and mixed-case notes give
+the same spans. The recognizer names in each span (``word_name``, ``word_place``) say which evidence won.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import logging
+import re
+from collections.abc import Iterator
+from importlib import resources
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+#: Scores per evidence (see the module docstring).
+CUE_NAME = 0.8
+CUE_PLACE = 0.65
+DICTIONARY_NAME = 0.7
+UNKNOWN = 0.45
+
+_WORD = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]")
+_VOWEL = re.compile(r"[aeiouy]")
+#: Cues right before a word that make it a person (clinician or relative).
+_NAME_CUE = re.compile(
+    r"(?:\bdrs?\.?|\bd/w|\b(?:met|meeting|meet|seen|visit|visited|family) with|\bdiscussed with|\bspoke (?:with|to)|\btalked (?:with|to)|\bper|\bw/|\bby|\bcalled"
+    r"|\bpaged|\bnotified|\bmd|\bnp|\brn|\bpa|\bfellow|\bresident|\battending|\bintern|\bnurse"
+    r"|\bwife|\bhusband|\bspouse|\bpartner|\bmother|\bmom|\bfather|\bdad|\bson|\bdaughter|\bdtr|\bsister"
+    r"|\bbrother|\bsis|\bbro|\baunt|\buncle|\bniece|\bnephew|\bcousin|\bgrandson|\bgranddaughter"
+    r"|\bfriend|\bneighbor|\bguardian|\bhcp|\bproxy|\bpatient|\bpt|\bname|\bnamed|\bmr|\bmrs|\bms|\bmiss)"
+    r"[.:,]?\s*(?:and\s+)?$"
+)
+#: Cues before a word that make it a place (a hospital, a town, a ward).
+_PLACE_CUE = re.compile(
+    r"(?:\bat|\bto|\bfrom|\bvia|\bin|\bnear|\blives|\bosh|\btransferred|\btransfer|\badmitted|\bfollowed"
+    r"|\breferred|\bsent)[.:,]?\s*$"
+)
+_PLACE_AFTER = re.compile(
+    r"\s*(?:hospital|hosp|medical|med ctr|clinic|rehab|nursing|center|ctr|er|ed|icu|general|memorial|county"
+    r"|healthcare|health)\b"
+)
+#: Words that read as English in clinical notes but are not in SCOWL's lower-case list (contractions,
+#: pronouns' case forms, months and weekdays in lower case): never candidates.
+_ALSO_KNOWN_WORDS = (
+    "i im ive id ill january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday "
+    "sunday mon tue tues wed thu thur thurs fri sat sun am pm english spanish american african caucasian "
+    "hispanic latino asian christian catholic jewish muslim dr drs mr mrs ms md mds np nps rn rns pa rrt "
+    "lpn cna sw pt pts ot slp cm fellow attending resident intern"
+)
+_ALSO_KNOWN = frozenset(_ALSO_KNOWN_WORDS.split())
+_SUFFIXES = (
+    "itis", "emia", "aemia", "osis", "ectomy", "otomy", "ostomy", "plasty", "scopy", "graphy", "pathy",
+    "algia", "uria", "penia", "megaly", "plegia", "paresis", "rrhea", "rrhage", "cardia", "pnea", "pnoea",
+    "lysis", "lytic", "ectasis", "ptysis", "emesis", "mycin", "cillin", "olol", "pril", "sartan", "statin",
+    "azole", "zepam", "zolam", "oxacin", "cycline", "prazole", "tidine", "parin", "semide", "thiazide",
+    "profen", "triptan", "dronate", "gliptin", "glitazone", "dipine", "lukast", "setron", "curonium",
+    "caine", "barbital", "phylline", "terol", "tropium", "asone", "olone", "ozide", "amide", "ase",
+    "ectomies", "ostomies", "otic", "otomies", "ology", "ologist", "ologists", "ization", "izations",
+    "ized", "izing",
+)  # fmt: skip
+_PREFIXES = (
+    "hyper", "hypo", "non", "un", "re", "pre", "post", "anti", "intra", "inter", "sub", "trans", "peri",
+    "over", "under", "micro", "macro", "brady", "tachy", "dys", "endo", "extra", "hemi", "semi", "poly",
+    "pseudo", "neuro", "cardio", "gastro", "hemo", "pneumo", "retro", "bi", "tri", "mis", "multi",
+)  # fmt: skip
+_ENDINGS = ("'s", "’s", "s", "es", "ed", "d", "ing", "ly", "er", "ers", "ness", "ment", "ally")
+
+
+def _gz_words(name: str) -> frozenset[str]:
+    raw = resources.files("ethicompass.privacy").joinpath("data", "text", name).read_bytes()
+    lines = gzip.decompress(raw).decode("utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+@functools.cache
+def vocabulary() -> tuple[frozenset[str], frozenset[str]]:
+    """(words that account for themselves, US Census first names and surnames), read once per process."""
+    text = resources.files("ethicompass.privacy").joinpath("data", "text", "clinical_terms.txt")
+    clinical = {
+        w
+        for line in text.read_text("utf-8").splitlines()
+        if not line.startswith("#")
+        for w in line.lower().split()
+    }
+    from ethicompass.privacy._text_lexicon import lexicon
+
+    lex = lexicon()
+    # states are not PHI under Safe Harbor; brand names and calendar words listed as "not names" are words
+    shipped = {w.lower() for name in lex.state_names | lex.not_names for w in name.split()}
+    known = _gz_words("english_words.txt.gz") | clinical | _ALSO_KNOWN | shipped
+    names = _gz_words("census_surnames.txt.gz") | _gz_words("census_first_names.txt.gz")
+    return frozenset(known), names - clinical
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def accounted_for(word: str) -> bool:
+    """Whether a lower-case word is English, clinical, or formed from one (endings, prefixes, medical suffixes)."""
+    known, names = vocabulary()
+    if word in known:
+        return True
+    if word.endswith(("'s", "’s")):
+        return accounted_for(word[:-2]) if len(word) > 3 else True
+    if "'" in word or "’" in word:  # a contraction ("con't", "rec'd"): its letters, less the apostrophe
+        return accounted_for(word.replace("'", "").replace("’", ""))
+    if word in names:
+        return False  # a listed name is never explained away by its endings ("jennings", "masters")
+    if len(word) >= 7 and word.endswith(_SUFFIXES):
+        return True
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            stem = word[: -len(ending)]
+            if (
+                stem in known
+                or stem + "e" in known
+                or (len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in known)
+            ):
+                return True
+    for prefix in _PREFIXES:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) >= 4 and accounted_for(rest.lstrip("-")):
+            return True
+    if "-" in word:
+        return all(accounted_for(part) for part in word.split("-") if part)
+    return len(word) >= 5 and _one_edit_from(word, known)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_edit_from(word: str, known: frozenset[str]) -> bool:
+    """Whether one deletion, transposition, substitution or insertion makes ``word`` a known word: a typo
+    ("recieved", "neice"), not a name (listed names never get here)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    for left, right in splits:
+        if right and left + right[1:] in known:
+            return True
+        if len(right) > 1 and left + right[1] + right[0] + right[2:] in known:
+            return True
+        for c in _LETTERS:
+            if (right and left + c + right[1:] in known) or left + c + right in known:
+                return True
+    return False
+
+
+def plain_word(word: str) -> bool:
+    """A lower-case word that the vocabularies account for and that is no listed name or place word: it
+    cannot start or continue a name or place on its capitals alone (upper-case notes capitalise everything)."""
+    return bool(word) and accounted_for(word) and word not in vocabulary()[1] and word not in _place_words()
+
+
+@functools.cache
+def _place_words() -> frozenset[str]:
+    from ethicompass.privacy._text_lexicon import lexicon
+
+    return frozenset(w.lower() for name in lexicon().cities for w in name.split())
+
+
+_AFTER = re.compile(r"(?:['’]s)?[ \t]+([a-z]+)")
+
+
+def _eponym(low: str, end: int) -> bool:
+    """Whether the word ending at ``end`` names a disease, sign, score or device ("holter monitor" is not
+    listed, but "kernig sign", "x's disease", "y score" are): the word after it is a medical head noun."""
+    from ethicompass.privacy._text_lexicon import lexicon
+
+    m = _AFTER.match(low, end)
+    return m is not None and m.group(1) in lexicon().medical_heads
+
+
+def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
+    """The evidence for the word ``low[start:end]`` (lower case): ``("name" | "place", score)`` or None."""
+    word = low[start:end]
+    if accounted_for(word):
+        return None
+    before = low[max(0, start - 24) : start]
+    short = len(word) <= 3 or _VOWEL.search(word) is None
+    if _eponym(low, end):
+        return None
+    if _NAME_CUE.search(before):
+        return "name", CUE_NAME
+    if _PLACE_CUE.search(before) or _PLACE_AFTER.match(low, end):
+        return "place", CUE_PLACE
+    if short:
+        return None
+    if word.strip("'’").removesuffix("'s").removesuffix("’s") in vocabulary()[1]:
+        return "name", DICTIONARY_NAME
+    return "name", UNKNOWN
+
+
+#: The last text scanned and its candidates: ``word_name`` and ``word_place`` read the same scan.
+_LAST: list[tuple[str, list[tuple[int, int, str, float]]]] = []
+
+
+def _words(text: str) -> list[tuple[int, int, str, float]]:
+    if _LAST and (_LAST[0][0] is text or _LAST[0][0] == text):
+        return _LAST[0][1]
+    found = list(_scan(text))
+    _LAST[:] = [(text, found)]
+    return found
+
+
+def _scan(text: str) -> Iterator[tuple[int, int, str, float]]:
+    low = text.lower()
+    if len(low) != len(
+        text
+    ):  # "İ" lowers to two characters: lower the others one by one (same result per text)
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    yield from _titled(low)
+    yield from _signed(low)
+    unknown = {w for w in set(_WORD.findall(low)) if not accounted_for(w)}
+    if not unknown:
+        return
+    for m in _WORD.finditer(low):
+        if m.group(0) not in unknown:
+            continue
+        start, end = m.span()
+        # part of a longer token (digits, an e-mail, a dotted abbreviation): other recognizers own it
+        glued = (start and (low[start - 1].isdigit() or low[start - 1] in "@_/")) or (
+            end < len(low) and low[end] in "@_"
+        )
+        if glued and low[max(0, start - 2) : start] not in ("d/", "w/"):
+            continue
+        verdict = classify(low, start, end)
+        if verdict is not None:
+            yield start, end, verdict[0], verdict[1]
+
+
+def find_unknown_names(text: str) -> Iterator[tuple[int, int, float]]:
+    """Unknown words whose evidence says person (or nothing but unknown): :data:`REGISTRY` row ``word_name``."""
+    for start, end, kind, score in _words(text):
+        if kind == "name":
+            yield start, end, score
+
+
+def find_unknown_places(text: str) -> Iterator[tuple[int, int, float]]:
+    """Unknown words with a place cue: :data:`REGISTRY` row ``word_place``."""
+    for start, end, kind, score in _words(text):
+        if kind == "place":
+            yield start, end, score
+
+
+#: Words that end a name's run (a title or credential never makes them names): function words and the
+#: words notes put after a clinician ("dr aware", "md notified").
+_STOP_WORDS = (
+    "a an the and or but of to in on at by for from with without per as is was are were be been has had have "
+    "will would can could may might should shall do did does not no yes this that these those it its he she "
+    "his her him they them their we us our you your i me my aware notified paged called here there today "
+    "tonight tomorrow yesterday now then also who which what when where why how team service office note "
+    "notes order orders made said says spoke ok okay in re via"
+)
+_STOP = frozenset(_STOP_WORDS.split())
+_TITLE = re.compile(r"\b(?:drs?|mrs?|ms|miss|prof)\b\.?[ \t]*")
+_NAME_WORD = re.compile(r"([a-z][a-z'’]*(?:-[a-z][a-z'’]*)?)\.?")
+_INITIAL = re.compile(r"[a-z]\.?[ \t]+(?=[a-z]{2})")
+_CREDENTIAL = re.compile(
+    r"[ \t]*,?[ \t]*(?:rrt|rn|bsn|lpn|md|np|pa-c|msw|lcsw|licsw|rph|pharmd|crna|cnp|phd)\b\.?[ \t]*(?:$|\n|[,;])",
+    re.MULTILINE,
+)
+
+
+def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
+    """The word after a title ("dr small", "mrs. burns"), with a middle initial and a second word when the first
+    is a Census first name ("dr. john bowman"): a title makes even an English word a name."""
+    names = vocabulary()[1]
+    for m in _TITLE.finditer(low):
+        first = _NAME_WORD.match(low, m.end())
+        if first is None or first.group(1) in _STOP:
+            continue
+        yield first.start(1), first.end(1), "name", CUE_NAME
+        after = first.end()
+        if first.group(1) not in names or low[after : after + 1] not in (" ", "\t"):
+            continue
+        initial = _INITIAL.match(low, after + 1)
+        nxt = _NAME_WORD.match(low, initial.end() if initial else after + 1)
+        second = "" if nxt is None else nxt.group(1)
+        if (
+            nxt is not None
+            and second.isalpha()
+            and second not in _STOP
+            and (second in names or not accounted_for(second))
+        ):
+            yield first.start(1), nxt.end(1), "name", CUE_NAME
+
+
+def _signed(low: str) -> Iterator[tuple[int, int, str, float]]:
+    """A signature: up to four words and initials before a credential at the end of a line ("q. lander rrt",
+    "DAN A. FORMAN-LYONS, RRT"), stopping at a function word or a sentence's end."""
+    for m in _CREDENTIAL.finditer(low):
+        line_start = low.rfind("\n", 0, m.start()) + 1
+        tokens = low[line_start : m.start()].split(" ")
+        end = m.start()
+        start = end
+        taken = 0
+        for token in reversed(tokens):
+            bare = token.strip(",;:()").rstrip(".")
+            if not token:
+                start -= 1
+                continue
+            initial = len(bare) == 1 and bare.isalpha()
+            if not initial and (not bare or bare in _STOP or not bare.replace("-", "").isalpha()):
+                break
+            if taken and token.endswith(".") and not initial:
+                break  # the end of the sentence before the signature
+            if taken >= 4:
+                break
+            start -= len(token) + 1
+            taken += 1
+        start = max(start + 1, line_start)
+        run = [t.strip(",;:()").rstrip(".") for t in low[start:end].split()]
+        if not any(len(t) == 1 or t in vocabulary()[1] or not accounted_for(t) for t in run if t):
+            continue
+        while start < end and not low[start].isalpha():
+            start += 1
+        if taken and start < end:
+            yield start, end, "name", CUE_NAME
