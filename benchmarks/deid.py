@@ -185,7 +185,7 @@ def child(workdir: Path, kind: str = "csv") -> None:
 
     from ethicompass.cli import app
     from ethicompass.privacy import Key
-    from ethicompass.privacy._cli_tables import read_for_privacy
+    from ethicompass.privacy.tables._cli import read_for_privacy
 
     imports_cpu, rss0 = _cpu(), _maxrss()
     source, out = workdir / f"patients.{kind}", workdir / "patients.deid.csv"
@@ -230,8 +230,8 @@ def _csv_phases(source: Path, out: Path, schema: Any, key: Any, phases: dict[str
     """The command's work on a CSV, phase by phase (CPU seconds into ``phases``)."""
 
     from ethicompass.frames import check_csv_shape, iter_csv_text, sha256_file
-    from ethicompass.privacy._cli_tables import _BatchWriter
-    from ethicompass.privacy._deid_stream import deidentify_batches
+    from ethicompass.privacy.tables._cli import _BatchWriter
+    from ethicompass.privacy.tables._deid_stream import deidentify_batches
 
     t = _cpu()
     check_csv_shape(source)

@@ -15,7 +15,7 @@ PERSON/LOCATION NER; when that package is missing, over a blank pipeline (no NER
 tldextract (used by its e-mail recognizer) is pointed at its bundled suffix snapshot so it never goes online.
 
 Throughput is CPU time on one core (``time.process_time``, every thread of the process), the better of two
-runs; the one-off compilation of the Hyperscan databases (``_recognizers_hs``, once per process) is printed
+runs; the one-off compilation of the Hyperscan databases (``recognizers._hs``, once per process) is printed
 on its own row (the streaming rows include it). The streaming rows run the CLI itself (``ethicompass phi redact NOTES.jsonl --out ...``, the path
 that streams) in a child process on a generated JSONL notes file of each ``--stream-mb`` size (the
 benchmark notes repeated), and read that child's CPU time and peak RSS from ``os.wait4``.
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ethicompass.privacy import Span, evaluate_phi, find_phi, find_phi_many, load_gold
-from ethicompass.privacy._text_eval import GoldDocument
+from ethicompass.privacy.text._eval import GoldDocument
 from ethicompass.study import PhiType
 
 SPLIT_SEED = 20261127
@@ -119,8 +119,8 @@ def cpu_time(fn: Any, *args: Any) -> float:
 def hyperscan_compile_seconds() -> float | None:
     """CPU seconds to compile the Hyperscan databases (paid once per process); None without Hyperscan."""
     try:
-        from ethicompass.privacy import _recognizers_hs as hs
-        from ethicompass.privacy._recognizers import REGISTRY
+        from ethicompass.privacy.text.recognizers import _hs as hs
+        from ethicompass.privacy.text.recognizers._registry import REGISTRY
     except ImportError:  # an ethicompass without the Hyperscan path
         return None
     if not hs.available():

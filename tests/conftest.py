@@ -1,7 +1,7 @@
 """Shared fixtures: frame backends, both databases, CLI runner, a small synthetic study.
 
 - ``constructor``: builds a native frame (Polars, pandas, PyArrow) from a dict of columns, so a
-  test runs once per backend (STYLE.md §10).
+  test runs once per backend (CONTRIBUTING.md, section 7: tests).
 - ``store``: a migrated :class:`Store`, once on SQLite and once on PostgreSQL. PostgreSQL comes
   from ``$ETHICOMPASS_TEST_POSTGRES_URL`` (``make test`` starts a throwaway cluster); without it
   the PostgreSQL half is skipped locally and fails under CI.

@@ -27,9 +27,9 @@ __all__ = ["DEMO_STEPS", "DemoContext", "run_demo"]
 #: (a capability still to come) is skipped.
 DEMO_STEPS = (
     "transparency._demo",
-    "privacy._demo_tables",
-    "privacy._demo_text",
-    "privacy._demo_risk",
+    "privacy.tables._demo",
+    "privacy.text._demo",
+    "privacy.reidentification._demo",
     "consent._demo",
     "fairness._demo",
     "safety._demo_benefit",

@@ -170,7 +170,7 @@ def test_demo_step(small_study: Path, tmp_path: Path) -> None:
 
     from ethicompass.demo import DemoContext
     from ethicompass.privacy import AnonymizationResult, RiskReport
-    from ethicompass.privacy._demo_risk import run
+    from ethicompass.privacy.reidentification._demo import run
     from ethicompass.store import Store
     from ethicompass.study import Study
 

@@ -58,7 +58,7 @@ def _luhn_digit(body: str) -> str:
 
 
 def _vin(rng: random.Random) -> str:
-    from ethicompass.privacy._scan_rules import _VIN_VALUES, _VIN_WEIGHTS
+    from ethicompass.privacy.tables._scan_rules import _VIN_VALUES, _VIN_WEIGHTS
 
     chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
     v = [rng.choice(chars) for _ in range(17)]

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from ethicompass.errors import DataFileError
 from ethicompass.frames import _check_csv_shape_exact, _csv_shape_ok, check_csv_shape
-from ethicompass.privacy import Key, Policy, TableSchema, _deid, deidentify
+from ethicompass.privacy import Key, Policy, TableSchema, deidentify
+from ethicompass.privacy.tables import _deid_transform as _deid
 
 SCHEMA = TableSchema.from_dict(
     {

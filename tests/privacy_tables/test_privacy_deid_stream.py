@@ -19,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ethicompass.errors import ColumnError
-from ethicompass.privacy import Key, Policy, TableSchema, _cli_tables, deidentify, read_linkage
-from ethicompass.privacy._deid_stream import deidentify_batches
+from ethicompass.privacy import Key, Policy, TableSchema, deidentify, read_linkage
+from ethicompass.privacy.tables import _cli as _cli_tables
+from ethicompass.privacy.tables._deid_stream import deidentify_batches
 
 KEY = Key(b"stream-test-key-0123456789abcdef")
 SCHEMA = TableSchema.from_dict(

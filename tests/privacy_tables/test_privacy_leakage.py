@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from ethicompass.privacy import Key, Policy, TableSchema, deidentify
-from ethicompass.privacy._cli_tables import read_for_privacy
+from ethicompass.privacy.tables._cli import read_for_privacy
 from ethicompass.study import Study
 
 

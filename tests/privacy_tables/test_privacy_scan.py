@@ -11,7 +11,7 @@ import yaml
 
 from ethicompass.errors import ColumnError
 from ethicompass.privacy import TableSchema, scan
-from ethicompass.privacy._scan_rules import dea_ok, luhn_ok, ssn_ok, vin_ok
+from ethicompass.privacy.tables._scan_rules import dea_ok, luhn_ok, ssn_ok, vin_ok
 
 VARIED = {
     "participant_id": "SubjectID",

@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ethicompass.privacy import _recognizers as recognizers_module
-from ethicompass.privacy import _text as text_module
 from ethicompass.privacy import find_phi, find_phi_many
-from ethicompass.privacy._recognizers import REGISTRY, lower_same_length
-from ethicompass.privacy._recognizers_gate import anchor_literals, gate_of, loose_pattern
-from ethicompass.privacy._text_io import TextDocument
+from ethicompass.privacy.text import _find as text_module
+from ethicompass.privacy.text._documents import TextDocument
+from ethicompass.privacy.text.recognizers import _gate
+from ethicompass.privacy.text.recognizers import _registry as recognizers_module
+from ethicompass.privacy.text.recognizers._gate import anchor_literals, gate_of, loose_pattern
+from ethicompass.privacy.text.recognizers._registry import REGISTRY, lower_same_length
 
 # One example per recognizer (as in test_phi_recognizers.py) and a few look-alikes.
 EXAMPLES = [
@@ -148,7 +149,7 @@ def test_find_phi_many_equals_find_phi_below_the_gate_size() -> None:
 def test_cli_stream_pairs_each_document_with_its_own_spans(
     monkeypatch: pytest.MonkeyPatch, edit_note: Any
 ) -> None:
-    from ethicompass.privacy._cli_text import _with_spans
+    from ethicompass.privacy.text._cli import _with_spans
 
     texts = _corpus(edit_note, 2, 120)
     monkeypatch.setattr(text_module, "_BLOCK", 2_000)
@@ -171,3 +172,15 @@ def test_find_phi_many_leaves_the_garbage_collector_as_it_found_it(enabled: bool
         assert spans == [find_phi(t) for t in texts] and spans[0]
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_a_pattern_the_rust_engine_refuses_has_no_gate() -> None:
+    # too large for the Rust engine: no gate, so every document is scanned (the safe answer)
+    assert loose_pattern("(?:[a-z]{1000}){1000}") is None
+
+
+def test_a_fault_in_the_gate_translator_surfaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a translator bug that yields a non-pattern used to be swallowed as "no gate"
+    monkeypatch.setattr(_gate, "_seq", lambda data, groups: object())
+    with pytest.raises(TypeError):
+        loose_pattern("abc")

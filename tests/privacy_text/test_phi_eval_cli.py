@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from ethicompass.privacy import GoldDocument, Key, Span, evaluate_phi, load_gold, write_key
-from ethicompass.privacy._text_eval import GoldSpan, load_asq_phi
+from ethicompass.privacy.text._eval import GoldSpan, load_asq_phi
 from ethicompass.study import PhiType
 
 ASQ_SAMPLE = Path(__file__).parent.parent / "data" / "asq-phi-sample" / "queries.txt"

@@ -1,4 +1,4 @@
-"""Hyperscan candidate starts (``_recognizers_hs``): the spans are exactly those of the plain ``re`` scan."""
+"""Hyperscan candidate starts (``recognizers._hs``): the spans are exactly those of the plain ``re`` scan."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ethicompass.privacy import Span, find_phi, find_phi_many
-from ethicompass.privacy import _recognizers_hs as hs_module
-from ethicompass.privacy import _text as text_module
-from ethicompass.privacy._recognizers import REGISTRY, _prepared, lower_same_length
-from ethicompass.privacy._recognizers_gate import reversed_loose_pattern
-from ethicompass.privacy._recognizers_parts import find_first_alone, finditer, first_alone_regexes
+from ethicompass.privacy.text import _find as text_module
+from ethicompass.privacy.text.recognizers import _hs as hs_module
+from ethicompass.privacy.text.recognizers._gate import reversed_loose_pattern
+from ethicompass.privacy.text.recognizers._parts import find_first_alone, finditer, first_alone_regexes
+from ethicompass.privacy.text.recognizers._registry import REGISTRY, _prepared, lower_same_length
 
 pytest.importorskip("hyperscan")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ethicompass.privacy import Span, find_phi
-from ethicompass.privacy._recognizers import REGISTRY, recognizer_names
+from ethicompass.privacy.text.recognizers._registry import REGISTRY, recognizer_names
 from ethicompass.study import PhiType
 
 # (recognizer, text, the exact PHI value it must find, type)

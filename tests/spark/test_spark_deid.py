@@ -11,7 +11,7 @@ import pytest
 from ethicompass.engines import spark as es
 from ethicompass.errors import ColumnError, ConfigurationError, SchemaError
 from ethicompass.privacy import Key, Policy, TableSchema, deidentify
-from ethicompass.privacy._cli_tables import read_for_privacy
+from ethicompass.privacy.tables._cli import read_for_privacy
 from ethicompass.study import Study
 
 pytestmark = pytest.mark.spark

@@ -14,7 +14,7 @@ from ethicompass.engines import spark as es
 from ethicompass.errors import ColumnError, InputError
 from ethicompass.frames import read_table
 from ethicompass.privacy import Key
-from ethicompass.privacy._risk import risk_from_summary
+from ethicompass.privacy.reidentification._report import risk_from_summary
 from ethicompass.safety._counts import summarise
 
 pytestmark = pytest.mark.spark

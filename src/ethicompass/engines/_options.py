@@ -85,7 +85,7 @@ def load(
 
     if engine == Engine.inprocess:
         if text:
-            from ethicompass.privacy._cli_tables import read_for_privacy
+            from ethicompass.privacy.tables._cli import read_for_privacy
 
             frame = read_for_privacy(path)
             return frame if columns is None else frame.select(columns)
@@ -109,7 +109,7 @@ def _spark_load(path: Path, *, master: str, columns: list[str] | None, text: boo
         else:
             schema = read_table(path).collect_schema().to_arrow()
     elif suffix in (".jsonl", ".ndjson") and text:
-        from ethicompass.privacy._cli_tables import _check_json_types
+        from ethicompass.privacy.tables._cli import _check_json_types
 
         _check_json_types(path)
         schema = read_table(path).collect_schema().to_arrow()

@@ -71,8 +71,8 @@ def _certificate_batch(transform: Any, hashes: bool, linked: Sequence[str]) -> A
     mode) the batch's distinct (column, pseudonym, value) pairs of the ``linked`` columns as Arrow IPC."""
 
     def one(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
-        from ethicompass.privacy._content_hash import canonical_columns, pack_parts
-        from ethicompass.privacy._deid import linkage_pairs
+        from ethicompass.privacy.tables._content_hash import canonical_columns, pack_parts
+        from ethicompass.privacy.tables._deid import linkage_pairs
 
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
@@ -127,17 +127,17 @@ def deidentify(
     The certificate equals the in-process one for the same rows in the same order. It is built by
     one pass over the data (counts per partition, added up); with ``content_hashes`` (default)
     each partition's rows also stream to the driver, in order, as the canonical bytes of the content
-    hashes (``privacy._content_hash``: the in-process hashes, whatever the partitioning): turn it off for tables too large for that, and the certificate says the hashes were
+    hashes (``privacy.tables._content_hash``: the in-process hashes, whatever the partitioning): turn it off for tables too large for that, and the certificate says the hashes were
     not computed. ``result.frame`` is the de-identified Spark DataFrame (lazy: write it with
     ``result.frame.write``). In reversible mode each partition sends its distinct (column,
     pseudonym, value) pairs to the driver in the same pass, which keeps them distinct in first-seen
     order and encrypts the linkage table: the same table the in-process engine makes.
     """
     from ethicompass.privacy import DeidResult, DeidTransform, Key, Policy, TableSchema
-    from ethicompass.privacy._content_hash import ContentHasher, unpack_parts
-    from ethicompass.privacy._deid import certificate_of
-    from ethicompass.privacy._deid_cert import encrypt_linkage
-    from ethicompass.privacy._deid_stream import LinkagePairs, merge_counts
+    from ethicompass.privacy.tables._content_hash import ContentHasher, unpack_parts
+    from ethicompass.privacy.tables._deid import certificate_of
+    from ethicompass.privacy.tables._deid_cert import encrypt_linkage
+    from ethicompass.privacy.tables._deid_stream import LinkagePairs, merge_counts
 
     _check_frame(sdf)
     if not isinstance(key, Key):
@@ -279,7 +279,7 @@ def redact(
     """:func:`ethicompass.privacy.redact_column` per partition: a lazy Spark frame, ``column`` redacted."""
     from ethicompass.frames import require_columns
     from ethicompass.privacy import redact_column
-    from ethicompass.privacy._text import DEFAULT_THRESHOLD
+    from ethicompass.privacy.text._find import DEFAULT_THRESHOLD
 
     _check_frame(sdf)
     needed = [column] + ([participant_column] if participant_column else [])
@@ -336,7 +336,7 @@ def risk(
     ``options`` are those of :func:`ethicompass.privacy.risk_from_summary` (``k_threshold``,
     ``risk_threshold``, ``population``, ...).
     """
-    from ethicompass.privacy._risk import risk_from_summary
+    from ethicompass.privacy.reidentification._report import risk_from_summary
 
     summary = risk_summary(sdf, quasi_identifiers=quasi_identifiers, sensitive=sensitive)
     return risk_from_summary(summary, **options)

@@ -2,6 +2,12 @@
 
 Entry points: ``scan`` then ``deidentify`` for tables; ``find_phi`` then ``redact`` for clinical text;
 ``risk`` then ``anonymize`` for quasi-identifiers; ``release`` for differentially private aggregates.
+
+Four rooms, one per kind of data or question: :mod:`.tables` (scan, de-identify, certificate, content hash),
+:mod:`.text` (find and redact PHI in notes, with the recognizer registry in :mod:`.text.recognizers`),
+:mod:`.reidentification` (equivalence classes, risk, generalisation hierarchies, anonymisation) and
+:mod:`.dp` (differentially private releases against a budget). The keyed pseudonyms and date offsets of
+``_keys`` serve both tables and text. The names below are the public surface; import them from here.
 """
 
 from __future__ import annotations
@@ -11,74 +17,85 @@ from typing import TYPE_CHECKING
 from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
-    from ethicompass.privacy._anonymize import AnonymizationResult, anonymize
-    from ethicompass.privacy._content_hash import content_hash
-    from ethicompass.privacy._deid import DeidResult, DeidTransform, deidentify
-    from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, read_linkage
-    from ethicompass.privacy._deid_stream import deidentify_batches
-    from ethicompass.privacy._dp import BudgetLedger, DPRelease, PrivacyBudget, release
-    from ethicompass.privacy._hierarchies import Hierarchy, hierarchies_from_dict, load_hierarchies
     from ethicompass.privacy._keys import Key, date_offset_days, is_pseudonym, load_key, pseudonym, write_key
-    from ethicompass.privacy._recognizers import REGISTRY, Recognizer
-    from ethicompass.privacy._recognizers_ner import spacy_recognizers
-    from ethicompass.privacy._risk import LDiversity, PopulationUniqueness, RiskMeasure, RiskReport, risk
-    from ethicompass.privacy._risk_summary import EquivalenceSummary, summarize
-    from ethicompass.privacy._safe_harbor import Policy, TableSchema
-    from ethicompass.privacy._scan import ColumnFinding, ScanReport, scan
-    from ethicompass.privacy._text import Span, find_phi, find_phi_column, find_phi_many
-    from ethicompass.privacy._text_eval import GoldDocument, PhiEval, evaluate_phi, load_gold
-    from ethicompass.privacy._text_redact import redact, redact_column
+    from ethicompass.privacy.dp import BudgetLedger, DPRelease, PrivacyBudget, release
+    from ethicompass.privacy.reidentification._anonymize import AnonymizationResult, anonymize
+    from ethicompass.privacy.reidentification._hierarchies import (
+        Hierarchy,
+        hierarchies_from_dict,
+        load_hierarchies,
+    )
+    from ethicompass.privacy.reidentification._report import (
+        LDiversity,
+        PopulationUniqueness,
+        RiskMeasure,
+        RiskReport,
+        risk,
+    )
+    from ethicompass.privacy.reidentification._summary import EquivalenceSummary, summarize
+    from ethicompass.privacy.tables._content_hash import content_hash
+    from ethicompass.privacy.tables._deid import DeidResult, deidentify
+    from ethicompass.privacy.tables._deid_cert import Certificate, ColumnRecord, read_linkage
+    from ethicompass.privacy.tables._deid_stream import deidentify_batches
+    from ethicompass.privacy.tables._deid_transform import DeidTransform
+    from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
+    from ethicompass.privacy.tables._scan import ColumnFinding, ScanReport, scan
+    from ethicompass.privacy.text._eval import GoldDocument, PhiEval, evaluate_phi, load_gold
+    from ethicompass.privacy.text._find import Span, find_phi, find_phi_column, find_phi_many
+    from ethicompass.privacy.text._redact import redact, redact_column
+    from ethicompass.privacy.text.recognizers._ner import spacy_recognizers
+    from ethicompass.privacy.text.recognizers._registry import REGISTRY, Recognizer
 
 __getattr__, __dir__ = attach(
     __name__,
     {
-        "AnonymizationResult": "ethicompass.privacy._anonymize",
-        "BudgetLedger": "ethicompass.privacy._dp",
-        "Certificate": "ethicompass.privacy._deid_cert",
-        "ColumnFinding": "ethicompass.privacy._scan",
-        "ColumnRecord": "ethicompass.privacy._deid_cert",
-        "DPRelease": "ethicompass.privacy._dp",
-        "DeidResult": "ethicompass.privacy._deid",
-        "DeidTransform": "ethicompass.privacy._deid",
-        "EquivalenceSummary": "ethicompass.privacy._risk_summary",
-        "GoldDocument": "ethicompass.privacy._text_eval",
-        "Hierarchy": "ethicompass.privacy._hierarchies",
+        "AnonymizationResult": "ethicompass.privacy.reidentification._anonymize",
+        "BudgetLedger": "ethicompass.privacy.dp",
+        "Certificate": "ethicompass.privacy.tables._deid_cert",
+        "ColumnFinding": "ethicompass.privacy.tables._scan",
+        "ColumnRecord": "ethicompass.privacy.tables._deid_cert",
+        "DPRelease": "ethicompass.privacy.dp",
+        "DeidResult": "ethicompass.privacy.tables._deid",
+        "DeidTransform": "ethicompass.privacy.tables._deid_transform",
+        "EquivalenceSummary": "ethicompass.privacy.reidentification._summary",
+        "GoldDocument": "ethicompass.privacy.text._eval",
+        "Hierarchy": "ethicompass.privacy.reidentification._hierarchies",
         "Key": "ethicompass.privacy._keys",
-        "LDiversity": "ethicompass.privacy._risk",
-        "PhiEval": "ethicompass.privacy._text_eval",
-        "Policy": "ethicompass.privacy._safe_harbor",
-        "PopulationUniqueness": "ethicompass.privacy._risk",
-        "PrivacyBudget": "ethicompass.privacy._dp",
-        "REGISTRY": "ethicompass.privacy._recognizers",
-        "Recognizer": "ethicompass.privacy._recognizers",
-        "RiskMeasure": "ethicompass.privacy._risk",
-        "RiskReport": "ethicompass.privacy._risk",
-        "ScanReport": "ethicompass.privacy._scan",
-        "Span": "ethicompass.privacy._text",
-        "TableSchema": "ethicompass.privacy._safe_harbor",
-        "anonymize": "ethicompass.privacy._anonymize",
+        "LDiversity": "ethicompass.privacy.reidentification._report",
+        "PhiEval": "ethicompass.privacy.text._eval",
+        "Policy": "ethicompass.privacy.tables._safe_harbor",
+        "PopulationUniqueness": "ethicompass.privacy.reidentification._report",
+        "PrivacyBudget": "ethicompass.privacy.dp",
+        "REGISTRY": "ethicompass.privacy.text.recognizers._registry",
+        "Recognizer": "ethicompass.privacy.text.recognizers._registry",
+        "RiskMeasure": "ethicompass.privacy.reidentification._report",
+        "RiskReport": "ethicompass.privacy.reidentification._report",
+        "ScanReport": "ethicompass.privacy.tables._scan",
+        "Span": "ethicompass.privacy.text._find",
+        "TableSchema": "ethicompass.privacy.tables._safe_harbor",
+        "anonymize": "ethicompass.privacy.reidentification._anonymize",
         "date_offset_days": "ethicompass.privacy._keys",
-        "content_hash": "ethicompass.privacy._content_hash",
-        "deidentify": "ethicompass.privacy._deid",
-        "deidentify_batches": "ethicompass.privacy._deid_stream",
-        "evaluate_phi": "ethicompass.privacy._text_eval",
-        "find_phi": "ethicompass.privacy._text",
-        "find_phi_column": "ethicompass.privacy._text",
-        "find_phi_many": "ethicompass.privacy._text",
-        "hierarchies_from_dict": "ethicompass.privacy._hierarchies",
+        "content_hash": "ethicompass.privacy.tables._content_hash",
+        "deidentify": "ethicompass.privacy.tables._deid",
+        "deidentify_batches": "ethicompass.privacy.tables._deid_stream",
+        "evaluate_phi": "ethicompass.privacy.text._eval",
+        "find_phi": "ethicompass.privacy.text._find",
+        "find_phi_column": "ethicompass.privacy.text._find",
+        "find_phi_many": "ethicompass.privacy.text._find",
+        "hierarchies_from_dict": "ethicompass.privacy.reidentification._hierarchies",
         "is_pseudonym": "ethicompass.privacy._keys",
-        "load_gold": "ethicompass.privacy._text_eval",
-        "load_hierarchies": "ethicompass.privacy._hierarchies",
+        "load_gold": "ethicompass.privacy.text._eval",
+        "load_hierarchies": "ethicompass.privacy.reidentification._hierarchies",
         "load_key": "ethicompass.privacy._keys",
         "pseudonym": "ethicompass.privacy._keys",
-        "read_linkage": "ethicompass.privacy._deid_cert",
-        "redact": "ethicompass.privacy._text_redact",
-        "redact_column": "ethicompass.privacy._text_redact",
-        "release": "ethicompass.privacy._dp",
-        "risk": "ethicompass.privacy._risk",
-        "scan": "ethicompass.privacy._scan",
-        "spacy_recognizers": "ethicompass.privacy._recognizers_ner",
-        "summarize": "ethicompass.privacy._risk_summary",
+        "read_linkage": "ethicompass.privacy.tables._deid_cert",
+        "redact": "ethicompass.privacy.text._redact",
+        "redact_column": "ethicompass.privacy.text._redact",
+        "release": "ethicompass.privacy.dp",
+        "risk": "ethicompass.privacy.reidentification._report",
+        "scan": "ethicompass.privacy.tables._scan",
+        "spacy_recognizers": "ethicompass.privacy.text.recognizers._ner",
+        "summarize": "ethicompass.privacy.reidentification._summary",
         "write_key": "ethicompass.privacy._keys",
     },
 )

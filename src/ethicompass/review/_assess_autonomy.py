@@ -9,10 +9,11 @@ from ethicompass.review._policy import SOURCES
 from ethicompass.review._report import Check, Verdict, not_assessed
 
 if TYPE_CHECKING:
+    from ethicompass.consent import EnforcementRecord
     from ethicompass.review._run import ReviewContext
 
 
-def enforcement(ctx: ReviewContext) -> object:
+def enforcement(ctx: ReviewContext) -> EnforcementRecord:
     """The enforcement record for the policy's purpose on the predictions (computed once per review)."""
     cached = ctx.results.get("consent", {})
     if "kept" in cached and cached["enforcement"].purpose == ctx.policy.consent.purpose:
@@ -56,7 +57,7 @@ def assess(ctx: ReviewContext) -> list[Check]:
         )
     else:
         record = enforcement(ctx)
-        dropped = getattr(record, "rows_dropped", {})
+        dropped = record.rows_dropped
         reasons = ", ".join(f"{n:,} {r}" for r, n in sorted(dropped.items())) or "none"
         checks.append(
             Check(

@@ -74,13 +74,9 @@ def _net_benefit(curve: Any, model: str, lo: float, hi: float) -> Check:
     else:
         verdict = "warn"
     losing = curve.thresholds[~beats]
-    figures: tuple[str, ...] = ()
-    try:
-        from ethicompass.safety._plots import decision_curve_svg
+    from ethicompass.safety._plots import decision_curve_svg
 
-        figures = (decision_curve_svg(curve, curve.overall),)
-    except (ImportError, AttributeError, TypeError):
-        figures = ()
+    figures = (decision_curve_svg(curve, curve.overall),)
     return Check(
         id="beneficence.net_benefit",
         title="The model does more good than treating everyone or no one",
@@ -122,13 +118,9 @@ def _calibration(report: Any, bounds: tuple[float, float]) -> Check:
         if worst is not None
         else ""
     )
-    figures: tuple[str, ...] = ()
-    try:
-        from ethicompass.safety._plots import calibration_svg
+    from ethicompass.safety._plots import calibration_svg
 
-        figures = (calibration_svg(report),)
-    except (ImportError, AttributeError, TypeError):
-        figures = ()
+    figures = (calibration_svg(report),)
     return Check(
         id="beneficence.calibration_slope",
         title="Predicted risks mean what they say (calibration)",

@@ -139,12 +139,9 @@ def _figures(report: Any, metric: str, shown: set[str]) -> tuple[str, ...]:
     if metric in shown:
         return ()
     shown.add(metric)
-    try:
-        from ethicompass.fairness import plot_metrics
+    from ethicompass.fairness import plot_metrics
 
-        return (plot_metrics(report, metrics=[metric]),)
-    except (ImportError, TypeError):
-        return ()
+    return (plot_metrics(report, metrics=[metric]),)
 
 
 def _representativeness(ctx: ReviewContext) -> list[Check]:

@@ -14,13 +14,11 @@ if TYPE_CHECKING:
 def assess(ctx: ReviewContext) -> list[Check]:
     """Staff in the policy's roles without current certificates for the required courses."""
     title = "Everyone with access to identifiable data is trained"
-    try:
-        from ethicompass.training import staff_gaps  # type: ignore[attr-defined]
-    except ImportError:
-        return [not_assessed("training.current", title, "training records are not available in this version")]
+    from ethicompass.training import staff_gaps
+
     policy = ctx.policy.training
     gaps = staff_gaps(ctx.store, roles=policy.roles, required=policy.required_courses)
-    staff = getattr(gaps, "staff", 0)
+    staff = gaps.staff
     if staff == 0:
         return [
             not_assessed(
@@ -30,7 +28,7 @@ def assess(ctx: ReviewContext) -> list[Check]:
                 action="register staff: ethicompass users add NAME --role data_manager",
             )
         ]
-    problems = list(getattr(gaps, "problems", []))
+    problems = list(gaps.problems)
     return [
         Check(
             id="training.current",

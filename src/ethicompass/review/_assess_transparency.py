@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ethicompass.review._policy import SOURCES
-from ethicompass.review._report import Check, not_assessed
+from ethicompass.review._report import Check
 
 if TYPE_CHECKING:
     from ethicompass.review._run import ReviewContext
@@ -38,12 +38,10 @@ def assess(ctx: ReviewContext) -> list[Check]:
 
 def _model_card(ctx: ReviewContext) -> Check:
     title = "The model card is complete"
-    try:
-        from ethicompass.transparency import build_model_card  # type: ignore[attr-defined]
-    except ImportError:
-        return not_assessed("transparency.model_card", title, "model cards are not available in this version")
+    from ethicompass.transparency import build_model_card
+
     card = build_model_card(ctx.study, results=ctx.results)
-    missing = list(getattr(card, "missing", []))
+    missing = list(card.missing)
     return Check(
         id="transparency.model_card",
         title=title,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,9 +12,17 @@ from typing import Any
 import polars as pl
 
 from ethicompass.frames import atomic_write_text, load_table, sha256_file
+from ethicompass.review import (
+    _assess_autonomy,
+    _assess_beneficence,
+    _assess_fairness,
+    _assess_privacy,
+    _assess_training,
+    _assess_transparency,
+)
 from ethicompass.review._policy import Policy
 from ethicompass.review._render import pdf_available, render_html, render_pdf
-from ethicompass.review._report import PRINCIPLES, Check, PrincipleResult, Report, not_assessed
+from ethicompass.review._report import PRINCIPLES, Check, PrincipleResult, Report
 from ethicompass.store import Store
 from ethicompass.study import Study
 
@@ -43,43 +50,24 @@ class ReviewContext:
 
 Assessor = Callable[[ReviewContext], list[Check]]
 
-#: principle -> "module:function" of its assessor, run in this order (consent enforcement first).
-ASSESSORS: dict[str, str] = {
-    "autonomy": "ethicompass.review._assess_autonomy:assess",
-    "privacy": "ethicompass.review._assess_privacy:assess",
-    "fairness": "ethicompass.review._assess_fairness:assess",
-    "beneficence": "ethicompass.review._assess_beneficence:assess",
-    "transparency": "ethicompass.review._assess_transparency:assess",
-    "training": "ethicompass.review._assess_training:assess",
+#: principle -> its assessor, run in this order (consent enforcement first). Imported explicitly: an
+#: assessor that cannot be imported is an error, never a principle quietly reported as not assessed.
+ASSESSORS: dict[str, Assessor] = {
+    "autonomy": _assess_autonomy.assess,
+    "privacy": _assess_privacy.assess,
+    "fairness": _assess_fairness.assess,
+    "beneficence": _assess_beneficence.assess,
+    "transparency": _assess_transparency.assess,
+    "training": _assess_training.assess,
 }
-
-
-def _load(spec: str) -> Assessor | None:
-    module_name, _, func = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("ethicompass"):
-            return None
-        raise
-    return getattr(module, func)  # type: ignore[no-any-return]
 
 
 def assess(study: Study, /, *, policy: Policy, store: Store, results: dict[str, Any] | None = None) -> Report:
     """Judge a study against a policy: every principle, through the library, into one :class:`Report`."""
     ctx = ReviewContext(study=study, policy=policy, store=store, results=dict(results or {}))
     principles: dict[str, PrincipleResult] = {}
-    for principle, spec in ASSESSORS.items():
-        assessor = _load(spec)
-        if assessor is None:
-            checks = [
-                not_assessed(
-                    f"{principle}.available", f"{principle} assessment", "this capability is not installed"
-                )
-            ]
-        else:
-            checks = assessor(ctx)
-        principles[principle] = PrincipleResult(principle, tuple(checks))
+    for principle, assessor in ASSESSORS.items():
+        principles[principle] = PrincipleResult(principle, tuple(assessor(ctx)))
     ordered = {name: principles[name] for name in PRINCIPLES if name in principles}
     generated = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return Report(study=study.name, policy=policy.to_dict(), generated_at=generated, principles=ordered)

@@ -4,7 +4,7 @@ A :class:`Recognizer` is a PHI type, regular expressions (a named group ``phi`` 
 match holds more), context words that raise the score (or are required), words that veto a match, and an
 optional validator (calendar validity, an octet range, ``phonenumbers``, a dictionary look-up). A few
 dictionary recognizers use a ``finder`` instead of patterns. Adding a recognizer is one row of
-:data:`REGISTRY`; the fragments and validators it uses live in ``_recognizers_parts.py``.
+:data:`REGISTRY`; the fragments and validators it uses live in ``_parts.py``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ethicompass.privacy import _recognizers_parts as p
-from ethicompass.privacy import _recognizers_places as places
-from ethicompass.privacy import _recognizers_words as words
-from ethicompass.privacy._recognizers_gate import jump_words as _anchors
-from ethicompass.privacy._recognizers_gate import word_starts as _word_starts
+from ethicompass.privacy.text.recognizers import _parts as p
+from ethicompass.privacy.text.recognizers import _places as places
+from ethicompass.privacy.text.recognizers import _words as words
+from ethicompass.privacy.text.recognizers._gate import jump_words as _anchors
+from ethicompass.privacy.text.recognizers._gate import word_starts as _word_starts
 from ethicompass.study import PhiType
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -41,7 +41,7 @@ class Recognizer:
 
     ``gate_literals`` / ``gate_patterns`` tell a finder's necessary condition (a name it looks up must
     occur verbatim; its regular expression must match), so batches skip documents it cannot match;
-    pattern recognizers derive theirs from ``patterns`` (``_recognizers_gate``).
+    pattern recognizers derive theirs from ``patterns`` (``recognizers._gate``).
     """
 
     name: str
@@ -88,11 +88,11 @@ class Recognizer:
         :meth:`find` is ``scan`` over every part once the triggers hold; batch scanning calls it per
         part on just the texts that part's gate lets through. ``where``, when given, holds (sorted) every
         position where the pattern can match and no letter or digit comes right before
-        (``_recognizers_hs``): the pattern is tried only there, with the same result. A finder with
+        (``recognizers._hs``): the pattern is tried only there, with the same result. A finder with
         ``finder_regexes`` takes instead, per regex, every position where it can match.
         """
         if self.finder is not None:
-            if where is not None:  # one list of starts per ``finder_regexes`` (see ``_recognizers_hs``)
+            if where is not None:  # one list of starts per ``finder_regexes`` (see ``recognizers._hs``)
                 return list(self.finder(text, where))  # type: ignore[call-arg]
             return list(self.finder(text))
         _, compiled, context_rx, exclude_rx = _prepared(self)
@@ -186,8 +186,8 @@ _PHONE_CONTEXT = ("phone", "tel", "telephone", "cell", "mobile", "call", "contac
 _SSN_CONTEXT = ("ssn", "social security", "ss#")
 _R = Recognizer
 
-#: Every recognizer ethicompass runs, in one table (STYLE.md §11). ``score`` is the prior that a match is
-#: PHI; context words within ``window`` characters before it add 0.15 (or are required).
+#: Every recognizer ethicompass runs, in one table (CONTRIBUTING.md, section 6: recognizers and rules).
+#: ``score`` is the prior that a match is PHI; context words within ``window`` characters before it add 0.15 (or are required).
 REGISTRY: tuple[Recognizer, ...] = (
     # --- dates: all elements except the year; never bare years, never durations ---
     _R(
@@ -400,7 +400,7 @@ REGISTRY: tuple[Recognizer, ...] = (
         finder=p.find_first_alone,
         finder_regexes=p.first_alone_regexes,
     ),
-    # --- recall first: words no vocabulary accounts for, scored by their cues (_recognizers_words) ---
+    # --- recall first: words no vocabulary accounts for, scored by their cues (recognizers/_words.py) ---
     _R("word_name", PhiType.NAME, words.CUE_NAME, finder=words.find_unknown_names),
     _R("word_place", PhiType.LOCATION, words.CUE_PLACE, finder=words.find_unknown_places),
     # --- locations: addresses, ZIP codes, cities, hospitals and clinics ---

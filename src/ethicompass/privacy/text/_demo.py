@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from ethicompass.frames import sha256_file
 from ethicompass.privacy._keys import Key, load_key
-from ethicompass.privacy._text import find_phi_many
-from ethicompass.privacy._text_eval import evaluate_phi, load_synthetic_gold
-from ethicompass.privacy._text_redact import redact
+from ethicompass.privacy.text._eval import evaluate_phi, load_synthetic_gold
+from ethicompass.privacy.text._find import find_phi_many
+from ethicompass.privacy.text._redact import redact
 
 if TYPE_CHECKING:
     from ethicompass.demo import DemoContext

@@ -16,11 +16,12 @@ import polars as pl
 import pyarrow as pa
 
 from ethicompass.errors import ColumnError, ConfigurationError
-from ethicompass.privacy._content_hash import ContentHasher
-from ethicompass.privacy._deid import DeidResult, DeidTransform, certificate_of, linkage_pairs
-from ethicompass.privacy._deid_cert import encrypt_linkage
 from ethicompass.privacy._keys import Key
-from ethicompass.privacy._safe_harbor import Policy, TableSchema
+from ethicompass.privacy.tables._content_hash import ContentHasher
+from ethicompass.privacy.tables._deid import DeidResult, certificate_of, linkage_pairs
+from ethicompass.privacy.tables._deid_cert import encrypt_linkage
+from ethicompass.privacy.tables._deid_transform import DeidTransform
+from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
 
 __all__ = ["LinkagePairs", "deidentify_batches", "merge_counts"]
 
@@ -44,7 +45,7 @@ class LinkagePairs:
         self.pending = 0
 
     def add(self, pairs: pl.DataFrame) -> None:
-        """Add one batch's pairs (``privacy._deid.linkage_pairs``)."""
+        """Add one batch's pairs (``privacy.tables._deid.linkage_pairs``)."""
         self.parts.append(pairs)
         self.pending += 1
         if self.pending >= 64:  # bound the memory by the distinct pairs

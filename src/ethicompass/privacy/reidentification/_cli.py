@@ -139,8 +139,8 @@ def risk_cmd(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Measure re-identification risk: k, l, t, prosecutor / journalist / marketer risk, uniques."""
-    from ethicompass.privacy._risk import risk
-    from ethicompass.privacy._risk_summary import EquivalenceSummary, summarize
+    from ethicompass.privacy.reidentification._report import risk
+    from ethicompass.privacy.reidentification._summary import EquivalenceSummary, summarize
 
     frame, digest = _load(data, engine, master)
     frame, names, specs = by_partition(parse_qis, frame, qi)
@@ -253,8 +253,8 @@ def anonymize_cmd(
 ) -> None:
     """Generalise quasi-identifiers (least information loss) until the table meets k (and l, t)."""
     from ethicompass.frames import atomic_path
-    from ethicompass.privacy._anonymize import anonymize
-    from ethicompass.privacy._hierarchies import load_hierarchies
+    from ethicompass.privacy.reidentification._anonymize import anonymize
+    from ethicompass.privacy.reidentification._hierarchies import load_hierarchies
 
     if out.suffix.lower() not in (".csv", ".tsv", ".parquet", ".jsonl", ".ndjson"):
         raise InputError(f"{out}: unsupported output type", hint="use .csv, .tsv, .parquet or .jsonl")
@@ -341,7 +341,7 @@ def release_cmd(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Release a differentially private count, histogram or mean, debiting the dataset's budget."""
-    from ethicompass.privacy._dp import BudgetLedger, release
+    from ethicompass.privacy.dp import BudgetLedger, release
     from ethicompass.store import Store
 
     bounds_pair: tuple[float, float] | None = None

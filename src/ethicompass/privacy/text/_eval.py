@@ -26,8 +26,8 @@ from typing import Any
 import polars as pl
 
 from ethicompass.errors import DataFileError
-from ethicompass.privacy._text import DEFAULT_THRESHOLD, Span, find_phi_many
-from ethicompass.privacy._text_io import check_text_file
+from ethicompass.privacy.text._documents import check_text_file
+from ethicompass.privacy.text._find import DEFAULT_THRESHOLD, Span, find_phi_many
 from ethicompass.study import PhiType
 
 __all__ = ["GoldDocument", "PhiEval", "evaluate_phi", "load_asq_phi", "load_gold", "load_synthetic_gold"]

@@ -1,7 +1,7 @@
 """The column recognizers ``scan`` uses: each is data (name pattern, content pattern) plus one check.
 
-Adding one is one row of :data:`RULES` (STYLE.md §11). Checks are the published checksums and
-validity rules: Luhn (ISO/IEC 7812), SSN area/group/serial validity (SSA), the VIN check digit
+Adding one is one row of :data:`RULES` (CONTRIBUTING.md, section 6: recognizers and rules). Checks are the
+published checksums and validity rules: Luhn (ISO/IEC 7812), SSN area/group/serial validity (SSA), the VIN check digit
 (49 CFR 565.15), the DEA registration number check digit, IPv4 octets, calendar validity.
 """
 

@@ -1,8 +1,8 @@
 """Per-class measures on an encoded summary: sizes, l-diversity, t-closeness (EMD).
 
-Everything works on three aligned arrays from :func:`ethicompass.privacy._risk_summary.encode`
+Everything works on three aligned arrays from :func:`ethicompass.privacy.reidentification._summary.encode`
 (class index, count, sensitive code per summary row), so it costs a few passes over the
-summary, never over the rows. :mod:`._risk` and the lattice search of :mod:`._anonymize` share it.
+summary, never over the rows. :mod:`._report` and the lattice search of :mod:`._anonymize` share it.
 """
 
 from __future__ import annotations

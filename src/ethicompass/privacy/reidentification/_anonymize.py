@@ -25,10 +25,10 @@ import polars as pl
 
 from ethicompass.errors import ColumnError, InputError
 from ethicompass.frames import to_polars
-from ethicompass.privacy._hierarchies import Hierarchy
-from ethicompass.privacy._risk import RiskReport, risk
-from ethicompass.privacy._risk_measures import emd
-from ethicompass.privacy._risk_summary import COUNT, dense_codes, summarize
+from ethicompass.privacy.reidentification._hierarchies import Hierarchy
+from ethicompass.privacy.reidentification._measures import emd
+from ethicompass.privacy.reidentification._report import RiskReport, risk
+from ethicompass.privacy.reidentification._summary import COUNT, dense_codes, summarize
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -6,7 +6,8 @@ import functools
 import re
 from collections.abc import Iterator, Sequence
 
-from ethicompass.privacy._recognizers_parts import (
+from ethicompass.privacy.text._lexicon import BIG_CITY, lexicon
+from ethicompass.privacy.text.recognizers._parts import (
     _FACILITY_WORDS,
     _NOT_CITY_LEAD,
     _TITLES,
@@ -14,7 +15,6 @@ from ethicompass.privacy._recognizers_parts import (
     _eponym_after,
     finditer,
 )
-from ethicompass.privacy._text_lexicon import BIG_CITY, lexicon
 
 # ---------------------------------------------------------------- places
 STATE_CODES = (
@@ -61,7 +61,7 @@ def find_streets(
 ) -> Iterator[tuple[int, int, float]]:
     """Street addresses: a house number, up to three words and a USPS street suffix ("7675 Dunn Cove").
 
-    ``starts``: where :func:`street_regex` can match (``_recognizers_parts.finditer``).
+    ``starts``: where :func:`street_regex` can match (``recognizers._parts.finditer``).
     """
     for m in finditer(street_regex(), text, starts[0] if starts is not None else None):
         if m.start() == 0 or not text[m.start() - 1].isalnum():

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from ethicompass import _native
 from ethicompass.frames import sha256_file
-from ethicompass.privacy._cli_tables import read_for_privacy
-from ethicompass.privacy._deid import deidentify
 from ethicompass.privacy._keys import Key, write_key
-from ethicompass.privacy._safe_harbor import Policy, TableSchema
-from ethicompass.privacy._scan import scan
+from ethicompass.privacy.tables._cli import read_for_privacy
+from ethicompass.privacy.tables._deid import deidentify
+from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
+from ethicompass.privacy.tables._scan import scan
 
 if TYPE_CHECKING:
     from ethicompass.demo import DemoContext

@@ -190,7 +190,7 @@ def scan_cmd(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Find identifier columns by name and content, and propose a role for each column."""
-    from ethicompass.privacy._scan import scan
+    from ethicompass.privacy.tables._scan import scan
 
     frame = read_for_privacy(data)
     report = scan(frame, sample=sample)
@@ -273,10 +273,10 @@ def deid_cmd(
     A CSV/TSV is de-identified in batches of whole records: memory stays flat for any file size.
     """
     from ethicompass.engines._options import load, write_frame
-    from ethicompass.privacy._deid import deidentify
-    from ethicompass.privacy._deid_stream import deidentify_batches
     from ethicompass.privacy._keys import load_key
-    from ethicompass.privacy._safe_harbor import Policy, TableSchema
+    from ethicompass.privacy.tables._deid import deidentify
+    from ethicompass.privacy.tables._deid_stream import deidentify_batches
+    from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise DataFileError(f"{out}: write .csv or .parquet", hint="name the output file with one of those")

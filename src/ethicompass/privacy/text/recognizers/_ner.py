@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ethicompass.errors import ConfigurationError
-from ethicompass.privacy._recognizers import Recognizer
+from ethicompass.privacy.text.recognizers._registry import Recognizer
 from ethicompass.study import PhiType
 
 __all__ = ["spacy_recognizers"]

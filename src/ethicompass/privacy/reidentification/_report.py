@@ -19,8 +19,14 @@ import numpy as np
 import polars as pl
 
 from ethicompass.errors import InputError
-from ethicompass.privacy._risk_measures import class_sizes, distinct_l, emd, entropy_l, recursive_c
-from ethicompass.privacy._risk_summary import COUNT, EquivalenceSummary, encode, summarize
+from ethicompass.privacy.reidentification._measures import (
+    class_sizes,
+    distinct_l,
+    emd,
+    entropy_l,
+    recursive_c,
+)
+from ethicompass.privacy.reidentification._summary import COUNT, EquivalenceSummary, encode, summarize
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -21,9 +21,9 @@ import polars as pl
 
 from ethicompass.errors import ColumnError
 from ethicompass.frames import require_columns, to_polars
-from ethicompass.privacy import _recognizers_hs as _hs
-from ethicompass.privacy._recognizers import REGISTRY, Recognizer, lower_same_length
-from ethicompass.privacy._recognizers_gate import gate_of
+from ethicompass.privacy.text.recognizers import _hs
+from ethicompass.privacy.text.recognizers._gate import gate_of
+from ethicompass.privacy.text.recognizers._registry import REGISTRY, Recognizer, lower_same_length
 from ethicompass.study import PhiType
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -104,7 +104,7 @@ def find_phi_many(
     """The spans of each text, in order, exactly as :func:`find_phi` gives them, but much faster.
 
     Texts are taken in batches of about 1 MB (``_BLOCK`` characters). For each recognizer, one vectorised pass (the Rust
-    regex engine behind Polars, ``_recognizers_gate``) picks the texts of the batch it could match at
+    regex engine behind Polars, ``recognizers._gate``) picks the texts of the batch it could match at
     all; only those are joined (by a separator no pattern crosses) and scanned, so the per-call cost
     of ~50 recognizers is paid once per batch and most recognizers read only a few texts. Memory stays
     bounded by one batch, so any number of texts streams.
@@ -141,7 +141,7 @@ def _scan_paused(texts: list[str], threshold: float, recognizers: list[Recognize
 
 
 #: Batches of at least this many characters find where each pattern can start with one Hyperscan pass
-#: (``_recognizers_hs``; compiling its databases costs about a second, once per process).
+#: (``recognizers._hs``; compiling its databases costs about a second, once per process).
 _HS_MIN_CHARS = 1 << 16
 
 
@@ -238,7 +238,7 @@ def _gates(
 ) -> list[list[list[int] | None]]:
     """For each recognizer and each of its parts, the positions of the texts it could match (None: all).
 
-    The loose patterns and literal lists of ``_recognizers_gate``, for batches of at least ``_GATE_MIN``
+    The loose patterns and literal lists of ``recognizers._gate``, for batches of at least ``_GATE_MIN``
     texts, all evaluated in one Polars query; parts in ``covered`` (found by Hyperscan) need none.
     """
     if len(texts) < _GATE_MIN:

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from ethicompass.errors import ColumnError
-from ethicompass.privacy._safe_harbor import Policy
+from ethicompass.privacy.tables._safe_harbor import Policy
 
 __all__ = ["adjust_birth_year", "age_cap", "ages_of", "as_text", "offsets_of", "parse_dates", "zip3"]
 

@@ -22,10 +22,10 @@ QIS = ["age", "sex", "zip3", "race"]
 def run(ctx: DemoContext) -> None:
     """Measure risk on (age, sex, zip3, race), anonymise to k = 5, and make two DP releases."""
     from ethicompass.frames import load_table, sha256_file, write_table
-    from ethicompass.privacy._anonymize import anonymize
-    from ethicompass.privacy._dp import BudgetLedger, release
-    from ethicompass.privacy._hierarchies import Hierarchy
-    from ethicompass.privacy._risk import risk
+    from ethicompass.privacy.dp import BudgetLedger, release
+    from ethicompass.privacy.reidentification._anonymize import anonymize
+    from ethicompass.privacy.reidentification._hierarchies import Hierarchy
+    from ethicompass.privacy.reidentification._report import risk
     from ethicompass.transparency import AuditLog
 
     started = time.perf_counter()

@@ -103,7 +103,7 @@ def vocabulary() -> tuple[frozenset[str], frozenset[str]]:
         if not line.startswith("#")
         for w in line.lower().split()
     }
-    from ethicompass.privacy._text_lexicon import lexicon
+    from ethicompass.privacy.text._lexicon import lexicon
 
     lex = lexicon()
     # states are not PHI under Safe Harbor; brand names and calendar words listed as "not names" are words
@@ -171,7 +171,7 @@ def plain_word(word: str) -> bool:
 
 @functools.cache
 def _place_words() -> frozenset[str]:
-    from ethicompass.privacy._text_lexicon import lexicon
+    from ethicompass.privacy.text._lexicon import lexicon
 
     return frozenset(w.lower() for name in lexicon().cities for w in name.split())
 
@@ -182,7 +182,7 @@ _AFTER = re.compile(r"(?:['’]s)?[ \t]+([a-z]+)")
 def _eponym(low: str, end: int) -> bool:
     """Whether the word ending at ``end`` names a disease, sign, score or device ("holter monitor" is not
     listed, but "kernig sign", "x's disease", "y score" are): the word after it is a medical head noun."""
-    from ethicompass.privacy._text_lexicon import lexicon
+    from ethicompass.privacy.text._lexicon import lexicon
 
     m = _AFTER.match(low, end)
     return m is not None and m.group(1) in lexicon().medical_heads

@@ -11,7 +11,7 @@ Finders (dictionary recognizers) declare their gate as a callable returning the 
 which must occur in a document for the finder to yield anything (``gate_literals``).
 
 The same translation, written for Hyperscan and for the reversed text (:func:`reversed_loose_pattern`),
-gives ``_recognizers_hs`` every position where a pattern can start.
+gives ``recognizers._hs`` every position where a pattern can start.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class _Dialect:
     """How a loose pattern is written: for Rust's regex over text (the gates), or for Hyperscan over bytes.
 
     Hyperscan scans a text encoded one byte per character (every non-ASCII character a byte >= 0x80, see
-    ``_recognizers_hs``), so there any non-ASCII character is ``[\\x80-\\xff]``. ``reverse`` writes the
+    ``recognizers._hs``), so there any non-ASCII character is ``[\\x80-\\xff]``. ``reverse`` writes the
     pattern for the reversed text: its matches end where the original's start.
     """
 
@@ -206,7 +206,9 @@ def loose_pattern(pattern: str) -> str | None:
         return None  # matches the empty string: no use as a gate
     try:
         pl.Series([""], dtype=pl.String).str.contains(loose)
-    except Exception:  # the Rust engine refuses it (size limit, syntax): no gate, scan everything
+    except (
+        pl.exceptions.ComputeError
+    ):  # the Rust engine refuses it (size limit, syntax): no gate, scan everything
         return None
     return loose
 

@@ -18,10 +18,10 @@ import polars as pl
 
 from ethicompass.errors import ColumnError, ConfigurationError, InputError
 from ethicompass.frames import require_columns, to_polars
-from ethicompass.privacy import _recognizers_parts as parts
 from ethicompass.privacy._keys import Key, date_offset_days, pseudonym
-from ethicompass.privacy._text import DEFAULT_THRESHOLD, Span, find_phi_many
-from ethicompass.privacy._text_lexicon import lexicon
+from ethicompass.privacy.text._find import DEFAULT_THRESHOLD, Span, find_phi_many
+from ethicompass.privacy.text._lexicon import lexicon
+from ethicompass.privacy.text.recognizers import _parts as parts
 from ethicompass.study import PhiType
 
 __all__ = ["RedactStyle", "redact", "redact_column"]

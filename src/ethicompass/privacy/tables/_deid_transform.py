@@ -1,33 +1,26 @@
-"""De-identify a table: ``deidentify(frame, schema, policy=..., key=...)`` -> :class:`DeidResult`.
+"""The row transform of de-identification: :class:`DeidTransform`, a pure function over Polars frames and Arrow batches.
 
-The row transform (:class:`DeidTransform`) is a pure function over Polars frames and Arrow record
-batches: a distributed engine can run ``DeidTransform.apply_arrow`` per partition unchanged.
-Each distinct identifier is pseudonymised once (Arrow dictionary encoding, then one HMAC per
-dictionary entry); everything else is Polars expressions.
+A distributed engine can run ``DeidTransform.apply_arrow`` per partition unchanged. Each distinct identifier is
+pseudonymised once (Arrow dictionary encoding, then one HMAC per dictionary entry), or once per row when a sample
+shows the column is mostly distinct; everything else is Polars expressions over the columns of
+:mod:`._deid_columns`.
 
-Idempotence: values that already look like pseudonyms are kept, and the dates of a row whose
-participant id is already a pseudonym are not shifted again, so de-identifying an output again
-changes nothing further.
+Idempotence: values that already look like pseudonyms are kept, and the dates of a row whose participant id is
+already a pseudonym are not shifted again.
 """
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
 
-import narwhals.stable.v2 as nw
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from ethicompass.errors import ColumnError, ConfigurationError, SchemaError
-from ethicompass.frames import to_narwhals
-from ethicompass.privacy._content_hash import content_hash
-from ethicompass.privacy._deid_cert import Certificate, ColumnRecord, encrypt_linkage
-from ethicompass.privacy._deid_columns import (
+from ethicompass.errors import ColumnError, SchemaError
+from ethicompass.privacy._keys import PSEUDONYM_PATTERN, Key
+from ethicompass.privacy.tables._deid_columns import (
     adjust_birth_year,
     age_cap,
     ages_of,
@@ -36,97 +29,11 @@ from ethicompass.privacy._deid_columns import (
     parse_dates,
     zip3,
 )
-from ethicompass.privacy._keys import PSEUDONYM_PATTERN, Key
-from ethicompass.privacy._safe_harbor import Policy, TableSchema
-from ethicompass.study import PhiType, Role
+from ethicompass.privacy.tables._deid_plan import ColumnPlan, plan_columns
+from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
+from ethicompass.study import Role
 
-__all__ = ["DeidResult", "DeidTransform", "certificate_of", "deidentify"]
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-Action = Literal["keep", "drop", "pseudonymise", "zip3", "year", "shift", "age_cap", "free_text"]
-
-_BIRTH = re.compile(r"birth|dob|born", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class ColumnPlan:
-    """What happens to one column, and why (no values)."""
-
-    column: str
-    role: str
-    phi_type: str | None
-    action: Action
-    reason: str
-    birth: bool = False
-
-
-def plan_columns(names: list[str], schema: TableSchema, policy: Policy) -> list[ColumnPlan]:
-    """Decide the action for every column; raise :class:`SchemaError` for a schema that does not fit."""
-    missing = [c for c in schema.columns if c not in names]
-    if missing:
-        raise SchemaError(
-            f"the schema names column {missing[0]!r}, which the table lacks"
-            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
-            hint=f"remove it from the schema, or check the file; the table has: {', '.join(names[:30])}",
-        )
-    unlisted = [c for c in names if c not in schema.columns]
-    if unlisted:
-        raise SchemaError(
-            f"column {unlisted[0]!r} has no role in the schema"
-            + (f" (and {len(unlisted) - 1} more)" if len(unlisted) > 1 else ""),
-            hint="give every column a role (run `ethicompass scan` and review it; role: other keeps it)",
-        )
-    unknown = [c for c in policy.actions if c not in names]
-    if unknown:
-        raise SchemaError(f"the policy's actions name column {unknown[0]!r}, which the table lacks")
-    free = [c for c in names if schema.columns[c].role == Role.FREE_TEXT and c not in policy.actions]
-    if free and policy.free_text == "refuse":
-        raise SchemaError(
-            f"free-text column {free[0]!r} may hold identifiers and cannot be de-identified as a table column",
-            hint="set the policy's free_text to 'drop' (or 'redact' with the text redactor), "
-            "or give the column another role after checking it holds no identifiers",
-        )
-    plans = [_plan_one(c, schema, policy) for c in names]
-    if any(p.action == "shift" for p in plans) and not schema.columns_with(Role.PARTICIPANT_ID):
-        raise SchemaError(
-            "date shifting needs a participant_id column to key the offsets",
-            hint="mark the participant column with role: participant_id, or use dates: year",
-        )
-    return plans
-
-
-def _plan_one(name: str, schema: TableSchema, policy: Policy) -> ColumnPlan:
-    spec = schema.columns[name]
-    role, phi = spec.role, spec.phi_type
-    phi_value = phi.value if phi else None
-
-    def plan(action: Action, reason: str, *, birth: bool = False) -> ColumnPlan:
-        return ColumnPlan(name, role.value, phi_value, action, reason, birth)
-
-    if name in policy.actions:
-        return plan(policy.actions[name], reason="policy override for this column")
-    if role == Role.PARTICIPANT_ID:
-        return plan("pseudonymise", reason="participant id: keyed pseudonym keeps joins")
-    if role == Role.FREE_TEXT:
-        if policy.free_text == "drop":
-            return plan("drop", reason="free text may hold identifiers; policy drops it")
-        return plan("free_text", reason="free text redacted by the text redactor")
-    if phi == PhiType.ZIP:
-        return plan("zip3", reason="Safe Harbor (B): ZIP to 3 digits, 000 if <= 20,000 people")
-    if phi == PhiType.AGE:
-        return plan("age_cap", reason=f"Safe Harbor (C): ages over {policy.age_cap} to 90+")
-    if role == Role.DATE or phi == PhiType.DATE:
-        birth = bool(_BIRTH.search(name))
-        if policy.dates == "shift":
-            return plan("shift", birth=birth, reason="dates shifted by the participant's keyed offset")
-        return plan("year", birth=birth, reason="Safe Harbor (C): dates to the year")
-    if role == Role.DIRECT_IDENTIFIER or (phi is not None and phi not in (PhiType.AGE, PhiType.DATE)):
-        if phi is not None and phi.value in policy.pseudonymise_types:
-            return plan("pseudonymise", reason=f"policy: {phi.value} replaced by a keyed pseudonym")
-        label = phi.value if phi else "direct identifier"
-        return plan("drop", reason=f"Safe Harbor (A): {label} removed")
-    return plan("keep", reason="not an identifier under the schema")
+__all__ = ["DeidTransform"]
 
 
 def _transform_free_text(series: pl.Series, *, key: Key, policy: Policy) -> pl.Series:
@@ -135,8 +42,8 @@ def _transform_free_text(series: pl.Series, *, key: Key, policy: Policy) -> pl.S
     Every PHI span that ``privacy.find_phi`` finds becomes its tag (``[NAME]``, ``[DATE]``, ...): the
     Safe Harbor choice, which needs neither the key nor the participant (nulls stay null).
     """
-    from ethicompass.privacy._text import find_phi_many
-    from ethicompass.privacy._text_redact import redact
+    from ethicompass.privacy.text._find import find_phi_many
+    from ethicompass.privacy.text._redact import redact
 
     values = series.cast(pl.String).to_list()
     found = iter(find_phi_many(v for v in values if v is not None))
@@ -358,149 +265,3 @@ class DeidTransform:
                 later = frame.select(pl.col("d").dt.offset_by(pl.format("{}y", pl.col("e"))))["d"]
                 shifted = shifted.clone().scatter(moved, later)
         return shifted.alias(s.name)
-
-
-@dataclass(frozen=True)
-class DeidResult:
-    """A de-identified table, its certificate, and (reversible mode only) the encrypted linkage table.
-
-    ``output_schema`` is the schema of the columns kept: de-identifying ``frame`` again under it,
-    with the same policy and key, changes nothing.
-    """
-
-    frame: Any
-    certificate: Certificate
-    output_schema: TableSchema
-    linkage: bytes | None = field(default=None, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The certificate as JSON-ready data (the frame and linkage are not included)."""
-        return self.certificate.to_dict()
-
-    def to_frame(self) -> pl.DataFrame:
-        """The de-identified table as a Polars frame."""
-        return nw.from_native(self.frame, eager_only=True).to_polars()
-
-
-def _to_polars_checked(frame: Any) -> tuple[pl.DataFrame, str]:
-    native_kind = "polars"
-    if isinstance(frame, pl.LazyFrame):
-        frame = frame.collect()
-    if not isinstance(frame, pl.DataFrame):
-        nwf = to_narwhals(frame)
-        if isinstance(nwf, nw.LazyFrame):
-            nwf = nwf.collect()
-        native = nwf.to_native()
-        module = type(native).__module__.split(".")[0]
-        native_kind = module
-        if module == "pandas":
-            for name in native.columns:
-                kinds = {type(v) for v in native[name].dropna().head(100_000)}
-                if len(kinds - {int, float}) > 1 or (str in kinds and kinds & {int, float}):
-                    raise ColumnError(f"column {name!r} holds mixed types", hint="give the column one type")
-        try:
-            frame = nwf.to_polars()
-        except (pa.ArrowException, pl.exceptions.PolarsError, TypeError, ValueError) as exc:
-            raise ColumnError(
-                "the table holds a column of mixed types", hint="give each column one type"
-            ) from exc
-    for name, dtype in frame.schema.items():
-        if dtype == pl.Object:
-            raise ColumnError(f"column {name!r} holds mixed types", hint="give the column one type")
-    return frame, native_kind
-
-
-def deidentify(frame: Any, schema: TableSchema, /, *, policy: Policy | None = None, key: Key) -> DeidResult:
-    """De-identify ``frame`` (Polars, pandas or Arrow) under ``schema`` and ``policy`` (Safe Harbor).
-
-    A Spark DataFrame is de-identified partition by partition (``engines.spark.deidentify``).
-
-    Returns the table in the input's backend, a :class:`Certificate` and, in reversible mode, the
-    AES-GCM-encrypted linkage table. Raises an ``ethicompass.errors`` error for a schema that does
-    not fit, an empty table, mixed types, bad dates (when the policy fails on them) or a missing key.
-    """
-    if not isinstance(key, Key):
-        raise ConfigurationError("no key given", hint="load one with privacy.load_key(path)")
-    policy = policy or Policy.safe_harbor()
-    from ethicompass.engines._spark_session import is_spark_frame
-
-    if is_spark_frame(frame):  # the same transform, per Spark partition
-        from ethicompass.engines.spark import deidentify as on_spark
-
-        return on_spark(frame, schema, policy=policy, key=key)
-    df, kind = _to_polars_checked(frame)
-    if df.height == 0:
-        raise ColumnError("the table has no rows", hint="supply a table with at least one data row")
-    transform = DeidTransform.build(df.columns, schema, policy=policy, key=key)
-    linked = transform.linked_columns()
-    out, counts = transform.apply(df)
-    linkage = _linkage(df, out, transform, linked) if linked else None
-    certificate = certificate_of(
-        transform,
-        counts,
-        rows=(df.height, out.height),
-        columns=(len(df.columns), len(out.columns)),
-        hashes=(content_hash(df), content_hash(out)),
-        linkage_rows=None if linkage is None else linkage[1],
-    )
-    native: Any = out
-    if kind == "pandas":
-        native = out.to_pandas()
-    elif kind == "pyarrow":
-        native = out.to_arrow()
-    kept = TableSchema({c: schema.columns[c] for c in out.columns})
-    return DeidResult(native, certificate, kept, None if linkage is None else linkage[0])
-
-
-def certificate_of(
-    transform: DeidTransform,
-    counts: dict[str, dict[str, int]],
-    *,
-    rows: tuple[int, int],
-    columns: tuple[int, int],
-    hashes: tuple[str, str],
-    linkage_rows: int | None,
-) -> Certificate:
-    """The certificate of a run of ``transform`` (in-process, batch by batch, or on Spark)."""
-    records = tuple(
-        ColumnRecord(
-            column=p.column,
-            role=p.role,
-            phi_type=p.phi_type,
-            action=p.action,
-            reason=p.reason,
-            counts=counts.get(p.column, {}),
-        )
-        for p in transform.plans
-    )
-    return Certificate(
-        policy=transform.policy.to_dict(),
-        key_fingerprint=transform.key.fingerprint,
-        rows_in=rows[0],
-        rows_out=rows[1],
-        columns_in=columns[0],
-        columns_out=columns[1],
-        input_sha256=hashes[0],
-        output_sha256=hashes[1],
-        columns=records,
-        linkage_rows=linkage_rows,
-    )
-
-
-def linkage_pairs(before: pl.DataFrame, after: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """The distinct (column, pseudonym, value) rows of ``columns``, column by column, first seen first."""
-    return pl.concat(
-        [
-            pl.DataFrame({"column": c, "pseudonym": after[c], "value": as_text(before[c])}).unique(
-                maintain_order=True
-            )
-            for c in columns
-        ]
-    )
-
-
-def _linkage(
-    before: pl.DataFrame, after: pl.DataFrame, t: DeidTransform, columns: list[str]
-) -> tuple[bytes, int]:
-    table = linkage_pairs(before, after, columns).filter(pl.col("pseudonym") != pl.col("value"))
-    return encrypt_linkage(table, t.key), table.height

@@ -1,6 +1,6 @@
 """Where each recognizer pattern can start, for a whole batch in one Hyperscan pass.
 
-Every pattern of the registry is loosened (``_recognizers_gate.reversed_loose_pattern``: lookarounds and
+Every pattern of the registry is loosened (``recognizers._gate.reversed_loose_pattern``: lookarounds and
 anchors dropped, back-references replaced by their group, classes widened) and written for the *reversed*
 text, so a match of the loose pattern ends exactly where a match of the original can start. One Hyperscan
 database holds them all (one for the text as written, one for the lower-cased text the ``lower=True``
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ethicompass.privacy._recognizers_gate import reversed_loose_pattern
+from ethicompass.privacy.text.recognizers._gate import reversed_loose_pattern
 
 _hs: Any
 try:  # pragma: no cover - exercised where the wheel exists

@@ -10,8 +10,8 @@ from collections.abc import Iterator, Sequence
 
 import phonenumbers
 
-from ethicompass.privacy import _recognizers_words as _words
-from ethicompass.privacy._text_lexicon import lexicon
+from ethicompass.privacy.text._lexicon import lexicon
+from ethicompass.privacy.text.recognizers import _words
 
 # ---------------------------------------------------------------- dates
 _MONTHS = (
@@ -453,7 +453,7 @@ _CAP_WORD = re.compile(r"[A-Z][a-z]{2,}\b")
 
 def finditer(rx: re.Pattern[str], text: str, starts: Sequence[int] | None = None) -> Iterator[re.Match[str]]:
     """``rx.finditer(text)``; given ``starts`` (sorted, every position where ``rx`` can match, from
-    ``_recognizers_hs``), the same matches, trying ``rx`` only there. ``rx`` never matches empty."""
+    ``recognizers._hs``), the same matches, trying ``rx`` only there. ``rx`` never matches empty."""
     if starts is None:
         yield from rx.finditer(text)
         return

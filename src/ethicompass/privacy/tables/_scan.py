@@ -17,8 +17,8 @@ import polars as pl
 
 from ethicompass.errors import ColumnError
 from ethicompass.frames import to_polars
-from ethicompass.privacy._safe_harbor import TableSchema
-from ethicompass.privacy._scan_rules import (
+from ethicompass.privacy.tables._safe_harbor import TableSchema
+from ethicompass.privacy.tables._scan_rules import (
     FREE_TEXT_NAME,
     ID_NAME,
     PARTICIPANT_NAME,

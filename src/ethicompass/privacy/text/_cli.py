@@ -71,7 +71,7 @@ def _audit(**entry: Any) -> None:
 def _documents(
     path: Path, text_field: str, id_field: str | None, column: str | None, pid: str | None = None
 ) -> Any:
-    from ethicompass.privacy._text_io import check_text_file, iter_documents
+    from ethicompass.privacy.text._documents import check_text_file, iter_documents
 
     check_text_file(path)
     return _nonempty(
@@ -93,7 +93,7 @@ def _nonempty(path: Path, documents: Iterator[Any]) -> Iterator[Any]:
 def _with_spans(documents: Iterable[Any], threshold: float) -> Iterator[tuple[Any, list[Any]]]:
     """Each document with its spans: one ``find_phi_many`` stream over every text, so its batches (about
     1 MB of text) are as large as they can be; only the documents of the batch in hand are held."""
-    from ethicompass.privacy._text import find_phi_many
+    from ethicompass.privacy.text._find import find_phi_many
 
     pending: deque[Any] = deque()
 
@@ -128,7 +128,7 @@ def find_cmd(
     ] = SpanFormat.jsonl,
 ) -> None:
     """Find PHI spans in each document: {"id", "spans": [{start, end, type, score, recognizer}]}."""
-    from ethicompass.privacy._text_io import check_text_file, hash_input
+    from ethicompass.privacy.text._documents import check_text_file, hash_input
 
     counts: Counter[str] = Counter()
     documents = 0
@@ -182,8 +182,8 @@ def redact_cmd(
 ) -> None:
     """Redact PHI: writes {"id", "text", "spans"} per document to OUT (atomically, after the audit entry)."""
     from ethicompass.privacy._keys import load_key
-    from ethicompass.privacy._text_io import hash_input
-    from ethicompass.privacy._text_redact import redact
+    from ethicompass.privacy.text._documents import hash_input
+    from ethicompass.privacy.text._redact import redact
 
     key = load_key(key_file) if style != Style.tag else None
     counts: Counter[str] = Counter()
@@ -231,7 +231,7 @@ def eval_cmd(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Score the PHI finder against gold spans: span recall, token precision/recall/F1, PHI-free flags."""
-    from ethicompass.privacy._text_eval import evaluate_phi, load_gold
+    from ethicompass.privacy.text._eval import evaluate_phi, load_gold
 
     documents = load_gold(input_path, gold=gold)
     result = evaluate_phi(documents, threshold=threshold)
