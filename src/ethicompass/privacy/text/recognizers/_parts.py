@@ -63,6 +63,11 @@ DATE_BARE = (
     + _NOT_DOSE
     + TIME,
 )
+#: A month and a two-digit year ("mi 8/87", "fx 5/97"): no day or ratio reads so (days stop at 31).
+DATE_BARE_MONTH_YEAR = (
+    r"(?<![/.:\-\d])(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<y2>[4-9]\d)(?![\d/-])(?!\.\d)(?!\s*(?:hr|h)\b)"
+    + _NOT_DOSE,
+)
 DATE_BARE_EXCLUDE = (
     "pain",
     "strength",

@@ -197,7 +197,7 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     short = len(word) <= 3 or _VOWEL.search(word) is None
     if _eponym(low, end):
         return None
-    if _NAME_CUE.search(before):
+    if _NAME_CUE.search(before) or _NAME_AFTER.match(low, end):
         return "name", CUE_NAME
     if _PLACE_CUE.search(before) or _PLACE_AFTER.match(low, end):
         return "place", CUE_PLACE
@@ -208,6 +208,74 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     return "name", UNKNOWN
 
 
+#: Cues right after a word that make it a person: a relation or role in brackets, a contact number.
+_NAME_AFTER = re.compile(
+    r"[ \t]*(?:\(|,[ \t]*)(?:son|daughter|wife|husband|mother|father|sister|brother|niece|nephew|friend|"
+    r"hcp|proxy|spouse|partner|md|rn|np|pa|resident|fellow|attending|intern|sw|cm)\b"
+    r"|[ \t]+(?:cell|home|work|mobile|phone|tel|pager)[ \t]*(?:#|:|no\b|number\b)"
+)
+#: A run of words right before one of these is a facility's name ("holy cross hospital", "frederick
+#: memorial"), even when its words are English.
+_FACILITY_NOUN = re.compile(
+    r"\b(?:hospital|hosp|memorial|medical center|med ctr|campus|assisted living|nursing home|manor"
+    r"|health center|healthcare center|rehab center|rehabilitation center)\b"
+)
+_NOT_FACILITY_NAME_WORDS = (
+    "the this that a an our his her their its local community outside another other same general state county "
+    "university va veterans psychiatric mental rehab rehabilitation cardiac acute chronic inpatient outpatient "
+    "private previous prior home teaching nearby new old main city regional childrens children's womens "
+    "women's day night"
+)
+_NOT_FACILITY_NAME = frozenset(_NOT_FACILITY_NAME_WORDS.split())
+
+
+def _facility_runs(low: str) -> Iterator[tuple[int, int, str, float]]:
+    """Up to three words before a facility noun, stopping at a function word, a number, punctuation or a
+    generic modifier ("outside hospital" is no name)."""
+    for m in _FACILITY_NOUN.finditer(low):
+        start = end = m.start()
+        words = 0
+        pos = end
+        while words < 3:
+            w = re.search(r"([a-z][a-z'’.]*)[ \t]+$", low[max(0, pos - 30) : pos])
+            if w is None:
+                break
+            word = w.group(1).rstrip(".")
+            if word in _STOP or word in _NOT_FACILITY_NAME or _FACILITY_NOUN.fullmatch(word):
+                break
+            pos = pos - len(w.group(0))
+            start = pos
+            words += 1
+        if words:
+            yield start, end, "place", CUE_PLACE
+
+
+def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """Names travel in runs: an unknown word, or a Census first name, right before or after a name with
+    real evidence (a cue or a dictionary) joins it ("mary theresa kondouli", "griffin and swackhamer")."""
+    strong = sorted((s, e) for s, e, kind, score in found if kind == "name" and score >= DICTIONARY_NAME)
+    if not strong:
+        return found
+    names = vocabulary()[1]
+    out = list(found)
+    for s, e in strong:
+        after = _NEXT_NAME.match(low, e)
+        if after is not None:
+            word = after.group(1)
+            if word not in _STOP and (not accounted_for(word) or word in names):
+                out.append((after.start(1), after.end(1), "name", DICTIONARY_NAME))
+        before = _PREVIOUS_NAME.search(low, max(0, s - 24), s)
+        if before is not None:
+            word = before.group(1)
+            if word not in _STOP and (not accounted_for(word) or word in names) and not _eponym(low, s):
+                out.append((before.start(1), before.end(1), "name", DICTIONARY_NAME))
+    return out
+
+
+_NEXT_NAME = re.compile(r"(?:[ \t]+[a-z]\.?)?(?:[ \t]*(?:,|and|&|/)[ \t]*|[ \t]+)([a-z][a-z'’-]*[a-z])\b")
+_PREVIOUS_NAME = re.compile(r"\b([a-z][a-z'’-]*[a-z])(?:[ \t]+[a-z]\.?)?[ \t]+$")
+
+
 #: The last text scanned and its candidates: ``word_name`` and ``word_place`` read the same scan.
 _LAST: list[tuple[str, list[tuple[int, int, str, float]]]] = []
 
@@ -215,19 +283,22 @@ _LAST: list[tuple[str, list[tuple[int, int, str, float]]]] = []
 def _words(text: str) -> list[tuple[int, int, str, float]]:
     if _LAST and (_LAST[0][0] is text or _LAST[0][0] == text):
         return _LAST[0][1]
-    found = list(_scan(text))
+    found = _scan(text)
     _LAST[:] = [(text, found)]
     return found
 
 
-def _scan(text: str) -> Iterator[tuple[int, int, str, float]]:
+def _scan(text: str) -> list[tuple[int, int, str, float]]:
     low = text.lower()
     if len(low) != len(
         text
     ):  # "İ" lowers to two characters: lower the others one by one (same result per text)
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    yield from _titled(low)
-    yield from _signed(low)
+    found = [*_titled(low), *_signed(low), *_facility_runs(low), *_unknown(low)]
+    return _promoted(low, found)
+
+
+def _unknown(low: str) -> Iterator[tuple[int, int, str, float]]:
     unknown = {w for w in set(_WORD.findall(low)) if not accounted_for(w)}
     if not unknown:
         return
