@@ -25,6 +25,7 @@ the same spans. The recognizer names in each span (``word_name``, ``word_place``
 from __future__ import annotations
 
 import functools
+import itertools
 import gzip
 import logging
 import re
@@ -194,18 +195,18 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     if accounted_for(word):
         return None
     before = low[max(0, start - 24) : start]
-    short = len(word) <= 3 or _VOWEL.search(word) is None
-    if _eponym(low, end):
-        return None
+    verdict: tuple[str, float] | None
     if _NAME_CUE.search(before) or _NAME_AFTER.match(low, end):
-        return "name", CUE_NAME
-    if _PLACE_CUE.search(before) or _PLACE_AFTER.match(low, end):
-        return "place", CUE_PLACE
-    if short:
-        return None
-    if word.strip("'’").removesuffix("'s").removesuffix("’s") in vocabulary()[1]:
-        return "name", DICTIONARY_NAME
-    return "name", UNKNOWN
+        verdict = "name", CUE_NAME
+    elif _PLACE_CUE.search(before) or _PLACE_AFTER.match(low, end):
+        verdict = "place", CUE_PLACE
+    elif len(word) <= 3 or _VOWEL.search(word) is None:
+        return None  # an abbreviation, unless a cue says otherwise
+    elif word.strip("'’").removesuffix("'s").removesuffix("’s") in vocabulary()[1]:
+        verdict = "name", DICTIONARY_NAME
+    else:
+        return "name", UNKNOWN
+    return None if _eponym(low, end) else verdict
 
 
 #: Cues right after a word that make it a person: a relation or role in brackets, a contact number.
@@ -217,7 +218,7 @@ _NAME_AFTER = re.compile(
 #: A run of words right before one of these is a facility's name ("holy cross hospital", "frederick
 #: memorial"), even when its words are English.
 _FACILITY_NOUN = re.compile(
-    r"\b(?:hospital|hosp|memorial|medical center|med ctr|campus|assisted living|nursing home|manor"
+    r"(?:hospital|hosp|memorial|medical center|med ctr|campus|assisted living|nursing home|manor"
     r"|health center|healthcare center|rehab center|rehabilitation center)\b"
 )
 _NOT_FACILITY_NAME_WORDS = (
@@ -233,6 +234,8 @@ def _facility_runs(low: str) -> Iterator[tuple[int, int, str, float]]:
     """Up to three words before a facility noun, stopping at a function word, a number, punctuation or a
     generic modifier ("outside hospital" is no name)."""
     for m in _FACILITY_NOUN.finditer(low):
+        if m.start() and low[m.start() - 1].isalpha():
+            continue
         start = end = m.start()
         words = 0
         pos = end
@@ -299,13 +302,14 @@ def _scan(text: str) -> list[tuple[int, int, str, float]]:
 
 
 def _unknown(low: str) -> Iterator[tuple[int, int, str, float]]:
-    unknown = {w for w in set(_WORD.findall(low)) if not accounted_for(w)}
+    # words and the text between them, split in C; their offsets by a running sum (no Python match objects)
+    parts = _SPLIT.split(low)
+    unknown = {w for w in set(parts[1::2]) if not accounted_for(w)}
     if not unknown:
         return
-    for m in _WORD.finditer(low):
-        if m.group(0) not in unknown:
-            continue
-        start, end = m.span()
+    offsets = list(itertools.accumulate(map(len, parts), initial=0))
+    for i in [i for i, part in enumerate(parts) if part in unknown]:
+        start, end = offsets[i], offsets[i + 1]
         # part of a longer token (digits, an e-mail, a dotted abbreviation): other recognizers own it
         glued = (start and (low[start - 1].isdigit() or low[start - 1] in "@_/")) or (
             end < len(low) and low[end] in "@_"
@@ -315,6 +319,9 @@ def _unknown(low: str) -> Iterator[tuple[int, int, str, float]]:
         verdict = classify(low, start, end)
         if verdict is not None:
             yield start, end, verdict[0], verdict[1]
+
+
+_SPLIT = re.compile(f"({_WORD.pattern})")
 
 
 def find_unknown_names(text: str) -> Iterator[tuple[int, int, float]]:
@@ -341,13 +348,14 @@ _STOP_WORDS = (
     "notes order orders made said says spoke ok okay in re via"
 )
 _STOP = frozenset(_STOP_WORDS.split())
-_TITLE = re.compile(r"\b(?:drs?|mrs?|ms|miss|prof)\b\.?[ \t]*")
+_TITLE = re.compile(r"(?:drs?|mrs?|ms|miss|prof)\b\.?[ \t]*")
 _NAME_WORD = re.compile(r"([a-z][a-z'’]*(?:-[a-z][a-z'’]*)?)\.?")
 _INITIAL = re.compile(r"[a-z]\.?[ \t]+(?=[a-z]{2})")
 _CREDENTIAL = re.compile(
-    r"[ \t]*,?[ \t]*(?:rrt|rn|bsn|lpn|md|np|pa-c|msw|lcsw|licsw|rph|pharmd|crna|cnp|phd)\b\.?[ \t]*(?:$|\n|[,;])",
+    r"(?:rrt|rn|bsn|lpn|md|np|pa-c|msw|lcsw|licsw|rph|pharmd|crna|cnp|phd)\b\.?[ \t]*(?:$|\n|[,;])",
     re.MULTILINE,
 )
+_BEFORE_CREDENTIAL = re.compile(r"[ \t]*,?[ \t]*$")
 
 
 def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
@@ -355,6 +363,8 @@ def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
     is a Census first name ("dr. john bowman"): a title makes even an English word a name."""
     names = vocabulary()[1]
     for m in _TITLE.finditer(low):
+        if m.start() and low[m.start() - 1].isalpha():
+            continue
         first = _NAME_WORD.match(low, m.end())
         if first is None or first.group(1) in _STOP:
             continue
@@ -378,9 +388,12 @@ def _signed(low: str) -> Iterator[tuple[int, int, str, float]]:
     """A signature: up to four words and initials before a credential at the end of a line ("q. lander rrt",
     "DAN A. FORMAN-LYONS, RRT"), stopping at a function word or a sentence's end."""
     for m in _CREDENTIAL.finditer(low):
-        line_start = low.rfind("\n", 0, m.start()) + 1
-        tokens = low[line_start : m.start()].split(" ")
-        end = m.start()
+        if m.start() and low[m.start() - 1].isalpha():
+            continue
+        gap = _BEFORE_CREDENTIAL.search(low, max(0, m.start() - 8), m.start())
+        end = gap.start() if gap is not None else m.start()
+        line_start = low.rfind("\n", 0, end) + 1
+        tokens = low[line_start:end].split(" ")
         start = end
         taken = 0
         for token in reversed(tokens):
