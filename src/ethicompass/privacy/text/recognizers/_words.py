@@ -25,8 +25,8 @@ the same spans. The recognizer names in each span (``word_name``, ``word_place``
 from __future__ import annotations
 
 import functools
-import itertools
 import gzip
+import itertools
 import logging
 import re
 from collections.abc import Iterator
@@ -40,7 +40,9 @@ CUE_PLACE = 0.65
 DICTIONARY_NAME = 0.7
 UNKNOWN = 0.45
 
-_WORD = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]")
+#: A word: letters of any script (names keep their diacritics: "đặng", "ülker"), inner apostrophes.
+_L = r"[^\W\d_]"
+_WORD = re.compile(rf"{_L}(?:{_L}|['’])*{_L}|{_L}")
 _VOWEL = re.compile(r"[aeiouy]")
 #: Cues right before a word that make it a person (clinician or relative).
 _NAME_CUE = re.compile(
@@ -49,8 +51,14 @@ _NAME_CUE = re.compile(
     r"|\bwife|\bhusband|\bspouse|\bpartner|\bmother|\bmom|\bfather|\bdad|\bson|\bdaughter|\bdtr|\bsister"
     r"|\bbrother|\bsis|\bbro|\baunt|\buncle|\bniece|\bnephew|\bcousin|\bgrandson|\bgranddaughter"
     r"|\bfriend|\bneighbor|\bguardian|\bhcp|\bproxy|\bpatient|\bpt|\bname|\bnamed|\bmr|\bmrs|\bms|\bmiss)"
-    r"[.:,]?\s*(?:and\s+)?$"
+    r"[.:,]?\s*(?:and\s+)?(?:(?:mac|mc|van|von|de|del|della|da|di|le|la|ó|o|bin|ben|al|el|ter|ten|der|den|dos|das|du"
+    r"|con|y)\s+){0,3}$"
 )
+#: Particles of surnames ("van de", "mac con", "ó"): they join the name they stand before.
+_PARTICLES = frozenset(
+    ("mac", "mc", "van", "von", "de", "del", "della", "da", "di", "le", "la", "ó", "o", "bin", "ben", "al", "el",
+     "ter", "ten", "der", "den", "dos", "das", "du", "con", "y")
+)  # fmt: skip
 #: Cues before a word that make it a place (a hospital, a town, a ward).
 _PLACE_CUE = re.compile(
     r"(?:\bat|\bto|\bfrom|\bvia|\bin|\bnear|\blives|\bosh|\btransferred|\btransfer|\badmitted|\bfollowed"
@@ -115,8 +123,9 @@ def vocabulary() -> tuple[frozenset[str], frozenset[str]]:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def accounted_for(word: str) -> bool:
-    """Whether a lower-case word is English, clinical, or formed from one (endings, prefixes, medical suffixes)."""
+def accounted_for(word: str, *, typos: bool = True) -> bool:
+    """Whether a lower-case word is English, clinical, or formed from one (endings, prefixes, medical suffixes),
+    or (``typos``) one edit from one."""
     known, names = vocabulary()
     if word in known:
         return True
@@ -143,7 +152,7 @@ def accounted_for(word: str) -> bool:
             return True
     if "-" in word:
         return all(accounted_for(part) for part in word.split("-") if part)
-    return len(word) >= 5 and _one_edit_from(word, known)
+    return typos and len(word) >= 5 and _one_edit_from(word, known)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -192,15 +201,17 @@ def _eponym(low: str, end: int) -> bool:
 def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     """The evidence for the word ``low[start:end]`` (lower case): ``("name" | "place", score)`` or None."""
     word = low[start:end]
-    if accounted_for(word):
+    if accounted_for(word, typos=False):
         return None
     before = low[max(0, start - 24) : start]
     verdict: tuple[str, float] | None
-    if _NAME_CUE.search(before) or _NAME_AFTER.match(low, end):
+    if _NAME_CUE.search(before) or _NAME_AFTER.match(low, end):  # a cue: one edit from a word is still a name
         verdict = "name", CUE_NAME
+    elif accounted_for(word):
+        return None  # a typo of a known word ("recieved"), with no cue for a name
     elif _PLACE_CUE.search(before) or _PLACE_AFTER.match(low, end):
         verdict = "place", CUE_PLACE
-    elif len(word) <= 3 or _VOWEL.search(word) is None:
+    elif len(word) <= 3 or (word.isascii() and _VOWEL.search(word) is None):
         return None  # an abbreviation, unless a cue says otherwise
     elif word.strip("'’").removesuffix("'s").removesuffix("’s") in vocabulary()[1]:
         verdict = "name", DICTIONARY_NAME
@@ -270,13 +281,20 @@ def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[
         before = _PREVIOUS_NAME.search(low, max(0, s - 24), s)
         if before is not None:
             word = before.group(1)
-            if word not in _STOP and (not accounted_for(word) or word in names) and not _eponym(low, s):
+            if word in _PARTICLES:
+                out.append((before.start(1), before.end(1), "name", DICTIONARY_NAME))
+                particle = _PREVIOUS_NAME.search(low, max(0, before.start(1) - 12), before.start(1))
+                if particle is not None and particle.group(1) in _PARTICLES:
+                    out.append((particle.start(1), particle.end(1), "name", DICTIONARY_NAME))
+            elif word not in _STOP and (not accounted_for(word) or word in names) and not _eponym(low, s):
                 out.append((before.start(1), before.end(1), "name", DICTIONARY_NAME))
     return out
 
 
-_NEXT_NAME = re.compile(r"(?:[ \t]+[a-z]\.?)?(?:[ \t]*(?:,|and|&|/)[ \t]*|[ \t]+)([a-z][a-z'’-]*[a-z])\b")
-_PREVIOUS_NAME = re.compile(r"\b([a-z][a-z'’-]*[a-z])(?:[ \t]+[a-z]\.?)?[ \t]+$")
+_NEXT_NAME = re.compile(
+    rf"(?:[ \t]+{_L}\.?)?(?:[ \t]*(?:,|and|&|/)[ \t]*|[ \t]+)({_L}(?:{_L}|['’-])*{_L}|{_L})\b"
+)
+_PREVIOUS_NAME = re.compile(rf"\b({_L}(?:{_L}|['’-])*{_L}|{_L})(?:[ \t]+{_L}\.?)?[ \t]+$")
 
 
 #: The last text scanned and its candidates: ``word_name`` and ``word_place`` read the same scan.
@@ -297,14 +315,55 @@ def _scan(text: str) -> list[tuple[int, int, str, float]]:
         text
     ):  # "İ" lowers to two characters: lower the others one by one (same result per text)
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    found = [*_titled(low), *_signed(low), *_facility_runs(low), *_unknown(low)]
+    found = [*_titled(low), *_signed(low), *_facility_runs(low), *_cued(low), *_unknown(low)]
     return _promoted(low, found)
+
+
+#: Strong cues for a person ("d/w rust", "per bell"): a listed name after them is a name even when it is an English
+#: word; a town's prefix after a place cue ("from east grace", "to lake martin") makes the next word a place.
+_STRONG_NAME_CUE = re.compile(rf"(?:d/w|per|discussed with|spoke with|spoke to|paged)[ \t]+({_L}+)\b")
+_TOWN = re.compile(
+    rf"(?:from|to|at|in|near|of|lives)[ \t]+((?:west|east|north|south|new|lake|port|mount|mt\.?|fort|ft\.?|saint|st\.?"
+    rf"|san|santa|el|la|los|las|glen|point|upper|lower)[ \t]+({_L}+))\b"
+)
+
+
+def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
+    names = vocabulary()[1]
+    for m in _STRONG_NAME_CUE.finditer(low):
+        word = m.group(1)
+        free = m.start() == 0 or not low[m.start() - 1].isalpha()
+        if (
+            free
+            and word in names
+            and word not in _STOP
+            and word not in _clinical()
+            and not _eponym(low, m.end(1))
+        ):
+            yield m.start(1), m.end(1), "name", CUE_NAME
+    for m in _TOWN.finditer(low):
+        word = m.group(2)
+        if m.start() and low[m.start() - 1].isalpha():
+            continue
+        if word not in _STOP and (not accounted_for(word) or word in names or word in _place_words()):
+            yield m.start(1), m.end(1), "place", CUE_PLACE
+
+
+@functools.cache
+def _clinical() -> frozenset[str]:
+    text = resources.files("ethicompass.privacy").joinpath("data", "text", "clinical_terms.txt")
+    return frozenset(
+        w
+        for line in text.read_text("utf-8").splitlines()
+        if not line.startswith("#")
+        for w in line.lower().split()
+    )
 
 
 def _unknown(low: str) -> Iterator[tuple[int, int, str, float]]:
     # words and the text between them, split in C; their offsets by a running sum (no Python match objects)
     parts = _SPLIT.split(low)
-    unknown = {w for w in set(parts[1::2]) if not accounted_for(w)}
+    unknown = {w for w in set(parts[1::2]) if not accounted_for(w, typos=False)}
     if not unknown:
         return
     offsets = list(itertools.accumulate(map(len, parts), initial=0))
@@ -349,8 +408,8 @@ _STOP_WORDS = (
 )
 _STOP = frozenset(_STOP_WORDS.split())
 _TITLE = re.compile(r"(?:drs?|mrs?|ms|miss|prof)\b\.?[ \t]*")
-_NAME_WORD = re.compile(r"([a-z][a-z'’]*(?:-[a-z][a-z'’]*)?)\.?")
-_INITIAL = re.compile(r"[a-z]\.?[ \t]+(?=[a-z]{2})")
+_NAME_WORD = re.compile(rf"({_L}(?:{_L}|['’])*(?:-{_L}(?:{_L}|['’])*)?)\.?")
+_INITIAL = re.compile(rf"{_L}\.?[ \t]+(?={_L}{{2}})")
 _CREDENTIAL = re.compile(
     r"(?:rrt|rn|bsn|lpn|md|np|pa-c|msw|lcsw|licsw|rph|pharmd|crna|cnp|phd)\b\.?[ \t]*(?:$|\n|[,;])",
     re.MULTILINE,
