@@ -315,6 +315,10 @@ def first_last(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
             return False
     if first in lex.first_names:
         return True
+    if last in lex.last_names and _words.plain_word(first.lower()):
+        return m.span(
+            "last"
+        )  # "Daughter Nguyen": a capitalised English word before a surname is no first name
     return (
         last in lex.last_names
         and first.lower() not in lex.medical_heads

@@ -233,35 +233,40 @@ _FACILITY_NOUN = re.compile(
     r"|health center|healthcare center|rehab center|rehabilitation center)\b"
 )
 _NOT_FACILITY_NAME_WORDS = (
-    "the this that a an our his her their its local community outside another other same general state county "
-    "university va veterans psychiatric mental rehab rehabilitation cardiac acute chronic inpatient outpatient "
-    "private previous prior home teaching nearby new old main city regional childrens children's womens "
-    "women's day night"
+    "the this that a an our his her their its local outside another other same psychiatric mental rehab "
+    "rehabilitation cardiac acute chronic inpatient outpatient private previous prior home nearby new old day night"
 )
+_GENERIC_FACILITY = frozenset(
+    ("community", "general", "state", "county", "university", "va", "veterans", "teaching", "main", "city",
+     "regional", "childrens", "children's", "womens", "women's", "memorial", "medical", "district")
+)  # fmt: skip
+_WORD_BEFORE = re.compile(rf"({_L}(?:{_L}|['’.])*)[ \t]+$")
 _NOT_FACILITY_NAME = frozenset(_NOT_FACILITY_NAME_WORDS.split())
 
 
 def _facility_runs(low: str) -> Iterator[tuple[int, int, str, float]]:
-    """Up to three words before a facility noun, stopping at a function word, a number, punctuation or a
-    generic modifier ("outside hospital" is no name)."""
+    """Up to four words before a facility noun, stopping at a function word, a number, punctuation or a
+    determiner ("outside hospital" is no name); generic words ("county", "general") join a name but make none."""
     for m in _FACILITY_NOUN.finditer(low):
         if m.start() and low[m.start() - 1].isalpha():
             continue
         start = end = m.start()
-        words = 0
+        words = taken = 0
         pos = end
-        while words < 3:
-            w = re.search(r"([a-z][a-z'’.]*)[ \t]+$", low[max(0, pos - 30) : pos])
+        while taken < 4:
+            w = _WORD_BEFORE.search(low, max(0, pos - 30), pos)
             if w is None:
                 break
             word = w.group(1).rstrip(".")
             if word in _STOP or word in _NOT_FACILITY_NAME or _FACILITY_NOUN.fullmatch(word):
                 break
-            pos = pos - len(w.group(0))
-            start = pos
-            words += 1
-        if words:
-            yield start, end, "place", CUE_PLACE
+            pos = w.start()
+            taken += 1
+            if word not in _GENERIC_FACILITY:
+                words += 1
+                start = pos
+        if words:  # the facility noun belongs to the name ("holy cross hospital"), as mixed case writes it
+            yield start, m.end(), "place", CUE_PLACE
 
 
 def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
@@ -321,7 +326,10 @@ def _scan(text: str) -> list[tuple[int, int, str, float]]:
 
 #: Strong cues for a person ("d/w rust", "per bell"): a listed name after them is a name even when it is an English
 #: word; a town's prefix after a place cue ("from east grace", "to lake martin") makes the next word a place.
-_STRONG_NAME_CUE = re.compile(rf"(?:d/w|per|discussed with|spoke with|spoke to|paged)[ \t]+({_L}+)\b")
+_STRONG_NAME_CUE = re.compile(
+    rf"(?:d/w|per|discussed with|spoke with|spoke to|paged|wife|husband|spouse|son|daughter|mother|father|sister"
+    rf"|brother|niece|nephew|aunt|uncle|grandson|granddaughter|friend|proxy|hcp)[ \t]+({_L}+)\b"
+)
 _TOWN = re.compile(
     rf"(?:from|to|at|in|near|of|lives)[ \t]+((?:west|east|north|south|new|lake|port|mount|mt\.?|fort|ft\.?|saint|st\.?"
     rf"|san|santa|el|la|los|las|glen|point|upper|lower)[ \t]+({_L}+))\b"
@@ -427,7 +435,8 @@ def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
         first = _NAME_WORD.match(low, m.end())
         if first is None or first.group(1) in _STOP:
             continue
-        yield first.start(1), first.end(1), "name", CUE_NAME
+        # the title is part of the name, as the mixed-case recognizer ``name_title`` (and ASQ-PHI's gold) has it
+        yield m.start(), first.end(1), "name", CUE_NAME
         after = first.end()
         if first.group(1) not in names or low[after : after + 1] not in (" ", "\t"):
             continue
@@ -440,7 +449,7 @@ def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
             and second not in _STOP
             and (second in names or not accounted_for(second))
         ):
-            yield first.start(1), nxt.end(1), "name", CUE_NAME
+            yield m.start(), nxt.end(1), "name", CUE_NAME
 
 
 def _signed(low: str) -> Iterator[tuple[int, int, str, float]]:
