@@ -117,14 +117,40 @@ def load_asq_phi(path: str | Path, /) -> list[GoldDocument]:
     return docs
 
 
+#: The PHI types of the PhysioNet deid gold corpus (and its i2b2-style cousins) as ours. ``DateYear`` (a bare year)
+#: is left out: Safe Harbor lets years stay, so it is no miss when a year is kept.
+DEID_TYPES: dict[str, PhiType | None] = {
+    "HCPName": PhiType.NAME,
+    "PTName": PhiType.NAME,
+    "PTNameInitial": PhiType.NAME,
+    "RelativeProxyName": PhiType.NAME,
+    "Date": PhiType.DATE,
+    "DateYear": None,
+    "Location": PhiType.LOCATION,
+    "Phone": PhiType.PHONE,
+    "Age": PhiType.AGE,
+    "Other": PhiType.ID,
+}
+
+
+def _gold_type(value: Any) -> PhiType | None:
+    if value in DEID_TYPES:
+        return DEID_TYPES[value]
+    return PhiType(value)
+
+
 def load_synthetic_gold(notes: str | Path, gold: str | Path, /) -> list[GoldDocument]:
-    """The synthetic study's ``notes.jsonl`` (``note_id``, ``text``) and ``notes_gold.jsonl`` spans."""
+    """``notes.jsonl`` (``note_id``, ``text``) and its gold spans (``note_id``, ``start``, ``end``, ``type``).
+
+    Types are ours (the synthetic study's ``notes_gold.jsonl``) or the PhysioNet deid corpus' (:data:`DEID_TYPES`).
+    """
     by_note: dict[str, list[GoldSpan]] = {}
     for line_no, row in _jsonl(gold):
         try:
-            by_note.setdefault(str(row["note_id"]), []).append(
-                GoldSpan(int(row["start"]), int(row["end"]), PhiType(row["type"]))
-            )
+            kind = _gold_type(row["type"])
+            found = by_note.setdefault(str(row["note_id"]), [])
+            if kind is not None:
+                found.append(GoldSpan(int(row["start"]), int(row["end"]), kind))
         except (KeyError, ValueError, TypeError):
             raise DataFileError(
                 f"{gold} line {line_no}: expected note_id, start, end and a PHI type",

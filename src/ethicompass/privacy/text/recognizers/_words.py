@@ -275,13 +275,13 @@ def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[
     strong = sorted((s, e) for s, e, kind, score in found if kind == "name" and score >= DICTIONARY_NAME)
     if not strong:
         return found
-    names = vocabulary()[1]
+    firsts = first_names()
     out = list(found)
     for s, e in strong:
         after = _NEXT_NAME.match(low, e)
         if after is not None:
             word = after.group(1)
-            if word not in _STOP and (not accounted_for(word) or word in names):
+            if word not in _STOP and (not accounted_for(word) or word in firsts):
                 out.append((after.start(1), after.end(1), "name", DICTIONARY_NAME))
         before = _PREVIOUS_NAME.search(low, max(0, s - 24), s)
         if before is not None:
@@ -291,7 +291,7 @@ def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[
                 particle = _PREVIOUS_NAME.search(low, max(0, before.start(1) - 12), before.start(1))
                 if particle is not None and particle.group(1) in _PARTICLES:
                     out.append((particle.start(1), particle.end(1), "name", DICTIONARY_NAME))
-            elif word not in _STOP and (not accounted_for(word) or word in names) and not _eponym(low, s):
+            elif word not in _STOP and (not accounted_for(word) or word in firsts) and not _eponym(low, s):
                 out.append((before.start(1), before.end(1), "name", DICTIONARY_NAME))
     return out
 
@@ -355,6 +355,13 @@ def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
             continue
         if word not in _STOP and (not accounted_for(word) or word in names or word in _place_words()):
             yield m.start(1), m.end(1), "place", CUE_PLACE
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    """The US Census first names (lower case): an English word among them ("maria", "hank") can be a name after a
+    relation or beside a surname; an English surname ("flow", "staff") cannot on that evidence alone."""
+    return _gz_words("census_first_names.txt.gz") - _clinical() - _STOP
 
 
 @functools.cache
