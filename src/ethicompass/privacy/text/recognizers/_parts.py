@@ -95,6 +95,14 @@ DATE_BARE_EXCLUDE = (
     "cpap",
     "bipap",
     "imv",
+    "rales",
+    "crackles",
+    "rhonchi",
+    "ronchi",
+    "wheezes",
+    "flowby",
+    "bases",
+    "lungs",
 )
 DATE_RELATIVE = (rf"(?:last|this|next|past)\s+(?:{_MONTH_FULL.lower()}|{_WEEKDAY_FULL.lower()})\b",)
 DATE_CONTEXT = (

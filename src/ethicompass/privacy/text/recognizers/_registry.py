@@ -216,6 +216,7 @@ REGISTRY: tuple[Recognizer, ...] = (
         triggers=("/",),
         context=p.DATE_CONTEXT,
         context_required=True,
+        exclude=p.DATE_BARE_EXCLUDE,
         window=14,
         validator=p.valid_date,
     ),

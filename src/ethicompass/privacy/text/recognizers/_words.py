@@ -176,7 +176,17 @@ def _one_edit_from(word: str, known: frozenset[str]) -> bool:
 def plain_word(word: str) -> bool:
     """A lower-case word that the vocabularies account for and that is no listed name or place word: it
     cannot start or continue a name or place on its capitals alone (upper-case notes capitalise everything)."""
+    if word in _STOP or word in _COMMON_CAPS:
+        return True
     return bool(word) and accounted_for(word) and word not in vocabulary()[1] and word not in _place_words()
+
+
+#: Words that upper-case notes put after a relation or "from" and that happen to be listed surnames or words of
+#: town names ("HUSBAND HAS GOOD", "FROM LAST NIGHT"): plain words all the same.
+_COMMON_CAPS = frozenset(
+    ("has", "good", "most", "last", "night", "side", "blood", "bile", "ward", "floor", "other", "friends", "all",
+     "some", "both", "more", "less", "very", "well", "much", "many", "few", "new", "old", "home", "back")
+)  # fmt: skip
 
 
 @functools.cache
