@@ -325,11 +325,8 @@ def _words(text: str) -> list[tuple[int, int, str, float]]:
 
 
 def _scan(text: str) -> list[tuple[int, int, str, float]]:
-    low = text.lower()
-    if len(low) != len(
-        text
-    ):  # "İ" lowers to two characters: lower the others one by one (same result per text)
-        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    # "İ" (U+0130) is the one character whose lower case is two characters: read it as "i", so offsets stay
+    low = text.lower() if "İ" not in text else text.replace("İ", "i").lower()
     found = [*_titled(low), *_signed(low), *_facility_runs(low), *_cued(low), *_unknown(low)]
     return _promoted(low, found)
 
@@ -341,9 +338,10 @@ _STRONG_NAME_CUE = re.compile(
     rf"|brother|niece|nephew|aunt|uncle|grandson|granddaughter|friend|proxy|hcp)[ \t]+({_L}+)\b"
 )
 _TOWN = re.compile(
-    rf"(?:from|to|at|in|near|of|lives)[ \t]+((?:west|east|north|south|new|lake|port|mount|mt\.?|fort|ft\.?|saint|st\.?"
-    rf"|san|santa|el|la|los|las|glen|point|upper|lower)[ \t]+({_L}+))\b"
+    rf"((?:west|east|north|south|new|lake|port|mount|mt\.?|fort|ft\.?|saint|st\.?|san|santa|el|la|los|las|glen"
+    rf"|point|upper|lower)[ \t]+({_L}+))\b"
 )
+_TOWN_CUE = re.compile(r"(?:^|[^a-z])(?:from|to|at|in|near|of|lives)[ \t]+$")
 
 
 def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
@@ -361,7 +359,9 @@ def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
             yield m.start(1), m.end(1), "name", CUE_NAME
     for m in _TOWN.finditer(low):
         word = m.group(2)
-        if m.start() and low[m.start() - 1].isalpha():
+        if (m.start() and low[m.start() - 1].isalpha()) or not _TOWN_CUE.search(
+            low, max(0, m.start() - 8), m.start()
+        ):
             continue
         if word not in _STOP and (not accounted_for(word) or word in names or word in _place_words()):
             yield m.start(1), m.end(1), "place", CUE_PLACE
