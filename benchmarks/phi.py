@@ -2,7 +2,10 @@
 
     .venv/bin/python benchmarks/phi.py [--rows 2000] [--presidio-rows 300] [--stream-mb 10 100] [--no-presidio]
 
-Targets (issue 7), on ASQ-PHI dev (../shared/data/asq-phi-dev): full-coverage span recall >= 0.97, token
+Every corpus it finds is scored side by side with Presidio (issue 17): the synthetic study, ASQ-PHI dev and the
+PhysioNet deid dev split of real ICU nursing notes (``../shared/data/physionet-deid-dev``, read to measure only);
+a corpus that is missing is reported as skipped. Targets (issue 17) on PhysioNet dev: full-coverage recall >= 0.98
+without bare years, token precision >= 0.85, PHI-free notes flagged <= 10%. Targets (issue 7), on ASQ-PHI dev (../shared/data/asq-phi-dev): full-coverage span recall >= 0.97, token
 precision >= 0.85, PHI-free documents flagged <= 10%; >= 2 MB/s of text per core, linear in size; a 100 MB
 notes file streams in bounded memory (generated here in a temporary folder, never committed).
 
@@ -40,6 +43,8 @@ from ethicompass.study import PhiType
 
 SPLIT_SEED = 20261127
 ASQ = Path(__file__).resolve().parents[2] / "shared" / "data" / "asq-phi-dev" / "queries.txt"
+#: Real ICU nursing notes (PhysioNet deid gold corpus, dev split; GPL: read here to measure, never copied).
+PHYSIONET = Path(__file__).resolve().parents[2] / "shared" / "data" / "physionet-deid-dev"
 SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "asq-phi-sample" / "queries.txt"
 PRESIDIO_TYPES = {
     "PERSON": PhiType.NAME,
@@ -95,6 +100,50 @@ def split_asq(docs: list[GoldDocument]) -> tuple[list[GoldDocument], list[GoldDo
     half = len(order) // 2
     dev, held = sorted(order[:half]), sorted(order[half:])
     return [docs[i] for i in dev], [docs[i] for i in held]
+
+
+def physionet() -> list[GoldDocument] | None:
+    """The PhysioNet dev split (bare years left out of the gold: Safe Harbor lets them stay), or None."""
+    notes, gold = PHYSIONET / "notes.jsonl", PHYSIONET / "gold.jsonl"
+    return load_gold(notes, gold=gold) if notes.is_file() and gold.is_file() else None
+
+
+def corpora_table(
+    corpora: list[tuple[str, list[GoldDocument] | None]], analyzer: Any, label: str, presidio_rows: int
+) -> None:
+    """Every corpus found, ethicompass beside Presidio (on its first ``presidio_rows`` documents, and ours on the
+    same ones); a corpus that is not there is reported as skipped. Recall and precision per type follow."""
+    print(
+        "\n| corpus | engine | docs | span recall (full) | token P | PHI-free flagged |\n|---|---|---:|---:|---:|---:|"
+    )
+    per_type: list[str] = []
+    for name, docs in corpora:
+        if docs is None:
+            print(f"| {name} | skipped: not found | | | | |")
+            continue
+        ours = evaluate_phi(docs)
+        print(f"| {name} | ethicompass | {short(ours)} |")
+        for kind, r in sorted(ours.per_type.items()):
+            if r["spans"]:
+                per_type.append(
+                    f"| {name} | {kind} | {r['spans']} | {r['span_recall_full']:.3f} | {r['token_precision']:.3f} |"
+                )
+        if analyzer is not None:
+            sub = docs[:presidio_rows]
+            theirs = evaluate_phi(sub, finder=lambda t: presidio_spans(analyzer, t))
+            print(f"| {name} | {label} | {short(theirs)} |")
+            print(f"| {name} | ethicompass (same documents) | {short(evaluate_phi(sub))} |")
+    print(
+        "\n| corpus | type | spans | span recall (full) | token P of spans of the type |\n|---|---|---:|---:|---:|"
+    )
+    print("\n".join(per_type))
+
+
+def short(r: Any) -> str:
+    return (
+        f"{r.documents} | {r.span_recall_full:.3f} | {r.token_precision:.3f} "
+        f"| {r.phi_free_flagged}/{r.phi_free_documents} ({r.phi_free_flagged_share:.1%})"
+    )
 
 
 def row(name: str, result: Any) -> str:
@@ -194,6 +243,16 @@ def main() -> None:
     print(row("ethicompass, ASQ-PHI all", evaluate_phi(asq)))
     print(row("ethicompass, synthetic notes", evaluate_phi(notes)))
     analyzer, label = (None, "") if args.no_presidio else presidio_analyzer()
+    corpora_table(
+        [
+            ("synthetic study (seed 0)", notes),
+            ("ASQ-PHI dev (../shared/data/asq-phi-dev)", asq if asq_path == ASQ else None),
+            ("PhysioNet deid dev, real ICU notes (../shared/data/physionet-deid-dev)", physionet()),
+        ],
+        analyzer,
+        label,
+        args.presidio_rows,
+    )
     sub = notes[: args.presidio_rows]
     if analyzer is not None:
         for name, docs in (

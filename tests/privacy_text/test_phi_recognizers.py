@@ -73,6 +73,19 @@ POSITIVES: list[tuple[str, str, str, PhiType]] = [
     ("city", "Recently moved here from Seattle for work.", "Seattle", PhiType.LOCATION),
     ("city_facility", "Case reviewed at our Dallas facility today.", "Dallas facility", PhiType.LOCATION),
     ("location_context", "Last seen at Cedar Crest for rehab.", "Cedar Crest", PhiType.LOCATION),
+    ("date_month_day_bare", "3/14 FOUND DOWN AT HOME BY SON; TO EW.", "3/14", PhiType.DATE),
+    ("date_month_year_bare", "PMH: MI 8/87, CABG.", "8/87", PhiType.DATE),
+    ("pager_keyed", "Questions: Pager #41235, time 3pm.", "41235", PhiType.PHONE),
+    ("phone_slashed", "His son (617/555/0142) is the proxy.", "617/555/0142", PhiType.PHONE),
+    ("word_name", "D/W KOWALCZYK RE PLAN; FAMILY AWARE.", "KOWALCZYK", PhiType.NAME),
+    ("word_name", "Eduardo Nwachukwu (son) cell 555.", "Eduardo Nwachukwu", PhiType.NAME),
+    ("word_place", "screened by holy cross hospital today.", "holy cross", PhiType.LOCATION),
+    ("word_name", "plan reviewed per okonkwo, cont current tx.", "okonkwo", PhiType.NAME),
+    ("word_name", "wife teodora at bedside, updated on plan.", "teodora", PhiType.NAME),
+    ("word_name", "pt seen by dr small this am.", "small", PhiType.NAME),
+    ("word_name", "tolerating psv overnight.\nq. brannigan rrt", "q. brannigan", PhiType.NAME),
+    ("word_name", "Family meeting with Oyelaran and team.", "Oyelaran", PhiType.NAME),
+    ("word_place", "TRANSFERRED FROM WESTMORELAND FOR CATH.", "WESTMORELAND", PhiType.LOCATION),
 ]
 
 # Look-alikes that are not PHI under Safe Harbor: nothing may be flagged in these texts.
@@ -94,6 +107,11 @@ NEGATIVES: list[str] = [
     "Follow the KDIGO guidelines from 2019.",
     "Recheck in 2 weeks; will call with results.",
     "St. John's wort interacts with many drugs.",
+    "PAIN 5/10 AT REST; MURMUR 2/6 SEM; PS 10/5 WITH PEEP.",
+    "BOLUS GIVEN, FOLEY DRAINING, NEURO INTACT, FOUND ON FLOOR.",
+    "pt recieved lasix, famly at bedside, aggitation improved.",
+    "Murphy's sign negative, Kernig sign absent, Holter monitor on.",
+    "1/2 NS AT 75CC/HR; D/W TEAM RE PLAN.",
 ]
 
 

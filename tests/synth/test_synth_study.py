@@ -116,7 +116,15 @@ def test_notes_cover_templates_phi_free_share_and_patients(study: SynthResult) -
     notes = _jsonl(study, "notes.jsonl")
     gold_ids = {s["note_id"] for s in _jsonl(study, "notes_gold.jsonl")}
     assert len(notes) == min(STATS_PATIENTS, 50_000)
-    assert {n["note_type"] for n in notes} == {"admission", "progress", "discharge", "referral", "nursing"}
+    assert {n["note_type"] for n in notes} == {
+        "admission",
+        "progress",
+        "discharge",
+        "referral",
+        "nursing",
+        "icu_nursing",
+        "typed",
+    }
     without = sum(n["note_id"] not in gold_ids for n in notes) / len(notes)
     assert 0.07 <= without <= 0.13
     assert study.truth["notes"]["without_phi"] == sum(n["note_id"] not in gold_ids for n in notes)

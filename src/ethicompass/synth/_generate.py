@@ -24,8 +24,8 @@ from ethicompass.synth._writer import Person
 
 __all__ = ["SynthResult", "generate_study"]
 
-NOTE_TYPES = ("admission", "progress", "discharge", "referral", "nursing")
-NOTE_TYPE_SHARES = (0.15, 0.30, 0.15, 0.15, 0.25)
+NOTE_TYPES = ("admission", "progress", "discharge", "referral", "nursing", "icu_nursing", "typed")
+NOTE_TYPE_SHARES = (0.12, 0.24, 0.12, 0.12, 0.17, 0.14, 0.09)
 PROGRESS_THRESHOLD = 10_000  # patients; from here on, generation takes over a second
 
 

@@ -1,7 +1,9 @@
 """Clinical notes with PHI placed where it really occurs, a gold file of its spans, and look-alikes.
 
-A note is built piece by piece from one of five templates (admission, progress, discharge,
-referral, nursing): plain text, PHI (recorded in the gold file with its exact offsets) and
+A note is built piece by piece from one of seven templates (admission, progress, discharge,
+referral, nursing, and two in the styles of real ward notes: an upper-case ICU nursing note with
+semicolons, abbreviations, month/day dates, hospital abbreviations and names without titles, and a
+lower-case typed note): plain text, PHI (recorded in the gold file with its exact offsets) and
 negative controls (PHI look-alikes such as doses, "BP 120/80", ICD-10 codes and eponyms, recorded
 in ``notes_negatives.jsonl`` and never in the gold file). About a tenth of the notes hold no PHI.
 """
@@ -13,7 +15,7 @@ import random
 from typing import Any
 
 from ethicompass.synth import _pools as P
-from ethicompass.synth._writer import DRUG_DOSES, Person, Writer, ch, rr
+from ethicompass.synth._writer import DRUG_DOSES, OTHER_HOSPITALS, RELATIONS, Person, Writer, ch, rr
 
 MAX_NOTES = 50_000
 NO_PHI_SHARE = 0.10
@@ -200,15 +202,6 @@ def _no_phi(w: Writer) -> None:
     n.t("Continue current plan; reassess in the morning.\n")
 
 
-TEMPLATES = {
-    "admission": _admission,
-    "progress": _progress,
-    "discharge": _discharge,
-    "referral": _referral,
-    "nursing": _nursing,
-}
-
-
 def build_note(
     r: random.Random, pools: P.Pools, person: Person, day: dt.date, note_type: str, *, no_phi: bool
 ) -> tuple[str, list[tuple[int, int, str, str]], list[tuple[int, int, str, str]]]:
@@ -248,3 +241,142 @@ def _columns(names: tuple[str, ...], rows: list[Any]) -> dict[str, list[Any]]:
     if not rows:
         return {name: [] for name in names}
     return {name: list(col) for name, col in zip(names, zip(*rows, strict=True), strict=True)}
+
+
+# ------------------------------------------------------------------ notes in the styles of real ones
+#: Ward words that ICU notes use around the PHI (abbreviations, semicolons, no titles).
+_ICU_SYSTEMS = (
+    "NEURO: A&OX3, MAE, PERRL",
+    "CV: NSR 70S-80S, NO ECTOPY, K 3.9 REPLETED",
+    "RESP: LS CLEAR, SATS 96% ON 2L NC",
+    "GI: ABD SOFT, +BS, TOL TF AT GOAL",
+    "GU: FOLEY DRAINING CLEAR YELLOW URINE 40-60CC/HR",
+    "ID: AFEBRILE, ON VANCO/ZOSYN",
+    "SKIN: INTACT, TURNED Q2H",
+    "ENDO: FS 120-150, COVERED PER SS",
+)
+_ICU_EVENTS = (
+    "FOUND DOWN AT HOME BY",
+    "BROUGHT TO EW BY",
+    "FELL AT HOME, SEEN BY",
+)
+
+
+def _initials(name: str) -> str:
+    """A hospital's abbreviation, as staff write it ("Northside Community Hospital" -> "NCH")."""
+    return "".join(w[0] for w in name.replace("St.", "Saint").split() if w[0].isalpha()).upper()
+
+
+def _world(w: Writer) -> tuple[str, str]:
+    pools, r = w.pools, w.r
+    first = pools.world_first[rr(r, len(pools.world_first))]
+    return str(first), str(pools.world_last[rr(r, len(pools.world_last))])
+
+
+def _town(w: Writer) -> str:
+    return str(w.pools.cities[rr(w.r, len(w.pools.cities))])
+
+
+def _month_day(w: Writer, days: int) -> str:
+    d = w.day - dt.timedelta(days=days)
+    return f"{d.month}/{d.day}"
+
+
+def _icu_nursing(w: Writer) -> None:
+    """An ICU nursing note in upper case: semicolons, abbreviations, month/day dates without a year, the
+    transferring hospital by its abbreviation and its town, clinicians and relatives without titles."""
+    n, r, p = w.n, w.r, w.p
+    other = ch(r, OTHER_HOSPITALS)
+    town = _town(w).upper()
+    n.t(ch(r, ("NPN 7P-7A\n", "NURSING PROGRESS NOTE 7A-7P\n", "CCU NPN\n")))
+    n.t("O: ")
+    n.neg(f"{p.age} YO", "age_under_90")
+    n.t(" " + ("F" if p.female else "M") + " ADMITTED IN TRANSFER FROM ")
+    n.phi(_initials(other), "LOCATION")
+    n.t(" IN ")
+    n.phi(town, "LOCATION")
+    n.t("; ")
+    n.phi(_month_day(w, rr(r, 2, 6)), "DATE")
+    n.t(f" {ch(r, _ICU_EVENTS)} ")
+    relation, _ = ch(r, RELATIONS)
+    first, _ = _world(w)
+    n.t(f"{relation.upper()}")
+    n.t(" ")
+    n.phi(first.upper(), "NAME")
+    n.t("; ")
+    n.phi(_month_day(w, 1), "DATE")
+    n.t(" TO ")
+    n.phi(_initials(p.hospital), "LOCATION")
+    n.t(" FOR FURTHER EVAL.\n")
+    for system in r.sample(_ICU_SYSTEMS, 3):
+        n.t(system + "; ")
+    n.t("\nSOCIAL: ")
+    n.t(ch(r, ("WIFE ", "HUSBAND ", "DAUGHTER ", "SON ", "SISTER ")))
+    kin_first, _ = _world(w)
+    n.phi(kin_first.upper(), "NAME")
+    n.t(" IN TO VISIT, UPDATED; D/W ")
+    _, doc = _world(w)
+    n.phi(doc.upper(), "NAME")
+    n.t(" RE PLAN; PER ")
+    _, fellow = _world(w)
+    n.phi(fellow.upper(), "NAME")
+    n.t(", CONT ")
+    n.neg(ch(r, DRUG_DOSES).upper(), "dose")
+    n.t("; F/U ")
+    n.phi(_month_day(w, -rr(r, 1, 5)), "DATE")
+    n.t(".\nA: ")
+    w.negative(1)
+    n.t("; P: CONT CURRENT PLAN.\n")
+    nurse_first, nurse_last = _world(w)
+    n.phi(f"{nurse_first[0]}. {nurse_last}".upper(), "NAME")
+    n.t(", RN\n")
+
+
+def _typed(w: Writer) -> None:
+    """A lower-case typed note: surnames after "d/w", "per" and "dr" in lower case, relatives by first name."""
+    n, r, p = w.n, w.r, w.p
+    n.t("pt ")
+    n.phi(p.last.lower(), "NAME")
+    n.t(" is a ")
+    n.neg(f"{p.age} yo", "age_under_90")
+    n.t(" " + ("f" if p.female else "m") + " who is followed at ")
+    n.phi(_initials(p.hospital).lower(), "LOCATION")
+    n.t(" by dr ")
+    _, doc = _world(w)
+    n.phi(doc.lower(), "NAME")
+    n.t(". arrived via amb from ")
+    n.phi(_town(w).lower(), "LOCATION")
+    n.t(" on ")
+    n.phi(_month_day(w, rr(r, 1, 4)), "DATE")
+    n.t(". ")
+    n.neg(ch(r, DRUG_DOSES).lower(), "dose")
+    n.t(" given. d/w ")
+    _, fellow = _world(w)
+    n.phi(fellow.lower(), "NAME")
+    n.t(", plan to wean. ")
+    relation, _ = ch(r, RELATIONS)
+    kin, kin_last = _world(w)
+    n.t(f"{relation} ")
+    if r.random() < 0.5:
+        n.phi(kin.lower(), "NAME")
+    else:
+        n.phi(f"{kin} {kin_last}".lower(), "NAME")
+    n.t(" at bedside, updated per ")
+    _, attending = _world(w)
+    n.phi(attending.lower(), "NAME")
+    n.t(". f/u ")
+    n.phi(_month_day(w, -rr(r, 1, 7)), "DATE")
+    n.t(" with ")
+    w.negative(1)
+    n.t(".\n")
+
+
+TEMPLATES = {
+    "admission": _admission,
+    "progress": _progress,
+    "discharge": _discharge,
+    "referral": _referral,
+    "nursing": _nursing,
+    "icu_nursing": _icu_nursing,
+    "typed": _typed,
+}

@@ -224,6 +224,35 @@ class Pools:
     cities: np.ndarray
     clinician_first: np.ndarray
     clinician_last: np.ndarray
+    world_first: np.ndarray
+    world_last: np.ndarray
+
+
+#: Faker locales (Latin script) whose names join the notes in the real-note styles, so that names of many origins
+#: (with their diacritics) are written without titles, as ICU notes write them.
+WORLD_LOCALES: tuple[str, ...] = (
+    "es_MX", "it_IT", "yo_NG", "ig_NG", "tr_TR", "pt_BR", "de_DE", "fr_FR", "en_IN", "ga_IE", "zu_ZA", "sw",
+    "nl_NL", "vi_VN",
+)  # fmt: skip
+
+
+def _world_names() -> tuple[np.ndarray, np.ndarray]:
+    """First names and surnames drawn evenly from :data:`WORLD_LOCALES` (Faker's lists, MIT), with a generator
+    of their own, so that adding them changes no other pool or table of a seeded study."""
+    import importlib
+
+    rng = np.random.default_rng(20261206)
+    firsts: list[str] = []
+    lasts: list[str] = []
+    for locale in WORLD_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        first = sorted({n for n in provider.first_names if n.replace(" ", "").isalpha()})
+        last = sorted({n for n in provider.last_names if n.replace(" ", "").replace("-", "").isalpha()})
+        if len(first) >= 5:
+            firsts.extend(first[i] for i in rng.integers(0, len(first), 40))
+        if len(last) >= 5:
+            lasts.extend(last[i] for i in rng.integers(0, len(last), 60))
+    return np.array(firsts, dtype=object), np.array(lasts, dtype=object)
 
 
 def _weighted(table: dict[str, float], extra: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
@@ -265,6 +294,7 @@ def build_pools(rng: np.random.Generator, /) -> Pools:
         prefix + first + suffix,
         np.where(form == 1, prefix + first, np.where(form == 2, first + suffix, surname + suffix)),
     )
+    world_first, world_last = _world_names()
     return Pools(
         first_female=first_female,
         first_female_p=first_female_p,
@@ -276,4 +306,6 @@ def build_pools(rng: np.random.Generator, /) -> Pools:
         cities=np.array(sorted(set(cities.tolist())), dtype=object),
         clinician_first=firsts[rng.integers(0, len(firsts), 300)],
         clinician_last=last[rng.integers(0, len(last), 400)],
+        world_first=world_first,
+        world_last=world_last,
     )

@@ -29,6 +29,7 @@ from ethicompass._console import (
     say,
     summary,
 )
+from ethicompass.errors import DataFileError
 from ethicompass.frames import atomic_path, atomic_write_text, sha256_file
 
 __all__ = ["register"]
@@ -80,11 +81,23 @@ def _audit(**entry: Any) -> None:
 def _documents(
     path: Path, text_field: str, id_field: str | None, column: str | None, pid: str | None = None
 ) -> Any:
-    from ethicompass.privacy.text._documents import iter_documents
+    from ethicompass.privacy.text._documents import check_text_file, iter_documents
 
-    return iter_documents(
-        path, text_field=text_field, id_field=id_field, column=column, participant_field=pid
+    check_text_file(path)
+    return _nonempty(
+        path,
+        iter_documents(path, text_field=text_field, id_field=id_field, column=column, participant_field=pid),
     )
+
+
+def _nonempty(path: Path, documents: Iterator[Any]) -> Iterator[Any]:
+    """``documents``, failing (exit 2) when there is none: nothing found in nothing is no verdict."""
+    seen = False
+    for doc in documents:
+        seen = True
+        yield doc
+    if not seen:
+        raise DataFileError(f"{path} holds no documents", hint="pass a file or folder with at least one note")
 
 
 def _with_spans(documents: Iterable[Any], threshold: float) -> Iterator[tuple[Any, list[Any]]]:
@@ -130,10 +143,11 @@ def find_cmd(
     ] = SpanFormat.jsonl,
 ) -> None:
     """Find PHI spans in each document: {"id", "spans": [{start, end, type, score, recognizer}]}."""
-    from ethicompass.privacy.text._documents import hash_input
+    from ethicompass.privacy.text._documents import check_text_file, hash_input
 
     counts: Counter[str] = Counter()
     documents = 0
+    check_text_file(input_path)
     with ExitStack() as stack:
         if fmt == SpanFormat.jsonl and out is None:
             _audit_find(input_path, hash_input(input_path), None, threshold)

@@ -7,6 +7,7 @@ the ``--id-field`` value or the 1-based line number (JSONL), the 0-based row num
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ import polars as pl
 
 from ethicompass.errors import ColumnError, DataFileError
 
-__all__ = ["TextDocument", "hash_input", "iter_documents"]
+__all__ = ["TextDocument", "check_text_file", "hash_input", "iter_documents"]
 
 _BATCH = 2_000
 
@@ -61,6 +62,44 @@ def iter_documents(
         yield from _table(path, column=column, participant_field=participant_field)
     else:
         yield TextDocument(path.name, _read_text(path))
+
+
+def check_text_file(path: Path, /, *, what: str = "input") -> None:
+    """Fail (``DataFileError``, exit 2) on an empty file, or one that is not UTF-8, naming the byte offset.
+
+    Read in 1 MiB blocks through an incremental decoder, so the offset is exact wherever it falls; a
+    directory's ``.txt`` files are each checked. Parquet files are binary and are left to their reader.
+    """
+    if path.is_dir():
+        for file in sorted(p for p in path.rglob("*.txt") if p.is_file()):
+            check_text_file(file, what=what)
+        return
+    if not path.is_file() or path.suffix.lower() == ".parquet":
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    blank = True
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            pending = len(decoder.getstate()[0])  # bytes of a character cut by the previous block
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                at = offset - pending + exc.start
+                raise DataFileError(
+                    f"{what} file {path} is not UTF-8: byte {at} (0x{exc.object[exc.start]:02x}) cannot be decoded",
+                    hint="convert it to UTF-8, e.g. iconv -f latin1 -t utf-8 IN > OUT",
+                ) from None
+            blank = blank and not text.strip()
+            if not chunk:
+                break
+            offset += len(chunk)
+    if blank:
+        raise DataFileError(
+            f"{what} file {path} is empty",
+            hint=f"pass a file that holds the {what} (nothing was scored or written)",
+        )
 
 
 def _read_text(path: Path) -> str:

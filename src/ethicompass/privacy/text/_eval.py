@@ -26,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from ethicompass.errors import DataFileError
+from ethicompass.privacy.text._documents import check_text_file
 from ethicompass.privacy.text._find import DEFAULT_THRESHOLD, Span, find_phi_many
 from ethicompass.study import PhiType
 
@@ -116,14 +117,40 @@ def load_asq_phi(path: str | Path, /) -> list[GoldDocument]:
     return docs
 
 
+#: The PHI types of the PhysioNet deid gold corpus (and its i2b2-style cousins) as ours. ``DateYear`` (a bare year)
+#: is left out: Safe Harbor lets years stay, so it is no miss when a year is kept.
+DEID_TYPES: dict[str, PhiType | None] = {
+    "HCPName": PhiType.NAME,
+    "PTName": PhiType.NAME,
+    "PTNameInitial": PhiType.NAME,
+    "RelativeProxyName": PhiType.NAME,
+    "Date": PhiType.DATE,
+    "DateYear": None,
+    "Location": PhiType.LOCATION,
+    "Phone": PhiType.PHONE,
+    "Age": PhiType.AGE,
+    "Other": PhiType.ID,
+}
+
+
+def _gold_type(value: Any) -> PhiType | None:
+    if value in DEID_TYPES:
+        return DEID_TYPES[value]
+    return PhiType(value)
+
+
 def load_synthetic_gold(notes: str | Path, gold: str | Path, /) -> list[GoldDocument]:
-    """The synthetic study's ``notes.jsonl`` (``note_id``, ``text``) and ``notes_gold.jsonl`` spans."""
+    """``notes.jsonl`` (``note_id``, ``text``) and its gold spans (``note_id``, ``start``, ``end``, ``type``).
+
+    Types are ours (the synthetic study's ``notes_gold.jsonl``) or the PhysioNet deid corpus' (:data:`DEID_TYPES`).
+    """
     by_note: dict[str, list[GoldSpan]] = {}
     for line_no, row in _jsonl(gold):
         try:
-            by_note.setdefault(str(row["note_id"]), []).append(
-                GoldSpan(int(row["start"]), int(row["end"]), PhiType(row["type"]))
-            )
+            kind = _gold_type(row["type"])
+            found = by_note.setdefault(str(row["note_id"]), [])
+            if kind is not None:
+                found.append(GoldSpan(int(row["start"]), int(row["end"]), kind))
         except (KeyError, ValueError, TypeError):
             raise DataFileError(
                 f"{gold} line {line_no}: expected note_id, start, end and a PHI type",
@@ -142,13 +169,24 @@ def load_synthetic_gold(notes: str | Path, gold: str | Path, /) -> list[GoldDocu
 def load_gold(input_path: str | Path, /, *, gold: str | Path | None = None) -> list[GoldDocument]:
     """ASQ-PHI when ``input_path`` holds ``===QUERY===`` blocks (gold inside), else notes + ``gold``."""
     p = Path(input_path)
+    check_text_file(p, what="notes")
     with p.open(encoding="utf-8") as fh:
         head = fh.read(4096)
     if "===QUERY===" in head:
-        return load_asq_phi(p)
-    if gold is None:
+        docs = load_asq_phi(p)
+    elif gold is None:
         raise DataFileError(f"{p} holds no gold spans", hint="pass --gold notes_gold.jsonl")
-    return load_synthetic_gold(p, gold)
+    else:
+        check_text_file(Path(gold), what="gold")
+        docs = load_synthetic_gold(p, gold)
+    if not docs:
+        raise DataFileError(f"{p} holds no documents", hint="pass the notes the gold spans belong to")
+    if not any(doc.spans for doc in docs):
+        raise DataFileError(
+            f"{gold if gold is not None else p} holds no gold span for any of the {len(docs)} documents",
+            hint="a score against no PHI says nothing: pass the gold file of these notes",
+        )
+    return docs
 
 
 def _jsonl(path: str | Path) -> Iterable[tuple[int, dict[str, Any]]]:

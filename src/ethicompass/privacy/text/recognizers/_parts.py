@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 import phonenumbers
 
 from ethicompass.privacy.text._lexicon import lexicon
+from ethicompass.privacy.text.recognizers import _words
 
 # ---------------------------------------------------------------- dates
 _MONTHS = (
@@ -55,6 +56,54 @@ DATE_NUMERIC = (
     r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?Z?)?(?![\d/-])" + TIME,
 )
 DATE_SHORT = (r"(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>\d{1,2})(?![\d/-])(?!\.\d)" + _NOT_DOSE + TIME,)
+#: A month/day with no year and no cue ("7/22 found by husband"), as ICU notes write every date: recall first,
+#: minus fractions, doses, scales and ratios (``DATE_BARE_EXCLUDE`` before it, ``_NOT_DOSE`` after it).
+DATE_BARE = (
+    r"(?<![/.:\-])(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>[12]\d|3[01]|0[1-9]|[1-9])(?![\d/-])(?!\.\d)(?!\s*(?:hr|h|ns|nss|strength|normal)\b)"
+    + _NOT_DOSE
+    + TIME,
+)
+#: A month and a two-digit year ("mi 8/87", "fx 5/97"): no day or ratio reads so (days stop at 31).
+DATE_BARE_MONTH_YEAR = (
+    r"(?<![/.:\-\d])(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<y2>[4-9]\d)(?![\d/-])(?!\.\d)(?!\s*(?:hr|h)\b)"
+    + _NOT_DOSE,
+)
+DATE_BARE_EXCLUDE = (
+    "pain",
+    "strength",
+    "murmur",
+    "sem",
+    "grade",
+    "motor",
+    "power",
+    "scale",
+    "score",
+    "gcs",
+    "rass",
+    "ratio",
+    "i:e",
+    "ie",
+    "x",
+    "bp",
+    "b/p",
+    "dose",
+    "doses",
+    "sbp",
+    "ps",
+    "psv",
+    "peep",
+    "cpap",
+    "bipap",
+    "imv",
+    "rales",
+    "crackles",
+    "rhonchi",
+    "ronchi",
+    "wheezes",
+    "flowby",
+    "bases",
+    "lungs",
+)
 DATE_RELATIVE = (rf"(?:last|this|next|past)\s+(?:{_MONTH_FULL.lower()}|{_WEEKDAY_FULL.lower()})\b",)
 DATE_CONTEXT = (
     "on",
@@ -274,6 +323,10 @@ def first_last(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
             return False
     if first in lex.first_names:
         return True
+    if last in lex.last_names and _words.plain_word(first.lower()):
+        return m.span(
+            "last"
+        )  # "Daughter Nguyen": a capitalised English word before a surname is no first name
     return (
         last in lex.last_names
         and first.lower() not in lex.medical_heads
@@ -314,6 +367,8 @@ def _capitalised_prefix(text: str, start: int, end: int) -> tuple[int, int] | No
         word = tok.group(0)
         if not word[0].isupper() or word.rstrip(".,") in _FACILITY_WORDS:
             break
+        if _words.plain_word(word.strip(".,;:()").lower()):
+            break  # an English or clinical word that is no listed name: capitals alone (upper-case notes) prove nothing
         last = tok.end()
     return None if last is None else (start, last)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from ethicompass.privacy.text.recognizers import _parts as p
 from ethicompass.privacy.text.recognizers import _places as places
+from ethicompass.privacy.text.recognizers import _words as words
 from ethicompass.privacy.text.recognizers._gate import jump_words as _anchors
 from ethicompass.privacy.text.recognizers._gate import word_starts as _word_starts
 from ethicompass.study import PhiType
@@ -215,8 +216,30 @@ REGISTRY: tuple[Recognizer, ...] = (
         triggers=("/",),
         context=p.DATE_CONTEXT,
         context_required=True,
+        exclude=p.DATE_BARE_EXCLUDE,
         window=14,
         validator=p.valid_date,
+    ),
+    _R(
+        "date_month_day_bare",
+        PhiType.DATE,
+        0.55,
+        p.DATE_BARE,
+        lower=True,
+        triggers=("/",),
+        exclude=p.DATE_BARE_EXCLUDE,
+        window=12,
+        validator=p.valid_date,
+    ),
+    _R(
+        "date_month_year_bare",
+        PhiType.DATE,
+        0.55,
+        p.DATE_BARE_MONTH_YEAR,
+        lower=True,
+        triggers=("/",),
+        exclude=p.DATE_BARE_EXCLUDE,
+        window=12,
     ),
     _R(
         "date_relative",
@@ -238,6 +261,22 @@ REGISTRY: tuple[Recognizer, ...] = (
         context=_PHONE_CONTEXT,
         context_required=True,
         window=25,
+        validator=p.possible_phone,
+    ),
+    _R(
+        "pager_keyed",
+        PhiType.PHONE,
+        0.85,
+        (r"(?:pager|beeper|pg|bpr)\s*(?:no\.?|number)?\s*[:#]?\s*#?\s*(?P<phi>\d{4,7})(?![\d/.-])",),
+        lower=True,
+        triggers=("pager", "beeper", "pg", "bpr"),
+    ),
+    _R(
+        "phone_slashed",
+        PhiType.PHONE,
+        0.7,
+        (r"\(?\d{3}\)?/\d{3}/\d{4}(?![\d/])",),
+        triggers=("/",),
         validator=p.possible_phone,
     ),
     _R(
@@ -388,6 +427,9 @@ REGISTRY: tuple[Recognizer, ...] = (
         finder=p.find_first_alone,
         finder_regexes=p.first_alone_regexes,
     ),
+    # --- recall first: words no vocabulary accounts for, scored by their cues (recognizers/_words.py) ---
+    _R("word_name", PhiType.NAME, words.CUE_NAME, finder=words.find_unknown_names),
+    _R("word_place", PhiType.LOCATION, words.CUE_PLACE, finder=words.find_unknown_places),
     # --- locations: addresses, ZIP codes, cities, hospitals and clinics ---
     _R(
         "street_address",

@@ -1,0 +1,505 @@
+"""Recall first: every word that the vocabularies cannot account for is a PHI candidate.
+
+In running text a word that is not a common English word (SCOWL), a clinical word, abbreviation, unit or drug
+(``clinical_terms.txt`` plus medical word endings), or a number, is where names and places hide, whoever wrote
+the note and however it is cased. Each such word is a candidate; its evidence decides the score:
+
+========================================  =========  =====
+evidence                                  type       score
+========================================  =========  =====
+a clinician/relative cue before it        NAME       0.8
+("dr", "d/w", "per", "wife", "son" ...)
+a place cue ("at", "to", "from", "via",   LOCATION   0.65
+"transferred to") or a place noun after
+("hospital", "hosp", "rehab")
+a US Census first name or surname         NAME       0.7
+nothing but being unknown                 NAME       0.45 (below the default threshold: ``--threshold 0.4``
+                                                     redacts every unknown word, fail closed)
+========================================  =========  =====
+
+Short words (three letters or fewer) and words without a vowel read as abbreviations: they are candidates
+only with a cue. Everything is decided on the lower-cased text, so upper-, lower- and mixed-case notes give
+the same spans. The recognizer names in each span (``word_name``, ``word_place``) say which evidence won.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import itertools
+import logging
+import re
+from collections.abc import Iterator
+from importlib import resources
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+#: Scores per evidence (see the module docstring).
+CUE_NAME = 0.8
+CUE_PLACE = 0.65
+DICTIONARY_NAME = 0.7
+UNKNOWN = 0.45
+
+#: A word: letters of any script (names keep their diacritics: "đặng", "ülker"), inner apostrophes.
+_L = r"[^\W\d_]"
+_WORD = re.compile(rf"{_L}(?:{_L}|['’])*{_L}|{_L}")
+_VOWEL = re.compile(r"[aeiouy]")
+#: Cues right before a word that make it a person (clinician or relative).
+_NAME_CUE = re.compile(
+    r"(?:\bdrs?\.?|\bd/w|\b(?:met|meeting|meet|seen|visit|visited|family) with|\bdiscussed with|\bspoke (?:with|to)|\btalked (?:with|to)|\bper|\bw/|\bby|\bcalled"
+    r"|\bpaged|\bnotified|\bmd|\bnp|\brn|\bpa|\bfellow|\bresident|\battending|\bintern|\bnurse"
+    r"|\bwife|\bhusband|\bspouse|\bpartner|\bmother|\bmom|\bfather|\bdad|\bson|\bdaughter|\bdtr|\bsister"
+    r"|\bbrother|\bsis|\bbro|\baunt|\buncle|\bniece|\bnephew|\bcousin|\bgrandson|\bgranddaughter"
+    r"|\bfriend|\bneighbor|\bguardian|\bhcp|\bproxy|\bpatient|\bpt|\bname|\bnamed|\bmr|\bmrs|\bms|\bmiss)"
+    r"[.:,]?\s*(?:and\s+)?(?:(?:mac|mc|van|von|de|del|della|da|di|le|la|ó|o|bin|ben|al|el|ter|ten|der|den|dos|das|du"
+    r"|con|y)\s+){0,3}$"
+)
+#: Particles of surnames ("van de", "mac con", "ó"): they join the name they stand before.
+_PARTICLES = frozenset(
+    ("mac", "mc", "van", "von", "de", "del", "della", "da", "di", "le", "la", "ó", "o", "bin", "ben", "al", "el",
+     "ter", "ten", "der", "den", "dos", "das", "du", "con", "y")
+)  # fmt: skip
+#: Cues before a word that make it a place (a hospital, a town, a ward).
+_PLACE_CUE = re.compile(
+    r"(?:\bat|\bto|\bfrom|\bvia|\bin|\bnear|\blives|\bosh|\btransferred|\btransfer|\badmitted|\bfollowed"
+    r"|\breferred|\bsent)[.:,]?\s*$"
+)
+_PLACE_AFTER = re.compile(
+    r"\s*(?:hospital|hosp|medical|med ctr|clinic|rehab|nursing|center|ctr|er|ed|icu|general|memorial|county"
+    r"|healthcare|health)\b"
+)
+#: Words that read as English in clinical notes but are not in SCOWL's lower-case list (contractions,
+#: pronouns' case forms, months and weekdays in lower case): never candidates.
+_ALSO_KNOWN_WORDS = (
+    "i im ive id ill january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday "
+    "sunday mon tue tues wed thu thur thurs fri sat sun am pm english spanish american african caucasian "
+    "hispanic latino asian christian catholic jewish muslim dr drs mr mrs ms md mds np nps rn rns pa rrt "
+    "lpn cna sw pt pts ot slp cm fellow attending resident intern"
+)
+_ALSO_KNOWN = frozenset(_ALSO_KNOWN_WORDS.split())
+_SUFFIXES = (
+    "itis", "emia", "aemia", "osis", "ectomy", "otomy", "ostomy", "plasty", "scopy", "graphy", "pathy",
+    "algia", "uria", "penia", "megaly", "plegia", "paresis", "rrhea", "rrhage", "cardia", "pnea", "pnoea",
+    "lysis", "lytic", "ectasis", "ptysis", "emesis", "mycin", "cillin", "olol", "pril", "sartan", "statin",
+    "azole", "zepam", "zolam", "oxacin", "cycline", "prazole", "tidine", "parin", "semide", "thiazide",
+    "profen", "triptan", "dronate", "gliptin", "glitazone", "dipine", "lukast", "setron", "curonium",
+    "caine", "barbital", "phylline", "terol", "tropium", "asone", "olone", "ozide", "amide", "ase",
+    "ectomies", "ostomies", "otic", "otomies", "ology", "ologist", "ologists", "ization", "izations",
+    "ized", "izing",
+)  # fmt: skip
+_PREFIXES = (
+    "hyper", "hypo", "non", "un", "re", "pre", "post", "anti", "intra", "inter", "sub", "trans", "peri",
+    "over", "under", "micro", "macro", "brady", "tachy", "dys", "endo", "extra", "hemi", "semi", "poly",
+    "pseudo", "neuro", "cardio", "gastro", "hemo", "pneumo", "retro", "bi", "tri", "mis", "multi",
+)  # fmt: skip
+_ENDINGS = ("'s", "’s", "s", "es", "ed", "d", "ing", "ly", "er", "ers", "ness", "ment", "ally")
+
+
+def _gz_words(name: str) -> frozenset[str]:
+    raw = resources.files("ethicompass.privacy").joinpath("data", "text", name).read_bytes()
+    lines = gzip.decompress(raw).decode("utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+@functools.cache
+def vocabulary() -> tuple[frozenset[str], frozenset[str]]:
+    """(words that account for themselves, US Census first names and surnames), read once per process."""
+    text = resources.files("ethicompass.privacy").joinpath("data", "text", "clinical_terms.txt")
+    clinical = {
+        w
+        for line in text.read_text("utf-8").splitlines()
+        if not line.startswith("#")
+        for w in line.lower().split()
+    }
+    from ethicompass.privacy.text._lexicon import lexicon
+
+    lex = lexicon()
+    # states are not PHI under Safe Harbor; brand names and calendar words listed as "not names" are words
+    shipped = {w.lower() for name in lex.state_names | lex.not_names for w in name.split()}
+    known = _gz_words("english_words.txt.gz") | clinical | _ALSO_KNOWN | shipped
+    names = _gz_words("census_surnames.txt.gz") | _gz_words("census_first_names.txt.gz")
+    return frozenset(known), names - clinical
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def accounted_for(word: str, *, typos: bool = True) -> bool:
+    """Whether a lower-case word is English, clinical, or formed from one (endings, prefixes, medical suffixes),
+    or (``typos``) one edit from one."""
+    known, names = vocabulary()
+    if word in known:
+        return True
+    if word.endswith(("'s", "’s")):
+        return accounted_for(word[:-2]) if len(word) > 3 else True
+    if "'" in word or "’" in word:  # a contraction ("con't", "rec'd"): its letters, less the apostrophe
+        return accounted_for(word.replace("'", "").replace("’", ""))
+    if word in names:
+        return False  # a listed name is never explained away by its endings ("jennings", "masters")
+    if len(word) >= 7 and word.endswith(_SUFFIXES):
+        return True
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            stem = word[: -len(ending)]
+            if (
+                stem in known
+                or stem + "e" in known
+                or (len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in known)
+            ):
+                return True
+    for prefix in _PREFIXES:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) >= 4 and accounted_for(rest.lstrip("-")):
+            return True
+    if "-" in word:
+        return all(accounted_for(part) for part in word.split("-") if part)
+    return typos and len(word) >= 5 and _one_edit_from(word, known)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_edit_from(word: str, known: frozenset[str]) -> bool:
+    """Whether one deletion, transposition, substitution or insertion makes ``word`` a known word: a typo
+    ("recieved", "neice"), not a name (listed names never get here)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    for left, right in splits:
+        if right and left + right[1:] in known:
+            return True
+        if len(right) > 1 and left + right[1] + right[0] + right[2:] in known:
+            return True
+        for c in _LETTERS:
+            if (right and left + c + right[1:] in known) or left + c + right in known:
+                return True
+    return False
+
+
+def plain_word(word: str) -> bool:
+    """A lower-case word that the vocabularies account for and that is no listed name or place word: it
+    cannot start or continue a name or place on its capitals alone (upper-case notes capitalise everything)."""
+    if word in _STOP or word in _COMMON_CAPS:
+        return True
+    return bool(word) and accounted_for(word) and word not in vocabulary()[1] and word not in _place_words()
+
+
+#: Words that upper-case notes put after a relation or "from" and that happen to be listed surnames or words of
+#: town names ("HUSBAND HAS GOOD", "FROM LAST NIGHT"): plain words all the same.
+_COMMON_CAPS = frozenset(
+    ("has", "good", "most", "last", "night", "side", "blood", "bile", "ward", "floor", "other", "friends", "all",
+     "some", "both", "more", "less", "very", "well", "much", "many", "few", "new", "old", "home", "back")
+)  # fmt: skip
+
+
+@functools.cache
+def _place_words() -> frozenset[str]:
+    from ethicompass.privacy.text._lexicon import lexicon
+
+    return frozenset(w.lower() for name in lexicon().cities for w in name.split())
+
+
+_AFTER = re.compile(r"(?:['’]s)?[ \t]+([a-z]+)")
+
+
+def _eponym(low: str, end: int) -> bool:
+    """Whether the word ending at ``end`` names a disease, sign, score or device ("holter monitor" is not
+    listed, but "kernig sign", "x's disease", "y score" are): the word after it is a medical head noun."""
+    from ethicompass.privacy.text._lexicon import lexicon
+
+    m = _AFTER.match(low, end)
+    return m is not None and m.group(1) in lexicon().medical_heads
+
+
+def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
+    """The evidence for the word ``low[start:end]`` (lower case): ``("name" | "place", score)`` or None."""
+    word = low[start:end]
+    if accounted_for(word, typos=False):
+        return None
+    before = low[max(0, start - 24) : start]
+    verdict: tuple[str, float] | None
+    if _NAME_CUE.search(before) or _NAME_AFTER.match(low, end):  # a cue: one edit from a word is still a name
+        verdict = "name", CUE_NAME
+    elif accounted_for(word):
+        return None  # a typo of a known word ("recieved"), with no cue for a name
+    elif _PLACE_CUE.search(before) or _PLACE_AFTER.match(low, end):
+        verdict = "place", CUE_PLACE
+    elif len(word) <= 3 or (word.isascii() and _VOWEL.search(word) is None):
+        return None  # an abbreviation, unless a cue says otherwise
+    elif word.strip("'’").removesuffix("'s").removesuffix("’s") in vocabulary()[1]:
+        verdict = "name", DICTIONARY_NAME
+    else:
+        return "name", UNKNOWN
+    return None if _eponym(low, end) else verdict
+
+
+#: Cues right after a word that make it a person: a relation or role in brackets, a contact number.
+_NAME_AFTER = re.compile(
+    r"[ \t]*(?:\(|,[ \t]*)(?:son|daughter|wife|husband|mother|father|sister|brother|niece|nephew|friend|"
+    r"hcp|proxy|spouse|partner|md|rn|np|pa|resident|fellow|attending|intern|sw|cm)\b"
+    r"|[ \t]+(?:cell|home|work|mobile|phone|tel|pager)[ \t]*(?:#|:|no\b|number\b)"
+)
+#: A run of words right before one of these is a facility's name ("holy cross hospital", "frederick
+#: memorial"), even when its words are English.
+_FACILITY_NOUN = re.compile(
+    r"(?:hospital|hosp|memorial|medical center|med ctr|campus|assisted living|nursing home|manor"
+    r"|health center|healthcare center|rehab center|rehabilitation center)\b"
+)
+_NOT_FACILITY_NAME_WORDS = (
+    "the this that a an our his her their its local outside another other same psychiatric mental rehab "
+    "rehabilitation cardiac acute chronic inpatient outpatient private previous prior home nearby new old day night"
+)
+_GENERIC_FACILITY = frozenset(
+    ("community", "general", "state", "county", "university", "va", "veterans", "teaching", "main", "city",
+     "regional", "childrens", "children's", "womens", "women's", "memorial", "medical", "district")
+)  # fmt: skip
+_WORD_BEFORE = re.compile(rf"({_L}(?:{_L}|['’.])*)[ \t]+$")
+_NOT_FACILITY_NAME = frozenset(_NOT_FACILITY_NAME_WORDS.split())
+
+
+def _facility_runs(low: str) -> Iterator[tuple[int, int, str, float]]:
+    """Up to four words before a facility noun, stopping at a function word, a number, punctuation or a
+    determiner ("outside hospital" is no name); generic words ("county", "general") join a name but make none."""
+    for m in _FACILITY_NOUN.finditer(low):
+        if m.start() and low[m.start() - 1].isalpha():
+            continue
+        start = end = m.start()
+        words = taken = 0
+        pos = end
+        while taken < 4:
+            w = _WORD_BEFORE.search(low, max(0, pos - 30), pos)
+            if w is None:
+                break
+            word = w.group(1).rstrip(".")
+            if word in _STOP or word in _NOT_FACILITY_NAME or _FACILITY_NOUN.fullmatch(word):
+                break
+            pos = w.start()
+            taken += 1
+            if word not in _GENERIC_FACILITY:
+                words += 1
+                start = pos
+        if words:  # the facility noun belongs to the name ("holy cross hospital"), as mixed case writes it
+            yield start, m.end(), "place", CUE_PLACE
+
+
+def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """Names travel in runs: an unknown word, or a Census first name, right before or after a name with
+    real evidence (a cue or a dictionary) joins it ("mary theresa kondouli", "griffin and swackhamer")."""
+    strong = sorted((s, e) for s, e, kind, score in found if kind == "name" and score >= DICTIONARY_NAME)
+    if not strong:
+        return found
+    firsts = first_names()
+    out = list(found)
+    for s, e in strong:
+        after = _NEXT_NAME.match(low, e)
+        if after is not None:
+            word = after.group(1)
+            if word not in _STOP and (not accounted_for(word) or word in firsts):
+                out.append((after.start(1), after.end(1), "name", DICTIONARY_NAME))
+        before = _PREVIOUS_NAME.search(low, max(0, s - 24), s)
+        if before is not None:
+            word = before.group(1)
+            if word in _PARTICLES:
+                out.append((before.start(1), before.end(1), "name", DICTIONARY_NAME))
+                particle = _PREVIOUS_NAME.search(low, max(0, before.start(1) - 12), before.start(1))
+                if particle is not None and particle.group(1) in _PARTICLES:
+                    out.append((particle.start(1), particle.end(1), "name", DICTIONARY_NAME))
+            elif word not in _STOP and (not accounted_for(word) or word in firsts) and not _eponym(low, s):
+                out.append((before.start(1), before.end(1), "name", DICTIONARY_NAME))
+    return out
+
+
+_NEXT_NAME = re.compile(
+    rf"(?:[ \t]+{_L}\.?)?(?:[ \t]*(?:,|and|&|/)[ \t]*|[ \t]+)({_L}(?:{_L}|['’-])*{_L}|{_L})\b"
+)
+_PREVIOUS_NAME = re.compile(rf"\b({_L}(?:{_L}|['’-])*{_L}|{_L})(?:[ \t]+{_L}\.?)?[ \t]+$")
+
+
+#: The last text scanned and its candidates: ``word_name`` and ``word_place`` read the same scan.
+_LAST: list[tuple[str, list[tuple[int, int, str, float]]]] = []
+
+
+def _words(text: str) -> list[tuple[int, int, str, float]]:
+    if _LAST and (_LAST[0][0] is text or _LAST[0][0] == text):
+        return _LAST[0][1]
+    found = _scan(text)
+    _LAST[:] = [(text, found)]
+    return found
+
+
+def _scan(text: str) -> list[tuple[int, int, str, float]]:
+    # "İ" (U+0130) is the one character whose lower case is two characters: read it as "i", so offsets stay
+    low = text.lower() if "İ" not in text else text.replace("İ", "i").lower()
+    found = [*_titled(low), *_signed(low), *_facility_runs(low), *_cued(low), *_unknown(low)]
+    return _promoted(low, found)
+
+
+#: Strong cues for a person ("d/w rust", "per bell"): a listed name after them is a name even when it is an English
+#: word; a town's prefix after a place cue ("from east grace", "to lake martin") makes the next word a place.
+_STRONG_NAME_CUE = re.compile(
+    rf"(?:d/w|per|discussed with|spoke with|spoke to|paged|wife|husband|spouse|son|daughter|mother|father|sister"
+    rf"|brother|niece|nephew|aunt|uncle|grandson|granddaughter|friend|proxy|hcp)[ \t]+({_L}+)\b"
+)
+_TOWN = re.compile(
+    rf"((?:west|east|north|south|new|lake|port|mount|mt\.?|fort|ft\.?|saint|st\.?|san|santa|el|la|los|las|glen"
+    rf"|point|upper|lower)[ \t]+({_L}+))\b"
+)
+_TOWN_CUE = re.compile(r"(?:^|[^a-z])(?:from|to|at|in|near|of|lives)[ \t]+$")
+
+
+def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
+    names = vocabulary()[1]
+    for m in _STRONG_NAME_CUE.finditer(low):
+        word = m.group(1)
+        free = m.start() == 0 or not low[m.start() - 1].isalpha()
+        if (
+            free
+            and word in names
+            and word not in _STOP
+            and word not in _clinical()
+            and not _eponym(low, m.end(1))
+        ):
+            yield m.start(1), m.end(1), "name", CUE_NAME
+    for m in _TOWN.finditer(low):
+        word = m.group(2)
+        if (m.start() and low[m.start() - 1].isalpha()) or not _TOWN_CUE.search(
+            low, max(0, m.start() - 8), m.start()
+        ):
+            continue
+        if word not in _STOP and (not accounted_for(word) or word in names or word in _place_words()):
+            yield m.start(1), m.end(1), "place", CUE_PLACE
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    """The US Census first names (lower case): an English word among them ("maria", "hank") can be a name after a
+    relation or beside a surname; an English surname ("flow", "staff") cannot on that evidence alone."""
+    return _gz_words("census_first_names.txt.gz") - _clinical() - _STOP
+
+
+@functools.cache
+def _clinical() -> frozenset[str]:
+    text = resources.files("ethicompass.privacy").joinpath("data", "text", "clinical_terms.txt")
+    return frozenset(
+        w
+        for line in text.read_text("utf-8").splitlines()
+        if not line.startswith("#")
+        for w in line.lower().split()
+    )
+
+
+def _unknown(low: str) -> Iterator[tuple[int, int, str, float]]:
+    # words and the text between them, split in C; their offsets by a running sum (no Python match objects)
+    parts = _SPLIT.split(low)
+    unknown = {w for w in set(parts[1::2]) if not accounted_for(w, typos=False)}
+    if not unknown:
+        return
+    offsets = list(itertools.accumulate(map(len, parts), initial=0))
+    for i in [i for i, part in enumerate(parts) if part in unknown]:
+        start, end = offsets[i], offsets[i + 1]
+        # part of a longer token (digits, an e-mail, a dotted abbreviation): other recognizers own it
+        glued = (start and (low[start - 1].isdigit() or low[start - 1] in "@_/")) or (
+            end < len(low) and low[end] in "@_"
+        )
+        if glued and low[max(0, start - 2) : start] not in ("d/", "w/"):
+            continue
+        verdict = classify(low, start, end)
+        if verdict is not None:
+            yield start, end, verdict[0], verdict[1]
+
+
+_SPLIT = re.compile(f"({_WORD.pattern})")
+
+
+def find_unknown_names(text: str) -> Iterator[tuple[int, int, float]]:
+    """Unknown words whose evidence says person (or nothing but unknown): :data:`REGISTRY` row ``word_name``."""
+    for start, end, kind, score in _words(text):
+        if kind == "name":
+            yield start, end, score
+
+
+def find_unknown_places(text: str) -> Iterator[tuple[int, int, float]]:
+    """Unknown words with a place cue: :data:`REGISTRY` row ``word_place``."""
+    for start, end, kind, score in _words(text):
+        if kind == "place":
+            yield start, end, score
+
+
+#: Words that end a name's run (a title or credential never makes them names): function words and the
+#: words notes put after a clinician ("dr aware", "md notified").
+_STOP_WORDS = (
+    "a an the and or but of to in on at by for from with without per as is was are were be been has had have "
+    "will would can could may might should shall do did does not no yes this that these those it its he she "
+    "his her him they them their we us our you your i me my aware notified paged called here there today "
+    "tonight tomorrow yesterday now then also who which what when where why how team service office note "
+    "notes order orders made said says spoke ok okay in re via"
+)
+_STOP = frozenset(_STOP_WORDS.split())
+_TITLE = re.compile(r"(?:drs?|mrs?|ms|miss|prof)\b\.?[ \t]*")
+_NAME_WORD = re.compile(rf"({_L}(?:{_L}|['’])*(?:-{_L}(?:{_L}|['’])*)?)\.?")
+_INITIAL = re.compile(rf"{_L}\.?[ \t]+(?={_L}{{2}})")
+_CREDENTIAL = re.compile(
+    r"(?:rrt|rn|bsn|lpn|md|np|pa-c|msw|lcsw|licsw|rph|pharmd|crna|cnp|phd)\b\.?[ \t]*(?:$|\n|[,;])",
+    re.MULTILINE,
+)
+_BEFORE_CREDENTIAL = re.compile(r"[ \t]*,?[ \t]*$")
+
+
+def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
+    """The word after a title ("dr small", "mrs. burns"), with a middle initial and a second word when the first
+    is a Census first name ("dr. john bowman"): a title makes even an English word a name."""
+    names = vocabulary()[1]
+    for m in _TITLE.finditer(low):
+        if m.start() and low[m.start() - 1].isalpha():
+            continue
+        first = _NAME_WORD.match(low, m.end())
+        if first is None or first.group(1) in _STOP:
+            continue
+        # the title is part of the name, as the mixed-case recognizer ``name_title`` (and ASQ-PHI's gold) has it
+        yield m.start(), first.end(1), "name", CUE_NAME
+        after = first.end()
+        if first.group(1) not in names or low[after : after + 1] not in (" ", "\t"):
+            continue
+        initial = _INITIAL.match(low, after + 1)
+        nxt = _NAME_WORD.match(low, initial.end() if initial else after + 1)
+        second = "" if nxt is None else nxt.group(1)
+        if (
+            nxt is not None
+            and second.isalpha()
+            and second not in _STOP
+            and (second in names or not accounted_for(second))
+        ):
+            yield m.start(), nxt.end(1), "name", CUE_NAME
+
+
+def _signed(low: str) -> Iterator[tuple[int, int, str, float]]:
+    """A signature: up to four words and initials before a credential at the end of a line ("q. lander rrt",
+    "DAN A. FORMAN-LYONS, RRT"), stopping at a function word or a sentence's end."""
+    for m in _CREDENTIAL.finditer(low):
+        if m.start() and low[m.start() - 1].isalpha():
+            continue
+        gap = _BEFORE_CREDENTIAL.search(low, max(0, m.start() - 8), m.start())
+        end = gap.start() if gap is not None else m.start()
+        line_start = low.rfind("\n", 0, end) + 1
+        tokens = low[line_start:end].split(" ")
+        start = end
+        taken = 0
+        for token in reversed(tokens):
+            bare = token.strip(",;:()").rstrip(".")
+            if not token:
+                start -= 1
+                continue
+            initial = len(bare) == 1 and bare.isalpha()
+            if not initial and (not bare or bare in _STOP or not bare.replace("-", "").isalpha()):
+                break
+            if taken and token.endswith(".") and not initial:
+                break  # the end of the sentence before the signature
+            if taken >= 4:
+                break
+            start -= len(token) + 1
+            taken += 1
+        start = max(start + 1, line_start)
+        run = [t.strip(",;:()").rstrip(".") for t in low[start:end].split()]
+        if not any(len(t) == 1 or t in vocabulary()[1] or not accounted_for(t) for t in run if t):
+            continue
+        while start < end and not low[start].isalpha():
+            start += 1
+        if taken and start < end:
+            yield start, end, "name", CUE_NAME
