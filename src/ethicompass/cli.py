@@ -268,6 +268,9 @@ def _checkpoint_what_was_written() -> None:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return its exit code (never calls ``sys.exit``)."""
     command = typer.main.get_command(app)
+    from ethicompass.transparency._log import _APPENDED
+
+    _APPENDED.clear()  # only what this verb writes (a long-lived process runs many)
     try:
         result = command.main(args=argv, prog_name="ethicompass", standalone_mode=False)
         _checkpoint_what_was_written()
