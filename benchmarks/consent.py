@@ -104,7 +104,7 @@ def main() -> None:
                 )
                 for i in range(0, args.registry, 10)
             ]
-            t_import, _ = _time(lambda: reg.import_records(records))
+            t_import, _ = _time(lambda: reg.import_records(records, unknown="register"))
             t_table, table = _time(lambda: reg.status_table("ai-model-training"))
             df = pd.DataFrame({"a": [1]})  # keep pandas import used even with --no-pandas
             del df

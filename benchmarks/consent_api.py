@@ -53,7 +53,8 @@ def _seed(url: str, participants: int) -> str:
     token = issue_token(store, "bench")
     now = utc_now()
     Registry(store).import_records(
-        ConsentRecord(f"P{i:07d}", "ai-model-training", Action.grant, now) for i in range(participants)
+        (ConsentRecord(f"P{i:07d}", "ai-model-training", Action.grant, now) for i in range(participants)),
+        unknown="register",
     )
     store.dispose()
     return token
