@@ -15,6 +15,7 @@ help:
 	@echo "make test   - set up, start a throwaway PostgreSQL and run every test"
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make bench  - side-by-side benchmarks against the anchor tools"
+	@echo "make fuzz   - the reader fuzzers and schemathesis over the API, at length"
 	@echo "make spark  - add the Spark extra (PySpark; needs Java 17+) to .venv, for the tour's Spark steps"
 
 venv:
@@ -44,6 +45,13 @@ lint: venv-test
 format: venv-test
 	.venv/bin/ruff check --fix src tests benchmarks
 	.venv/bin/ruff format src tests benchmarks
+
+# The reader fuzzers and schemathesis at length (make test runs them briefly): FUZZ_EXAMPLES per reader and
+# per API operation.
+FUZZ_EXAMPLES ?= 2000
+fuzz: venv-test
+	ETHICOMPASS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 2 -p no:cacheprovider \
+		tests/foundation/test_fuzz_readers.py tests/server/test_server_schemathesis.py
 
 bench: venv-test
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -153,7 +153,7 @@ def test_consent_export_is_private(cli: Callable[..., Any], tmp_path: Path, umas
         "participant_id,purpose,action,decision,recorded_at,version,document_version\n"
         "P1,ai-model-training,grant,permit,2024-01-01T00:00:00Z,1,v1\n"
     )
-    assert cli("consent", "import", tmp_path / "c.csv").code == 0
+    assert cli("consent", "import", tmp_path / "c.csv", "--register-unknown").code == 0
     for name in ("out.json", "out.ndjson"):
         r = cli("consent", "export", "--fhir", "r4", "--out", tmp_path / name)
         assert r.code == 0, r.err
@@ -253,7 +253,7 @@ def test_deid_publishes_its_certificate_last_and_leaves_nothing_on_error(
     assert done.code == 0, done.err
     assert renamed == ["o.csv", "link.bin", "o.csv.certificate.json"]
 
-    from ethicompass.privacy import _cli_tables
+    from ethicompass.privacy.tables import _cli as _cli_tables
 
     def fail(**_: Any) -> None:
         raise OSError("disk full")
@@ -348,7 +348,7 @@ def test_consent_enforce_csv_neutralises_formulas(cli: Callable[..., Any], tmp_p
         "participant_id,purpose,action,decision,recorded_at,version,document_version\n"
         "P1,ai-model-training,grant,permit,2024-01-01T00:00:00Z,1,v1\n"
     )
-    assert cli("consent", "import", tmp_path / "c.csv").code == 0
+    assert cli("consent", "import", tmp_path / "c.csv", "--register-unknown").code == 0
     (tmp_path / "d.csv").write_text('participant_id,x\nP1,"=2+5"\nP2,=evil\n')
     out = tmp_path / "kept.csv"
     r = cli(

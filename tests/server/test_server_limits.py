@@ -174,6 +174,9 @@ def test_unknown_ids_cost_the_same_argon2_check(server: Any, monkeypatch: pytest
         client.get("/api/v1/me", headers={"authorization": "Bearer ect_nosuchid_secret"}).status_code == 401
     )
     assert seen["calls"] == 2
+    from ethicompass.consent import Registry
+
+    Registry(store).register_participants(["P9"], source="tests")
     code, _ = issue_access_code(store, "P9")
     assert redeem_access_code(store, code) == "P9"
     with pytest.raises(AuthError):

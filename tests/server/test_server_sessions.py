@@ -21,6 +21,7 @@ from ethicompass.store import Store
 @pytest.fixture
 def app(tmp_path: Any) -> Iterator[tuple[TestClient, Store, dict[str, str]]]:
     store = Store(f"sqlite:///{tmp_path / 'state.db'}").open()
+    Registry(store).register_participants(["P7"], source="tests")
     Registry(store).grant("P7", "recontact")
     tokens = {}
     for name, role in (("rev", "reviewer"), ("inv", "investigator"), ("boss", "admin")):

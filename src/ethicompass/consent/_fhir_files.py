@@ -98,6 +98,10 @@ def read_fhir_file(
         raise DataFileError(
             f"{p} line {exc.lineno}: not valid JSON ({exc.msg})", hint="fix the JSON"
         ) from None
+    except RecursionError:
+        raise DataFileError(
+            f"{p}: JSON nested too deeply to read", hint="a Consent or Bundle is a few levels deep; fix the file"
+        ) from None
     return [
         r
         for where, res in items

@@ -388,7 +388,12 @@ def modelcard_build(
     if answers is not None:
         if not answers.is_file():
             raise InputError(f"answers file {answers} not found", hint="check the path")
-        data = yaml.safe_load(answers.read_text(encoding="utf-8")) or {}
+        from ethicompass.frames import read_text_file
+
+        try:
+            data = yaml.safe_load(read_text_file(answers, what="answers file")) or {}
+        except (yaml.YAMLError, RecursionError) as exc:
+            raise ManifestError(f"{answers}: not valid YAML", hint="fix the YAML syntax") from exc
         if not isinstance(data, dict):
             raise ManifestError(
                 f"{answers} must be a YAML mapping of field: text", hint="see docs/transparency.md"

@@ -88,14 +88,16 @@ def read_witness(path: Path | None, /) -> list[tuple[str, Checkpoint]]:
     """The checkpoints of a witness file, each with its source (``<file> line N``); none if it is absent."""
     if path is None or not path.is_file():
         return []
+    from ethicompass.frames import read_text_file
+
     out = []
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, text in enumerate(read_text_file(path, what="witness file").splitlines(), start=1):
         if not text.strip():
             continue
         where = f"{path} line {number}"
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise InputError(
                 f"{where} is not JSON ({exc})", hint="the witness file was damaged; restore it"
             ) from exc

@@ -188,6 +188,8 @@ def load_hierarchies(path: str | Path, /) -> dict[str, Hierarchy]:
         raise ManifestError(f"{p}: cannot read ({exc.strerror})", hint="check the path") from exc
     except yaml.YAMLError as exc:
         raise ManifestError(f"{p}: not valid YAML ({exc})", hint="fix the YAML syntax") from exc
+    except RecursionError:
+        raise ManifestError(f"{p}: YAML nested too deeply to read", hint="fix the YAML structure") from None
     if isinstance(data, Mapping) and "hierarchies" in data:
         data = data["hierarchies"]
     return hierarchies_from_dict(data or {}, source=str(p))

@@ -183,6 +183,8 @@ def _read_yaml(p: Path, error: type[SchemaError] | type[ManifestError]) -> dict[
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise error(f"{p}{where}: not valid YAML", hint="fix the YAML syntax") from exc
+    except RecursionError:
+        raise error(f"{p}: YAML nested too deeply to read", hint="fix the YAML structure") from None
     if not isinstance(data, dict):
         raise error(f"{p}: expected a YAML mapping", hint="see docs/privacy-tables.md")
     return data

@@ -99,7 +99,7 @@ def load_asq_phi(path: str | Path, /) -> list[GoldDocument]:
             try:
                 tag = json.loads(line)
                 value, kind = str(tag["value"]), str(tag["identifier_type"])
-            except (json.JSONDecodeError, KeyError, TypeError):
+            except (json.JSONDecodeError, RecursionError, KeyError, TypeError):
                 raise DataFileError(
                     f"{p}: query {number + 1}, tag line {line_no} is not a JSON object with "
                     "identifier_type and value",
@@ -196,7 +196,7 @@ def _jsonl(path: str | Path) -> Iterable[tuple[int, dict[str, Any]]]:
                 continue
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 raise DataFileError(
                     f"{path} line {line_no} is not JSON", hint="fix or remove that line"
                 ) from None
