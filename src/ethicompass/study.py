@@ -231,7 +231,9 @@ class Study(_Model):
                 hint="fix the YAML syntax (indentation, colons, quotes)",
             ) from exc
         except RecursionError:
-            raise ManifestError(f"{p}: YAML nested too deeply to read", hint="fix the YAML structure") from None
+            raise ManifestError(
+                f"{p}: YAML nested too deeply to read", hint="fix the YAML structure"
+            ) from None
         if not isinstance(data, dict):
             raise ManifestError(f"{p}: the manifest must be a YAML mapping", hint=_HINT)
         try:

@@ -100,7 +100,8 @@ def read_fhir_file(
         ) from None
     except RecursionError:
         raise DataFileError(
-            f"{p}: JSON nested too deeply to read", hint="a Consent or Bundle is a few levels deep; fix the file"
+            f"{p}: JSON nested too deeply to read",
+            hint="a Consent or Bundle is a few levels deep; fix the file",
         ) from None
     return [
         r

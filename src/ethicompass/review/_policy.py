@@ -139,7 +139,9 @@ class Policy(_Section):
         except yaml.YAMLError as exc:
             raise ManifestError(f"{p}: not valid YAML ({exc})", hint="fix the YAML syntax") from exc
         except RecursionError:
-            raise ManifestError(f"{p}: YAML nested too deeply to read", hint="fix the YAML structure") from None
+            raise ManifestError(
+                f"{p}: YAML nested too deeply to read", hint="fix the YAML structure"
+            ) from None
         if not isinstance(data, dict):
             raise ManifestError(f"{p}: a policy must be a YAML mapping", hint="see docs/review.md")
         try:
