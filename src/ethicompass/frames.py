@@ -342,17 +342,26 @@ def load_table(
     _check_exists(p)
     if check and p.suffix.lower() in (".csv", ".tsv"):
         check_csv_shape(p, separator="\t" if p.suffix.lower() == ".tsv" else ",")
-    lazy = read_table(p)
-    if columns is not None:
-        require_columns(lazy, columns, source=str(p))
-        lazy = lazy.select(columns)
     try:
+        lazy = read_table(p)
+        if columns is not None:
+            require_columns(lazy, columns, source=str(p))
+            lazy = lazy.select(columns)
         frame = lazy.collect()
     except pl.exceptions.PolarsError as exc:
         raise DataFileError(
             f"{p}: cannot read ({_first_line(exc)})",
             hint="check the file's format, encoding (UTF-8) and that every row has the same fields",
         ) from exc
+    except BaseException as exc:
+        # a damaged Parquet file can make Polars' reader panic (pyo3's PanicException, a BaseException);
+        # anything else (KeyboardInterrupt, SystemExit) goes on as it is
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise DataFileError(
+            f"{p}: cannot read: the file is damaged ({_first_line(exc)[:120]})",
+            hint="re-export the table; check the copy is complete",
+        ) from None
     if frame.height == 0:
         raise DataFileError(f"{p} has no rows", hint="supply a table with at least one data row")
     return frame

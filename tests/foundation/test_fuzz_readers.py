@@ -160,3 +160,17 @@ def test_deep_nesting_is_refused_not_a_crash(name: str, tmp_path: Path) -> None:
     path.write_bytes(b"[" * 3000 + SEEDS[name])
     with pytest.raises(EthicompassError):
         _read(name)(path)
+
+
+def test_a_damaged_parquet_file_is_refused_not_a_panic(tmp_path: Path) -> None:
+    """Finding of the third fuzz run: a Parquet file with a flipped byte made Polars' reader panic."""
+    seed = SEEDS["table.parquet"]
+    found = 0
+    for at in range(4, len(seed) - 8):  # every single-byte change outside the magic numbers
+        path = tmp_path / "t.parquet"
+        path.write_bytes(seed[:at] + bytes([seed[at] ^ 0xFF]) + seed[at + 1 :])
+        try:
+            _read("table.parquet")(path)
+        except EthicompassError:
+            found += 1
+    assert found > 0
