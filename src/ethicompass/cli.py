@@ -250,19 +250,16 @@ def _checkpoint_what_was_written() -> None:
 
     So the tail of the log is covered as soon as the verb ends (see ``transparency._witness``).
     """
-    from ethicompass.transparency._log import _APPENDED
+    from ethicompass.store import Store
+    from ethicompass.transparency._log import appended_urls
     from ethicompass.transparency._witness import checkpoint_if_grown
 
-    while _APPENDED:
-        url = _APPENDED.pop()
-        from ethicompass.store import Store
-
+    for url in appended_urls():
         store = Store(url)
         try:
             checkpoint_if_grown(store)
         finally:
             store.dispose()
-    _APPENDED.clear()
 
 
 def run(argv: list[str] | None = None) -> int:

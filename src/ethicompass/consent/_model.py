@@ -97,11 +97,35 @@ def check_purpose(code: str, /) -> str:
     return code
 
 
-#: Unicode categories an id may never hold: controls (NUL, tabs, line ends), formats (zero-width
-#: spaces and joiners, bidi embeddings and isolates, the BOM), separators (spaces of every width),
-#: surrogates, private-use and unassigned code points. Each makes a look-alike of a real id.
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Co", "Cn"})
+#: Unicode categories a name or id may never hold: controls (NUL, tabs, line ends), formats (zero-width
+#: spaces and joiners, bidi embeddings and isolates, the BOM), line and paragraph separators,
+#: surrogates, private-use and unassigned code points. Each makes a look-alike of a real name.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 _MAX_ID = 128
+
+
+def visible_text(value: object, /, *, where: str, limit: int, inner_spaces: bool = False) -> str:
+    """``value`` in Unicode NFC, refused (``InputError`` naming ``where``, the code point and its
+    position) when empty, longer than ``limit``, or holding a hidden character; spaces of any width
+    are refused too, except between words when ``inner_spaces``."""
+    if not isinstance(value, str) or not value:
+        raise InputError(f"{where} is empty", hint=f"pass a {where} of at most {limit} characters")
+    text = unicodedata.normalize("NFC", value)
+    if len(text) > limit:
+        raise InputError(f"{where} is longer than {limit} characters", hint=f"pass a shorter {where}")
+    last = len(text)
+    for position, char in enumerate(text, start=1):
+        category = unicodedata.category(char)
+        inner = inner_spaces and 1 < position < last
+        if category in _HIDDEN_CATEGORIES or (category == "Zs" and not inner):
+            name = unicodedata.name(char, "unnamed character")
+            raise InputError(
+                f"{where} {text!a} holds U+{ord(char):04X} ({name}) at character {position}",
+                hint="it may not hold control, zero-width or bidi characters"
+                + ("" if inner_spaces else ", nor spaces")
+                + ": retype it without them",
+            )
+    return text
 
 
 def normalise_participant(participant: object, /, *, where: str = "participant id") -> str:
@@ -109,25 +133,11 @@ def normalise_participant(participant: object, /, *, where: str = "participant i
 
     An id is refused (``InputError`` naming ``where`` and the offending character's position and
     code point) when it is empty, longer than 128 characters, or holds a control, format (zero-width,
-    bidi), space, surrogate, private-use or unassigned character. Case is kept: ``p0000003`` and
-    ``P0000003`` are different ids, and only a registered one is accepted by the registry.
+    bidi), space, surrogate, private-use or unassigned character (see :func:`visible_text`). Case is
+    kept: ``p0000003`` and ``P0000003`` are different ids, and only a registered one is accepted by
+    the registry.
     """
-    if not isinstance(participant, str) or not participant:
-        raise InputError(f"{where} is empty", hint="pass the study's participant id (e.g. P0000001)")
-    text = unicodedata.normalize("NFC", participant)
-    if len(text) > _MAX_ID:
-        raise InputError(
-            f"{where} is longer than {_MAX_ID} characters", hint="pass the study's participant id"
-        )
-    for position, char in enumerate(text, start=1):
-        if unicodedata.category(char) in _REFUSED_CATEGORIES:
-            name = unicodedata.name(char, "unnamed character")
-            raise InputError(
-                f"{where} {text!a} holds U+{ord(char):04X} ({name}) at character {position}",
-                hint="ids may not hold spaces, control, zero-width or bidi characters: retype the id "
-                "without it",
-            )
-    return text
+    return visible_text(participant, where=where, limit=_MAX_ID)
 
 
 def check_participant(participant: str, /) -> str:

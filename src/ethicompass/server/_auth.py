@@ -14,7 +14,6 @@ import hashlib
 import secrets
 import threading
 import time
-import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from ethicompass.consent._fastsql import query_one
-from ethicompass.consent._model import check_participant, iso, to_utc, utc_now
+from ethicompass.consent._model import check_participant, iso, to_utc, utc_now, visible_text
 from ethicompass.errors import (
     AuthError,
     ConflictError,
@@ -108,28 +107,10 @@ class User:
         return {"name": self.name, "role": self.role, "participant": self.participant}
 
 
-_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
-
-
 def _check_role(role: str) -> str:
     if role not in ROLES:
         raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", hint="pick one of those roles")
     return role
-
-
-def _check_name(name: str) -> str:
-    """A user name in NFC; control, zero-width, bidi and other invisible characters refused."""
-    if not isinstance(name, str) or not name or len(name) > 200:
-        raise InputError("user name is empty or longer than 200 characters", hint="pass a short user name")
-    text = unicodedata.normalize("NFC", name)
-    bad = next((c for c in text if unicodedata.category(c) in _HIDDEN), None)
-    if bad is not None or text != text.strip():
-        what = f"U+{ord(bad):04X}" if bad is not None else "a leading or trailing space"
-        raise InputError(
-            f"user name {text!a} holds {what}",
-            hint="user names may not hold control, zero-width or bidi characters",
-        )
-    return text
 
 
 def _known_participant(store: Store, participant: str) -> str:
@@ -146,7 +127,7 @@ def _known_participant(store: Store, participant: str) -> str:
 def add_user(store: Store, name: str, /, *, role: str, participant: str | None = None) -> User:
     """Create a user; a ``participant`` user must name a participant the consent registry knows."""
     _check_role(role)
-    name = _check_name(name)
+    name = visible_text(name, where="user name", limit=200, inner_spaces=True)
     if role == "participant":
         if participant is None:
             raise InputError(
