@@ -250,11 +250,13 @@ def _checkpoint_what_was_written() -> None:
 
     So the tail of the log is covered as soon as the verb ends (see ``transparency._witness``).
     """
+    log = sys.modules.get("ethicompass.transparency._log")
+    if log is None or not log.appended_urls():  # no log was written: start-up stays light
+        return
     from ethicompass.store import Store
-    from ethicompass.transparency._log import appended_urls
     from ethicompass.transparency._witness import checkpoint_if_grown
 
-    for url in appended_urls():
+    for url in log.appended_urls():
         store = Store(url)
         try:
             checkpoint_if_grown(store)
@@ -265,9 +267,9 @@ def _checkpoint_what_was_written() -> None:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return its exit code (never calls ``sys.exit``)."""
     command = typer.main.get_command(app)
-    from ethicompass.transparency._log import _APPENDED
-
-    _APPENDED.clear()  # only what this verb writes (a long-lived process runs many)
+    log = sys.modules.get("ethicompass.transparency._log")  # not imported: nothing was appended
+    if log is not None:
+        log._APPENDED.clear()  # only what this verb writes (a long-lived process runs many)
     try:
         result = command.main(args=argv, prog_name="ethicompass", standalone_mode=False)
         _checkpoint_what_was_written()
