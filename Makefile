@@ -46,12 +46,12 @@ format: venv-test
 	.venv/bin/ruff check --fix src tests benchmarks
 	.venv/bin/ruff format src tests benchmarks
 
-# The reader fuzzers and schemathesis at length (make test runs them briefly): FUZZ_EXAMPLES per reader and
-# per API operation.
-FUZZ_EXAMPLES ?= 2000
+# The reader fuzzers and schemathesis at length (make test runs them briefly): rounds of FUZZ_EXAMPLES per
+# reader and per API operation, each with a fresh seed, until FUZZ_MINUTES have passed.
+FUZZ_MINUTES ?= 60
+FUZZ_EXAMPLES ?= 200
 fuzz: venv-test
-	ETHICOMPASS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 2 -p no:cacheprovider \
-		tests/foundation/test_fuzz_readers.py tests/server/test_server_schemathesis.py
+	FUZZ_MINUTES=$(FUZZ_MINUTES) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ./scripts/fuzz-for.sh
 
 bench: venv-test
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
