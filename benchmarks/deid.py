@@ -229,8 +229,8 @@ def child(workdir: Path, kind: str = "csv") -> None:
 def _csv_phases(source: Path, out: Path, schema: Any, key: Any, phases: dict[str, float]) -> None:
     """The command's work on a CSV, phase by phase (CPU seconds into ``phases``)."""
 
+    from ethicompass.cli.privacy_tables import _BatchWriter
     from ethicompass.frames import check_csv_shape, iter_csv_text, sha256_file
-    from ethicompass.privacy.tables._cli import _BatchWriter
     from ethicompass.privacy.tables._deid_stream import deidentify_batches
 
     t = _cpu()

@@ -253,7 +253,7 @@ def test_deid_publishes_its_certificate_last_and_leaves_nothing_on_error(
     assert done.code == 0, done.err
     assert renamed == ["o.csv", "link.bin", "o.csv.certificate.json"]
 
-    from ethicompass.privacy.tables import _cli as _cli_tables
+    from ethicompass.cli import privacy_tables as _cli_tables
 
     def fail(**_: Any) -> None:
         raise OSError("disk full")

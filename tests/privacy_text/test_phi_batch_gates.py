@@ -149,7 +149,7 @@ def test_find_phi_many_equals_find_phi_below_the_gate_size() -> None:
 def test_cli_stream_pairs_each_document_with_its_own_spans(
     monkeypatch: pytest.MonkeyPatch, edit_note: Any
 ) -> None:
-    from ethicompass.privacy.text._cli import _with_spans
+    from ethicompass.cli.privacy_text import _with_spans
 
     texts = _corpus(edit_note, 2, 120)
     monkeypatch.setattr(text_module, "_BLOCK", 2_000)

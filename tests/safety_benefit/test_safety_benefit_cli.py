@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from ethicompass import safety
-from ethicompass.safety._cli_benefit import parse_scores, parse_thresholds
+from ethicompass.cli.safety_benefit import parse_scores, parse_thresholds
 
 
 @pytest.fixture

@@ -149,8 +149,7 @@ def risk_cmd(
     no_fail: Annotated[bool, no_fail_option()] = False,
 ) -> None:
     """Measure re-identification risk: k, l, t, prosecutor / journalist / marketer risk, uniques."""
-    from ethicompass.privacy.reidentification._report import risk
-    from ethicompass.privacy.reidentification._summary import EquivalenceSummary, summarize
+    from ethicompass.privacy.reidentification import EquivalenceSummary, risk, summarize
 
     frame, digest = _load(data, engine, master)
     frame, names, specs = by_partition(parse_qis, frame, qi)
@@ -280,8 +279,7 @@ def anonymize_cmd(
 ) -> None:
     """Generalise quasi-identifiers (least information loss) until the table meets k (and l, t)."""
     from ethicompass.frames import atomic_path
-    from ethicompass.privacy.reidentification._anonymize import anonymize
-    from ethicompass.privacy.reidentification._hierarchies import load_hierarchies
+    from ethicompass.privacy.reidentification import anonymize, load_hierarchies
 
     if out.suffix.lower() not in (".csv", ".tsv", ".parquet", ".jsonl", ".ndjson"):
         raise InputError(f"{out}: unsupported output type", hint="use .csv, .tsv, .parquet or .jsonl")

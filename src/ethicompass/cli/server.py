@@ -8,6 +8,8 @@ import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
 
+__all__ = ["register"]
+
 users_app = typer.Typer(help="Users of the web server and API.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (argon2-hashed at rest, shown once).", no_args_is_help=True)
 codes_app = typer.Typer(help="One-time access codes for the participant portal.", no_args_is_help=True)

@@ -9,6 +9,8 @@ import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
 
+__all__ = ["register"]
+
 training_app = typer.Typer(
     help="AI-ethics training: courses, certificates that expire, and the access gate that depends on them.",
     no_args_is_help=True,

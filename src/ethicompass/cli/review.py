@@ -18,6 +18,8 @@ from ethicompass._console import (
     summary,
 )
 
+__all__ = ["register"]
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``review`` verb."""
@@ -56,8 +58,7 @@ def review_command(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Judge a study against the committee's policy and write one report. Exit 0 pass or warn, 1 fail, 2 bad input."""
-    from ethicompass.review._policy import Policy
-    from ethicompass.review._run import review
+    from ethicompass.review import Policy, review
     from ethicompass.store import Store
     from ethicompass.study import Study
 

@@ -81,8 +81,7 @@ def fairness(
 ) -> None:
     """Audit a model's performance per group and intersection, with intervals and flagged disparities."""
     from ethicompass.engines._options import load
-    from ethicompass.fairness._audit import audit
-    from ethicompass.fairness._plots import plot_calibration, plot_metrics, plot_roc
+    from ethicompass.fairness import audit, plot_calibration, plot_metrics, plot_roc
     from ethicompass.fairness._report import group_label
     from ethicompass.frames import atomic_write_text, sha256_file
     from ethicompass.store import Store
@@ -196,7 +195,7 @@ def representativeness(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Compare a cohort's make-up with its disease population: shares and participation-to-prevalence ratios."""
-    from ethicompass.fairness._representativeness import representativeness as compare
+    from ethicompass.fairness import representativeness as compare
     from ethicompass.frames import load_table, sha256_file
     from ethicompass.store import Store
     from ethicompass.transparency import AuditLog

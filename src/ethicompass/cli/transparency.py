@@ -21,6 +21,8 @@ from ethicompass._console import (
 )
 from ethicompass.errors import InputError, VerdictFailed
 
+__all__ = ["register"]
+
 audit_app = typer.Typer(
     help="The tamper-evident audit log: list, verify, checkpoint, prove.", no_args_is_help=True
 )

@@ -36,6 +36,8 @@ from ethicompass._console import (
 )
 from ethicompass.errors import DataFileError, InputError
 
+__all__ = ["register"]
+
 spark_app = typer.Typer(
     name="spark",
     help="Run de-identification, consent enforcement, risk and fairness on Apache Spark.",

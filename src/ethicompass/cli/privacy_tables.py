@@ -26,7 +26,7 @@ from ethicompass.frames import (
     neutralise_formulas,
     sha256_file,
 )
-from ethicompass.privacy.tables._read import batches_for_privacy, read_for_privacy
+from ethicompass.privacy.tables import batches_for_privacy, read_for_privacy
 
 __all__ = ["register"]
 
@@ -96,7 +96,7 @@ def scan_cmd(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Find identifier columns by name and content, and propose a role for each column."""
-    from ethicompass.privacy.tables._scan import scan
+    from ethicompass.privacy.tables import scan
 
     frame = read_for_privacy(data)
     report = scan(frame, sample=sample)
@@ -191,10 +191,8 @@ def deid_cmd(
     A CSV/TSV is de-identified in batches of whole records: memory stays flat for any file size.
     """
     from ethicompass.engines._options import load, write_frame
-    from ethicompass.privacy._keys import load_key
-    from ethicompass.privacy.tables._deid import deidentify
-    from ethicompass.privacy.tables._deid_stream import deidentify_batches
-    from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
+    from ethicompass.privacy import load_key
+    from ethicompass.privacy.tables import Policy, TableSchema, deidentify, deidentify_batches
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise DataFileError(f"{out}: write .csv or .parquet", hint="name the output file with one of those")
@@ -291,7 +289,7 @@ def keys_new(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing key file.")] = False,
 ) -> None:
     """Write a new random 32-byte key for pseudonyms and date shifting (keep it apart from the data)."""
-    from ethicompass.privacy._keys import Key, write_key
+    from ethicompass.privacy import Key, write_key
 
     key = Key.generate()
     write_key(key, out, overwrite=force)

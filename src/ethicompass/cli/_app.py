@@ -1,15 +1,13 @@
-"""The ``ethicompass`` command line: one verb per capability.
+"""The ``ethicompass`` app: the shared verbs (``synth``, ``demo``, ``db``, ``study``, ``doctor``) and error handling.
 
 Exit codes: 0 ok, 1 a verdict failed, 2 bad input or usage (with a message that names the
-file, column or row and the fix). Each domain package adds its verbs from its own
-``_cli.py`` through ``register(app)``; this module owns the app, the shared verbs (``synth``,
-``demo``, ``db``, ``study``) and the error handling.
+file, column or row and the fix). The verbs of each principle live beside this module
+(``cli/fairness.py``, ``cli/consent.py``, ...) and are registered by explicit imports in
+``cli/__init__.py``.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -50,23 +48,6 @@ db_app = typer.Typer(
 study_app = typer.Typer(help="Study manifests: validate one before you use it.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(study_app, name="study")
-
-#: Modules that contribute verbs through ``register(app)``, in help order. A module that is
-#: not there yet (a capability still to come) is skipped; one that is there must import.
-COMMAND_MODULES = (
-    "transparency._cli",
-    "privacy.tables._cli",
-    "privacy.text._cli",
-    "privacy.reidentification._cli",
-    "fairness._cli",
-    "consent._cli",
-    "safety._cli_benefit",
-    "safety._cli_monitor",
-    "training._cli",
-    "review._cli",
-    "server._cli",
-    "engines._cli",
-)
 
 
 def _version(value: bool) -> None:
@@ -232,17 +213,6 @@ def demo(
     from ethicompass.demo import run_demo
 
     run_demo(out, patients=patients, seed=seed)
-
-
-def _register_domains() -> None:
-    for module in COMMAND_MODULES:
-        package, _, _ = module.partition(".")
-        name = f"ethicompass.{module}"
-        if importlib.util.find_spec(f"ethicompass.{package}") and importlib.util.find_spec(name):
-            importlib.import_module(name).register(app)
-
-
-_register_domains()
 
 
 def _checkpoint_what_was_written() -> None:

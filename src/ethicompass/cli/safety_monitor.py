@@ -18,6 +18,8 @@ from ethicompass._console import (
     summary,
 )
 
+__all__ = ["register"]
+
 safety_app = typer.Typer(
     help="Trial safety monitoring: adverse events against group-sequential boundaries.", no_args_is_help=True
 )
@@ -76,7 +78,7 @@ def monitor_command(
     """Watch adverse events as a trial runs; exit 1 when a harm boundary is crossed."""
     from ethicompass.errors import DataFileError, InputError
     from ethicompass.frames import load_table, sha256_file
-    from ethicompass.safety._monitor import monitor
+    from ethicompass.safety import monitor
     from ethicompass.safety._sequential import SPENDING_FUNCTIONS
 
     if spending not in SPENDING_FUNCTIONS:
@@ -175,7 +177,7 @@ def drift_command(
 ) -> None:
     """Compare a reference and a current window of model inputs and scores, by effect size."""
     from ethicompass.frames import load_table, sha256_file
-    from ethicompass.safety._drift import drift
+    from ethicompass.safety import drift
 
     report = drift(
         load_table(reference),

@@ -11,6 +11,8 @@ import typer
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, raw_csv_option, say
 from ethicompass.engines._options import Engine, engine_option, engine_params, master_option
 
+__all__ = ["register"]
+
 consent_app = typer.Typer(
     help="Consent per participant and purpose: record it, answer it, enforce it, carry withdrawals.",
     no_args_is_help=True,

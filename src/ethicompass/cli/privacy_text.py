@@ -103,7 +103,7 @@ def _nonempty(path: Path, documents: Iterator[Any]) -> Iterator[Any]:
 def _with_spans(documents: Iterable[Any], threshold: float) -> Iterator[tuple[Any, list[Any]]]:
     """Each document with its spans: one ``find_phi_many`` stream over every text, so its batches (about
     1 MB of text) are as large as they can be; only the documents of the batch in hand are held."""
-    from ethicompass.privacy.text._find import find_phi_many
+    from ethicompass.privacy.text import find_phi_many
 
     pending: deque[Any] = deque()
 
@@ -210,9 +210,9 @@ def redact_cmd(
     threshold: ThresholdOpt = 0.5,
 ) -> None:
     """Redact PHI: writes {"id", "text", "spans"} per document to OUT (atomically, after the audit entry)."""
-    from ethicompass.privacy._keys import load_key
+    from ethicompass.privacy import load_key
+    from ethicompass.privacy.text import redact
     from ethicompass.privacy.text._documents import hash_input
-    from ethicompass.privacy.text._redact import redact
 
     key = load_key(key_file) if style != Style.tag else None
     counts: Counter[str] = Counter()
@@ -264,7 +264,7 @@ def eval_cmd(
     no_fail: Annotated[bool, no_fail_option()] = False,
 ) -> None:
     """Score the PHI finder against gold spans: span recall, token precision/recall/F1, PHI-free flags."""
-    from ethicompass.privacy.text._eval import evaluate_phi, load_gold
+    from ethicompass.privacy.text import evaluate_phi, load_gold
 
     documents = load_gold(input_path, gold=gold)
     result = evaluate_phi(documents, threshold=threshold)
