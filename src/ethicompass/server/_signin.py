@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,7 +24,7 @@ from ethicompass.server._passwords import check_password
 from ethicompass.server._sessions import end_session, open_session, read_session
 from ethicompass.server._templating import render
 
-__all__ = ["safe_next", "sign_in", "sign_in_page", "sign_out", "staff_user"]
+__all__ = ["safe_next", "sign_in", "sign_in_page", "sign_out", "staff_user", "to_sign_in"]
 
 #: Where a sign-in may send the browser on to (a path under one of these; anything else: the staff home).
 _NEXT_PREFIXES = ("/staff", "/review", "/training")
@@ -41,6 +42,15 @@ def safe_next(value: str | None, /) -> str:
     ):
         return value
     return "/staff"
+
+
+def to_sign_in(request: Request, login_path: str, /) -> RedirectResponse:
+    """Send a browser that is not signed in to ``login_path``, to come back to the page it asked for."""
+    wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = login_path
+    if request.method == "GET" and safe_next(wanted) == wanted and wanted != login_path.rsplit("/", 1)[0]:
+        target = f"{login_path}?next={quote(wanted, safe='/')}"
+    return RedirectResponse(target, status_code=303)
 
 
 def staff_user(request: Request) -> User | None:

@@ -23,7 +23,7 @@ from ethicompass.review import DECISIONS, ReviewStore
 from ethicompass.server._auth import User, require_role
 from ethicompass.server._csrf import verify_csrf
 from ethicompass.server._params import RowId, RowIdQuery
-from ethicompass.server._signin import sign_in, sign_in_page, sign_out, staff_user
+from ethicompass.server._signin import safe_next, sign_in, sign_in_page, sign_out, staff_user, to_sign_in
 from ethicompass.server._templating import TEMPLATES, render
 
 __all__ = ["REVIEWER_ROLES", "api", "pages", "router"]
@@ -53,8 +53,8 @@ def _reviewer(request: Request) -> User | None:
     return user
 
 
-def _to_login() -> RedirectResponse:
-    return RedirectResponse("/review/login", status_code=303)
+def _to_login(request: Request) -> RedirectResponse:
+    return to_sign_in(request, "/review/login")
 
 
 def _store(request: Request) -> ReviewStore:
@@ -68,11 +68,11 @@ def stylesheet() -> Response:
 
 
 @pages.get("/login")
-def login_form(request: Request) -> Response:
+def login_form(request: Request, next: str = "/review") -> Response:
     """The one staff sign-in form, going on to the reviews."""
     if staff_user(request) is not None:
-        return RedirectResponse("/review", status_code=303)
-    return sign_in_page(request, next_path="/review", title="Reviewer sign in")
+        return RedirectResponse(safe_next(next), status_code=303)
+    return sign_in_page(request, next_path=next, title="Reviewer sign in")
 
 
 @pages.post("/login", dependencies=[Depends(verify_csrf)])
@@ -92,7 +92,7 @@ def reviews(request: Request) -> Response:
     """Every stored review, newest first, with its verdict and decision."""
     user = _reviewer(request)
     if user is None:
-        return _to_login()
+        return _to_login(request)
     rows = _store(request).list()
     studies: dict[str, list[Any]] = {}
     for row in rows:
@@ -107,7 +107,7 @@ def compare(request: Request, a: RowIdQuery, b: RowIdQuery) -> Response:
     """The checks whose verdict or value changed between two reviews of the same study."""
     user = _reviewer(request)
     if user is None:
-        return _to_login()
+        return _to_login(request)
     store = _store(request)
     changes = store.compare(a, b)
     return render(
@@ -128,7 +128,7 @@ def detail(request: Request, review_id: RowId, saved: str | None = None) -> Resp
     """One review: verdict, hashes, the report, other reviews to compare with, and the decision form."""
     user = _reviewer(request)
     if user is None:
-        return _to_login()
+        return _to_login(request)
     store = _store(request)
     item = store.get(review_id)
     report = store.report(review_id)
@@ -153,7 +153,7 @@ def detail(request: Request, review_id: RowId, saved: str | None = None) -> Resp
 def report_html(request: Request, review_id: RowId) -> Response:
     """The stored, self-contained report.html (its hash is in the audit log)."""
     if _reviewer(request) is None:
-        return _to_login()
+        return _to_login(request)
     html = _store(request).html(review_id)
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
 
@@ -168,7 +168,7 @@ def decide(
     """Sign off or request changes, with a comment (stored; its hash goes into the audit log)."""
     user = _reviewer(request)
     if user is None:
-        return _to_login()
+        return _to_login(request)
     if decision not in DECISIONS:
         raise InputError("pick sign off or request changes", hint="use the buttons on the page")
     _store(request).sign_off(

@@ -18,7 +18,7 @@ from ethicompass.consent import decisions, unresolved_decisions
 from ethicompass.errors import ForbiddenError
 from ethicompass.server._auth import User, issue_access_code
 from ethicompass.server._csrf import verify_csrf
-from ethicompass.server._signin import sign_in, sign_in_page, sign_out, staff_user
+from ethicompass.server._signin import safe_next, sign_in, sign_in_page, sign_out, staff_user, to_sign_in
 from ethicompass.server._templating import render
 from ethicompass.transparency import AuditLog
 
@@ -34,10 +34,6 @@ AUDIT_ROLES = ("reviewer", "admin")
 _AUDIT_PAGE = 100
 
 
-def _to_login(next_path: str) -> RedirectResponse:
-    return RedirectResponse(f"/staff/login?next={next_path}", status_code=303)
-
-
 def _require(user: User, roles: tuple[str, ...], what: str) -> None:
     if user.role not in roles:
         raise ForbiddenError(
@@ -50,7 +46,7 @@ def _require(user: User, roles: tuple[str, ...], what: str) -> None:
 def login_form(request: Request, next: str = "/staff") -> Response:
     """The one staff sign-in (user name and password, or an API token)."""
     if staff_user(request) is not None:
-        return RedirectResponse("/staff", status_code=303)
+        return RedirectResponse(safe_next(next), status_code=303)
     return sign_in_page(request, next_path=next)
 
 
@@ -71,7 +67,7 @@ def home(request: Request) -> Response:
     """The staff home: what this user's role reaches."""
     user = staff_user(request)
     if user is None:
-        return _to_login("/staff")
+        return to_sign_in(request, "/staff/login")
     return render(
         request,
         "staff/home.html",
@@ -104,7 +100,7 @@ def consent(request: Request) -> Response:
     """Withdrawal decisions waiting for a person, and the portal access-code form."""
     user = staff_user(request)
     if user is None:
-        return _to_login("/staff/consent")
+        return to_sign_in(request, "/staff/login")
     _require(user, CONSENT_ROLES, "consent administration")
     return _consent_page(request, user)
 
@@ -114,7 +110,7 @@ def access_code(request: Request, participant: str = Form(..., max_length=128)) 
     """Issue a one-time portal access code (shown once on this page); audited like the CLI's."""
     user = staff_user(request)
     if user is None:
-        return _to_login("/staff/consent")
+        return to_sign_in(request, "/staff/login")
     _require(user, CODE_ROLES, "portal access codes")
     settings = request.app.state.settings
     code, expires = issue_access_code(
@@ -135,7 +131,7 @@ def audit(request: Request, action: str = "", before: int | None = None) -> Resp
     """The audit log, newest first, a page at a time (optionally one action or prefix such as ``consent.*``)."""
     user = staff_user(request)
     if user is None:
-        return _to_login("/staff/audit")
+        return to_sign_in(request, "/staff/login")
     _require(user, AUDIT_ROLES, "the audit log")
     log = AuditLog(request.app.state.store)
     size = log.size()

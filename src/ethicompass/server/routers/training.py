@@ -19,7 +19,7 @@ from ethicompass.errors import ForbiddenError, InputError
 from ethicompass.server._auth import User
 from ethicompass.server._csrf import verify_csrf
 from ethicompass.server._params import RowId
-from ethicompass.server._signin import sign_in, sign_in_page, sign_out, staff_user
+from ethicompass.server._signin import safe_next, sign_in, sign_in_page, sign_out, staff_user, to_sign_in
 from ethicompass.server._templating import render
 from ethicompass.training import (
     Verification,
@@ -67,8 +67,8 @@ def _staff(request: Request) -> User | None:
     return staff_user(request)
 
 
-def _login_redirect() -> RedirectResponse:
-    return RedirectResponse("/training/login", status_code=303)
+def _login_redirect(request: Request) -> RedirectResponse:
+    return to_sign_in(request, "/training/login")
 
 
 @router.get("/static/training.css")
@@ -78,11 +78,11 @@ def stylesheet() -> Response:
 
 
 @router.get("/login")
-def login_form(request: Request) -> Response:
+def login_form(request: Request, next: str = "/training") -> Response:
     """The one staff sign-in form, going on to training."""
     if staff_user(request) is not None:
-        return RedirectResponse("/training", status_code=303)
-    return sign_in_page(request, next_path="/training")
+        return RedirectResponse(safe_next(next), status_code=303)
+    return sign_in_page(request, next_path=next)
 
 
 @router.post("/login", dependencies=[Depends(verify_csrf)])
@@ -107,7 +107,7 @@ def home(request: Request) -> Response:
     """The staff member's courses and certificates."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     return render(
         request,
         "training/home.html",
@@ -125,7 +125,7 @@ def matrix(request: Request) -> Response:
     """Staff x courses (admins and reviewers)."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     if user.role not in MATRIX_ROLES:
         raise ForbiddenError("only admins and reviewers see the training matrix", hint="ask an admin")
     rows = training_matrix(request.app.state.store)
@@ -141,7 +141,7 @@ def certificate(request: Request, certificate_id: RowId, format: str = "html") -
     """A printable certificate (``?format=pdf`` for a PDF, with WeasyPrint)."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     cert = get_certificate(request.app.state.store, certificate_id)
     if cert.user != user.name and user.role not in MATRIX_ROLES:
         raise ForbiddenError("this certificate belongs to someone else", hint="open your own certificates")
@@ -199,7 +199,7 @@ def module(request: Request, course_id: str) -> Response:
     """Read a module: objectives, text, worked case, sources; start its quiz."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     course = get_course(course_id)
     return render(request, "training/module.html", {"title": course.title, "user": user, "course": course})
 
@@ -209,7 +209,7 @@ def new_attempt(request: Request, course_id: str) -> Response:
     """Start a quiz attempt in a fresh random order."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     attempt = start_attempt(request.app.state.store, user.name, course_id)
     return RedirectResponse(f"/training/attempts/{attempt.id}", status_code=303)
 
@@ -226,7 +226,7 @@ def quiz(request: Request, attempt_id: RowId) -> Response:
     """The quiz form of one attempt."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     attempt = _own_attempt(request, user, attempt_id)
     if attempt.submitted:
         return RedirectResponse(f"/training/{attempt.course_id}", status_code=303)
@@ -243,7 +243,7 @@ async def submit(request: Request, attempt_id: RowId) -> Response:
     """Score the attempt and show the result with every explanation."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     attempt = _own_attempt(request, user, attempt_id)
     form = await request.form()
     answers: dict[str, list[int]] = {}
