@@ -254,9 +254,7 @@ def test_a_failed_review_is_not_signed_off_without_a_justification(
     page.goto(f"{base}/review/{review}")
     assert page.locator(".signoff").count() == 0
     page.get_by_label("Sign off").check()
-    page.get_by_label("Justification or requested changes").fill(
-        "Accepted by the committee: see minutes of 7 Dec."
-    )
+    page.get_by_label("Comment").fill("Accepted by the committee: see minutes of 7 Dec.")
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_role("status")).to_contain_text("recorded in the audit log")
     expect(page.locator(".signoff")).to_contain_text("Justification: Accepted by the committee")

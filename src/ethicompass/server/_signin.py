@@ -90,14 +90,28 @@ def _attempt(request: Request, form: Any) -> tuple[User, str | None, str]:
     return user, None, "password"
 
 
-async def sign_in(request: Request, /, *, title: str = "Staff sign in") -> Response:
-    """Check the posted form (CSRF already verified) and open the staff session, or show the form again."""
+async def sign_in(
+    request: Request,
+    /,
+    *,
+    title: str = "Staff sign in",
+    home: str = "/staff",
+    roles: tuple[str, ...] = STAFF_ROLES,
+    refused: str = "",
+) -> Response:
+    """Check the posted form (CSRF already verified) and open the staff session, or show the form again.
+
+    ``home``: where to go when the form names no page; ``roles``: who may sign in at this door (a
+    door for one audience, such as the reviewers', says ``refused`` to the others).
+    """
     form = await request.form()
-    next_path = safe_next(str(form.get("next") or ""))
+    next_path = safe_next(str(form.get("next") or home))
     try:  # argon2 and the audit of a lockout: off the event loop
         user, token_id, method = await run_in_threadpool(_attempt, request, form)
         if user.role not in STAFF_ROLES:
             raise AuthError("not a staff user")
+        if user.role not in roles:
+            return sign_in_page(request, next_path=next_path, title=title, error=refused, status=401)
     except TooManyAttemptsError as exc:
         error = f"Too many tries: {exc.message.split(': ')[-1]}."
         return sign_in_page(request, next_path=next_path, title=title, error=error, status=429)

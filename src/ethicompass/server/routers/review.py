@@ -78,7 +78,13 @@ def login_form(request: Request, next: str = "/review") -> Response:
 @pages.post("/login", dependencies=[Depends(verify_csrf)])
 async def login(request: Request) -> Response:
     """Check the sign-in (user name and password, or a token) and open the one staff session."""
-    return await sign_in(request, title="Reviewer sign in")
+    return await sign_in(
+        request,
+        title="Reviewer sign in",
+        home="/review",
+        roles=REVIEWER_ROLES,
+        refused="This account does not belong to a reviewer. Other staff sign in at the staff home (/staff/login).",
+    )
 
 
 @pages.post("/logout", dependencies=[Depends(verify_csrf)])

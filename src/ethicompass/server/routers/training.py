@@ -88,7 +88,7 @@ def login_form(request: Request, next: str = "/training") -> Response:
 @router.post("/login", dependencies=[Depends(verify_csrf)])
 async def login(request: Request) -> Response:
     """Check the sign-in (user name and password, or a token) and open the one staff session."""
-    return await sign_in(request)
+    return await sign_in(request, home="/training")
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
