@@ -31,7 +31,7 @@ def serve(
 
     store = Store.from_env().open()
     app = create_app(store, settings=ServerSettings.from_env(secure_cookies=not insecure_cookies))
-    say(f"serving on http://{host}:{port} (API docs at /api/v1/docs)")
+    say(f"serving on http://{host}:{port} (start page /, staff sign-in /staff/login, API docs /docs)")
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
 
