@@ -57,6 +57,9 @@ def _spark_ready() -> bool:
     return importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
 
 
+TOUR_PASSPHRASE = "a tour passphrase of several words"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,6 +92,8 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
             ["bash", "-c", prefix + command],
             cwd=tmp_path,
             env=env,
+            # `users password` reads the passphrase from a prompt, or one line on stdin (never argv)
+            input=TOUR_PASSPHRASE + "\n" if "users password" in command else "",
             capture_output=True,
             text=True,
             timeout=600,

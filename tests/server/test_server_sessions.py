@@ -98,7 +98,7 @@ def _review_sign_in(client: TestClient, token: str) -> str:
         "/review/login", data={"token": token, "csrf_token": _form_token(page.text)}, follow_redirects=False
     )
     assert r.status_code == 303, r.text
-    return r.cookies["ec_review"]
+    return r.cookies["ec_staff"]  # the one staff session (reviews, training, staff home)
 
 
 def _staff_sign_in(client: TestClient, token: str) -> None:
@@ -119,10 +119,12 @@ def test_the_reviewer_cookie_holds_no_token(app: Any) -> None:
 
 def test_revoking_a_token_ends_its_page_sessions_at_once(app: Any) -> None:
     client, _store, tokens = app
+    other = TestClient(client.app)  # a second browser: one staff session per browser
     _review_sign_in(client, tokens["rev"])
-    _staff_sign_in(client, tokens["inv"])
+    _staff_sign_in(other, tokens["inv"])
     assert client.get("/review", follow_redirects=False).status_code == 200
-    assert client.get("/training", follow_redirects=False).status_code == 200
+    assert client.get("/training", follow_redirects=False).status_code == 200  # the same session
+    assert other.get("/training", follow_redirects=False).status_code == 200
     admin = {"authorization": f"Bearer {tokens['boss']}"}
     listed = client.get("/api/v1/tokens", headers=admin).json()
     assert {t["user"] for t in listed} == {"rev", "inv", "boss"}
@@ -132,6 +134,7 @@ def test_revoking_a_token_ends_its_page_sessions_at_once(app: Any) -> None:
         assert r.status_code == 200, r.text
     assert client.get("/review", follow_redirects=False).headers["location"] == "/review/login"
     assert client.get("/training", follow_redirects=False).headers["location"] == "/training/login"
+    assert other.get("/training", follow_redirects=False).headers["location"] == "/training/login"
     assert client.post("/api/v1/tokens/abcdef/revoke", headers=admin).status_code == 404
 
 
@@ -141,7 +144,7 @@ def test_staff_logout_ends_the_session(app: Any) -> None:
     staff = client.cookies["ec_staff"]
     home = client.get("/training")
     client.post("/training/logout", data={"csrf_token": _form_token(home.text)})
-    client.cookies.set("ec_staff", staff, path="/training")
+    client.cookies.set("ec_staff", staff, path="/")
     assert client.get("/training", follow_redirects=False).status_code == 303
 
 

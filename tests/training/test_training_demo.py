@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.console import Console
 
-from ethicompass.training import StaffGaps
-from ethicompass.training._demo import EXPIRED, run
+from ethicompass.training import StaffGaps, certificates
+from ethicompass.training._demo import CURRENT, EXPIRED, run
 
 
 class _Ctx:
@@ -36,4 +36,8 @@ def test_demo_step(tmp_path: Path) -> None:
     gaps = ctx.results["training"]
     assert isinstance(gaps, StaffGaps)
     assert gaps.staff == 2 and {p.user for p in gaps.problems} == {EXPIRED}
+    # certificates name the person and carry distinct verification ids
+    issued = certificates(store, user=CURRENT)
+    assert {c.holder_name for c in issued} == {"Dana Okafor"}
+    assert len({c.verification_id for c in issued}) == len(issued) == 7
     store.dispose()

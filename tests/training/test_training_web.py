@@ -49,7 +49,7 @@ def _sign_in(client: TestClient, token: str) -> str:
     csrf = _form_token(client.get("/training/login").text)
     r = client.post("/training/login", data={"token": token, "csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303, r.text
-    client.cookies.set("ec_staff", r.cookies["ec_staff"], path="/training")
+    client.cookies.set("ec_staff", r.cookies["ec_staff"], path="/")
     client.cookies.set("ec_csrf", r.cookies["ec_csrf"], path="/")
     return _form_token(client.get("/training").text)
 

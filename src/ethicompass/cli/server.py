@@ -33,7 +33,7 @@ def serve(
 
     store = Store.from_env().open()
     app = create_app(store, settings=ServerSettings.from_env(secure_cookies=not insecure_cookies))
-    say(f"serving on http://{host}:{port} (API docs at /api/v1/docs)")
+    say(f"serving on http://{host}:{port} (start page /, staff sign-in /staff/login, API docs /docs)")
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
 
@@ -63,6 +63,59 @@ def users_add(
         emit_json({"name": user.name, "role": user.role})
     else:
         say(f"added {user.role} user {user.name}")
+
+
+@users_app.command("password")
+def users_password(
+    name: Annotated[str, typer.Argument(help="The staff user who will sign in to the web pages.")],
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Set a staff user's web sign-in password: typed at a prompt (twice), or one line on stdin; never argv.
+
+    The password is stored only as an argon2id hash; the user's open page sessions end.
+    """
+    import sys
+
+    from ethicompass.errors import InputError
+    from ethicompass.server._passwords import set_password
+    from ethicompass.store import Store
+    from ethicompass.transparency import AuditLog
+
+    if sys.stdin.isatty():
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True, err=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InputError("no password on standard input", hint="pipe one line, or run it at a terminal")
+    store = Store.from_env().open()
+    user = set_password(store, name, password)
+    AuditLog(store).append(action="server.password-set", object_type="user", object_id=f"user:{user.id}")
+    if fmt == OutputFormat.json:
+        emit_json({"name": user.name, "password_set": True})
+    else:
+        say(f"set the password of {user.name}; their open page sessions ended")
+
+
+@users_app.command("full-name")
+def users_full_name(
+    name: Annotated[str, typer.Argument(help="The user (their login name).")],
+    full_name: Annotated[str, typer.Argument(help="The person's name, as printed on certificates.")],
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Record a user's full name (printed on the training certificates issued to them from now on)."""
+    from ethicompass.server._auth import get_user
+    from ethicompass.server._passwords import set_full_name
+    from ethicompass.store import Store
+    from ethicompass.transparency import AuditLog
+
+    store = Store.from_env().open()
+    set_full_name(store, name, full_name)
+    user = get_user(store, name)
+    AuditLog(store).append(action="server.full-name-set", object_type="user", object_id=f"user:{user.id}")
+    if fmt == OutputFormat.json:
+        emit_json({"name": user.name, "full_name_set": True})
+    else:
+        say(f"recorded the full name of {user.name}")
 
 
 @tokens_app.command("new")

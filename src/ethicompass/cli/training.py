@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say
+from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, say, summary
 
 __all__ = ["register"]
 
@@ -185,6 +185,55 @@ def remind(
         ["user", "course", "expires"],
         [[s.user, s.course_id, s.expires_on] for s in soon],
     )
+
+
+@training_app.command("verify")
+def verify(
+    verification_id: Annotated[
+        str, typer.Argument(help="The verification id printed on the certificate (dashes and case ignored).")
+    ],
+    at: AtOpt = None,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Check a certificate by its verification id: exit 0 valid, 1 expired or revoked, 2 unknown."""
+    from ethicompass.training import verify_certificate
+
+    found = verify_certificate(_store(), verification_id, at=at)
+    if fmt == OutputFormat.json:
+        emit_json(found.to_dict())
+    else:
+        data = found.to_dict()
+        if found.state == "unknown":
+            summary(f"unknown: no certificate has the verification id {data['verification_id']}")
+        else:
+            summary(
+                f"{found.state}: {found.holder_name}, {found.course_title or found.course_id}, issued "
+                f"{found.issued_on}, valid until {found.expires_on}"
+                + (f", revoked {found.revoked_at}" if found.revoked_at else "")
+            )
+    if found.state == "unknown":
+        raise typer.Exit(2)
+    if not found.valid:
+        raise typer.Exit(1)
+
+
+@training_app.command("revoke")
+def revoke(
+    certificate_id: Annotated[
+        int, typer.Argument(help="The certificate number (see the certificate page).", min=1)
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why (stored; its hash goes into the audit log).")],
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Revoke a certificate issued in error: it no longer verifies, and the gate no longer counts it."""
+    from ethicompass.training import revoke_certificate
+    from ethicompass.transparency._log import default_actor
+
+    revoke_certificate(_store(), certificate_id, reason=reason, actor=default_actor(), role="admin")
+    if fmt == OutputFormat.json:
+        emit_json({"revoked": certificate_id})
+    else:
+        summary(f"revoked certificate {certificate_id}")
 
 
 def register(app: typer.Typer) -> None:

@@ -296,6 +296,11 @@ class ReviewStore:
         if decision == "request_changes" and not comment:
             raise InputError("say which changes are needed", hint="write a comment for the study team")
         stored = self.get(review_id)
+        if decision == "sign_off" and stored.verdict == "fail" and not comment:
+            raise InputError(
+                f"review {review_id} failed under the policy: signing it off needs a written justification",
+                hint="say in the comment why the study may go ahead despite the failed checks",
+            )
         now = utc_now()
         with self.store.begin() as conn:
             result = conn.execute(

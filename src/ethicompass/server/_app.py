@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,7 +42,7 @@ logger = logging.getLogger("ethicompass.server")
 logger.addHandler(logging.NullHandler())
 
 #: Router modules under ``ethicompass.server.routers``, included in this order when present.
-ROUTER_MODULES = ("admin", "consent", "portal", "training", "review")
+ROUTER_MODULES = ("admin", "consent", "portal", "training", "review", "staff", "docs")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -57,7 +57,6 @@ SECURITY_HEADERS = {
 }
 
 
-_FIXED_PATHS = ("/api/v1/openapi.json", "/api/v1/docs", "/favicon.ico")
 _RAW_SECURITY_HEADERS = [
     (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()
 ]
@@ -143,6 +142,16 @@ def _add_headers(message: Message, cookie: bytes | None) -> None:
         headers.append((b"set-cookie", cookie))
 
 
+def _error_audience(request: Request) -> dict[str, Any]:
+    """The layout (and its footer) and the way back for an error page, by the audience of the path."""
+    path = request.url.path
+    if path.startswith("/portal"):
+        return {"layout": "portal/_layout.html", "back_href": "/portal", "back_text": "Back to your choices"}
+    if path.startswith(("/staff", "/review", "/training")):
+        return {"layout": "staff/_layout.html", "back_href": "/staff", "back_text": "Back to the staff home"}
+    return {}
+
+
 def _load_routers() -> list[Any]:
     modules = []
     for name in ROUTER_MODULES:
@@ -155,14 +164,15 @@ def _load_routers() -> list[Any]:
 def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
     """The ethicompass web application over an opened :class:`Store`.
 
-    JSON API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``, docs at ``/api/v1/docs``),
-    HTML pages (the participant portal under ``/portal``), static files under ``/static``.
+    JSON API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``, docs at ``/api/v1/docs``, served
+    offline), HTML pages (the start page at ``/``, the participant portal under ``/portal``, staff
+    pages under ``/staff``, ``/review`` and ``/training``), static files under ``/static``.
     """
     app = FastAPI(
         title="ethicompass",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served offline by routers/docs.py (assets from a package, allowed by the CSP)
         redoc_url=None,
     )
     modules = _load_routers()
@@ -181,8 +191,8 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)
-    def _root() -> RedirectResponse:
-        return RedirectResponse("/portal", status_code=303)
+    def _root(request: Request) -> Response:
+        return render(request, "start.html", {"title": "Welcome"})
 
     @app.exception_handler(EthicompassError)
     async def _error(request: Request, exc: EthicompassError) -> Response:
@@ -190,7 +200,7 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
         if request.url.path.startswith("/api/"):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
             return JSONResponse(exc.to_dict(), status_code=status, headers=headers)
-        return render(request, "error.html", {"error": exc}, status_code=status)
+        return render(request, "error.html", {"error": exc} | _error_audience(request), status_code=status)
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # inside _Guard: a 413 is audited too
     app.add_middleware(_Guard, settings=settings, audit=app.state.audit_writer)

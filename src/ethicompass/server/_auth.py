@@ -371,7 +371,7 @@ def throttled(request: Request, keys: tuple[str, ...], attempt: Callable[[], _T]
             kind, _, ident = key.partition(":")
             request.app.state.audit.append(
                 action="auth.lockout",
-                object_type="address" if kind == "addr" else "access_code",
+                object_type={"addr": "address", "user": "user"}.get(kind, "access_code"),
                 object_id=ident,
                 actor="anonymous",
                 role="anonymous",

@@ -20,8 +20,8 @@ from ethicompass.errors import ForbiddenError
 
 CSRF_COOKIE = "ec_csrf"
 CSRF_FIELD = "csrf_token"
-#: The session cookies a token is bound to (portal, reviewer and staff pages).
-_SESSION_COOKIES = ("ec_session", "ec_review", "ec_staff")
+#: The session cookies a token is bound to (portal and staff pages).
+_SESSION_COOKIES = ("ec_session", "ec_staff")
 
 
 def new_csrf_nonce() -> str:

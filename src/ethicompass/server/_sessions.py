@@ -1,10 +1,10 @@
-"""Server-side sign-in sessions for the HTML pages: the participant portal, the reviewer pages and the
-training staff pages.
+"""Server-side sign-in sessions for the HTML pages: the participant portal, and one staff session for
+every staff page (home, reviews, training, consent administration, audit log).
 
 A cookie carries only a random secret (nothing to decode: no participant id, no API token); the
-database keeps its SHA-256, who it is for, when it ends, and, for staff and reviewers, the API token
-it was opened with. Every request looks the session up again, so a logout, a revoked or expired token,
-or a revoked session ends access at once (not when a signed cookie would have expired).
+database keeps its SHA-256, who it is for, when it ends, and, for a staff session opened with an API
+token, that token. Every request looks the session up again, so a logout, a revoked or expired token,
+a new password, or a revoked session ends access at once (not when a signed cookie would have expired).
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ __all__ = ["KINDS", "Session", "end_session", "open_session", "read_session", "r
 #: kind -> (cookie name, cookie path)
 KINDS: dict[str, tuple[str, str]] = {
     "portal": ("ec_session", "/portal"),
-    "review": ("ec_review", "/review"),
-    "staff": ("ec_staff", "/training"),
+    "staff": ("ec_staff", "/"),
 }
 
 _SQL = (

@@ -1,4 +1,5 @@
-"""Tables of the web server: users, API tokens (argon2-hashed) and one-time portal access codes."""
+"""Tables of the web server: users (with an optional argon2-hashed password), API tokens (argon2-hashed),
+one-time portal access codes and sign-in sessions."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ server_users = Table(
     Column("role", String(32), nullable=False),
     Column("participant", String(128), nullable=True, index=True),
     Column("created_at", String(32), nullable=False),
+    # staff sign-in to the web pages (argon2id; None: no password, sign in with a token only)
+    Column("password_hash", String(256), nullable=True),
+    Column("password_set_at", String(32), nullable=True),
+    # the person's name as printed on certificates (the login name is ``name``)
+    Column("full_name", String(200), nullable=True),
 )
 
 server_tokens = Table(

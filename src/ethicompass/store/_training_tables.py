@@ -38,3 +38,16 @@ training_certificates = Table(
     Column("verified_by", String(200), nullable=True),
     Column("recorded_at", String(32), nullable=False),
 )
+
+#: One row per certificate: the unguessable id printed on it (128 random bits, base32), the holder's
+#: name as printed, and a revocation. A table of its own so the certificate rows, bound to the audit
+#: log by their content hash, stay as they were issued; a revocation is audited.
+training_certificate_ids = Table(
+    "training_certificate_ids",
+    metadata,
+    Column("certificate_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("verification_id", String(32), nullable=False, unique=True),
+    Column("holder_name", String(200), nullable=True),
+    Column("revoked_at", String(32), nullable=True),
+    Column("revoked_reason", Text, nullable=True),
+)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
+    from ethicompass.training._certificates import Verification, revoke_certificate, verify_certificate
     from ethicompass.training._courses import Course, Option, Question, get_course, load_courses
     from ethicompass.training._dependency import require_training
     from ethicompass.training._gate import (
@@ -69,6 +70,9 @@ __getattr__, __dir__ = attach(
         "start_attempt": "ethicompass.training._records",
         "submit_attempt": "ethicompass.training._records",
         "training_matrix": "ethicompass.training._gate",
+        "Verification": "ethicompass.training._certificates",
+        "revoke_certificate": "ethicompass.training._certificates",
+        "verify_certificate": "ethicompass.training._certificates",
     },
 )
 
@@ -85,6 +89,7 @@ __all__ = [
     "Question",
     "QuestionResult",
     "StaffGaps",
+    "Verification",
     "certificates",
     "check_access",
     "course_states",
@@ -96,8 +101,10 @@ __all__ = [
     "load_courses",
     "record_certificate",
     "require_training",
+    "revoke_certificate",
     "staff_gaps",
     "start_attempt",
     "submit_attempt",
     "training_matrix",
+    "verify_certificate",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from ethicompass.consent._model import utc_now
 from ethicompass.errors import ConflictError, ForbiddenError
 from ethicompass.server._auth import add_user
+from ethicompass.store._server_tables import server_users
 from ethicompass.training._courses import get_course, load_courses
 from ethicompass.training._gate import GATED_ROLES, check_access, expiring, staff_gaps
 from ethicompass.training._imports import record_certificate
@@ -28,9 +29,14 @@ def run(ctx: Any) -> None:
     for c in courses:
         ctx.say(f"  - {c.title} ({len(c.questions)} questions)")
     today = utc_now().date()
-    for name, role in ((CURRENT, "data_manager"), (EXPIRED, "investigator")):
+    for name, role, person in (
+        (CURRENT, "data_manager", "Dana Okafor"),
+        (EXPIRED, "investigator", "Ivo Lindqvist"),
+    ):
         with contextlib.suppress(ConflictError):
             add_user(ctx.store, name, role=role)
+        with ctx.store.begin() as conn:  # the person's name, printed on their certificates
+            conn.execute(server_users.update().where(server_users.c.name == name).values(full_name=person))
     for c in courses:
         # the data manager trained a year ago, except one course imported from CITI that expires in 30 days
         done = (

@@ -17,6 +17,8 @@ from ethicompass.consent._model import iso, to_utc, utc_now
 from ethicompass.errors import ConflictError, InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._training_tables import training_attempts, training_certificates
+from ethicompass.store._training_tables import training_certificate_ids as _ids_table
+from ethicompass.training._certificates import record_identity_in
 from ethicompass.training._courses import get_course
 from ethicompass.transparency import AuditLog
 
@@ -90,7 +92,8 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Certificate:
-    """A training certificate: earned here (``source="quiz"``) or imported (with who verified it)."""
+    """A training certificate: earned here (``source="quiz"``) or imported (with who verified it), with
+    the unguessable ``verification_id`` and the ``holder_name`` printed on it (see ``_certificates``)."""
 
     id: int
     user: str
@@ -102,10 +105,13 @@ class Certificate:
     reference: str | None = None
     verified_by: str | None = None
     attempt_id: int | None = None
+    verification_id: str | None = None
+    holder_name: str | None = None
+    revoked_at: str | None = None
 
     def current(self, at: date | datetime | str | None = None) -> bool:
-        """True when valid on ``at`` (the expiry day itself is still valid)."""
-        return self.issued_on <= as_date(at) <= self.expires_on
+        """True when valid on ``at`` (the expiry day itself is still valid) and not revoked."""
+        return self.revoked_at is None and self.issued_on <= as_date(at) <= self.expires_on
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready certificate."""
@@ -120,6 +126,9 @@ class Certificate:
             "reference": self.reference,
             "verified_by": self.verified_by,
             "attempt_id": self.attempt_id,
+            "verification_id": self.verification_id,
+            "holder_name": self.holder_name,
+            "revoked_at": self.revoked_at,
         }
 
 
@@ -336,6 +345,7 @@ def _issue(
         )
     ).inserted_primary_key
     assert key is not None
+    vid, holder = record_identity_in(conn, int(key[0]), user)
     return Certificate(
         int(key[0]),
         user,
@@ -347,6 +357,8 @@ def _issue(
         reference,
         verified_by,
         attempt_id,
+        vid,
+        holder,
     )
 
 
@@ -447,12 +459,26 @@ def _cert(row: Any) -> Certificate:
         row.reference,
         row.verified_by,
         int(row.attempt_id) if row.attempt_id is not None else None,
+        row.verification_id,
+        row.holder_name,
+        row.revoked_at,
     )
 
 
-def certificates(store: Store, /, *, user: Any = None, course_id: str | None = None) -> list[Certificate]:
-    """Stored certificates (optionally for one user and/or course), oldest first."""
-    query = sa.select(training_certificates).order_by(training_certificates.c.id)
+_IDS = _ids_table.c
+_WITH_IDS = sa.select(
+    training_certificates, _IDS.verification_id, _IDS.holder_name, _IDS.revoked_at
+).outerjoin(_ids_table, _IDS.certificate_id == training_certificates.c.id)
+
+
+def certificates(
+    store: Store, /, *, user: Any = None, course_id: str | None = None, include_revoked: bool = False
+) -> list[Certificate]:
+    """Stored certificates (optionally for one user and/or course), oldest first; revoked ones only
+    with ``include_revoked`` (so the gate never counts them)."""
+    query = _WITH_IDS.order_by(training_certificates.c.id)
+    if not include_revoked:
+        query = query.where(_IDS.revoked_at.is_(None))
     if user is not None:
         query = query.where(training_certificates.c.user_name == _user_name(user))
     if course_id is not None:
@@ -464,9 +490,7 @@ def certificates(store: Store, /, *, user: Any = None, course_id: str | None = N
 def get_certificate(store: Store, certificate_id: int, /) -> Certificate:
     """One certificate by id."""
     with store.connect() as conn:
-        row = conn.execute(
-            sa.select(training_certificates).where(training_certificates.c.id == certificate_id)
-        ).first()
+        row = conn.execute(_WITH_IDS.where(training_certificates.c.id == certificate_id)).first()
     if row is None:
         raise NotFoundError(
             f"no certificate {certificate_id}", hint="list them with `ethicompass training status`"

@@ -1,9 +1,12 @@
 """Reviewer pages (HTML): list reviews, open a report, compare two reviews, sign off or request changes.
 
-Reviewers (role ``reviewer`` or ``admin``) sign in once with their API token at ``/review/login``;
-that starts a server-side session (:mod:`ethicompass.server._sessions`): the ``HttpOnly``,
-``SameSite=Strict`` cookie scoped to ``/review`` holds only a random session id, never the token, and
-the session and its token (revocation, expiry) are checked on every request. A ``Authorization: Bearer`` header works too.
+Reviewers (role ``reviewer`` or ``admin``) sign in once, as every staff member does (user name and
+password, or an API token once; ``/review/login`` shows the one staff sign-in form,
+:mod:`ethicompass.server._signin`): the one staff session serves these pages, training and the staff
+home. Its ``HttpOnly``, ``SameSite=Strict`` cookie holds only a random session id, never a token; the
+session (and the token it was opened with, if any) is checked on every request. An
+``Authorization: Bearer`` header works too. A review whose verdict is *fail* is signed off only with a
+written justification (the comment), stored, shown and audited.
 """
 
 from __future__ import annotations
@@ -15,22 +18,21 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ethicompass.errors import AuthError, ForbiddenError, InputError, TooManyAttemptsError
+from ethicompass.errors import ForbiddenError, InputError
 from ethicompass.review import DECISIONS, ReviewStore
-from ethicompass.server._auth import User, current_user, require_role, throttled
-from ethicompass.server._csrf import rotate_csrf, verify_csrf
+from ethicompass.server._auth import User, require_role
+from ethicompass.server._csrf import verify_csrf
 from ethicompass.server._params import RowId, RowIdQuery
-from ethicompass.server._sessions import end_session, open_session, read_session
+from ethicompass.server._signin import safe_next, sign_in, sign_in_page, sign_out, staff_user, to_sign_in
 from ethicompass.server._templating import TEMPLATES, render
 
-__all__ = ["REVIEWER_ROLES", "REVIEW_COOKIE", "api", "pages", "router"]
+__all__ = ["REVIEWER_ROLES", "api", "pages", "router"]
 
 pages = APIRouter(prefix="/review", include_in_schema=False)
 #: JSON API for pipelines and tools (bearer token, reviewer or admin).
 api = APIRouter(prefix="/api/v1/reviews", tags=["review"])
 
 REVIEWER_ROLES = ("reviewer", "admin")
-REVIEW_COOKIE = "ec_review"
 _CSS = TEMPLATES / "review" / "review.css"
 #: The stored report is self-contained (inline CSS and SVG): allow exactly that, nothing else.
 REPORT_CSP = (
@@ -41,14 +43,9 @@ REPORT_CSP = (
 
 def _reviewer(request: Request) -> User | None:
     """The signed-in reviewer, or None (not signed in); ForbiddenError for other roles."""
-    if request.headers.get("authorization"):
-        user = current_user(request)
-    else:
-        session = read_session(request, "review")  # its token re-checked on every request
-        if session is None:
-            return None
-        user = session.user
-        request.state.user = user
+    user = staff_user(request)
+    if user is None:
+        return None
     if user.role not in REVIEWER_ROLES:
         raise ForbiddenError(
             f"the {user.role} role may not review studies", hint="this needs one of: reviewer, admin"
@@ -56,8 +53,8 @@ def _reviewer(request: Request) -> User | None:
     return user
 
 
-def _to_login() -> RedirectResponse:
-    return RedirectResponse("/review/login", status_code=303)
+def _to_login(request: Request) -> RedirectResponse:
+    return to_sign_in(request, "/review/login")
 
 
 def _store(request: Request) -> ReviewStore:
@@ -71,41 +68,29 @@ def stylesheet() -> Response:
 
 
 @pages.get("/login")
-def login_form(request: Request) -> Response:
-    """Sign-in page for reviewers."""
-    return render(request, "review/login.html", {"title": "Reviewer sign in"})
+def login_form(request: Request, next: str = "/review") -> Response:
+    """The one staff sign-in form, going on to the reviews."""
+    if staff_user(request) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return sign_in_page(request, next_path=next, title="Reviewer sign in")
 
 
 @pages.post("/login", dependencies=[Depends(verify_csrf)])
-def login(request: Request, token: str = Form(..., max_length=300)) -> Response:
-    """Check the reviewer's API token and start a session."""
-    error, status = None, 401
-    try:
-        user = throttled(request, (), lambda: request.app.state.tokens.verify(token.strip()))
-        if user.role not in REVIEWER_ROLES:
-            error = "This token does not belong to a reviewer. Ask an admin for a reviewer account."
-    except TooManyAttemptsError as exc:
-        error, status = f"Too many tries: {exc.message.split(': ')[-1]}.", 429
-    except AuthError:
-        error = "That token did not work. Check it, or ask an admin for a new one."
-    if error:
-        return render(
-            request, "review/login.html", {"title": "Reviewer sign in", "error": error}, status_code=status
-        )
-    request.state.user = user
-    response = RedirectResponse("/review", status_code=303)
-    # the cookie holds a server-side session id, never the token
-    open_session(request, response, "review", user=user, token_id=token.strip().split("_")[1])
-    rotate_csrf(request, response)
-    return response
+async def login(request: Request) -> Response:
+    """Check the sign-in (user name and password, or a token) and open the one staff session."""
+    return await sign_in(
+        request,
+        title="Reviewer sign in",
+        home="/review",
+        roles=REVIEWER_ROLES,
+        refused="This account does not belong to a reviewer. Other staff sign in at the staff home (/staff/login).",
+    )
 
 
 @pages.post("/logout", dependencies=[Depends(verify_csrf)])
 def logout(request: Request) -> Response:
-    """End the reviewer session."""
-    response = _to_login()
-    end_session(request, response, "review")
-    return response
+    """End the staff session (every staff page at once)."""
+    return sign_out(request, to="/review/login")
 
 
 @pages.get("")
@@ -113,7 +98,7 @@ def reviews(request: Request) -> Response:
     """Every stored review, newest first, with its verdict and decision."""
     user = _reviewer(request)
     if user is None:
-        return _to_login()
+        return _to_login(request)
     rows = _store(request).list()
     studies: dict[str, list[Any]] = {}
     for row in rows:
@@ -128,7 +113,7 @@ def compare(request: Request, a: RowIdQuery, b: RowIdQuery) -> Response:
     """The checks whose verdict or value changed between two reviews of the same study."""
     user = _reviewer(request)
     if user is None:
-        return _to_login()
+        return _to_login(request)
     store = _store(request)
     changes = store.compare(a, b)
     return render(
@@ -149,7 +134,7 @@ def detail(request: Request, review_id: RowId, saved: str | None = None) -> Resp
     """One review: verdict, hashes, the report, other reviews to compare with, and the decision form."""
     user = _reviewer(request)
     if user is None:
-        return _to_login()
+        return _to_login(request)
     store = _store(request)
     item = store.get(review_id)
     report = store.report(review_id)
@@ -174,7 +159,7 @@ def detail(request: Request, review_id: RowId, saved: str | None = None) -> Resp
 def report_html(request: Request, review_id: RowId) -> Response:
     """The stored, self-contained report.html (its hash is in the audit log)."""
     if _reviewer(request) is None:
-        return _to_login()
+        return _to_login(request)
     html = _store(request).html(review_id)
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
 
@@ -189,7 +174,7 @@ def decide(
     """Sign off or request changes, with a comment (stored; its hash goes into the audit log)."""
     user = _reviewer(request)
     if user is None:
-        return _to_login()
+        return _to_login(request)
     if decision not in DECISIONS:
         raise InputError("pick sign off or request changes", hint="use the buttons on the page")
     _store(request).sign_off(
@@ -203,7 +188,11 @@ _reviewer_dep = require_role(*REVIEWER_ROLES)
 
 
 class DecisionBody(BaseModel):
-    """A reviewer's decision: ``sign_off`` or ``request_changes`` (a comment is required for the latter)."""
+    """A reviewer's decision: ``sign_off`` or ``request_changes``.
+
+    A comment is required to request changes, and to sign off a review whose verdict is ``fail``
+    (the written justification; 422 without one).
+    """
 
     model_config = ConfigDict(extra="forbid")
     decision: str

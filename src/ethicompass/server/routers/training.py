@@ -1,7 +1,9 @@
 """Training pages (HTML): read a module, take its quiz, see and print a certificate; the admin matrix.
 
-Staff sign in at ``/training/login`` with their API token, which starts a signed session cookie
-scoped to ``/training``. Plain forms, no JavaScript.
+Staff sign in once (``/training/login`` shows the one staff sign-in form: user name and password,
+or an API token once; :mod:`ethicompass.server._signin`); the one staff session serves these pages,
+the reviews and the staff home. Plain forms, no JavaScript. A certificate shows the holder's name and
+its verification id; ``/training/verify`` (no sign-in) checks one.
 """
 
 from __future__ import annotations
@@ -11,16 +13,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from ethicompass.consent._model import utc_now
-from ethicompass.errors import AuthError, ForbiddenError, InputError, TooManyAttemptsError
-from ethicompass.server._auth import STAFF_ROLES, User, throttled
-from ethicompass.server._csrf import rotate_csrf, verify_csrf
+from ethicompass.errors import ForbiddenError, InputError
+from ethicompass.server._auth import User
+from ethicompass.server._csrf import verify_csrf
 from ethicompass.server._params import RowId
-from ethicompass.server._sessions import end_session, open_session, read_session
+from ethicompass.server._signin import safe_next, sign_in, sign_in_page, sign_out, staff_user, to_sign_in
 from ethicompass.server._templating import render
 from ethicompass.training import (
+    Verification,
     course_states,
     get_attempt,
     get_certificate,
@@ -29,13 +31,14 @@ from ethicompass.training import (
     start_attempt,
     submit_attempt,
     training_matrix,
+    verify_certificate,
 )
+from ethicompass.training._certificates import format_verification_id
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/training", include_in_schema=False)
 
-STAFF_COOKIE = "ec_staff"
 MATRIX_ROLES = ("admin", "reviewer")
 
 CERT_CSS = """
@@ -46,6 +49,9 @@ CERT_CSS = """
 .certificate dt { font-weight: 600; }
 .state-current { color: #00703c; font-weight: 600; }
 .state-expired, .state-missing { color: #b50909; font-weight: 600; }
+.verdict { border-left: 6px solid #dfe1e2; padding: .5rem 1rem; margin: 1rem 0; }
+.verdict.state-valid { border-color: #00703c; } .verdict.state-expired, .verdict.state-revoked, .verdict.state-unknown { border-color: #b50909; }
+.vid { font-family: ui-monospace, monospace; letter-spacing: .05em; }
 .quiz fieldset { display: block; border: 1px solid #dfe1e2; border-radius: 6px; padding: 1rem; margin-bottom: 1rem; }
 .quiz legend { font-weight: 600; padding: 0 .25rem; }
 .quiz label { font-weight: 400; display: flex; gap: .5rem; align-items: flex-start; margin: .4rem 0; min-height: 44px; }
@@ -58,16 +64,11 @@ CERT_CSS = """
 
 
 def _staff(request: Request) -> User | None:
-    session = read_session(request, "staff")  # its token re-checked on every request
-    if session is None or session.user.role not in STAFF_ROLES:
-        return None
-    user = session.user
-    request.state.user = user
-    return user
+    return staff_user(request)
 
 
-def _login_redirect() -> RedirectResponse:
-    return RedirectResponse("/training/login", status_code=303)
+def _login_redirect(request: Request) -> RedirectResponse:
+    return to_sign_in(request, "/training/login")
 
 
 @router.get("/static/training.css")
@@ -77,46 +78,23 @@ def stylesheet() -> Response:
 
 
 @router.get("/login")
-def login_form(request: Request) -> Response:
-    """Staff sign-in with an API token."""
-    return render(request, "training/login.html", {"title": "Staff sign in"})
+def login_form(request: Request, next: str = "/training") -> Response:
+    """The one staff sign-in form, going on to training."""
+    if staff_user(request) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return sign_in_page(request, next_path=next)
 
 
 @router.post("/login", dependencies=[Depends(verify_csrf)])
 async def login(request: Request) -> Response:
-    """Check the token and start a staff session."""
-    form = await request.form()
-    token = str(form.get("token") or "").strip()
-    try:  # argon2 and the audit of a lockout: off the event loop
-        user = await run_in_threadpool(throttled, request, (), lambda: request.app.state.tokens.verify(token))
-        if user.role not in STAFF_ROLES:
-            raise AuthError("not a staff token")
-    except TooManyAttemptsError as exc:
-        return render(
-            request,
-            "training/login.html",
-            {"title": "Staff sign in", "error": f"Too many tries: {exc.message.split(': ')[-1]}."},
-            status_code=429,
-        )
-    except AuthError:
-        return render(
-            request,
-            "training/login.html",
-            {"title": "Staff sign in", "error": "That token did not work. Ask an admin for a new one."},
-            status_code=401,
-        )
-    response = RedirectResponse("/training", status_code=303)
-    await run_in_threadpool(open_session, request, response, "staff", user=user, token_id=token.split("_")[1])
-    rotate_csrf(request, response)
-    return response
+    """Check the sign-in (user name and password, or a token) and open the one staff session."""
+    return await sign_in(request, home="/training")
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
 def logout(request: Request) -> Response:
-    """End the staff session."""
-    response = _login_redirect()
-    end_session(request, response, "staff")
-    return response
+    """End the staff session (every staff page at once)."""
+    return sign_out(request, to="/training/login")
 
 
 def _state_rows(request: Request, user: User) -> list[dict[str, Any]]:
@@ -129,7 +107,7 @@ def home(request: Request) -> Response:
     """The staff member's courses and certificates."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     return render(
         request,
         "training/home.html",
@@ -147,7 +125,7 @@ def matrix(request: Request) -> Response:
     """Staff x courses (admins and reviewers)."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     if user.role not in MATRIX_ROLES:
         raise ForbiddenError("only admins and reviewers see the training matrix", hint="ask an admin")
     rows = training_matrix(request.app.state.store)
@@ -163,7 +141,7 @@ def certificate(request: Request, certificate_id: RowId, format: str = "html") -
     """A printable certificate (``?format=pdf`` for a PDF, with WeasyPrint)."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     cert = get_certificate(request.app.state.store, certificate_id)
     if cert.user != user.name and user.role not in MATRIX_ROLES:
         raise ForbiddenError("this certificate belongs to someone else", hint="open your own certificates")
@@ -174,6 +152,8 @@ def certificate(request: Request, certificate_id: RowId, format: str = "html") -
         "course": get_course(cert.course_id),
         "current": cert.current(),
         "today": date.today().isoformat(),
+        "holder": cert.holder_name or cert.user,
+        "vid": format_verification_id(cert.verification_id) if cert.verification_id else None,
     }
     if format == "pdf":
         return Response(
@@ -196,12 +176,30 @@ def _pdf(request: Request, context: dict[str, Any]) -> bytes:
     return bytes(HTML(string=html).write_pdf(stylesheets=[CSS(string=CERT_CSS)]))
 
 
+@router.get("/verify")
+def verify(request: Request, id: str = "") -> Response:
+    """Check a certificate by the verification id printed on it (no sign-in: anyone handed one may check)."""
+    found: Verification | None = None
+    error = None
+    if id.strip():
+        try:
+            found = verify_certificate(request.app.state.store, id[:100])
+        except InputError as exc:
+            error = exc.message
+    return render(
+        request,
+        "training/verify.html",
+        {"title": "Check a certificate", "found": found, "error": error, "asked": id[:100]},
+        status_code=422 if error else 200,
+    )
+
+
 @router.get("/{course_id}")
 def module(request: Request, course_id: str) -> Response:
     """Read a module: objectives, text, worked case, sources; start its quiz."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     course = get_course(course_id)
     return render(request, "training/module.html", {"title": course.title, "user": user, "course": course})
 
@@ -211,7 +209,7 @@ def new_attempt(request: Request, course_id: str) -> Response:
     """Start a quiz attempt in a fresh random order."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     attempt = start_attempt(request.app.state.store, user.name, course_id)
     return RedirectResponse(f"/training/attempts/{attempt.id}", status_code=303)
 
@@ -228,7 +226,7 @@ def quiz(request: Request, attempt_id: RowId) -> Response:
     """The quiz form of one attempt."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     attempt = _own_attempt(request, user, attempt_id)
     if attempt.submitted:
         return RedirectResponse(f"/training/{attempt.course_id}", status_code=303)
@@ -245,7 +243,7 @@ async def submit(request: Request, attempt_id: RowId) -> Response:
     """Score the attempt and show the result with every explanation."""
     user = _staff(request)
     if user is None:
-        return _login_redirect()
+        return _login_redirect(request)
     attempt = _own_attempt(request, user, attempt_id)
     form = await request.form()
     answers: dict[str, list[int]] = {}
