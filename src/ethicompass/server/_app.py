@@ -170,7 +170,9 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
     app.state.settings = settings
     app.state.tokens = TokenVerifier(store, cache_seconds=settings.token_cache_seconds)
     set_argon2_concurrency(settings.argon2_concurrency)
-    app.state.throttle = Throttle(free=settings.lockout_after, free_address=settings.lockout_after_address)
+    app.state.throttle = Throttle(
+        store, free=settings.lockout_after, free_address=settings.lockout_after_address
+    )
     app.state.signer = URLSafeTimedSerializer(settings.secret_key)
     app.state.audit = AuditLog(store)
     app.state.audit_writer = AuditBatcher(app.state.audit)
