@@ -33,6 +33,7 @@ from ethicompass.server._audit import AuditBatcher
 from ethicompass.server._auth import Throttle, TokenVerifier, set_argon2_concurrency
 from ethicompass.server._csrf import CSRF_COOKIE, csrf_nonce
 from ethicompass.server._limits import BodyLimit
+from ethicompass.server._openapi import install_error_model
 from ethicompass.server._settings import ServerSettings
 from ethicompass.server._templating import STATIC, make_environment, render
 from ethicompass.store import Store
@@ -194,6 +195,7 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
             return JSONResponse(exc.to_dict(), status_code=status, headers=headers)
         return render(request, "error.html", {"error": exc}, status_code=status)
 
+    install_error_model(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # inside _Guard: a 413 is audited too
     app.add_middleware(_Guard, settings=settings, audit=app.state.audit_writer)
     ticker = _CheckpointTicker(store)
