@@ -32,7 +32,7 @@ from ethicompass.errors import AuditError, EthicompassError
 from ethicompass.server._audit import AuditBatcher
 from ethicompass.server._auth import Throttle, TokenVerifier, set_argon2_concurrency
 from ethicompass.server._csrf import CSRF_COOKIE, csrf_nonce
-from ethicompass.server._limits import BodyLimit
+from ethicompass.server._limits import UPLOAD_PATH, BodyLimit
 from ethicompass.server._openapi import install_error_model
 from ethicompass.server._settings import ServerSettings
 from ethicompass.server._templating import STATIC, make_environment, render
@@ -43,7 +43,7 @@ logger = logging.getLogger("ethicompass.server")
 logger.addHandler(logging.NullHandler())
 
 #: Router modules under ``ethicompass.server.routers``, included in this order when present.
-ROUTER_MODULES = ("admin", "consent", "portal", "training", "review")
+ROUTER_MODULES = ("admin", "consent", "consent_upload", "portal", "training", "review")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -196,7 +196,9 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
         return render(request, "error.html", {"error": exc}, status_code=status)
 
     install_error_model(app)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # inside _Guard: a 413 is audited too
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, paths={UPLOAD_PATH: settings.max_upload_bytes}
+    )  # inside _Guard: a 413 is audited too
     app.add_middleware(_Guard, settings=settings, audit=app.state.audit_writer)
     ticker = _CheckpointTicker(store)
     app.router.on_startup.append(ticker.start)
