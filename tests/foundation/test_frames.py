@@ -1,4 +1,4 @@
-"""frames.py: the narwhals boundary, checked reads and atomic writes."""
+"""frames/: the narwhals boundary, checked reads and atomic writes."""
 
 from __future__ import annotations
 

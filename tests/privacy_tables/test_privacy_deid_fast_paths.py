@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ethicompass.errors import DataFileError
-from ethicompass.frames import _check_csv_shape_exact, _csv_shape_ok, check_csv_shape
+from ethicompass.frames import check_csv_shape
+from ethicompass.frames._csv import _check_csv_shape_exact, _csv_shape_ok
 from ethicompass.privacy import Key, Policy, TableSchema, deidentify
 from ethicompass.privacy.tables import _deid_transform as _deid
 

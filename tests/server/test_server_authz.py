@@ -49,6 +49,7 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ),
     ("POST", "/api/v1/participants/P1/withdraw-all", None, {"participant", "data_manager", "admin"}),
     ("POST", "/api/v1/consent/import", R5, {"data_manager", "admin"}),
+    ("POST", "/api/v1/consent/import/upload", R5, {"data_manager", "admin"}),
     ("GET", "/api/v1/consent/export?fhir=r5", None, {"data_manager", "reviewer", "admin"}),
     ("GET", "/api/v1/withdrawals/decisions", None, STAFF_READ),
     (

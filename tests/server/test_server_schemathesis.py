@@ -1,4 +1,5 @@
-"""Schemathesis over the server's OpenAPI: no operation answers 500, whatever it is sent.
+"""Schemathesis over the server's OpenAPI: no operation answers 500, and every answer conforms to the
+description (status code, content type, body; errors in the declared error model), whatever it is sent.
 
 Every operation of ``/api/v1/openapi.json`` is called with generated path ids, query strings and
 bodies (valid, out of range and malformed) as an administrator. ``make test`` runs a brief pass;
@@ -17,9 +18,17 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 EXAMPLES = int(os.environ.get("ETHICOMPASS_FUZZ_EXAMPLES", "8"))
 _STATE: dict[str, Any] = {}
+#: No 500, and every answer as the OpenAPI describes it: a documented status, content type and body
+#: (errors in the Error model: ``error``, ``message``, ``hint``).
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +52,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     store.dispose()
 
 
-def test_no_operation_answers_500(api_schema: Any) -> None:
+def test_no_operation_answers_500_or_outside_its_description(api_schema: Any) -> None:
     headers = {"Authorization": f"Bearer {_STATE['token']}"}
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 20  # every route is in the OpenAPI
@@ -57,7 +66,7 @@ def test_no_operation_answers_500(api_schema: Any) -> None:
         )
         def call(case: Any) -> None:
             response = case.call(headers=headers)
-            case.validate_response(response, checks=[not_a_server_error])
+            case.validate_response(response, checks=CHECKS)
 
         try:
             call()

@@ -178,18 +178,17 @@ def test_wrong_guesses_lock_the_code_out_with_back_off_and_are_audited(app: Any)
     statuses = [_portal_try(client, wrong) for _ in range(6)]
     assert statuses[:5] == [401] * 5 and statuses[5] == 429
     assert _portal_try(client, code) == 429  # the real code waits out the lock too: guessing is over
-    throttle = client.app.state.throttle
-    assert throttle._state[f"code:{lookup}"][0] == 5
+    assert client.app.state.throttle.failures(f"code:{lookup}") == 5
     entries = [e for e in AuditLog(store).entries() if e.action == "auth.lockout"]
     assert entries and entries[0].object_type == "access_code" and entries[0].object_id == lookup
     assert entries[0].params["locked_seconds"] == 30.0
 
 
-def test_back_off_doubles_and_success_clears() -> None:
+def test_back_off_doubles_and_success_clears(store: Store) -> None:
     from ethicompass.errors import TooManyAttemptsError
-    from ethicompass.server._auth import Throttle
+    from ethicompass.server._lockout import Throttle
 
-    t = Throttle(free=2, free_address=3, base_seconds=30, cap_seconds=100)
+    t = Throttle(store, free=2, free_address=3, base_seconds=30, cap_seconds=100)
     assert t.failed("code:A") == []
     assert t.failed("code:A") == [("code:A", 2, 30)]
     assert t.failed("code:A") == [("code:A", 3, 60)]

@@ -101,3 +101,17 @@ def test_invalid_course_is_refused(mutate, message: str) -> None:  # type: ignor
 )
 def test_named_sources_are_cited(citation: str) -> None:
     assert any(citation in s for c in load_courses() for s in c.sources)
+
+
+@pytest.mark.parametrize("course", load_courses(), ids=lambda c: c.id)
+def test_every_bank_is_at_least_three_quizzes(course: Course) -> None:
+    """Issue 20: each attempt draws from a bank at least three times the quiz, so a pass cannot come
+    from remembering one attempt's questions."""
+    from ethicompass.training._courses import BANK_FACTOR
+
+    assert course.quiz_size is not None, "set quiz_size: without it every attempt shows the whole bank"
+    assert len(course.questions) >= BANK_FACTOR * course.quiz_length, (
+        f"{course.id}: a bank of {len(course.questions)} for a quiz of {course.quiz_length}"
+    )
+    # the bank is about the module: every question has at least three options to choose from
+    assert all(len(q.options) >= 3 for q in course.questions)

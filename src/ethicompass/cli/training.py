@@ -131,7 +131,10 @@ def take(
         emit_json(result.to_dict())
     else:
         for n, r in enumerate(result.results, start=1):
-            say(f"{n}. {'right' if r.correct else 'not right'}: {r.explanation}")
+            say(
+                f"{n}. {'right' if r.correct else 'not right'}"
+                + (f": {r.explanation}" if r.explanation else "")
+            )
         say(
             f"score {result.correct}/{len(result.results)} ({result.score:.0%}); pass mark {result.pass_mark:.0%}: "
             + ("passed" if result.passed else "not passed")

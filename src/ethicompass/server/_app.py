@@ -32,7 +32,8 @@ from ethicompass.errors import AuditError, EthicompassError
 from ethicompass.server._audit import AuditBatcher
 from ethicompass.server._auth import Throttle, TokenVerifier, set_argon2_concurrency
 from ethicompass.server._csrf import CSRF_COOKIE, csrf_nonce
-from ethicompass.server._limits import BodyLimit
+from ethicompass.server._limits import UPLOAD_PATH, BodyLimit
+from ethicompass.server._openapi import install_error_model
 from ethicompass.server._settings import ServerSettings
 from ethicompass.server._templating import STATIC, make_environment, render
 from ethicompass.store import Store
@@ -42,7 +43,7 @@ logger = logging.getLogger("ethicompass.server")
 logger.addHandler(logging.NullHandler())
 
 #: Router modules under ``ethicompass.server.routers``, included in this order when present.
-ROUTER_MODULES = ("admin", "consent", "portal", "training", "review", "staff", "docs")
+ROUTER_MODULES = ("admin", "consent", "consent_upload", "portal", "training", "review", "staff", "docs")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -180,7 +181,9 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
     app.state.settings = settings
     app.state.tokens = TokenVerifier(store, cache_seconds=settings.token_cache_seconds)
     set_argon2_concurrency(settings.argon2_concurrency)
-    app.state.throttle = Throttle(free=settings.lockout_after, free_address=settings.lockout_after_address)
+    app.state.throttle = Throttle(
+        store, free=settings.lockout_after, free_address=settings.lockout_after_address
+    )
     app.state.signer = URLSafeTimedSerializer(settings.secret_key)
     app.state.audit = AuditLog(store)
     app.state.audit_writer = AuditBatcher(app.state.audit)
@@ -202,7 +205,10 @@ def create_app(store: Store, /, *, settings: ServerSettings) -> FastAPI:
             return JSONResponse(exc.to_dict(), status_code=status, headers=headers)
         return render(request, "error.html", {"error": exc} | _error_audience(request), status_code=status)
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # inside _Guard: a 413 is audited too
+    install_error_model(app)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, paths={UPLOAD_PATH: settings.max_upload_bytes}
+    )  # inside _Guard: a 413 is audited too
     app.add_middleware(_Guard, settings=settings, audit=app.state.audit_writer)
     ticker = _CheckpointTicker(store)
     app.router.on_startup.append(ticker.start)

@@ -35,8 +35,8 @@ from ethicompass.errors import (
     InputError,
     NotFoundError,
     ServiceBusyError,
-    TooManyAttemptsError,
 )
+from ethicompass.server._lockout import Throttle
 from ethicompass.store import Store
 from ethicompass.store._server_tables import server_access_codes, server_sessions, server_tokens, server_users
 
@@ -294,66 +294,6 @@ class TokenVerifier:
     def _fresh(self, key: str) -> bool:
         with self._lock:
             return self._ok.get(key, 0.0) > time.monotonic()
-
-
-class Throttle:
-    """Lockout with back-off for sign-in guesses, per key (``code:<lookup>``, ``addr:<ip>``), in memory.
-
-    A key may fail ``free`` times (an address, which many people may share behind one hospital
-    gateway, ``free_address`` times); each failure after that locks it for ``base_seconds`` doubled per
-    further failure, at most ``cap_seconds``. A success clears the key. Locked keys are refused before
-    any argon2 check runs (so a flood costs nothing). In-memory per process: a restart forgives.
-    """
-
-    def __init__(
-        self,
-        *,
-        free: int = 5,
-        free_address: int = 20,
-        base_seconds: float = 30.0,
-        cap_seconds: float = 3600.0,
-    ) -> None:
-        self.free = free
-        self.free_address = free_address
-        self.base_seconds = base_seconds
-        self.cap_seconds = cap_seconds
-        self._state: dict[str, tuple[int, float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, *keys: str) -> None:
-        """Raise :class:`TooManyAttemptsError` if any key is locked now."""
-        now = time.monotonic()
-        with self._lock:
-            wait = max((self._state.get(k, (0, 0.0))[1] - now for k in keys), default=0.0)
-        if wait > 0:
-            raise TooManyAttemptsError(
-                f"too many wrong attempts: try again in {int(wait) + 1} seconds",
-                hint="check the code or token; ask the study team or an admin for a new one",
-            )
-
-    def failed(self, *keys: str) -> list[tuple[str, int, float]]:
-        """Count a failure against each key; return (key, failures, seconds locked) for keys now locked."""
-        now = time.monotonic()
-        locked = []
-        with self._lock:
-            for key in keys:
-                count = self._state.get(key, (0, 0.0))[0] + 1
-                free = self.free_address if key.startswith("addr:") else self.free
-                until = 0.0
-                if count >= free:
-                    seconds = min(self.cap_seconds, self.base_seconds * 2 ** (count - free))
-                    until = now + seconds
-                    locked.append((key, count, seconds))
-                self._state[key] = (count, until)
-                if len(self._state) > 100_000:  # bound the memory a spray of addresses can take
-                    self._state.pop(next(iter(self._state)))
-        return locked
-
-    def succeeded(self, *keys: str) -> None:
-        """Forget the failures of each key."""
-        with self._lock:
-            for key in keys:
-                self._state.pop(key, None)
 
 
 def throttled(request: Request, keys: tuple[str, ...], attempt: Callable[[], _T], /) -> _T:

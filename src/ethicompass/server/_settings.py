@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 SECRET_ENV = "ETHICOMPASS_SERVER_SECRET"
 MAX_BODY_ENV = "ETHICOMPASS_SERVER_MAX_BODY"
+MAX_UPLOAD_ENV = "ETHICOMPASS_SERVER_MAX_UPLOAD"
 #: The default request-body limit: 1 MiB (a FHIR Bundle of a few thousand Consents).
 DEFAULT_MAX_BODY = 1 << 20
+DEFAULT_MAX_UPLOAD = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -20,8 +22,9 @@ class ServerSettings:
     a random one per process when unset, which signs everyone out on restart).
     ``secure_cookies`` marks cookies ``Secure`` (turn off only for plain-HTTP loopback tests).
     ``max_body_bytes`` is the largest request body any route accepts (413 above it, refused before
-    the body is read or any token is checked). ``argon2_concurrency`` bounds how many argon2 checks
-    (token and access-code guesses) run at once. ``lockout_after`` wrong sign-ins for one access code
+    the body is read or any token is checked); ``max_upload_bytes`` that of a consent file streamed to
+    ``POST /api/v1/consent/import/upload`` (``$ETHICOMPASS_SERVER_MAX_UPLOAD``).
+    ``argon2_concurrency`` bounds how many argon2 checks (token and access-code guesses) run at once. ``lockout_after`` wrong sign-ins for one access code
     (``lockout_after_address`` from one address) lock it out with a doubling back-off (30 s, 60 s, ... at most an hour).
     """
 
@@ -32,6 +35,7 @@ class ServerSettings:
     token_cache_seconds: int = 300
     audit_requests: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD
     argon2_concurrency: int = 2
     lockout_after: int = 5
     lockout_after_address: int = 20
@@ -40,10 +44,12 @@ class ServerSettings:
     def from_env(cls, *, secure_cookies: bool = True) -> ServerSettings:
         """Settings from ``$ETHICOMPASS_SERVER_SECRET`` (or a random per-process secret)."""
         limit = os.environ.get(MAX_BODY_ENV)
+        upload = os.environ.get(MAX_UPLOAD_ENV)
         return cls(
             secret_key=os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32),
             secure_cookies=secure_cookies,
             max_body_bytes=_positive_int(limit, MAX_BODY_ENV) if limit else DEFAULT_MAX_BODY,
+            max_upload_bytes=_positive_int(upload, MAX_UPLOAD_ENV) if upload else DEFAULT_MAX_UPLOAD,
         )
 
     def __repr__(self) -> str:

@@ -236,12 +236,16 @@ class Store:
             yield
             return
         lock_path = Path(database).expanduser().resolve().with_suffix(".migrate.lock")
-        with lock_path.open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+        # 0600 from the first byte, like the database beside it (never chmod after)
+        fd = os.open(lock_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -57,8 +57,18 @@ class Case(_Frozen):
     text: str
 
 
+#: Each quiz draws its questions from a bank at least this many times its size (issue 20): a pass
+#: cannot come from remembering one attempt's questions.
+BANK_FACTOR = 3
+
+
 class Course(_Frozen):
-    """A training module: objectives, text, a worked case, sources and a quiz bank."""
+    """A training module: objectives, text, a worked case, sources and a quiz bank.
+
+    Each attempt draws :attr:`quiz_length` questions afresh from the bank (``quiz_size``; the whole
+    bank where it is not set). Shipped courses keep a bank of at least :data:`BANK_FACTOR` times the
+    quiz (a test enforces it).
+    """
 
     id: str = Field(pattern=r"^[a-z0-9-]+$")
     title: str
@@ -81,6 +91,11 @@ class Course(_Frozen):
         if self.quiz_size is not None and self.quiz_size > len(self.questions):
             raise ValueError("quiz_size is larger than the question bank")
         return self
+
+    @property
+    def quiz_length(self) -> int:
+        """How many questions one attempt draws from the bank."""
+        return self.quiz_size or len(self.questions)
 
     @property
     def paragraphs(self) -> list[str]:

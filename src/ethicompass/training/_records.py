@@ -134,21 +134,22 @@ class Certificate:
 
 @dataclass(frozen=True)
 class QuestionResult:
-    """How one question was answered, with the right answer and the explanation."""
+    """How one question was answered, with the right answer and the explanation (both None, withheld,
+    when the attempt did not pass: the answers are explained only after a pass)."""
 
     id: str
     text: str
     chosen: tuple[int, ...]
-    correct_options: tuple[int, ...]
+    correct_options: tuple[int, ...] | None  # None: withheld, the attempt did not pass
     correct: bool
-    explanation: str
+    explanation: str | None  # None: withheld, the attempt did not pass
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready result of one question."""
         return {
             "id": self.id,
             "chosen": list(self.chosen),
-            "correct_options": list(self.correct_options),
+            "correct_options": None if self.correct_options is None else list(self.correct_options),
             "correct": self.correct,
             "explanation": self.explanation,
         }
@@ -197,8 +198,7 @@ class AttemptResult:
 def _layout(course_id: str, seed: int) -> list[list[Any]]:
     course = get_course(course_id)
     rng = random.Random(seed)
-    size = course.quiz_size or len(course.questions)
-    chosen = rng.sample(range(len(course.questions)), size)
+    chosen = rng.sample(range(len(course.questions)), course.quiz_length)  # a fresh draw from the bank
     return [
         [
             course.questions[i].id,
@@ -367,8 +367,9 @@ def submit_attempt(
 ) -> AttemptResult:
     """Score an attempt (a question is right when exactly its correct options are chosen); certify a pass.
 
-    ``answers`` maps question id to the chosen option indices (as given by the attempt). Unanswered
-    questions count as wrong. A pass (score >= the course's pass mark) issues a certificate valid for
+    ``answers`` maps question id to the chosen option indices (as given by the attempt). Only the
+    questions drawn for this attempt are scored; answers to any other question are ignored, and
+    unanswered ones count as wrong. The right answers and explanations come back only with a pass. A pass (score >= the course's pass mark) issues a certificate valid for
     the course's ``validity_days``.
     """
     attempt = get_attempt(store, attempt_id)
@@ -392,6 +393,8 @@ def submit_attempt(
         results.append(QuestionResult(q.id, q.text, chosen, right, set(chosen) == q.correct, q.explanation))
     score = sum(r.correct for r in results) / len(results)
     passed = score + _EPS >= course.pass_mark
+    if not passed:  # no right answers or explanations before a pass: a blank attempt teaches nothing
+        results = [QuestionResult(r.id, r.text, r.chosen, None, r.correct, None) for r in results]
     when = at or utc_now()
     certificate = None
     with store.begin() as conn:

@@ -8,8 +8,9 @@ only by the database's own access control. So:
   by signing a checkpoint (:func:`checkpoint_if_grown`), and the server does so at least every
   :data:`CADENCE_S` seconds.
 - **A witness file.** Every checkpoint is also appended to a file outside the database
-  (``$ETHICOMPASS_WITNESS_FILE``; by default ``<database>.witness.jsonl`` beside a SQLite file), so
-  deleting checkpoints from the database, or rewriting the log and re-signing, is noticed.
+  (``$ETHICOMPASS_WITNESS_FILE``; by default ``<database>.witness.jsonl`` beside a SQLite file, and
+  a file under the user's state directory keyed by the database for PostgreSQL), so deleting
+  checkpoints from the database, or rewriting the log and re-signing, is noticed.
 - **Verify judges the tail.** Once the log has any checkpoint (stored or witnessed), entries not
   covered by one and older than the cadence fail ``audit verify``, and a witnessed checkpoint
   missing from the database is reported as tampering (see ``_verify.verify_log``).
@@ -17,6 +18,7 @@ only by the database's own access control. So:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from datetime import UTC, datetime
@@ -36,6 +38,7 @@ __all__ = [
     "append_witness",
     "cadence_seconds",
     "checkpoint_if_grown",
+    "database_key",
     "read_witness",
     "witness_path",
 ]
@@ -62,19 +65,47 @@ def cadence_seconds() -> float:
 
 
 def witness_path(store: Store, /) -> Path | None:
-    """Where checkpoints are witnessed: ``$ETHICOMPASS_WITNESS_FILE``, else beside a SQLite file, else None."""
+    """Where checkpoints are witnessed: ``$ETHICOMPASS_WITNESS_FILE``, else a default (None for an
+    in-memory SQLite database, whose log ends with the process).
+
+    The default for a SQLite file is ``<database>.witness.jsonl`` beside it. A PostgreSQL database has
+    no file of its own, so its default is ``$XDG_STATE_HOME/ethicompass/witness/<key>.jsonl`` (XDG's
+    default ``~/.local/state``), where ``key`` is a hash of the URL's host, port and database name:
+    never the user name or password, so the same database reached as another role keeps one witness
+    file, and no credential is written into a file name. Every process that checkpoints one database
+    (the server and the CLI) must see the same file: set ``$ETHICOMPASS_WITNESS_FILE`` where they run
+    as different users or on different machines.
+    """
     configured = os.environ.get(WITNESS_ENV)
     if configured:
         return Path(configured).expanduser()
     url = make_url(store.url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            return None
         return Path(str(url.database)).expanduser().resolve().with_suffix(".witness.jsonl")
-    return None
+    return _state_dir() / "witness" / f"{database_key(store.url)}.jsonl"
+
+
+def database_key(url: str, /) -> str:
+    """A short stable key of a database: SHA-256 of its backend, host, port and name, no credentials."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    port = parsed.port or (5432 if backend == "postgresql" else "")
+    where = f"{backend}://{(parsed.host or 'localhost').lower()}:{port}/{parsed.database or ''}"
+    return hashlib.sha256(where.encode("utf-8")).hexdigest()[:24]
+
+
+def _state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME")
+    root = Path(base).expanduser() if base and Path(base).is_absolute() else Path.home() / ".local" / "state"
+    return root / "ethicompass"
 
 
 def append_witness(path: Path, checkpoint: Checkpoint, /) -> None:
     """Append one checkpoint as a JSON line (the file is created 0600), synced to disk."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     line = json.dumps(checkpoint.to_dict(), sort_keys=True, separators=(",", ":")) + "\n"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
