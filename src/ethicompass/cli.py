@@ -64,6 +64,7 @@ COMMAND_MODULES = (
     "safety._cli_monitor",
     "training._cli",
     "review._cli",
+    "sites._cli",
     "server._cli",
     "engines._cli",
 )
