@@ -139,7 +139,7 @@ def _site_audit(merged: MergedSites, attribute: str, policy: Any) -> Any:
 
 
 def multi_site_checks(
-    merged: MergedSites, study: Any, policy: Any, main_report: Any
+    merged: MergedSites, study: Any, policy: Any, main_report: Any, main_checks: list[Any]
 ) -> tuple[list[Any], dict[str, Any]]:
     """The fairness checks only a multi-site study has, and the JSON detail behind them."""
     from ethicompass.review import SOURCES, Check
@@ -181,16 +181,16 @@ def multi_site_checks(
                 action="look at the sites that differ (case mix, data capture, local practice) before deploying at them",
             )
         )
-    checks.append(_drivers(merged, policy, main_report, detail))
+    checks.append(_drivers(merged, policy, main_report, main_checks, detail))
     return checks, detail
 
 
-def _drivers(merged: MergedSites, policy: Any, report: Any, detail: dict[str, Any]) -> Any:
+def _drivers(merged: MergedSites, policy: Any, report: Any, checks: list[Any], detail: dict[str, Any]) -> Any:
     """For each disparity check that does not pass: the headline difference without each site in turn."""
     from ethicompass.fairness import audit_summary
-    from ethicompass.review import SOURCES, Check, difference_checks
+    from ethicompass.review import SOURCES, Check
 
-    flagged = [c for c in difference_checks(report, policy.fairness) if c.verdict != "pass" and c.groups]
+    flagged = [c for c in checks if c.id.endswith(_differences(report)) and c.verdict != "pass" and c.groups]
     lines: list[str] = []
     if flagged and len(merged.sites) > 1:
         groups = tuple(report.attributes)
@@ -238,6 +238,11 @@ def _drivers(merged: MergedSites, policy: Any, report: Any, detail: dict[str, An
         "absence moves the difference most is the one that drives it.",
         action="review the data and the model's use at the driving site",
     )
+
+
+def _differences(report: Any) -> tuple[str, ...]:
+    """The id endings of the disparity checks of ``report``'s attributes (``_difference.ATTRIBUTE``)."""
+    return tuple(f"_difference.{a}" for a in report.attributes)
 
 
 def _privacy_assessor(merged: MergedSites) -> Any:
@@ -337,13 +342,16 @@ def federate(
     out_dir = Path(out_dir)
     study = _study(merged, out_dir)
     results = federated_results(merged, study, policy)
-    extra, detail = multi_site_checks(merged, study, policy, results["fairness_review"])
+    detail: dict[str, Any] = {}
     from ethicompass.review import ASSESSORS
 
     fairness_assess = ASSESSORS["fairness"]
 
     def fairness(ctx: Any) -> list[Any]:
-        return [*fairness_assess(ctx), *extra]
+        checks = fairness_assess(ctx)
+        extra, found = multi_site_checks(merged, study, policy, results["fairness_review"], checks)
+        detail.update(found)
+        return [*checks, *extra]
 
     output = review(
         study,
