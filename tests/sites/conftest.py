@@ -71,7 +71,9 @@ def three_sites(small_study: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     study = Study.from_file(small_study / "study.yaml")
     buckets = {"site-01": "A", "site-02": "A", "site-03": "B", "site-04": "B", "site-05": "C", "site-06": "C"}
     policy = policy_of(1, None)
-    return Federation(study, policy, summarise_sites(study, by_site_column(small_study, buckets), root, policy), root)
+    return Federation(
+        study, policy, summarise_sites(study, by_site_column(small_study, buckets), root, policy), root
+    )
 
 
 @pytest.fixture(scope="session")
@@ -83,4 +85,6 @@ def guarded_sites(small_study: Path, tmp_path_factory: pytest.TempPathFactory) -
     study = Study.from_file(small_study / "study.yaml")
     buckets = {"site-01": "A", "site-02": "A", "site-03": "B", "site-04": "B", "site-05": "C", "site-06": "C"}
     policy = policy_of(5, 100)
-    return Federation(study, policy, summarise_sites(study, by_site_column(small_study, buckets), root, policy), root)
+    return Federation(
+        study, policy, summarise_sites(study, by_site_column(small_study, buckets), root, policy), root
+    )

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from tests.sites.conftest import Federation, by_site_column, policy_of, summarise_sites
 
 #: checks whose content legitimately differs: the federated review judges privacy and the model card
@@ -19,7 +18,9 @@ from tests.sites.conftest import Federation, by_site_column, policy_of, summaris
 _LOCAL = {"autonomy.enforced", "transparency.model_card", "transparency.audit_log"}
 
 
-def _run(study: Any, policy: Any, url: str, results: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+def _run(
+    study: Any, policy: Any, url: str, results: dict[str, Any] | None = None
+) -> tuple[Any, dict[str, Any]]:
     """The review's assessors (privacy and transparency are site matters here), and what they computed."""
     from ethicompass.review import ASSESSORS, PrincipleResult, Report, ReviewContext
     from ethicompass.store import Store
@@ -140,7 +141,9 @@ def _assert_same_numbers(pooled: dict[str, Any], federated: dict[str, Any]) -> N
 
 
 @pytest.mark.slow
-def test_three_sites_equal_the_pooled_review(three_sites: Federation, database_url: str, tmp_path: Path) -> None:
+def test_three_sites_equal_the_pooled_review(
+    three_sites: Federation, database_url: str, tmp_path: Path
+) -> None:
     pooled, pooled_results = _pooled(three_sites.study, three_sites.policy, f"sqlite:///{tmp_path / 'p.db'}")
     federated, fed_results = _federated(three_sites, database_url, tmp_path / "out")
     assert _compare(pooled, federated) >= 15
@@ -162,9 +165,7 @@ def test_ten_sites_equal_the_pooled_review(small_study: Path, tmp_path: Path) ->
     for s in base.values():
         sizes[s] = sizes.get(s, 0) + 1
     halved = sorted(sizes, key=lambda s: -sizes[s])[:4]
-    assignment = {
-        p: (f"{s}-{int(p[-1]) % 2}" if s in halved else s) for p, s in base.items()
-    }
+    assignment = {p: (f"{s}-{int(p[-1]) % 2}" if s in halved else s) for p, s in base.items()}
     assert len(set(assignment.values())) == 10
     files = summarise_sites(study, assignment, tmp_path, policy)
     fed = Federation(study, policy, files, tmp_path)

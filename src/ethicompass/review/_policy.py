@@ -117,12 +117,15 @@ class SitesPolicy(_Section):
     testing a federation against the pooled rows). ``score_bins``: the score resolution of the
     counts (equal-width bins of [0, 1]); None keeps every distinct score (exact, but only sensible
     with ``min_cell_size`` 1). ``max_heterogeneity_i2``: above it, a headline metric differs between
-    sites enough for a reviewer to look.
+    sites enough for a reviewer to look. ``max_suppressed_share``: above this share of the rows in
+    suppressed cells (by the recorded upper bounds), fairness and benefit are not judged at all, since
+    estimates without those rows would be biased.
     """
 
     min_cell_size: int = Field(5, ge=1)
     score_bins: int | None = Field(100, ge=2, le=100_000)
     max_heterogeneity_i2: float = Field(0.5, ge=0, le=1)
+    max_suppressed_share: float = Field(0.05, ge=0, le=1)
 
 
 class Policy(_Section):

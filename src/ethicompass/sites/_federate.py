@@ -318,6 +318,29 @@ def _transparency_assessor(merged: MergedSites) -> Any:
     return assess
 
 
+def suppressed_share(merged: MergedSites, /) -> float:
+    """The largest share of the sites' rows that suppression may have removed from the fairness cells."""
+    hidden = sum(f.body["disclosure"]["suppressed"]["fairness"]["rows"][1] for f in merged.files)
+    shown = sum(int(s.n) for s in merged.summaries.values())
+    return hidden / (hidden + shown) if hidden + shown else 0.0
+
+
+def _too_suppressed(principle: str, share: float, limit: float) -> Any:
+    from ethicompass.review import Check
+
+    return Check(
+        id=f"{principle}.site_suppression",
+        title="Enough of every site's counts survived disclosure control to judge",
+        verdict="not_assessed",
+        value=round(share, 3),
+        threshold=f"at most {limit:g} of the rows in suppressed cells",
+        evidence=f"up to {100 * share:.1f}% of the rows sit in cells under the minimum cell size; estimates without "
+        "them would be biased, so none is shown",
+        action="coarsen the policy's sites.score_bins, judge fewer attributes, pool small sites, or (under a data "
+        "agreement) lower sites.min_cell_size, and have the sites summarise again",
+    )
+
+
 def federate(
     files: Sequence[SiteFile],
     /,
@@ -347,7 +370,17 @@ def federate(
 
     fairness_assess = ASSESSORS["fairness"]
 
+    share = suppressed_share(merged)
+    limit = policy.sites.max_suppressed_share
+    detail["suppressed_share"] = share
+    blocked = share > limit
+
+    def beneficence(ctx: Any) -> list[Any]:
+        return [_too_suppressed("beneficence", share, limit)] if blocked else ASSESSORS["beneficence"](ctx)
+
     def fairness(ctx: Any) -> list[Any]:
+        if blocked:
+            return [_too_suppressed("fairness", share, limit)]
         checks = fairness_assess(ctx)
         extra, found = multi_site_checks(merged, study, policy, results["fairness_review"], checks)
         detail.update(found)
@@ -366,6 +399,7 @@ def federate(
             "privacy": _privacy_assessor(merged),
             "transparency": _transparency_assessor(merged),
             "fairness": fairness,
+            "beneficence": beneficence,
         },
     )
     detail["provenance"] = [
