@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -84,6 +85,7 @@ def _problem(problems: list[str], text: str) -> None:
         problems.append(text)
 
 
+@lru_cache(maxsize=65_536)
 def _looks_like_identifier(text: str) -> bool:
     if _ID_SHAPE.search(text):
         return True
@@ -92,12 +94,22 @@ def _looks_like_identifier(text: str) -> bool:
     return any(span.type not in ("AGE", "DATE", "LOCATION") for span in find_phi(text))
 
 
-def check_body(body: dict[str, Any], /, *, min_cell_size: int, score_bins: int | None) -> dict[str, Any]:
+def check_body(
+    body: dict[str, Any],
+    /,
+    *,
+    min_cell_size: int,
+    score_bins: int | None,
+    parts: dict[str, bytes] | None = None,
+    with_hash: bool = True,
+) -> dict[str, Any]:
     """Judge a site summary from its content alone; return the certificate (``passed`` and ``problems``).
 
     Fails on: a field that is not part of the format; a published count of rows below
     ``min_cell_size``; a score that is not a bin edge of ``score_bins`` bins (when binned); a text value
     (a group value, a name) that has the shape of an identifier or that the PHI recognizers flag.
+    ``parts`` are the body's values already encoded (:func:`ethicompass.sites._format.encode_parts`);
+    ``with_hash=False`` leaves out the content hash (a caller that holds the signed body needs no other binding).
     """
     problems: list[str] = []
     if body.get("format") != FORMAT or body.get("format_version") != FORMAT_VERSION:
@@ -112,25 +124,28 @@ def check_body(body: dict[str, Any], /, *, min_cell_size: int, score_bins: int |
     if columns != [*groups, *_INTERNAL]:
         _problem(problems, "fairness columns are not the group columns followed by the count columns")
     rows = fairness.get("rows", [])
-    published = 0
-    n_at = len(groups) + _INTERNAL.index("_n")
-    s_at = len(groups) + _INTERNAL.index("_score")
-    for i, row in enumerate(rows):
-        if len(row) != len(columns):
-            _problem(problems, f"fairness row {i + 1} has {len(row)} values, not {len(columns)}")
-            continue
-        n = row[n_at]
-        published += 1
-        if not isinstance(n, int) or n < min_cell_size:
-            _problem(problems, f"fairness cell {i + 1}: {n!r} rows, under the minimum {min_cell_size}")
-        score = row[s_at]
-        if score_bins is not None and score is not None:
-            edge = float(score) * score_bins
-            if abs(edge - round(edge)) > 1e-6:
+    published = len(rows)
+    width = len(columns)
+    ragged = [i for i, row in enumerate(rows) if len(row) != width]
+    for i in ragged[:3]:
+        _problem(problems, f"fairness row {i + 1} has {len(rows[i])} values, not {width}")
+    if rows and not ragged and columns == [*groups, *_INTERNAL]:
+        by_column = list(zip(*rows, strict=True))
+        n = by_column[len(groups) + _INTERNAL.index("_n")]
+        bad = [i for i, v in enumerate(n) if type(v) is not int or v < min_cell_size]
+        for i in bad[:5]:
+            _problem(problems, f"fairness cell {i + 1}: {n[i]!r} rows, under the minimum {min_cell_size}")
+        if score_bins is not None:
+            scores = np.array(
+                [np.nan if v is None else v for v in by_column[len(groups) + _INTERNAL.index("_score")]],
+                dtype=float,
+            )
+            edges = scores * score_bins
+            off = np.flatnonzero(np.abs(edges - np.round(edges)) > 1e-6)
+            for i in off[:5]:
                 _problem(problems, f"fairness cell {i + 1}: score key is not an edge of {score_bins} bins")
-        for value in row[: len(groups)]:
-            if isinstance(value, str):
-                texts.add(value)
+        for column in by_column[: len(groups)]:
+            texts |= {v for v in set(column) if isinstance(v, str)}
     for attribute, values in (body.get("representativeness") or {}).items():
         texts.add(str(attribute))
         for value, n in values.items():
@@ -156,6 +171,7 @@ def check_body(body: dict[str, Any], /, *, min_cell_size: int, score_bins: int |
     for _ in flagged:
         _problem(problems, "a text value has the shape of an identifier (value withheld)")
     unchecked = {k: v for k, v in body.items() if k not in ("certificate", "checkpoint")}
+    digest = body_hash(unchecked, parts=parts) if with_hash else None
     return {
         "checker_version": CHECKER_VERSION,
         "passed": not problems,
@@ -163,5 +179,5 @@ def check_body(body: dict[str, Any], /, *, min_cell_size: int, score_bins: int |
         "min_cell_size": min_cell_size,
         "score_bins": score_bins,
         "cells_published": published,
-        "body_hash": body_hash(unchecked),
+        "body_hash": digest,
     }

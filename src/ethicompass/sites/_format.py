@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +55,21 @@ def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def body_hash(body: dict[str, Any], /) -> str:
-    """``sha256:<hex>`` of a body's canonical JSON."""
-    return "sha256:" + hashlib.sha256(canonical(body)).hexdigest()
+def body_hash(body: dict[str, Any], /, *, parts: dict[str, bytes] | None = None) -> str:
+    """``sha256:<hex>`` of a body's canonical JSON (``parts``: its values already encoded, see :func:`assemble`)."""
+    data = canonical(body) if parts is None else assemble({k: parts[k] for k in body})
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def encode_parts(body: dict[str, Any], /) -> dict[str, bytes]:
+    """Each top-level value of ``body`` as canonical JSON, so the whole and any part are encoded once."""
+    return {str(k): canonical(v) for k, v in body.items()}
+
+
+def assemble(parts: dict[str, bytes], /) -> bytes:
+    """The canonical JSON of the object whose values' encodings are ``parts`` (keys sorted, as canonical)."""
+    inner = b",".join(canonical(k) + b":" + parts[k] for k in sorted(parts))
+    return b"{" + inner + b"}"
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,13 @@ class SiteFile:
     body: dict[str, Any]
     signature: dict[str, str]
     source: str = "the site file"
+    #: the body's bytes exactly as signed (read from the file), else encoded on demand
+    raw_body: bytes | None = None
+
+    @cached_property
+    def parts(self) -> dict[str, bytes]:
+        """The body's values as canonical JSON, encoded once."""
+        return encode_parts(self.body)
 
     @property
     def site(self) -> str:
@@ -82,7 +102,8 @@ class SiteFile:
             signature = base64.b64decode(self.signature["signature"], validate=True)
             if hashlib.sha256(public).hexdigest() != self.signature["key_id"]:
                 return False
-            Ed25519PublicKey.from_public_bytes(public).verify(signature, canonical(self.body))
+            signed = self.raw_body if self.raw_body is not None else assemble(self.parts)
+            Ed25519PublicKey.from_public_bytes(public).verify(signature, signed)
         except (KeyError, ValueError, TypeError, binascii.Error, InvalidSignature):
             return False
         return True
@@ -124,8 +145,9 @@ def read_site_file(path: str | Path, /) -> SiteFile:
         raise InputError(
             f"{p}: no such site file", hint="pass the .ecsite file `ethicompass site summarize` wrote"
         )
+    raw = p.read_bytes()
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError(
             f"{p}: not a site file (not JSON)", hint="pass a file `site summarize` wrote"
@@ -149,4 +171,18 @@ def read_site_file(path: str | Path, /) -> SiteFile:
             f"{p}: site {body.get('site')!r} holds unknown field(s) {', '.join(extra)}",
             hint="only the fields `site summarize` writes may leave a site; re-export it",
         )
-    return SiteFile(body, {str(k): str(v) for k, v in signature.items()}, str(p))
+    return SiteFile(
+        body, {str(k): str(v) for k, v in signature.items()}, str(p), _signed_bytes(raw, signature)
+    )
+
+
+def _signed_bytes(raw: bytes, signature: dict[str, Any]) -> bytes | None:
+    """The body's bytes as they stand in a canonically written file (``{"body":BODY,"signature":SIG}``),
+    so a signature is checked without encoding the body again; None when the file is not canonical
+    (the body is then encoded, and a file rewritten in another layout still verifies if unchanged)."""
+    head = b'{"body":'
+    tail = b',"signature":' + canonical(signature) + b"}"
+    text = raw.rstrip(b"\n")
+    if text.startswith(head) and text.endswith(tail):
+        return text[len(head) : len(text) - len(tail)]
+    return None
