@@ -56,7 +56,9 @@ def run(ctx: DemoContext) -> None:
     for name, principle in report.principles.items():
         ctx.say(f"  - {name}: {principle.verdict}")
     for het in detail.get("heterogeneity", []):
-        ctx.say(f"  between hospitals, {het['metric'].upper()}: I² {100 * het['i2']:.0f}% (Q {het['q']:.1f}, p {het['p_value']:.2g})")
+        ctx.say(
+            f"  between hospitals, {het['metric'].upper()}: I² {100 * het['i2']:.0f}% (Q {het['q']:.1f}, p {het['p_value']:.2g})"
+        )
     if detail.get("suppressed_share", 0) > policy.sites.max_suppressed_share:
         ctx.say(
             f"  Up to {100 * detail['suppressed_share']:.0f}% of the rows sit in cells under the minimum, so fairness and "
