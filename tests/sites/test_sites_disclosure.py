@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.sites.conftest import Federation
@@ -263,3 +264,48 @@ def test_an_identifier_shaped_group_value_fails_the_check() -> None:
     assert "12345678" not in json.dumps(certificate)  # the value is never quoted
     body["fairness"]["rows"][0][0] = "cardiology"
     assert check_body(body, min_cell_size=5, score_bins=100)["passed"]
+
+
+def test_a_group_column_that_is_an_identifier_is_refused(small_study: Path, tmp_path: Path) -> None:
+    from ethicompass.errors import InputError
+    from ethicompass.review import Policy
+    from ethicompass.sites import summarize_site
+    from ethicompass.store import Store
+    from ethicompass.study import Study
+    from ethicompass.transparency import generate_signing_key, load_signing_key
+
+    study = Study.from_file(small_study / "study.yaml")
+    policy = Policy.model_validate({"fairness": {"groups": ["participant_id"]}})
+    generate_signing_key(tmp_path / "k.pem")
+    store = Store(f"sqlite:///{tmp_path / 's.db'}").open()
+    try:
+        with pytest.raises(InputError, match=r"participant_id.*cannot leave the site"):
+            summarize_site(
+                study,
+                site="A",
+                policy=policy,
+                store=store,
+                key=load_signing_key(tmp_path / "k.pem"),
+                out=tmp_path / "A.ecsite",
+            )
+    finally:
+        store.dispose()
+    assert not (tmp_path / "A.ecsite").exists()
+
+
+def test_numeric_identifier_shaped_group_values_fail_the_check() -> None:
+    from ethicompass.sites import check_body
+    from ethicompass.sites._format import FORMAT, FORMAT_VERSION
+
+    columns = ["code", "_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4"]
+    body = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "site": "A",
+        "fairness": {
+            "groups": ["code"],
+            "columns": columns,
+            "rows": [[35727110, 0, 0, 0.1, 9, 0.9, 0.1, 0.01]],
+        },
+    }
+    assert not check_body(body, min_cell_size=5, score_bins=100)["passed"]

@@ -145,7 +145,10 @@ def check_body(
             for i in off[:5]:
                 _problem(problems, f"fairness cell {i + 1}: score key is not an edge of {score_bins} bins")
         for column in by_column[: len(groups)]:
-            texts |= {v for v in set(column) if isinstance(v, str)}
+            # numbers too: a group column of 6-digit codes is as identifying as one of text
+            texts |= {
+                str(v) for v in set(column) if isinstance(v, str | int | float) and not isinstance(v, bool)
+            }
     for attribute, values in (body.get("representativeness") or {}).items():
         texts.add(str(attribute))
         for value, n in values.items():

@@ -203,6 +203,22 @@ def _suppress_consent(consent: dict[str, Any] | None, minimum: int) -> tuple[dic
     return out, hidden
 
 
+def _refuse_identifying_groups(study: Any, policy: Any) -> None:
+    """A group column the manifest marks as an identifier (or a date) would put identifiers in the cells."""
+    from ethicompass.study import Role
+
+    spec = study.datasets[study.predictions.dataset]
+    _, counted = site_groups(study, policy)
+    for column in counted:
+        role = spec.columns[column].role if column in spec.columns else None
+        if role in (Role.DIRECT_IDENTIFIER, Role.PARTICIPANT_ID, Role.DATE, Role.FREE_TEXT):
+            raise InputError(
+                f"group column {column!r} of {study.predictions.dataset!r} has the role {role.value}: its values "
+                "cannot leave the site",
+                hint="group by a generalised column instead (an age band, a region), or drop it from the groups",
+            )
+
+
 def build_body(study: Any, /, *, site: str, policy: Any, store: Any) -> dict[str, Any]:
     """The body of a site file (without checkpoint): counts after disclosure control, and the certificate.
 
@@ -219,6 +235,7 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any) -> dict[str
             f"site name {site!r} is not a plain name", hint="use letters, digits, '-', '_' or '.'"
         )
     p = study.predictions
+    _refuse_identifying_groups(study, policy)
     minimum = policy.sites.min_cell_size
     kept, consent = _kept_rows(study, policy, store)
     if kept.height == 0:
