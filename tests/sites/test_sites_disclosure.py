@@ -149,6 +149,8 @@ def test_federate_cli_merges_good_files(
     sites = json.loads((out / "sites.json").read_text())
     assert {p["site"] for p in sites["provenance"]} == {"A", "B", "C"}
     assert sites["suppressed_share"] > 0  # and so fairness was not judged (see the test above)
+    log = cli("audit", "log", "--format", "json")
+    assert "site.federate" in log.out and "review.report" in log.out
 
 
 def test_a_changed_count_breaks_the_signature(

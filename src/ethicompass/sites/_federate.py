@@ -362,6 +362,20 @@ def federate(
     from ethicompass.review import review
 
     merged = merge_sites(files, policy=policy)
+    from ethicompass.transparency import AuditLog, default_actor
+
+    # the inputs the review is about to judge, each file by the hash of its signed body
+    AuditLog(store).append(
+        action="site.federate",
+        object_type="study",
+        object_id=str(merged.files[0].body["study"]),
+        actor=actor or default_actor(),
+        role="reviewer",
+        hashes={
+            f"site:{f.site}": "sha256:" + hashlib.sha256(f.signed_bytes).hexdigest() for f in merged.files
+        },
+        params={"sites": len(merged.files), "policy": policy.name, "policy_version": policy.version},
+    )
     out_dir = Path(out_dir)
     study = _study(merged, out_dir)
     results = federated_results(merged, study, policy)

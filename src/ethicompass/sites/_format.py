@@ -88,6 +88,11 @@ class SiteFile:
         return encode_parts(self.body)
 
     @property
+    def signed_bytes(self) -> bytes:
+        """The bytes the signature covers: the body as it stands in the file, else its canonical JSON."""
+        return self.raw_body if self.raw_body is not None else assemble(self.parts)
+
+    @property
     def site(self) -> str:
         """The site's name."""
         return str(self.body.get("site", "?"))
@@ -102,8 +107,7 @@ class SiteFile:
             signature = base64.b64decode(self.signature["signature"], validate=True)
             if hashlib.sha256(public).hexdigest() != self.signature["key_id"]:
                 return False
-            signed = self.raw_body if self.raw_body is not None else assemble(self.parts)
-            Ed25519PublicKey.from_public_bytes(public).verify(signature, signed)
+            Ed25519PublicKey.from_public_bytes(public).verify(signature, self.signed_bytes)
         except (KeyError, ValueError, TypeError, binascii.Error, InvalidSignature):
             return False
         return True
