@@ -36,6 +36,7 @@ DEMO_STEPS = (
     "safety._demo_monitor",
     "training._demo",
     "review._demo",
+    "sites._demo",
 )
 
 

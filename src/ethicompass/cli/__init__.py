@@ -18,6 +18,7 @@ from ethicompass.cli import (
     safety_benefit,
     safety_monitor,
     server,
+    sites,
     spark,
     training,
     transparency,
@@ -38,6 +39,7 @@ for _module in (
     safety_monitor,
     training,
     review,
+    sites,
     server,
     spark,
 ):

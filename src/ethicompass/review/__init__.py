@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
+    from ethicompass.review._assess_autonomy import consent_enforcement
+    from ethicompass.review._assess_fairness import difference_checks
     from ethicompass.review._context import ReviewContext
     from ethicompass.review._policy import SOURCES, Policy
     from ethicompass.review._render import render_html
     from ethicompass.review._report import Check, PrincipleResult, Report, combine
-    from ethicompass.review._run import ReviewOutput, assess, review
+    from ethicompass.review._run import ASSESSORS, ReviewOutput, assess, review
     from ethicompass.review._store import (
         DECISIONS,
         CheckChange,
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = attach(
     __name__,
     {
+        "ASSESSORS": "ethicompass.review._run",
         "Check": "ethicompass.review._report",
         "CheckChange": "ethicompass.review._store",
         "DECISIONS": "ethicompass.review._store",
@@ -49,6 +52,8 @@ __getattr__, __dir__ = attach(
         "changes_frame": "ethicompass.review._store",
         "combine": "ethicompass.review._report",
         "compare_reports": "ethicompass.review._store",
+        "consent_enforcement": "ethicompass.review._assess_autonomy",
+        "difference_checks": "ethicompass.review._assess_fairness",
         "render_html": "ethicompass.review._render",
         "review": "ethicompass.review._run",
         "review_reports": "ethicompass.store._review_tables",
@@ -57,6 +62,7 @@ __getattr__, __dir__ = attach(
 )
 
 __all__ = [
+    "ASSESSORS",
     "DECISIONS",
     "SOURCES",
     "Check",
@@ -73,6 +79,8 @@ __all__ = [
     "changes_frame",
     "combine",
     "compare_reports",
+    "consent_enforcement",
+    "difference_checks",
     "render_html",
     "review",
     "review_reports",

@@ -43,6 +43,12 @@ def enforcement(ctx: ReviewContext) -> EnforcementRecord:
     return record
 
 
+def consent_enforcement(ctx: ReviewContext) -> EnforcementRecord:
+    """Enforce the policy's consent purpose on the predictions, as a review does; the kept rows are in
+    ``ctx.results["consent"]["kept"]`` afterwards (a site summary counts only those)."""
+    return enforcement(ctx)
+
+
 def assess(ctx: ReviewContext) -> list[Check]:
     """Consent enforcement first; then unresolved withdrawal decisions."""
     study, policy = ctx.study, ctx.policy.consent
@@ -74,18 +80,28 @@ def assess(ctx: ReviewContext) -> list[Check]:
                 figures=(consent_flow_svg(record.rows_in, record.rows_kept, dropped),),  # type: ignore[attr-defined]
             )
         )
-    from ethicompass.consent import unresolved_decisions
+    # A multi-site review counts the open decisions each site reported (no artefact names leave a site).
+    reported = ctx.results.get("unresolved_by_site")
+    if reported is not None:
+        n_open = sum(reported.values())
+        evidence = (
+            "; ".join(f"{site}: {n}" for site, n in sorted(reported.items()) if n) or "no open decisions"
+        )
+    else:
+        from ethicompass.consent import unresolved_decisions
 
-    open_ = unresolved_decisions(ctx.store)
-    verdict: Verdict = "pass" if len(open_) <= policy.max_unresolved else "fail"
+        open_ = unresolved_decisions(ctx.store)
+        n_open = len(open_)
+        evidence = ", ".join(sorted({d.artefact_id for d in open_})) or "no open decisions"
+    verdict: Verdict = "pass" if n_open <= policy.max_unresolved else "fail"
     checks.append(
         Check(
             id="autonomy.withdrawals_resolved",
             title="Every withdrawal has a decision for each derived dataset and model",
             verdict=verdict,
-            value=len(open_),
+            value=n_open,
             threshold=f"at most {policy.max_unresolved} open",
-            evidence=", ".join(sorted({d.artefact_id for d in open_})) or "no open decisions",
+            evidence=evidence,
             source=SOURCES["consent.max_unresolved"],
             explanation="When a participant withdraws, each dataset and model built from their data needs a "
             "recorded decision: exclude from future use, retain under a named legal basis, retrain, or erase.",

@@ -25,6 +25,43 @@ def _frame(ctx: ReviewContext) -> Any:
     return kept if kept is not None else ctx.frame(p.dataset)
 
 
+def benefit_counts(ctx: ReviewContext) -> Any:
+    """The count table of the (consented) predictions: (groups and site, label, score) -> rows.
+
+    A multi-site review passes the merged table of its sites in ``ctx.results["benefit_counts"]``;
+    otherwise one group-by over the rows. Either way in canonical order, so the bootstrap draws,
+    and so every interval, depend only on the counts, not on the order a group-by returned them in.
+    """
+    cached = ctx.results.get("benefit_counts")
+    if cached is not None:
+        return cached
+    from ethicompass.safety import summarize
+
+    p = ctx.study.predictions
+    assert p is not None
+    cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
+    table = summarize(_frame(ctx), label=p.label, scores={p.model_name: p.score}, groups=cal_groups)
+    return canonical(table)
+
+
+def canonical(table: Any) -> Any:
+    """``table`` with its cells summed by key and sorted (the order of :meth:`CountTable.merge`)."""
+    empty = replace(
+        table,
+        scores=table.scores[:0],
+        label=table.label[:0],
+        groups=table.groups[:0],
+        count=table.count[:0],
+    )
+    return table.merge(empty)
+
+
+def _only(table: Any, attributes: list[str]) -> Any:
+    """``table`` keeping only the group columns ``attributes`` (cells then summed by :func:`canonical`)."""
+    index = [table.attributes.index(a) for a in attributes]
+    return replace(table, attributes=tuple(attributes), groups=table.groups[:, index])
+
+
 def assess(ctx: ReviewContext) -> list[Check]:
     """Net benefit over the threshold range, calibration slope, and the spread of harm across groups."""
     p = ctx.study.predictions
@@ -37,27 +74,35 @@ def assess(ctx: ReviewContext) -> list[Check]:
                 action="add 'predictions: {dataset, label, score}' to study.yaml",
             )
         ]
-    from ethicompass.safety import calibration, decision_curve, harm
+    from ethicompass.errors import InputError
+    from ethicompass.safety import calibration_from_counts, decision_curve_from_counts, harm_from_counts
 
     policy = ctx.policy.safety
     lo, hi = policy.threshold_range
     thresholds = np.round(np.arange(lo, hi + 1e-9, 0.01), 4)
-    frame = _frame(ctx)
-    # computed on the consented rows, so not reused from earlier (unfiltered) analyses
-    curve = decision_curve(
-        frame, label=p.label, scores={p.model_name: p.score}, thresholds=thresholds, n_boot=300
-    )
-    cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
-    cal = calibration(frame, label=p.label, score=p.score, groups=cal_groups or None)
+    table = benefit_counts(ctx)
+    overall = canonical(replace(table, attributes=(), groups=table.groups[:, :0]))
+    curve = decision_curve_from_counts(overall, thresholds=thresholds, n_boot=300, ci=0.95, seed=0)
+    if table.events in (0, table.n):
+        raise InputError(
+            f"label column {p.label!r} holds only {'0' if table.events == 0 else '1'}s",
+            hint="calibration needs patients with and without the event",
+        )
+    by_score = replace(table, models=(p.score,))
+    cal = calibration_from_counts(by_score, n_bins=10, ci=0.95)
     groups = p.groups or []
     harm_report = (
-        harm(frame, label=p.label, score=p.score, threshold=p.threshold, groups=groups) if groups else None
+        harm_from_counts(
+            canonical(_only(by_score, groups)), threshold=p.threshold, ci=0.95, n_boot=2000, seed=0
+        )
+        if groups
+        else None
     )
     ctx.results["benefit_review"] = {"decision_curve": curve, "calibration": cal, "harm": harm_report}
     min_n = ctx.policy.fairness.min_group_size
     calibrated = _calibration(cal, policy.calibration_slope, min_n=min_n)
     risk = risk_distribution_svg(
-        np.asarray(frame[p.score], dtype=float), np.asarray(frame[p.label]), threshold=p.threshold
+        np.repeat(table.scores[:, 0], table.count), np.repeat(table.label, table.count), threshold=p.threshold
     )
     calibrated = replace(calibrated, figures=(*calibrated.figures, risk))
     checks = [_net_benefit(curve, p.model_name, lo, hi), calibrated]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ethicompass.review._policy import SOURCES
-from ethicompass.review._report import Check
+from ethicompass.review._report import Check, not_assessed
 
 if TYPE_CHECKING:
     from ethicompass.review._context import ReviewContext
@@ -40,6 +40,13 @@ def _model_card(ctx: ReviewContext) -> Check:
     title = "The model card is complete"
     from ethicompass.transparency import build_model_card
 
+    if ctx.results.get("multi_site"):
+        return not_assessed(
+            "transparency.model_card",
+            title,
+            "a multi-site review holds counts, not the datasets a model card describes",
+            action="build the model card where the training data are: ethicompass modelcard build",
+        )
     card = build_model_card(ctx.study, results=ctx.results)
     missing = list(card.missing)
     return Check(

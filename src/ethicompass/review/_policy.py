@@ -30,6 +30,8 @@ SOURCES: dict[str, str] = {
     "transparency.model_card": "CHAI Applied Model Card (2024); EU AI Act Art. 13 (transparency to deployers)",
     "transparency.audit_log": "21 CFR Part 11.10(e) (audit trails); EU AI Act Art. 12 (record-keeping)",
     "training.required": "EU AI Act Art. 4 (AI literacy); ICH E6(R3) GCP training, refreshed at least every three years",
+    "sites.min_cell_size": "OHDSI network studies' minCellCount 5; DataSHIELD's nfilter.tab disclosure filter (a minimum cell count before any table leaves a site)",
+    "sites.max_heterogeneity_i2": "Higgins et al., BMJ 2003;327:557 (I\u00b2 above 50% is substantial heterogeneity between sites)",
 }
 
 
@@ -108,6 +110,24 @@ class TrainingPolicy(_Section):
     roles: list[str] = Field(default_factory=lambda: ["data_manager", "investigator"])
 
 
+class SitesPolicy(_Section):
+    """Multi-site review: what a site may share (disclosure control) and how sites are compared.
+
+    ``min_cell_size``: no published count of rows below it (1 turns disclosure control off, for
+    testing a federation against the pooled rows). ``score_bins``: the score resolution of the
+    counts (equal-width bins of [0, 1]); None keeps every distinct score (exact, but only sensible
+    with ``min_cell_size`` 1). ``max_heterogeneity_i2``: above it, a headline metric differs between
+    sites enough for a reviewer to look. ``max_suppressed_share``: above this share of the rows in
+    suppressed cells (by the recorded upper bounds), fairness and benefit are not judged at all, since
+    estimates without those rows would be biased.
+    """
+
+    min_cell_size: int = Field(5, ge=1)
+    score_bins: int | None = Field(100, ge=2, le=100_000)
+    max_heterogeneity_i2: float = Field(0.5, ge=0, le=1)
+    max_suppressed_share: float = Field(0.05, ge=0, le=1)
+
+
 class Policy(_Section):
     """A committee's policy. Build with :meth:`default` or :meth:`from_file`."""
 
@@ -120,6 +140,7 @@ class Policy(_Section):
     safety: SafetyPolicy = SafetyPolicy()
     transparency: TransparencyPolicy = TransparencyPolicy()
     training: TrainingPolicy = TrainingPolicy()
+    sites: SitesPolicy = SitesPolicy()
 
     @classmethod
     def default(cls) -> Policy:

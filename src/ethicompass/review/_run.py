@@ -36,11 +36,23 @@ ASSESSORS: dict[str, Assessor] = {
 }
 
 
-def assess(study: Study, /, *, policy: Policy, store: Store, results: dict[str, Any] | None = None) -> Report:
-    """Judge a study against a policy: every principle, through the library, into one :class:`Report`."""
+def assess(
+    study: Study,
+    /,
+    *,
+    policy: Policy,
+    store: Store,
+    results: dict[str, Any] | None = None,
+    assessors: dict[str, Assessor] | None = None,
+) -> Report:
+    """Judge a study against a policy: every principle, through the library, into one :class:`Report`.
+
+    ``assessors`` replaces the assessors of some principles (a multi-site review judges privacy and
+    transparency on the site files, see :mod:`ethicompass.sites`); the others run as usual.
+    """
     ctx = ReviewContext(study=study, policy=policy, store=store, results=dict(results or {}))
     principles: dict[str, PrincipleResult] = {}
-    for principle, assessor in ASSESSORS.items():
+    for principle, assessor in (ASSESSORS | dict(assessors or {})).items():
         principles[principle] = PrincipleResult(principle, tuple(assessor(ctx)))
     ordered = {name: principles[name] for name in PRINCIPLES if name in principles}
     generated = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -111,11 +123,13 @@ def review(
     pdf: bool = True,
     actor: str | None = None,
     signing_key: Path | None = None,
+    assessors: dict[str, Assessor] | None = None,
 ) -> ReviewOutput:
     """Assess ``study``, write report.json, report.html (and report.pdf), and log the report's hash.
 
     When a signing key is configured (``signing_key``, else ``$ETHICOMPASS_SIGNING_KEY``), a signed
     checkpoint over the log, which now holds the report's hash, is written right after.
+    ``assessors`` replaces some principles' assessors, as in :func:`assess`.
     """
     import hashlib
     import json
@@ -125,7 +139,7 @@ def review(
     from ethicompass.transparency._log import utc_now
 
     started = time.perf_counter()
-    report = assess(study, policy=policy, store=store, results=results)
+    report = assess(study, policy=policy, store=store, results=results, assessors=assessors)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / "report.json", out_dir / "report.html"

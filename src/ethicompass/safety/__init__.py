@@ -3,7 +3,8 @@
 Entry points: ``decision_curve``, ``calibration`` and ``harm`` for a model's benefit and harm;
 ``monitor`` for adverse events in a running trial; ``drift`` for a deployed model. ``summarize`` is the
 count step they share (a :class:`CountTable` that merges across partitions or sites), for engines and
-multi-site work.
+multi-site work; ``decision_curve_from_counts``, ``calibration_from_counts`` and ``harm_from_counts``
+are the estimate steps on such a table.
 """
 
 from __future__ import annotations
@@ -13,11 +14,21 @@ from typing import TYPE_CHECKING
 from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
-    from ethicompass.safety._benefit import DecisionCurve, NetBenefit, decision_curve
-    from ethicompass.safety._calibration import Calibration, CalibrationReport, calibration
+    from ethicompass.safety._benefit import (
+        DecisionCurve,
+        NetBenefit,
+        decision_curve,
+        decision_curve_from_counts,
+    )
+    from ethicompass.safety._calibration import (
+        Calibration,
+        CalibrationReport,
+        calibration,
+        calibration_from_counts,
+    )
     from ethicompass.safety._counts import CountTable, summarize
     from ethicompass.safety._drift import ColumnDrift, DriftReport, PerformanceDrift, drift
-    from ethicompass.safety._harm import HarmReport, HarmRow, harm
+    from ethicompass.safety._harm import HarmReport, HarmRow, harm, harm_from_counts
     from ethicompass.safety._monitor import Incidence, MonitoringReport, Signal, monitor
     from ethicompass.safety._sequential import Boundaries, boundaries, spent_alpha
 
@@ -40,9 +51,12 @@ __getattr__, __dir__ = attach(
         "Signal": "ethicompass.safety._monitor",
         "boundaries": "ethicompass.safety._sequential",
         "calibration": "ethicompass.safety._calibration",
+        "calibration_from_counts": "ethicompass.safety._calibration",
         "decision_curve": "ethicompass.safety._benefit",
+        "decision_curve_from_counts": "ethicompass.safety._benefit",
         "drift": "ethicompass.safety._drift",
         "harm": "ethicompass.safety._harm",
+        "harm_from_counts": "ethicompass.safety._harm",
         "monitor": "ethicompass.safety._monitor",
         "spent_alpha": "ethicompass.safety._sequential",
         "summarize": "ethicompass.safety._counts",
@@ -66,9 +80,12 @@ __all__: list[str] = [
     "Signal",
     "boundaries",
     "calibration",
+    "calibration_from_counts",
     "decision_curve",
+    "decision_curve_from_counts",
     "drift",
     "harm",
+    "harm_from_counts",
     "monitor",
     "spent_alpha",
     "summarize",

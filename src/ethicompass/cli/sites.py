@@ -1,0 +1,175 @@
+"""``ethicompass site summarize|check`` at a site; ``ethicompass federate review`` at the coordinator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ethicompass._console import (
+    OutputFormat,
+    emit_json,
+    emit_table,
+    format_option,
+    judge,
+    no_fail_option,
+    say,
+    summary,
+)
+
+site_app = typer.Typer(
+    help="Multi-site review, at a site: summarise to counts, check what leaves.", no_args_is_help=True
+)
+federate_app = typer.Typer(
+    help="Multi-site review, at the coordinator: one review from the sites' counts.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``site`` and ``federate`` verb groups."""
+    site_app.command("summarize")(summarize_command)
+    site_app.command("check")(check_command)
+    federate_app.command("review")(federate_review_command)
+    app.add_typer(site_app, name="site")
+    app.add_typer(federate_app, name="federate")
+
+
+def _policy(path: Path | None, study: object | None = None):  # type: ignore[no-untyped-def]
+    from ethicompass.review import Policy
+
+    if path is not None:
+        return Policy.from_file(path)
+    if study is not None and getattr(study, "policy", None):
+        return Policy.from_file(study.base_dir / study.policy)  # type: ignore[attr-defined]
+    return Policy.default()
+
+
+KeyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file", help="The site's Ed25519 audit signing key (default: $ETHICOMPASS_SIGNING_KEY)."
+    ),
+]
+
+
+def summarize_command(
+    manifest: Annotated[Path, typer.Argument(help="The site's study manifest (study.yaml).")],
+    site: Annotated[str, typer.Option("--site", help="This site's name, as the coordinator knows it.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .ecsite file to write.")],
+    policy: Annotated[
+        Path | None, typer.Option("--policy", "-p", help="The committee's policy YAML.")
+    ] = None,
+    key_file: KeyFile = None,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Summarise this site's rows into a signed file of counts that passed disclosure control."""
+    from ethicompass.sites import summarize_site
+    from ethicompass.store import Store
+    from ethicompass.study import Study
+    from ethicompass.transparency import load_signing_key
+
+    study = Study.from_file(manifest)
+    study.check_files()
+    chosen = _policy(policy, study)
+    key = load_signing_key(key_file)
+    written = summarize_site(study, site=site, policy=chosen, store=Store.from_env().open(), key=key, out=out)
+    body = written.body
+    info = {
+        "site": site,
+        "file": str(out),
+        "cells": body["certificate"]["cells_published"],
+        "suppressed_cells": body["disclosure"]["suppressed"]["fairness"]["cells"],
+        "min_cell_size": body["disclosure"]["min_cell_size"],
+        "key_id": written.key_id,
+        "checkpoint_tree_size": body["checkpoint"]["tree_size"],
+    }
+    if fmt == OutputFormat.json:
+        emit_json(info)
+    else:
+        summary(
+            f"site {site}: {info['cells']:,} cells written to {out} ({info['suppressed_cells']} suppressed, "
+            f"minimum cell {info['min_cell_size']}); signed with key {written.key_id[:16]}"
+        )
+
+
+def check_command(
+    file: Annotated[Path, typer.Argument(help="A .ecsite file.")],
+    no_fail: Annotated[bool, no_fail_option()] = False,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Prove a site file holds no row-level value, no cell under its minimum and no identifier. Exit 1 if not."""
+    from ethicompass.sites import check_site
+    from ethicompass.store import Store
+
+    result = check_site(file, store=Store.from_env().open())
+    if fmt == OutputFormat.json:
+        emit_json(result.to_dict())
+    else:
+        emit_table(
+            f"Disclosure check of {file.name} (site {result.site}): {'PASS' if result.passed else 'FAIL'}",
+            ["check", "result"],
+            [
+                ["signature", "verifies" if result.signature_valid else "does NOT verify"],
+                [
+                    "enclosed certificate",
+                    "matches the content" if result.matches_enclosed else "does NOT match",
+                ],
+                ["minimum cell size", str(result.certificate["min_cell_size"])],
+                ["cells published", f"{result.certificate['cells_published']:,}"],
+                *[["problem", p] for p in result.certificate["problems"]],
+            ],
+        )
+    judge(
+        not result.passed,
+        f"{file} fails the disclosure check",
+        hint="do not send it; summarise again",
+        no_fail=no_fail,
+    )
+
+
+def federate_review_command(
+    files: Annotated[list[Path], typer.Argument(help="The sites' .ecsite files.")],
+    policy: Annotated[
+        Path | None, typer.Option("--policy", "-p", help="The committee's policy YAML.")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory for report.json, report.html, sites.json.")
+    ] = Path("federated-review"),
+    key_file: KeyFile = None,
+    no_fail: Annotated[bool, no_fail_option()] = False,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Verify the sites' files, merge their counts and write one review. Exit 0 pass or warn, 1 fail, 2 bad input."""
+    from ethicompass.sites import federate, read_site_file
+    from ethicompass.store import Store
+
+    chosen = _policy(policy)
+    site_files = [read_site_file(f) for f in files]
+    output, detail = federate(
+        site_files, policy=chosen, store=Store.from_env().open(), out_dir=out, signing_key=key_file
+    )
+    report = output.report
+    if fmt == OutputFormat.json:
+        emit_json(
+            output.to_dict()
+            | {
+                "sites": [p["site"] for p in detail["provenance"]],
+                "principles": {k: v.verdict for k, v in report.principles.items()},
+            }
+        )
+    else:
+        emit_table(
+            f"Multi-site review of {report.study} ({len(site_files)} sites): {report.verdict.upper()}",
+            ["principle", "verdict", "needs attention"],
+            [
+                [name, p.verdict, "; ".join(c.title for c in p.checks if c.verdict != "pass") or "-"]
+                for name, p in report.principles.items()
+            ],
+        )
+        summary(f"report: {output.html_path} (sites: {out / 'sites.json'})")
+        if output.checkpoint:
+            say(f"signed checkpoint: {output.checkpoint['tree_size']} entries")
+    judge(
+        bool(report.exit_code), "the multi-site review fails", hint=f"see {output.html_path}", no_fail=no_fail
+    )

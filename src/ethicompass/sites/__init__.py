@@ -1,0 +1,62 @@
+"""Multi-site review: counts travel, rows stay.
+
+Each site runs ``summarize_site(study, site=..., policy=..., store=..., key=..., out=...)``: its rows
+become counts (fairness cells, the score's sums, representativeness and consent counts), disclosure
+control removes every count under the policy's minimum cell size (complementary suppression, bounds
+recorded), the check's certificate and a signed audit checkpoint go into the file, and the file is
+signed with the site's key. ``check_site(path)`` re-judges a file. The coordinator runs
+``federate(files, policy=..., store=..., out_dir=...)``: it verifies every file and writes the same
+report as a pooled review, plus between-site heterogeneity, the site as a fairness attribute, which
+sites drive a disparity, and the provenance of every file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ethicompass._lazy import attach
+
+if TYPE_CHECKING:
+    from ethicompass.sites._disclosure import check_body, complementary
+    from ethicompass.sites._federate import federate, federated_results
+    from ethicompass.sites._format import SiteFile, read_site_file
+    from ethicompass.sites._heterogeneity import Heterogeneity, cochran_q
+    from ethicompass.sites._merge import MergedSites, merge_sites, verify_sites
+    from ethicompass.sites._site import SiteCheck, check_site, summarize_site
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "Heterogeneity": "ethicompass.sites._heterogeneity",
+        "MergedSites": "ethicompass.sites._merge",
+        "SiteCheck": "ethicompass.sites._site",
+        "SiteFile": "ethicompass.sites._format",
+        "check_body": "ethicompass.sites._disclosure",
+        "check_site": "ethicompass.sites._site",
+        "cochran_q": "ethicompass.sites._heterogeneity",
+        "complementary": "ethicompass.sites._disclosure",
+        "federate": "ethicompass.sites._federate",
+        "federated_results": "ethicompass.sites._federate",
+        "merge_sites": "ethicompass.sites._merge",
+        "read_site_file": "ethicompass.sites._format",
+        "summarize_site": "ethicompass.sites._site",
+        "verify_sites": "ethicompass.sites._merge",
+    },
+)
+
+__all__ = [
+    "Heterogeneity",
+    "MergedSites",
+    "SiteCheck",
+    "SiteFile",
+    "check_body",
+    "check_site",
+    "cochran_q",
+    "complementary",
+    "federate",
+    "federated_results",
+    "merge_sites",
+    "read_site_file",
+    "summarize_site",
+    "verify_sites",
+]

@@ -1,0 +1,186 @@
+"""Disclosure control before anything leaves a site, and the check that proves it was applied.
+
+**Suppression.** No published count of rows is below the policy's ``min_cell_size`` (default 5,
+as OHDSI's ``minCellCount``). A cell under it is removed (primary suppression); so that it cannot
+be recovered by subtracting the published cells from a margin, every margin that lost exactly
+one cell loses its smallest published cell too (complementary suppression), until no margin
+has exactly one. The margins are those a reader can form from the file: each group combination,
+each attribute value, and the whole table. What was removed is recorded per table as a number of
+cells and an interval of rows (the total rounded out to multiples of the minimum), never a value.
+
+**The check** (:func:`check_body`) judges a summary from the file alone: only known fields, no
+published count under the minimum, scores only on the policy's grid of bin edges, no text that
+looks like an identifier. Its certificate goes into the file and the site's audit log.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from ethicompass.sites._format import BODY_KEYS, FORMAT, FORMAT_VERSION, body_hash
+
+__all__ = ["CHECKER_VERSION", "check_body", "complementary", "suppress_counts", "suppressed_record"]
+
+CHECKER_VERSION = "1"
+_INTERNAL = ("_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4")
+#: a run of 6+ digits, or letters+digits codes of 6+ characters: the shape of an id, MRN or phone number
+_ID_SHAPE = re.compile(r"\d{6,}|(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]{2,}-?\d{5,}")
+
+
+def complementary(counts: np.ndarray, margins: Sequence[np.ndarray], minimum: int) -> np.ndarray:
+    """Which cells to suppress: those under ``minimum`` and, for every margin that would lose exactly
+    one, its smallest published cell, repeated until no margin has exactly one suppressed cell.
+
+    ``counts`` are the cells' row counts; each margin is an array of cell indices. Returns a mask.
+    """
+    counts = np.asarray(counts)
+    mask = (counts > 0) & (counts < minimum)
+    changed = bool(mask.any())
+    while changed:
+        changed = False
+        for margin in margins:
+            if margin.size < 2:
+                continue
+            hidden = mask[margin]
+            if int(hidden.sum()) != 1:
+                continue
+            shown = margin[~hidden]
+            if shown.size == 0:
+                continue
+            mask[shown[np.argmin(counts[shown])]] = True
+            changed = True
+    return mask
+
+
+def suppressed_record(counts: np.ndarray, mask: np.ndarray, minimum: int) -> dict[str, Any]:
+    """What a table lost, as a reader may know it: the number of cells and an interval of their rows."""
+    cells = int(mask.sum())
+    total = int(np.asarray(counts)[mask].sum())
+    if cells == 0:
+        return {"cells": 0, "rows": [0, 0]}
+    lo = max(cells, (total // minimum) * minimum)
+    hi = max(lo, math.ceil(total / minimum) * minimum)
+    return {"cells": cells, "rows": [lo, hi]}
+
+
+def suppress_counts(values: dict[str, int], minimum: int) -> tuple[dict[str, int], int]:
+    """Suppress a one-way count table whose total is known (an attribute's values; consent's reasons).
+
+    Returns the published counts and the number of suppressed entries (complementary included).
+    """
+    keys = list(values)
+    counts = np.array([values[k] for k in keys], dtype=np.int64)
+    mask = complementary(counts, [np.arange(len(keys))], minimum)
+    return {k: int(c) for k, c, m in zip(keys, counts, mask, strict=True) if not m}, int(mask.sum())
+
+
+def _problem(problems: list[str], text: str) -> None:
+    if len(problems) < 20:
+        problems.append(text)
+
+
+@lru_cache(maxsize=65_536)
+def _looks_like_identifier(text: str) -> bool:
+    if _ID_SHAPE.search(text):
+        return True
+    from ethicompass.privacy import find_phi
+
+    return any(span.type not in ("AGE", "DATE", "LOCATION") for span in find_phi(text))
+
+
+def check_body(
+    body: dict[str, Any],
+    /,
+    *,
+    min_cell_size: int,
+    score_bins: int | None,
+    parts: dict[str, bytes] | None = None,
+    with_hash: bool = True,
+) -> dict[str, Any]:
+    """Judge a site summary from its content alone; return the certificate (``passed`` and ``problems``).
+
+    Fails on: a field that is not part of the format; a published count of rows below
+    ``min_cell_size``; a score that is not a bin edge of ``score_bins`` bins (when binned); a text value
+    (a group value, a name) that has the shape of an identifier or that the PHI recognizers flag.
+    ``parts`` are the body's values already encoded (:func:`ethicompass.sites._format.encode_parts`);
+    ``with_hash=False`` leaves out the content hash (a caller that holds the signed body needs no other binding).
+    """
+    problems: list[str] = []
+    if body.get("format") != FORMAT or body.get("format_version") != FORMAT_VERSION:
+        _problem(problems, "not an ethicompass-site body of this version")
+    extra = sorted(set(body) - BODY_KEYS)
+    if extra:
+        _problem(problems, f"unknown field(s): {', '.join(extra)}")
+    texts: set[str] = set()
+    fairness = body.get("fairness") or {}
+    columns = list(fairness.get("columns", []))
+    groups = list(fairness.get("groups", []))
+    if columns != [*groups, *_INTERNAL]:
+        _problem(problems, "fairness columns are not the group columns followed by the count columns")
+    rows = fairness.get("rows", [])
+    published = len(rows)
+    width = len(columns)
+    ragged = [i for i, row in enumerate(rows) if len(row) != width]
+    for i in ragged[:3]:
+        _problem(problems, f"fairness row {i + 1} has {len(rows[i])} values, not {width}")
+    if rows and not ragged and columns == [*groups, *_INTERNAL]:
+        by_column = list(zip(*rows, strict=True))
+        n = by_column[len(groups) + _INTERNAL.index("_n")]
+        bad = [i for i, v in enumerate(n) if type(v) is not int or v < min_cell_size]
+        for i in bad[:5]:
+            _problem(problems, f"fairness cell {i + 1}: {n[i]!r} rows, under the minimum {min_cell_size}")
+        if score_bins is not None:
+            scores = np.array(
+                [np.nan if v is None else v for v in by_column[len(groups) + _INTERNAL.index("_score")]],
+                dtype=float,
+            )
+            edges = scores * score_bins
+            off = np.flatnonzero(np.abs(edges - np.round(edges)) > 1e-6)
+            for i in off[:5]:
+                _problem(problems, f"fairness cell {i + 1}: score key is not an edge of {score_bins} bins")
+        for column in by_column[: len(groups)]:
+            # numbers too: a group column of 6-digit codes is as identifying as one of text
+            texts |= {
+                str(v) for v in set(column) if isinstance(v, str | int | float) and not isinstance(v, bool)
+            }
+    for attribute, values in (body.get("representativeness") or {}).items():
+        texts.add(str(attribute))
+        for value, n in values.items():
+            texts.add(str(value))
+            if not isinstance(n, int) or n < min_cell_size:
+                _problem(
+                    problems,
+                    f"representativeness {attribute}: a value with {n!r} rows, under {min_cell_size}",
+                )
+    consent = body.get("consent")
+    if consent is not None:
+        for name in ("rows_in", "rows_kept"):
+            n = consent.get(name)
+            if n is not None and (not isinstance(n, int) or 0 < n < min_cell_size):
+                _problem(problems, f"consent {name}: {n!r} rows, under the minimum {min_cell_size}")
+        for reason, n in (consent.get("rows_dropped") or {}).items():
+            if not isinstance(n, int) or 0 < n < min_cell_size:
+                _problem(
+                    problems, f"consent rows dropped ({reason}): {n!r}, under the minimum {min_cell_size}"
+                )
+    texts |= {str(body.get("site", "")), *map(str, groups)}
+    flagged = sorted(t for t in texts if t and _looks_like_identifier(t))
+    for _ in flagged:
+        _problem(problems, "a text value has the shape of an identifier (value withheld)")
+    unchecked = {k: v for k, v in body.items() if k not in ("certificate", "checkpoint")}
+    digest = body_hash(unchecked, parts=parts) if with_hash else None
+    return {
+        "checker_version": CHECKER_VERSION,
+        "passed": not problems,
+        "problems": problems,
+        "min_cell_size": min_cell_size,
+        "score_bins": score_bins,
+        "cells_published": published,
+        "body_hash": digest,
+    }

@@ -1,0 +1,432 @@
+"""``federate(files, policy=..., store=..., out_dir=...)``: one ethics review of many sites from their counts.
+
+The review is the pooled review's (:func:`ethicompass.review.review`, same assessors, same report),
+fed with the merged counts instead of rows: the fairness audit of the summed cells, decision
+curve, calibration and harm from the count table, representativeness from the summed attribute
+counts, consent enforcement from the summed enforcement counts. Privacy is judged on the site files
+(no identified row reaches the coordinator). What only a multi-site study has is added: the site as
+a fairness attribute, Cochran's Q and I² of each headline metric between sites, which sites drive a
+disparity (leave one site out), and the provenance of every file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ethicompass.sites._format import SiteFile, canonical
+from ethicompass.sites._heterogeneity import cochran_q, from_interval
+from ethicompass.sites._merge import MergedSites, collapse, count_table, merge_sites
+
+__all__ = ["HEADLINE_METRICS", "federate", "federated_results", "multi_site_checks"]
+
+#: the headline metrics compared between sites
+HEADLINE_METRICS = ("tpr", "fpr", "auroc")
+
+
+def _site_attribute(study: Any) -> str:
+    taken = set(study.predictions.groups) | {study.predictions.site}
+    return "site" if "site" not in taken else "federation_site"
+
+
+def _study(merged: MergedSites, base_dir: Path) -> Any:
+    from ethicompass.study import Study
+
+    return Study.from_dict(merged.files[0].body["manifest"]["content"], base_dir=base_dir)
+
+
+def _representativeness(merged: MergedSites, study: Any) -> Any:
+    from ethicompass.fairness import RepresentativenessReport, representativeness
+
+    bodies = [f.body for f in merged.files]
+    if any(b.get("representativeness") is None for b in bodies):
+        return None
+    reference = pl.DataFrame(
+        bodies[0]["reference_population"], schema=["attribute", "value", "population_share"], orient="row"
+    )
+    totals: dict[str, dict[str, int]] = {}
+    for b in bodies:
+        for attribute, values in b["representativeness"].items():
+            for value, n in values.items():
+                totals.setdefault(attribute, {})[value] = totals.setdefault(attribute, {}).get(value, 0) + n
+    attributes = sorted(totals)
+    m = max(1, int(reference.filter(pl.col("attribute").is_in(attributes)).height))
+    rows: list[Any] = []
+    tests: list[Any] = []
+    for attribute in attributes:
+        values = sorted(totals[attribute])
+        cohort = pl.DataFrame({attribute: values, "_n": [totals[attribute][v] for v in values]})
+        cohort = cohort.select(pl.col(attribute).repeat_by(pl.col("_n")).explode())
+        cohort = cohort.with_columns(pl.col(attribute).replace("(missing)", None))
+        part = representativeness(cohort, reference, attributes=[attribute], ci=1 - 0.05 / m)
+        rows += part.rows
+        tests += part.tests
+    return RepresentativenessReport(tuple(rows), tuple(tests), 1 - 0.05 / m)
+
+
+def _enforcement(merged: MergedSites, purpose: str) -> Any:
+    from ethicompass.consent import EnforcementRecord
+
+    found = [f.body.get("consent") for f in merged.files]
+    if any(c is None for c in found):
+        return None
+    consents: list[dict[str, Any]] = [c for c in found if c is not None]
+    dropped: dict[str, int] = {}
+    for c in consents:
+        for reason, n in c["rows_dropped"].items():
+            dropped[reason] = dropped.get(reason, 0) + n
+    kept = sum(c["rows_kept"] or 0 for c in consents)
+    # a site that withheld rows_in (its drops were too few to show) counts what it did publish
+    rows_in = sum(
+        c["rows_in"] if c["rows_in"] is not None else (c["rows_kept"] or 0) + sum(c["rows_dropped"].values())
+        for c in consents
+    )
+    states = hashlib.sha256(canonical(sorted(c["status_hash"] for c in consents))).hexdigest()
+    return EnforcementRecord(
+        purpose=purpose,
+        at=max(f.body["created_at"] for f in merged.files),
+        rows_in=rows_in,
+        rows_kept=kept,
+        rows_dropped=dropped,
+        status_hash=f"sha256:{states}",
+    )
+
+
+def federated_results(merged: MergedSites, study: Any, policy: Any) -> dict[str, Any]:
+    """What the review's assessors read instead of rows: the audit, counts, representativeness, consent."""
+    from ethicompass.fairness import audit_summary
+
+    p = study.predictions
+    audit_groups = list(policy.fairness.groups or p.groups)
+    summary = collapse(merged.summary, audit_groups)
+    if summary.bin_width is None and summary.counts["_score"].n_unique() > 10_000:
+        summary = summary.rebinned(1_000)  # as `fairness.audit` bins the pooled rows' scores
+    results: dict[str, Any] = {
+        "fairness_review": audit_summary(summary, min_group_size=policy.fairness.min_group_size, n_boot=500)
+    }
+    cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
+    results["benefit_counts"] = count_table(merged.summary, model=p.model_name, groups=cal_groups)
+    rep = _representativeness(merged, study)
+    if rep is not None:
+        results["representativeness"] = rep
+    record = _enforcement(merged, policy.consent.purpose)
+    if record is not None:
+        results["consent"] = {"enforcement": record, "kept": None}
+    results["multi_site"] = True
+    results["unresolved_by_site"] = {f.site: int(f.body["unresolved_decisions"]) for f in merged.files}
+    return results
+
+
+def _site_audit(merged: MergedSites, attribute: str, policy: Any) -> Any:
+    from ethicompass.fairness import Summary, audit_summary
+
+    parts = []
+    for name, s in sorted(merged.summaries.items()):
+        counts = collapse(s, []).counts.with_columns(pl.lit(name).alias(attribute))
+        parts.append(counts.select(attribute, *[c for c in counts.columns if c != attribute]))
+    first = merged.summaries[merged.sites[0]]
+    combined = pl.concat(parts).sort([attribute, "_label", "_pred", "_score"])
+    by_site = Summary(
+        combined, (attribute,), first.threshold, first.bin_width, True, first.label, first.score, None
+    )
+    return audit_summary(
+        by_site, min_group_size=policy.fairness.min_group_size, n_boot=200, intersections=False
+    )
+
+
+def multi_site_checks(
+    merged: MergedSites, study: Any, policy: Any, main_report: Any, main_checks: list[Any]
+) -> tuple[list[Any], dict[str, Any]]:
+    """The fairness checks only a multi-site study has, and the JSON detail behind them."""
+    from ethicompass.review import SOURCES, Check
+
+    attribute = _site_attribute(study)
+    by_site = _site_audit(merged, attribute, policy)
+    from ethicompass.review import difference_checks
+
+    checks = list(difference_checks(by_site, policy.fairness))
+    detail: dict[str, Any] = {"site_attribute": attribute, "heterogeneity": [], "drivers": []}
+    limit = policy.sites.max_heterogeneity_i2
+    for metric in HEADLINE_METRICS:
+        sites, ys, ses = [], [], []
+        for g in by_site.groups:
+            est = g.metrics.get(metric)
+            y, se = from_interval(est.value if est else None, est.ci if est else None)
+            sites.append(str(dict(g.group)[attribute]))
+            ys.append(y)
+            ses.append(se)
+        het = cochran_q(metric, sites, ys, ses)
+        if het is None:
+            continue
+        detail["heterogeneity"].append(het.to_dict())
+        high = het.i2 > limit and het.p_value < 0.05
+        checks.append(
+            Check(
+                id=f"fairness.site_heterogeneity.{metric}",
+                title=f"Sites agree on {metric.upper()} (between-site heterogeneity)",
+                verdict="warn" if high else "pass",
+                value=round(het.i2, 3),
+                threshold=f"I² at most {limit:g} (or Cochran's Q not significant)",
+                evidence=f"Q = {het.q:.2f} on {het.df} df (p = {het.p_value:.3g}), I² = {100 * het.i2:.0f}%; "
+                + ", ".join(f"{s} {y:.3f}" for s, y in zip(het.sites, het.estimates, strict=True)),
+                source=SOURCES["sites.max_heterogeneity_i2"],
+                explanation="Cochran's Q tests whether the sites' estimates differ by more than chance (inverse-variance "
+                "weights, each standard error read from the site's 95% interval); I² is the share of the variation "
+                "between sites that is not chance. A high I² means one pooled number hides sites where the model "
+                "behaves differently.",
+                action="look at the sites that differ (case mix, data capture, local practice) before deploying at them",
+            )
+        )
+    checks.append(_drivers(merged, policy, main_report, main_checks, detail))
+    return checks, detail
+
+
+def _drivers(merged: MergedSites, policy: Any, report: Any, checks: list[Any], detail: dict[str, Any]) -> Any:
+    """For each disparity check that does not pass: the headline difference without each site in turn."""
+    from ethicompass.fairness import audit_summary
+    from ethicompass.review import SOURCES, Check
+
+    flagged = [c for c in checks if c.id.endswith(_differences(report)) and c.verdict != "pass" and c.groups]
+    lines: list[str] = []
+    if flagged and len(merged.sites) > 1:
+        groups = tuple(report.attributes)
+        for site in merged.sites:
+            rest = audit_summary(
+                collapse(merged.without(site), list(groups)),
+                min_group_size=policy.fairness.min_group_size,
+                n_boot=0,
+                intersections=False,
+            )
+            for check in flagged:
+                metric = check.id.split(".")[1].removesuffix("_difference")
+                head = check.groups[0]
+                for d in rest.disparities:
+                    label = ", ".join(f"{k}={v}" for k, v in dict(d.group or {}).items())
+                    if d.metric == metric and label == head and d.difference.value is not None:
+                        change = float(d.difference.value) - float(check.value)
+                        detail["drivers"].append(
+                            {
+                                "check": check.id,
+                                "group": head,
+                                "without_site": site,
+                                "difference": float(d.difference.value),
+                                "change": change,
+                            }
+                        )
+        by_check: dict[str, list[dict[str, Any]]] = {}
+        for row in detail["drivers"]:
+            by_check.setdefault(row["check"], []).append(row)
+        for check_id, rows in by_check.items():
+            top = max(rows, key=lambda r: abs(r["change"]))
+            lines.append(
+                f"{check_id} ({top['group']}): without {top['without_site']} the difference moves by "
+                f"{top['change']:+.3f} to {top['difference']:.3f}"
+            )
+    return Check(
+        id="fairness.site_drivers",
+        title="Which sites drive a disparity",
+        verdict="pass",
+        value=len(lines),
+        threshold="informative",
+        evidence="; ".join(lines) or "no disparity check fails or warns",
+        source=SOURCES["fairness.max_tpr_difference"],
+        explanation="Each failing or warning disparity is recomputed with each site left out in turn; the site whose "
+        "absence moves the difference most is the one that drives it.",
+        action="review the data and the model's use at the driving site",
+    )
+
+
+def _differences(report: Any) -> tuple[str, ...]:
+    """The id endings of the disparity checks of ``report``'s attributes (``_difference.ATTRIBUTE``)."""
+    return tuple(f"_difference.{a}" for a in report.attributes)
+
+
+def _privacy_assessor(merged: MergedSites) -> Any:
+    from ethicompass.review import SOURCES, Check
+
+    def assess(ctx: Any) -> list[Any]:
+        lines, suppressed = [], 0
+        for f in merged.files:
+            d = f.body["disclosure"]
+            fair = d["suppressed"]["fairness"]
+            other = d["suppressed"]["representativeness"]["values"] + d["suppressed"]["consent"]["reasons"]
+            suppressed += fair["cells"] + other
+            lines.append(
+                f"{f.site}: minimum cell {d['min_cell_size']}, {f.body['certificate']['cells_published']:,} cells "
+                f"published, {fair['cells']} suppressed (between {fair['rows'][0]} and {fair['rows'][1]} rows)"
+                + (f", {other} other counts suppressed" if other else "")
+            )
+        minimum = ctx.policy.sites.min_cell_size
+        return [
+            Check(
+                id="privacy.site_disclosure",
+                title="Only non-disclosive counts left each site",
+                verdict="pass" if minimum >= 5 and not suppressed else "warn",
+                value=f"{len(merged.files)} sites, {suppressed} counts suppressed",
+                threshold=f"every published count at least {minimum}; each file certified and signed",
+                evidence="; ".join(lines)
+                + (
+                    "; estimates exclude the suppressed cells, whose rows lie within the bounds stated"
+                    if suppressed
+                    else ""
+                )
+                + ("; disclosure control is OFF (minimum cell 1)" if minimum < 2 else ""),
+                source=SOURCES["sites.min_cell_size"],
+                explanation="No patient row reached the coordinator: each site sent counts, none below the minimum cell "
+                "size (complementary suppression keeps a suppressed cell from being recovered from a margin), each "
+                "checked for identifiers and signed with the site's key. Identifier handling and re-identification "
+                "risk of each site's own releases are judged at the site.",
+                action="if too much is suppressed, coarsen the policy's sites.score_bins or pool small sites",
+            )
+        ]
+
+    return assess
+
+
+def _transparency_assessor(merged: MergedSites) -> Any:
+    from ethicompass.review import SOURCES, Check
+
+    def assess(ctx: Any) -> list[Any]:
+        from ethicompass.review import ASSESSORS
+
+        base = ASSESSORS["transparency"]
+
+        rows = [
+            f"{f.site}: checkpoint of {f.body['checkpoint']['tree_size']} entries, root "
+            f"{f.body['checkpoint']['root_hash'][:16]}…, key {f.key_id[:16]}"
+            for f in merged.files
+        ]
+        return [
+            *base(ctx),
+            Check(
+                id="transparency.site_provenance",
+                title="Every site's counts are signed and tied to its audit log",
+                verdict="pass",
+                value=f"{len(merged.files)} sites",
+                threshold="each file's signature and its audit checkpoint verify under one site key",
+                evidence="; ".join(rows),
+                source=SOURCES["transparency.audit_log"],
+                explanation="Each site signed its file with its audit signing key and enclosed a signed checkpoint of its "
+                "audit log, which records the summary's hash; the site can prove the file came from its log.",
+            ),
+        ]
+
+    return assess
+
+
+def suppressed_share(merged: MergedSites, /) -> float:
+    """The largest share of the sites' rows that suppression may have removed from the fairness cells."""
+    hidden = sum(f.body["disclosure"]["suppressed"]["fairness"]["rows"][1] for f in merged.files)
+    shown = sum(int(s.n) for s in merged.summaries.values())
+    return hidden / (hidden + shown) if hidden + shown else 0.0
+
+
+def _too_suppressed(principle: str, share: float, limit: float) -> Any:
+    from ethicompass.review import Check
+
+    return Check(
+        id=f"{principle}.site_suppression",
+        title="Enough of every site's counts survived disclosure control to judge",
+        verdict="not_assessed",
+        value=round(share, 3),
+        threshold=f"at most {limit:g} of the rows in suppressed cells",
+        evidence=f"up to {100 * share:.1f}% of the rows sit in cells under the minimum cell size; estimates without "
+        "them would be biased, so none is shown",
+        action="coarsen the policy's sites.score_bins, judge fewer attributes, pool small sites, or (under a data "
+        "agreement) lower sites.min_cell_size, and have the sites summarise again",
+    )
+
+
+def federate(
+    files: Sequence[SiteFile],
+    /,
+    *,
+    policy: Any,
+    store: Any,
+    out_dir: Path,
+    pdf: bool = False,
+    actor: str | None = None,
+    signing_key: Path | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """Verify and merge the site files, write the review (report.json/html) and ``sites.json``.
+
+    Returns the :class:`ethicompass.review.ReviewOutput` and the multi-site detail.
+    """
+    import json
+
+    from ethicompass.frames import atomic_write_text
+    from ethicompass.review import review
+
+    merged = merge_sites(files, policy=policy)
+    from ethicompass.transparency import AuditLog, default_actor
+
+    # the inputs the review is about to judge, each file by the hash of its signed body
+    AuditLog(store).append(
+        action="site.federate",
+        object_type="study",
+        object_id=str(merged.files[0].body["study"]),
+        actor=actor or default_actor(),
+        role="reviewer",
+        hashes={
+            f"site:{f.site}": "sha256:" + hashlib.sha256(f.signed_bytes).hexdigest() for f in merged.files
+        },
+        params={"sites": len(merged.files), "policy": policy.name, "policy_version": policy.version},
+    )
+    out_dir = Path(out_dir)
+    study = _study(merged, out_dir)
+    results = federated_results(merged, study, policy)
+    detail: dict[str, Any] = {}
+    from ethicompass.review import ASSESSORS
+
+    fairness_assess = ASSESSORS["fairness"]
+
+    share = suppressed_share(merged)
+    limit = policy.sites.max_suppressed_share
+    detail["suppressed_share"] = share
+    blocked = share > limit
+
+    def beneficence(ctx: Any) -> list[Any]:
+        return [_too_suppressed("beneficence", share, limit)] if blocked else ASSESSORS["beneficence"](ctx)
+
+    def fairness(ctx: Any) -> list[Any]:
+        if blocked:
+            return [_too_suppressed("fairness", share, limit)]
+        checks = fairness_assess(ctx)
+        extra, found = multi_site_checks(merged, study, policy, results["fairness_review"], checks)
+        detail.update(found)
+        return [*checks, *extra]
+
+    output = review(
+        study,
+        policy=policy,
+        store=store,
+        out_dir=out_dir,
+        results=results,
+        pdf=pdf,
+        actor=actor,
+        signing_key=signing_key,
+        assessors={
+            "privacy": _privacy_assessor(merged),
+            "transparency": _transparency_assessor(merged),
+            "fairness": fairness,
+            "beneficence": beneficence,
+        },
+    )
+    detail["provenance"] = [
+        {
+            "site": f.site,
+            "file": Path(f.source).name,
+            "created_at": f.body["created_at"],
+            "key_id": f.key_id,
+            "checkpoint": {k: f.body["checkpoint"][k] for k in ("tree_size", "root_hash", "time")},
+            "certificate": f.body["certificate"]["body_hash"],
+            "rows": int(merged.summaries[f.site].n),
+        }
+        for f in merged.files
+    ]
+    atomic_write_text(out_dir / "sites.json", json.dumps(detail, indent=2) + "\n")
+    return output, detail

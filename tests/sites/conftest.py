@@ -1,0 +1,90 @@
+"""Fixtures for multi-site tests: a study split into site folders, each summarised with its own key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+
+@dataclass(frozen=True)
+class Federation:
+    """A study, its split into sites, the policy they used, and the sites' files."""
+
+    study: Any
+    policy: Any
+    files: list[Any]
+    root: Path
+
+
+def policy_of(min_cell_size: int, score_bins: int | None) -> Any:
+    """The default policy with the given disclosure settings."""
+    from ethicompass.review import Policy
+
+    return Policy.model_validate({"sites": {"min_cell_size": min_cell_size, "score_bins": score_bins}})
+
+
+def summarise_sites(study: Any, assignment: dict[str, str], root: Path, policy: Any) -> list[Any]:
+    """Split ``study`` by ``assignment`` (participant -> site) and summarise every site with its own key and store."""
+    from ethicompass.sites import read_site_file, summarize_site
+    from ethicompass.sites._split import split_study
+    from ethicompass.store import Store
+    from ethicompass.study import Study
+    from ethicompass.transparency import generate_signing_key, load_signing_key
+
+    manifests = split_study(study, sites=assignment, out_dir=root / "split")
+    files = []
+    for name, manifest in manifests.items():
+        key = root / f"{name}.pem"
+        generate_signing_key(key)
+        store = Store(f"sqlite:///{root / name}.db").open()
+        try:
+            summarize_site(
+                Study.from_file(manifest),
+                site=name,
+                policy=policy,
+                store=store,
+                key=load_signing_key(key),
+                out=root / f"{name}.ecsite",
+            )
+        finally:
+            store.dispose()
+        files.append(read_site_file(root / f"{name}.ecsite"))
+    return files
+
+
+def by_site_column(study_dir: Path, buckets: dict[str, str]) -> dict[str, str]:
+    """participant -> site bucket, from the patients' ``site`` column."""
+    patients = pl.read_csv(study_dir / "patients.csv", columns=["participant_id", "site"])
+    return {p: buckets[s] for p, s in patients.iter_rows()}
+
+
+@pytest.fixture(scope="session")
+def three_sites(small_study: Path, tmp_path_factory: pytest.TempPathFactory) -> Federation:
+    """The seeded 400-patient study split by its site column into three sites, no disclosure control."""
+    from ethicompass.study import Study
+
+    root = tmp_path_factory.mktemp("three")
+    study = Study.from_file(small_study / "study.yaml")
+    buckets = {"site-01": "A", "site-02": "A", "site-03": "B", "site-04": "B", "site-05": "C", "site-06": "C"}
+    policy = policy_of(1, None)
+    return Federation(
+        study, policy, summarise_sites(study, by_site_column(small_study, buckets), root, policy), root
+    )
+
+
+@pytest.fixture(scope="session")
+def guarded_sites(small_study: Path, tmp_path_factory: pytest.TempPathFactory) -> Federation:
+    """The same three sites under the default disclosure control (minimum cell 5, 100 score bins)."""
+    from ethicompass.study import Study
+
+    root = tmp_path_factory.mktemp("guarded")
+    study = Study.from_file(small_study / "study.yaml")
+    buckets = {"site-01": "A", "site-02": "A", "site-03": "B", "site-04": "B", "site-05": "C", "site-06": "C"}
+    policy = policy_of(5, 100)
+    return Federation(
+        study, policy, summarise_sites(study, by_site_column(small_study, buckets), root, policy), root
+    )

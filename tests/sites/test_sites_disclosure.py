@@ -1,0 +1,313 @@
+"""Disclosure control: no published count under the minimum, complementary suppression, the check, bad files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.sites.conftest import Federation
+
+
+def test_every_published_count_is_at_least_the_minimum(guarded_sites: Federation) -> None:
+    for f in guarded_sites.files:
+        body = f.body
+        n_at = body["fairness"]["columns"].index("_n")
+        counts = [row[n_at] for row in body["fairness"]["rows"]]
+        assert counts and min(counts) >= 5
+        for values in body["representativeness"].values():
+            assert all(n >= 5 for n in values.values())
+        assert all(n >= 5 for n in body["consent"]["rows_dropped"].values())
+        assert body["certificate"]["passed"] and body["certificate"]["min_cell_size"] == 5
+        # every score key is an edge of the policy's 100 bins (no row's score leaves the site)
+        s_at = body["fairness"]["columns"].index("_score")
+        edges = np.array([row[s_at] for row in body["fairness"]["rows"]]) * 100
+        assert np.allclose(edges, np.round(edges))
+        assert f.signature_valid()
+
+
+def test_nothing_identifying_leaves(guarded_sites: Federation, small_study: Path) -> None:
+    import polars as pl
+
+    ids = set(pl.read_csv(small_study / "patients.csv")["participant_id"].to_list())
+    emails = set(pl.read_csv(small_study / "patients.csv")["email"].to_list())
+    for f in guarded_sites.files:
+        text = f.to_text()
+        assert not any(pid in text for pid in ids)
+        assert not any(e in text for e in emails)
+        # the only group columns are the audit's attributes and the site column
+        assert f.body["fairness"]["groups"] == ["sex", "race", "age_group", "site"]
+
+
+def test_suppression_is_complementary_in_the_files(guarded_sites: Federation) -> None:
+    for f in guarded_sites.files:
+        record = f.body["disclosure"]["suppressed"]["fairness"]
+        lo, hi = record["rows"]
+        assert record["cells"] == 0 or (record["cells"] >= 2 and lo <= hi and lo % 5 == 0 and hi % 5 == 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=12), min_size=2, max_size=30),
+    st.integers(min_value=2, max_value=6),
+    st.integers(min_value=1, max_value=5),
+)
+def test_complementary_never_leaves_one_hidden_cell_in_a_margin(
+    counts: list[int], minimum: int, k: int
+) -> None:
+    from ethicompass.sites import complementary
+
+    n = np.array(counts)
+    margins = [np.arange(n.size)] + [np.arange(n.size)[i::k] for i in range(k)]
+    mask = complementary(n, margins, minimum)
+    assert mask[(n > 0) & (n < minimum)].all()  # every small cell is hidden
+    for margin in margins:
+        hidden = int(mask[margin].sum())
+        # a margin with exactly one hidden cell would give it away by subtraction, unless nothing else is shown
+        assert hidden != 1 or mask[margin].all() or margin.size < 2
+
+
+def test_a_guarded_federation_states_the_bounds(guarded_sites: Federation, tmp_path: Path) -> None:
+    from ethicompass.sites import federate
+    from ethicompass.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}").open()
+    try:
+        output, _ = federate(
+            guarded_sites.files, policy=guarded_sites.policy, store=store, out_dir=tmp_path / "out"
+        )
+    finally:
+        store.dispose()
+    check = next(c for c in output.report.principles["privacy"].checks if c.id == "privacy.site_disclosure")
+    assert check.verdict == "warn" and "suppressed (between" in check.evidence
+    assert "estimates exclude the suppressed cells" in check.evidence
+    # a 400-patient study split three ways loses most cells to the minimum: nothing biased is judged
+    for principle in ("fairness", "beneficence"):
+        (only,) = output.report.principles[principle].checks
+        assert only.id == f"{principle}.site_suppression" and only.verdict == "not_assessed"
+        assert only.value > guarded_sites.policy.sites.max_suppressed_share
+
+
+# ----------------------------------------------------------------------------- bad input
+def _resign(path: Path, body: dict[str, Any], key_file: Path) -> None:
+    from ethicompass.sites._format import sign
+    from ethicompass.transparency import load_signing_key
+
+    path.write_text(sign(body, load_signing_key(key_file)).to_text(), encoding="utf-8")
+
+
+def _copy(guarded: Federation, tmp_path: Path) -> list[Path]:
+    paths = []
+    for f in guarded.files:
+        target = tmp_path / Path(f.source).name
+        target.write_text(Path(f.source).read_text(encoding="utf-8"), encoding="utf-8")
+        paths.append(target)
+    return paths
+
+
+def _policy_file(guarded: Federation, tmp_path: Path, **change: Any) -> Path:
+    import yaml
+
+    data = guarded.policy.to_dict()
+    data.update(change)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _refused(result: Any, out: Path, *needles: str) -> None:
+    assert result.code == 2, result.err
+    for needle in needles:
+        assert needle in result.err
+    assert not (out / "report.json").exists()
+
+
+def test_federate_cli_merges_good_files(
+    cli: Callable[..., Any], guarded_sites: Federation, tmp_path: Path
+) -> None:
+    paths = _copy(guarded_sites, tmp_path)
+    out = tmp_path / "out"
+    result = cli(
+        "federate",
+        "review",
+        *paths,
+        "--policy",
+        _policy_file(guarded_sites, tmp_path),
+        "--out",
+        out,
+        "--no-fail",
+        "--format",
+        "json",
+    )
+    assert result.code == 0, result.err
+    assert result.json()["sites"] == ["A", "B", "C"]
+    sites = json.loads((out / "sites.json").read_text())
+    assert {p["site"] for p in sites["provenance"]} == {"A", "B", "C"}
+    assert sites["suppressed_share"] > 0  # and so fairness was not judged (see the test above)
+    log = cli("audit", "log", "--format", "json")
+    assert "site.federate" in log.out and "review.report" in log.out
+
+
+def test_a_changed_count_breaks_the_signature(
+    cli: Callable[..., Any], guarded_sites: Federation, tmp_path: Path
+) -> None:
+    paths = _copy(guarded_sites, tmp_path)
+    data = json.loads(paths[1].read_text())
+    data["body"]["fairness"]["rows"][0][data["body"]["fairness"]["columns"].index("_n")] += 1
+    paths[1].write_text(json.dumps(data))
+    out = tmp_path / "out"
+    result = cli(
+        "federate", "review", *paths, "--policy", _policy_file(guarded_sites, tmp_path), "--out", out
+    )
+    _refused(result, out, "site 'B'", "signature does not verify")
+
+
+def test_a_cell_under_the_minimum_is_refused(
+    cli: Callable[..., Any], guarded_sites: Federation, tmp_path: Path
+) -> None:
+    paths = _copy(guarded_sites, tmp_path)
+    data = json.loads(paths[2].read_text())
+    body = data["body"]
+    body["fairness"]["rows"][0][body["fairness"]["columns"].index("_n")] = 3
+    _resign(paths[2], body, guarded_sites.root / "C.pem")  # even signed by the site itself
+    out = tmp_path / "out"
+    result = cli(
+        "federate", "review", *paths, "--policy", _policy_file(guarded_sites, tmp_path), "--out", out
+    )
+    _refused(result, out, "site 'C'", "under the minimum 5")
+    assert cli("site", "check", paths[2]).code == 1
+
+
+def test_the_same_site_twice_is_refused(
+    cli: Callable[..., Any], guarded_sites: Federation, tmp_path: Path
+) -> None:
+    paths = _copy(guarded_sites, tmp_path)
+    out = tmp_path / "out"
+    result = cli(
+        "federate",
+        "review",
+        *paths,
+        paths[0],
+        "--policy",
+        _policy_file(guarded_sites, tmp_path),
+        "--out",
+        out,
+    )
+    _refused(result, out, "site 'A'", "the same site twice")
+
+
+def test_another_policy_is_refused(
+    cli: Callable[..., Any], guarded_sites: Federation, tmp_path: Path
+) -> None:
+    paths = _copy(guarded_sites, tmp_path)
+    out = tmp_path / "out"
+    other = _policy_file(guarded_sites, tmp_path, version="2")
+    _refused(
+        cli("federate", "review", *paths, "--policy", other, "--out", out), out, "site 'A'", "version '1'"
+    )
+
+
+def test_another_manifest_is_refused(
+    cli: Callable[..., Any], guarded_sites: Federation, tmp_path: Path
+) -> None:
+    paths = _copy(guarded_sites, tmp_path)
+    data = json.loads(paths[1].read_text())
+    body = data["body"]
+    body["manifest"]["content"]["version"] = "2"
+    body["manifest"]["version"] = "2"
+    body["manifest"]["hash"] = "sha256:" + "0" * 64
+    _resign(paths[1], body, guarded_sites.root / "B.pem")
+    out = tmp_path / "out"
+    result = cli(
+        "federate", "review", *paths, "--policy", _policy_file(guarded_sites, tmp_path), "--out", out
+    )
+    _refused(result, out, "site 'B'", "manifest version '2'")
+
+
+def test_a_file_that_is_not_a_site_file(cli: Callable[..., Any], tmp_path: Path) -> None:
+    bad = tmp_path / "x.ecsite"
+    bad.write_text(json.dumps({"body": {"format": "other"}, "signature": {}}))
+    result = cli("federate", "review", bad, "--out", tmp_path / "out")
+    assert result.code == 2 and "x.ecsite" in result.err
+
+
+def test_site_check_passes_a_good_file_and_logs_it(
+    cli: Callable[..., Any], guarded_sites: Federation
+) -> None:
+    result = cli("site", "check", guarded_sites.files[0].source, "--format", "json")
+    assert result.code == 0, result.err
+    assert result.json()["passed"] is True
+    log = cli("audit", "log", "--format", "json")
+    assert log.code == 0 and "site.check" in log.out
+
+
+def test_an_identifier_shaped_group_value_fails_the_check() -> None:
+    from ethicompass.sites import check_body
+    from ethicompass.sites._format import FORMAT, FORMAT_VERSION
+
+    columns = ["ward", "_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4"]
+    body = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "site": "A",
+        "fairness": {
+            "groups": ["ward"],
+            "columns": columns,
+            "rows": [["MRN 12345678", 0, 0, 0.1, 9, 0.9, 0.1, 0.01]],
+        },
+    }
+    certificate = check_body(body, min_cell_size=5, score_bins=100)
+    assert not certificate["passed"]
+    assert "12345678" not in json.dumps(certificate)  # the value is never quoted
+    body["fairness"]["rows"][0][0] = "cardiology"
+    assert check_body(body, min_cell_size=5, score_bins=100)["passed"]
+
+
+def test_a_group_column_that_is_an_identifier_is_refused(small_study: Path, tmp_path: Path) -> None:
+    from ethicompass.errors import InputError
+    from ethicompass.review import Policy
+    from ethicompass.sites import summarize_site
+    from ethicompass.store import Store
+    from ethicompass.study import Study
+    from ethicompass.transparency import generate_signing_key, load_signing_key
+
+    study = Study.from_file(small_study / "study.yaml")
+    policy = Policy.model_validate({"fairness": {"groups": ["participant_id"]}})
+    generate_signing_key(tmp_path / "k.pem")
+    store = Store(f"sqlite:///{tmp_path / 's.db'}").open()
+    try:
+        with pytest.raises(InputError, match=r"participant_id.*cannot leave the site"):
+            summarize_site(
+                study,
+                site="A",
+                policy=policy,
+                store=store,
+                key=load_signing_key(tmp_path / "k.pem"),
+                out=tmp_path / "A.ecsite",
+            )
+    finally:
+        store.dispose()
+    assert not (tmp_path / "A.ecsite").exists()
+
+
+def test_numeric_identifier_shaped_group_values_fail_the_check() -> None:
+    from ethicompass.sites import check_body
+    from ethicompass.sites._format import FORMAT, FORMAT_VERSION
+
+    columns = ["code", "_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4"]
+    body = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "site": "A",
+        "fairness": {
+            "groups": ["code"],
+            "columns": columns,
+            "rows": [[35727110, 0, 0, 0.1, 9, 0.9, 0.1, 0.01]],
+        },
+    }
+    assert not check_body(body, min_cell_size=5, score_bins=100)["passed"]
