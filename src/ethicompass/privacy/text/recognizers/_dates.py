@@ -26,6 +26,18 @@ _NOT_DOSE = (
     r"|of\b|strength))"
 )
 
+#: Words right after a month/day that make it a ratio, fraction or setting ("1/2 hour", "d5 1/2 ns", "3/4 strength",
+#: "4/4 bottles", "10/5 bipap"); any case (``DATE_SHORT`` reads the text as written).
+_NOT_DATE_AFTER = r"(?!\s*(?:" + "|".join(
+    "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in word)
+    for word in (
+        "hrs", "hr", "hours", "hour", "h", "nss", "ns", "strength", "str", "normal", "amps", "amp", "bottles",
+        "bottle", "sets", "psv", "ps", "peep", "bipap", "cpap", "simv", "imv", "fio2", "pain",
+    )
+) + r")\b)"  # fmt: skip
+#: A percentage or a unit glued on: the last number is no two-digit year ("10/5/50%", "10/5/12bpm").
+_NOT_YEAR_AFTER = r"(?!\s?%|[A-Za-z])"
+
 DATE_MONTH_DAY = (
     rf"{MONTH}\s+{DAY}(?![\d:]){_NOT_DOSE}(?:,?\s+{YEAR})?(?!\d){TIME}",
     rf"(?:{_WEEKDAY_FULL}|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?,?\s+{MONTH}\s+{DAY}(?![\d:])"
@@ -39,7 +51,7 @@ DATE_DAY_MONTH = (
 DATE_MONTH_YEAR = (rf"{MONTH},?\s+(?:of\s+)?(?P<y>(?:19|20)\d{{2}})(?!\d)",)
 DATE_NUMERIC = (
     r"(?P<m>1[0-2]|0[1-9]|[1-9])(?P<sep>[/-])(?P<d>[12]\d|3[01]|0[1-9]|[1-9])(?P=sep)"
-    r"(?P<y>(?:19|20)\d{2}|\d{2})(?![\d/-])" + TIME,
+    r"(?P<y>(?:19|20)\d{2}|\d{2})(?![\d/-])" + _NOT_YEAR_AFTER + TIME,
     r"(?P<d>1[3-9]|2\d|3[01])(?<![\d/.-]..)(?P<sep>[/.-])(?P<m>1[0-2]|0[1-9]|[1-9])(?P=sep)(?P<y>(?:19|20)\d{2})"
     r"(?![\d/-])(?!\.\d)" + TIME,
     r"(?P<m>1[0-2]|0[1-9]|[1-9])\.(?P<d>[12]\d|3[01]|0[1-9]|[1-9])\.(?P<y>(?:19|20)\d{2})(?!\d)(?!\.\d)"
@@ -47,17 +59,20 @@ DATE_NUMERIC = (
     r"(?P<y>(?:19|20)\d{2})(?P<sep>[/-])(?P<m>0[1-9]|1[0-2])(?P=sep)(?P<d>0[1-9]|[12]\d|3[01])"
     r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?Z?)?(?![\d/-])" + TIME,
 )
-DATE_SHORT = (r"(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>\d{1,2})(?![\d/-])(?!\.\d)" + _NOT_DOSE + TIME,)
+DATE_SHORT = (
+    r"(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>\d{1,2})(?![\d/-])(?!\.\d)" + _NOT_DATE_AFTER + _NOT_DOSE + TIME,
+)
 #: A month/day with no year and no cue ("7/22 found by husband"), as ICU notes write every date: recall first,
 #: minus fractions, doses, scales and ratios (``DATE_BARE_EXCLUDE`` before it, ``_NOT_DOSE`` after it).
 DATE_BARE = (
-    r"(?<![/.:\-])(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>[12]\d|3[01]|0[1-9]|[1-9])(?![\d/-])(?!\.\d)(?!\s*(?:hr|h|ns|nss|strength|normal)\b)"
+    r"(?<![/.\-])(?<!\d:)(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>[12]\d|3[01]|0[1-9]|[1-9])(?![\d/]|-\d)(?!\.\d)"
+    + _NOT_DATE_AFTER
     + _NOT_DOSE
     + TIME,
 )
 #: A month and a two-digit year ("mi 8/87", "fx 5/97"): no day or ratio reads so (days stop at 31).
 DATE_BARE_MONTH_YEAR = (
-    r"(?<![/.:\-\d])(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<y2>[4-9]\d)(?![\d/-])(?!\.\d)(?!\s*(?:hr|h)\b)"
+    r"(?<![/.\-\d])(?<!\d:)(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<y2>[4-9]\d)(?![\d/]|-\d)(?!\.\d)(?!\s*(?:hr|h)\b)"
     + _NOT_DOSE,
 )
 DATE_BARE_EXCLUDE = (
@@ -78,8 +93,6 @@ DATE_BARE_EXCLUDE = (
     "x",
     "bp",
     "b/p",
-    "dose",
-    "doses",
     "sbp",
     "ps",
     "psv",
@@ -95,6 +108,20 @@ DATE_BARE_EXCLUDE = (
     "flowby",
     "bases",
     "lungs",
+    # ventilator settings: pressure support over PEEP ("wean to 10/5", "settings 12/5/40%")
+    "settings",
+    "setting",
+    "wean",
+    "weaned",
+    "weaning",
+    "vent",
+    "ventilator",
+    "bi-pap",
+    "simv",
+    "cmv",
+    "a/c",
+    "ac",
+    "ps/peep",
 )
 DATE_RELATIVE = (rf"(?:last|this|next|past)\s+(?:{_MONTH_FULL.lower()}|{_WEEKDAY_FULL.lower()})\b",)
 DATE_CONTEXT = (

@@ -101,7 +101,7 @@ PLAN_TRIGGERS = (
     "hicn",
     "mbi",
 )
-ACCOUNT_WORDS = r"account|acct|a/c|billing|invoice|claim"
+ACCOUNT_WORDS = r"account|acct|billing|invoice|claim"  # not "a/c": in notes it is assist-control ventilation
 LICENSE_WORDS = r"licen[sc]e|lic|dea|npi|certificate|cert|registration"
 VEHICLE_WORDS = r"vin|licen[sc]e\s+plate|plate|vehicle"
 DEVICE_WORDS = r"serial|s/n|sn|device|implant|pacemaker|defibrillator|udi|lot|model"
@@ -121,6 +121,10 @@ def keyed(words: str) -> str:
     return rf"(?:{words})(?![a-z0-9])(?:[\s:#=.,()-]|[a-z]{{1,10}}\b){{0,8}}?{_ID_TOKEN}"
 
 
+#: Measurements, not identifiers: small numbers joined by "-" or "/" ("102-102.4", "34-40/24-30", "70-80s").
+_MEASURE = re.compile(r"\d{1,3}(?:\.\d+)?(?:[-/]\d{1,3}(?:\.\d+)?)+s?")
+
+
 def id_shape(text: str, m: re.Match[str]) -> bool:
     """At least 3 digits and 4 characters; an all-digit token needs 5 digits (so years stay)."""
     token = m.group("phi").lstrip("#")
@@ -130,6 +134,12 @@ def id_shape(text: str, m: re.Match[str]) -> bool:
     if token.isdigit():
         return len(token) >= 5
     return digits >= 3 and len(token) >= 4
+
+
+def loose_id_shape(text: str, m: re.Match[str]) -> bool:
+    """:func:`id_shape`, minus measurements, for cue words that notes also use for other things ("ID:" heads the
+    infectious-disease section, "pa #" a pulmonary artery pressure, "sn" a sinus rhythm)."""
+    return not _MEASURE.fullmatch(m.group("phi").lstrip("#")) and id_shape(text, m)
 
 
 def finditer(rx: re.Pattern[str], text: str, starts: Sequence[int] | None = None) -> Iterator[re.Match[str]]:

@@ -69,7 +69,7 @@ REGISTRY: tuple[Recognizer, ...] = (
         lower=True,
         triggers=("/",),
         exclude=d.DATE_BARE_EXCLUDE,
-        window=12,
+        window=20,
         validator=d.valid_date,
     ),
     _R(
@@ -179,8 +179,8 @@ REGISTRY: tuple[Recognizer, ...] = (
         0.85,
         (p.keyed(p.ACCOUNT_WORDS),),
         lower=True,
-        triggers=("acc", "acct", "a/c", "billing", "invoice", "claim"),
-        validator=p.id_shape,
+        triggers=("acc", "acct", "billing", "invoice", "claim"),
+        validator=p.loose_id_shape,
     ),
     _R(
         "license_keyed",
@@ -218,7 +218,7 @@ REGISTRY: tuple[Recognizer, ...] = (
             "lot",
             "model",
         ),
-        validator=p.id_shape,
+        validator=p.loose_id_shape,
     ),
     _R(
         "id_keyed",
@@ -226,7 +226,7 @@ REGISTRY: tuple[Recognizer, ...] = (
         0.7,
         (p.keyed(p.ID_WORDS),),
         lower=True,
-        validator=p.id_shape,
+        validator=p.loose_id_shape,
         exclude=("icd", "icd-9", "icd-10", "cpt", "loinc", "snomed", "hcpcs", "ndc", "drg", "rxnorm"),
         window=25,
     ),

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from ethicompass.privacy.text.recognizers._vocab import (
     _STOP,
     _clinical,
+    _one_edit_from,
     _place_words,
     accounted_for,
     first_names,
@@ -110,7 +111,11 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
         return None
     before = low[max(0, start - 24) : start]
     verdict: tuple[str, float] | None
-    if _NAME_CUE.search(before) or _NAME_AFTER.match(low, end):  # a cue: one edit from a word is still a name
+    if _NAME_CUE.search(before) or _NAME_AFTER.match(low, end):
+        # a cue makes a name even of a word one edit from a known one ("d/w healey"), but not of a relation or
+        # role word misspelt ("wife and neice", "brohter")
+        if len(word) >= 4 and _one_edit_from(word, _RELATIONS):
+            return None
         verdict = "name", CUE_NAME
     elif accounted_for(word):
         return None  # a typo of a known word ("recieved"), with no cue for a name
@@ -118,11 +123,26 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
         verdict = "place", CUE_PLACE
     elif len(word) <= 3 or (word.isascii() and _VOWEL.search(word) is None):
         return None  # an abbreviation, unless a cue says otherwise
-    elif word.strip("'’").removesuffix("'s").removesuffix("’s") in vocabulary()[1]:
+    elif _bare(word) in vocabulary()[1]:
         verdict = "name", DICTIONARY_NAME
     else:
         return "name", UNKNOWN
     return None if _eponym(low, end) else verdict
+
+
+#: Relation and role words: cues for a name, and never names themselves, however misspelt.
+_RELATIONS = frozenset(
+    ("wife", "husband", "spouse", "partner", "mother", "father", "son", "daughter", "sister", "brother", "aunt",
+     "uncle", "niece", "nieces", "nephew", "nephews", "cousin", "grandson", "granddaughter", "grandmother",
+     "grandfather", "friend", "neighbor", "neighbour", "guardian", "proxy", "daughters", "sons", "sisters",
+     "brothers", "fiance", "fiancee", "family", "patient", "resident", "attending", "nurse", "doctor", "fellow",
+     "intern", "physician", "surgeon", "therapist", "social", "worker", "chaplain", "case", "manager")
+)  # fmt: skip
+
+
+def _bare(word: str) -> str:
+    """The word without quotes or a possessive ending."""
+    return word.strip("'’").removesuffix("'s").removesuffix("’s")
 
 
 #: Cues right after a word that make it a person: a relation or role in brackets, a contact number.
