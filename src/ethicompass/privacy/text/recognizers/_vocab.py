@@ -164,4 +164,12 @@ _STOP_WORDS = (
     "tonight tomorrow yesterday now then also who which what when where why how team service office note "
     "notes order orders made said says spoke ok okay in re via"
 )
-_STOP = frozenset(_STOP_WORDS.split())
+#: Relation and role words: cues for a name, and never names themselves, however misspelt.
+_RELATIONS = frozenset(
+    ("wife", "husband", "spouse", "partner", "mother", "father", "son", "daughter", "sister", "brother", "aunt",
+     "uncle", "niece", "nieces", "nephew", "nephews", "cousin", "grandson", "granddaughter", "grandmother",
+     "grandfather", "friend", "neighbor", "neighbour", "guardian", "proxy", "daughters", "sons", "sisters",
+     "brothers", "fiance", "fiancee", "family", "patient", "resident", "attending", "nurse", "doctor", "fellow",
+     "intern", "physician", "surgeon", "therapist", "social", "worker", "chaplain", "case", "manager")
+)  # fmt: skip
+_STOP = frozenset(_STOP_WORDS.split()) | _RELATIONS

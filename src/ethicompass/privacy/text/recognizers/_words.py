@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterator
 
 from ethicompass.privacy.text.recognizers._vocab import (
+    _RELATIONS,
     _STOP,
     _clinical,
     _one_edit_from,
@@ -128,16 +129,6 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     else:
         return "name", UNKNOWN
     return None if _eponym(low, end) else verdict
-
-
-#: Relation and role words: cues for a name, and never names themselves, however misspelt.
-_RELATIONS = frozenset(
-    ("wife", "husband", "spouse", "partner", "mother", "father", "son", "daughter", "sister", "brother", "aunt",
-     "uncle", "niece", "nieces", "nephew", "nephews", "cousin", "grandson", "granddaughter", "grandmother",
-     "grandfather", "friend", "neighbor", "neighbour", "guardian", "proxy", "daughters", "sons", "sisters",
-     "brothers", "fiance", "fiancee", "family", "patient", "resident", "attending", "nurse", "doctor", "fellow",
-     "intern", "physician", "surgeon", "therapist", "social", "worker", "chaplain", "case", "manager")
-)  # fmt: skip
 
 
 def _bare(word: str) -> str:
@@ -243,7 +234,11 @@ def _scan(text: str) -> list[tuple[int, int, str, float]]:
     # "İ" (U+0130) is the one character whose lower case is two characters: read it as "i", so offsets stay
     low = text.lower() if "İ" not in text else text.replace("İ", "i").lower()
     found = [*_titled(low), *_signed(low), *_facility_runs(low), *_cued(low), *_unknown(low)]
-    return _promoted(low, found)
+    # a possessive ending is no part of the name or place ("dr vasquez's meeting")
+    return [
+        (start, end - 2 if low.endswith(("'s", "’s"), start, end) and end - start > 3 else end, kind, score)
+        for start, end, kind, score in _promoted(low, found)
+    ]
 
 
 #: Strong cues for a person ("d/w rust", "per bell"): a listed name after them is a name even when it is an English
@@ -292,8 +287,10 @@ def _unknown(low: str) -> Iterator[tuple[int, int, str, float]]:
     for i in [i for i, part in enumerate(parts) if part in unknown]:
         start, end = offsets[i], offsets[i + 1]
         # part of a longer token (digits, an e-mail, a dotted abbreviation): other recognizers own it
-        glued = (start and (low[start - 1].isdigit() or low[start - 1] in "@_/")) or (
-            end < len(low) and low[end] in "@_"
+        glued = (
+            (start and (low[start - 1].isdigit() or low[start - 1] in "@_/"))
+            or (end < len(low) and low[end] in "@_")
+            or (start > 1 and low[start - 1] in "'’" and low[start - 2].isalnum())  # "90's", "pvc's"
         )
         if glued and low[max(0, start - 2) : start] not in ("d/", "w/"):
             continue
@@ -337,8 +334,8 @@ def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
         if m.start() and low[m.start() - 1].isalpha():
             continue
         first = _NAME_WORD.match(low, m.end())
-        if first is None or first.group(1) in _STOP:
-            continue
+        if first is None or first.group(1) in _STOP or low.startswith("/", first.end(1)):
+            continue  # "mr d/t mvr": mitral regurgitation, then an abbreviation
         # the title is part of the name, as the mixed-case recognizer ``name_title`` (and ASQ-PHI's gold) has it
         yield m.start(), first.end(1), "name", CUE_NAME
         after = first.end()
