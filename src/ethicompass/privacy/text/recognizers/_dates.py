@@ -11,7 +11,9 @@ _MONTHS = (
     r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
 )
 _MONTHS_UP = r"JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|AUG(?:UST)?|SEPT?(?:EMBER)?|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?"
-MONTH = rf"(?P<mn>{_MONTHS}|{_MONTHS_UP})\.?"
+#: Lower-case notes write months in lower case too ("seen jul 22", "in nov. 2016").
+_MONTHS_LOW = _MONTHS.lower()
+MONTH = rf"(?P<mn>{_MONTHS}|{_MONTHS_UP}|{_MONTHS_LOW})\.?"
 _MONTH_FULL = "January|February|March|April|May|June|July|August|September|October|November|December"
 _WEEKDAY_FULL = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _WEEKDAY = r"(?:(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?|(?:" + _WEEKDAY_FULL + r")),?\s+"
@@ -122,6 +124,10 @@ DATE_BARE_EXCLUDE = (
     "a/c",
     "ac",
     "ps/peep",
+)
+#: A day of the month alone, as an ordinal after a preposition ("cultures drawn on the 11th").
+DATE_ORDINAL = (
+    r"(?:on|since|until|by|from|before|after)[ \t]+the[ \t]+(?P<phi>(?:3[01]|[12]\d|[1-9])(?:st|nd|rd|th))\b",
 )
 DATE_RELATIVE = (rf"(?:last|this|next|past)\s+(?:{_MONTH_FULL.lower()}|{_WEEKDAY_FULL.lower()})\b",)
 DATE_CONTEXT = (

@@ -82,6 +82,7 @@ REGISTRY: tuple[Recognizer, ...] = (
         exclude=d.DATE_BARE_EXCLUDE,
         window=12,
     ),
+    _R("date_ordinal", PhiType.DATE, 0.6, d.DATE_ORDINAL, lower=True, triggers=("the",)),
     _R(
         "date_relative",
         PhiType.DATE,

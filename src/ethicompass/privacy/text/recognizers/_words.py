@@ -24,10 +24,12 @@ the same spans. The recognizer names in each span (``word_name``, ``word_place``
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
 from collections.abc import Iterator
+from importlib import resources
 
 from ethicompass.privacy.text.recognizers._vocab import (
     _RELATIONS,
@@ -84,8 +86,8 @@ _PARTICLES = frozenset(
 )  # fmt: skip
 #: Cues before a word that make it a place (a hospital, a town, a ward).
 _PLACE_CUE = re.compile(
-    r"(?:\bat|\bto|\bfrom|\bvia|\bin|\bnear|\blives|\bosh|\btransferred|\btransfer|\badmitted|\bfollowed"
-    r"|\breferred|\bsent)[.:,]?\s*$"
+    r"(?:\bat|\bto|\bfrom|\bvia|\bin|\binto|\bnear|\blives|\bosh|\btransferred|\btransfer|\badmitted|\bfollowed"
+    r"|\breferred|\bsent|\bleave|\bleft)[.:,]?\s*$"
 )
 _PLACE_AFTER = re.compile(
     r"\s*(?:hospital|hosp|medical|med ctr|clinic|rehab|nursing|center|ctr|er|ed|icu|general|memorial|county"
@@ -112,7 +114,9 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
         return None
     before = low[max(0, start - 24) : start]
     verdict: tuple[str, float] | None
-    if _NAME_CUE.search(before) or _NAME_AFTER.match(low, end):
+    if _NAME_AFTER.match(low, end):
+        return "name", CUE_NAME  # a relation in brackets or a contact number after it ("certusi cell# ...")
+    if _NAME_CUE.search(before):
         # a cue makes a name even of a word one edit from a known one ("d/w healey"), but not of a relation or
         # role word misspelt ("wife and neice", "brohter")
         if len(word) >= 4 and _one_edit_from(word, _RELATIONS):
@@ -197,7 +201,7 @@ def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[
         after = _NEXT_NAME.match(low, e)
         if after is not None:
             word = after.group(1)
-            if word not in _STOP and (not accounted_for(word) or word in firsts):
+            if word not in _STOP and (not accounted_for(word, typos=False) or word in firsts):
                 out.append((after.start(1), after.end(1), "name", DICTIONARY_NAME))
         before = _PREVIOUS_NAME.search(low, max(0, s - 24), s)
         if before is not None:
@@ -207,7 +211,11 @@ def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[
                 particle = _PREVIOUS_NAME.search(low, max(0, before.start(1) - 12), before.start(1))
                 if particle is not None and particle.group(1) in _PARTICLES:
                     out.append((particle.start(1), particle.end(1), "name", DICTIONARY_NAME))
-            elif word not in _STOP and (not accounted_for(word) or word in firsts) and not _eponym(low, s):
+            elif (
+                word not in _STOP
+                and (not accounted_for(word, typos=False) or word in firsts)
+                and not _eponym(low, s)
+            ):
                 out.append((before.start(1), before.end(1), "name", DICTIONARY_NAME))
     return out
 
@@ -245,7 +253,8 @@ def _scan(text: str) -> list[tuple[int, int, str, float]]:
 #: word; a town's prefix after a place cue ("from east grace", "to lake martin") makes the next word a place.
 _STRONG_NAME_CUE = re.compile(
     rf"(?:d/w|per|discussed with|spoke with|spoke to|paged|wife|husband|spouse|son|daughter|mother|father|sister"
-    rf"|brother|niece|nephew|aunt|uncle|grandson|granddaughter|friend|proxy|hcp)[ \t]+({_L}+)\b"
+    rf"|brother|niece|nephew|aunt|uncle|grandson|granddaughter|friend|proxy|hcp|nurse|attending|resident|fellow"
+    rf"|intern)[ \t]+({_L}+)\b"
 )
 _TOWN = re.compile(
     rf"((?:west|east|north|south|new|lake|port|mount|mt\.?|fort|ft\.?|saint|st\.?|san|santa|el|la|los|las|glen"
@@ -254,7 +263,43 @@ _TOWN = re.compile(
 _TOWN_CUE = re.compile(r"(?:^|[^a-z])(?:from|to|at|in|near|of|lives)[ \t]+$")
 
 
+#: A ward or unit: a word no vocabulary accounts for, then a number, after "on", "to" or "from" ("on quartermain 6").
+_WARD = re.compile(rf"(?:^|[^a-z])(?:on|to|from|onto)[ \t]+({_L}{{4,}})[ \t]*\d{{1,2}}\b")
+
+
+@functools.cache
+def _facility_phrases() -> re.Pattern[str]:
+    """``facility_words.txt`` as one pattern: a place cue, then one of its phrases (a ``*`` is one more word)."""
+    text = (
+        resources.files("ethicompass.privacy")
+        .joinpath("data", "text", "facility_words.txt")
+        .read_text("utf-8")
+    )
+    phrases = sorted(
+        (line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")),
+        key=len,
+        reverse=True,
+    )
+    body = "|".join(
+        re.escape(phrase.removesuffix(" *")).replace(r"\ ", r"[ \t]+")
+        + (rf"[ \t]+{_L}+(?:['’]s)?" if phrase.endswith(" *") else "")
+        for phrase in phrases
+    )
+    return re.compile(rf"(?:^|[^a-z])(?:at|to|from|into|by|via|in)[ \t]+((?:the[ \t]+)?(?:{body}))(?![a-z])")
+
+
+def _facility_words(low: str) -> Iterator[tuple[int, int, str, float]]:
+    for m in _facility_phrases().finditer(low):
+        start = m.start(1) + 4 if low.startswith("the", m.start(1)) else m.start(1)
+        yield start, m.end(1), "place", CUE_PLACE
+
+
 def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
+    yield from _facility_words(low)
+    for m in _WARD.finditer(low):
+        word = m.group(1)
+        if not accounted_for(word, typos=False):
+            yield m.start(1), m.end(1), "place", CUE_PLACE
     names = vocabulary()[1]
     for m in _STRONG_NAME_CUE.finditer(low):
         word = m.group(1)
