@@ -324,7 +324,7 @@ def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
 
 def _unknown(low: str) -> Iterator[tuple[int, int, str, float]]:
     # words and the text between them, split in C; their offsets by a running sum (no Python match objects)
-    parts = _SPLIT.split(low)
+    parts = (_SPLIT_ASCII if low.isascii() else _SPLIT).split(low)
     unknown = {w for w in set(parts[1::2]) if not accounted_for(w, typos=False)}
     if not unknown:
         return
@@ -345,6 +345,8 @@ def _unknown(low: str) -> Iterator[tuple[int, int, str, float]]:
 
 
 _SPLIT = re.compile(f"({_WORD.pattern})")
+#: The same split for ASCII text (most notes), twice as fast: letters with inner apostrophes.
+_SPLIT_ASCII = re.compile(r"([a-z](?:[a-z']*[a-z])?)")
 
 
 def find_unknown_names(text: str) -> Iterator[tuple[int, int, float]]:
