@@ -88,6 +88,7 @@ POSITIVES: list[tuple[str, str, str, PhiType]] = [
     ("word_place", "TRANSFERRED FROM WESTMORELAND FOR CATH.", "WESTMORELAND", PhiType.LOCATION),
     ("word_place", "transferred to good samaritan rehab today.", "good samaritan", PhiType.LOCATION),
     ("word_place", "PT MOVED TO BRACKENRIDGE 4 OVERNIGHT.", "BRACKENRIDGE", PhiType.LOCATION),
+    ("word_place", "Social: has a bed @ St Wendeline, rescreen monday.", "St Wendeline", PhiType.LOCATION),
     ("word_name", "devoted daughter. Ysolde Varnavas cell# 555-0100.", "Varnavas", PhiType.NAME),
     ("word_name", "IV NURSE HONORIA OKAFOR CALLED BACK.", "OKAFOR", PhiType.NAME),
     ("date_ordinal", "cultures drawn on the 11th, still pending.", "11th", PhiType.DATE),

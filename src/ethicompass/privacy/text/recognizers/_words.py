@@ -86,7 +86,7 @@ _PARTICLES = frozenset(
 )  # fmt: skip
 #: Cues before a word that make it a place (a hospital, a town, a ward).
 _PLACE_CUE = re.compile(
-    r"(?:\bat|\bto|\bfrom|\bvia|\bin|\binto|\bnear|\blives|\bosh|\btransferred|\btransfer|\badmitted|\bfollowed"
+    r"(?:@|\bat|\bto|\bfrom|\bvia|\bin|\binto|\bnear|\blives|\bosh|\btransferred|\btransfer|\badmitted|\bfollowed"
     r"|\breferred|\bsent|\bleave|\bleft)[.:,]?\s*$"
 )
 _PLACE_AFTER = re.compile(
@@ -269,7 +269,8 @@ _WARD = re.compile(rf"(?:^|[^a-z])(?:on|to|from|onto)[ \t]+({_L}{{4,}})[ \t]*\d{
 
 @functools.cache
 def _facility_phrases() -> re.Pattern[str]:
-    """``facility_words.txt`` as one pattern: a place cue, then one of its phrases (a ``*`` is one more word)."""
+    """``facility_words.txt`` as one pattern: a place cue ("@" is "at"), then one of its phrases (a ``*`` is one
+    more word)."""
     text = (
         resources.files("ethicompass.privacy")
         .joinpath("data", "text", "facility_words.txt")
@@ -285,7 +286,8 @@ def _facility_phrases() -> re.Pattern[str]:
         + (rf"[ \t]+{_L}+(?:['’]s)?" if phrase.endswith(" *") else "")
         for phrase in phrases
     )
-    return re.compile(rf"(?:^|[^a-z])(?:at|to|from|into|by|via|in)[ \t]+((?:the[ \t]+)?(?:{body}))(?![a-z])")
+    cue = r"(?:(?:^|[^a-z])(?:at|to|from|into|by|via|in)[ \t]+|@[ \t]*)"
+    return re.compile(rf"{cue}((?:the[ \t]+)?(?:{body}))(?![a-z])")
 
 
 def _facility_words(low: str) -> Iterator[tuple[int, int, str, float]]:
