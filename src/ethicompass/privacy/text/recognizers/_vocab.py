@@ -139,7 +139,7 @@ def _place_words() -> frozenset[str]:
 
 @functools.cache
 def first_names() -> frozenset[str]:
-    """The US Census first names (lower case): an English word among them ("maria", "hank") can be a name after a
+    """The US Census first names (lower case): an English word among them ("maria", "rose") can be a name after a
     relation or beside a surname; an English surname ("flow", "staff") cannot on that evidence alone."""
     return _gz_words("census_first_names.txt.gz") - _clinical() - _STOP
 

@@ -115,9 +115,9 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     before = low[max(0, start - 24) : start]
     verdict: tuple[str, float] | None
     if _NAME_AFTER.match(low, end):
-        return "name", CUE_NAME  # a relation in brackets or a contact number after it ("certusi cell# ...")
+        return "name", CUE_NAME  # a relation in brackets or a contact number after it ("varnavas cell# ...")
     if _NAME_CUE.search(before):
-        # a cue makes a name even of a word one edit from a known one ("d/w healey"), but not of a relation or
+        # a cue makes a name even of a word one edit from a known one ("d/w ashdown"), but not of a relation or
         # role word misspelt ("wife and neice", "brohter")
         if len(word) >= 4 and _one_edit_from(word, _RELATIONS):
             return None
@@ -146,7 +146,7 @@ _NAME_AFTER = re.compile(
     r"hcp|proxy|spouse|partner|md|rn|np|pa|resident|fellow|attending|intern|sw|cm)\b"
     r"|[ \t]+(?:cell|home|work|mobile|phone|tel|pager)[ \t]*(?:#|:|no\b|number\b)"
 )
-#: A run of words right before one of these is a facility's name ("holy cross hospital", "frederick
+#: A run of words right before one of these is a facility's name ("larkspur ridge hospital", "whitfield
 #: memorial"), even when its words are English.
 _FACILITY_NOUN = re.compile(
     r"(?:hospital|hosp|memorial|medical center|med ctr|campus|assisted living|nursing home|manor"
@@ -185,13 +185,15 @@ def _facility_runs(low: str) -> Iterator[tuple[int, int, str, float]]:
             if word not in _GENERIC_FACILITY:
                 words += 1
                 start = pos
-        if words:  # the facility noun belongs to the name ("holy cross hospital"), as mixed case writes it
+        if (
+            words
+        ):  # the facility noun belongs to the name ("larkspur ridge hospital"), as mixed case writes it
             yield start, m.end(), "place", CUE_PLACE
 
 
 def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
     """Names travel in runs: an unknown word, or a Census first name, right before or after a name with
-    real evidence (a cue or a dictionary) joins it ("mary theresa kondouli", "griffin and swackhamer")."""
+    real evidence (a cue or a dictionary) joins it ("ada lucinda okonjo", "pennock and zelenko")."""
     strong = sorted((s, e) for s, e, kind, score in found if kind == "name" and score >= DICTIONARY_NAME)
     if not strong:
         return found
@@ -242,7 +244,7 @@ def _scan(text: str) -> list[tuple[int, int, str, float]]:
     # "İ" (U+0130) is the one character whose lower case is two characters: read it as "i", so offsets stay
     low = text.lower() if "İ" not in text else text.replace("İ", "i").lower()
     found = [*_titled(low), *_signed(low), *_facility_runs(low), *_cued(low), *_unknown(low)]
-    # a possessive ending is no part of the name or place ("dr vasquez's meeting")
+    # a possessive ending is no part of the name or place ("dr okafor's meeting")
     return [
         (start, end - 2 if low.endswith(("'s", "’s"), start, end) and end - start > 3 else end, kind, score)
         for start, end, kind, score in _promoted(low, found)
@@ -263,7 +265,7 @@ _TOWN = re.compile(
 _TOWN_CUE = re.compile(r"(?:^|[^a-z])(?:from|to|at|in|near|of|lives)[ \t]+$")
 
 
-#: A ward or unit: a word no vocabulary accounts for, then a number, after "on", "to" or "from" ("on quartermain 6").
+#: A ward or unit: a word no vocabulary accounts for, then a number, after "on", "to" or "from" ("on brackenridge 4").
 _WARD = re.compile(rf"(?:^|[^a-z])(?:on|to|from|onto)[ \t]+({_L}{{4,}})[ \t]*\d{{1,2}}\b")
 
 
@@ -376,8 +378,8 @@ _BEFORE_CREDENTIAL = re.compile(r"[ \t]*,?[ \t]*$")
 
 
 def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
-    """The word after a title ("dr small", "mrs. burns"), with a middle initial and a second word when the first
-    is a Census first name ("dr. john bowman"): a title makes even an English word a name."""
+    """The word after a title ("dr fairweather", "mrs. gable"), with a middle initial and a second word when the first
+    is a Census first name ("dr. ellen marchetti"): a title makes even an English word a name."""
     names = vocabulary()[1]
     for m in _TITLE.finditer(low):
         if m.start() and low[m.start() - 1].isalpha():
@@ -403,8 +405,8 @@ def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
 
 
 def _signed(low: str) -> Iterator[tuple[int, int, str, float]]:
-    """A signature: up to four words and initials before a credential at the end of a line ("q. lander rrt",
-    "DAN A. FORMAN-LYONS, RRT"), stopping at a function word or a sentence's end."""
+    """A signature: up to four words and initials before a credential at the end of a line ("q. brannigan rrt",
+    "ROS E. DELACROIX-BYRNE, RRT"), stopping at a function word or a sentence's end."""
     for m in _CREDENTIAL.finditer(low):
         if m.start() and low[m.start() - 1].isalpha():
             continue
