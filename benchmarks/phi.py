@@ -1,13 +1,25 @@
 """PHI in clinical text: ethicompass ``find_phi`` against presidio-analyzer, same texts, one run.
 
-    .venv/bin/python benchmarks/phi.py [--rows 2000] [--presidio-rows 300] [--stream-mb 10 100] [--no-presidio]
+    .venv/bin/python benchmarks/phi.py [--corpus-dir DIR] [--rows 2000] [--presidio-rows 300] [--stream-mb 10 100]
+                                       [--no-presidio]
 
-Every corpus it finds is scored side by side with Presidio (issue 17): the synthetic study, ASQ-PHI dev and the
-PhysioNet deid dev split of real ICU nursing notes (``../shared/data/physionet-deid-dev``, read to measure only);
-a corpus that is missing is reported as skipped. Targets (issue 17) on PhysioNet dev: full-coverage recall >= 0.98
-without bare years, token precision >= 0.85, PHI-free notes flagged <= 10%. Targets (issue 7), on ASQ-PHI dev (../shared/data/asq-phi-dev): full-coverage span recall >= 0.97, token
-precision >= 0.85, PHI-free documents flagged <= 10%; >= 2 MB/s of text per core, linear in size; a 100 MB
-notes file streams in bounded memory (generated here in a temporary folder, never committed).
+Every corpus it finds is scored side by side with Presidio (issue 17): the synthetic study (generated here), and,
+from the folder ``--corpus-dir`` (or the environment variable ``ETHICOMPASS_PHI_CORPORA``) names, two public
+corpora that the project does not ship:
+
+- ``asq-phi-dev/queries.txt``: ASQ-PHI synthetic clinician queries (JamesWeatherhead/asq-phi on GitHub,
+  ``data/synthetic_clinical_queries.txt``, MIT; Weatherhead, Golovko & McCaffrey, Data in Brief 65:112586, 2026),
+  in its ``===QUERY===`` / ``===PHI_TAGS===`` format;
+- ``physionet-deid-dev/notes.jsonl`` + ``gold.jsonl``: real ICU nursing notes with hand-annotated PHI, from the
+  PhysioNet "deid" 1.1 gold-standard corpus (Neamatullah et al. 2008, ``id.text`` and ``id-phi.phrase``, GNU GPL
+  2.0: read to measure, never copied), as JSON lines ``{"note_id", "text"}`` and
+  ``{"note_id", "start", "end", "type", "value"}`` with character offsets.
+
+A corpus that is missing is reported as skipped (ASQ-PHI falls back to the 10-query sample in ``tests/data``).
+Targets (issue 17) on PhysioNet: full-coverage recall >= 0.98 without bare years, token precision >= 0.85, PHI-free
+notes flagged <= 10%. Targets (issue 7), on ASQ-PHI: full-coverage span recall >= 0.97, token precision >= 0.85,
+PHI-free documents flagged <= 10%; >= 2 MB/s of text per core, linear in size; a 100 MB notes file streams in
+bounded memory (generated here in a temporary folder, never committed).
 
 ASQ-PHI is split at random (``random.Random(20261127)``, first half of the shuffled query indices = the
 half the recognizers were developed on, second half = held out) and both halves are reported separately.
@@ -42,9 +54,8 @@ from ethicompass.privacy.text._eval import GoldDocument
 from ethicompass.study import PhiType
 
 SPLIT_SEED = 20261127
-ASQ = Path(__file__).resolve().parents[2] / "shared" / "data" / "asq-phi-dev" / "queries.txt"
-#: Real ICU nursing notes (PhysioNet deid gold corpus, dev split; GPL: read here to measure, never copied).
-PHYSIONET = Path(__file__).resolve().parents[2] / "shared" / "data" / "physionet-deid-dev"
+#: The environment variable naming the folder of public corpora (see the module docstring).
+CORPORA_ENV = "ETHICOMPASS_PHI_CORPORA"
 SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "asq-phi-sample" / "queries.txt"
 PRESIDIO_TYPES = {
     "PERSON": PhiType.NAME,
@@ -102,10 +113,22 @@ def split_asq(docs: list[GoldDocument]) -> tuple[list[GoldDocument], list[GoldDo
     return [docs[i] for i in dev], [docs[i] for i in held]
 
 
-def physionet() -> list[GoldDocument] | None:
-    """The PhysioNet dev split (bare years left out of the gold: Safe Harbor lets them stay), or None."""
-    notes, gold = PHYSIONET / "notes.jsonl", PHYSIONET / "gold.jsonl"
+def physionet(corpora: Path | None) -> list[GoldDocument] | None:
+    """The PhysioNet deid notes under ``corpora`` (bare years left out of the gold: Safe Harbor lets them stay), or
+    None when they are not there."""
+    if corpora is None:
+        return None
+    notes, gold = (
+        corpora / "physionet-deid-dev" / "notes.jsonl",
+        corpora / "physionet-deid-dev" / "gold.jsonl",
+    )
     return load_gold(notes, gold=gold) if notes.is_file() and gold.is_file() else None
+
+
+def asq_queries(corpora: Path | None) -> Path | None:
+    """The ASQ-PHI queries file under ``corpora``, or None."""
+    path = None if corpora is None else corpora / "asq-phi-dev" / "queries.txt"
+    return path if path is not None and path.is_file() else None
 
 
 def corpora_table(
@@ -218,18 +241,31 @@ def main() -> None:
         "--stream-mb", type=float, nargs="*", default=[10.0, 100.0], help="sizes of the streamed notes files"
     )
     parser.add_argument("--no-presidio", action="store_true", help="skip presidio")
+    parser.add_argument(
+        "--corpus-dir",
+        type=Path,
+        default=os.environ.get(CORPORA_ENV) or None,
+        help=f"folder holding asq-phi-dev/ and physionet-deid-dev/ (default: ${CORPORA_ENV}); missing ones are skipped",
+    )
     args = parser.parse_args()
+    corpora: Path | None = args.corpus_dir
 
     from ethicompass.synth import generate_study
 
-    asq_path = ASQ if ASQ.is_file() else SAMPLE
+    found_asq = asq_queries(corpora)
+    asq_path = found_asq or SAMPLE
     asq = load_gold(asq_path)
     dev, held = split_asq(asq)
     tmp = Path(tempfile.mkdtemp(prefix="phi-bench-"))
     generate_study(tmp / "study", patients=max(400, args.rows), seed=0)
     notes = load_gold(tmp / "study" / "notes.jsonl", gold=tmp / "study" / "notes_gold.jsonl")[: args.rows]
+    where = (
+        "asq-phi-dev/queries.txt"
+        if found_asq is not None
+        else "the 10-query sample in tests/data (not found)"
+    )
     print(
-        f"ASQ-PHI: {asq_path} ({len(asq)} queries: {len(dev)} development, {len(held)} held out, seed {SPLIT_SEED})"
+        f"ASQ-PHI: {where} ({len(asq)} queries: {len(dev)} development, {len(held)} held out, seed {SPLIT_SEED})"
     )
     print(f"synthetic notes: {len(notes)} (seed 0)\n")
 
@@ -246,8 +282,8 @@ def main() -> None:
     corpora_table(
         [
             ("synthetic study (seed 0)", notes),
-            ("ASQ-PHI dev (../shared/data/asq-phi-dev)", asq if asq_path == ASQ else None),
-            ("PhysioNet deid dev, real ICU notes (../shared/data/physionet-deid-dev)", physionet()),
+            ("ASQ-PHI dev (asq-phi-dev/)", asq if found_asq is not None else None),
+            ("PhysioNet deid dev, real ICU notes (physionet-deid-dev/)", physionet(corpora)),
         ],
         analyzer,
         label,

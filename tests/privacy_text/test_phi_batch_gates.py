@@ -15,7 +15,7 @@ from ethicompass.privacy import find_phi, find_phi_many
 from ethicompass.privacy.text import _find as text_module
 from ethicompass.privacy.text._documents import TextDocument
 from ethicompass.privacy.text.recognizers import _gate
-from ethicompass.privacy.text.recognizers import _registry as recognizers_module
+from ethicompass.privacy.text.recognizers import _recognizer as recognizers_module
 from ethicompass.privacy.text.recognizers._gate import anchor_literals, gate_of, loose_pattern
 from ethicompass.privacy.text.recognizers._registry import REGISTRY, lower_same_length
 

@@ -218,3 +218,27 @@ def test_cli_table_without_rows_exits_2(cli: Callable[..., Any], tmp_path: Path)
     table.write_text("note\n", encoding="utf-8")
     r = cli("phi", "find", table, "--column", "note")
     assert r.code == 2 and "no documents" in r.err
+
+
+@pytest.mark.slow
+def test_cli_find_into_a_reader_that_stops_early_exits_quietly(tmp_path: Path) -> None:
+    """``ethicompass phi find notes.jsonl | head -1``: the closed pipe ends the command with exit 0, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text("".join(json.dumps({"text": f"Dr. Ames saw pt {i}"}) + "\n" for i in range(3000)))
+    env = {**os.environ, "ETHICOMPASS_DATABASE_URL": f"sqlite:///{tmp_path / 'audit.db'}"}
+    run = "from ethicompass.cli import main; main()"
+    child = subprocess.Popen(
+        [sys.executable, "-c", run, "phi", "find", str(notes)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline().startswith(b'{"id"')
+    child.stdout.close()
+    assert child.wait(timeout=120) == 0
+    assert b"Traceback" not in child.stderr.read()

@@ -17,8 +17,10 @@ from ethicompass.privacy import Span, find_phi, find_phi_many
 from ethicompass.privacy.text import _find as text_module
 from ethicompass.privacy.text.recognizers import _hs as hs_module
 from ethicompass.privacy.text.recognizers._gate import reversed_loose_pattern
-from ethicompass.privacy.text.recognizers._parts import find_first_alone, finditer, first_alone_regexes
-from ethicompass.privacy.text.recognizers._registry import REGISTRY, _prepared, lower_same_length
+from ethicompass.privacy.text.recognizers._names import find_first_alone, first_alone_regexes
+from ethicompass.privacy.text.recognizers._parts import finditer
+from ethicompass.privacy.text.recognizers._recognizer import _prepared
+from ethicompass.privacy.text.recognizers._registry import REGISTRY, lower_same_length
 
 pytest.importorskip("hyperscan")
 

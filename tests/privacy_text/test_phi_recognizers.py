@@ -79,13 +79,21 @@ POSITIVES: list[tuple[str, str, str, PhiType]] = [
     ("phone_slashed", "His son (617/555/0142) is the proxy.", "617/555/0142", PhiType.PHONE),
     ("word_name", "D/W KOWALCZYK RE PLAN; FAMILY AWARE.", "KOWALCZYK", PhiType.NAME),
     ("word_name", "Eduardo Nwachukwu (son) cell 555.", "Eduardo Nwachukwu", PhiType.NAME),
-    ("word_place", "screened by holy cross hospital today.", "holy cross", PhiType.LOCATION),
+    ("word_place", "screened by larkspur ridge hospital today.", "larkspur ridge", PhiType.LOCATION),
     ("word_name", "plan reviewed per okonkwo, cont current tx.", "okonkwo", PhiType.NAME),
     ("word_name", "wife teodora at bedside, updated on plan.", "teodora", PhiType.NAME),
-    ("word_name", "pt seen by dr small this am.", "small", PhiType.NAME),
+    ("word_name", "pt seen by dr fairweather this am.", "fairweather", PhiType.NAME),
     ("word_name", "tolerating psv overnight.\nq. brannigan rrt", "q. brannigan", PhiType.NAME),
     ("word_name", "Family meeting with Oyelaran and team.", "Oyelaran", PhiType.NAME),
     ("word_place", "TRANSFERRED FROM WESTMORELAND FOR CATH.", "WESTMORELAND", PhiType.LOCATION),
+    ("word_place", "transferred to good samaritan rehab today.", "good samaritan", PhiType.LOCATION),
+    ("word_place", "PT MOVED TO BRACKENRIDGE 4 OVERNIGHT.", "BRACKENRIDGE", PhiType.LOCATION),
+    ("word_place", "Social: has a bed @ St Wendeline, rescreen monday.", "St Wendeline", PhiType.LOCATION),
+    ("word_name", "devoted daughter. Ysolde Varnavas cell# 555-0100.", "Varnavas", PhiType.NAME),
+    ("word_name", "IV NURSE HONORIA OKAFOR CALLED BACK.", "OKAFOR", PhiType.NAME),
+    ("date_ordinal", "cultures drawn on the 11th, still pending.", "11th", PhiType.DATE),
+    ("date_month_day", "seen in clinic on jul 22 by cards.", "jul 22", PhiType.DATE),
+    ("date_month_year", "turp done in nov. 2016 elsewhere.", "nov. 2016", PhiType.DATE),
 ]
 
 # Look-alikes that are not PHI under Safe Harbor: nothing may be flagged in these texts.
@@ -112,6 +120,11 @@ NEGATIVES: list[str] = [
     "pt recieved lasix, famly at bedside, aggitation improved.",
     "Murphy's sign negative, Kernig sign absent, Holter monitor on.",
     "1/2 NS AT 75CC/HR; D/W TEAM RE PLAN.",
+    "WEANED TO 10/5 OVERNIGHT; SETTINGS 12/5/40%, A/C 700X10, OOB FOR 1 1/2 HRS.",
+    "ID: TEMP MAX 100-100.4, PA # 34-40/24-30, BC 4/4 BOTTLES.",
+    "SOCIAL: WIFE AND NEICE IN TO VISIT; PER HUSBAND PT WAS WELL.",
+    "NEURO: PERRLA, MAE, NARD. PASSY-MUIR VALVE ON; HIGH 90'S ON 2L NP.",
+    "vent changes as per flow; see care vue; mr d/t mvr, lvef <20%.",
 ]
 
 

@@ -9,7 +9,9 @@ its offsets, type, score and recognizer.
 from __future__ import annotations
 
 import enum
+import functools
 import json
+import os
 import sys
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -123,6 +125,21 @@ def _open_out(stack: ExitStack, out: Path | None) -> IO[str]:
     return stack.enter_context(tmp.open("w", encoding="utf-8"))
 
 
+def _quiet_on_closed_pipe(command: Any) -> Any:
+    """``phi find ... | head``: a reader that stops early ends the command quietly (exit 0), not with a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+            raise typer.Exit(0) from None
+
+    return run
+
+
+@_quiet_on_closed_pipe
 def find_cmd(
     input_path: InputArg,
     text_field: TextField = "text",

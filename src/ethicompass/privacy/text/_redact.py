@@ -21,7 +21,7 @@ from ethicompass.frames import require_columns, to_polars
 from ethicompass.privacy._keys import Key, date_offset_days, pseudonym
 from ethicompass.privacy.text._find import DEFAULT_THRESHOLD, Span, find_phi_many
 from ethicompass.privacy.text._lexicon import lexicon
-from ethicompass.privacy.text.recognizers import _parts as parts
+from ethicompass.privacy.text.recognizers import _dates as parts
 from ethicompass.study import PhiType
 
 __all__ = ["RedactStyle", "redact", "redact_column"]

@@ -2,8 +2,9 @@
 
 :data:`REGISTRY` is the table of :class:`Recognizer` rows the text finder runs; :func:`spacy_recognizers`
 adds optional named-entity recognizers from a locally installed spaCy model. The fragments and validators
-the patterns share live in ``_parts`` and ``_places``; ``_gate`` and ``_hs`` derive the loose patterns that
-pick candidate texts and start positions for a batch.
+the patterns share live in ``_dates``, ``_names``, ``_parts`` and ``_places``; ``_recognizer`` holds the row type
+and its scan; ``_words`` is the recall-first word check over the vocabularies of ``_vocab``; ``_gate`` and ``_hs``
+derive the loose patterns that pick candidate texts and start positions for a batch.
 
 The package-level names of :mod:`ethicompass.privacy` are the public surface; these modules are where they live.
 """

@@ -7,14 +7,14 @@ import re
 from collections.abc import Iterator, Sequence
 
 from ethicompass.privacy.text._lexicon import BIG_CITY, lexicon
-from ethicompass.privacy.text.recognizers._parts import (
+from ethicompass.privacy.text.recognizers._names import (
     _FACILITY_WORDS,
     _NOT_CITY_LEAD,
     _TITLES,
     _capitalised_prefix,
     _eponym_after,
-    finditer,
 )
+from ethicompass.privacy.text.recognizers._parts import finditer
 
 # ---------------------------------------------------------------- places
 STATE_CODES = (
