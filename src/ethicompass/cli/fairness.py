@@ -80,10 +80,10 @@ def fairness(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Audit a model's performance per group and intersection, with intervals and flagged disparities."""
-    from ethicompass.engines._options import load
+    from ethicompass.engines._options import load, sha256_path
     from ethicompass.fairness import audit, plot_calibration, plot_metrics, plot_roc
     from ethicompass.fairness._report import group_label
-    from ethicompass.frames import atomic_write_text, sha256_file
+    from ethicompass.frames import atomic_write_text
     from ethicompass.store import Store
     from ethicompass.transparency import AuditLog
 
@@ -119,7 +119,7 @@ def fairness(
             action="fairness.audit",
             object_type="dataset",
             object_id=data.name,
-            hashes={"data": sha256_file(data)},
+            hashes={"data": sha256_path(data)},
             params={
                 "label": label,
                 "score": score,

@@ -96,10 +96,9 @@ def _coarsen(frame: pl.DataFrame, name: str, how: str) -> pl.Expr:
 
 
 def _load(path: Path, engine: Engine = Engine.inprocess, master: str = "") -> tuple[Any, str]:
-    from ethicompass.engines._options import load
-    from ethicompass.frames import sha256_file
+    from ethicompass.engines._options import load, sha256_path
 
-    return load(path, engine=engine, master=master), sha256_file(path)
+    return load(path, engine=engine, master=master), sha256_path(path)
 
 
 def _audit(**entry: Any) -> None:
