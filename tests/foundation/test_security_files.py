@@ -140,7 +140,7 @@ def test_sqlite_state_database_and_wal_are_private(tmp_path: Path, umask_022: No
     db = tmp_path / "state" / "ethicompass.db"
     store = Store(f"sqlite:///{db}").open()
     try:
-        AuditLog(store).append(action="test.write", object_type="test", object_id="x")
+        AuditLog(store).append(action="data.read", object_type="test", object_id="x")
         files = [p for p in db.parent.iterdir() if p.name.startswith("ethicompass.db")]
         assert db in files
         assert {p.name: _mode(p) for p in files} == dict.fromkeys((p.name for p in files), 0o600)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
+    from ethicompass.transparency._actions import AuditAction, AuditEvent
     from ethicompass.transparency._chai import check_chai_xml
     from ethicompass.transparency._checkpoint import (
         Checkpoint,
@@ -53,7 +54,9 @@ __getattr__, __dir__ = attach(
     __name__,
     {
         "Artefact": "ethicompass.transparency._lineage",
+        "AuditAction": "ethicompass.transparency._actions",
         "AuditEntry": "ethicompass.transparency._log",
+        "AuditEvent": "ethicompass.transparency._actions",
         "AuditLog": "ethicompass.transparency._log",
         "CardField": "ethicompass.transparency._modelcard",
         "Checkpoint": "ethicompass.transparency._checkpoint",
@@ -94,7 +97,9 @@ __getattr__, __dir__ = attach(
 
 __all__ = [
     "Artefact",
+    "AuditAction",
     "AuditEntry",
+    "AuditEvent",
     "AuditLog",
     "CardField",
     "Checkpoint",
