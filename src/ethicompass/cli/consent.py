@@ -46,9 +46,9 @@ _FHIR_SUFFIXES = (".json", ".xml", ".ndjson")
 
 
 def _store() -> Any:
-    from ethicompass.store import Store
+    from ethicompass.cli._app import state_store
 
-    return Store.from_env().open()
+    return state_store()
 
 
 def _registry(store: Any) -> Any:

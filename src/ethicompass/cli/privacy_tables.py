@@ -83,17 +83,6 @@ class _BatchWriter:
         return f"sha256:{self.digest.hexdigest()}"
 
 
-def _audit(**entry: Any) -> None:
-    from ethicompass.store import Store
-    from ethicompass.transparency import AuditLog
-
-    store = Store.from_env().open()
-    try:
-        AuditLog(store).append(**entry)
-    finally:
-        store.dispose()
-
-
 def scan_cmd(
     data: Annotated[Path, typer.Argument(help="The table to scan (CSV, TSV, Parquet, JSONL).")],
     out: Annotated[
@@ -114,18 +103,21 @@ def scan_cmd(
             tmp = stack.enter_context(atomic_path(out))
             tmp.write_text(text, encoding="utf-8")
             hashes["schema"] = sha256_file(tmp)
-        _audit(
-            action="privacy.scan",
-            object_type="dataset",
-            object_id=data.name,
-            hashes=hashes,
-            params={
-                "columns": len(report.columns),
-                "identifiers": len(report.identifiers),
-                "review": sum(1 for c in report.columns if c.role.value == "review"),
-                "sample": sample,
-            },
-        )
+        from ethicompass.transparency import audited
+
+        with audited() as audit:
+            audit.append(
+                action="privacy.scan",
+                object_type="dataset",
+                object_id=data.name,
+                hashes=hashes,
+                params={
+                    "columns": len(report.columns),
+                    "identifiers": len(report.identifiers),
+                    "review": sum(1 for c in report.columns if c.role.value == "review"),
+                    "sample": sample,
+                },
+            )
     if fmt == OutputFormat.json:
         emit_json(report.to_dict())
         return
@@ -271,22 +263,25 @@ def deid_cmd(
         tmp_cert = group.path(cert_path)
         tmp_cert.write_text(json.dumps(cert, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         hashes["certificate"] = sha256_file(tmp_cert)
-        _audit(
-            action="privacy.deidentify",
-            object_type="dataset",
-            object_id=target.name,
-            hashes=hashes,
-            params={
-                "policy": policy.name,
-                "method": policy.method,
-                "dates": policy.dates,
-                "key_fingerprint": key.fingerprint,
-                "rows": cert["rows_out"],
-                "actions": cert["actions"],
-                "reversible": policy.reversible,
-                **engine_params(engine, master),
-            },
-        )
+        from ethicompass.transparency import audited
+
+        with audited() as audit:
+            audit.append(
+                action="privacy.deidentify",
+                object_type="dataset",
+                object_id=target.name,
+                hashes=hashes,
+                params={
+                    "policy": policy.name,
+                    "method": policy.method,
+                    "dates": policy.dates,
+                    "key_fingerprint": key.fingerprint,
+                    "rows": cert["rows_out"],
+                    "actions": cert["actions"],
+                    "reversible": policy.reversible,
+                    **engine_params(engine, master),
+                },
+            )
     if fmt == OutputFormat.json:
         emit_json(cert)
         return

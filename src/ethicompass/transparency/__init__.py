@@ -15,6 +15,7 @@ from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
     from ethicompass.transparency._actions import AuditAction, AuditEvent
+    from ethicompass.transparency._audited import Audited, audited
     from ethicompass.transparency._chai import check_chai_xml
     from ethicompass.transparency._checkpoint import (
         Checkpoint,
@@ -55,6 +56,7 @@ __getattr__, __dir__ = attach(
     {
         "Artefact": "ethicompass.transparency._lineage",
         "AuditAction": "ethicompass.transparency._actions",
+        "Audited": "ethicompass.transparency._audited",
         "AuditEntry": "ethicompass.transparency._log",
         "AuditEvent": "ethicompass.transparency._actions",
         "AuditLog": "ethicompass.transparency._log",
@@ -68,6 +70,7 @@ __getattr__, __dir__ = attach(
         "ProofCheck": "ethicompass.transparency._proofs",
         "VerifyResult": "ethicompass.transparency._verify",
         "artefact_id": "ethicompass.transparency._lineage",
+        "audited": "ethicompass.transparency._audited",
         "build_model_card": "ethicompass.transparency._modelcard",
         "canonical_json": "ethicompass.transparency._log",
         "check_chai_xml": "ethicompass.transparency._chai",
@@ -101,6 +104,7 @@ __all__ = [
     "AuditEntry",
     "AuditEvent",
     "AuditLog",
+    "Audited",
     "CardField",
     "Checkpoint",
     "CheckpointCheck",
@@ -111,6 +115,7 @@ __all__ = [
     "ProofCheck",
     "VerifyResult",
     "artefact_id",
+    "audited",
     "build_model_card",
     "canonical_json",
     "check_chai_xml",
