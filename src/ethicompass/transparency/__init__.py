@@ -24,13 +24,14 @@ if TYPE_CHECKING:
         parse_public_key,
         sign_checkpoint,
     )
+    from ethicompass.transparency._content_hash import content_hash
     from ethicompass.transparency._explain import (
         GlobalExplanation,
         LocalExplanation,
         explain_global,
         explain_prediction,
     )
-    from ethicompass.transparency._hashing import hash_file, hash_frame
+    from ethicompass.transparency._hashing import hash_file, hash_frame, table_hash_matches
     from ethicompass.transparency._lineage import Artefact, Lineage, artefact_id
     from ethicompass.transparency._log import (
         AuditEntry,
@@ -73,6 +74,7 @@ __getattr__, __dir__ = attach(
         "audited": "ethicompass.transparency._audited",
         "build_model_card": "ethicompass.transparency._modelcard",
         "canonical_json": "ethicompass.transparency._log",
+        "content_hash": "ethicompass.transparency._content_hash",
         "check_chai_xml": "ethicompass.transparency._chai",
         "consistency_proof": "ethicompass.transparency._merkle",
         "default_actor": "ethicompass.transparency._log",
@@ -81,6 +83,7 @@ __getattr__, __dir__ = attach(
         "generate_signing_key": "ethicompass.transparency._checkpoint",
         "hash_file": "ethicompass.transparency._hashing",
         "hash_frame": "ethicompass.transparency._hashing",
+        "table_hash_matches": "ethicompass.transparency._hashing",
         "inclusion_proof": "ethicompass.transparency._merkle",
         "leaf_hash": "ethicompass.transparency._log",
         "load_signing_key": "ethicompass.transparency._checkpoint",
@@ -120,6 +123,7 @@ __all__ = [
     "canonical_json",
     "check_chai_xml",
     "consistency_proof",
+    "content_hash",
     "default_actor",
     "explain_global",
     "explain_prediction",
@@ -135,6 +139,7 @@ __all__ = [
     "prove_inclusion",
     "root_hash",
     "sign_checkpoint",
+    "table_hash_matches",
     "verify_consistency",
     "verify_inclusion",
     "verify_log",
