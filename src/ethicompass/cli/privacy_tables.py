@@ -37,6 +37,15 @@ from ethicompass.privacy.tables import batches_for_privacy, read_for_privacy
 
 __all__ = ["register"]
 
+#: Options ``deid`` shares with its deprecated alias ``spark deid``.
+KeyFileOpt = Annotated[
+    Path | None, typer.Option("--key-file", "-k", help="Secret key file (else $ETHICOMPASS_KEY).")
+]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="Policy YAML (default: HIPAA Safe Harbor).")]
+DatasetOpt = Annotated[
+    str | None, typer.Option("--dataset", help="When --schema is a study manifest: which dataset.")
+]
+
 keys_app = typer.Typer(help="Secret keys for pseudonyms and date shifting.", no_args_is_help=True)
 
 
@@ -150,15 +159,9 @@ def deid_cmd(
         Path | None,
         typer.Option("--out", "-o", help="Where to write the de-identified table (.csv/.parquet)."),
     ] = None,
-    key_file: Annotated[
-        Path | None, typer.Option("--key-file", "-k", help="Secret key file (else $ETHICOMPASS_KEY).")
-    ] = None,
-    policy_file: Annotated[
-        Path | None, typer.Option("--policy", help="Policy YAML (default: HIPAA Safe Harbor).")
-    ] = None,
-    dataset: Annotated[
-        str | None, typer.Option("--dataset", help="When --schema is a study manifest: which dataset.")
-    ] = None,
+    key_file: KeyFileOpt = None,
+    policy_file: PolicyOpt = None,
+    dataset: DatasetOpt = None,
     dates: Annotated[
         str | None, typer.Option("--dates", help="Override the policy: 'year' or 'shift' (per-participant).")
     ] = None,

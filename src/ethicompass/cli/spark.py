@@ -63,15 +63,9 @@ def deid(
     ],
     schema: Annotated[Path, typer.Option("--schema", help="Column roles (YAML from `ethicompass scan`).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output Parquet folder (must not exist).")],
-    key_file: Annotated[
-        Path | None, typer.Option("--key-file", "-k", help="Secret key file (else $ETHICOMPASS_KEY).")
-    ] = None,
-    policy_file: Annotated[
-        Path | None, typer.Option("--policy", help="Policy YAML (default: HIPAA Safe Harbor).")
-    ] = None,
-    dataset: Annotated[
-        str | None, typer.Option("--dataset", help="When --schema is a study manifest: which dataset.")
-    ] = None,
+    key_file: privacy_tables.KeyFileOpt = None,
+    policy_file: privacy_tables.PolicyOpt = None,
+    dataset: privacy_tables.DatasetOpt = None,
     no_hashes: Annotated[
         bool,
         typer.Option(

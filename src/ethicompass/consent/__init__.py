@@ -23,7 +23,8 @@ if TYPE_CHECKING:
         enforce,
         enforce_batch,
     )
-    from ethicompass.consent._fhir import FhirVersion, from_fhir, read_fhir_file, to_fhir, write_fhir_file
+    from ethicompass.consent._fhir import FhirVersion, from_fhir, to_fhir
+    from ethicompass.consent._fhir_files import read_fhir_file, write_fhir_file
     from ethicompass.consent._model import (
         PURPOSE_TEXT,
         STANDARD_PURPOSES,
@@ -76,12 +77,12 @@ __getattr__, __dir__ = attach(
         "link_artefacts": "ethicompass.consent._withdrawal",
         "read_consents_csv": "ethicompass.consent._csv",
         "read_participant_ids": "ethicompass.consent._participants",
-        "read_fhir_file": "ethicompass.consent._fhir",
+        "read_fhir_file": "ethicompass.consent._fhir_files",
         "register_members": "ethicompass.consent._withdrawal",
         "statuses_from_events": "ethicompass.consent._registry",
         "to_fhir": "ethicompass.consent._fhir",
         "unresolved_decisions": "ethicompass.consent._withdrawal",
-        "write_fhir_file": "ethicompass.consent._fhir",
+        "write_fhir_file": "ethicompass.consent._fhir_files",
     },
 )
 

@@ -13,7 +13,7 @@ inside it never appears. A store the helper opened is disposed when the block en
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ethicompass.store import Store
-from ethicompass.transparency._actions import AuditAction
 from ethicompass.transparency._log import AuditEntry, AuditLog
 
 __all__ = ["Audited", "audited"]
@@ -34,28 +33,9 @@ class Audited:
     store: Store
     conn: Connection
 
-    def append(
-        self,
-        *,
-        action: AuditAction | str,
-        object_type: str,
-        object_id: str,
-        actor: str | None = None,
-        role: str = "user",
-        hashes: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> AuditEntry:
-        """Append one entry in this block's transaction (:meth:`AuditLog.append_in`)."""
-        return AuditLog(self.store).append_in(
-            self.conn,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            actor=actor,
-            role=role,
-            hashes=hashes,
-            params=params,
-        )
+    def append(self, **fields: Any) -> AuditEntry:
+        """Append one entry in this block's transaction: the keywords of :meth:`AuditLog.append_in`."""
+        return AuditLog(self.store).append_in(self.conn, **fields)
 
 
 @contextmanager

@@ -342,18 +342,18 @@ class AuditLog:
     # ------------------------------------------------------------------ integrity
     def verify(self, *, trusted_keys: Sequence[bytes] = ()) -> VerifyResult:
         """Verify every entry and every stored checkpoint (see :func:`verify_log`)."""
-        from ethicompass.transparency._verify import verify_log
+        from ethicompass import transparency  # the package's public name: _verify builds on this module
 
-        return verify_log(self.store, trusted_keys=trusted_keys)
+        return transparency.verify_log(self.store, trusted_keys=trusted_keys)
 
     def checkpoint(self, key: Ed25519PrivateKey) -> Checkpoint:
         """Verify the log, then sign and store a checkpoint of it (see :func:`write_checkpoint`)."""
-        from ethicompass.transparency._verify import write_checkpoint
+        from ethicompass import transparency
 
-        return write_checkpoint(self.store, key)
+        return transparency.write_checkpoint(self.store, key)
 
     def prove(self, seq: int, *, checkpoint: Checkpoint | None = None) -> dict[str, Any]:
         """An inclusion proof of entry ``seq`` (see :func:`prove_inclusion`)."""
-        from ethicompass.transparency._proofs import prove_inclusion
+        from ethicompass import transparency
 
-        return prove_inclusion(self.store, seq, checkpoint=checkpoint)
+        return transparency.prove_inclusion(self.store, seq, checkpoint=checkpoint)
