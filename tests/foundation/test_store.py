@@ -52,7 +52,7 @@ def test_password_never_shown() -> None:
 def test_audit_append_numbers_entries_and_hashes_leaves(store: Store) -> None:
     log = AuditLog(store)
     first = log.append(
-        action="deid.run", object_type="dataset", object_id="patients", hashes={"in": "sha256:00"}
+        action="privacy.deidentify", object_type="dataset", object_id="patients", hashes={"in": "sha256:00"}
     )
     second = log.append(action="fairness.audit", object_type="model", object_id="m1", params={"n_boot": 10})
     assert (first.seq, second.seq) == (0, 1)
@@ -69,13 +69,13 @@ def test_failed_append_raises_audit_error(tmp_path: Path) -> None:
     with store.begin() as conn:
         conn.exec_driver_sql("DROP TABLE audit_entries")
     with pytest.raises(AuditError, match="not done"):
-        AuditLog(store).append(action="x", object_type="y", object_id="z")
+        AuditLog(store).append(action="data.read", object_type="y", object_id="z")
 
 
 def _append_many(url: str, n: int) -> None:
     log = AuditLog(Store(url).open())
     for i in range(n):
-        log.append(action="concurrent", object_type="test", object_id=str(i))
+        log.append(action="data.read", object_type="test", object_id=str(i))
 
 
 def test_concurrent_first_use_and_appends(database_url: str) -> None:

@@ -1,4 +1,4 @@
-"""The certificate's content hash (``privacy.tables._content_hash``) against a plain re-reading of its definition.
+"""The certificate's content hash (``transparency.content_hash``) against a plain re-reading of its definition.
 
 The reference below walks rows in Python and hashes with hashlib; the real one builds canonical
 bytes column-wise (native or NumPy) and hashes leaves 16 at a time. They must agree on every table,
@@ -17,8 +17,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ethicompass.privacy.tables import _content_hash
-from ethicompass.privacy.tables._content_hash import ContentHasher, canonical_columns, content_hash
+from ethicompass.transparency import _content_hash
+from ethicompass.transparency._content_hash import ContentHasher, canonical_columns, content_hash
 
 
 def _reference(frame: pl.DataFrame, leaf: int) -> str:

@@ -160,3 +160,24 @@ def test_bad_input_exits_2_and_writes_nothing(
     assert not out.parent.exists() or not any(out.parent.iterdir())
     for secret in ("123-45-6789", "2020-13-45", "P0000001"):
         assert secret not in result.err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ((), "name one output"),
+        (("--out-folder", "folder"), "needs --engine spark"),
+        (("--out", "release.csv", "--no-content-hashes"), "needs --out-folder"),
+    ],
+)
+def test_deid_takes_one_output_and_the_folder_only_on_spark(
+    files: dict[str, Path], cli: Any, extra: tuple[str, ...], message: str
+) -> None:
+    d = files["dir"]
+    schema = d / "schema.yaml"
+    schema.write_text(SCHEMA_OK)
+    args = [str(d / a) if a in ("folder", "release.csv") else a for a in extra]
+    result = cli("deid", files["data"], "--schema", schema, "--key-file", files["key"], *args)
+    assert result.code == 2, (result.out, result.err)
+    assert message in result.err
+    assert not (d / "folder").exists() and not (d / "release.csv").exists()

@@ -47,6 +47,37 @@ def test_cli_refuses_existing_output(small_study: Path, tmp_path: Path, cli: Any
     assert res.code == 2 and "exists" in res.err
 
 
+@pytest.mark.slow
+def test_out_folder_and_the_deprecated_alias_take_one_path(
+    small_study: Path, tmp_path: Path, cli: Any, spark: Any
+) -> None:
+    data = small_study / "predictions.csv"
+    common = (
+        "--purpose",
+        "ai-model-training",
+        "--participant-column",
+        "participant_id",
+        "--master",
+        "local[2]",
+    )
+    res = cli(
+        "consent", "enforce", data, *common, "--engine", "spark", "--out-folder", tmp_path / "a", "-f", "json"
+    )
+    assert res.code == 0, res.err
+    assert "deprecated" not in res.err
+    alias = cli("spark", "enforce", data, *common, "--out", tmp_path / "b", "-f", "json")
+    assert alias.code == 0, alias.err
+    assert "deprecated" in alias.err and "consent enforce --engine spark --out-folder" in alias.err
+    got, want = json.loads(alias.out), json.loads(res.out)
+    assert (got["rows_kept"], got["rows_dropped"]) == (want["rows_kept"], want["rows_dropped"])
+    assert pl.read_parquet(tmp_path / "a" / "*.parquet").height == json.loads(res.out)["rows_kept"]
+    # a Parquet folder is an input too, on the one Spark reader
+    (tmp_path / "c").mkdir()
+    pl.read_csv(data).write_parquet(tmp_path / "c" / "part-0.parquet")
+    res = cli("risk", tmp_path / "c", "--qi", "sex", "--engine", "spark", "--master", "local[2]", "--no-fail")
+    assert res.code == 0, res.err
+
+
 def test_python_api_dispatches_spark_frames(spark: Any) -> None:
     frame = pl.DataFrame({"mrn": ["a1", "b2", "a1"], "x": [1, 2, 3]})
     schema = TableSchema.from_dict({"columns": {"mrn": {"role": "participant_id"}, "x": {"role": "other"}}})

@@ -108,12 +108,12 @@ def test_an_uncovered_tail_older_than_the_cadence_fails(
 ) -> None:
     _write_some(signed_cli, tmp_path, n=1)
     store = _store()
-    AuditLog(store).append(action="forged.entry", object_type="x", object_id="1")  # behind the CLI's back
+    AuditLog(store).append(action="study.open", object_type="x", object_id="1")  # behind the CLI's back
     with store.begin() as conn:  # an hour old
         _rehash(conn, AuditLog(store).size() - 1, lambda e: e.update(time="2020-01-01T00:00:00.000000Z"))
         conn.execute(
             sa.text(
-                "UPDATE audit_entries SET recorded_at = '2020-01-01T00:00:00.000000Z' WHERE action = 'forged.entry'"
+                "UPDATE audit_entries SET recorded_at = '2020-01-01T00:00:00.000000Z' WHERE action = 'study.open'"
             )
         )
     store.dispose()

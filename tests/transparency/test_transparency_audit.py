@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import multiprocessing
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +18,8 @@ from hypothesis import strategies as st
 from ethicompass.errors import AuditError, VerdictFailed
 from ethicompass.store import Store, audit_checkpoints, audit_entries
 from ethicompass.transparency import (
+    AuditAction,
+    AuditEvent,
     AuditLog,
     Checkpoint,
     canonical_json,
@@ -34,7 +38,7 @@ PUBLIC = public_key_of(KEY)
 def _fill(log: AuditLog, n: int, *, start: int = 0) -> None:
     log.append_many(
         {
-            "action": ["data.read", "deid.run", "consent.withdraw"][i % 3],
+            "action": ["data.read", "privacy.deidentify", "consent.withdraw"][i % 3],
             "object_type": "dataset",
             "object_id": f"ds-{i}",
             "actor": f"user{i % 4}",
@@ -109,7 +113,7 @@ def test_append_and_read_back(store: Store) -> None:
     "bad",
     [
         {"action": "", "object_type": "t", "object_id": "x"},
-        {"action": "a", "object_type": "t", "object_id": "x", "params": {"f": object()}},
+        {"action": "data.read", "object_type": "t", "object_id": "x", "params": {"f": object()}},
     ],
 )
 def test_bad_append_fails_and_writes_nothing(store: Store, bad: dict[str, Any]) -> None:
@@ -117,7 +121,7 @@ def test_bad_append_fails_and_writes_nothing(store: Store, bad: dict[str, Any]) 
     with pytest.raises(AuditError):
         log.append(**bad)
     with pytest.raises(AuditError):
-        log.append_many([{"action": "ok", "object_type": "t", "object_id": "y"}, bad])
+        log.append_many([{"action": "data.read", "object_type": "t", "object_id": "y"}, bad])
     assert log.size() == 0
 
 
@@ -159,7 +163,7 @@ def _tamper(store: Store, kind: str, pos: int, byte: int, rewrite: bool) -> None
         forged["entry_json"] = (
             forged["entry_json"]
             .replace('"data.read"', '"data.erase"')
-            .replace('"deid.run"', '"data.erase"')
+            .replace('"privacy.deidentify"', '"data.erase"')
             .replace('"consent.withdraw"', '"data.erase"')
         )
         forged["action"] = "data.erase"
@@ -302,12 +306,14 @@ def _worker(url: str, worker: int, count: int) -> None:
         if i % 5 == 4:
             log.append_many(
                 [
-                    {"action": "w.batch", "object_type": "worker", "object_id": f"{worker}-{i}-{j}"}
+                    {"action": "data.read", "object_type": "worker", "object_id": f"{worker}-{i}-{j}"}
                     for j in range(3)
                 ]
             )
         else:
-            log.append(action="w.one", object_type="worker", object_id=f"{worker}-{i}", actor=f"w{worker}")
+            log.append(
+                action="study.open", object_type="worker", object_id=f"{worker}-{i}", actor=f"w{worker}"
+            )
     s.dispose()
 
 
@@ -330,3 +336,33 @@ def test_concurrent_appends_from_processes_form_one_tree(store: Store) -> None:
     result = write_checkpoint(store, KEY)
     assert verify_log(store, trusted_keys=[PUBLIC]).ok
     assert result.tree_size == workers * per_worker
+
+
+@pytest.mark.parametrize("action", ["privacy.scan.typo", "data.write", "PRIVACY.SCAN", "privacy_scan"])
+def test_an_action_outside_the_vocabulary_is_refused_and_writes_nothing(store: Store, action: str) -> None:
+    log = AuditLog(store)
+    with pytest.raises(AuditError, match="not in the vocabulary"):
+        log.append(action=action, object_type="dataset", object_id="x")
+    with pytest.raises(AuditError, match="not in the vocabulary"):
+        log.append_many(
+            [
+                {"action": "data.read", "object_type": "t", "object_id": "y"},
+                {"action": action, "object_type": "t", "object_id": "z"},
+            ]
+        )
+    with pytest.raises(AuditError, match="not in the vocabulary"), store.begin() as conn:
+        log.append_in(conn, action=action, object_type="dataset", object_id="x")
+    assert log.size() == 0
+
+
+def test_the_vocabulary_is_package_dot_verb_and_stores_plain_strings(store: Store) -> None:
+    values = [a.value for a in AuditAction]
+    assert values == sorted(values) and len(set(values)) == len(values)
+    assert all(re.fullmatch(r"[a-z]+(\.[a-z_\-]+)+", v) for v in values)
+    entry = AuditLog(store).append(action=AuditAction.PRIVACY_SCAN, object_type="dataset", object_id="x")
+    assert type(entry.action) is str and entry.action == "privacy.scan"
+    assert AuditLog(store).get(0).to_dict() == entry.to_dict()
+    event = AuditEvent("privacy.scan", "dataset", "x")  # type: ignore[arg-type]
+    assert event.action is AuditAction.PRIVACY_SCAN
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.object_id = "y"  # type: ignore[misc]

@@ -27,7 +27,7 @@ def _seed(n: int = 6) -> None:
     AuditLog(store).append_many(
         [
             {
-                "action": f"data.{'read' if i % 2 else 'write'}",
+                "action": "data.read" if i % 2 else "study.open",
                 "object_type": "dataset",
                 "object_id": f"d{i}",
                 "actor": "ann" if i < 3 else "bob",

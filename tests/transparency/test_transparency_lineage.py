@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 import pytest
 
@@ -126,3 +127,17 @@ def test_hash_frame_engines_and_encodings_agree() -> None:
 def test_hash_frame_sees_every_change(change: Any) -> None:
     t = _table()
     assert hash_frame(change(t)) != hash_frame(t)
+
+
+def test_one_table_hash_scheme_and_old_records_still_verify() -> None:
+    from ethicompass import privacy
+    from ethicompass.transparency import content_hash, table_hash_matches
+
+    t = pl.DataFrame({"id": ["a", "b", None], "x": [1.5, None, 3.0]})
+    assert privacy.content_hash is content_hash  # certificates and lineage record the same scheme
+    assert content_hash(t).startswith("sha256-tree:") and hash_frame(t).startswith("sha256:")
+    assert table_hash_matches(t, content_hash(t)) and table_hash_matches(t, hash_frame(t))  # new and legacy
+    changed = t.with_columns(pl.col("x").fill_null(0.0))
+    assert not table_hash_matches(changed, content_hash(t)) and not table_hash_matches(changed, hash_frame(t))
+    with pytest.raises(InputError, match="scheme"):
+        table_hash_matches(t, "md5:" + "0" * 32)

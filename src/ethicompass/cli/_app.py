@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -215,6 +215,24 @@ def demo(
     run_demo(out, patients=patients, seed=seed)
 
 
+#: The state store a verb opened through :func:`state_store`; ``run`` disposes it when the verb ends.
+_STATE: list[Any] = []
+
+
+def state_store() -> Any:
+    """The verb's state store (``$ETHICOMPASS_DATABASE_URL``): opened on first use, disposed when the verb ends."""
+    if not _STATE:
+        from ethicompass.store import Store
+
+        _STATE.append(Store.from_env().open())
+    return _STATE[0]
+
+
+def _dispose_state() -> None:
+    while _STATE:
+        _STATE.pop().dispose()
+
+
 def _checkpoint_what_was_written() -> None:
     """Sign a checkpoint of every log this verb wrote to, when a signing key is configured.
 
@@ -224,7 +242,7 @@ def _checkpoint_what_was_written() -> None:
     if log is None or not log.appended_urls():  # no log was written: start-up stays light
         return
     from ethicompass.store import Store
-    from ethicompass.transparency._witness import checkpoint_if_grown
+    from ethicompass.transparency._verify import checkpoint_if_grown
 
     for url in log.appended_urls():
         store = Store(url)
@@ -241,7 +259,10 @@ def run(argv: list[str] | None = None) -> int:
     if log is not None:
         log._APPENDED.clear()  # only what this verb writes (a long-lived process runs many)
     try:
-        result = command.main(args=argv, prog_name="ethicompass", standalone_mode=False)
+        try:
+            result = command.main(args=argv, prog_name="ethicompass", standalone_mode=False)
+        finally:
+            _dispose_state()
         _checkpoint_what_was_written()
     except _click_exceptions.ClickException as exc:
         exc.show()

@@ -3,13 +3,21 @@ decisions."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, raw_csv_option, say
-from ethicompass.engines._options import Engine, engine_option, engine_params, master_option
+from ethicompass.engines._options import (
+    Engine,
+    check_out,
+    engine_option,
+    engine_params,
+    master_option,
+    out_folder_option,
+)
 
 __all__ = ["register"]
 
@@ -38,9 +46,9 @@ _FHIR_SUFFIXES = (".json", ".xml", ".ndjson")
 
 
 def _store() -> Any:
-    from ethicompass.store import Store
+    from ethicompass.cli._app import state_store
 
-    return Store.from_env().open()
+    return state_store()
 
 
 def _registry(store: Any) -> Any:
@@ -286,7 +294,9 @@ def enforce_cmd(
     participant_column: Annotated[
         str, typer.Option("--participant-column", "-c", help="Column of participant ids.")
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the rows consent permits.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Where to write the rows consent permits.")
+    ] = None,
     at: AtOpt = None,
     register_as: Annotated[
         str | None,
@@ -298,31 +308,41 @@ def enforce_cmd(
     raw_csv: bool = raw_csv_option(),
     engine: Engine = engine_option(),
     master: str = master_option(),
+    out_folder: Annotated[Path | None, out_folder_option()] = None,
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Keep only rows whose participant's consent permits the purpose; write them to --out.
 
     The counts kept and dropped by reason (no identifiers) go to the audit log before the output
-    file appears.
+    file (or, with ``--engine spark --out-folder``, the Parquet folder) appears.
     """
     from ethicompass.consent import enforce, register_members
-    from ethicompass.engines._options import load, strings, write_table
-    from ethicompass.frames import atomic_path, sha256_file
+    from ethicompass.engines._options import load, parquet_folder, sha256_path, strings, write_table
+    from ethicompass.frames import atomic_path
     from ethicompass.transparency import AuditLog, Lineage
 
+    check_out(out, out_folder, engine)
+    target = out or out_folder
+    assert target is not None
     frame = load(data, engine=engine, master=master)
     store = _store()
     kept, record = enforce(
         frame, purpose=purpose, participant_column=participant_column, at=at, registry=_registry(store)
     )
-    tmp_name = out.with_name(f".enforce-{out.stem}{out.suffix}")
-    with atomic_path(out) as tmp:
-        try:
-            neutralised = write_table(kept, tmp_name, raw_csv=raw_csv)
-            tmp_name.replace(tmp)
-        finally:
-            tmp_name.unlink(missing_ok=True)  # gone already when the rename went through
-        out_hash = sha256_file(tmp)
+    with ExitStack() as stack:
+        if out_folder is not None:  # the executors write the folder; it appears after the audit entry
+            tmp = stack.enter_context(parquet_folder(out_folder))
+            kept.write.parquet(str(tmp))
+            neutralised = 0
+        else:
+            tmp = stack.enter_context(atomic_path(target))
+            tmp_name = target.with_name(f".enforce-{target.stem}{target.suffix}")
+            try:
+                neutralised = write_table(kept, tmp_name, raw_csv=raw_csv)
+                tmp_name.replace(tmp)
+            finally:
+                tmp_name.unlink(missing_ok=True)  # gone already when the rename went through
+        out_hash = sha256_path(tmp)
         artefact = None
         if register_as:
             artefact = Lineage(store).register(
@@ -335,8 +355,8 @@ def enforce_cmd(
         AuditLog(store).append(
             action="consent.enforce",
             object_type="dataset",
-            object_id=artefact.id if artefact else out.name,
-            hashes={"input": sha256_file(data), "output": out_hash, "consent_state": record.status_hash},
+            object_id=artefact.id if artefact else target.name,
+            hashes={"input": sha256_path(data), "output": out_hash, "consent_state": record.status_hash},
             params=record.to_dict()
             | engine_params(engine, master)
             | {"csv_formulas_neutralised": neutralised},
@@ -350,7 +370,7 @@ def enforce_cmd(
         emit_json(result)
     else:
         emit_table("consent enforcement", ["outcome", "rows", "participants"], record.to_frame().rows())
-        say(f"kept {record.rows_kept:,} of {record.rows_in:,} rows; wrote {out}")
+        say(f"kept {record.rows_kept:,} of {record.rows_in:,} rows; wrote {target}")
 
 
 @consent_app.command("decisions")

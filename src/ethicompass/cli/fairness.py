@@ -80,12 +80,10 @@ def fairness(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Audit a model's performance per group and intersection, with intervals and flagged disparities."""
-    from ethicompass.engines._options import load
+    from ethicompass.engines._options import load, sha256_path
     from ethicompass.fairness import audit, plot_calibration, plot_metrics, plot_roc
     from ethicompass.fairness._report import group_label
-    from ethicompass.frames import atomic_write_text, sha256_file
-    from ethicompass.store import Store
-    from ethicompass.transparency import AuditLog
+    from ethicompass.frames import atomic_write_text
 
     score = score or score_old
     if score is None and prediction is None:
@@ -113,13 +111,14 @@ def fairness(
         if score is not None:
             svgs["fairness-roc.svg"] = plot_roc(report)
             svgs["fairness-calibration.svg"] = plot_calibration(report)
-    store = Store.from_env().open()
-    try:
-        AuditLog(store).append(
+    from ethicompass.transparency import audited
+
+    with audited() as entry:
+        entry.append(
             action="fairness.audit",
             object_type="dataset",
             object_id=data.name,
-            hashes={"data": sha256_file(data)},
+            hashes={"data": sha256_path(data)},
             params={
                 "label": label,
                 "score": score,
@@ -136,8 +135,6 @@ def fairness(
                 **engine_params(engine, master),
             },
         )
-    finally:
-        store.dispose()
     for name, svg in svgs.items():
         assert plots is not None
         atomic_write_text(plots / name, svg)
@@ -197,15 +194,14 @@ def representativeness(
     """Compare a cohort's make-up with its disease population: shares and participation-to-prevalence ratios."""
     from ethicompass.fairness import representativeness as compare
     from ethicompass.frames import load_table, sha256_file
-    from ethicompass.store import Store
-    from ethicompass.transparency import AuditLog
 
     frame = load_table(cohort, columns=list(dict.fromkeys(attribute)))
     population = load_table(reference)
     report = compare(frame, population, attributes=attribute, ci=ci)
-    store = Store.from_env().open()
-    try:
-        AuditLog(store).append(
+    from ethicompass.transparency import audited
+
+    with audited() as entry:
+        entry.append(
             action="fairness.representativeness",
             object_type="dataset",
             object_id=cohort.name,
@@ -216,8 +212,6 @@ def representativeness(
                 "under_represented": len(report.under_represented),
             },
         )
-    finally:
-        store.dispose()
     if fmt == OutputFormat.json:
         emit_json(report.to_dict())
     else:

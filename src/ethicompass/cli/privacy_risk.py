@@ -96,21 +96,9 @@ def _coarsen(frame: pl.DataFrame, name: str, how: str) -> pl.Expr:
 
 
 def _load(path: Path, engine: Engine = Engine.inprocess, master: str = "") -> tuple[Any, str]:
-    from ethicompass.engines._options import load
-    from ethicompass.frames import sha256_file
+    from ethicompass.engines._options import load, sha256_path
 
-    return load(path, engine=engine, master=master), sha256_file(path)
-
-
-def _audit(**entry: Any) -> None:
-    from ethicompass.store import Store
-    from ethicompass.transparency import AuditLog
-
-    store = Store.from_env().open()
-    try:
-        AuditLog(store).append(**entry)
-    finally:
-        store.dispose()
+    return load(path, engine=engine, master=master), sha256_path(path)
 
 
 def register(app: typer.Typer) -> None:
@@ -175,21 +163,24 @@ def risk_cmd(
     )
     result = report.to_dict()
     result["quasi_identifiers"] = specs
-    _audit(
-        action="privacy.risk",
-        object_type="dataset",
-        object_id=digest,
-        hashes=hashes,
-        params={
-            "quasi_identifiers": specs,
-            "sensitive": sensitive,
-            "k_threshold": k,
-            "k": report.k,
-            "prosecutor_max": report.prosecutor.max,
-            "records_below_k": report.records_below_k,
-            **engine_params(engine, master),
-        },
-    )
+    from ethicompass.transparency import audited
+
+    with audited() as audit:
+        audit.append(
+            action="privacy.risk",
+            object_type="dataset",
+            object_id=digest,
+            hashes=hashes,
+            params={
+                "quasi_identifiers": specs,
+                "sensitive": sensitive,
+                "k_threshold": k,
+                "k": report.k,
+                "prosecutor_max": report.prosecutor.max,
+                "records_below_k": report.records_below_k,
+                **engine_params(engine, master),
+            },
+        )
     verdict = (
         report.k < k,
         f"k = {report.k} is below the policy's k = {k}: {report.records_below_k:,} records in smaller classes",
@@ -306,23 +297,25 @@ def anonymize_cmd(
     with atomic_path(out) as tmp:
         summary["csv_formulas_neutralised"] = _write(result.table, tmp, out.suffix.lower(), raw_csv=raw_csv)
         from ethicompass.frames import sha256_file
+        from ethicompass.transparency import audited
 
-        _audit(
-            action="privacy.anonymize",
-            object_type="dataset",
-            object_id=digest,
-            hashes={"input": digest, "output": sha256_file(tmp)},
-            params={
-                "quasi_identifiers": specs,
-                "k": k,
-                "l": l_min,
-                "t": t,
-                "levels": result.levels,
-                "suppressed": result.suppressed,
-                "max_suppression": max_suppression,
-                "csv_formulas_neutralised": summary["csv_formulas_neutralised"],
-            },
-        )
+        with audited() as audit:
+            audit.append(
+                action="privacy.anonymize",
+                object_type="dataset",
+                object_id=digest,
+                hashes={"input": digest, "output": sha256_file(tmp)},
+                params={
+                    "quasi_identifiers": specs,
+                    "k": k,
+                    "l": l_min,
+                    "t": t,
+                    "levels": result.levels,
+                    "suppressed": result.suppressed,
+                    "max_suppression": max_suppression,
+                    "csv_formulas_neutralised": summary["csv_formulas_neutralised"],
+                },
+            )
     if fmt == OutputFormat.json:
         emit_json(summary)
         return
@@ -371,8 +364,8 @@ def release_cmd(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Release a differentially private count, histogram or mean, debiting the dataset's budget."""
+    from ethicompass.cli._app import state_store
     from ethicompass.privacy.dp import BudgetLedger, release
-    from ethicompass.store import Store
 
     bounds_pair: tuple[float, float] | None = None
     if bounds:
@@ -383,7 +376,7 @@ def release_cmd(
         bounds_pair = (lo, hi)
     cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
     frame, _ = _load(data)
-    store = Store.from_env().open()
+    store = state_store()
     try:
         ledger = BudgetLedger(store)
         if budget is not None:

@@ -69,17 +69,6 @@ ThresholdOpt = Annotated[
 ]
 
 
-def _audit(**entry: Any) -> None:
-    from ethicompass.store import Store
-    from ethicompass.transparency import AuditLog
-
-    store = Store.from_env().open()
-    try:
-        AuditLog(store).append(**entry)
-    finally:
-        store.dispose()
-
-
 def _documents(
     path: Path, text_field: str, id_field: str | None, column: str | None, pid: str | None = None
 ) -> Any:
@@ -197,13 +186,16 @@ def find_cmd(
 
 
 def _audit_find(path: Path, digest: str, counts: dict[str, int] | None, threshold: float) -> None:
-    _audit(
-        action="privacy.phi_find",
-        object_type="text",
-        object_id=path.name,
-        hashes={"input": digest},
-        params={"threshold": threshold, **({"counts": counts} if counts is not None else {})},
-    )
+    from ethicompass.transparency import audited
+
+    with audited() as audit:
+        audit.append(
+            action="privacy.phi_find",
+            object_type="text",
+            object_id=path.name,
+            hashes={"input": digest},
+            params={"threshold": threshold, **({"counts": counts} if counts is not None else {})},
+        )
 
 
 def redact_cmd(
@@ -244,19 +236,22 @@ def redact_cmd(
                 counts.update(s.type.value for s in spans)
                 record = {"id": doc.id, "text": text, "spans": [s.to_dict() for s in spans]}
                 sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-        _audit(
-            action="privacy.phi_redact",
-            object_type="text",
-            object_id=out.name,
-            hashes={"input": hash_input(input_path), "output": sha256_file(tmp)},
-            params={
-                "style": style.value,
-                "threshold": threshold,
-                "documents": documents,
-                "counts": dict(counts),
-                **({"key_fingerprint": key.fingerprint} if key is not None else {}),
-            },
-        )
+        from ethicompass.transparency import audited
+
+        with audited() as audit:
+            audit.append(
+                action="privacy.phi_redact",
+                object_type="text",
+                object_id=out.name,
+                hashes={"input": hash_input(input_path), "output": sha256_file(tmp)},
+                params={
+                    "style": style.value,
+                    "threshold": threshold,
+                    "documents": documents,
+                    "counts": dict(counts),
+                    **({"key_fingerprint": key.fingerprint} if key is not None else {}),
+                },
+            )
     say(
         f"redacted {sum(counts.values()):,} PHI spans in {documents:,} documents ({style.value}); wrote {out}"
     )

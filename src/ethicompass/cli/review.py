@@ -58,8 +58,8 @@ def review_command(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Judge a study against the committee's policy and write one report. Exit 0 pass or warn, 1 fail, 2 bad input."""
+    from ethicompass.cli._app import state_store
     from ethicompass.review import Policy, review
-    from ethicompass.store import Store
     from ethicompass.study import Study
 
     study = Study.from_file(manifest)
@@ -71,9 +71,7 @@ def review_command(
         if policy
         else (Policy.from_file(study.base_dir / study.policy) if study.policy else Policy.default())
     )
-    output = review(
-        study, policy=chosen, store=Store.from_env().open(), out_dir=out, pdf=pdf, signing_key=key_file
-    )
+    output = review(study, policy=chosen, store=state_store(), out_dir=out, pdf=pdf, signing_key=key_file)
     report = output.report
     if fmt == OutputFormat.json:
         emit_json(output.to_dict() | {"principles": {k: v.verdict for k, v in report.principles.items()}})

@@ -183,14 +183,13 @@ def _single(table: Any, index: int) -> Any:
 
 
 def _audit(data: Path, **params: Any) -> None:
-    from ethicompass.store import Store
-    from ethicompass.transparency import AuditLog
 
     grid = params.pop("grid")
     digest = hashlib.sha256(np.asarray(grid, dtype=np.float64).tobytes()).hexdigest()
-    store = Store.from_env().open()
-    try:
-        AuditLog(store).append(
+    from ethicompass.transparency import audited
+
+    with audited() as entry:
+        entry.append(
             action="safety.benefit",
             object_type="dataset",
             object_id=data.name,
@@ -206,8 +205,6 @@ def _audit(data: Path, **params: Any) -> None:
                 },
             },
         )
-    finally:
-        store.dispose()
 
 
 def _print_tables(curve: Any, calibrations: dict[str, Any], harms: dict[str, Any]) -> None:

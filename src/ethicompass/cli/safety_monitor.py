@@ -32,12 +32,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _store_audit(action: str, object_id: str, hashes: dict[str, str], params: dict[str, object]) -> None:
-    from ethicompass.store import Store
-    from ethicompass.transparency import AuditLog
+    from ethicompass.transparency import audited
 
-    AuditLog(Store.from_env().open()).append(
-        action=action, object_type="dataset", object_id=object_id, hashes=hashes, params=params
-    )
+    with audited() as entry:  # the store is disposed after (it was left open)
+        entry.append(action=action, object_type="dataset", object_id=object_id, hashes=hashes, params=params)
 
 
 @safety_app.command("monitor")

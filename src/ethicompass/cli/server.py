@@ -28,10 +28,10 @@ def serve(
     """Run the web server: JSON API under /api/v1, participant portal under /portal."""
     import uvicorn
 
+    from ethicompass.cli._app import state_store
     from ethicompass.server import ServerSettings, create_app
-    from ethicompass.store import Store
 
-    store = Store.from_env().open()
+    store = state_store()
     app = create_app(store, settings=ServerSettings.from_env(secure_cookies=not insecure_cookies))
     say(f"serving on http://{host}:{port} (start page /, staff sign-in /staff/login, API docs /docs)")
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
@@ -50,11 +50,11 @@ def users_add(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Create a user with one role."""
+    from ethicompass.cli._app import state_store
     from ethicompass.server import add_user
-    from ethicompass.store import Store
     from ethicompass.transparency import AuditLog
 
-    store = Store.from_env().open()
+    store = state_store()
     user = add_user(store, name, role=role, participant=participant)
     AuditLog(store).append(
         action="server.user-add", object_type="user", object_id=f"user:{user.id}", params={"role": role}
@@ -125,11 +125,11 @@ def tokens_new(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Issue an API token for a user; it is printed once and stored only as an argon2 hash."""
+    from ethicompass.cli._app import state_store
     from ethicompass.server import issue_token
-    from ethicompass.store import Store
     from ethicompass.transparency import AuditLog
 
-    store = Store.from_env().open()
+    store = state_store()
     token = issue_token(store, user, days=days)
     AuditLog(store).append(
         action="server.token-new", object_type="token", object_id=token.split("_")[1], params={"days": days}
@@ -146,10 +146,10 @@ def tokens_list(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """List API tokens: id, user, role, when made, when they expire, whether revoked (never a secret)."""
+    from ethicompass.cli._app import state_store
     from ethicompass.server import list_tokens
-    from ethicompass.store import Store
 
-    found = list_tokens(Store.from_env().open(), user=user)
+    found = list_tokens(state_store(), user=user)
     if fmt == OutputFormat.json:
         emit_json(found)
         return
@@ -163,11 +163,11 @@ def tokens_revoke(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Revoke an API token at once, and end every reviewer or staff page session opened with it."""
+    from ethicompass.cli._app import state_store
     from ethicompass.server import revoke_token
-    from ethicompass.store import Store
     from ethicompass.transparency import AuditLog
 
-    store = Store.from_env().open()
+    store = state_store()
     revoke_token(store, token_id)
     AuditLog(store).append(action="server.token-revoke", object_type="token", object_id=token_id)
     if fmt == OutputFormat.json:
@@ -183,11 +183,11 @@ def access_code_new(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Issue a one-time portal access code for a participant (hand it over privately)."""
+    from ethicompass.cli._app import state_store
     from ethicompass.server import issue_access_code
-    from ethicompass.store import Store
     from ethicompass.transparency import AuditLog
 
-    store = Store.from_env().open()
+    store = state_store()
     code, expires = issue_access_code(store, participant, minutes=minutes)
     AuditLog(store).append(action="server.access-code-new", object_type="access_code", object_id=code[:4])
     if fmt == OutputFormat.json:

@@ -1,46 +1,30 @@
-"""``ethicompass spark deid|enforce|risk|fairness``: the Spark engine from the command line.
+"""``ethicompass spark deid|enforce|risk|fairness``: deprecated aliases of ``--engine spark``.
 
-Each verb starts (or joins) a Spark session on ``--master`` (default ``local[*]``; a cluster URL or
-a Spark Connect ``sc://`` URL), reads the input with Spark, and runs the same transform or
-summary as the in-process verb. Tables are written by Spark as a Parquet directory, first under a
-temporary name and renamed once the audit entry is written.
-
-The ordinary verbs take ``--engine spark [--master URL]`` too (``ethicompass deid``, ``consent
-enforce``, ``risk``, ``fairness``: see :mod:`ethicompass.engines._options`) and then write exactly
-the file the in-process engine writes, streamed through the driver. These verbs stay for what only
-a cluster can do: a Parquet folder written in parallel by the executors, and de-identification
-without content hashes (``--no-content-hashes``), so no row crosses to the driver.
+The ordinary verbs are the one Spark surface: ``ethicompass deid``, ``consent enforce``, ``risk`` and
+``fairness`` take ``--engine spark [--master URL]``, and ``deid`` and ``consent enforce`` take
+``--out-folder DIR`` for a Parquet folder written in parallel by the executors (``deid`` also
+``--no-content-hashes``, so no row crosses to the driver). These aliases keep their old options for
+one release: each prints a deprecation line on stderr and runs the ordinary verb's code.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import uuid
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ethicompass._console import (
-    OutputFormat,
-    deprecated_flag,
-    emit_json,
-    emit_table,
-    format_option,
-    judge,
-    no_fail_option,
-    say,
-    summary,
-)
-from ethicompass.errors import DataFileError, InputError
+from ethicompass._console import OutputFormat, deprecated_flag, format_option, no_fail_option
+from ethicompass.cli import consent, fairness, privacy_risk, privacy_tables
+from ethicompass.engines._options import Engine
 
 __all__ = ["register"]
 
 spark_app = typer.Typer(
     name="spark",
-    help="Run de-identification, consent enforcement, risk and fairness on Apache Spark.",
+    help="Deprecated: use --engine spark on deid, consent enforce, risk and fairness.",
     no_args_is_help=True,
 )
 
@@ -53,47 +37,23 @@ MasterOption = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``spark`` verbs to the CLI."""
+    """Add the deprecated ``spark`` aliases to the CLI."""
     app.add_typer(spark_app, name="spark")
 
 
-def _read(spark: Any, path: Path, *, infer: bool) -> Any:
-    if not path.exists():
-        raise DataFileError(f"{path}: no such file or folder", hint="check the path")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        reader = spark.read.option("header", True).option("inferSchema", infer)
-        return reader.option("sep", "\t" if suffix == ".tsv" else ",").csv(str(path))
-    if suffix == ".parquet" or path.is_dir():
-        return spark.read.parquet(str(path))
-    if suffix in (".jsonl", ".ndjson"):
-        return spark.read.json(str(path))
-    raise DataFileError(f"{path}: unknown table format", hint="use .csv, .tsv, .parquet or .jsonl")
-
-
-def _audit(**entry: Any) -> None:
-    from ethicompass.store import Store
-    from ethicompass.transparency import AuditLog
-
-    store = Store.from_env().open()
-    try:
-        AuditLog(store).append(**entry)
-    finally:
-        store.dispose()
-
-
-def _write_then(out: Path, sdf: Any, entry: dict[str, Any]) -> None:
-    """Write ``sdf`` to a temporary Parquet folder next to ``out``; audit; then rename it to ``out``."""
-    if out.exists():
-        raise DataFileError(f"{out} exists", hint="remove it or name another output folder")
-    tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex}")
-    try:
-        sdf.write.parquet(str(tmp))
-        _audit(**entry)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+def _run(verb: Callable[..., None], instead: str, /, **given: Any) -> None:
+    """Say the alias is deprecated, then call ``verb`` with ``given`` and its own defaults for the rest."""
+    typer.echo(
+        f"deprecated: `ethicompass spark ...` goes in the next release; use `ethicompass {instead}`",
+        err=True,
+    )
+    args = {}
+    for name, param in inspect.signature(verb).parameters.items():
+        if name in given:
+            args[name] = given[name]
+        else:  # a typer option object as default holds the real default in .default
+            args[name] = getattr(param.default, "default", param.default)
+    verb(**args)
 
 
 @spark_app.command("deid")
@@ -103,15 +63,9 @@ def deid(
     ],
     schema: Annotated[Path, typer.Option("--schema", help="Column roles (YAML from `ethicompass scan`).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output Parquet folder (must not exist).")],
-    key_file: Annotated[
-        Path | None, typer.Option("--key-file", "-k", help="Secret key file (else $ETHICOMPASS_KEY).")
-    ] = None,
-    policy_file: Annotated[
-        Path | None, typer.Option("--policy", help="Policy YAML (default: HIPAA Safe Harbor).")
-    ] = None,
-    dataset: Annotated[
-        str | None, typer.Option("--dataset", help="When --schema is a study manifest: which dataset.")
-    ] = None,
+    key_file: privacy_tables.KeyFileOpt = None,
+    policy_file: privacy_tables.PolicyOpt = None,
+    dataset: privacy_tables.DatasetOpt = None,
     no_hashes: Annotated[
         bool,
         typer.Option(
@@ -121,45 +75,21 @@ def deid(
     master: MasterOption = "local[*]",
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """De-identify a table on Spark; write a Parquet folder and OUT.certificate.json."""
-    from ethicompass.engines.spark import deidentify, session
-    from ethicompass.frames import atomic_path
-    from ethicompass.privacy import Policy, TableSchema, load_key
-
-    key = load_key(key_file)
-    table_schema = TableSchema.from_file(schema, dataset=dataset)
-    policy = Policy.from_file(policy_file) if policy_file else Policy.safe_harbor()
-    spark = session(master)
-    result = deidentify(
-        _read(spark, data, infer=False), table_schema, policy=policy, key=key, content_hashes=not no_hashes
+    """Deprecated: ``ethicompass deid --engine spark --out-folder OUT``."""
+    _run(
+        privacy_tables.deid_cmd,
+        "deid --engine spark --out-folder DIR",
+        data=data,
+        schema=schema,
+        out_folder=out,
+        key_file=key_file,
+        policy_file=policy_file,
+        dataset=dataset,
+        no_content_hashes=no_hashes,
+        engine=Engine.spark,
+        master=master,
+        fmt=fmt,
     )
-    cert = result.certificate.to_dict()
-    cert_path = out.with_name(out.name + ".certificate.json")
-    entry = {
-        "action": "privacy.deidentify",
-        "object_type": "dataset",
-        "object_id": out.name,
-        "hashes": {"input": cert["input_sha256"], "output": cert["output_sha256"]},
-        "params": {
-            "engine": "spark",
-            "policy": policy.name,
-            "dates": policy.dates,
-            "key_fingerprint": key.fingerprint,
-            "rows": cert["rows_out"],
-            "actions": cert["actions"],
-        },
-    }
-    with atomic_path(cert_path) as tmp_cert:
-        tmp_cert.write_text(json.dumps(cert, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        _write_then(out, result.frame, entry)
-    if fmt == OutputFormat.json:
-        emit_json(cert)
-        return
-    rows = [[c["column"], c["role"], c["phi_type"] or "", c["action"], c["reason"]] for c in cert["columns"]]
-    emit_table(
-        f"de-identification of {data.name} (spark)", ["column", "role", "phi type", "action", "why"], rows
-    )
-    say(f"wrote {out} ({cert['rows_out']:,} rows) and {cert_path}")
 
 
 @spark_app.command("enforce")
@@ -176,41 +106,18 @@ def enforce_cmd(
     master: MasterOption = "local[*]",
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """Keep the rows whose participant's consent permits PURPOSE (state from the consent registry)."""
-    from ethicompass.consent import Registry
-    from ethicompass.engines.spark import enforce, session
-    from ethicompass.store import Store
-
-    spark = session(master)
-    store = Store.from_env().open()
-    try:
-        statuses = Registry(store).status_table(purpose, at=at)
-    finally:
-        store.dispose()
-    kept, record = enforce(
-        _read(spark, data, infer=False),
+    """Deprecated: ``ethicompass consent enforce --engine spark --out-folder OUT``."""
+    _run(
+        consent.enforce_cmd,
+        "consent enforce --engine spark --out-folder DIR",
+        data=data,
         purpose=purpose,
         participant_column=participant_column,
+        out_folder=out,
         at=at,
-        statuses=statuses,
-    )
-    summary = record.to_dict()
-    entry = {
-        "action": "consent.enforce",
-        "object_type": "dataset",
-        "object_id": out.name,
-        "hashes": {"statuses": record.status_hash},
-        "params": {"engine": "spark", **{k: v for k, v in summary.items() if k != "status_hash"}},
-    }
-    _write_then(out, kept, entry)
-    if fmt == OutputFormat.json:
-        emit_json(summary)
-        return
-    rows = [[r, n] for r, n in record.rows_dropped.items()]
-    emit_table(
-        f"consent for {purpose}: {record.rows_kept:,} of {record.rows_in:,} rows kept",
-        ["dropped", "rows"],
-        rows,
+        engine=Engine.spark,
+        master=master,
+        fmt=fmt,
     )
 
 
@@ -227,29 +134,18 @@ def risk_cmd(
     master: MasterOption = "local[*]",
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """Re-identification risk with equivalence classes counted by Spark."""
-    from ethicompass.engines.spark import risk, session
-
-    spark = session(master)
-    report = risk(
-        _read(spark, data, infer=False),
-        quasi_identifiers=quasi_identifiers,
+    """Deprecated: ``ethicompass risk --engine spark``."""
+    _run(
+        privacy_risk.risk_cmd,
+        "risk --engine spark",
+        data=data,
+        qi=quasi_identifiers,
         sensitive=sensitive,
-        k_threshold=k_threshold,
+        k=k_threshold,
+        engine=Engine.spark,
+        master=master,
+        fmt=fmt,
     )
-    out = report.to_dict()
-    _audit(
-        action="privacy.risk",
-        object_type="dataset",
-        object_id=data.name,
-        hashes={},
-        params={"engine": "spark", "quasi_identifiers": quasi_identifiers, "k_threshold": k_threshold},
-    )
-    if fmt == OutputFormat.json:
-        emit_json(out)
-        return
-    rows = [[k, v] for k, v in out.items() if not isinstance(v, dict | list)]
-    emit_table(f"re-identification risk of {data.name} (spark)", ["measure", "value"], rows)
 
 
 @spark_app.command("fairness")
@@ -276,40 +172,20 @@ def fairness_cmd(
     master: MasterOption = "local[*]",
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """Fairness audit with the counts made by Spark (exit 1 when a disparity is flagged, unless --no-fail)."""
-    from ethicompass.engines.spark import audit, session
-
-    if score is None and prediction is None:
-        raise InputError("neither --score nor --prediction given", hint="pass one of them")
-    n_boot = n_boot if n_boot_old is None else n_boot_old
-    spark = session(master)
-    report = audit(
-        _read(spark, data, infer=True),
+    """Deprecated: ``ethicompass fairness --engine spark``."""
+    _run(
+        fairness.fairness,
+        "fairness --engine spark",
+        data=data,
         label=label,
-        groups=groups,
+        group=groups,
         score=score,
         prediction=prediction,
         threshold=threshold,
-        n_boot=n_boot,
-    )
-    out = report.to_dict()
-    _audit(
-        action="fairness.audit",
-        object_type="dataset",
-        object_id=data.name,
-        hashes={},
-        params={"engine": "spark", "label": label, "groups": groups, "score": score, "threshold": threshold},
-    )
-    if fmt == OutputFormat.json:
-        emit_json(out)
-    else:
-        rows = [[k, v] for k, v in out.items() if not isinstance(v, dict | list)]
-        emit_table(f"fairness of {data.name} (spark)", ["field", "value"], rows)
-    if fmt != OutputFormat.json:
-        summary(f"{len(report.findings)} flagged disparities" if report.findings else "no disparity flagged")
-    judge(
-        bool(report.findings),
-        f"{len(report.findings)} flagged disparities",
-        hint="investigate the flagged groups; pass --no-fail to report only",
+        boot=n_boot if n_boot_old is None else n_boot_old,
         no_fail=no_fail,
+        fail_on_flag=fail_on_flag,
+        engine=Engine.spark,
+        master=master,
+        fmt=fmt,
     )

@@ -24,9 +24,9 @@ RequiredOpt = Annotated[
 
 
 def _store() -> Any:
-    from ethicompass.store import Store
+    from ethicompass.cli._app import state_store
 
-    return Store.from_env().open()
+    return state_store()
 
 
 @training_app.command("courses")

@@ -38,9 +38,9 @@ KeyFile = Annotated[
 
 
 def _store() -> Any:
-    from ethicompass.store import Store
+    from ethicompass.cli._app import state_store
 
-    return Store.from_env().open()
+    return state_store()
 
 
 def _read_json(path: Path, what: str) -> Any:

@@ -16,8 +16,15 @@ from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
     from ethicompass.consent._csv import read_consents_csv
-    from ethicompass.consent._enforce import DROP_REASONS, EnforcementRecord, enforce, enforce_batch
-    from ethicompass.consent._fhir import FhirVersion, from_fhir, read_fhir_file, to_fhir, write_fhir_file
+    from ethicompass.consent._enforce import (
+        DROP_REASONS,
+        EnforcementRecord,
+        consent_state,
+        enforce,
+        enforce_batch,
+    )
+    from ethicompass.consent._fhir import FhirVersion, from_fhir, to_fhir
+    from ethicompass.consent._fhir_files import read_fhir_file, write_fhir_file
     from ethicompass.consent._model import (
         PURPOSE_TEXT,
         STANDARD_PURPOSES,
@@ -63,18 +70,19 @@ __getattr__, __dir__ = attach(
         "affected_artefacts": "ethicompass.consent._withdrawal",
         "decide": "ethicompass.consent._withdrawal",
         "decisions": "ethicompass.consent._withdrawal",
+        "consent_state": "ethicompass.consent._enforce",
         "enforce": "ethicompass.consent._enforce",
         "enforce_batch": "ethicompass.consent._enforce",
         "from_fhir": "ethicompass.consent._fhir",
         "link_artefacts": "ethicompass.consent._withdrawal",
         "read_consents_csv": "ethicompass.consent._csv",
         "read_participant_ids": "ethicompass.consent._participants",
-        "read_fhir_file": "ethicompass.consent._fhir",
+        "read_fhir_file": "ethicompass.consent._fhir_files",
         "register_members": "ethicompass.consent._withdrawal",
         "statuses_from_events": "ethicompass.consent._registry",
         "to_fhir": "ethicompass.consent._fhir",
         "unresolved_decisions": "ethicompass.consent._withdrawal",
-        "write_fhir_file": "ethicompass.consent._fhir",
+        "write_fhir_file": "ethicompass.consent._fhir_files",
     },
 )
 
@@ -96,6 +104,7 @@ __all__ = [  # noqa: RUF022 - plain sorted, as tests/test_exported_members.py ch
     "STANDARD_PURPOSES",
     "WithdrawalDecision",
     "affected_artefacts",
+    "consent_state",
     "decide",
     "decisions",
     "enforce",

@@ -18,6 +18,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 import pyarrow as pa
 
+from ethicompass._dispatch import engine_for
 from ethicompass.consent._model import check_purpose, iso, to_utc, utc_now
 from ethicompass.errors import ColumnError, InputError
 from ethicompass.frames import require_columns, to_narwhals
@@ -111,6 +112,30 @@ def _check_statuses(statuses: Any) -> pl.DataFrame:
     ).unique("participant", keep="last")
 
 
+def consent_state(
+    purpose: str,
+    /,
+    *,
+    at: datetime | str | None = None,
+    registry: Registry | None = None,
+    statuses: pl.DataFrame | None = None,
+) -> tuple[str, pl.DataFrame]:
+    """The time (ISO, UTC) and the status table ``enforce`` judges rows against, from exactly one source.
+
+    The kernel an engine needs: ``registry`` gives its status table for ``purpose`` at ``at``
+    (default now); ``statuses`` is checked to have ``participant``, ``decision`` and ``reason``.
+    """
+    check_purpose(purpose)
+    if (registry is None) == (statuses is None):
+        raise InputError(
+            "enforce needs exactly one source of consent state",
+            hint="pass registry=Registry(store) or statuses=registry.status_table(purpose, at=...)",
+        )
+    when = iso(to_utc(at, field_name="at") if at is not None else utc_now())
+    table = registry.status_table(purpose, at=when) if registry is not None else _check_statuses(statuses)
+    return when, table
+
+
 def enforce(
     frame: Any,
     /,
@@ -128,27 +153,13 @@ def enforce(
     them. The returned frame is of the input's kind, with the input's columns and row order.
     Rows with no participant id, or whose participant has no consent record, are dropped.
     """
-    from ethicompass.engines._spark_session import is_spark_frame
-
-    if is_spark_frame(frame):  # per Spark partition (engines.spark.enforce)
-        from ethicompass.engines.spark import enforce as on_spark
-
-        return on_spark(  # type: ignore[no-any-return]
-            frame,
-            purpose=purpose,
-            participant_column=participant_column,
-            at=at,
-            registry=registry,
-            statuses=statuses,
+    when, table = consent_state(purpose, at=at, registry=registry, statuses=statuses)
+    engine = engine_for(frame)
+    if engine is not None:  # per partition of a distributed frame (engines.spark.enforce_table)
+        on_engine: tuple[Any, EnforcementRecord] = engine.enforce_table(
+            frame, purpose=purpose, participant_column=participant_column, when=when, table=table
         )
-    check_purpose(purpose)
-    if (registry is None) == (statuses is None):
-        raise InputError(
-            "enforce needs exactly one source of consent state",
-            hint="pass registry=Registry(store) or statuses=registry.status_table(purpose, at=...)",
-        )
-    when = iso(to_utc(at, field_name="at") if at is not None else utc_now())
-    table = registry.status_table(purpose, at=when) if registry is not None else _check_statuses(statuses)
+        return on_engine
     nwf = to_narwhals(frame)
     require_columns(nwf, [participant_column], source="the frame to enforce on")
     if isinstance(nwf, nw.LazyFrame):

@@ -1,7 +1,7 @@
 """FHIR Consent in and out: R4 (read with the R4B models) and R5, as JSON resources.
 
-Files (JSON, Bundle, NDJSON, XML for R4 and R5) are read and written by ``_fhir_files``;
-``read_fhir_file`` and ``write_fhir_file`` are re-exported here.
+Files (JSON, Bundle, NDJSON, XML for R4 and R5) are read and written by ``_fhir_files``
+(``read_fhir_file``, ``write_fhir_file``), which builds on this module.
 
 Mapping onto the version-neutral model (see docs/consent.md):
 
@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import enum
 import json
-import os
-from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -473,26 +471,3 @@ def to_fhir(record: ConsentRecord, /, *, fhir_version: FhirVersion) -> dict[str,
             resource["sourceAttachment"] = [{"title": record.document}]
     model = _model(version).model_validate(resource)
     return json.loads(model.model_dump_json())
-
-
-def _files() -> Any:  # the file readers import this module: bind them lazily
-    from ethicompass.consent import _fhir_files
-
-    return _fhir_files
-
-
-def read_fhir_file(
-    path: str | os.PathLike[str], /, *, fhir_version: FhirVersion | None = None, recorded_by: str = "import"
-) -> list[ConsentRecord]:
-    """Read Consents from a file: JSON (one Consent or a Bundle), NDJSON, or XML (R4 or R5)."""
-    result: list[ConsentRecord] = _files().read_fhir_file(
-        path, fhir_version=fhir_version, recorded_by=recorded_by
-    )
-    return result
-
-
-def write_fhir_file(
-    records: Iterable[ConsentRecord], path: str | os.PathLike[str], /, *, fhir_version: FhirVersion
-) -> int:
-    """Write records as FHIR Consents: ``.ndjson`` one per line, ``.json`` a Bundle, ``.xml`` an XML Bundle."""
-    return int(_files().write_fhir_file(records, path, fhir_version=fhir_version))

@@ -15,7 +15,12 @@ from __future__ import annotations
 
 import csv
 import enum
+import hashlib
+import os
+import shutil
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +29,19 @@ import pyarrow as pa
 import typer
 
 from ethicompass.engines._spark_session import is_spark_frame
-from ethicompass.errors import DataFileError
+from ethicompass.errors import DataFileError, InputError
 
 __all__ = [
     "Engine",
     "by_partition",
+    "check_out",
     "engine_option",
     "engine_params",
     "load",
     "master_option",
+    "out_folder_option",
+    "parquet_folder",
+    "sha256_path",
     "strings",
     "write_frame",
     "write_table",
@@ -63,6 +72,28 @@ def master_option() -> Any:
         "--master",
         help="With --engine spark: local[*] (default), local[N], spark://..., yarn, or sc://... (Connect).",
     )
+
+
+def out_folder_option() -> Any:
+    """The shared ``--out-folder DIR`` option: with ``--engine spark``, a Parquet folder the executors write."""
+    return typer.Option(
+        "--out-folder",
+        help="With --engine spark: write a Parquet folder, in parallel by the executors, instead of --out "
+        "(the folder must not exist).",
+    )
+
+
+def check_out(out: Path | None, out_folder: Path | None, engine: Engine) -> None:
+    """Exactly one of ``--out`` and ``--out-folder``, and the folder only with ``--engine spark``."""
+    if (out is None) == (out_folder is None):
+        raise InputError(
+            "name one output: --out FILE or --out-folder DIR",
+            hint="--out writes one file on any engine; --out-folder (with --engine spark) a Parquet folder",
+        )
+    if out_folder is not None and engine != Engine.spark:
+        raise InputError("--out-folder needs --engine spark", hint="add --engine spark, or use --out FILE")
+    if out_folder is not None and out_folder.exists():
+        raise DataFileError(f"{out_folder} exists", hint="remove it or name another output folder")
 
 
 def engine_params(engine: Engine, master: str) -> dict[str, Any]:
@@ -97,6 +128,9 @@ def _spark_load(path: Path, *, master: str, columns: list[str] | None, text: boo
     from ethicompass.engines._spark_session import relay_errors, session, spark_schema_of
     from ethicompass.frames import check_csv_shape, read_table, require_columns
 
+    if path.is_dir():  # a Parquet folder (as Spark writes one): Spark reads its schema
+        sdf = session(master).read.parquet(str(path))
+        return sdf if columns is None else sdf.select(*columns)
     if not path.is_file():
         raise DataFileError(f"{path}: no such file", hint="check the path")
     suffix = path.suffix.lower()
@@ -162,6 +196,18 @@ def _csv_layout(path: Path, separator: str) -> tuple[list[str], bool]:
         return header, reader.line_num != records
 
 
+def sha256_path(path: Path, /) -> str:
+    """The SHA-256 of a file; of a folder, the SHA-256 over its files' relative names and SHA-256s, sorted."""
+    from ethicompass.frames import sha256_file
+
+    if not path.is_dir():
+        return sha256_file(path)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(f"{file.relative_to(path).as_posix()}\0{sha256_file(file)}\n".encode())
+    return digest.hexdigest()
+
+
 # --------------------------------------------------------------------------- per-frame steps
 def by_partition(fn: Callable[..., Any], frame: Any, /, *args: Any, **kwargs: Any) -> Any:
     """``fn(frame, *args, **kwargs)``; on a Spark frame, ``fn`` runs per Arrow batch.
@@ -223,6 +269,24 @@ def write_table(frame: Any, path: Path, /, *, raw_csv: bool = False) -> int:
         )
     with atomic_path(path) as tmp:
         return write_frame(frame, tmp, fmt=fmt, raw_csv=raw_csv)
+
+
+@contextmanager
+def parquet_folder(folder: Path, /) -> Iterator[Path]:
+    """A temporary folder name beside ``folder`` for Spark to write Parquet into; renamed on success.
+
+    Write the audit entry inside the block: the folder appears only after it, and on any error the
+    temporary folder is removed and nothing appears.
+    """
+    if folder.exists():
+        raise DataFileError(f"{folder} exists", hint="remove it or name another output folder")
+    tmp = folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex}")
+    try:
+        yield tmp
+        os.replace(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_frame(frame: Any, path: Path, /, *, fmt: str, raw_csv: bool = False) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -33,7 +32,7 @@ from ethicompass.errors import ColumnError, ConfigurationError, InputError
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from ethicompass.consent import EnforcementRecord, Registry
+    from ethicompass.consent import EnforcementRecord
     from ethicompass.fairness import FairnessReport, Summary
     from ethicompass.privacy import DeidResult, EquivalenceSummary, Key, Policy, RiskReport, TableSchema
     from ethicompass.safety import CountTable
@@ -196,17 +195,18 @@ def deidentify(
 
 
 # --------------------------------------------------------------------------- consent
-def enforce(
-    sdf: DataFrame,
-    /,
-    *,
-    purpose: str,
-    participant_column: str,
-    at: datetime | str | None = None,
-    registry: Registry | None = None,
-    statuses: pl.DataFrame | None = None,
+def enforce(sdf: DataFrame, /, **options: Any) -> tuple[DataFrame, EnforcementRecord]:
+    """:func:`ethicompass.consent.enforce` on a Spark DataFrame (the same options): (kept rows, lazy; the record)."""
+    from ethicompass.consent import enforce as enforce_frame
+
+    _check_frame(sdf)
+    return enforce_frame(sdf, **options)  # type: ignore[no-any-return]
+
+
+def enforce_table(
+    sdf: DataFrame, /, *, purpose: str, participant_column: str, when: str, table: pl.DataFrame
 ) -> tuple[DataFrame, EnforcementRecord]:
-    """:func:`ethicompass.consent.enforce` on a Spark DataFrame: (kept rows, lazy; the record).
+    """Keep the rows of ``sdf`` that ``table`` (from ``consent.consent_state``) permits: (kept, lazy; record).
 
     The status table (one row per participant) is built on the driver and travels to the
     executors as the permitted ids (filtering with ``consent.enforce_batch`` per partition) and as
@@ -215,19 +215,9 @@ def enforce(
     from pyspark.sql import functions as F
 
     from ethicompass.consent import EnforcementRecord, enforce_batch
-    from ethicompass.consent._enforce import DROP_REASONS, _check_statuses, _status_hash
-    from ethicompass.consent._model import check_purpose, iso, to_utc, utc_now
+    from ethicompass.consent._enforce import DROP_REASONS, _status_hash
     from ethicompass.frames import require_columns
 
-    _check_frame(sdf)
-    check_purpose(purpose)
-    if (registry is None) == (statuses is None):
-        raise InputError(
-            "enforce needs exactly one source of consent state",
-            hint="pass registry=Registry(store) or statuses=registry.status_table(purpose, at=...)",
-        )
-    when = iso(to_utc(at, field_name="at") if at is not None else utc_now())
-    table = registry.status_table(purpose, at=when) if registry is not None else _check_statuses(statuses)
     if participant_column not in sdf.columns:
         require_columns(pl.DataFrame({c: [] for c in sdf.columns}), [participant_column], source="the frame")
     permitted = table.filter(pl.col("reason") == "granted")["participant"].to_arrow().cast(pa.string())

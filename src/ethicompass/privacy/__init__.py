@@ -33,7 +33,6 @@ if TYPE_CHECKING:
         risk,
     )
     from ethicompass.privacy.reidentification._summary import EquivalenceSummary, summarize
-    from ethicompass.privacy.tables._content_hash import content_hash
     from ethicompass.privacy.tables._deid import DeidResult, deidentify
     from ethicompass.privacy.tables._deid_cert import Certificate, ColumnRecord, read_linkage
     from ethicompass.privacy.tables._deid_stream import deidentify_batches
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
     from ethicompass.privacy.text._redact import redact, redact_column
     from ethicompass.privacy.text.recognizers._ner import spacy_recognizers
     from ethicompass.privacy.text.recognizers._registry import REGISTRY, Recognizer
+    from ethicompass.transparency._content_hash import content_hash
 
 __getattr__, __dir__ = attach(
     __name__,
@@ -75,7 +75,7 @@ __getattr__, __dir__ = attach(
         "TableSchema": "ethicompass.privacy.tables._safe_harbor",
         "anonymize": "ethicompass.privacy.reidentification._anonymize",
         "date_offset_days": "ethicompass.privacy._keys",
-        "content_hash": "ethicompass.privacy.tables._content_hash",
+        "content_hash": "ethicompass.transparency._content_hash",
         "deidentify": "ethicompass.privacy.tables._deid",
         "deidentify_batches": "ethicompass.privacy.tables._deid_stream",
         "evaluate_phi": "ethicompass.privacy.text._eval",

@@ -139,13 +139,14 @@ class BudgetLedger:
                         created_by=default_actor(),
                     )
                 )
-        if row is None:  # only a new budget is an event worth auditing
-            AuditLog(self.store).append(
-                action="privacy.budget.set",
-                object_type="dataset",
-                object_id=dataset,
-                params={"epsilon_total": float(epsilon)},
-            )
+                # only a new budget is an event worth auditing; it commits with the budget or not at all
+                AuditLog(self.store).append_in(
+                    conn,
+                    action="privacy.budget.set",
+                    object_type="dataset",
+                    object_id=dataset,
+                    params={"epsilon_total": float(epsilon)},
+                )
         return self.budget(dataset)
 
     def budget(self, dataset: str, /) -> PrivacyBudget:

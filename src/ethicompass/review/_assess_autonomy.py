@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from ethicompass.review._figures import consent_flow_svg
@@ -23,21 +24,23 @@ def enforcement(ctx: ReviewContext) -> EnforcementRecord:
 
     study = ctx.study
     assert study.predictions is not None and study.consent is not None and study.consent.dataset
-    registry = Registry(ctx.store)
-    if registry.status_table(ctx.policy.consent.purpose).height == 0:
-        # The state database holds no consent for this purpose: judge on the study's consent file,
-        # in a private in-memory registry, so the review changes nothing in the user's state.
-        registry = Registry(Store("sqlite://").open())
-        registry.import_records(
-            read_consents_csv(study.dataset_path(study.consent.dataset), recorded_by="review"),
-            unknown="register",  # a private registry of the study's own file: its ids are its participants
+    with ExitStack() as private:
+        registry = Registry(ctx.store)
+        if registry.status_table(ctx.policy.consent.purpose).height == 0:
+            # The state database holds no consent for this purpose: judge on the study's consent file,
+            # in a private in-memory registry (disposed after), so the review changes nothing in the
+            # user's state.
+            registry = Registry(private.enter_context(Store("sqlite://").open()))
+            registry.import_records(
+                read_consents_csv(study.dataset_path(study.consent.dataset), recorded_by="review"),
+                unknown="register",  # a private registry of the study's own file: its ids are its participants
+            )
+        kept, record = enforce(
+            ctx.frame(study.predictions.dataset),
+            purpose=ctx.policy.consent.purpose,
+            participant_column="participant_id",
+            registry=registry,
         )
-    kept, record = enforce(
-        ctx.frame(study.predictions.dataset),
-        purpose=ctx.policy.consent.purpose,
-        participant_column="participant_id",
-        registry=registry,
-    )
     ctx.results.setdefault("consent", {})["enforcement"] = record
     ctx.results["consent"]["kept"] = kept
     return record

@@ -238,7 +238,8 @@ class _CheckpointTicker:
         self._thread.start()
 
     def _run(self) -> None:
-        from ethicompass.transparency._witness import cadence_seconds, checkpoint_if_grown
+        from ethicompass.transparency._verify import checkpoint_if_grown
+        from ethicompass.transparency._witness import cadence_seconds
 
         period = max(1.0, cadence_seconds() / 2)
         while not self._stop.wait(period):

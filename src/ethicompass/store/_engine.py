@@ -253,6 +253,13 @@ class Store:
             self._engine.dispose()
             self._engine = None
 
+    def __enter__(self) -> Store:
+        """``with Store(url).open() as store:``: the engine is disposed when the block ends."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
+
     def __repr__(self) -> str:
         return f"Store({_safe(_normalise(self.url))!r})"
 

@@ -231,16 +231,6 @@ def audit_certificates_in(conn: sa.Connection, store: Store, ids: Iterable[int],
     AuditLog(store).append_in(conn, **entry)
 
 
-def _audit(store: Store, rollback: sa.Delete | None, **entry: Any) -> None:
-    try:
-        AuditLog(store).append(**entry)
-    except Exception:
-        if rollback is not None:
-            with store.begin() as conn:
-                conn.execute(rollback)
-        raise
-
-
 def start_attempt(
     store: Store, user: Any, course_id: str, /, *, seed: int | None = None, at: datetime | None = None
 ) -> Attempt:
@@ -264,18 +254,17 @@ def start_attempt(
                 started_at=iso(at or utc_now()),
             )
         ).inserted_primary_key
-    assert key is not None
-    attempt_id = int(key[0])
-    _audit(
-        store,
-        training_attempts.delete().where(training_attempts.c.id == attempt_id),
-        action="training.attempt.start",
-        object_type="training_attempt",
-        object_id=f"{course_id}/{attempt_id}",
-        actor=name,
-        role="staff",
-        params={"course": course_id, "seed": seed},
-    )
+        assert key is not None
+        attempt_id = int(key[0])
+        AuditLog(store).append_in(  # the attempt and its entry commit together, or neither does
+            conn,
+            action="training.attempt.start",
+            object_type="training_attempt",
+            object_id=f"{course_id}/{attempt_id}",
+            actor=name,
+            role="staff",
+            params={"course": course_id, "seed": seed},
+        )
     return Attempt(attempt_id, name, course_id, seed, _present(course_id, layout))
 
 

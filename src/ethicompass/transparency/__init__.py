@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
+    from ethicompass.transparency._actions import AuditAction, AuditEvent
+    from ethicompass.transparency._audited import Audited, audited
     from ethicompass.transparency._chai import check_chai_xml
     from ethicompass.transparency._checkpoint import (
         Checkpoint,
@@ -22,13 +24,14 @@ if TYPE_CHECKING:
         parse_public_key,
         sign_checkpoint,
     )
+    from ethicompass.transparency._content_hash import content_hash
     from ethicompass.transparency._explain import (
         GlobalExplanation,
         LocalExplanation,
         explain_global,
         explain_prediction,
     )
-    from ethicompass.transparency._hashing import hash_file, hash_frame
+    from ethicompass.transparency._hashing import hash_file, hash_frame, table_hash_matches
     from ethicompass.transparency._lineage import Artefact, Lineage, artefact_id
     from ethicompass.transparency._log import (
         AuditEntry,
@@ -53,7 +56,10 @@ __getattr__, __dir__ = attach(
     __name__,
     {
         "Artefact": "ethicompass.transparency._lineage",
+        "AuditAction": "ethicompass.transparency._actions",
+        "Audited": "ethicompass.transparency._audited",
         "AuditEntry": "ethicompass.transparency._log",
+        "AuditEvent": "ethicompass.transparency._actions",
         "AuditLog": "ethicompass.transparency._log",
         "CardField": "ethicompass.transparency._modelcard",
         "Checkpoint": "ethicompass.transparency._checkpoint",
@@ -65,8 +71,10 @@ __getattr__, __dir__ = attach(
         "ProofCheck": "ethicompass.transparency._proofs",
         "VerifyResult": "ethicompass.transparency._verify",
         "artefact_id": "ethicompass.transparency._lineage",
+        "audited": "ethicompass.transparency._audited",
         "build_model_card": "ethicompass.transparency._modelcard",
         "canonical_json": "ethicompass.transparency._log",
+        "content_hash": "ethicompass.transparency._content_hash",
         "check_chai_xml": "ethicompass.transparency._chai",
         "consistency_proof": "ethicompass.transparency._merkle",
         "default_actor": "ethicompass.transparency._log",
@@ -75,6 +83,7 @@ __getattr__, __dir__ = attach(
         "generate_signing_key": "ethicompass.transparency._checkpoint",
         "hash_file": "ethicompass.transparency._hashing",
         "hash_frame": "ethicompass.transparency._hashing",
+        "table_hash_matches": "ethicompass.transparency._hashing",
         "inclusion_proof": "ethicompass.transparency._merkle",
         "leaf_hash": "ethicompass.transparency._log",
         "load_signing_key": "ethicompass.transparency._checkpoint",
@@ -94,8 +103,11 @@ __getattr__, __dir__ = attach(
 
 __all__ = [
     "Artefact",
+    "AuditAction",
     "AuditEntry",
+    "AuditEvent",
     "AuditLog",
+    "Audited",
     "CardField",
     "Checkpoint",
     "CheckpointCheck",
@@ -106,10 +118,12 @@ __all__ = [
     "ProofCheck",
     "VerifyResult",
     "artefact_id",
+    "audited",
     "build_model_card",
     "canonical_json",
     "check_chai_xml",
     "consistency_proof",
+    "content_hash",
     "default_actor",
     "explain_global",
     "explain_prediction",
@@ -125,6 +139,7 @@ __all__ = [
     "prove_inclusion",
     "root_hash",
     "sign_checkpoint",
+    "table_hash_matches",
     "verify_consistency",
     "verify_inclusion",
     "verify_log",

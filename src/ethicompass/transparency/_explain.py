@@ -207,7 +207,7 @@ def explain_prediction(
     entry (``explain.prediction``) records the row number, the method, the model type and the
     ranked feature names, never feature values.
     """
-    from ethicompass.transparency._hashing import hash_frame
+    from ethicompass.transparency._content_hash import content_hash
 
     data, names = _matrix(X)
     if not 0 <= row < len(data):
@@ -240,7 +240,7 @@ def explain_prediction(
     else:
         raise InputError(f"unknown explanation method {method!r}", hint="use 'auto', 'shap' or 'occlusion'")
     ranked = [names[i] for i in np.argsort(np.abs(contributions))[::-1]]
-    frame_hash = hash_frame(
+    frame_hash = content_hash(
         pl.from_pandas(data) if hasattr(data, "iloc") else pl.DataFrame(data, schema=list(names))
     )
     entry = audit.append(

@@ -1,6 +1,13 @@
-"""Content hashes of artefacts: files (streaming SHA-256) and Arrow data (a canonical hash).
+"""Content hashes of artefacts: files (streaming SHA-256) and tables, and which scheme a recorded hash used.
 
-``hash_frame`` hashes the *logical content* of a table, not its bytes in memory or on disk:
+**One table-hash scheme**: :func:`~ethicompass.transparency.content_hash` (``sha256-tree:``, defined in
+``_content_hash.py``) is the hash certificates, lineage and audit entries record: it streams (record
+batches, Spark partitions) and merges, so every engine gives the same answer. :func:`hash_frame`
+(``sha256:``) is the **legacy** table hash, kept unchanged so that records written with it still
+verify: :func:`table_hash_matches` reads a recorded hash by its prefix and recomputes it with the
+scheme that made it (docs/transparency.md, "Table hashes").
+
+The legacy ``hash_frame`` hashes the *logical content* of a table, not its bytes in memory or on disk:
 
 * the schema: column names in order, with each Arrow type normalised (``string``,
   ``large_string`` and ``string_view`` count as one text type; ``binary`` likewise;
@@ -28,6 +35,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ethicompass.frames import sha256_file, to_polars
+from ethicompass.transparency._content_hash import PREFIX as _TREE_PREFIX
+from ethicompass.transparency._content_hash import content_hash
 
 _FORMAT = b"ethicompass-frame-hash-v1\n"
 
@@ -103,7 +112,9 @@ def _column_digest(column: pa.ChunkedArray, digest: Any) -> None:
 
 
 def hash_frame(frame: Any, /) -> str:
-    """Canonical SHA-256 of a table's logical content, as ``sha256:<hex>`` (module docstring).
+    """Legacy canonical SHA-256 of a table's logical content, as ``sha256:<hex>`` (module docstring).
+
+    New records use :func:`~ethicompass.transparency.content_hash`; this stays to verify old ones.
 
     Accepts a PyArrow table or record batch, or any frame narwhals understands. The hash does
     not depend on chunking, slicing, dictionary encoding or the producing engine.
@@ -120,3 +131,26 @@ def hash_frame(frame: Any, /) -> str:
         digest.update(b"\x1ecolumn\x1e")
         _column_digest(table.column(index), digest)
     return f"sha256:{digest.hexdigest()}"
+
+
+def table_hash_matches(frame: Any, recorded: str, /) -> bool:
+    """Whether ``frame`` has the table hash ``recorded``, recomputed with the scheme its prefix names.
+
+    ``sha256-tree:`` is :func:`~ethicompass.transparency.content_hash` (every record written now);
+    ``sha256:`` is the legacy :func:`hash_frame`. Another prefix is an :class:`~ethicompass.errors.InputError`.
+
+    >>> import polars as pl
+    >>> t = pl.DataFrame({"a": [1, 2]})
+    >>> table_hash_matches(t, content_hash(t)) and table_hash_matches(t, hash_frame(t))
+    True
+    """
+    from ethicompass.errors import InputError
+
+    if recorded.startswith(_TREE_PREFIX):
+        return content_hash(to_polars(frame, name="frame")) == recorded
+    if recorded.startswith("sha256:"):
+        return hash_frame(frame) == recorded
+    raise InputError(
+        f"unknown table-hash scheme in {recorded[:24]!r}",
+        hint="a recorded table hash starts with sha256-tree: (content_hash) or sha256: (legacy hash_frame)",
+    )

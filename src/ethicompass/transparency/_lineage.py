@@ -307,7 +307,7 @@ def _validate(kind: str, name: str, content_hash: str, upstream: Sequence[str]) 
     if not _HASH.match(content_hash):
         raise InputError(
             "content_hash must look like 'sha256:<hex digits>'",
-            hint="compute it with transparency.hash_file(path) or transparency.hash_frame(frame)",
+            hint="compute it with transparency.hash_file(path) or transparency.content_hash(frame)",
         )
     if isinstance(upstream, str):
         raise InputError("upstream must be a list of artefact ids, not one string", hint="wrap it: [id]")

@@ -23,8 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ethicompass.errors import AuditError, InputError
+from ethicompass.errors import AuditError
 from ethicompass.store import Store, audit_entries
+from ethicompass.transparency._actions import AuditAction, AuditEvent
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 ACTOR_ENV = "ETHICOMPASS_ACTOR"
 _RETRIES = 20
-_FIELDS = frozenset({"action", "object_type", "object_id", "actor", "role", "hashes", "params"})
 _TEXT_COLUMNS = ("time", "actor", "role", "action", "object_type", "object_id", "hashes", "params")
 
 
@@ -128,20 +128,6 @@ def entries_frame(entries: Sequence[AuditEntry]) -> pl.DataFrame:
     )
 
 
-def _check_fields(action: str, object_type: str, object_id: str, role: str) -> None:
-    for name, value, limit in (
-        ("action", action, 128),
-        ("object_type", object_type, 64),
-        ("object_id", object_id, 256),
-        ("role", role, 64),
-    ):
-        if not isinstance(value, str) or not value or len(value) > limit:
-            raise AuditError(
-                f"audit entry field {name!r} must be a non-empty string of at most {limit} characters",
-                hint="name the object by type and an opaque id (never an identifier value)",
-            )
-
-
 class AuditLog:
     """The tamper-evident audit log over the state database.
 
@@ -156,7 +142,7 @@ class AuditLog:
     def append(
         self,
         *,
-        action: str,
+        action: AuditAction | str,
         object_type: str,
         object_id: str,
         actor: str | None = None,
@@ -164,24 +150,21 @@ class AuditLog:
         hashes: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
-        """Append one entry and return it (with its leaf index ``seq``)."""
-        item = {
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "actor": actor,
-            "role": role,
-            "hashes": hashes,
-            "params": params,
-        }
-        return self.append_many([item])[0]
+        """Append one entry and return it (with its leaf index ``seq``).
 
-    def append_many(self, items: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
+        ``action`` must be in the vocabulary (:class:`AuditAction`): another is an :class:`AuditError`.
+        """
+        event = AuditEvent(
+            AuditAction.of(action), object_type, object_id, actor, role, hashes or {}, params or {}
+        )
+        return self.append_many([event])[0]
+
+    def append_many(self, items: Iterable[AuditEvent | Mapping[str, Any]]) -> list[AuditEntry]:
         """Append several entries in one transaction (all or none); much faster than one by one.
 
-        Each item holds the keyword arguments of :meth:`append`.
+        Each item is an :class:`AuditEvent`, or a mapping of the keyword arguments of :meth:`append`.
         """
-        batch = [dict(item) for item in items]
+        batch = [AuditEvent.from_mapping(item) for item in items]
         if not batch:
             return []
         for attempt in range(_RETRIES):
@@ -205,7 +188,7 @@ class AuditLog:
         self,
         conn: Connection,
         *,
-        action: str,
+        action: AuditAction | str,
         object_type: str,
         object_id: str,
         actor: str | None = None,
@@ -216,26 +199,20 @@ class AuditLog:
         """Append one entry inside the caller's transaction (``with store.begin() as conn``).
 
         The entry commits or rolls back with the caller's own writes, so a record and its
-        audit entry are kept together or not at all.
+        audit entry are kept together or not at all. ``action`` must be in the vocabulary.
         """
-        item = {
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "actor": actor,
-            "role": role,
-            "hashes": hashes,
-            "params": params,
-        }
+        event = AuditEvent(
+            AuditAction.of(action), object_type, object_id, actor, role, hashes or {}, params or {}
+        )
         try:
-            return self._insert(conn, [item])[0]
+            return self._insert(conn, [event])[0]
         except SQLAlchemyError as exc:
             raise AuditError(
                 f"could not append to the audit log ({type(exc).__name__}); the operation was not done",
                 hint="check the database is writable (ethicompass db upgrade) and retry",
             ) from exc
 
-    def _insert(self, conn: Connection, batch: list[dict[str, Any]]) -> list[AuditEntry]:
+    def _insert(self, conn: Connection, batch: list[AuditEvent]) -> list[AuditEntry]:
         # The hot path speaks to the driver directly: SQLAlchemy's per-statement overhead
         # would otherwise cap single appends well below the 5,000/s target.
         self.store.lock_table(conn, "audit_entries")
@@ -250,13 +227,8 @@ class AuditLog:
             entries: list[AuditEntry] = []
             rows: list[tuple[Any, ...]] = []
             fallback_actor: str | None = None
-            for item in batch:
-                unknown = set(item) - _FIELDS
-                if unknown:
-                    raise InputError(
-                        f"unknown audit entry field {sorted(unknown)[0]!r}", hint="see AuditLog.append"
-                    )
-                actor = item.get("actor")
+            for event in batch:
+                actor = event.actor
                 if not actor:
                     fallback_actor = fallback_actor or default_actor()
                     actor = fallback_actor
@@ -264,14 +236,13 @@ class AuditLog:
                     seq=seq,
                     time=now,
                     actor=actor,
-                    role=item.get("role") or "user",
-                    action=item["action"],
-                    object_type=item["object_type"],
-                    object_id=str(item["object_id"]),
-                    hashes=dict(item.get("hashes") or {}),
-                    params=dict(item.get("params") or {}),
+                    role=event.role,
+                    action=event.action.value,  # the plain string: what is hashed and stored
+                    object_type=event.object_type,
+                    object_id=event.object_id,
+                    hashes=dict(event.hashes),
+                    params=dict(event.params),
                 )
-                _check_fields(entry.action, entry.object_type, entry.object_id, entry.role)
                 try:
                     body = entry.canonical()
                 except (TypeError, ValueError) as exc:
@@ -371,18 +342,18 @@ class AuditLog:
     # ------------------------------------------------------------------ integrity
     def verify(self, *, trusted_keys: Sequence[bytes] = ()) -> VerifyResult:
         """Verify every entry and every stored checkpoint (see :func:`verify_log`)."""
-        from ethicompass.transparency._verify import verify_log
+        from ethicompass import transparency  # the package's public name: _verify builds on this module
 
-        return verify_log(self.store, trusted_keys=trusted_keys)
+        return transparency.verify_log(self.store, trusted_keys=trusted_keys)
 
     def checkpoint(self, key: Ed25519PrivateKey) -> Checkpoint:
         """Verify the log, then sign and store a checkpoint of it (see :func:`write_checkpoint`)."""
-        from ethicompass.transparency._verify import write_checkpoint
+        from ethicompass import transparency
 
-        return write_checkpoint(self.store, key)
+        return transparency.write_checkpoint(self.store, key)
 
     def prove(self, seq: int, *, checkpoint: Checkpoint | None = None) -> dict[str, Any]:
         """An inclusion proof of entry ``seq`` (see :func:`prove_inclusion`)."""
-        from ethicompass.transparency._proofs import prove_inclusion
+        from ethicompass import transparency
 
-        return prove_inclusion(self.store, seq, checkpoint=checkpoint)
+        return transparency.prove_inclusion(self.store, seq, checkpoint=checkpoint)

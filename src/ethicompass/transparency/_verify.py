@@ -446,3 +446,44 @@ def write_checkpoint(store: Store, key: Ed25519PrivateKey, *, log_it: bool = Tru
     if witness is not None:
         append_witness(witness, checkpoint)
     return checkpoint
+
+
+def _configured_key() -> object | None:
+    import os
+
+    from ethicompass.transparency._checkpoint import KEY_ENV, load_signing_key
+    from ethicompass.transparency._witness import KEY_FILE_ENV
+
+    key_file = os.environ.get(KEY_FILE_ENV)
+    if key_file:
+        return load_signing_key(key_file)
+    if os.environ.get(KEY_ENV):
+        return load_signing_key(None)
+    return None
+
+
+def checkpoint_if_grown(store: Store, /) -> Checkpoint | None:
+    """Sign a checkpoint when a key is configured and the log has entries no checkpoint covers.
+
+    Returns the new checkpoint, or None (no key configured, or nothing new to cover).
+    """
+    import sqlalchemy as sa
+
+    from ethicompass.store import audit_checkpoints, audit_entries
+
+    key = _configured_key()
+    if key is None:
+        return None
+    with store.connect() as conn:
+        size = int(conn.execute(sa.select(sa.func.count()).select_from(audit_entries)).scalar() or 0)
+        covered = int(conn.execute(sa.select(sa.func.max(audit_checkpoints.c.tree_size))).scalar() or 0)
+        if covered:
+            # the entry that records the newest checkpoint is the only one it cannot cover
+            last = conn.execute(
+                sa.select(audit_entries.c.action).where(audit_entries.c.seq >= covered)
+            ).scalars()
+            if all(action == "audit.checkpoint" for action in last):
+                return None
+    if size == 0:
+        return None
+    return write_checkpoint(store, key)  # type: ignore[arg-type]

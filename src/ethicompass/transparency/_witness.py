@@ -5,7 +5,7 @@ only by the database's own access control. So:
 
 - **Automatic checkpoints.** When a signing key is configured (``$ETHICOMPASS_SIGNING_KEY``, or a
   key file named by ``$ETHICOMPASS_SIGNING_KEY_FILE``), every CLI verb that wrote to the log ends
-  by signing a checkpoint (:func:`checkpoint_if_grown`), and the server does so at least every
+  by signing a checkpoint (``_verify.checkpoint_if_grown``), and the server does so at least every
   :data:`CADENCE_S` seconds.
 - **A witness file.** Every checkpoint is also appended to a file outside the database
   (``$ETHICOMPASS_WITNESS_FILE``; by default ``<database>.witness.jsonl`` beside a SQLite file, and
@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from ethicompass.errors import InputError
 from ethicompass.store import Store
-from ethicompass.transparency._checkpoint import KEY_ENV, Checkpoint
+from ethicompass.transparency._checkpoint import Checkpoint
 
 __all__ = [
     "CADENCE_ENV",
@@ -37,7 +37,6 @@ __all__ = [
     "WITNESS_ENV",
     "append_witness",
     "cadence_seconds",
-    "checkpoint_if_grown",
     "database_key",
     "read_witness",
     "witness_path",
@@ -134,45 +133,6 @@ def read_witness(path: Path | None, /) -> list[tuple[str, Checkpoint]]:
             ) from exc
         out.append((where, Checkpoint.from_dict(data, source=where)))
     return out
-
-
-def _configured_key() -> object | None:
-    from ethicompass.transparency._checkpoint import load_signing_key
-
-    key_file = os.environ.get(KEY_FILE_ENV)
-    if key_file:
-        return load_signing_key(key_file)
-    if os.environ.get(KEY_ENV):
-        return load_signing_key(None)
-    return None
-
-
-def checkpoint_if_grown(store: Store, /) -> Checkpoint | None:
-    """Sign a checkpoint when a key is configured and the log has entries no checkpoint covers.
-
-    Returns the new checkpoint, or None (no key configured, or nothing new to cover).
-    """
-    import sqlalchemy as sa
-
-    from ethicompass.store import audit_checkpoints, audit_entries
-    from ethicompass.transparency._verify import write_checkpoint
-
-    key = _configured_key()
-    if key is None:
-        return None
-    with store.connect() as conn:
-        size = int(conn.execute(sa.select(sa.func.count()).select_from(audit_entries)).scalar() or 0)
-        covered = int(conn.execute(sa.select(sa.func.max(audit_checkpoints.c.tree_size))).scalar() or 0)
-        if covered:
-            # the entry that records the newest checkpoint is the only one it cannot cover
-            last = conn.execute(
-                sa.select(audit_entries.c.action).where(audit_entries.c.seq >= covered)
-            ).scalars()
-            if all(action == "audit.checkpoint" for action in last):
-                return None
-    if size == 0:
-        return None
-    return write_checkpoint(store, key)  # type: ignore[arg-type]
 
 
 def age_seconds(iso_time: str, /) -> float:

@@ -21,13 +21,6 @@ from typing import TYPE_CHECKING
 from ethicompass._lazy import attach
 
 if TYPE_CHECKING:
-    from ethicompass.privacy.tables._content_hash import (
-        ContentHasher,
-        canonical_columns,
-        content_hash,
-        pack_parts,
-        unpack_parts,
-    )
     from ethicompass.privacy.tables._deid import DeidResult, certificate_of, deidentify, linkage_pairs
     from ethicompass.privacy.tables._deid_cert import Certificate, ColumnRecord, encrypt_linkage, read_linkage
     from ethicompass.privacy.tables._deid_stream import LinkagePairs, deidentify_batches, merge_counts
@@ -35,8 +28,15 @@ if TYPE_CHECKING:
     from ethicompass.privacy.tables._read import batches_for_privacy, check_json_types, read_for_privacy
     from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
     from ethicompass.privacy.tables._scan import ColumnFinding, ScanReport, scan
+    from ethicompass.transparency._content_hash import (
+        ContentHasher,
+        canonical_columns,
+        content_hash,
+        pack_parts,
+        unpack_parts,
+    )
 
-_CONTENT = "ethicompass.privacy.tables._content_hash"
+_CONTENT = "ethicompass.transparency._content_hash"
 _DEID = "ethicompass.privacy.tables._deid"
 _CERT = "ethicompass.privacy.tables._deid_cert"
 _STREAM = "ethicompass.privacy.tables._deid_stream"

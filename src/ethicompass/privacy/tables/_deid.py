@@ -25,11 +25,11 @@ from ethicompass._dispatch import engine_for
 from ethicompass.errors import ColumnError, ConfigurationError
 from ethicompass.frames import to_narwhals
 from ethicompass.privacy._keys import Key
-from ethicompass.privacy.tables._content_hash import content_hash
 from ethicompass.privacy.tables._deid_cert import Certificate, ColumnRecord, encrypt_linkage
 from ethicompass.privacy.tables._deid_columns import as_text
 from ethicompass.privacy.tables._deid_transform import DeidTransform
 from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
+from ethicompass.transparency._content_hash import content_hash
 
 __all__ = ["DeidResult", "certificate_of", "deidentify", "linkage_pairs"]
 

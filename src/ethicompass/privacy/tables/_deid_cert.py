@@ -4,7 +4,7 @@ The certificate says, per column, what was done and why, under which policy and 
 (fingerprint only), with input and output content hashes and counts. It never holds an
 identifier value.
 
-Content hashes: ``privacy.tables._content_hash.content_hash`` (a SHA-256 tree over each column's canonical
+Content hashes: ``transparency.content_hash`` (a SHA-256 tree over each column's canonical
 bytes, ``sha256-tree:<hex>``): the same for the same table however it is chunked or partitioned.
 
 Linkage file: ``b"ECLINK1\\n"`` + 12-byte nonce + AES-256-GCM(Parquet bytes of

@@ -17,11 +17,11 @@ import pyarrow as pa
 
 from ethicompass.errors import ColumnError, ConfigurationError
 from ethicompass.privacy._keys import Key
-from ethicompass.privacy.tables._content_hash import ContentHasher
 from ethicompass.privacy.tables._deid import DeidResult, certificate_of, linkage_pairs
 from ethicompass.privacy.tables._deid_cert import encrypt_linkage
 from ethicompass.privacy.tables._deid_transform import DeidTransform
 from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
+from ethicompass.transparency._content_hash import ContentHasher
 
 __all__ = ["LinkagePairs", "deidentify_batches", "merge_counts"]
 

@@ -23,6 +23,7 @@ depends_on = None
 
 def upgrade() -> None:
     from ethicompass.store import Store
+    from ethicompass.transparency._actions import AuditEvent
     from ethicompass.transparency._bindings import BOUND_TABLES, binding
     from ethicompass.transparency._log import AuditLog
 
@@ -49,7 +50,7 @@ def upgrade() -> None:
         )
     if items:
         # the log's writer only needs the connection; the store is never opened here
-        AuditLog(Store("sqlite://"))._insert(conn, items)
+        AuditLog(Store("sqlite://"))._insert(conn, [AuditEvent.from_mapping(item) for item in items])
 
 
 def downgrade() -> None:
