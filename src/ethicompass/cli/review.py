@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -79,10 +79,7 @@ def review_command(
         emit_table(
             f"Ethics review of {report.study}: {report.verdict.upper()}",
             ["principle", "verdict", "needs attention"],
-            [
-                [name, p.verdict, "; ".join(c.title for c in p.checks if c.verdict != "pass") or "-"]
-                for name, p in report.principles.items()
-            ],
+            principle_rows(report),
         )
         summary(f"report: {output.html_path} (JSON: {output.json_path})")
         if output.checkpoint:
@@ -96,3 +93,11 @@ def review_command(
         hint=f"see what to do under each failed check in {output.html_path}; pass --no-fail to report only",
         no_fail=no_fail,
     )
+
+
+def principle_rows(report: Any) -> list[list[str]]:
+    """One row a principle of a review ``report``: name, verdict, the checks that need attention."""
+    return [
+        [name, p.verdict, "; ".join(c.title for c in p.checks if c.verdict != "pass") or "-"]
+        for name, p in report.principles.items()
+    ]

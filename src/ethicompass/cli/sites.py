@@ -17,6 +17,8 @@ from ethicompass._console import (
     say,
     summary,
 )
+from ethicompass.cli._app import state_store
+from ethicompass.cli.review import principle_rows
 
 site_app = typer.Typer(
     help="Multi-site review, at a site: summarise to counts, check what leaves.", no_args_is_help=True
@@ -65,7 +67,6 @@ def summarize_command(
 ) -> None:
     """Summarise this site's rows into a signed file of counts that passed disclosure control."""
     from ethicompass.sites import summarize_site
-    from ethicompass.store import Store
     from ethicompass.study import Study
     from ethicompass.transparency import load_signing_key
 
@@ -73,7 +74,7 @@ def summarize_command(
     study.check_files()
     chosen = _policy(policy, study)
     key = load_signing_key(key_file)
-    written = summarize_site(study, site=site, policy=chosen, store=Store.from_env().open(), key=key, out=out)
+    written = summarize_site(study, site=site, policy=chosen, store=state_store(), key=key, out=out)
     body = written.body
     info = {
         "site": site,
@@ -100,9 +101,8 @@ def check_command(
 ) -> None:
     """Prove a site file holds no row-level value, no cell under its minimum and no identifier. Exit 1 if not."""
     from ethicompass.sites import check_site
-    from ethicompass.store import Store
 
-    result = check_site(file, store=Store.from_env().open())
+    result = check_site(file, store=state_store())
     if fmt == OutputFormat.json:
         emit_json(result.to_dict())
     else:
@@ -142,12 +142,11 @@ def federate_review_command(
 ) -> None:
     """Verify the sites' files, merge their counts and write one review. Exit 0 pass or warn, 1 fail, 2 bad input."""
     from ethicompass.sites import federate, read_site_file
-    from ethicompass.store import Store
 
     chosen = _policy(policy)
     site_files = [read_site_file(f) for f in files]
     output, detail = federate(
-        site_files, policy=chosen, store=Store.from_env().open(), out_dir=out, signing_key=key_file
+        site_files, policy=chosen, store=state_store(), out_dir=out, signing_key=key_file
     )
     report = output.report
     if fmt == OutputFormat.json:
@@ -162,10 +161,7 @@ def federate_review_command(
         emit_table(
             f"Multi-site review of {report.study} ({len(site_files)} sites): {report.verdict.upper()}",
             ["principle", "verdict", "needs attention"],
-            [
-                [name, p.verdict, "; ".join(c.title for c in p.checks if c.verdict != "pass") or "-"]
-                for name, p in report.principles.items()
-            ],
+            principle_rows(report),
         )
         summary(f"report: {output.html_path} (sites: {out / 'sites.json'})")
         if output.checkpoint:
