@@ -18,7 +18,7 @@ from ethicompass._console import (
     summary,
 )
 
-__all__ = ["register"]
+__all__ = ["principle_rows", "register"]
 
 
 def register(app: typer.Typer) -> None:

@@ -20,6 +20,8 @@ from ethicompass._console import (
 from ethicompass.cli._app import state_store
 from ethicompass.cli.review import principle_rows
 
+__all__ = ["register"]
+
 site_app = typer.Typer(
     help="Multi-site review, at a site: summarise to counts, check what leaves.", no_args_is_help=True
 )
