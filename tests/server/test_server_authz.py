@@ -29,7 +29,8 @@ R5 = {
 }
 _counter = itertools.count()
 
-ALL = set(ROLES)
+# every role but ``site``, which reaches only the multi-site upload routes
+ALL = set(ROLES) - {"site"}
 STAFF_READ = {"investigator", "data_manager", "reviewer", "admin"}
 # (method, path, body, roles allowed); the participant user acts for P1.
 MATRIX: list[tuple[str, str, Any, set[str]]] = [
@@ -72,6 +73,9 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     # API tokens (issue 20): list and revoke, admin only
     ("GET", "/api/v1/tokens", None, {"admin"}),
     ("POST", "/api/v1/tokens/0000/revoke", None, {"admin"}),
+    # multi-site uploads (issue 23; tests/sites/test_sites_server.py checks the content): a site token only
+    ("POST", "/api/v1/sites/uploads", R5, {"site"}),
+    ("GET", "/api/v1/sites/uploads", None, {"site", "reviewer", "admin"}),
 ]
 
 

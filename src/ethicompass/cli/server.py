@@ -41,7 +41,11 @@ def serve(
 def users_add(
     name: Annotated[str, typer.Argument(help="User name (for staff: their login; never a participant id).")],
     role: Annotated[
-        str, typer.Option("--role", help="participant, investigator, data_manager, reviewer or admin.")
+        str,
+        typer.Option(
+            "--role",
+            help="participant, investigator, data_manager, reviewer, admin or site (a site user is named after its site).",
+        ),
     ],
     participant: Annotated[
         str | None,

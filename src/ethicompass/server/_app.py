@@ -43,7 +43,17 @@ logger = logging.getLogger("ethicompass.server")
 logger.addHandler(logging.NullHandler())
 
 #: Router modules under ``ethicompass.server.routers``, included in this order when present.
-ROUTER_MODULES = ("admin", "consent", "consent_upload", "portal", "training", "review", "staff", "docs")
+ROUTER_MODULES = (
+    "admin",
+    "consent",
+    "consent_upload",
+    "portal",
+    "training",
+    "sites",
+    "review",
+    "staff",
+    "docs",
+)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

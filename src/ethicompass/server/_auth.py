@@ -40,8 +40,10 @@ from ethicompass.server._lockout import Throttle
 from ethicompass.store import Store
 from ethicompass.store._server_tables import server_access_codes, server_sessions, server_tokens, server_users
 
-ROLES = ("participant", "investigator", "data_manager", "reviewer", "admin")
-STAFF_ROLES = ROLES[1:]
+ROLES = ("participant", "investigator", "data_manager", "reviewer", "admin", "site")
+STAFF_ROLES = ("investigator", "data_manager", "reviewer", "admin")
+#: A ``site`` token (a site of a multi-site study, user named after its site) reaches only these routes.
+SITE_PATH = "/api/v1/sites/"
 _HASHER = PasswordHasher()
 #: A hash of a random secret, verified against when the id is unknown, used or expired, so the answer
 #: takes as long as for a live id (no timing oracle telling which ids exist).
@@ -386,6 +388,13 @@ def current_user(request: Request) -> User:
     """FastAPI dependency: the caller of a JSON API route, from its bearer token (401 without)."""
     user = request.app.state.tokens.verify(_bearer(request))
     request.state.user = user
+    return _confined(request, user)
+
+
+def _confined(request: Request, user: User) -> User:
+    """A ``site`` token works only under :data:`SITE_PATH` (fail closed for every other route)."""
+    if user.role == "site" and not request.url.path.startswith(SITE_PATH):
+        raise ForbiddenError("the site role may only upload its site's files", hint=f"use {SITE_PATH}uploads")
     return user
 
 
@@ -398,7 +407,7 @@ async def current_user_async(request: Request) -> User:
     if user is None:  # argon2: tens of milliseconds of CPU, never on the event loop
         user = await run_in_threadpool(verifier.verify, token)
     request.state.user = user
-    return user
+    return _confined(request, user)
 
 
 def require_role(*roles: str) -> Callable[..., Awaitable[User]]:

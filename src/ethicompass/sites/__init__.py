@@ -7,7 +7,8 @@ recorded), the check's certificate and a signed audit checkpoint go into the fil
 signed with the site's key. ``check_site(path)`` re-judges a file. The coordinator runs
 ``federate(files, policy=..., store=..., out_dir=...)``: it verifies every file and writes the same
 report as a pooled review, plus between-site heterogeneity, the site as a fairness attribute, which
-sites drive a disparity, and the provenance of every file.
+sites drive a disparity, and the provenance of every file. On the server, sites upload their files
+(``upload_site_file``) and reviewers run the federated review over them (``review_uploads``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
     from ethicompass.sites._heterogeneity import Heterogeneity, cochran_q
     from ethicompass.sites._merge import MergedSites, merge_sites, verify_sites
     from ethicompass.sites._site import SiteCheck, check_site, summarize_site
+    from ethicompass.sites._uploads import (
+        list_uploads,
+        multi_site_reviews,
+        review_uploads,
+        site_review_detail,
+        upload_site_file,
+    )
 
 __getattr__, __dir__ = attach(
     __name__,
@@ -37,9 +45,14 @@ __getattr__, __dir__ = attach(
         "complementary": "ethicompass.sites._disclosure",
         "federate": "ethicompass.sites._federate",
         "federated_results": "ethicompass.sites._federate",
+        "list_uploads": "ethicompass.sites._uploads",
         "merge_sites": "ethicompass.sites._merge",
+        "multi_site_reviews": "ethicompass.sites._uploads",
         "read_site_file": "ethicompass.sites._format",
+        "review_uploads": "ethicompass.sites._uploads",
+        "site_review_detail": "ethicompass.sites._uploads",
         "summarize_site": "ethicompass.sites._site",
+        "upload_site_file": "ethicompass.sites._uploads",
         "verify_sites": "ethicompass.sites._merge",
     },
 )
@@ -55,8 +68,13 @@ __all__ = [
     "complementary",
     "federate",
     "federated_results",
+    "list_uploads",
     "merge_sites",
+    "multi_site_reviews",
     "read_site_file",
+    "review_uploads",
+    "site_review_detail",
     "summarize_site",
+    "upload_site_file",
     "verify_sites",
 ]

@@ -16,7 +16,15 @@ from ethicompass.sites._disclosure import check_body
 from ethicompass.sites._format import SiteFile
 from ethicompass.sites._summarize import policy_hash
 
-__all__ = ["MergedSites", "collapse", "count_table", "merge_sites", "site_summary", "verify_sites"]
+__all__ = [
+    "MergedSites",
+    "collapse",
+    "count_table",
+    "merge_sites",
+    "site_summary",
+    "verify_file",
+    "verify_sites",
+]
 
 _SUMS = ("_n", "_sum_e", "_sum_e2", "_sum_e4")
 
@@ -27,8 +35,6 @@ def _bad(f: SiteFile, what: str, hint: str) -> InputError:
 
 def verify_sites(files: Sequence[SiteFile], /, *, policy: Any) -> None:
     """Refuse the set unless every file is signed, certified under this policy, of one manifest, once each."""
-    from ethicompass.transparency import Checkpoint
-
     if not files:
         raise InputError("no site files given", hint="pass the .ecsite files the sites sent")
     seen: dict[str, str] = {}
@@ -58,35 +64,43 @@ def verify_sites(files: Sequence[SiteFile], /, *, policy: Any) -> None:
                 f"from site {first.site!r}'s ({first.body['manifest']['hash'][:19]})",
                 "have every site summarise with the same study.yaml",
             )
-        certificate = body.get("certificate") or {}
-        # the signature binds the enclosed certificate to this content; the check is run again regardless
-        again = check_body(
-            body,
-            min_cell_size=policy.sites.min_cell_size,
-            score_bins=policy.sites.score_bins,
-            with_hash=False,
+        verify_file(f, min_cell_size=policy.sites.min_cell_size, score_bins=policy.sites.score_bins)
+
+
+def verify_file(f: SiteFile, /, *, min_cell_size: int, score_bins: int | None) -> None:
+    """Refuse one file unless it passes the disclosure check at ``min_cell_size`` and ``score_bins``, its
+    certificate is for that minimum, and its audit checkpoint is signed by the key that signed the file.
+    (The signature itself is judged by :meth:`SiteFile.signature_valid`.)"""
+    from ethicompass.transparency import Checkpoint
+
+    body = f.body
+    certificate = body.get("certificate") or {}
+    # the signature binds the enclosed certificate to this content; the check is run again regardless
+    again = check_body(
+        body,
+        min_cell_size=min_cell_size,
+        score_bins=score_bins,
+        with_hash=False,
+    )
+    if not again["passed"]:
+        raise _bad(
+            f,
+            "fails the disclosure check: " + "; ".join(again["problems"][:3]),
+            "the site must summarise again under the policy's sites.min_cell_size",
         )
-        if not again["passed"]:
-            raise _bad(
-                f,
-                "fails the disclosure check: " + "; ".join(again["problems"][:3]),
-                "the site must summarise again under the policy's sites.min_cell_size",
-            )
-        if not certificate.get("passed") or certificate.get("min_cell_size") != policy.sites.min_cell_size:
-            raise _bad(
-                f,
-                "its disclosure certificate is missing or is not for this content",
-                "ask the site to summarise again (`ethicompass site summarize`)",
-            )
-        checkpoint = Checkpoint.from_dict(
-            body.get("checkpoint") or {}, source=f"site {f.site!r}'s checkpoint"
+    if not certificate.get("passed") or certificate.get("min_cell_size") != min_cell_size:
+        raise _bad(
+            f,
+            "its disclosure certificate is missing or is not for this content",
+            "ask the site to summarise again (`ethicompass site summarize`)",
         )
-        if not checkpoint.signature_valid() or checkpoint.key_id != f.key_id:
-            raise _bad(
-                f,
-                "its audit checkpoint is not signed by the key that signed the file",
-                "ask the site to summarise again with its audit signing key",
-            )
+    checkpoint = Checkpoint.from_dict(body.get("checkpoint") or {}, source=f"site {f.site!r}'s checkpoint")
+    if not checkpoint.signature_valid() or checkpoint.key_id != f.key_id:
+        raise _bad(
+            f,
+            "its audit checkpoint is not signed by the key that signed the file",
+            "ask the site to summarise again with its audit signing key",
+        )
 
 
 def site_summary(f: SiteFile, /) -> Any:

@@ -99,12 +99,17 @@ def reviews(request: Request) -> Response:
     user = _reviewer(request)
     if user is None:
         return _to_login(request)
+    from ethicompass.sites import multi_site_reviews
+
     rows = _store(request).list()
+    multi_site = multi_site_reviews(request.app.state.store)
     studies: dict[str, list[Any]] = {}
     for row in rows:
         studies.setdefault(row.study, []).append(row)
     return render(
-        request, "review/list.html", {"title": "Reviews", "rows": rows, "studies": studies, "user": user}
+        request,
+        "review/list.html",
+        {"title": "Reviews", "rows": rows, "studies": studies, "multi_site": multi_site, "user": user},
     )
 
 
@@ -139,6 +144,8 @@ def detail(request: Request, review_id: RowId, saved: str | None = None) -> Resp
     item = store.get(review_id)
     report = store.report(review_id)
     others = [r for r in store.list(study=item.study) if r.id != review_id]
+    from ethicompass.sites import site_review_detail
+
     return render(
         request,
         "review/detail.html",
@@ -150,6 +157,7 @@ def detail(request: Request, review_id: RowId, saved: str | None = None) -> Resp
             "signoffs": store.sign_offs(review_id),
             "decisions": DECISIONS,
             "saved": saved == "1",
+            "sites": site_review_detail(request.app.state.store, review_id),
             "user": user,
         },
     )
