@@ -67,6 +67,7 @@ class AuditAction(enum.StrEnum):
     SITE_CHECK = "site.check"
     SITE_FEDERATE = "site.federate"
     SITE_SUMMARIZE = "site.summarize"
+    SITE_UPLOAD = "site.upload"
     STUDY_OPEN = "study.open"
     TRAINING_ATTEMPT_START = "training.attempt.start"
     TRAINING_ATTEMPT_SUBMIT = "training.attempt.submit"
