@@ -99,17 +99,32 @@ class AuditBatcher:
             entries = self.log.append_many([item for item, _ in batch])
         except Exception as exc:  # every waiting request must learn of the failure
             if len(batch) == 1:
-                batch[0][1].set_exception(_as_audit_error(exc))
+                _settle(batch[0][1], _as_audit_error(exc))
                 return
             # one bad entry must not fail its neighbours: write them one by one
             for item, future in batch:
                 try:
-                    future.set_result(self.log.append(**item))
+                    entry = self.log.append(**item)
                 except Exception as one:
-                    future.set_exception(_as_audit_error(one))
+                    _settle(future, _as_audit_error(one))
+                else:
+                    _settle(future, entry)
             return
         for (_, future), entry in zip(batch, entries, strict=True):
-            future.set_result(entry)
+            _settle(future, entry)
+
+
+def _settle(future: concurrent.futures.Future[AuditEntry], outcome: AuditEntry | AuditError) -> None:
+    """Hand a waiting request its entry (or the error). A request abandoned while it waited (its client went
+    away, its task was cancelled) cancelled its future: its entry is still written, but nobody takes the
+    result, and setting one would raise and stop the writer thread, leaving the rest of the batch waiting."""
+    try:
+        if isinstance(outcome, AuditError):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+    except concurrent.futures.InvalidStateError:
+        pass  # cancelled meanwhile
 
 
 def _as_audit_error(exc: BaseException) -> AuditError:
