@@ -311,3 +311,33 @@ def test_numeric_identifier_shaped_group_values_fail_the_check() -> None:
         },
     }
     assert not check_body(body, min_cell_size=5, score_bins=100)["passed"]
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        (["cardiology", 0, 0, 0.1, 5.0, 0.9, 0.1, 0.01], "5.0 rows"),  # a count that is not an integer
+        (["cardiology", 0, 0, 0.1, True, 0.9, 0.1, 0.01], "True rows"),  # nor a boolean
+        (["cardiology", 0, 0, 0.1, 4, 0.9, 0.1, 0.01], "4 rows"),
+        (["cardiology", 0, 0, 0.1, 9, 0.9, 0.1], "has 7 values"),
+        ({"ward": "cardiology"}, "not a list of 8 values"),
+    ],
+)
+def test_the_fast_check_still_finds_every_bad_row(row: Any, problem: str) -> None:
+    """The check reads the rows column by column; a bad row among good ones is still named."""
+    from ethicompass.sites import check_body
+    from ethicompass.sites._format import FORMAT, FORMAT_VERSION
+
+    good = ["cardiology", 1, 1, 0.2, 7, 0.9, 0.1, 0.01]
+    columns = ["ward", "_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4"]
+    body = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "site": "A",
+        "fairness": {"groups": ["ward"], "columns": columns, "rows": [good, row, good]},
+    }
+    certificate = check_body(body, min_cell_size=5, score_bins=100)
+    assert not certificate["passed"]
+    assert any(problem in p and ("row 2" in p or "cell 2" in p) for p in certificate["problems"])
+    body["fairness"]["rows"] = [good, good]
+    assert check_body(body, min_cell_size=5, score_bins=100)["passed"]

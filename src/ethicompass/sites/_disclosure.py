@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -126,25 +127,34 @@ def check_body(
     rows = fairness.get("rows", [])
     published = len(rows)
     width = len(columns)
-    ragged = [i for i, row in enumerate(rows) if len(row) != width]
+    # one pass over the rows per column read (no full transposition: the check runs again at every merge)
+    if not rows or (set(map(type, rows)) == {list} and set(map(len, rows)) == {width}):
+        ragged = []
+    else:
+        ragged = [i for i, r in enumerate(rows) if type(r) is not list or len(r) != width]
     for i in ragged[:3]:
-        _problem(problems, f"fairness row {i + 1} has {len(rows[i])} values, not {width}")
+        if isinstance(rows[i], list):
+            _problem(problems, f"fairness row {i + 1} has {len(rows[i])} values, not {width}")
+        else:
+            _problem(problems, f"fairness row {i + 1} is not a list of {width} values")
     if rows and not ragged and columns == [*groups, *_INTERNAL]:
-        by_column = list(zip(*rows, strict=True))
-        n = by_column[len(groups) + _INTERNAL.index("_n")]
-        bad = [i for i, v in enumerate(n) if type(v) is not int or v < min_cell_size]
+        j_n = len(groups) + _INTERNAL.index("_n")
+        n = list(map(itemgetter(j_n), rows))
+        fine = set(map(type, n)) == {int} and min(n) >= min_cell_size
+        bad = [] if fine else [i for i, v in enumerate(n) if type(v) is not int or v < min_cell_size]
         for i in bad[:5]:
             _problem(problems, f"fairness cell {i + 1}: {n[i]!r} rows, under the minimum {min_cell_size}")
         if score_bins is not None:
+            j_s = len(groups) + _INTERNAL.index("_score")
             scores = np.array(
-                [np.nan if v is None else v for v in by_column[len(groups) + _INTERNAL.index("_score")]],
+                [np.nan if v is None else v for v in map(itemgetter(j_s), rows)],
                 dtype=float,
             )
             edges = scores * score_bins
             off = np.flatnonzero(np.abs(edges - np.round(edges)) > 1e-6)
             for i in off[:5]:
                 _problem(problems, f"fairness cell {i + 1}: score key is not an edge of {score_bins} bins")
-        for column in by_column[: len(groups)]:
+        for column in (set(map(itemgetter(j), rows)) for j in range(len(groups))):
             # numbers too: a group column of 6-digit codes is as identifying as one of text
             texts |= {
                 str(v) for v in set(column) if isinstance(v, str | int | float) and not isinstance(v, bool)
