@@ -26,7 +26,14 @@ import numpy as np
 
 from ethicompass.sites._format import BODY_KEYS, FORMAT, FORMAT_VERSION, body_hash
 
-__all__ = ["CHECKER_VERSION", "check_body", "complementary", "suppress_counts", "suppressed_record"]
+__all__ = [
+    "CHECKER_VERSION",
+    "check_body",
+    "complementary",
+    "recoverable",
+    "suppress_counts",
+    "suppressed_record",
+]
 
 CHECKER_VERSION = "1"
 _INTERNAL = ("_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4")
@@ -57,6 +64,40 @@ def complementary(counts: np.ndarray, margins: Sequence[np.ndarray], minimum: in
             mask[shown[np.argmin(counts[shown])]] = True
             changed = True
     return mask
+
+
+def recoverable(margins: Sequence[np.ndarray], mask: np.ndarray) -> np.ndarray:
+    """Which hidden cells a reader can compute exactly from the published cells and the margins' totals.
+
+    Each margin's total less its published cells is a known sum of its hidden cells: a linear system
+    ``A x = b`` in the hidden cells. A hidden cell is determined iff its unit vector lies in the row space
+    of ``A``, i.e. iff it is zero in every vector of ``A``'s null space (one SVD for all cells).
+    Returns a mask over all cells (``False`` for the published ones).
+    """
+    hidden = np.flatnonzero(mask)
+    out = np.zeros(mask.shape, dtype=bool)
+    if hidden.size == 0:
+        return out
+    column = np.full(mask.shape, -1, dtype=np.int64)
+    column[hidden] = np.arange(hidden.size)
+    rows = []
+    for margin in margins:
+        if margin.size < 2:  # as in `complementary`: a one-cell margin is that cell, nothing can hide it
+            continue
+        inside = column[margin[mask[margin]]]
+        if inside.size:
+            row = np.zeros(hidden.size)
+            row[inside] = 1.0
+            rows.append(row)
+    if not rows:
+        return out
+    a = np.unique(np.array(rows), axis=0)
+    _, sv, vt = np.linalg.svd(a, full_matrices=True)
+    rank = int((sv > 1e-9 * max(1.0, float(sv[0]))).sum())
+    null = vt[rank:]  # (hidden - rank, hidden): a basis of the null space
+    pinned = np.all(np.abs(null) < 1e-9, axis=0) if null.size else np.ones(hidden.size, dtype=bool)
+    out[hidden[pinned]] = True
+    return out
 
 
 def suppressed_record(counts: np.ndarray, mask: np.ndarray, minimum: int) -> dict[str, Any]:
