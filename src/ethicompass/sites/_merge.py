@@ -102,9 +102,7 @@ def site_summary(f: SiteFile, /) -> Any:
     # one column at a time, each built with its type (a group column's is inferred): no transposition
     frame = pl.DataFrame(
         [
-            pl.Series(
-                c, list(map(itemgetter(j), rows)), dtype=types.get(c), strict=c not in types or c == "_n"
-            )
+            pl.Series(c, list(map(itemgetter(j), rows)), dtype=types.get(c), strict=c in types)
             for j, c in enumerate(fair["columns"])
         ]
     )
