@@ -5,6 +5,7 @@ Targets (issue 23): a 1,000,000-row site summarises in under 5 s on one core; a 
 coordinator would otherwise need (``fairness.summarize`` over all the rows of 100 sites at once).
 
     .venv/bin/python benchmarks/sites.py --rows 1000000 --sites 100
+    .venv/bin/python benchmarks/sites.py --demo-suppression   # the suppressed share on the demo's 3 sites
 
 Polars and BLAS are held to one thread. The site step is the whole ``summarize_site`` (reading the CSV,
 the count, coarsening, suppression, the check, the audit entry, checkpoint, signature, atomic write).
@@ -23,6 +24,7 @@ import json  # noqa: E402 (after the thread limits)
 import tempfile  # noqa: E402 (after the thread limits)
 import time  # noqa: E402 (after the thread limits)
 from pathlib import Path  # noqa: E402 (after the thread limits)
+from typing import Any  # noqa: E402 (after the thread limits)
 
 import numpy as np  # noqa: E402 (after the thread limits)
 import polars as pl  # noqa: E402 (after the thread limits)
@@ -65,12 +67,103 @@ def _study(root: Path, rows: int, groups: int, seed: int) -> Path:
     return root / "study.yaml"
 
 
+def _suppressed(counts: pl.DataFrame, groups: list[str], minimum: int) -> tuple[int, int]:
+    """(rows in suppressed cells, all rows) of one table after coarsening and complementary suppression, with
+    the margins of the file (whole table, each group value) plus those any other table of the same rows also
+    gives: each (label, prediction, score key) column and each (groups, label, prediction) stratum."""
+    from ethicompass.sites._disclosure import complementary
+    from ethicompass.sites._summarize import coarsen
+
+    c = coarsen(counts, groups, minimum)
+    n = c["_n"].to_numpy()
+    margins = [np.arange(c.height)]
+    for keys in [*[[g] for g in groups], ["_label", "_pred", "_score"], [*groups, "_label", "_pred"]]:
+        codes = c.select(pl.struct(keys).rank("dense")).to_series().to_numpy()
+        margins += [np.flatnonzero(codes == v) for v in np.unique(codes)]
+    mask = complementary(n, margins, minimum)
+    return int(n[mask].sum()), int(n.sum())
+
+
+def _pinned(site: Any, rows: pl.DataFrame, policy: Any, minimum: int) -> str:
+    """The site file's own suppression (its margins: the table, each group combination, each attribute
+    value), then the cells that all those totals together determine (``recoverable``)."""
+    from ethicompass.sites import _summarize
+    from ethicompass.sites._disclosure import complementary, recoverable
+
+    meta, counts = _summarize._fairness(rows, site, policy)
+    groups = meta["groups"]
+    counts = _summarize.coarsen(counts, groups, minimum)
+    n = counts["_n"].to_numpy()
+    margins = [np.arange(counts.height)]
+    for keys in [groups, *[[g] for g in groups]]:
+        codes = counts.select(pl.struct(keys).rank("dense")).to_series().to_numpy()
+        margins += [np.flatnonzero(codes == v) for v in np.unique(codes)]
+    mask = complementary(n, margins, minimum)
+    pinned = recoverable(margins, mask)
+    return (
+        f"the file's joint table: {int(mask.sum())} of {counts.height} cells suppressed; of them "
+        f"{int(pinned.sum())} ({int(n[pinned].sum())} rows) determined by the margin totals together"
+    )
+
+
+def demo_suppression(root: Path, minimum: int = 5) -> None:
+    """The share of rows suppressed on the demo's three-site split (5,000 synthetic patients, seed 0): the
+    joint table of every group column (what a site file holds today) against one table per attribute."""
+    from ethicompass.fairness import summarize
+    from ethicompass.frames import load_table
+    from ethicompass.review import Policy
+    from ethicompass.sites._split import split_study
+    from ethicompass.sites._summarize import site_groups
+    from ethicompass.study import Study
+    from ethicompass.synth import generate_study
+
+    generate_study(root / "study", patients=5000, seed=0)
+    study = Study.from_file(root / "study" / "study.yaml")
+    patients = pl.read_csv(study.dataset_path("patients"), columns=["participant_id", "site"])
+    values = sorted(set(patients["site"].to_list()))
+    hospital = {v: f"hospital-{'ABC'[i * 3 // len(values)]}" for i, v in enumerate(values)}
+    manifests = split_study(
+        study, sites={p: hospital[s] for p, s in patients.iter_rows()}, out_dir=root / "data"
+    )
+    policy = Policy.default()
+    print(f"demo study, 3 sites, minimum cell {minimum}, 100 score bins: share of rows in suppressed cells")
+    for name, manifest in sorted(manifests.items()):
+        site = Study.from_file(manifest)
+        p = site.predictions
+        rows = load_table(site.dataset_path(p.dataset))
+        _, counted = site_groups(site, policy)
+        shares = []
+        for groups in [counted, *[[g] for g in counted]]:
+            s = summarize(
+                rows,
+                label=p.label,
+                score=p.score,
+                groups=groups,
+                threshold=p.threshold,
+                bins=100,
+                exact_limit=0,
+            )
+            hidden, total = _suppressed(s.counts, groups, minimum)
+            shares.append(f"{' x '.join(groups)} {hidden}/{total} = {100 * hidden / total:.1f}%")
+        print(f"  {name}: joint {shares[0]}; per attribute: " + "; ".join(shares[1:]))
+        print(f"    {_pinned(site, rows, policy, minimum)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--groups", type=int, default=20)
     parser.add_argument("--sites", type=int, default=100)
+    parser.add_argument(
+        "--demo-suppression",
+        action="store_true",
+        help="only measure the suppressed share on the demo study: the joint table against one per attribute",
+    )
     args = parser.parse_args()
+    if args.demo_suppression:
+        with tempfile.TemporaryDirectory() as tmp:
+            demo_suppression(Path(tmp))
+        return
 
     from ethicompass.review import Policy
     from ethicompass.sites import merge_sites, read_site_file, summarize_site
@@ -115,6 +208,14 @@ def main() -> None:
         wall, cpu = time.perf_counter(), _cpu()
         merged = merge_sites(read, policy=policy)
         merge_wall, merge_cpu = time.perf_counter() - wall, _cpu() - cpu
+        # again, warm (imports done, the identifier check's cache filled): the median of 5
+        warm: list[tuple[float, float]] = []
+        for _ in range(5):
+            wall, cpu = time.perf_counter(), _cpu()
+            merge_sites(read, policy=policy)
+            warm.append((time.perf_counter() - wall, _cpu() - cpu))
+        warm_wall = float(np.median([w for w, _ in warm]))
+        warm_cpu = float(np.median([c for _, c in warm]))
 
         # the pooled alternative: every site's rows at the coordinator, counted at once
         from ethicompass.fairness import summarize
@@ -138,6 +239,7 @@ def main() -> None:
         f"merge {args.sites} sites (verify signatures, checkpoints, re-run the disclosure check, add): "
         f"{merge_wall:.2f} s wall, {merge_cpu:.2f} s CPU  (target < 1 s); merged rows {merged.summary.n:,}"
     )
+    print(f"  the same merge again, warm (median of 5): {warm_wall:.2f} s wall, {warm_cpu:.2f} s CPU")
     pooled_rows = args.rows * args.sites
     print(
         f"pooled alternative: {pooled_rows:,} rows would have to reach the coordinator; counting them at this "

@@ -311,3 +311,86 @@ def test_numeric_identifier_shaped_group_values_fail_the_check() -> None:
         },
     }
     assert not check_body(body, min_cell_size=5, score_bins=100)["passed"]
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        (["cardiology", 0, 0, 0.1, 5.0, 0.9, 0.1, 0.01], "5.0 rows"),  # a count that is not an integer
+        (["cardiology", 0, 0, 0.1, True, 0.9, 0.1, 0.01], "True rows"),  # nor a boolean
+        (["cardiology", 0, 0, 0.1, 4, 0.9, 0.1, 0.01], "4 rows"),
+        (["cardiology", 0, 0, 0.1, 9, 0.9, 0.1], "has 7 values"),
+        ({"ward": "cardiology"}, "not a list of 8 values"),
+    ],
+)
+def test_the_fast_check_still_finds_every_bad_row(row: Any, problem: str) -> None:
+    """The check reads the rows column by column; a bad row among good ones is still named."""
+    from ethicompass.sites import check_body
+    from ethicompass.sites._format import FORMAT, FORMAT_VERSION
+
+    good = ["cardiology", 1, 1, 0.2, 7, 0.9, 0.1, 0.01]
+    columns = ["ward", "_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4"]
+    body = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "site": "A",
+        "fairness": {"groups": ["ward"], "columns": columns, "rows": [good, row, good]},
+    }
+    certificate = check_body(body, min_cell_size=5, score_bins=100)
+    assert not certificate["passed"]
+    assert any(problem in p and ("row 2" in p or "cell 2" in p) for p in certificate["problems"])
+    body["fairness"]["rows"] = [good, good]
+    assert check_body(body, min_cell_size=5, score_bins=100)["passed"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=5),
+    st.integers(min_value=2, max_value=5),
+    st.data(),
+)
+def test_recoverable_finds_exactly_the_cells_the_totals_determine(
+    n_rows: int, n_columns: int, data: st.DataObject
+) -> None:
+    """A two-way table with known row, column and grand totals (what other tables of the same rows give a
+    reader) and a random set of hidden cells: a cell is reported iff some combination of the totals less the
+    published cells equals it (checked independently by least squares), and a cell alone hidden in a margin
+    is always reported (the one-margin rule's case)."""
+    from ethicompass.sites._disclosure import recoverable
+
+    size = n_rows * n_columns
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=size, max_size=size)))
+    grid = np.arange(size).reshape(n_rows, n_columns)
+    margins = [grid.ravel(), *list(grid), *list(grid.T)]
+    found = recoverable(margins, mask)
+    assert not found[~mask].any()
+    hidden = np.flatnonzero(mask)
+    a = np.array([[1.0 if c in m else 0.0 for c in hidden] for m in margins])
+    for j, cell in enumerate(hidden):
+        target = np.zeros(hidden.size)
+        target[j] = 1.0
+        y = np.linalg.lstsq(a.T, target, rcond=None)[0] if hidden.size else target
+        determined = bool(np.allclose(a.T @ y, target, atol=1e-7))
+        assert found[cell] == determined
+    for m in margins:
+        if int(mask[m].sum()) == 1:
+            assert found[m[mask[m]]].all()
+
+
+def test_a_bridge_between_two_hidden_cycles_is_found() -> None:
+    """Two 2x2 cycles of hidden cells joined by one hidden cell: every row and column holds two hidden
+    cells, so the one-margin rule of `complementary` stops, yet the joining cell is the difference of known
+    totals (rows 0 and 1 less columns 0 and 1). `recoverable` finds it; the cycles' cells stay hidden."""
+    from ethicompass.sites import complementary
+    from ethicompass.sites._disclosure import recoverable
+
+    # rows r0..r3, columns c0..c3; hidden: cycle {r0,r1}x{c0,c1}, cycle {r2,r3}x{c2,c3}, bridge (r1, c2)
+    n = np.full((4, 4), 50)
+    for r, c in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 3), (3, 2), (3, 3), (1, 2)]:
+        n[r, c] = 3
+    grid = np.arange(16).reshape(4, 4)
+    margins = [grid.ravel(), *list(grid), *list(grid.T)]
+    small = (n.ravel() > 0) & (n.ravel() < 5)
+    found = recoverable(margins, small)
+    assert found[grid[1, 2]] and int(found.sum()) == 1
+    assert not complementary(n.ravel(), margins, 5)[~small].any()  # the one-margin rule adds nothing here

@@ -19,13 +19,21 @@ import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from ethicompass.sites._format import BODY_KEYS, FORMAT, FORMAT_VERSION, body_hash
 
-__all__ = ["CHECKER_VERSION", "check_body", "complementary", "suppress_counts", "suppressed_record"]
+__all__ = [
+    "CHECKER_VERSION",
+    "check_body",
+    "complementary",
+    "recoverable",
+    "suppress_counts",
+    "suppressed_record",
+]
 
 CHECKER_VERSION = "1"
 _INTERNAL = ("_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4")
@@ -56,6 +64,40 @@ def complementary(counts: np.ndarray, margins: Sequence[np.ndarray], minimum: in
             mask[shown[np.argmin(counts[shown])]] = True
             changed = True
     return mask
+
+
+def recoverable(margins: Sequence[np.ndarray], mask: np.ndarray) -> np.ndarray:
+    """Which hidden cells a reader can compute exactly from the published cells and the margins' totals.
+
+    Each margin's total less its published cells is a known sum of its hidden cells: a linear system
+    ``A x = b`` in the hidden cells. A hidden cell is determined iff its unit vector lies in the row space
+    of ``A``, i.e. iff it is zero in every vector of ``A``'s null space (one SVD for all cells).
+    Returns a mask over all cells (``False`` for the published ones).
+    """
+    hidden = np.flatnonzero(mask)
+    out = np.zeros(mask.shape, dtype=bool)
+    if hidden.size == 0:
+        return out
+    column = np.full(mask.shape, -1, dtype=np.int64)
+    column[hidden] = np.arange(hidden.size)
+    rows = []
+    for margin in margins:
+        if margin.size < 2:  # as in `complementary`: a one-cell margin is that cell, nothing can hide it
+            continue
+        inside = column[margin[mask[margin]]]
+        if inside.size:
+            row = np.zeros(hidden.size)
+            row[inside] = 1.0
+            rows.append(row)
+    if not rows:
+        return out
+    a = np.unique(np.array(rows), axis=0)
+    _, sv, vt = np.linalg.svd(a, full_matrices=True)
+    rank = int((sv > 1e-9 * max(1.0, float(sv[0]))).sum())
+    null = vt[rank:]  # (hidden - rank, hidden): a basis of the null space
+    pinned = np.all(np.abs(null) < 1e-9, axis=0) if null.size else np.ones(hidden.size, dtype=bool)
+    out[hidden[pinned]] = True
+    return out
 
 
 def suppressed_record(counts: np.ndarray, mask: np.ndarray, minimum: int) -> dict[str, Any]:
@@ -126,25 +168,34 @@ def check_body(
     rows = fairness.get("rows", [])
     published = len(rows)
     width = len(columns)
-    ragged = [i for i, row in enumerate(rows) if len(row) != width]
+    # one pass over the rows per column read (no full transposition: the check runs again at every merge)
+    if not rows or (set(map(type, rows)) == {list} and set(map(len, rows)) == {width}):
+        ragged = []
+    else:
+        ragged = [i for i, r in enumerate(rows) if type(r) is not list or len(r) != width]
     for i in ragged[:3]:
-        _problem(problems, f"fairness row {i + 1} has {len(rows[i])} values, not {width}")
+        if isinstance(rows[i], list):
+            _problem(problems, f"fairness row {i + 1} has {len(rows[i])} values, not {width}")
+        else:
+            _problem(problems, f"fairness row {i + 1} is not a list of {width} values")
     if rows and not ragged and columns == [*groups, *_INTERNAL]:
-        by_column = list(zip(*rows, strict=True))
-        n = by_column[len(groups) + _INTERNAL.index("_n")]
-        bad = [i for i, v in enumerate(n) if type(v) is not int or v < min_cell_size]
+        j_n = len(groups) + _INTERNAL.index("_n")
+        n = list(map(itemgetter(j_n), rows))
+        fine = set(map(type, n)) == {int} and min(n) >= min_cell_size
+        bad = [] if fine else [i for i, v in enumerate(n) if type(v) is not int or v < min_cell_size]
         for i in bad[:5]:
             _problem(problems, f"fairness cell {i + 1}: {n[i]!r} rows, under the minimum {min_cell_size}")
         if score_bins is not None:
+            j_s = len(groups) + _INTERNAL.index("_score")
             scores = np.array(
-                [np.nan if v is None else v for v in by_column[len(groups) + _INTERNAL.index("_score")]],
+                [np.nan if v is None else v for v in map(itemgetter(j_s), rows)],
                 dtype=float,
             )
             edges = scores * score_bins
             off = np.flatnonzero(np.abs(edges - np.round(edges)) > 1e-6)
             for i in off[:5]:
                 _problem(problems, f"fairness cell {i + 1}: score key is not an edge of {score_bins} bins")
-        for column in by_column[: len(groups)]:
+        for column in (set(map(itemgetter(j), rows)) for j in range(len(groups))):
             # numbers too: a group column of 6-digit codes is as identifying as one of text
             texts |= {
                 str(v) for v in set(column) if isinstance(v, str | int | float) and not isinstance(v, bool)

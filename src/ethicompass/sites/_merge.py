@@ -6,6 +6,7 @@ import functools
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -109,14 +110,16 @@ def site_summary(f: SiteFile, /) -> Any:
 
     fair = f.body["fairness"]
     groups = tuple(fair["groups"])
-    schema: dict[str, Any] = dict.fromkeys(groups, None)
-    schema |= {"_label": pl.Int8, "_pred": pl.Int8, "_score": pl.Float64, "_n": pl.Int64}
-    schema |= dict.fromkeys(("_sum_e", "_sum_e2", "_sum_e4"), pl.Float64)
+    types: dict[str, Any] = {"_label": pl.Int8, "_pred": pl.Int8, "_score": pl.Float64, "_n": pl.Int64}
+    types |= dict.fromkeys(("_sum_e", "_sum_e2", "_sum_e4"), pl.Float64)
     rows = fair["rows"]
-    columns = list(fair["columns"])
-    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-    frame = pl.DataFrame({c: list(v) for c, v in zip(columns, by_column, strict=True)}, strict=False)
-    frame = frame.with_columns([pl.col(c).cast(t) for c, t in schema.items() if t is not None])
+    # one column at a time, each built with its type (a group column's is inferred): no transposition
+    frame = pl.DataFrame(
+        [
+            pl.Series(c, list(map(itemgetter(j), rows)), dtype=types.get(c), strict=c in types)
+            for j, c in enumerate(fair["columns"])
+        ]
+    )
     return Summary(
         frame, groups, fair["threshold"], fair["bin_width"], True, fair["label"], fair["score"], None
     )
