@@ -77,7 +77,7 @@ def test_postgres_checkpoints_are_witnessed_by_default(
     try:
         log = AuditLog(store)
         for i in range(3):
-            log.append(action="test.write", object_type="test", object_id=str(i))
+            log.append(action="data.read", object_type="test", object_id=str(i))
         checkpoint = write_checkpoint(store, Ed25519PrivateKey.generate())
         path = witness_path(store)
         assert path is not None and path.is_relative_to(tmp_path / "xdg")
