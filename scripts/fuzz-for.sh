@@ -5,6 +5,8 @@
 #   FUZZ_MINUTES   wall-clock minutes to spend (default 60)
 #   FUZZ_EXAMPLES  examples per reader and per API operation in a round (default 200)
 #   FUZZ_WORKERS   pytest-xdist workers (default 2)
+# The API fuzzer also reads ETHICOMPASS_FUZZ_TIMEOUT (seconds a request may take, 120) and
+# ETHICOMPASS_FUZZ_OPERATIONS ("GET /api/v1/...,POST ..." to replay only those operations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes="${FUZZ_MINUTES:-60}"
