@@ -42,6 +42,12 @@ def _bundle(n: int, *, note: int = 800) -> bytes:
     return json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}).encode()
 
 
+@pytest.fixture(autouse=True)
+def _private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's uploads go to its own temporary folder: another worker's upload in flight is not a leftover."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+
 @pytest.fixture
 def server(database_url: str) -> Iterator[tuple[TestClient, dict[str, str], Store]]:
     store = Store(database_url).open()
