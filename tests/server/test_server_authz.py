@@ -121,7 +121,7 @@ def test_matrix(server: Any, role: str, method: str, path: str, body: Any, allow
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "body", "allowed"), MATRIX[:14], ids=[f"{m} {p}" for m, p, _, _ in MATRIX[:14]]
+    ("method", "path", "body", "allowed"), MATRIX[:15], ids=[f"{m} {p}" for m, p, _, _ in MATRIX[:15]]
 )
 def test_no_token_is_401(server: Any, method: str, path: str, body: Any, allowed: set[str]) -> None:
     client, _, _ = server
