@@ -18,7 +18,7 @@ from ethicompass._console import (
     summary,
 )
 
-__all__ = ["principle_rows", "register"]
+__all__ = ["chosen_policy", "principle_rows", "register"]
 
 
 def register(app: typer.Typer) -> None:
@@ -59,18 +59,14 @@ def review_command(
 ) -> None:
     """Judge a study against the committee's policy and write one report. Exit 0 pass or warn, 1 fail, 2 bad input."""
     from ethicompass.cli._app import state_store
-    from ethicompass.review import Policy, review
+    from ethicompass.review import review
     from ethicompass.study import Study
 
     study = Study.from_file(manifest)
     if release is not None:
         study = study.with_release(release)
     study.check_files()
-    chosen = (
-        Policy.from_file(policy)
-        if policy
-        else (Policy.from_file(study.base_dir / study.policy) if study.policy else Policy.default())
-    )
+    chosen = chosen_policy(policy, study)
     output = review(study, policy=chosen, store=state_store(), out_dir=out, pdf=pdf, signing_key=key_file)
     report = output.report
     if fmt == OutputFormat.json:
@@ -101,3 +97,14 @@ def principle_rows(report: Any) -> list[list[str]]:
         [name, p.verdict, "; ".join(c.title for c in p.checks if c.verdict != "pass") or "-"]
         for name, p in report.principles.items()
     ]
+
+
+def chosen_policy(path: Path | None, study: Any = None) -> Any:
+    """The policy a verb judges by: the ``--policy`` file, else the manifest's, else the default."""
+    from ethicompass.review import Policy
+
+    if path is not None:
+        return Policy.from_file(path)
+    if study is not None and study.policy:
+        return Policy.from_file(study.base_dir / study.policy)
+    return Policy.default()

@@ -18,7 +18,7 @@ from ethicompass._console import (
     summary,
 )
 from ethicompass.cli._app import state_store
-from ethicompass.cli.review import principle_rows
+from ethicompass.cli.review import chosen_policy, principle_rows
 
 __all__ = ["register"]
 
@@ -37,16 +37,6 @@ def register(app: typer.Typer) -> None:
     federate_app.command("review")(federate_review_command)
     app.add_typer(site_app, name="site")
     app.add_typer(federate_app, name="federate")
-
-
-def _policy(path: Path | None, study: object | None = None):  # type: ignore[no-untyped-def]
-    from ethicompass.review import Policy
-
-    if path is not None:
-        return Policy.from_file(path)
-    if study is not None and getattr(study, "policy", None):
-        return Policy.from_file(study.base_dir / study.policy)  # type: ignore[attr-defined]
-    return Policy.default()
 
 
 KeyFile = Annotated[
@@ -74,7 +64,7 @@ def summarize_command(
 
     study = Study.from_file(manifest)
     study.check_files()
-    chosen = _policy(policy, study)
+    chosen = chosen_policy(policy, study)
     key = load_signing_key(key_file)
     written = summarize_site(study, site=site, policy=chosen, store=state_store(), key=key, out=out)
     body = written.body
@@ -145,7 +135,7 @@ def federate_review_command(
     """Verify the sites' files, merge their counts and write one review. Exit 0 pass or warn, 1 fail, 2 bad input."""
     from ethicompass.sites import federate, read_site_file
 
-    chosen = _policy(policy)
+    chosen = chosen_policy(policy)
     site_files = [read_site_file(f) for f in files]
     output, detail = federate(
         site_files, policy=chosen, store=state_store(), out_dir=out, signing_key=key_file
