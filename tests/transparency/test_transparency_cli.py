@@ -184,8 +184,8 @@ def test_model_card_reuses_an_earlier_fairness_report(small_study: Path) -> None
     import polars as pl
 
     from ethicompass.fairness import audit
+    from ethicompass.review import model_card as build_model_card
     from ethicompass.study import Study
-    from ethicompass.transparency import build_model_card
 
     study = Study.from_file(small_study / "study.yaml")
     assert study.predictions is not None

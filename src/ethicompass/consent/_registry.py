@@ -89,6 +89,31 @@ class Registry:
     ``import_records`` loads many at once, idempotently. Every write appends its audit entry (no
     participant id: the record id, purpose, version and content hash) in the same transaction, as
     ``actor`` with ``role``. The constructor only stores its arguments.
+
+    Parameters
+    ----------
+    store : Store
+        An open state store.
+    actor : str, optional
+        Who makes the changes (recorded in each version and audit entry).
+    role : str
+        The actor's role, recorded in the audit entries.
+
+    Examples
+    --------
+    >>> from ethicompass.store import Store
+    >>> store = Store("sqlite://").open()
+    >>> registry = Registry(store, actor="data-manager")
+    >>> registry.register_participants(["P-001"]).added
+    1
+    >>> registry.grant("P-001", "research").version
+    1
+    >>> registry.withdraw("P-001", "research").version
+    2
+    >>> status = registry.status("P-001", "research")
+    >>> status.decision.value, status.reason
+    ('deny', 'withdrawn')
+    >>> store.dispose()
     """
 
     def __init__(self, store: Store, *, actor: str | None = None, role: str = "user") -> None:

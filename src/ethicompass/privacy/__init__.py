@@ -8,6 +8,19 @@ Four rooms, one per kind of data or question: :mod:`.tables` (scan, de-identify,
 :mod:`.reidentification` (equivalence classes, risk, generalisation hierarchies, anonymisation) and
 :mod:`.dp` (differentially private releases against a budget). The keyed pseudonyms and date offsets of
 ``_keys`` serve both tables and text. The names below are the public surface; import them from here.
+
+Examples
+--------
+Find PHI in a note, then redact it (spans carry offsets, type and the recognizer that found them):
+
+>>> from ethicompass import privacy
+>>> note = "Seen by Dr. Alice Smith on 2024-03-05, MRN 12345678."
+>>> spans = privacy.find_phi(note)
+>>> sorted({s.type.value for s in spans})
+['DATE', 'MRN', 'NAME']
+>>> redacted = privacy.redact(note, spans)
+>>> "[NAME]" in redacted, "Alice" in redacted, "12345678" in redacted
+(True, False, False)
 """
 
 from __future__ import annotations

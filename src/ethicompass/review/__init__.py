@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ethicompass.review._assess_autonomy import consent_enforcement
     from ethicompass.review._assess_fairness import difference_checks
     from ethicompass.review._context import ReviewContext
+    from ethicompass.review._model_card import model_card
     from ethicompass.review._policy import SOURCES, Policy
     from ethicompass.review._render import render_html
     from ethicompass.review._report import Check, PrincipleResult, Report, combine
@@ -54,6 +55,7 @@ __getattr__, __dir__ = attach(
         "compare_reports": "ethicompass.review._store",
         "consent_enforcement": "ethicompass.review._assess_autonomy",
         "difference_checks": "ethicompass.review._assess_fairness",
+        "model_card": "ethicompass.review._model_card",
         "render_html": "ethicompass.review._render",
         "review": "ethicompass.review._run",
         "review_reports": "ethicompass.store._review_tables",
@@ -81,6 +83,7 @@ __all__ = [
     "compare_reports",
     "consent_enforcement",
     "difference_checks",
+    "model_card",
     "render_html",
     "review",
     "review_reports",
