@@ -14,9 +14,10 @@ polars     ``fairness.summarize`` on a Polars frame: NumPy codes  tests/fairness
            and ``bincount`` (the narwhals group-by)               test_fairness_fastpath.py
 =========  =====================================================  ============================
 
-``ETHICOMPASS_PLAIN=all`` (or a comma list of seams, e.g. ``native,sql``) forces the plain path
-everywhere; :func:`plain` does it inside a ``with`` block. ``ETHICOMPASS_NATIVE=0`` (read once, at
-import) still keeps the native library from loading at all.
+``ETHICOMPASS_PLAIN=all`` (or a comma list of seams, e.g. ``native,sql``), read once at import,
+forces the plain path everywhere; :func:`plain` does it inside a ``with`` block.
+``ETHICOMPASS_NATIVE=0`` (also read at import) still keeps the native library from loading at all.
+:func:`fast` sits on hot paths (one consent read), so it reads no environment per call.
 
 Examples
 --------
@@ -38,7 +39,7 @@ from collections.abc import Iterator
 
 from ethicompass.errors import ConfigurationError
 
-__all__ = ["ENV", "SEAMS", "fast", "plain"]
+__all__ = ["ENV", "SEAMS", "fast", "forced_by_environment", "plain"]
 
 #: The environment variable that forces plain paths (``all`` or a comma list of :data:`SEAMS`).
 ENV = "ETHICOMPASS_PLAIN"
@@ -66,6 +67,36 @@ def _parse(value: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def forced_by_environment(value: str | None = None, /) -> frozenset[str]:
+    """The seams :data:`ENV` forces plain (``value``, or the variable's current value).
+
+    Parameters
+    ----------
+    value : str, optional
+        A value of :data:`ENV` to read instead of the environment's.
+
+    Returns
+    -------
+    frozenset of str
+        The seams forced plain.
+
+    Raises
+    ------
+    ConfigurationError
+        When the value names a seam that does not exist.
+
+    Examples
+    --------
+    >>> sorted(forced_by_environment("sql, native"))
+    ['native', 'sql']
+    """
+    value = os.environ.get(ENV, "") if value is None else value
+    return _parse(value) if value.strip() else frozenset()
+
+
+_FROM_ENV = forced_by_environment()
+
+
 def fast(seam: str, /) -> bool:
     """Whether the fast path of ``seam`` may run (not forced plain by :data:`ENV` or :func:`plain`).
 
@@ -77,7 +108,7 @@ def fast(seam: str, /) -> bool:
     Returns
     -------
     bool
-        False where the environment or an enclosing :func:`plain` block forces the plain path.
+        False where :data:`ENV` (at import) or an enclosing :func:`plain` block forces the plain path.
 
     Examples
     --------
@@ -86,10 +117,7 @@ def fast(seam: str, /) -> bool:
     """
     if seam not in SEAMS:
         raise ValueError(f"unknown fast path {seam!r}")
-    value = os.environ.get(ENV)
-    if value and seam in _parse(value):
-        return False
-    return seam not in _FORCED.get()
+    return seam not in _FROM_ENV and seam not in _FORCED.get()
 
 
 @contextlib.contextmanager

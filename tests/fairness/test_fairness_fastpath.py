@@ -234,6 +234,6 @@ def test_the_environment_forces_the_plain_group_by(monkeypatch: pytest.MonkeyPat
     real = _summary._summarize_polars
     monkeypatch.setattr(_summary, "_summarize_polars", lambda *a, **k: calls.append(1) or real(*a, **k))
     fairness.summarize(FRAME, label="y", score="p", groups=["text"])
-    monkeypatch.setenv(_fastpath.ENV, "polars")
+    monkeypatch.setattr(_fastpath, "_FROM_ENV", _fastpath.forced_by_environment("polars"))
     fairness.summarize(FRAME, label="y", score="p", groups=["text"])
     assert calls == [1]

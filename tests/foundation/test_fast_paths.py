@@ -5,6 +5,9 @@ the plain route (``_fastpath.plain`` and ``ETHICOMPASS_PLAIN``) works and refuse
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 
 import numpy as np
 import polars as pl
@@ -36,18 +39,23 @@ def test_the_library_is_in_use_and_the_switch_turns_it_off() -> None:
 
 
 def test_the_environment_forces_the_plain_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(_fastpath.ENV, "sql, native")
+    assert _fastpath.forced_by_environment("sql, native") == {"native", "sql"}
+    assert _fastpath.forced_by_environment("all") == _fastpath.SEAMS
+    assert _fastpath.forced_by_environment("0") == _fastpath.forced_by_environment("") == frozenset()
+    with pytest.raises(ConfigurationError, match="names no fast path 'nativ'"):
+        _fastpath.forced_by_environment("nativ")
+    monkeypatch.setattr(_fastpath, "_FROM_ENV", _fastpath.forced_by_environment("sql, native"))
     assert not _native.available()
     assert (_fastpath.fast("native"), _fastpath.fast("sql"), _fastpath.fast("polars")) == (False, False, True)
-    monkeypatch.setenv(_fastpath.ENV, "all")
-    assert not any(_fastpath.fast(s) for s in _fastpath.SEAMS)
-    monkeypatch.setenv(_fastpath.ENV, "0")
-    assert all(_fastpath.fast(s) for s in _fastpath.SEAMS)
-    monkeypatch.setenv(_fastpath.ENV, "nativ")
-    with pytest.raises(ConfigurationError, match="names no fast path 'nativ'"):
-        _fastpath.fast("native")
     with pytest.raises(ValueError, match="unknown fast path"), _fastpath.plain("polar"):
         pass
+
+
+def test_the_variable_is_read_at_import() -> None:
+    code = "from ethicompass import _fastpath, _native; print(_fastpath.fast('native'), _native.available())"
+    env = {**os.environ, _fastpath.ENV: "native"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
 
 
 @settings(max_examples=120, deadline=None)

@@ -58,10 +58,11 @@ class FastQuery:
     def __init__(self, statement: sa.Select[Any] | sa.Insert, /, *, name: str) -> None:
         self.statement = statement
         self.name = name
-        self._compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._compiled: dict[tuple[str, str], tuple[str, Any, dict[str, Any], frozenset[str]]] = {}
 
-    def _driver_form(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
-        """(SQL string, positional parameter order or None for named, default values) for ``dialect``."""
+    def _driver_form(self, dialect: Dialect) -> tuple[str, Any, dict[str, Any], frozenset[str]]:
+        """(SQL string, (name, default) pairs in order or None for named parameters, default values,
+        names a call must give) for ``dialect``."""
         key = (dialect.name, dialect.driver)
         found = self._compiled.get(key)
         if found is None:
@@ -71,8 +72,10 @@ class FastQuery:
             ]
             if compiled._bind_processors or any(p is not None for p in results):
                 raise TypeError(f"{self.name}: a column type converts values; run it through SQLAlchemy")
-            order = tuple(compiled.positiontup) if compiled.positional else None
-            found = self._compiled[key] = (compiled.string, order, compiled.construct_params(_check=False))
+            defaults = compiled.construct_params(_check=False)
+            order = [(k, defaults[k]) for k in compiled.positiontup] if compiled.positional else None
+            required = frozenset(k for k, b in compiled.binds.items() if b.required)
+            found = self._compiled[key] = (compiled.string, order, defaults, required)
         return found
 
     def driver_sql(self, dialect: Dialect, /, **values: Any) -> tuple[str, Any]:
@@ -90,9 +93,12 @@ class FastQuery:
         tuple
             The SQL string, and its parameters as the driver takes them (a tuple or a dict).
         """
-        sql, order, defaults = self._driver_form(dialect)
-        merged = {**defaults, **values}
-        return sql, tuple(merged[k] for k in order) if order is not None else merged
+        sql, order, defaults, required = self._driver_form(dialect)
+        if not required <= values.keys():
+            raise TypeError(f"{self.name}: no value for {sorted(required - values.keys())}")
+        if order is not None:
+            return sql, tuple([values.get(k, d) for k, d in order])
+        return sql, {**defaults, **values}
 
     def one(self, store: Store, /, **values: Any) -> tuple[Any, ...] | None:
         """The first row, read on a pooled connection outside any explicit transaction, or None.
