@@ -95,25 +95,20 @@ class Registry:
     store : Store
         An open state store.
     actor : str, optional
-        Who makes the changes (recorded in each version and audit entry).
-    role : str
-        The actor's role, recorded in the audit entries.
+        Who makes the changes; ``role`` is recorded with it in the audit entries.
 
     Examples
     --------
     >>> from ethicompass.store import Store
-    >>> store = Store("sqlite://").open()
-    >>> registry = Registry(store, actor="data-manager")
+    >>> registry = Registry(Store("sqlite://").open(), actor="data-manager")
     >>> registry.register_participants(["P-001"]).added
     1
-    >>> registry.grant("P-001", "research").version
-    1
-    >>> registry.withdraw("P-001", "research").version
-    2
+    >>> registry.grant("P-001", "research").version, registry.withdraw("P-001", "research").version
+    (1, 2)
     >>> status = registry.status("P-001", "research")
     >>> status.decision.value, status.reason
     ('deny', 'withdrawn')
-    >>> store.dispose()
+    >>> registry.store.dispose()
     """
 
     def __init__(self, store: Store, *, actor: str | None = None, role: str = "user") -> None:
@@ -228,8 +223,7 @@ class Registry:
         """Insert under the participant's lock: (stored record, its row values or None, superseded?)."""
         # The hot path of every change runs its statements on the driver's cursor (store.FastQuery):
         # building and compiling them through SQLAlchemy each time cost ten times running them.
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(record.participant)})
+        self.store.advisory_lock(conn, lock_key(record.participant))
         entered = utc_now()
         if stamp_now:  # taken under the participant's lock: times follow versions across processes
             record = replace(record, recorded_at=entered)
