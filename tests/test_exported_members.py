@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import pkgutil
@@ -71,6 +72,22 @@ def _own_doc(obj: object) -> str:
     return doc
 
 
+def _numpydoc_problems(obj: object) -> list[str]:
+    """What is wrong with ``obj``'s docstring as numpydoc: no summary line, or a badly drawn section."""
+    lines = _own_doc(obj).splitlines()
+    if not lines or not lines[0].strip() or lines[0].strip() in _SECTIONS:
+        return ["no summary line"]
+    problems = []
+    for i, line in enumerate(lines[:-1]):
+        if line.strip() in _SECTIONS and set(lines[i + 1].strip()) == {"-"}:
+            if len(lines[i + 1].strip()) != len(line.strip()):
+                problems.append(f"the underline of section {line.strip()!r} is not its length")
+            if not lines[i - 1].strip():
+                continue
+            problems.append(f"section {line.strip()!r} needs a blank line before it")
+    return problems
+
+
 @pytest.mark.parametrize("module_name", PUBLIC)
 def test_public_docstrings_are_numpydoc(module_name: str) -> None:
     """Every function and class in ``__all__``: a summary line first, then numpydoc sections
@@ -78,17 +95,35 @@ def test_public_docstrings_are_numpydoc(module_name: str) -> None:
     module = importlib.import_module(module_name)
     for name in getattr(module, "__all__", []):
         obj = getattr(module, name)
-        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
-            continue
-        doc = _own_doc(obj)
-        lines = doc.splitlines()
-        assert lines and lines[0].strip(), f"{module_name}.{name} has no summary line"
-        assert lines[0].strip() not in _SECTIONS, f"{module_name}.{name} starts with a section, not a summary"
-        for i, line in enumerate(lines[:-1]):
-            if line.strip() in _SECTIONS and set(lines[i + 1].strip()) == {"-"}:
-                assert len(lines[i + 1].strip()) == len(line.strip()), (
-                    f"{module_name}.{name}: the underline of section {line.strip()!r} is not its length"
-                )
-                assert i > 0 and not lines[i - 1].strip(), (
-                    f"{module_name}.{name}: section {line.strip()!r} needs a blank line before it"
-                )
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            assert not _numpydoc_problems(obj), f"{module_name}.{name}: {_numpydoc_problems(obj)}"
+
+
+def test_the_numpydoc_check_finds_problems() -> None:
+    @dataclasses.dataclass
+    class Undocumented:
+        x: int
+
+    def bad() -> None:
+        """Summary.
+
+        Parameters
+        ---
+        Examples
+        --------
+        """
+
+    def good() -> None:
+        """Summary.
+
+        Returns
+        -------
+        None
+        """
+
+    assert _numpydoc_problems(Undocumented) == ["no summary line"]
+    assert _numpydoc_problems(bad) == [
+        "the underline of section 'Parameters' is not its length",
+        "section 'Examples' needs a blank line before it",
+    ]
+    assert _numpydoc_problems(good) == []
