@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ethicompass._time import iso, to_utc, utc_now
 from ethicompass.consent._fastsql import query_one
 from ethicompass.consent._model import (
     STANDARD_PURPOSES,
@@ -39,11 +40,8 @@ from ethicompass.consent._model import (
     Period,
     check_effective,
     check_purpose,
-    iso,
     normalise_participant,
     reason_for,
-    to_utc,
-    utc_now,
 )
 from ethicompass.consent._participants import (
     ParticipantsSummary,

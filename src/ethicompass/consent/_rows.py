@@ -10,7 +10,8 @@ from typing import Any
 
 import polars as pl
 
-from ethicompass.consent._model import Action, ConsentRecord, Period, iso, to_utc
+from ethicompass._time import iso, to_utc
+from ethicompass.consent._model import Action, ConsentRecord, Period
 
 COLUMNS = (
     "participant",

@@ -20,7 +20,8 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ethicompass.consent._model import ConsentRecord, check_purpose, iso, utc_now
+from ethicompass._time import iso, utc_now
+from ethicompass.consent._model import ConsentRecord, check_purpose
 from ethicompass.errors import ConflictError, InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._consent_tables import (

@@ -17,9 +17,9 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from ethicompass._time import iso, utc_now
+from ethicompass.accounts import User
 from ethicompass.consent._fastsql import query_one
-from ethicompass.consent._model import iso, utc_now
-from ethicompass.server._auth import User
 from ethicompass.store import Store
 from ethicompass.store._server_tables import server_sessions
 

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from ethicompass.consent._model import iso, to_utc, utc_now
+from ethicompass._time import iso, to_utc, utc_now
 from ethicompass.errors import ConflictError, InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._training_tables import training_attempts, training_certificates

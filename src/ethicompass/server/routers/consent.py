@@ -12,6 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from ethicompass.accounts import User, require_role, run_read
 from ethicompass.consent import (
     PURPOSE_TEXT,
     FhirVersion,
@@ -25,7 +26,6 @@ from ethicompass.consent import (
 from ethicompass.consent._fastsql import query_one
 from ethicompass.consent._fhir import bundle_resources
 from ethicompass.errors import ForbiddenError, InputError
-from ethicompass.server._auth import User, require_role, run_read
 from ethicompass.server._params import RowId
 from ethicompass.store import Store
 from ethicompass.training import require_training
