@@ -43,8 +43,8 @@ def _free_port() -> int:
 
 
 def _seed(url: str, participants: int) -> str:
+    from ethicompass._time import utc_now
     from ethicompass.consent import Action, ConsentRecord, Registry
-    from ethicompass.consent._model import utc_now
     from ethicompass.server import add_user, issue_token
     from ethicompass.store import Store
 

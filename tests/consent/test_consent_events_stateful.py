@@ -17,6 +17,7 @@ import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
+from ethicompass._time import iso
 from ethicompass.consent import (
     Action,
     ConsentRecord,
@@ -26,7 +27,6 @@ from ethicompass.consent import (
     read_fhir_file,
     write_fhir_file,
 )
-from ethicompass.consent._model import iso
 from ethicompass.store import Store
 
 PARTICIPANTS = ("P1", "P2")

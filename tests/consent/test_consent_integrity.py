@@ -244,8 +244,8 @@ def _certificate_rows(store: Any) -> None:
 
 
 def _signoff_rows(store: Any) -> None:
+    from ethicompass._time import now_iso as utc_now
     from ethicompass.review._store import ReviewStore
-    from ethicompass.transparency._log import utc_now
 
     reviews = ReviewStore(store)
     report = {

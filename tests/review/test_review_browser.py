@@ -29,10 +29,10 @@ def live(
     real_review: Any, tmp_path_factory: pytest.TempPathFactory, live_server_factory: Any
 ) -> Iterator[dict[str, Any]]:
     """A server over a copy of the session's review database, plus a second review and a reviewer."""
+    from ethicompass._time import now_iso as utc_now
     from ethicompass.review import ReviewStore
     from ethicompass.server import add_user, issue_token
     from ethicompass.store import Store
-    from ethicompass.transparency._log import utc_now
 
     tmp = tmp_path_factory.mktemp("live-review")
     shutil.copy(real_review.url.removeprefix("sqlite:///"), tmp / "state.db")

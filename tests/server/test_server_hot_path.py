@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from ethicompass.accounts import TokenVerifier
 from ethicompass.consent import Registry
 from ethicompass.errors import AuditError, AuthError
 from ethicompass.server import ServerSettings, add_user, create_app, issue_token, revoke_token
 from ethicompass.server._audit import AuditBatcher
-from ethicompass.server._auth import TokenVerifier
 from ethicompass.store import Store
 from ethicompass.transparency import AuditLog
 

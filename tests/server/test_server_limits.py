@@ -106,7 +106,7 @@ def test_settings_from_env_reads_the_limit(monkeypatch: pytest.MonkeyPatch) -> N
 
 # ------------------------------------------------------------------ findings 2 and 3: argon2
 def _slow_verify(monkeypatch: pytest.MonkeyPatch, seconds: float) -> dict[str, int]:
-    from ethicompass.server import _auth
+    from ethicompass.accounts import _hashing as _auth
 
     seen = {"now": 0, "most": 0, "calls": 0}
     lock = threading.Lock()
@@ -138,7 +138,7 @@ def _slow_verify(monkeypatch: pytest.MonkeyPatch, seconds: float) -> dict[str, i
 def test_parallel_wrong_guesses_take_at_most_the_argon2_slots(
     server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ethicompass.server._auth import ARGON2_GATE
+    from ethicompass.accounts._hashing import ARGON2_GATE
 
     client, tokens, _ = server
     seen = _slow_verify(monkeypatch, 0.05)

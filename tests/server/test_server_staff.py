@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ethicompass.accounts import check_password, set_password
 from ethicompass.consent import Registry
 from ethicompass.errors import AuthError, InputError
 from ethicompass.review import ReviewStore
 from ethicompass.server import ServerSettings, add_user, create_app, issue_token
-from ethicompass.server._passwords import check_password, set_password
 from ethicompass.server._signin import safe_next
 from ethicompass.store import Store
 from ethicompass.transparency import AuditLog

@@ -27,9 +27,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, live_server_factory: Any) -> Iterator[dict[str, Any]]:
     """Staff with passwords, every course certified for one of them, and a failed review."""
+    from ethicompass.accounts import set_full_name, set_password
     from ethicompass.review import ReviewStore
     from ethicompass.server import add_user
-    from ethicompass.server._passwords import set_full_name, set_password
     from ethicompass.store import Store
     from ethicompass.training import load_courses, record_certificate
 

@@ -14,10 +14,11 @@ from alembic import command
 
 from ethicompass.store import Store
 from ethicompass.store._engine import _alembic_config
+from ethicompass.store._training_tables import training_certificates
 from ethicompass.training import certificates, revoke_certificate, verify_certificate
 from ethicompass.training._certificates import VERIFY_STATES
-from ethicompass.training._records import audit_certificates_in
 from ethicompass.transparency import AuditLog
+from ethicompass.transparency._bindings import bind_ids
 
 OLD_HEADS = ("audit_0003", "consent_0002", "training_0001", "review_0001", "server_0002", "privacy_0001")
 
@@ -46,15 +47,16 @@ def _old_release(url: str) -> None:
                 ),
                 {"id": cid, "course": course},
             )
-        audit_certificates_in(
+        hashes, bound = bind_ids(conn, training_certificates, [1, 2])  # as that release bound them
+        AuditLog(store).append_in(
             conn,
-            store,
-            [1, 2],
             action="training.certificate.import",
             object_type="training_certificate",
             object_id="old-release",
             actor="old-release",
             role="staff",
+            hashes=hashes,
+            params=bound,
         )
     store.dispose()
 
@@ -81,5 +83,25 @@ def test_old_certificates_get_verification_ids_and_stay_bound(database_url: str)
         assert verify_certificate(store, str(ids[1])).state == "revoked"
         assert [c.id for c in certificates(store, user="olga")] == [1]
         assert AuditLog(store).verify().ok
+    finally:
+        store.dispose()
+
+
+def test_training_0003_binds_the_old_verification_ids_so_an_edited_revocation_is_found(
+    database_url: str,
+) -> None:
+    _old_release(database_url)
+    store = Store(database_url).open()
+    try:
+        baseline = [e for e in AuditLog(store).entries() if e.action == "audit.bind.baseline"]
+        assert [e.object_id for e in baseline] == ["training_certificate_ids"]
+        assert AuditLog(store).verify().ok
+        with store.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE training_certificate_ids SET revoked_at = '2026-01-01T00:00:00.000000Z'")
+            )
+        result = AuditLog(store).verify()
+        assert not result.ok
+        assert [(r.table, r.problem) for r in result.records] == [("training_certificate_ids", "changed")]
     finally:
         store.dispose()

@@ -319,7 +319,7 @@ def enforce_cmd(
     from ethicompass.consent import enforce, register_members
     from ethicompass.engines._options import load, parquet_folder, sha256_path, strings, write_table
     from ethicompass.frames import atomic_path
-    from ethicompass.transparency import AuditLog, Lineage
+    from ethicompass.transparency import AuditAction, Lineage, audited
 
     check_out(out, out_folder, engine)
     target = out or out_folder
@@ -344,23 +344,27 @@ def enforce_cmd(
                 tmp_name.unlink(missing_ok=True)  # gone already when the rename went through
         out_hash = sha256_path(tmp)
         artefact = None
-        if register_as:
-            artefact = Lineage(store).register(
-                "dataset",
-                register_as,
-                content_hash=out_hash,
-                params={"purpose": purpose, "enforced_at": record.at},
+        # the dataset, its participants and the audit entries commit together, before the output appears
+        with audited(store) as audit:
+            if register_as:
+                artefact = Lineage(store).register(
+                    "dataset",
+                    register_as,
+                    content_hash=out_hash,
+                    params={"purpose": purpose, "enforced_at": record.at},
+                    conn=audit.conn,
+                )
+                members = strings(kept, participant_column)
+                register_members(store, artefact.id, members, purpose=purpose, conn=audit.conn)
+            audit.append(
+                action=AuditAction.CONSENT_ENFORCE,
+                object_type="dataset",
+                object_id=artefact.id if artefact else target.name,
+                hashes={"input": sha256_path(data), "output": out_hash, "consent_state": record.status_hash},
+                params=record.to_dict()
+                | engine_params(engine, master)
+                | {"csv_formulas_neutralised": neutralised},
             )
-            register_members(store, artefact.id, strings(kept, participant_column), purpose=purpose)
-        AuditLog(store).append(
-            action="consent.enforce",
-            object_type="dataset",
-            object_id=artefact.id if artefact else target.name,
-            hashes={"input": sha256_path(data), "output": out_hash, "consent_state": record.status_hash},
-            params=record.to_dict()
-            | engine_params(engine, master)
-            | {"csv_formulas_neutralised": neutralised},
-        )
     result = (
         record.to_dict()
         | ({"artefact": artefact.id} if artefact else {})

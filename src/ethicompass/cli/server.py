@@ -54,15 +54,18 @@ def users_add(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Create a user with one role."""
+    from ethicompass.accounts import add_user
     from ethicompass.cli._app import state_store
-    from ethicompass.server import add_user
-    from ethicompass.transparency import AuditLog
+    from ethicompass.transparency import AuditAction, audited
 
-    store = state_store()
-    user = add_user(store, name, role=role, participant=participant)
-    AuditLog(store).append(
-        action="server.user-add", object_type="user", object_id=f"user:{user.id}", params={"role": role}
-    )
+    with audited(state_store()) as audit:  # the user and its audit entry commit together
+        user = add_user(audit.store, name, role=role, participant=participant, conn=audit.conn)
+        audit.append(
+            action=AuditAction.SERVER_USER_ADD,
+            object_type="user",
+            object_id=f"user:{user.id}",
+            params={"role": role},
+        )
     if fmt == OutputFormat.json:
         emit_json({"name": user.name, "role": user.role})
     else:
@@ -80,10 +83,10 @@ def users_password(
     """
     import sys
 
+    from ethicompass.accounts import set_password
+    from ethicompass.cli._app import state_store
     from ethicompass.errors import InputError
-    from ethicompass.server._passwords import set_password
-    from ethicompass.store import Store
-    from ethicompass.transparency import AuditLog
+    from ethicompass.transparency import AuditAction, audited
 
     if sys.stdin.isatty():
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True, err=True)
@@ -91,9 +94,9 @@ def users_password(
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise InputError("no password on standard input", hint="pipe one line, or run it at a terminal")
-    store = Store.from_env().open()
-    user = set_password(store, name, password)
-    AuditLog(store).append(action="server.password-set", object_type="user", object_id=f"user:{user.id}")
+    with audited(state_store()) as audit:
+        user = set_password(audit.store, name, password, conn=audit.conn)
+        audit.append(action=AuditAction.SERVER_PASSWORD_SET, object_type="user", object_id=f"user:{user.id}")
     if fmt == OutputFormat.json:
         emit_json({"name": user.name, "password_set": True})
     else:
@@ -107,15 +110,14 @@ def users_full_name(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Record a user's full name (printed on the training certificates issued to them from now on)."""
-    from ethicompass.server._auth import get_user
-    from ethicompass.server._passwords import set_full_name
-    from ethicompass.store import Store
-    from ethicompass.transparency import AuditLog
+    from ethicompass.accounts import get_user, set_full_name
+    from ethicompass.cli._app import state_store
+    from ethicompass.transparency import AuditAction, audited
 
-    store = Store.from_env().open()
-    set_full_name(store, name, full_name)
-    user = get_user(store, name)
-    AuditLog(store).append(action="server.full-name-set", object_type="user", object_id=f"user:{user.id}")
+    with audited(state_store()) as audit:
+        set_full_name(audit.store, name, full_name, conn=audit.conn)
+        user = get_user(audit.store, name, conn=audit.conn)
+        audit.append(action=AuditAction.SERVER_FULL_NAME_SET, object_type="user", object_id=f"user:{user.id}")
     if fmt == OutputFormat.json:
         emit_json({"name": user.name, "full_name_set": True})
     else:
@@ -129,15 +131,18 @@ def tokens_new(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Issue an API token for a user; it is printed once and stored only as an argon2 hash."""
+    from ethicompass.accounts import issue_token
     from ethicompass.cli._app import state_store
-    from ethicompass.server import issue_token
-    from ethicompass.transparency import AuditLog
+    from ethicompass.transparency import AuditAction, audited
 
-    store = state_store()
-    token = issue_token(store, user, days=days)
-    AuditLog(store).append(
-        action="server.token-new", object_type="token", object_id=token.split("_")[1], params={"days": days}
-    )
+    with audited(state_store()) as audit:  # the token exists only if its audit entry does
+        token = issue_token(audit.store, user, days=days, conn=audit.conn)
+        audit.append(
+            action=AuditAction.SERVER_TOKEN_NEW,
+            object_type="token",
+            object_id=token.split("_")[1],
+            params={"days": days},
+        )
     if fmt == OutputFormat.json:
         emit_json({"token": token})
     else:
@@ -150,8 +155,8 @@ def tokens_list(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """List API tokens: id, user, role, when made, when they expire, whether revoked (never a secret)."""
+    from ethicompass.accounts import list_tokens
     from ethicompass.cli._app import state_store
-    from ethicompass.server import list_tokens
 
     found = list_tokens(state_store(), user=user)
     if fmt == OutputFormat.json:
@@ -167,13 +172,13 @@ def tokens_revoke(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Revoke an API token at once, and end every reviewer or staff page session opened with it."""
+    from ethicompass.accounts import revoke_token
     from ethicompass.cli._app import state_store
-    from ethicompass.server import revoke_token
-    from ethicompass.transparency import AuditLog
+    from ethicompass.transparency import AuditAction, audited
 
-    store = state_store()
-    revoke_token(store, token_id)
-    AuditLog(store).append(action="server.token-revoke", object_type="token", object_id=token_id)
+    with audited(state_store()) as audit:
+        revoke_token(audit.store, token_id, conn=audit.conn)
+        audit.append(action=AuditAction.SERVER_TOKEN_REVOKE, object_type="token", object_id=token_id)
     if fmt == OutputFormat.json:
         emit_json({"revoked": token_id})
     else:
@@ -187,13 +192,13 @@ def access_code_new(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Issue a one-time portal access code for a participant (hand it over privately)."""
+    from ethicompass.accounts import issue_access_code
     from ethicompass.cli._app import state_store
-    from ethicompass.server import issue_access_code
-    from ethicompass.transparency import AuditLog
+    from ethicompass.transparency import AuditAction, audited
 
-    store = state_store()
-    code, expires = issue_access_code(store, participant, minutes=minutes)
-    AuditLog(store).append(action="server.access-code-new", object_type="access_code", object_id=code[:4])
+    with audited(state_store()) as audit:
+        code, expires = issue_access_code(audit.store, participant, minutes=minutes, conn=audit.conn)
+        audit.append(action=AuditAction.SERVER_ACCESS_CODE_NEW, object_type="access_code", object_id=code[:4])
     if fmt == OutputFormat.json:
         emit_json({"code": code, "expires_at": expires})
     else:

@@ -155,8 +155,8 @@ def check(
     required: RequiredOpt = None,
 ) -> None:
     """The gate: exit 0 if the user may touch identifiable data in the role, 1 (with the reason) if not."""
+    from ethicompass.accounts import get_user
     from ethicompass.errors import ForbiddenError
-    from ethicompass.server._auth import get_user
     from ethicompass.training import check_access
 
     store = _store()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ethicompass.consent._model import Action, ConsentRecord, check_purpose, normalise_participant, to_utc
+from ethicompass._time import to_utc
+from ethicompass.consent._model import Action, ConsentRecord, check_purpose, normalise_participant
 from ethicompass.errors import ColumnError
 from ethicompass.frames import load_table
 

@@ -19,7 +19,8 @@ import polars as pl
 import pyarrow as pa
 
 from ethicompass._dispatch import engine_for
-from ethicompass.consent._model import check_purpose, iso, to_utc, utc_now
+from ethicompass._time import iso, to_utc, utc_now
+from ethicompass.consent._model import check_purpose
 from ethicompass.errors import ColumnError, InputError
 from ethicompass.frames import require_columns, to_narwhals
 

@@ -26,15 +26,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ethicompass._time import iso, to_utc
 from ethicompass.consent._model import (
     STANDARD_PURPOSES,
     Action,
     ConsentRecord,
     Decision,
     Period,
-    iso,
     normalise_participant,
-    to_utc,
 )
 from ethicompass.errors import InputError
 

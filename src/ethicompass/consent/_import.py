@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Literal
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from ethicompass._time import iso, utc_now
 from ethicompass.consent._model import (
     Action,
     ConsentRecord,
     check_effective,
     check_purpose,
-    iso,
     normalise_participant,
-    utc_now,
 )
 from ethicompass.consent._participants import closest_participant, known_participants, register_participants
 from ethicompass.consent._rows import ImportSummary, insert_values, record_from_row

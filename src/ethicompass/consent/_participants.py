@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from ethicompass.consent._model import iso, normalise_participant, utc_now
+from ethicompass._time import iso, utc_now
+from ethicompass.consent._model import normalise_participant
 from ethicompass.errors import ColumnError, DatabaseError, UnknownParticipantError
 from ethicompass.store import Store
 from ethicompass.store._consent_tables import consent_participants

@@ -28,8 +28,8 @@ from typing import Any, Literal
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ethicompass._time import iso, to_utc, utc_now
 from ethicompass.consent._model import (
     STANDARD_PURPOSES,
     Action,
@@ -38,11 +38,8 @@ from ethicompass.consent._model import (
     Period,
     check_effective,
     check_purpose,
-    iso,
     normalise_participant,
     reason_for,
-    to_utc,
-    utc_now,
 )
 from ethicompass.consent._participants import (
     ParticipantsSummary,
@@ -55,7 +52,6 @@ from ethicompass.consent._rows import (
     INSERT,
     KNOWN,
     LAST_VERSION,
-    MEMBER,
     STATUS,
     ImportSummary,
     insert_values,
@@ -63,7 +59,7 @@ from ethicompass.consent._rows import (
     record_from_row,
     statuses_from_events,
 )
-from ethicompass.errors import ConflictError, DatabaseError
+from ethicompass.consent._transact import Unknown, affected_by, transact
 from ethicompass.store import Store
 from ethicompass.store._consent_tables import consent_participants, consent_records
 from ethicompass.transparency import AuditLog, default_actor
@@ -72,12 +68,6 @@ from ethicompass.transparency._bindings import binding
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = ["ImportSummary", "Registry", "record_from_row", "statuses_from_events"]
-
-_RETRIES = 30
-
-
-class _Unknown(Exception):
-    """Raised inside a write transaction for an unregistered id, so the transaction rolls back."""
 
 
 class Registry:
@@ -168,54 +158,42 @@ class Registry:
         check_purpose(record.purpose)
         if not stamp_now:
             check_effective(record)
-        affected: list[str] = []
-        # most participants belong to no artefact: one indexed probe spares the lineage walk
-        if record.action is Action.withdraw and MEMBER.one(
-            self.store, participant=record.participant, purpose=record.purpose
-        ):
-            from ethicompass.consent._withdrawal import affected_artefacts
+        affected = affected_by(self.store, record)
+        # an acknowledged withdrawal must survive a power loss too: sync its commit to disk
+        return transact(
+            self.store,
+            lambda conn: self._write(conn, record, affected, stamp_now=stamp_now),
+            participant=record.participant,
+            durable=record.action is Action.withdraw,
+        )
 
-            affected = affected_artefacts(self.store, record.participant, purpose=record.purpose)
-        for attempt in range(_RETRIES):
-            try:
-                # an acknowledged withdrawal must survive a power loss too: sync its commit to disk
-                with self.store.begin(durable=record.action is Action.withdraw) as conn:
-                    stored, values, superseded = self._insert_next(conn, record, stamp_now=stamp_now)
-                    if values is None:
-                        return stored  # the same event again: nothing to do
-                    hashes, bound = binding(consent_records, [values])
-                    self._audit(
-                        conn,
-                        f"consent.{stored.action.value}",
-                        str(stored.id),
-                        {
-                            "purpose": stored.purpose,
-                            "version": stored.version,
-                            "source": stored.source,
-                            "superseded_on_arrival": superseded,
-                            "artefacts_affected": len(affected),
-                        }
-                        | bound,
-                        hashes,
-                    )
-                    if affected:
-                        from ethicompass.consent._withdrawal import open_decisions
+    def _write(
+        self, conn: Connection, record: ConsentRecord, affected: list[str], *, stamp_now: bool
+    ) -> ConsentRecord:
+        """Store one event, its audit entry and its artefact decisions in the caller's transaction."""
+        stored, values, superseded = self._insert_next(conn, record, stamp_now=stamp_now)
+        if values is None:
+            return stored  # the same event again: nothing to do
+        hashes, bound = binding(consent_records, [values])
+        self._audit(
+            conn,
+            f"consent.{stored.action.value}",
+            str(stored.id),
+            {
+                "purpose": stored.purpose,
+                "version": stored.version,
+                "source": stored.source,
+                "superseded_on_arrival": superseded,
+                "artefacts_affected": len(affected),
+            }
+            | bound,
+            hashes,
+        )
+        if affected:
+            from ethicompass.consent._withdrawal import open_decisions
 
-                        open_decisions(conn, stored, affected)
-                return stored
-            except _Unknown:
-                raise unknown_participant(self.store, record.participant) from None
-            except IntegrityError:
-                if attempt == _RETRIES - 1:
-                    raise ConflictError(
-                        "concurrent consent changes kept colliding", hint="retry the change"
-                    ) from None
-            except SQLAlchemyError as exc:
-                raise DatabaseError(
-                    f"could not store the consent change ({type(exc).__name__}); nothing was changed",
-                    hint="check the database is reachable and writable, then retry",
-                ) from exc
-        raise AssertionError("unreachable")
+            open_decisions(conn, stored, affected)
+        return stored
 
     def _insert_next(
         self, conn: Connection, record: ConsentRecord, *, stamp_now: bool = False
@@ -229,7 +207,7 @@ class Registry:
             record = replace(record, recorded_at=entered)
         values = insert_values(record, 0, iso(entered))
         if KNOWN.one_in(conn, participant=record.participant) is None:
-            raise _Unknown
+            raise Unknown
         if not stamp_now:
             key = {k: values[k] for k in ("participant", "purpose", "decision", "recorded_at", "source")}
             same = DUPLICATE.one_in(conn, **key)
@@ -250,35 +228,38 @@ class Registry:
         return stored, values, superseded
 
     def _change(
+        self, participant: str, purpose: str, action: Action, *, recorded_at: datetime | str | None, **kw: Any
+    ) -> ConsentRecord:
+        event = self._event(participant, purpose, action, recorded_at=recorded_at, **kw)
+        return self.record(event, stamp_now=recorded_at is None)
+
+    def _event(
         self,
         participant: str,
         purpose: str,
         action: Action,
         *,
-        recorded_at: datetime | str | None,
         recorded_by: str | None,
         source: str,
+        recorded_at: datetime | str | None = None,
         period: Period | None = None,
         data_classes: Sequence[str] = (),
         actor: str | None = None,
         document: str | None = None,
         document_version: str | None = None,
     ) -> ConsentRecord:
-        return self.record(
-            ConsentRecord(
-                participant=normalise_participant(participant),
-                purpose=check_purpose(purpose),
-                action=action,
-                recorded_at=to_utc(recorded_at, field_name="recorded_at") if recorded_at else utc_now(),
-                period=period or Period(),
-                data_classes=tuple(data_classes),
-                actor=actor,
-                document=document,
-                document_version=document_version,
-                recorded_by=recorded_by or self.actor or default_actor(),
-                source=source,
-            ),
-            stamp_now=recorded_at is None,
+        return ConsentRecord(
+            participant=normalise_participant(participant),
+            purpose=check_purpose(purpose),
+            action=action,
+            recorded_at=to_utc(recorded_at, field_name="recorded_at") if recorded_at else utc_now(),
+            period=period or Period(),
+            data_classes=tuple(data_classes),
+            actor=actor,
+            document=document,
+            document_version=document_version,
+            recorded_by=recorded_by or self.actor or default_actor(),
+            source=source,
         )
 
     def grant(
@@ -358,14 +339,28 @@ class Registry:
     def withdraw_all(
         self, participant: str, /, *, recorded_by: str | None = None, source: str = "api"
     ) -> list[ConsentRecord]:
-        """Withdraw every purpose the participant currently permits; return the new versions."""
-        done = []
-        for status in self.statuses(participant):
-            if status.decision.value == "permit":
-                done.append(
-                    self.withdraw(participant, status.purpose, recorded_by=recorded_by, source=source)
-                )
-        return done
+        """Withdraw every purpose the participant currently permits; return the new versions.
+
+        One transaction, synced to disk once: every withdrawal, its audit entry and its artefact
+        decisions are stored, or none is.
+        """
+        pid = normalise_participant(participant)
+        events = [
+            self._event(pid, status.purpose, Action.withdraw, recorded_by=recorded_by, source=source)
+            for status in self.statuses(pid)
+            if status.decision.value == "permit"
+        ]
+        if not events:
+            return []
+        affected = [affected_by(self.store, event) for event in events]
+        return transact(
+            self.store,
+            lambda conn: [
+                self._write(conn, e, a, stamp_now=True) for e, a in zip(events, affected, strict=True)
+            ],
+            participant=pid,
+            durable=True,
+        )
 
     def import_records(
         self,

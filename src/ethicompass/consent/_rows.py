@@ -12,7 +12,8 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from ethicompass.consent._model import Action, ConsentRecord, Period, iso, to_utc
+from ethicompass._time import iso, to_utc
+from ethicompass.consent._model import Action, ConsentRecord, Period
 from ethicompass.store import FastQuery
 from ethicompass.store._consent_tables import consent_artefact_members, consent_participants, consent_records
 

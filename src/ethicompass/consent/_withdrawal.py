@@ -20,7 +20,8 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ethicompass.consent._model import ConsentRecord, check_purpose, iso, utc_now
+from ethicompass._time import iso, utc_now
+from ethicompass.consent._model import ConsentRecord, check_purpose
 from ethicompass.errors import ConflictError, InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._consent_tables import (
@@ -87,28 +88,39 @@ class WithdrawalDecision:
         return pl.DataFrame([self.to_dict()])
 
 
-def register_members(store: Store, artefact_id: str, participants: Iterable[str], /, *, purpose: str) -> int:
-    """Record that ``artefact_id`` holds data of ``participants`` used for ``purpose``; return how many new."""
+def register_members(
+    store: Store,
+    artefact_id: str,
+    participants: Iterable[str],
+    /,
+    *,
+    purpose: str,
+    conn: Connection | None = None,
+) -> int:
+    """Record that ``artefact_id`` holds data of ``participants`` used for ``purpose``; return how many new.
+
+    With ``conn``, in the caller's transaction (with the artefact's registration and audit entry).
+    """
     check_purpose(purpose)
     if not artefact_id:
         raise InputError("artefact id is empty", hint="pass the lineage id or content hash of the dataset")
     people = sorted({p for p in participants if p is not None})
-    with store.begin() as conn:
-        have = {
-            r[0]
-            for r in conn.execute(
-                sa.select(consent_artefact_members.c.participant).where(
-                    consent_artefact_members.c.artefact_id == artefact_id
-                )
+    if conn is None:
+        with store.begin() as own:
+            return register_members(store, artefact_id, people, purpose=purpose, conn=own)
+    have = {
+        r[0]
+        for r in conn.execute(
+            sa.select(consent_artefact_members.c.participant).where(
+                consent_artefact_members.c.artefact_id == artefact_id
             )
-        }
-        rows = [
-            {"artefact_id": artefact_id, "participant": p, "purpose": purpose}
-            for p in people
-            if p not in have
-        ]
-        for start in range(0, len(rows), 5000):
-            conn.execute(consent_artefact_members.insert(), rows[start : start + 5000])
+        )
+    }
+    rows = [
+        {"artefact_id": artefact_id, "participant": p, "purpose": purpose} for p in people if p not in have
+    ]
+    for start in range(0, len(rows), 5000):
+        conn.execute(consent_artefact_members.insert(), rows[start : start + 5000])
     return len(rows)
 
 

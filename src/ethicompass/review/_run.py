@@ -134,9 +134,9 @@ def review(
     import hashlib
     import json
 
+    from ethicompass._time import now_iso
     from ethicompass.review._store import ReviewStore
     from ethicompass.transparency import AuditLog, default_actor
-    from ethicompass.transparency._log import utc_now
 
     started = time.perf_counter()
     report = assess(study, policy=policy, store=store, results=results, assessors=assessors)
@@ -162,7 +162,7 @@ def review(
     try:
         with store.begin() as conn:
             review_id = ReviewStore(store).insert(
-                conn, report=data, html=html, hashes=hashes, actor=who, recorded_at=utc_now()
+                conn, report=data, html=html, hashes=hashes, actor=who, recorded_at=now_iso()
             )
             AuditLog(store).append_in(
                 conn,

@@ -279,9 +279,9 @@ class ReviewStore:
         self, review_id: int, /, *, decision: str, comment: str, reviewer: str, role: str
     ) -> SignOff:
         """Record a reviewer's decision and comment, with an audit entry (the comment's hash, not its text)."""
+        from ethicompass._time import now_iso
         from ethicompass.transparency import AuditLog
         from ethicompass.transparency._bindings import bind_ids
-        from ethicompass.transparency._log import utc_now
 
         if decision not in DECISIONS:
             raise InputError(
@@ -301,7 +301,7 @@ class ReviewStore:
                 f"review {review_id} failed under the policy: signing it off needs a written justification",
                 hint="say in the comment why the study may go ahead despite the failed checks",
             )
-        now = utc_now()
+        now = now_iso()
         with self.store.begin() as conn:
             result = conn.execute(
                 review_signoffs.insert().values(

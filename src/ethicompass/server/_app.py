@@ -28,11 +28,12 @@ from itsdangerous import URLSafeTimedSerializer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ethicompass import __version__
+from ethicompass.accounts import TokenVerifier, set_argon2_concurrency
 from ethicompass.errors import AuditError, EthicompassError
 from ethicompass.server._audit import AuditBatcher
-from ethicompass.server._auth import Throttle, TokenVerifier, set_argon2_concurrency
 from ethicompass.server._csrf import CSRF_COOKIE, csrf_nonce
 from ethicompass.server._limits import UPLOAD_PATH, BodyLimit
+from ethicompass.server._lockout import Throttle
 from ethicompass.server._openapi import install_error_model
 from ethicompass.server._settings import ServerSettings
 from ethicompass.server._templating import STATIC, make_environment, render

@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import Request, Response
 
-from ethicompass.consent._model import iso, utc_now
-from ethicompass.server._auth import User
+from ethicompass._time import iso, utc_now
+from ethicompass.accounts import User
 from ethicompass.store import FastQuery, Store
 from ethicompass.store._server_tables import server_sessions, server_tokens, server_users
 

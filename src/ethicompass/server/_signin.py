@@ -17,10 +17,10 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ethicompass.accounts import STAFF_ROLES, User, check_password, current_user
 from ethicompass.errors import AuthError, TooManyAttemptsError
-from ethicompass.server._auth import STAFF_ROLES, User, current_user, throttled
+from ethicompass.server._auth import throttled
 from ethicompass.server._csrf import rotate_csrf
-from ethicompass.server._passwords import check_password
 from ethicompass.server._sessions import end_session, open_session, read_session
 from ethicompass.server._templating import render
 

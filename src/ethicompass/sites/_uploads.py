@@ -89,8 +89,8 @@ def upload_site_file(store: Any, raw: bytes, /, *, site: str, actor: str, role: 
     inconsistent with the study's other uploads, :class:`ConflictError` for a second file of the site
     that is not a newer checkpoint under the same key.
     """
+    from ethicompass._time import now_iso
     from ethicompass.transparency import AuditLog
-    from ethicompass.transparency._log import utc_now
 
     f = _parse(raw)
     if f.site != site:
@@ -103,7 +103,7 @@ def upload_site_file(store: Any, raw: bytes, /, *, site: str, actor: str, role: 
     study = str(body["study"])
     file_hash = "sha256:" + hashlib.sha256(f.signed_bytes).hexdigest()
     size = int(body["checkpoint"]["tree_size"])
-    now = utc_now()
+    now = now_iso()
     with store.begin() as conn:
         live = conn.execute(
             sa.select(site_uploads).where(site_uploads.c.study == study, site_uploads.c.replaced_at.is_(None))

@@ -21,13 +21,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ethicompass.consent._model import iso, utc_now, visible_text
+from ethicompass._time import iso, utc_now
+from ethicompass.consent._model import visible_text
 from ethicompass.errors import InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._server_tables import server_users
 from ethicompass.store._training_tables import training_certificate_ids, training_certificates
 from ethicompass.training._courses import get_course
 from ethicompass.transparency import AuditLog
+from ethicompass.transparency._bindings import bind_ids, prior_digests
 
 __all__ = [
     "VERIFY_STATES",
@@ -164,6 +166,7 @@ def revoke_certificate(store: Store, certificate_id: int, /, *, reason: str, act
     """Revoke a certificate (issued in error, obtained improperly): audited; the gate stops counting it."""
     why = visible_text(" ".join(reason.split()), where="reason", limit=1000, inner_spaces=True)
     with store.begin() as conn:
+        prior = prior_digests(conn, training_certificate_ids, [certificate_id])
         done = conn.execute(
             training_certificate_ids.update()
             .where(
@@ -183,6 +186,8 @@ def revoke_certificate(store: Store, certificate_id: int, /, *, reason: str, act
                     f"no certificate {certificate_id}", hint="list them with `ethicompass training status`"
                 )
             raise InputError(f"certificate {certificate_id} is already revoked", hint="nothing to do")
+        # the revocation is bound to its entry, so `audit verify` finds it edited or undone
+        hashes, bound = bind_ids(conn, training_certificate_ids, [certificate_id])
         AuditLog(store).append_in(
             conn,
             action="training.certificate.revoke",
@@ -190,5 +195,6 @@ def revoke_certificate(store: Store, certificate_id: int, /, *, reason: str, act
             object_id=str(certificate_id),
             actor=actor,
             role=role,
-            hashes={"reason": "sha256:" + hashlib.sha256(why.encode("utf-8")).hexdigest()},
+            hashes={"reason": "sha256:" + hashlib.sha256(why.encode("utf-8")).hexdigest()} | hashes,
+            params=bound | prior,
         )

@@ -6,9 +6,9 @@ import contextlib
 from datetime import timedelta
 from typing import Any
 
-from ethicompass.consent._model import utc_now
+from ethicompass._time import utc_now
+from ethicompass.accounts import add_user
 from ethicompass.errors import ConflictError, ForbiddenError
-from ethicompass.server._auth import add_user
 from ethicompass.store._server_tables import server_users
 from ethicompass.training._courses import get_course, load_courses
 from ethicompass.training._gate import GATED_ROLES, check_access, expiring, staff_gaps

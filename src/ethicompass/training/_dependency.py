@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, Request
 
-from ethicompass.server._auth import User, current_user
+from ethicompass.accounts import User, current_user
 from ethicompass.training._gate import check_access
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from ethicompass.consent._model import iso, to_utc, utc_now
+from ethicompass._time import iso, to_utc, utc_now
 from ethicompass.errors import ConflictError, InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._training_tables import training_attempts, training_certificates
@@ -218,16 +218,19 @@ def _present(course_id: str, layout: list[list[Any]]) -> tuple[PresentedQuestion
 
 
 def audit_certificates_in(conn: sa.Connection, store: Store, ids: Iterable[int], /, **entry: Any) -> None:
-    """Audit certificates written in ``conn``'s transaction, binding their content hashes to the entry.
+    """Audit certificates written in ``conn``'s transaction, binding their content hashes (and those of
+    their ``training_certificate_ids`` rows) to the entry.
 
     The entry commits with the certificates or not at all, and ``audit verify`` then finds a
     certificate edited, deleted or inserted behind the log's back.
     """
     from ethicompass.transparency._bindings import bind_ids
 
+    ids = list(ids)
     hashes, bound = bind_ids(conn, training_certificates, ids)
-    entry["hashes"] = dict(entry.get("hashes") or {}) | hashes
-    entry["params"] = dict(entry.get("params") or {}) | bound
+    id_hashes, id_bound = bind_ids(conn, _ids_table, ids)  # verification ids, holder names, revocations
+    entry["hashes"] = dict(entry.get("hashes") or {}) | hashes | id_hashes
+    entry["params"] = dict(entry.get("params") or {}) | bound | id_bound
     AuditLog(store).append_in(conn, **entry)
 
 

@@ -10,6 +10,12 @@ root of the rows' canonical content hashes and the row ids it covers::
 A single row is a tree of one leaf. :func:`reconcile` recomputes every bound row's hash and
 checks each entry's root, so a row edited, deleted or inserted behind the log's back is found
 and named, while the log itself is protected by its own Merkle tree and checkpoints.
+
+A row's id is its ``id`` column, or its one primary-key column (``training_certificate_ids`` is keyed
+by ``certificate_id``). A row that may legitimately change (a certificate's revocation) is re-bound by
+the entry that audits the change, which also records the row's digest before it
+(:func:`prior_digests`, ``params["prior:<table>"] = [[id, hex digest], ...]``): an earlier entry is
+then checked against that prior content, the latest against the row as stored.
 """
 
 from __future__ import annotations
@@ -27,15 +33,28 @@ from sqlalchemy.engine import Connection
 from ethicompass.store import Store, audit_entries
 from ethicompass.store._consent_tables import consent_records
 from ethicompass.store._review_tables import review_signoffs
-from ethicompass.store._training_tables import training_certificates
+from ethicompass.store._training_tables import training_certificate_ids, training_certificates
 from ethicompass.transparency._log import canonical_json
 from ethicompass.transparency._merkle import root_hash
 
-__all__ = ["BOUND_TABLES", "RecordFinding", "binding", "reconcile", "row_digest"]
+__all__ = ["BOUND_TABLES", "RecordFinding", "binding", "prior_digests", "reconcile", "row_digest"]
 
 #: The tables whose every row must be covered by an audit entry that holds its content hash.
-BOUND_TABLES: tuple[Table, ...] = (consent_records, training_certificates, review_signoffs)
+BOUND_TABLES: tuple[Table, ...] = (
+    consent_records,
+    training_certificates,
+    review_signoffs,
+    training_certificate_ids,
+)
 _BY_NAME = {t.name: t for t in BOUND_TABLES}
+
+
+def key_column(table: Table, /) -> sa.Column[Any]:
+    """The column that names a bound row: ``id``, or the table's one primary-key column."""
+    if "id" in table.c:
+        return table.c.id
+    (column,) = table.primary_key.columns
+    return column
 
 
 def _plain(value: Any) -> Any:
@@ -76,20 +95,33 @@ def _expand(ranges: Any) -> list[int]:
 
 def binding(table: Table, rows: Sequence[Any], /) -> tuple[dict[str, str], dict[str, Any]]:
     """The ``hashes`` and ``params`` fragments that bind ``rows`` (each with its ``id``) to an entry."""
-    ordered = sorted(rows, key=lambda r: int(r["id"]))
+    name = key_column(table).name
+    ordered = sorted(rows, key=lambda r: int(r[name]))
     root = root_hash([row_digest(table, r) for r in ordered])
     key = f"rows:{table.name}"
-    return {key: "sha256:" + root.hex()}, {key: _ranges(int(r["id"]) for r in ordered)}
+    return {key: "sha256:" + root.hex()}, {key: _ranges(int(r[name]) for r in ordered)}
 
 
 def bind_ids(conn: Connection, table: Table, ids: Iterable[int], /) -> tuple[dict[str, str], dict[str, Any]]:
     """:func:`binding` for rows already written in ``conn``'s transaction, read back by id."""
-    wanted = sorted(set(ids))
+    return binding(table, _read(conn, table, ids))
+
+
+def prior_digests(conn: Connection, table: Table, ids: Iterable[int], /) -> dict[str, Any]:
+    """The ``params`` fragment recording rows' digests before a change that re-binds them: read it in
+    the change's transaction before the update, and put it in the same entry as the new binding."""
+    name = key_column(table).name
+    digests = sorted((int(r[name]), row_digest(table, r).hex()) for r in _read(conn, table, ids))
+    return {f"prior:{table.name}": [[i, d] for i, d in digests]}
+
+
+def _read(conn: Connection, table: Table, ids: Iterable[int]) -> list[Any]:
+    wanted, key = sorted(set(ids)), key_column(table)
     rows: list[Any] = []
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
-        rows.extend(r._mapping for r in conn.execute(sa.select(table).where(table.c.id.in_(chunk))))
-    return binding(table, rows)
+        rows.extend(r._mapping for r in conn.execute(sa.select(table).where(key.in_(chunk))))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -139,22 +171,27 @@ def reconcile(store: Store, /, *, conn: Connection | None = None) -> list[Record
         with store.connect() as own:
             return reconcile(store, conn=own)
     claims: dict[str, list[tuple[int, bytes, list[int]]]] = {t.name: [] for t in BOUND_TABLES}
+    #: table -> id -> [(seq of the re-binding entry, the row's digest before it)], in log order
+    priors: dict[str, dict[int, list[tuple[int, bytes]]]] = {t.name: {} for t in BOUND_TABLES}
     query = sa.select(audit_entries.c.seq, audit_entries.c.entry_json).where(
         audit_entries.c.entry_json.like('%"rows:%')
     )
     for seq, text in conn.execute(query.order_by(audit_entries.c.seq)):
         entry = json.loads(text)
+        params = entry.get("params") or {}
         for key, value in (entry.get("hashes") or {}).items():
             if not key.startswith("rows:") or key[5:] not in _BY_NAME:
                 continue
             root = bytes.fromhex(str(value).removeprefix("sha256:"))
-            ids = _expand((entry.get("params") or {}).get(key))
-            claims[key[5:]].append((int(seq), root, ids))
+            claims[key[5:]].append((int(seq), root, _expand(params.get(key))))
+            for i, digest in params.get(f"prior:{key[5:]}") or []:
+                priors[key[5:]].setdefault(int(i), []).append((int(seq), bytes.fromhex(str(digest))))
     findings: list[RecordFinding] = []
     for table in BOUND_TABLES:
+        key = key_column(table)
         digests = {
-            int(r["id"]): row_digest(table, r)
-            for r in (row._mapping for row in conn.execute(sa.select(table).order_by(table.c.id)))
+            int(r[key.name]): row_digest(table, r)
+            for r in (row._mapping for row in conn.execute(sa.select(table).order_by(key)))
         }
         covered: set[int] = set()
         for seq, root, ids in claims[table.name]:
@@ -165,9 +202,19 @@ def reconcile(store: Store, /, *, conn: Connection | None = None) -> list[Record
             covered.update(present)
             if missing:
                 continue
-            if root_hash([digests[i] for i in sorted(ids)]) != root:
+            as_then = [_as_of(priors[table.name].get(i), seq, digests[i]) for i in sorted(ids)]
+            if root_hash(as_then) != root:
                 findings.append(RecordFinding(table.name, "changed", tuple(sorted(ids)), seq))
         stray = tuple(sorted(set(digests) - covered))
         if stray:
             findings.append(RecordFinding(table.name, "inserted", stray, None))
     return findings
+
+
+def _as_of(changes: list[tuple[int, bytes]] | None, seq: int, current: bytes) -> bytes:
+    """A row's digest as the entry ``seq`` bound it: the prior digest recorded by the first later
+    entry that re-bound the row, else the row as stored now."""
+    for later, before in changes or ():
+        if later > seq:
+            return before
+    return current

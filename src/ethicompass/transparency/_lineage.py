@@ -12,13 +12,14 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ethicompass._time import now_iso
 from ethicompass.errors import AuditError, ConflictError, InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._audit_tables import lineage_artefacts, lineage_edges
@@ -92,65 +93,39 @@ class Lineage:
         upstream: Sequence[str] = (),
         code_version: str | None = None,
         attributes: Mapping[str, Any] | None = None,
+        conn: Connection | None = None,
     ) -> Artefact:
         """Record an artefact (or return the one already registered with this kind, name and hash).
 
         Every upstream id must already be registered. Registration appends a
         ``lineage.register`` audit entry in the same transaction: if either fails, neither is kept.
+        With ``conn``, that transaction is the caller's (its other writes and entries join it).
         """
         _validate(kind, name, content_hash, upstream)
-        params_json = canonical_json(dict(params or {})).decode()
-        attributes_json = canonical_json(dict(attributes or {})).decode()
         new_id = artefact_id(kind, name, content_hash)
-        existing = self._find(new_id)
+        existing = self._find(new_id, conn=conn)
         if existing is not None:
             return self._same_or_conflict(existing, content_hash)
+        row = {
+            "id": new_id,
+            "kind": kind,
+            "name": name,
+            "content_hash": content_hash,
+            "code_version": code_version,
+            "params_json": canonical_json(dict(params or {})).decode(),
+            "attributes_json": canonical_json(dict(attributes or {})).decode(),
+            "created_at": now_iso(),
+            "created_by": default_actor(),
+        }
         ups = list(dict.fromkeys(upstream))
-        actor = default_actor()
-        now = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-        log = AuditLog(self.store)
+        if conn is not None:
+            self._insert(conn, row, ups, dict(params or {}))
+            found = self._find(new_id, conn=conn)
+            assert found is not None
+            return found
         try:
-            with self.store.begin() as conn:
-                found = {
-                    r.id
-                    for r in conn.execute(
-                        sa.select(lineage_artefacts.c.id).where(lineage_artefacts.c.id.in_(ups))
-                    )
-                }
-                missing = [u for u in ups if u not in found]
-                if missing:
-                    raise NotFoundError(
-                        f"upstream artefact {missing[0]!r} is not registered",
-                        hint="register the upstream dataset or model first (Lineage.register)",
-                    )
-                entry = log.append_in(
-                    conn,
-                    action="lineage.register",
-                    object_type=kind,
-                    object_id=new_id,
-                    actor=actor,
-                    hashes={"content": content_hash},
-                    params={"upstream": ups, "code_version": code_version, "params": dict(params or {})},
-                )
-                conn.execute(
-                    lineage_artefacts.insert().values(
-                        id=new_id,
-                        kind=kind,
-                        name=name,
-                        content_hash=content_hash,
-                        code_version=code_version,
-                        params_json=params_json,
-                        attributes_json=attributes_json,
-                        created_at=now,
-                        created_by=actor,
-                        audit_seq=entry.seq,
-                    )
-                )
-                if ups:
-                    conn.execute(
-                        lineage_edges.insert(),
-                        [{"artefact_id": new_id, "upstream_id": u, "position": i} for i, u in enumerate(ups)],
-                    )
+            with self.store.begin() as own:
+                self._insert(own, row, ups, dict(params or {}))
         except IntegrityError:
             again = self._find(new_id)
             if again is None:
@@ -165,6 +140,33 @@ class Lineage:
             ) from exc
         return self.get(new_id)
 
+    def _insert(self, conn: Connection, row: dict[str, Any], ups: list[str], params: dict[str, Any]) -> None:
+        found = {
+            r.id
+            for r in conn.execute(sa.select(lineage_artefacts.c.id).where(lineage_artefacts.c.id.in_(ups)))
+        }
+        missing = [u for u in ups if u not in found]
+        if missing:
+            raise NotFoundError(
+                f"upstream artefact {missing[0]!r} is not registered",
+                hint="register the upstream dataset or model first (Lineage.register)",
+            )
+        entry = AuditLog(self.store).append_in(
+            conn,
+            action="lineage.register",
+            object_type=row["kind"],
+            object_id=row["id"],
+            actor=row["created_by"],
+            hashes={"content": row["content_hash"]},
+            params={"upstream": ups, "code_version": row["code_version"], "params": params},
+        )
+        conn.execute(lineage_artefacts.insert().values(**row, audit_seq=entry.seq))
+        if ups:
+            conn.execute(
+                lineage_edges.insert(),
+                [{"artefact_id": row["id"], "upstream_id": u, "position": i} for i, u in enumerate(ups)],
+            )
+
     @staticmethod
     def _same_or_conflict(existing: Artefact, content_hash: str) -> Artefact:
         if existing.content_hash != content_hash:
@@ -175,31 +177,31 @@ class Lineage:
             )
         return existing
 
-    def _find(self, artefact_id_: str) -> Artefact | None:
-        with self.store.connect() as conn:
-            row = conn.execute(
-                sa.select(lineage_artefacts).where(lineage_artefacts.c.id == artefact_id_)
-            ).first()
-            if row is None:
-                return None
-            ups = conn.execute(
-                sa.select(lineage_edges.c.upstream_id)
-                .where(lineage_edges.c.artefact_id == artefact_id_)
-                .order_by(lineage_edges.c.position)
-            ).scalars()
-            return Artefact(
-                id=row.id,
-                kind=row.kind,
-                name=row.name,
-                content_hash=row.content_hash,
-                params=json.loads(row.params_json),
-                upstream=tuple(ups),
-                code_version=row.code_version,
-                attributes=json.loads(row.attributes_json),
-                created_at=row.created_at,
-                created_by=row.created_by,
-                audit_seq=row.audit_seq,
-            )
+    def _find(self, artefact_id_: str, *, conn: Connection | None = None) -> Artefact | None:
+        if conn is None:
+            with self.store.connect() as own:
+                return self._find(artefact_id_, conn=own)
+        row = conn.execute(sa.select(lineage_artefacts).where(lineage_artefacts.c.id == artefact_id_)).first()
+        if row is None:
+            return None
+        ups = conn.execute(
+            sa.select(lineage_edges.c.upstream_id)
+            .where(lineage_edges.c.artefact_id == artefact_id_)
+            .order_by(lineage_edges.c.position)
+        ).scalars()
+        return Artefact(
+            id=row.id,
+            kind=row.kind,
+            name=row.name,
+            content_hash=row.content_hash,
+            params=json.loads(row.params_json),
+            upstream=tuple(ups),
+            code_version=row.code_version,
+            attributes=json.loads(row.attributes_json),
+            created_at=row.created_at,
+            created_by=row.created_by,
+            audit_seq=row.audit_seq,
+        )
 
     def get(self, artefact_id: str) -> Artefact:
         """The artefact with this id; :class:`NotFoundError` when there is none."""

@@ -15,7 +15,6 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -23,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ethicompass._time import now_iso
 from ethicompass.errors import AuditError
 from ethicompass.store import Store, audit_entries
 from ethicompass.transparency._actions import AuditAction, AuditEvent
@@ -66,11 +66,6 @@ def default_actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-def utc_now() -> str:
-    """The current UTC time as ISO 8601 with microseconds and a ``Z``."""
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -240,7 +235,7 @@ class AuditLog:
             row = cursor.fetchone()
             last = row[0] if row else None
             seq = 0 if last is None else int(last) + 1
-            now = utc_now()
+            now = now_iso()
             entries: list[AuditEntry] = []
             rows: list[tuple[Any, ...]] = []
             fallback_actor: str | None = None

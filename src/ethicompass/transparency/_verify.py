@@ -31,10 +31,11 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Connection
 
+from ethicompass._time import now_iso
 from ethicompass.store import Store, audit_checkpoints, audit_entries
 from ethicompass.transparency._bindings import RecordFinding, reconcile
 from ethicompass.transparency._checkpoint import Checkpoint, key_id, sign_checkpoint
-from ethicompass.transparency._log import AuditLog, utc_now
+from ethicompass.transparency._log import AuditLog
 from ethicompass.transparency._merkle import TreeBuilder
 
 _BATCH = 1 << 16  # rows per fetch; a power of two so full blocks are subtrees
@@ -416,7 +417,7 @@ def write_checkpoint(store: Store, key: Ed25519PrivateKey, *, log_it: bool = Tru
             hint="investigate with `ethicompass audit verify`",
         )
     checkpoint = sign_checkpoint(
-        key, tree_size=result.tree_size, root_hash=bytes.fromhex(result.root_hash), time=utc_now()
+        key, tree_size=result.tree_size, root_hash=bytes.fromhex(result.root_hash), time=now_iso()
     )
     with store.begin() as conn:
         conn.execute(

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
-from ethicompass.server._auth import (
+from ethicompass.accounts import (
     User,
     add_user,
     current_user,

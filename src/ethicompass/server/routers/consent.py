@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from ethicompass.accounts import User, require_role, run_read
 from ethicompass.consent import (
     PURPOSE_TEXT,
     FhirVersion,
@@ -25,7 +26,6 @@ from ethicompass.consent import (
 )
 from ethicompass.consent._fhir import bundle_resources
 from ethicompass.errors import ForbiddenError, InputError
-from ethicompass.server._auth import User, require_role, run_read
 from ethicompass.server._params import RowId
 from ethicompass.store import FastQuery, Store
 from ethicompass.store._consent_tables import consent_withdrawal_decisions as _decisions

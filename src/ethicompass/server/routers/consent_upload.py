@@ -21,9 +21,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from ethicompass.accounts import User, require_role
 from ethicompass.consent import FhirVersion, Registry
 from ethicompass.errors import EthicompassError, InputError
-from ethicompass.server._auth import User, require_role
 from ethicompass.server._limits import UPLOAD_PATH, upload_too_large
 
 __all__ = ["router"]

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ethicompass.accounts import code_lookup, redeem_access_code
 from ethicompass.consent import PURPOSE_TEXT, Registry
 from ethicompass.errors import AuthError, InputError, TooManyAttemptsError
-from ethicompass.server._auth import code_lookup, portal_participant, redeem_access_code, throttled
+from ethicompass.server._auth import portal_participant, throttled
 from ethicompass.server._csrf import rotate_csrf, verify_csrf
 from ethicompass.server._sessions import end_session, open_session
 from ethicompass.server._templating import render

@@ -18,9 +18,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from ethicompass.accounts import User, require_role
 from ethicompass.errors import ForbiddenError, InputError
 from ethicompass.review import DECISIONS, ReviewStore
-from ethicompass.server._auth import User, require_role
 from ethicompass.server._csrf import verify_csrf
 from ethicompass.server._params import RowId, RowIdQuery
 from ethicompass.server._signin import safe_next, sign_in, sign_in_page, sign_out, staff_user, to_sign_in

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ethicompass.accounts import User, require_role
 from ethicompass.errors import InputError
-from ethicompass.server._auth import User, require_role
 from ethicompass.server._csrf import verify_csrf
 from ethicompass.server._templating import render
 

@@ -14,9 +14,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ethicompass.accounts import User, issue_access_code
 from ethicompass.consent import decisions, unresolved_decisions
 from ethicompass.errors import ForbiddenError
-from ethicompass.server._auth import User, issue_access_code
 from ethicompass.server._csrf import verify_csrf
 from ethicompass.server._signin import safe_next, sign_in, sign_in_page, sign_out, staff_user, to_sign_in
 from ethicompass.server._templating import render

@@ -14,9 +14,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ethicompass.consent._model import utc_now
+from ethicompass._time import utc_now
+from ethicompass.accounts import User
 from ethicompass.errors import ForbiddenError, InputError
-from ethicompass.server._auth import User
 from ethicompass.server._csrf import verify_csrf
 from ethicompass.server._params import RowId
 from ethicompass.server._signin import safe_next, sign_in, sign_in_page, sign_out, staff_user, to_sign_in
