@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from ethicompass.safety._counts import CountTable, summarize
     from ethicompass.safety._drift import ColumnDrift, DriftReport, PerformanceDrift, drift
     from ethicompass.safety._harm import HarmReport, HarmRow, harm, harm_from_counts
-    from ethicompass.safety._monitor import Incidence, MonitoringReport, Signal, monitor
+    from ethicompass.safety._monitor import (
+        Incidence,
+        MonitoringReport,
+        SafetyCounts,
+        Signal,
+        monitor,
+        monitor_from_counts,
+        safety_counts,
+    )
     from ethicompass.safety._sequential import Boundaries, boundaries, spent_alpha
 
 __getattr__, __dir__ = attach(
@@ -48,6 +56,7 @@ __getattr__, __dir__ = attach(
         "MonitoringReport": "ethicompass.safety._monitor",
         "NetBenefit": "ethicompass.safety._benefit",
         "PerformanceDrift": "ethicompass.safety._drift",
+        "SafetyCounts": "ethicompass.safety._monitor",
         "Signal": "ethicompass.safety._monitor",
         "boundaries": "ethicompass.safety._sequential",
         "calibration": "ethicompass.safety._calibration",
@@ -58,6 +67,8 @@ __getattr__, __dir__ = attach(
         "harm": "ethicompass.safety._harm",
         "harm_from_counts": "ethicompass.safety._harm",
         "monitor": "ethicompass.safety._monitor",
+        "monitor_from_counts": "ethicompass.safety._monitor",
+        "safety_counts": "ethicompass.safety._monitor",
         "spent_alpha": "ethicompass.safety._sequential",
         "summarize": "ethicompass.safety._counts",
     },
@@ -77,6 +88,7 @@ __all__: list[str] = [
     "MonitoringReport",
     "NetBenefit",
     "PerformanceDrift",
+    "SafetyCounts",
     "Signal",
     "boundaries",
     "calibration",
@@ -87,6 +99,8 @@ __all__: list[str] = [
     "harm",
     "harm_from_counts",
     "monitor",
+    "monitor_from_counts",
+    "safety_counts",
     "spent_alpha",
     "summarize",
 ]

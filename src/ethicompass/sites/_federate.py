@@ -116,6 +116,11 @@ def federated_results(merged: MergedSites, study: Any, policy: Any) -> dict[str,
     record = _enforcement(merged, policy.consent.purpose)
     if record is not None:
         results["consent"] = {"enforcement": record, "kept": None}
+    from ethicompass.sites._safety import merged_safety
+
+    safety = merged_safety(merged.files, policy, study)
+    if safety is not None:
+        results["safety_monitoring"] = safety
     results["multi_site"] = True
     results["unresolved_by_site"] = {f.site: int(f.body["unresolved_decisions"]) for f in merged.files}
     return results
@@ -390,7 +395,11 @@ def federate(
     blocked = share > limit
 
     def beneficence(ctx: Any) -> list[Any]:
-        return [_too_suppressed("beneficence", share, limit)] if blocked else ASSESSORS["beneficence"](ctx)
+        if not blocked:
+            return ASSESSORS["beneficence"](ctx)
+        from ethicompass.review import adverse_event_checks  # counts of their own, not the fairness cells
+
+        return [_too_suppressed("beneficence", share, limit), *adverse_event_checks(ctx)]
 
     def fairness(ctx: Any) -> list[Any]:
         if blocked:

@@ -287,6 +287,11 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any) -> dict[str
             },
         },
     }
+    from ethicompass.sites._safety import safety_section  # adverse events and person-time (sites._safety)
+
+    safety = safety_section(study, policy)
+    if safety is not None:
+        body["safety"] = safety
     certificate = check_body(body, min_cell_size=minimum, score_bins=policy.sites.score_bins)
     if not certificate["passed"]:
         raise InputError(
