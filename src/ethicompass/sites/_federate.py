@@ -359,7 +359,9 @@ def federate(
 ) -> tuple[Any, dict[str, Any]]:
     """Verify and merge the site files, write the review (report.json/html) and ``sites.json``.
 
-    Returns the :class:`ethicompass.review.ReviewOutput` and the multi-site detail.
+    The review is stored in ``store``'s review store with its multi-site detail (table ``site_reviews``),
+    so the reviewer's pages show it as a multi-site review whether it ran on the server or the command
+    line. Returns the :class:`ethicompass.review.ReviewOutput` and the multi-site detail.
     """
     import json
 
@@ -437,5 +439,10 @@ def federate(
         }
         for f in merged.files
     ]
+    # the reviewer's pages show it as multi-site, run from the command line as from the server
+    if output.review_id is not None:
+        from ethicompass.sites._uploads import record_site_review
+
+        record_site_review(store, int(output.review_id), str(merged.files[0].body["study"]), detail)
     atomic_write_text(out_dir / "sites.json", json.dumps(detail, indent=2) + "\n")
     return output, detail

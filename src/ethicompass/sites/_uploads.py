@@ -28,7 +28,14 @@ from ethicompass.sites._keys import key_problem
 from ethicompass.sites._merge import verify_file
 from ethicompass.store._sites_tables import site_reviews, site_uploads
 
-__all__ = ["list_uploads", "multi_site_reviews", "review_uploads", "site_review_detail", "upload_site_file"]
+__all__ = [
+    "list_uploads",
+    "multi_site_reviews",
+    "record_site_review",
+    "review_uploads",
+    "site_review_detail",
+    "upload_site_file",
+]
 
 _LISTED = (
     "id",
@@ -267,15 +274,18 @@ def review_uploads(store: Any, study: str, /, *, policy_text: str, actor: str) -
     files = [_parse(r.content.encode("utf-8")) for r in rows]
     folder = Path(tempfile.mkdtemp(prefix="ethicompass-federate-"))
     try:
-        output, detail = federate(files, policy=policy, store=store, out_dir=folder, pdf=False, actor=actor)
+        output, _ = federate(files, policy=policy, store=store, out_dir=folder, pdf=False, actor=actor)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    review_id = int(output.review_id)
+    return int(output.review_id)  # federate recorded its multi-site detail
+
+
+def record_site_review(store: Any, review_id: int, study: str, detail: dict[str, Any], /) -> None:
+    """Keep the multi-site detail (heterogeneity, drivers, provenance) of stored review ``review_id``."""
     with store.begin() as conn:
         conn.execute(
             site_reviews.insert().values(review_id=review_id, study=study, detail_json=json.dumps(detail))
         )
-    return review_id
 
 
 def site_review_detail(store: Any, review_id: int, /) -> dict[str, Any] | None:
