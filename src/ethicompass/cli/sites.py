@@ -20,6 +20,7 @@ from ethicompass._console import (
 )
 from ethicompass.cli._app import state_store
 from ethicompass.cli.review import chosen_policy, principle_rows
+from ethicompass.engines._options import Engine, engine_option, master_option
 
 __all__ = ["register"]
 
@@ -65,9 +66,15 @@ def summarize_command(
         Path | None, typer.Option("--policy", "-p", help="The committee's policy YAML.")
     ] = None,
     key_file: KeyFile = None,
+    engine: Engine = engine_option(),
+    master: str = master_option(),
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """Summarise this site's rows into a signed file of counts that passed disclosure control."""
+    """Summarise this site's rows into a signed file of counts that passed disclosure control.
+
+    With ``--engine spark`` the predictions are read, consent-filtered and counted by Spark; the file's
+    counts are the same as in process (the rest of the file is built from those counts and small tables).
+    """
     from ethicompass.sites import summarize_site
     from ethicompass.study import Study
     from ethicompass.transparency import load_signing_key
@@ -76,7 +83,14 @@ def summarize_command(
     study.check_files()
     chosen = chosen_policy(policy, study)
     key = load_signing_key(key_file)
-    written = summarize_site(study, site=site, policy=chosen, store=state_store(), key=key, out=out)
+    frame = None
+    if engine == Engine.spark and study.predictions is not None:
+        from ethicompass.engines._options import load
+
+        frame = load(study.dataset_path(study.predictions.dataset), engine=engine, master=master)
+    written = summarize_site(
+        study, site=site, policy=chosen, store=state_store(), key=key, out=out, frame=frame
+    )
     body = written.body
     info = {
         "site": site,
