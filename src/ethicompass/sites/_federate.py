@@ -441,7 +441,7 @@ def federate(
     ]
     # the reviewer's pages show it as multi-site, run from the command line as from the server
     if output.review_id is not None:
-        from ethicompass.sites._uploads import record_site_review
+        from ethicompass.sites._records import record_site_review
 
         record_site_review(store, int(output.review_id), str(merged.files[0].body["study"]), detail)
     atomic_write_text(out_dir / "sites.json", json.dumps(detail, indent=2) + "\n")

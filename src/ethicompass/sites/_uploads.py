@@ -31,7 +31,6 @@ from ethicompass.store._sites_tables import site_reviews, site_uploads
 __all__ = [
     "list_uploads",
     "multi_site_reviews",
-    "record_site_review",
     "review_uploads",
     "site_review_detail",
     "upload_site_file",
@@ -278,14 +277,6 @@ def review_uploads(store: Any, study: str, /, *, policy_text: str, actor: str) -
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return int(output.review_id)  # federate recorded its multi-site detail
-
-
-def record_site_review(store: Any, review_id: int, study: str, detail: dict[str, Any], /) -> None:
-    """Keep the multi-site detail (heterogeneity, drivers, provenance) of stored review ``review_id``."""
-    with store.begin() as conn:
-        conn.execute(
-            site_reviews.insert().values(review_id=review_id, study=study, detail_json=json.dumps(detail))
-        )
 
 
 def site_review_detail(store: Any, review_id: int, /) -> dict[str, Any] | None:
