@@ -138,6 +138,17 @@ def test_upload_needs_a_pinned_key(server: Any, three_sites: Any, guarded_sites:
     ]
     # a revoked key is never registered again
     assert client.post("/api/v1/sites/keys", json=new, headers=_auth(tokens["ada"])).status_code == 409
+    # the reviewer's page says which site's current file is under a key no longer registered
+    import re
+
+    login = client.get("/review/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    assert csrf
+    client.post("/review/login", data={"token": tokens["rita"], "csrf_token": csrf.group(1)})
+    page = client.get("/review/sites")
+    assert page.status_code == 200
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"<tr>\s*<td>(\w)</td>(.*?)</tr>", page.text, re.S)}
+    assert "not registered now" in rows["A"] and "(registered)" in rows["B"], page.text
 
 
 def test_site_keys_cli(cli: Any, three_sites: Any, tmp_path: Path) -> None:

@@ -135,8 +135,13 @@ def studies(request: Request, error: str | None = None) -> Response:
         list_uploads(request.app.state.store, live=True), key=lambda r: (r["study"], r["site"])
     ):
         by_study.setdefault(row["study"], []).append(row)
+    from ethicompass.sites import list_site_keys
+
+    registered = {(k["site"], k["key_id"]) for k in list_site_keys(request.app.state.store, active=True)}
     return render(
-        request, "sites/uploads.html", {"title": "Multi-site uploads", "studies": by_study, "user": user}
+        request,
+        "sites/uploads.html",
+        {"title": "Multi-site uploads", "studies": by_study, "registered": registered, "user": user},
     )
 
 
