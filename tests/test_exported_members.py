@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import inspect
 import pkgutil
 
 import pytest
@@ -43,3 +45,85 @@ def test_public_names_have_docstrings(module_name: str) -> None:
         obj = getattr(module, name)
         if callable(obj) and not isinstance(obj, type(ethicompass)):
             assert getattr(obj, "__doc__", None), f"{module_name}.{name} has no docstring"
+
+
+_SECTIONS = (
+    "Parameters",
+    "Returns",
+    "Yields",
+    "Raises",
+    "Warns",
+    "See Also",
+    "Notes",
+    "References",
+    "Examples",
+    "Attributes",
+    "Methods",
+    "Other Parameters",
+)
+
+
+def _own_doc(obj: object) -> str:
+    """The docstring written for ``obj`` ('' for none, or for a dataclass's generated signature)."""
+    doc = inspect.getdoc(obj) or ""
+    name = getattr(obj, "__name__", "")
+    if inspect.isclass(obj) and name and doc.startswith(f"{name}("):
+        return ""  # dataclasses write their signature when the class has no docstring
+    return doc
+
+
+def _numpydoc_problems(obj: object) -> list[str]:
+    """What is wrong with ``obj``'s docstring as numpydoc: no summary line, or a badly drawn section."""
+    lines = _own_doc(obj).splitlines()
+    if not lines or not lines[0].strip() or lines[0].strip() in _SECTIONS:
+        return ["no summary line"]
+    problems = []
+    for i, line in enumerate(lines[:-1]):
+        if line.strip() in _SECTIONS and set(lines[i + 1].strip()) == {"-"}:
+            if len(lines[i + 1].strip()) != len(line.strip()):
+                problems.append(f"the underline of section {line.strip()!r} is not its length")
+            if not lines[i - 1].strip():
+                continue
+            problems.append(f"section {line.strip()!r} needs a blank line before it")
+    return problems
+
+
+@pytest.mark.parametrize("module_name", PUBLIC)
+def test_public_docstrings_are_numpydoc(module_name: str) -> None:
+    """Every function and class in ``__all__``: a summary line first, then numpydoc sections
+    (``Parameters``, ``Returns``, ``Examples``, ...) each underlined with dashes of its length."""
+    module = importlib.import_module(module_name)
+    for name in getattr(module, "__all__", []):
+        obj = getattr(module, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            assert not _numpydoc_problems(obj), f"{module_name}.{name}: {_numpydoc_problems(obj)}"
+
+
+def test_the_numpydoc_check_finds_problems() -> None:
+    @dataclasses.dataclass
+    class Undocumented:
+        x: int
+
+    def bad() -> None:
+        """Summary.
+
+        Parameters
+        ---
+        Examples
+        --------
+        """
+
+    def good() -> None:
+        """Summary.
+
+        Returns
+        -------
+        None
+        """
+
+    assert _numpydoc_problems(Undocumented) == ["no summary line"]
+    assert _numpydoc_problems(bad) == [
+        "the underline of section 'Parameters' is not its length",
+        "section 'Examples' needs a blank line before it",
+    ]
+    assert _numpydoc_problems(good) == []

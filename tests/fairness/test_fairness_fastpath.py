@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from ethicompass import fairness
+from ethicompass import _fastpath, fairness
 from ethicompass.errors import ColumnError
 from ethicompass.fairness import _summary
 
@@ -21,8 +21,7 @@ SUMS = ["_sum_e", "_sum_e2", "_sum_e4"]
 
 
 def _generic(frame: Any, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> fairness.Summary:
-    with monkeypatch.context() as m:
-        m.setattr(_summary, "_summarize_polars", lambda *a, **k: None)
+    with _fastpath.plain("polars"):
         return fairness.summarize(frame, **kwargs)
 
 
@@ -151,8 +150,7 @@ def test_fast_path_matches_on_random_frames(n: int, seed: int, bins: int, exact_
         "exact_limit": exact_limit,
     }
     fast = fairness.summarize(frame, **options)
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(_summary, "_summarize_polars", lambda *a, **k: None)
+    with _fastpath.plain("polars"):
         generic = fairness.summarize(frame, **options)
     _same(fast, generic)
     assert fast.n == n
@@ -195,3 +193,47 @@ def _close(a: Any, b: Any) -> None:
         assert a == pytest.approx(b, rel=1e-9, abs=1e-12, nan_ok=True)
     else:
         assert a == b
+
+
+ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["F", "M", None]),
+        st.one_of(st.none(), st.integers(-3, 3)),
+        st.integers(0, 1),
+        st.floats(0, 1, allow_nan=False).map(lambda p: round(p, 3)),
+    ),
+    min_size=1,
+    max_size=120,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=ROWS, prediction=st.booleans(), exact_limit=st.sampled_from([5, 10_000]))
+def test_fast_and_plain_paths_agree_on_drawn_frames(
+    rows: list[tuple[Any, ...]], prediction: bool, exact_limit: int
+) -> None:
+    frame = pl.DataFrame(
+        rows, schema={"sex": pl.String, "age": pl.Int64, "y": pl.Int64, "p": pl.Float64}, orient="row"
+    ).with_columns((pl.col("p") > 0.4).cast(pl.Int64).alias("d"))
+    options: dict[str, Any] = {
+        "label": "y",
+        "score": "p",
+        "groups": ["sex", "age"],
+        "exact_limit": exact_limit,
+    }
+    if prediction:
+        options["prediction"] = "d"
+    fast = fairness.summarize(frame, **options)
+    with _fastpath.plain("polars"):
+        plain = fairness.summarize(frame, **options)
+    _same(fast, plain)
+
+
+def test_the_environment_forces_the_plain_group_by(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = _summary._summarize_polars
+    monkeypatch.setattr(_summary, "_summarize_polars", lambda *a, **k: calls.append(1) or real(*a, **k))
+    fairness.summarize(FRAME, label="y", score="p", groups=["text"])
+    monkeypatch.setattr(_fastpath, "_FROM_ENV", _fastpath.forced_by_environment("polars"))
+    fairness.summarize(FRAME, label="y", score="p", groups=["text"])
+    assert calls == [1]

@@ -132,16 +132,12 @@ def test_request_fails_when_its_audit_entry_cannot_be_written(client: Any) -> No
 
 
 def test_status_read_probes_the_version_index(tmp_path: Any) -> None:
-    from ethicompass.consent._rows import STATUS_SQL
+    from ethicompass.consent._rows import STATUS
 
     store = Store(f"sqlite:///{tmp_path / 's.db'}").open()
     with store.connect() as conn:
-        plan = " ".join(
-            str(r[-1])
-            for r in conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + STATUS_SQL["sqlite", False], ("P", "q", "9")
-            )
-        )
+        sql, params = STATUS[False].driver_sql(conn.dialect, participant="P", purpose="q", at="9")
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
     store.dispose()
     # one range of the (participant, purpose, recorded_at) index; ties (same effective time) are
     # ordered among the few rows of that range

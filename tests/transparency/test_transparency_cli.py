@@ -184,8 +184,8 @@ def test_model_card_reuses_an_earlier_fairness_report(small_study: Path) -> None
     import polars as pl
 
     from ethicompass.fairness import audit
+    from ethicompass.review import model_card as build_model_card
     from ethicompass.study import Study
-    from ethicompass.transparency import build_model_card
 
     study = Study.from_file(small_study / "study.yaml")
     assert study.predictions is not None
@@ -194,3 +194,25 @@ def test_model_card_reuses_an_earlier_fairness_report(small_study: Path) -> None
     card = build_model_card(study, results={"fairness": report}, n_boot=20)
     assert {r["group"] for r in card.performance} == {"all", "sex=F", "sex=M"}
     assert "KnownRisksAndLimitations" in card.missing
+
+
+@pytest.mark.slow
+def test_a_card_names_the_analyses_it_was_not_given(small_study: Path) -> None:
+    """transparency builds the card from results it is given (it imports no principle package);
+    review.model_card runs them. Without them the fields stay missing and the card says why."""
+    from ethicompass.review import model_card
+    from ethicompass.study import Study
+    from ethicompass.transparency import build_model_card
+
+    study = Study.from_file(small_study / "study.yaml")
+    bare = build_model_card(study)
+    assert {"FairnessAndEquity", "UsefulnessUsabilityAndEfficacy", "SafetyAndReliability"} <= set(
+        bare.missing
+    )
+    assert [s.split(":")[0] for s in bare.missing_sections] == ["fairness", "benefit and calibration"]
+    assert bare.performance == ()
+    full = model_card(study, n_boot=20)
+    assert not {"FairnessAndEquity", "UsefulnessUsabilityAndEfficacy", "SafetyAndReliability"} & set(
+        full.missing
+    )
+    assert full.missing_sections == ()

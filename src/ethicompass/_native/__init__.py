@@ -6,6 +6,11 @@ SSE2, chosen at load time), which is what one HMAC per identifier and a tree of 
 Without the library (no compiler at install time, or ``ETHICOMPASS_NATIVE=0``) the same functions
 run in Python (CPython's SHA-256, ``hmac_sha256_each``): same results, several times slower.
 
+This module is the one seam of the native fast path: every function here picks the library or
+the Python route itself (through :func:`_lib`), so callers never branch on it. The plain route is
+forced per call with ``ethicompass._fastpath.plain("native")`` or ``ETHICOMPASS_PLAIN=native``;
+``tests/foundation/test_fast_paths.py`` holds the two routes equal.
+
 Messages are given Arrow-style: one ``uint8`` data buffer and ``int64`` offsets (``n + 1`` of them;
 message ``i`` is ``data[offsets[i]:offsets[i + 1]]``).
 """
@@ -22,6 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ethicompass._fastpath import fast
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -72,9 +79,21 @@ def _load() -> ctypes.CDLL | None:
 _LIB = _load()
 
 
+def _lib() -> ctypes.CDLL | None:
+    """The loaded library, or None where it is missing or the plain route is forced."""
+    return _LIB if _LIB is not None and fast("native") else None
+
+
 def available() -> bool:
-    """Whether the compiled library is loaded (else the hashlib fallback runs)."""
-    return _LIB is not None
+    """Whether the compiled library is loaded and in use (else the hashlib fallback runs).
+
+    Returns
+    -------
+    bool
+        False without the library, or while ``_fastpath.plain("native")`` or
+        ``ETHICOMPASS_PLAIN=native`` forces the Python route.
+    """
+    return _lib() is not None
 
 
 def _address(data: Any) -> tuple[int, Any]:
@@ -97,12 +116,13 @@ def _checked_offsets(offsets: np.ndarray) -> np.ndarray:
 def sha256_spans(spans: Sequence[tuple[np.ndarray, int, int]], /) -> bytes:
     """SHA-256 of every ``(uint8 array, start, length)`` span; the digests joined (``32 * n`` bytes)."""
     n = len(spans)
-    if _LIB is None or n == 0:
+    lib = _lib()
+    if lib is None or n == 0:
         return b"".join(hashlib.sha256(a[s : s + k].data).digest() for a, s, k in spans)
     pointers = np.fromiter((a.ctypes.data + s for a, s, _ in spans), dtype=np.uint64, count=n)
     lengths = np.fromiter((k for _, _, k in spans), dtype=np.int64, count=n)
     out = np.empty(32 * n, dtype=np.uint8)
-    _LIB.ec_sha256_many(pointers.ctypes.data, lengths.ctypes.data, n, out.ctypes.data)
+    lib.ec_sha256_many(pointers.ctypes.data, lengths.ctypes.data, n, out.ctypes.data)
     return out.tobytes()
 
 
@@ -145,13 +165,14 @@ def hmac_sha256_many(key: bytes, data: Any, offsets: np.ndarray, /, *, prefix: b
     """HMAC-SHA256 under ``key`` of ``prefix + message`` for every message; the digests joined (``32 * n`` bytes)."""
     offsets = _checked_offsets(offsets)
     n = offsets.size - 1
-    if _LIB is None or n == 0:
+    lib = _lib()
+    if lib is None or n == 0:
         view = memoryview(data if data is not None else b"").cast("B")
         bounds = itertools.pairwise(offsets.tolist())
         return hmac_sha256_each(key, (view[a:b] for a, b in bounds), prefix=prefix)
     out = np.empty(32 * n, dtype=np.uint8)
     address, keep = _address(data)
-    _LIB.ec_hmac_sha256_many(
+    lib.ec_hmac_sha256_many(
         key, len(key), prefix, len(prefix), address, offsets.ctypes.data, n, out.ctypes.data
     )
     del keep
@@ -164,20 +185,21 @@ def canonical_views(arrays: Sequence[pa.Array], /) -> np.ndarray | None:
     The arrays (e.g. a column's chunks) are written one after the other into one buffer. Returns
     None without the native library (callers then take the ``large_string`` route).
     """
-    if _LIB is None:
+    lib = _lib()
+    if lib is None:
         return None
     jobs = []
     for array in arrays:
         buffers = array.buffers()
         start = buffers[1].address + 16 * array.offset
         bitmap = buffers[0].address if buffers[0] is not None and array.null_count else None
-        jobs.append((array, start, bitmap, _LIB.ec_views_size(start, len(array), bitmap, array.offset)))
+        jobs.append((array, start, bitmap, lib.ec_views_size(start, len(array), bitmap, array.offset)))
     out = np.empty(sum(j[3] for j in jobs), dtype=np.uint8)
     at = out.ctypes.data
     for array, start, bitmap, size in jobs:
         data = array.buffers()[2:]
         pointers = (ctypes.c_void_p * max(len(data), 1))(*[b.address if b is not None else 0 for b in data])
-        written = _LIB.ec_canon_views(start, len(array), pointers, bitmap, array.offset, at)
+        written = lib.ec_canon_views(start, len(array), pointers, bitmap, array.offset, at)
         assert written == size
         at += size
     return out

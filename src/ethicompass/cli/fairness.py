@@ -81,8 +81,7 @@ def fairness(
 ) -> None:
     """Audit a model's performance per group and intersection, with intervals and flagged disparities."""
     from ethicompass.engines._options import load, sha256_path
-    from ethicompass.fairness import audit, plot_calibration, plot_metrics, plot_roc
-    from ethicompass.fairness._report import group_label
+    from ethicompass.fairness import audit, group_label, plot_calibration, plot_metrics, plot_roc
     from ethicompass.frames import atomic_write_text
 
     score = score or score_old

@@ -6,15 +6,11 @@ leading zeros and values that are kept pass through byte for byte.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any
 
-import polars as pl
-import pyarrow as pa
 import typer
 
 from ethicompass._console import OutputFormat, emit_json, emit_table, format_option, raw_csv_option, say
@@ -30,10 +26,9 @@ from ethicompass.errors import DataFileError, SchemaError
 from ethicompass.frames import (
     AtomicGroup,
     atomic_path,
-    neutralise_formulas,
     sha256_file,
 )
-from ethicompass.privacy.tables import batches_for_privacy, read_for_privacy
+from ethicompass.privacy.tables import BatchWriter, batches_for_privacy, read_for_privacy
 
 __all__ = ["register"]
 
@@ -47,49 +42,6 @@ DatasetOpt = Annotated[
 ]
 
 keys_app = typer.Typer(help="Secret keys for pseudonyms and date shifting.", no_args_is_help=True)
-
-
-class _BatchWriter:
-    """Writes output batches to one CSV (hashing the bytes as they go) or Parquet file."""
-
-    def __init__(self, path: Path, *, parquet: bool, raw_csv: bool = False) -> None:
-        self.path, self.parquet, self.raw_csv = path, parquet, raw_csv
-        self.neutralised = 0
-        self.digest = hashlib.sha256()
-        self._csv: BinaryIO | None = None
-        self._parquet: Any = None
-        self._schema: pa.Schema | None = None
-
-    def write(self, frame: pl.DataFrame) -> None:
-        if self.parquet:
-            import pyarrow.parquet as pq
-
-            table = frame.to_arrow()
-            if self._parquet is None:
-                self._schema = table.schema
-                self._parquet = pq.ParquetWriter(self.path, self._schema)
-            self._parquet.write_table(table.cast(self._schema))
-            return
-        first = self._csv is None
-        if not self.raw_csv:
-            frame, hits = neutralise_formulas(frame)
-            self.neutralised += hits
-        if self._csv is None:
-            self._csv = self.path.open("wb")
-        buffer = io.BytesIO()
-        frame.write_csv(buffer, include_header=first)
-        with buffer.getbuffer() as view:
-            self.digest.update(view)
-            self._csv.write(view)
-
-    def close(self) -> str:
-        """Finish the file; return its SHA-256 (``sha256:<hex>``)."""
-        if self._parquet is not None:
-            self._parquet.close()
-            return sha256_file(self.path)
-        if self._csv is not None:
-            self._csv.close()
-        return f"sha256:{self.digest.hexdigest()}"
 
 
 def scan_cmd(
@@ -235,7 +187,7 @@ def deid_cmd(
             result.frame.write.parquet(str(tmp_dir))
             output_hash = result.certificate.output_sha256
         elif engine == Engine.inprocess:  # batch by batch: the table is never whole in memory
-            writer = _BatchWriter(group.path(target), parquet=parquet, raw_csv=raw_csv)
+            writer = BatchWriter(group.path(target), parquet=parquet, raw_csv=raw_csv)
             try:
                 result = deidentify_batches(
                     batches_for_privacy(data), table_schema, policy=policy, key=key, write=writer.write

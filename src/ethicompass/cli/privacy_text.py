@@ -72,7 +72,7 @@ ThresholdOpt = Annotated[
 def _documents(
     path: Path, text_field: str, id_field: str | None, column: str | None, pid: str | None = None
 ) -> Any:
-    from ethicompass.privacy.text._documents import check_text_file, iter_documents
+    from ethicompass.privacy import check_text_file, iter_documents
 
     check_text_file(path)
     return _nonempty(
@@ -149,7 +149,7 @@ def find_cmd(
     ] = SpanFormat.jsonl,
 ) -> None:
     """Find PHI spans in each document: {"id", "spans": [{start, end, type, score, recognizer}]}."""
-    from ethicompass.privacy.text._documents import check_text_file, hash_input
+    from ethicompass.privacy import check_text_file, hash_input
 
     counts: Counter[str] = Counter()
     documents = 0
@@ -219,9 +219,8 @@ def redact_cmd(
     threshold: ThresholdOpt = 0.5,
 ) -> None:
     """Redact PHI: writes {"id", "text", "spans"} per document to OUT (atomically, after the audit entry)."""
-    from ethicompass.privacy import load_key
+    from ethicompass.privacy import hash_input, load_key
     from ethicompass.privacy.text import redact
-    from ethicompass.privacy.text._documents import hash_input
 
     key = load_key(key_file) if style != Style.tag else None
     counts: Counter[str] = Counter()

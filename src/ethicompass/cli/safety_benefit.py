@@ -100,10 +100,14 @@ def benefit_cmd(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Does acting on the model beat treating everyone or no one, is it calibrated, and whom does it harm?"""
-    from ethicompass.safety._benefit import decision_curve_from_counts
-    from ethicompass.safety._calibration import calibration_from_counts
-    from ethicompass.safety._counts import CountTable, check_thresholds, summarize
-    from ethicompass.safety._harm import harm_from_counts
+    from ethicompass.safety import (
+        CountTable,
+        calibration_from_counts,
+        check_thresholds,
+        decision_curve_from_counts,
+        harm_from_counts,
+        summarize,
+    )
 
     models = parse_scores(score)
     groups = list(dict.fromkeys(group or []))
@@ -170,7 +174,7 @@ def benefit_cmd(
 
 def _single(table: Any, index: int) -> Any:
     """The summary restricted to one model's score (cells may repeat; every estimate sums them)."""
-    from ethicompass.safety._counts import CountTable
+    from ethicompass.safety import CountTable
 
     return CountTable(
         models=(table.models[index],),

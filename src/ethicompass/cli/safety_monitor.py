@@ -76,8 +76,7 @@ def monitor_command(
     """Watch adverse events as a trial runs; exit 1 when a harm boundary is crossed."""
     from ethicompass.errors import DataFileError, InputError
     from ethicompass.frames import load_table, sha256_file
-    from ethicompass.safety import monitor
-    from ethicompass.safety._sequential import SPENDING_FUNCTIONS
+    from ethicompass.safety import SPENDING_FUNCTIONS, monitor
 
     if spending not in SPENDING_FUNCTIONS:
         raise InputError(

@@ -377,12 +377,12 @@ def modelcard_build(
 
     from ethicompass.errors import ManifestError
     from ethicompass.frames import atomic_write_bytes
+    from ethicompass.review import model_card
     from ethicompass.study import Study
     from ethicompass.transparency._chai import check_chai_xml
     from ethicompass.transparency._hashing import hash_file
     from ethicompass.transparency._lineage import Lineage
     from ethicompass.transparency._log import AuditLog
-    from ethicompass.transparency._modelcard import build_model_card
 
     study = Study.from_file(manifest)
     study.check_files()
@@ -401,7 +401,7 @@ def modelcard_build(
                 f"{answers} must be a YAML mapping of field: text", hint="see docs/transparency.md"
             )
         given = {str(k): str(v) for k, v in data.items()}
-    card = build_model_card(
+    card = model_card(
         study, answers=given, answers_source=f"answers file {answers}", n_boot=n_boot, seed=seed
     )
     outputs = {

@@ -1,4 +1,8 @@
-"""One-row reads on the hot path of the API, spoken straight to the database driver.
+"""Deprecated: one-row reads of a raw SQL string, kept only for ``server/_auth.py``'s token read.
+
+Every other hot-path read is a ``store.FastQuery`` (SQLAlchemy Core on the store's tables,
+compiled once, run on the driver's cursor; the ``sql`` seam of ``ethicompass._fastpath``). The
+token read moves to one when accounts leave ``server/`` (issue 22 item 1), and this module goes.
 
 A status read or a token check is one indexed lookup; building and compiling it through
 SQLAlchemy Core and opening a transaction around it cost ten times the lookup itself. Here the

@@ -30,7 +30,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ethicompass.consent._fastsql import query_one
 from ethicompass.consent._model import (
     STANDARD_PURPOSES,
     Action,
@@ -52,12 +51,12 @@ from ethicompass.consent._participants import (
 )
 from ethicompass.consent._rows import (
     COLUMNS,
-    DUPLICATE_SQL,
-    INSERT_SQL,
-    KNOWN_SQL,
-    LAST_VERSION_SQL,
-    MEMBER_SQL,
-    STATUS_SQL,
+    DUPLICATE,
+    INSERT,
+    KNOWN,
+    LAST_VERSION,
+    MEMBER,
+    STATUS,
     ImportSummary,
     insert_values,
     lock_key,
@@ -90,6 +89,26 @@ class Registry:
     ``import_records`` loads many at once, idempotently. Every write appends its audit entry (no
     participant id: the record id, purpose, version and content hash) in the same transaction, as
     ``actor`` with ``role``. The constructor only stores its arguments.
+
+    Parameters
+    ----------
+    store : Store
+        An open state store.
+    actor : str, optional
+        Who makes the changes; ``role`` is recorded with it in the audit entries.
+
+    Examples
+    --------
+    >>> from ethicompass.store import Store
+    >>> registry = Registry(Store("sqlite://").open(), actor="data-manager")
+    >>> registry.register_participants(["P-001"]).added
+    1
+    >>> registry.grant("P-001", "research").version, registry.withdraw("P-001", "research").version
+    (1, 2)
+    >>> status = registry.status("P-001", "research")
+    >>> status.decision.value, status.reason
+    ('deny', 'withdrawn')
+    >>> registry.store.dispose()
     """
 
     def __init__(self, store: Store, *, actor: str | None = None, role: str = "user") -> None:
@@ -125,7 +144,7 @@ class Registry:
 
     def is_known(self, participant: str, /) -> bool:
         """Whether ``participant`` (normalised) is a registered participant."""
-        return query_one(self.store, KNOWN_SQL[0], (normalise_participant(participant),)) is not None
+        return KNOWN.one(self.store, participant=normalise_participant(participant)) is not None
 
     def participants(self) -> list[str]:
         """Every registered participant id, sorted."""
@@ -151,8 +170,8 @@ class Registry:
             check_effective(record)
         affected: list[str] = []
         # most participants belong to no artefact: one indexed probe spares the lineage walk
-        if record.action is Action.withdraw and query_one(
-            self.store, MEMBER_SQL, (record.participant, record.purpose)
+        if record.action is Action.withdraw and MEMBER.one(
+            self.store, participant=record.participant, purpose=record.purpose
         ):
             from ethicompass.consent._withdrawal import affected_artefacts
 
@@ -202,41 +221,29 @@ class Registry:
         self, conn: Connection, record: ConsentRecord, *, stamp_now: bool = False
     ) -> tuple[ConsentRecord, dict[str, Any] | None, bool]:
         """Insert under the participant's lock: (stored record, its row values or None, superseded?)."""
-        # The hot path of every change speaks to the driver directly (as the audit log does):
-        # building, caching and compiling these statements through SQLAlchemy cost ten times
-        # running them.
-        postgres = conn.dialect.name == "postgresql"
-        if postgres:
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(record.participant)})
+        # The hot path of every change runs its statements on the driver's cursor (store.FastQuery):
+        # building and compiling them through SQLAlchemy each time cost ten times running them.
+        self.store.advisory_lock(conn, lock_key(record.participant))
         entered = utc_now()
         if stamp_now:  # taken under the participant's lock: times follow versions across processes
             record = replace(record, recorded_at=entered)
         values = insert_values(record, 0, iso(entered))
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(KNOWN_SQL[postgres], (record.participant,))
-            if cursor.fetchone() is None:
-                raise _Unknown
-            if not stamp_now:
-                key = (record.participant, record.purpose, values["decision"], values["recorded_at"])
-                cursor.execute(DUPLICATE_SQL[postgres], (*key, record.source))
-                same = cursor.fetchone()
-                if same is not None:
-                    row = conn.execute(
-                        sa.select(consent_records).where(consent_records.c.id == same[0])
-                    ).one()
-                    return record_from_row(row), None, False
-            cursor.execute(LAST_VERSION_SQL[postgres], (record.participant, record.purpose))
-            last, latest = cursor.fetchone()  # type: ignore[misc]
-            values["version"] = version = 1 if last is None else int(last) + 1
-            cursor.execute(INSERT_SQL[postgres], tuple(values[c] for c in COLUMNS))
-            key_id = cursor.fetchone()[0] if postgres else cursor.lastrowid  # type: ignore[index]
-        except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
-            raise IntegrityError("INSERT INTO consent_records", None, exc) from exc
-        except conn.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
-            raise sa.exc.DBAPIError("consent_records", None, exc) from exc
-        finally:
-            cursor.close()
+        if KNOWN.one_in(conn, participant=record.participant) is None:
+            raise _Unknown
+        if not stamp_now:
+            key = {k: values[k] for k in ("participant", "purpose", "decision", "recorded_at", "source")}
+            same = DUPLICATE.one_in(conn, **key)
+            if same is not None:
+                row = conn.execute(sa.select(consent_records).where(consent_records.c.id == same[0])).one()
+                return record_from_row(row), None, False
+        last, latest = LAST_VERSION.one_in(conn, participant=record.participant, purpose=record.purpose) or (
+            None,
+            None,
+        )
+        values["version"] = version = 1 if last is None else int(last) + 1
+        inserted = INSERT.one_in(conn, **{c: values[c] for c in COLUMNS})
+        assert inserted is not None  # RETURNING gives the new row's id
+        key_id = inserted[0]
         values["id"] = int(key_id)
         superseded = latest is not None and values["recorded_at"] < latest
         stored = replace(record, version=version, entered_at=entered, id=int(key_id))
@@ -405,10 +412,10 @@ class Registry:
         check_purpose(purpose)
         pid = normalise_participant(participant)
         when = to_utc(at, field_name="at") if at is not None else utc_now()
-        params: tuple[str, ...] = (pid, purpose, iso(when))
+        params = {"participant": pid, "purpose": purpose, "at": iso(when)}
         if known_at is not None:
-            params += (iso(to_utc(known_at, field_name="known_at")),)
-        row = query_one(self.store, STATUS_SQL[self.store.engine.dialect.name, known_at is not None], params)
+            params["known_at"] = iso(to_utc(known_at, field_name="known_at"))
+        row = STATUS[known_at is not None].one(self.store, **params)
         record = None
         if row is None:
             self._known(pid)

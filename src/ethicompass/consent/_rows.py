@@ -1,5 +1,6 @@
-"""Rows of ``consent_records``: to and from :class:`ConsentRecord`, the driver-level SQL of the
-registry's hot path, import counts, and the pure Polars reduction of events to statuses."""
+"""Rows of ``consent_records``: to and from :class:`ConsentRecord`, the statements of the registry's
+hot path (``store.FastQuery``: Core on the store's tables, run on the driver's cursor), import
+counts, and the pure Polars reduction of events to statuses."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+import sqlalchemy as sa
 
 from ethicompass.consent._model import Action, ConsentRecord, Period, iso, to_utc
+from ethicompass.store import FastQuery
+from ethicompass.store._consent_tables import consent_artefact_members, consent_participants, consent_records
 
 COLUMNS = (
     "participant",
@@ -29,35 +33,52 @@ COLUMNS = (
     "recorded_by",
     "source",
 )
-# indexed by "is PostgreSQL" (its driver's markers are %s, and it returns the new id)
-LAST_VERSION_SQL = tuple(
-    f"SELECT max(version), max(recorded_at) FROM consent_records WHERE participant = {m} AND purpose = {m}"
-    for m in ("?", "%s")
+_pid: sa.BindParameter[str] = sa.bindparam("participant")
+_purpose: sa.BindParameter[str] = sa.bindparam("purpose")
+_r, _p, _m = consent_records.c, consent_participants.c, consent_artefact_members.c
+KNOWN = FastQuery(sa.select(sa.literal(1)).where(_p.participant == _pid), name="consent participant lookup")
+LAST_VERSION = FastQuery(
+    sa.select(sa.func.max(_r.version), sa.func.max(_r.recorded_at)).where(
+        _r.participant == _pid, _r.purpose == _purpose
+    ),
+    name="consent last version",
 )
-KNOWN_SQL = tuple(f"SELECT 1 FROM consent_participants WHERE participant = {m}" for m in ("?", "%s"))
-DUPLICATE_SQL = tuple(
-    f"SELECT id FROM consent_records WHERE participant = {m} AND purpose = {m} AND decision = {m} "
-    f"AND recorded_at = {m} AND source = {m} LIMIT 1"
-    for m in ("?", "%s")
+DUPLICATE = FastQuery(
+    sa.select(_r.id)
+    .where(
+        _r.participant == _pid,
+        _r.purpose == _purpose,
+        _r.decision == sa.bindparam("decision"),
+        _r.recorded_at == sa.bindparam("recorded_at"),
+        _r.source == sa.bindparam("source"),
+    )
+    .limit(1),
+    name="consent duplicate lookup",
 )
-INSERT_SQL = tuple(
-    f"INSERT INTO consent_records ({', '.join(COLUMNS)}) VALUES ({', '.join([m] * len(COLUMNS))}){tail}"
-    for m, tail in (("?", ""), ("%s", " RETURNING id"))
+#: The new row's id comes back with RETURNING (PostgreSQL; SQLite since 3.35).
+INSERT = FastQuery(
+    consent_records.insert().values({c: sa.bindparam(c) for c in COLUMNS}).returning(_r.id),
+    name="INSERT INTO consent_records",
 )
-MEMBER_SQL = "SELECT 1 FROM consent_artefact_members WHERE participant = ? AND purpose = ? LIMIT 1"
+MEMBER = FastQuery(
+    sa.select(sa.literal(1)).where(_m.participant == _pid, _m.purpose == _purpose).limit(1),
+    name="consent artefact membership",
+)
 # The decision in force at a time is the one with the latest *effective* time (when the person
 # decided) at or before it; a deny wins a tie (fail closed), then the later version. With
 # ``known`` only what had been entered by then counts ("what did we know at that time").
 # One range of the (participant, purpose, recorded_at) index; ties are ordered among a handful of rows.
-_ORDER = "ORDER BY recorded_at DESC, CASE WHEN decision = 'deny' THEN 0 ELSE 1 END, version DESC LIMIT 1"
-STATUS_SQL = {
-    (dialect, known): "SELECT version, action, recorded_at, period_start, period_end FROM consent_records "
-    f"WHERE participant = ? AND purpose = ? AND {column} <= ?"
-    + (" AND entered_at <= ? " if known else " ")
-    + _ORDER
-    for dialect, column in (("sqlite", "recorded_at"), ("postgresql", "recorded_at"))
-    for known in (False, True)
-}
+_STATUS = (
+    sa.select(_r.version, _r.action, _r.recorded_at, _r.period_start, _r.period_end)
+    .where(_r.participant == _pid, _r.purpose == _purpose, _r.recorded_at <= sa.bindparam("at"))
+    .order_by(_r.recorded_at.desc(), sa.case((_r.decision == "deny", 0), else_=1), _r.version.desc())
+    .limit(1)
+)
+#: indexed by "with ``known_at``"
+STATUS = (
+    FastQuery(_STATUS, name="consent status"),
+    FastQuery(_STATUS.where(_r.entered_at <= sa.bindparam("known_at")), name="consent status known then"),
+)
 
 
 @dataclass(frozen=True)

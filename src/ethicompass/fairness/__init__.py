@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         Finding,
         GroupResult,
         Heterogeneity,
+        group_label,
     )
     from ethicompass.fairness._representativeness import (
         RepresentativenessReport,
@@ -50,6 +51,7 @@ __getattr__, __dir__ = attach(
         "ThresholdPlan": "ethicompass.fairness._mitigation",
         "audit": "ethicompass.fairness._audit",
         "audit_summary": "ethicompass.fairness._audit",
+        "group_label": "ethicompass.fairness._report",
         "group_thresholds": "ethicompass.fairness._mitigation",
         "plot_calibration": "ethicompass.fairness._plots",
         "plot_metrics": "ethicompass.fairness._plots",
@@ -72,6 +74,7 @@ __all__ = [
     "ThresholdPlan",
     "audit",
     "audit_summary",
+    "group_label",
     "group_thresholds",
     "plot_calibration",
     "plot_metrics",

@@ -89,6 +89,34 @@ def audit(
     ``min_group_size`` rows, it is at least ``margin`` on the harmful side, and its two-sided
     p-value (Agresti-Caffo for rates, DeLong for AUROC), Holm-adjusted over all the
     flaggable comparisons of the attribute (or of the intersections), is below ``1 - ci``. Groups below ``min_group_size`` are reported as too small to judge.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any narwhals-compatible frame (Polars, pandas, PyArrow, ...), one row per patient.
+    label : str
+        The 0/1 outcome column.
+    score, prediction : str, optional
+        A probability column, a 0/1 decision column, or both (at least one).
+    groups : list of str
+        The sensitive attributes.
+    threshold : float
+        The decision threshold on ``score`` when no ``prediction`` is given.
+    intersections, n_boot, ci, reference, min_group_size, margin, seed, bins
+        See above; ``n_boot=0`` gives no bootstrap intervals.
+
+    Returns
+    -------
+    FairnessReport
+        Per group every metric with its interval, disparities and flagged findings.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"sex": ["F", "M"] * 50, "y": [1, 1, 0, 0] * 25, "p": [0.9, 0.4, 0.2, 0.1] * 25})
+    >>> report = audit(frame, label="y", score="p", groups=["sex"], n_boot=0)
+    >>> report.to_frame().filter(pl.col("metric") == "tpr").select("group", "value").rows()
+    [('all', 0.5), ('sex=F', 1.0), ('sex=M', 0.0)]
     """
     _check_options(threshold=threshold, n_boot=n_boot, ci=ci, reference=reference, bins=bins)
     summary = summarize(
@@ -137,7 +165,30 @@ def audit_summary(
     margin: float = 0.05,
     seed: int = 0,
 ) -> FairnessReport:
-    """:func:`audit` on a :class:`Summary` (e.g. the sum of several sites' summaries)."""
+    """:func:`audit` on a :class:`Summary` (e.g. the sum of several sites' summaries).
+
+    Parameters
+    ----------
+    summary : Summary
+        Counts from :func:`summarize`, possibly added up over partitions or sites.
+    intersections, n_boot, ci, reference, min_group_size, margin, seed
+        As for :func:`audit`.
+
+    Returns
+    -------
+    FairnessReport
+        The same report :func:`audit` gives on the rows the summary counts.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from ethicompass.fairness import summarize
+    >>> site = pl.DataFrame({"sex": ["F", "M"] * 50, "y": [1, 1, 0, 0] * 25, "p": [0.9, 0.4, 0.2, 0.1] * 25})
+    >>> a = summarize(site, label="y", score="p", groups=["sex"])
+    >>> report = audit_summary(a + a, n_boot=0)  # two sites with the same rows
+    >>> report.to_frame().filter(pl.col("metric") == "tpr").select("group", "n").rows()
+    [('all', 200), ('sex=F', 100), ('sex=M', 100)]
+    """
     _check_options(threshold=summary.threshold or 0.5, n_boot=n_boot, ci=ci, reference=reference, bins=2)
     groups = summary.groups
     counts = summary.counts

@@ -45,7 +45,23 @@ def _num(x: float | None) -> float | None:
 
 
 def group_label(group: Mapping[str, Any]) -> str:
-    """A group as readable text: ``sex=F, race=Black`` (``all`` for the whole population)."""
+    """A group as readable text: ``sex=F, race=Black`` (``all`` for the whole population).
+
+    Parameters
+    ----------
+    group : mapping
+        Attribute name to value; empty for the whole population.
+
+    Returns
+    -------
+    str
+        The label the reports and plots show.
+
+    Examples
+    --------
+    >>> group_label({"sex": "F", "race": "Black"}), group_label({})
+    ('sex=F, race=Black', 'all')
+    """
     return ", ".join(f"{k}={v}" for k, v in group.items()) or "all"
 
 

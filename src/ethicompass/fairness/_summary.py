@@ -10,6 +10,11 @@ cell also carries sums of ``e = score - label``, ``e**2`` and ``e**4``, so Brier
 calibration-in-the-large are exact at any resolution.
 
 Summaries of partitions (or hospitals) merge by addition: ``summary_a + summary_b``.
+
+A Polars frame takes a fast path (``_summarize_polars``: one integer key per row and
+``np.bincount``), the ``polars`` seam of ``ethicompass._fastpath``: ``ETHICOMPASS_PLAIN=polars``
+(or ``_fastpath.plain("polars")``) forces the narwhals group-by, and
+``tests/fairness/test_fairness_fastpath.py`` holds the two equal on fixed and random frames.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import polars as pl
 
+from ethicompass._fastpath import fast as fast_path
 from ethicompass.errors import ColumnError, InputError
 from ethicompass.frames import require_columns, require_numeric, to_narwhals
 
@@ -184,7 +190,7 @@ def summarize(
     for column in (label, score, prediction):
         if column is not None:
             _require_number_or_bool(nwf, column)
-    if nwf.implementation.is_polars():
+    if nwf.implementation.is_polars() and fast_path("polars"):
         fast = _summarize_polars(
             nwf.to_native(),
             label=label,

@@ -8,6 +8,19 @@ Four rooms, one per kind of data or question: :mod:`.tables` (scan, de-identify,
 :mod:`.reidentification` (equivalence classes, risk, generalisation hierarchies, anonymisation) and
 :mod:`.dp` (differentially private releases against a budget). The keyed pseudonyms and date offsets of
 ``_keys`` serve both tables and text. The names below are the public surface; import them from here.
+
+Examples
+--------
+Find PHI in a note, then redact it (spans carry offsets, type and the recognizer that found them):
+
+>>> from ethicompass import privacy
+>>> note = "Seen by Dr. Alice Smith on 2024-03-05, MRN 12345678."
+>>> spans = privacy.find_phi(note)
+>>> sorted({s.type.value for s in spans})
+['DATE', 'MRN', 'NAME']
+>>> redacted = privacy.redact(note, spans)
+>>> "[NAME]" in redacted, "Alice" in redacted, "12345678" in redacted
+(True, False, False)
 """
 
 from __future__ import annotations
@@ -39,6 +52,7 @@ if TYPE_CHECKING:
     from ethicompass.privacy.tables._deid_transform import DeidTransform
     from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
     from ethicompass.privacy.tables._scan import ColumnFinding, ScanReport, scan
+    from ethicompass.privacy.text._documents import TextDocument, check_text_file, hash_input, iter_documents
     from ethicompass.privacy.text._eval import GoldDocument, PhiEval, evaluate_phi, load_gold
     from ethicompass.privacy.text._find import Span, find_phi, find_phi_column, find_phi_many
     from ethicompass.privacy.text._redact import redact, redact_column
@@ -73,6 +87,10 @@ __getattr__, __dir__ = attach(
         "ScanReport": "ethicompass.privacy.tables._scan",
         "Span": "ethicompass.privacy.text._find",
         "TableSchema": "ethicompass.privacy.tables._safe_harbor",
+        "TextDocument": "ethicompass.privacy.text._documents",
+        "check_text_file": "ethicompass.privacy.text._documents",
+        "hash_input": "ethicompass.privacy.text._documents",
+        "iter_documents": "ethicompass.privacy.text._documents",
         "anonymize": "ethicompass.privacy.reidentification._anonymize",
         "date_offset_days": "ethicompass.privacy._keys",
         "content_hash": "ethicompass.transparency._content_hash",
@@ -125,7 +143,9 @@ __all__ = [
     "ScanReport",
     "Span",
     "TableSchema",
+    "TextDocument",
     "anonymize",
+    "check_text_file",
     "content_hash",
     "date_offset_days",
     "deidentify",
@@ -134,8 +154,10 @@ __all__ = [
     "find_phi",
     "find_phi_column",
     "find_phi_many",
+    "hash_input",
     "hierarchies_from_dict",
     "is_pseudonym",
+    "iter_documents",
     "load_gold",
     "load_hierarchies",
     "load_key",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ethicompass.review._assess_fairness import difference_checks
     from ethicompass.review._assess_monitoring import adverse_event_checks, monitoring_inputs
     from ethicompass.review._context import ReviewContext
+    from ethicompass.review._model_card import model_card
     from ethicompass.review._policy import SOURCES, Policy
     from ethicompass.review._render import render_html
     from ethicompass.review._report import Check, PrincipleResult, Report, combine
@@ -56,6 +57,7 @@ __getattr__, __dir__ = attach(
         "compare_reports": "ethicompass.review._store",
         "consent_enforcement": "ethicompass.review._assess_autonomy",
         "difference_checks": "ethicompass.review._assess_fairness",
+        "model_card": "ethicompass.review._model_card",
         "monitoring_inputs": "ethicompass.review._assess_monitoring",
         "render_html": "ethicompass.review._render",
         "review": "ethicompass.review._run",
@@ -85,6 +87,7 @@ __all__ = [
     "compare_reports",
     "consent_enforcement",
     "difference_checks",
+    "model_card",
     "monitoring_inputs",
     "render_html",
     "review",

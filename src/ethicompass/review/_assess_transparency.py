@@ -38,7 +38,8 @@ def assess(ctx: ReviewContext) -> list[Check]:
 
 def _model_card(ctx: ReviewContext) -> Check:
     title = "The model card is complete"
-    from ethicompass.transparency import build_model_card
+    from ethicompass.review._model_card import model_card
+    from ethicompass.transparency import ModelCard  # a broken transparency package stops the review here
 
     if ctx.results.get("multi_site"):
         return not_assessed(
@@ -47,7 +48,7 @@ def _model_card(ctx: ReviewContext) -> Check:
             "a multi-site review holds counts, not the datasets a model card describes",
             action="build the model card where the training data are: ethicompass modelcard build",
         )
-    card = build_model_card(ctx.study, results=ctx.results)
+    card: ModelCard = model_card(ctx.study, results=ctx.results)
     missing = list(card.missing)
     return Check(
         id="transparency.model_card",

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         calibration,
         calibration_from_counts,
     )
-    from ethicompass.safety._counts import CountTable, summarize
+    from ethicompass.safety._counts import CountTable, check_thresholds, summarize
     from ethicompass.safety._drift import ColumnDrift, DriftReport, PerformanceDrift, drift
     from ethicompass.safety._harm import HarmReport, HarmRow, harm, harm_from_counts
     from ethicompass.safety._monitor import (
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         monitor_from_counts,
         safety_counts,
     )
-    from ethicompass.safety._sequential import Boundaries, boundaries, spent_alpha
+    from ethicompass.safety._sequential import SPENDING_FUNCTIONS, Boundaries, boundaries, spent_alpha
 
 __getattr__, __dir__ = attach(
     __name__,
@@ -56,11 +56,13 @@ __getattr__, __dir__ = attach(
         "MonitoringReport": "ethicompass.safety._monitor",
         "NetBenefit": "ethicompass.safety._benefit",
         "PerformanceDrift": "ethicompass.safety._drift",
+        "SPENDING_FUNCTIONS": "ethicompass.safety._sequential",
         "SafetyCounts": "ethicompass.safety._monitor",
         "Signal": "ethicompass.safety._monitor",
         "boundaries": "ethicompass.safety._sequential",
         "calibration": "ethicompass.safety._calibration",
         "calibration_from_counts": "ethicompass.safety._calibration",
+        "check_thresholds": "ethicompass.safety._counts",
         "decision_curve": "ethicompass.safety._benefit",
         "decision_curve_from_counts": "ethicompass.safety._benefit",
         "drift": "ethicompass.safety._drift",
@@ -75,6 +77,7 @@ __getattr__, __dir__ = attach(
 )
 
 __all__: list[str] = [
+    "SPENDING_FUNCTIONS",
     "Boundaries",
     "Calibration",
     "CalibrationReport",
@@ -93,6 +96,7 @@ __all__: list[str] = [
     "boundaries",
     "calibration",
     "calibration_from_counts",
+    "check_thresholds",
     "decision_curve",
     "decision_curve_from_counts",
     "drift",

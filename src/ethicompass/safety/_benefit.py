@@ -190,6 +190,32 @@ def decision_curve(
     and 1. With ``n_boot`` > 0, percentile intervals at level ``ci`` come from ``n_boot``
     multinomial resamples of the count summary (seeded by ``seed``). ``groups`` names
     attribute columns whose values each get their own curves.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any narwhals-compatible frame, one row per patient.
+    label : str
+        The 0/1 outcome column.
+    scores : mapping of str to str
+        Model name to its column of predicted probabilities.
+    thresholds : sequence of float
+        Threshold probabilities, strictly increasing, strictly between 0 and 1.
+    n_boot, groups, ci, seed
+        See above.
+
+    Returns
+    -------
+    DecisionCurve
+        Net benefit of each model, of treating all and of treating none, at every threshold.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"y": [1, 0, 1, 0] * 25, "p": [0.8, 0.3, 0.6, 0.4] * 25})
+    >>> curve = decision_curve(frame, label="y", scores={"model": "p"}, thresholds=[0.5], n_boot=0)
+    >>> curve.to_frame().select("model", "net_benefit").rows()
+    [('model', 0.5), ('treat_all', 0.0), ('treat_none', 0.0)]
     """
     t = check_thresholds(thresholds)
     attributes = check_options(groups, n_boot, ci)

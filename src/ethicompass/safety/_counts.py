@@ -242,7 +242,28 @@ def _check_values(
 
 
 def check_thresholds(thresholds: Sequence[float] | npt.ArrayLike, /) -> FloatArray:
-    """Thresholds as a strictly increasing float array inside the open interval (0, 1)."""
+    """Thresholds as a strictly increasing float array inside the open interval (0, 1).
+
+    Parameters
+    ----------
+    thresholds : array-like of float
+        Threshold probabilities.
+
+    Returns
+    -------
+    numpy.ndarray
+        The thresholds as float64.
+
+    Raises
+    ------
+    InputError
+        When none is given, one is outside (0, 1), or they do not increase.
+
+    Examples
+    --------
+    >>> check_thresholds([0.1, 0.2])
+    array([0.1, 0.2])
+    """
     t = np.asarray(thresholds, dtype=np.float64).reshape(-1)
     if t.size == 0:
         raise InputError("no thresholds given", hint="pass threshold probabilities, e.g. 0.01 to 0.99")

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import Request, Response
 
-from ethicompass.consent._fastsql import query_one
 from ethicompass.consent._model import iso, utc_now
 from ethicompass.server._auth import User
-from ethicompass.store import Store
-from ethicompass.store._server_tables import server_sessions
+from ethicompass.store import FastQuery, Store
+from ethicompass.store._server_tables import server_sessions, server_tokens, server_users
 
 __all__ = ["KINDS", "Session", "end_session", "open_session", "read_session", "revoke_token_sessions"]
 
@@ -31,11 +31,27 @@ KINDS: dict[str, tuple[str, str]] = {
     "staff": ("ec_staff", "/"),
 }
 
-_SQL = (
-    "SELECT s.kind, s.user_id, s.participant, s.expires_at, s.revoked_at, s.token_id, u.name, u.role, "
-    "t.revoked_at, t.expires_at FROM server_sessions s "
-    "LEFT JOIN server_users u ON u.id = s.user_id LEFT JOIN server_tokens t ON t.id = s.token_id "
-    "WHERE s.id = ?"
+_s, _u, _t = server_sessions.c, server_users.c, server_tokens.c
+_READ = FastQuery(
+    sa.select(
+        _s.kind,
+        _s.user_id,
+        _s.participant,
+        _s.expires_at,
+        _s.revoked_at,
+        _s.token_id,
+        _u.name,
+        _u.role,
+        _t.revoked_at,
+        _t.expires_at,
+    )
+    .select_from(
+        server_sessions.outerjoin(server_users, _u.id == _s.user_id).outerjoin(
+            server_tokens, _t.id == _s.token_id
+        )
+    )
+    .where(_s.id == sa.bindparam("sid")),
+    name="session lookup",
 )
 
 
@@ -100,7 +116,7 @@ def read_session(request: Request, kind: str, /) -> Session | None:
     if not secret or len(secret) > 100:
         return None
     sid = _digest(secret)
-    row: Any = query_one(request.app.state.store, _SQL, (sid,))
+    row: Any = _READ.one(request.app.state.store, sid=sid)
     if row is None:
         return None
     (s_kind, user_id, participant, expires, revoked, token_id, name_, role, t_revoked, t_expires) = row

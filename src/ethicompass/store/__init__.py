@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from ethicompass.store._audit_tables import audit_checkpoints, audit_entries
 from ethicompass.store._engine import DEFAULT_URL, URL_ENV, Store, database_url
+from ethicompass.store._fast import FastQuery
 from ethicompass.store._metadata import metadata
 
 __all__ = [
     "DEFAULT_URL",
     "URL_ENV",
+    "FastQuery",
     "Store",
     "audit_checkpoints",
     "audit_entries",

@@ -181,6 +181,15 @@ class Store:
             finally:
                 conn.info.pop(_READ_ONLY, None)
 
+    def advisory_lock(self, conn: Connection, key: int) -> None:
+        """Serialise writers that take ``key`` (a signed 64-bit integer) for the rest of ``conn``'s transaction.
+
+        SQLite's ``BEGIN IMMEDIATE`` already serialises every writer; PostgreSQL takes a
+        transaction-level advisory lock, so writers of other keys go on.
+        """
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
     def lock_table(self, conn: Connection, table: str) -> None:
         """Serialise writers of ``table`` for the rest of ``conn``'s transaction.
 

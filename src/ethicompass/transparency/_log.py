@@ -133,6 +133,23 @@ class AuditLog:
 
     ``append`` is not best-effort: if the entry cannot be written it raises
     :class:`AuditError`, and the operation it records must fail with it.
+
+    Parameters
+    ----------
+    store : Store
+        An open state store (the log is its ``audit_entries`` table).
+
+    Examples
+    --------
+    >>> from ethicompass.store import Store
+    >>> from ethicompass.transparency import verify_log
+    >>> store = Store("sqlite://").open()
+    >>> entry = AuditLog(store).append(action="privacy.scan", object_type="dataset", object_id="patients.csv")
+    >>> entry.action, entry.object_id
+    ('privacy.scan', 'patients.csv')
+    >>> verify_log(store).ok
+    True
+    >>> store.dispose()
     """
 
     def __init__(self, store: Store) -> None:

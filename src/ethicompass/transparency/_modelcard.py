@@ -1,11 +1,13 @@
 """Model cards: Markdown, self-contained HTML and CHAI Applied Model Card XML from a study.
 
-``build_model_card(study)`` fills what the data can say, and names where each value came
-from: the study manifest, the data files (row and group counts, content hashes), and the
-fairness and benefit analyses when those packages are installed. What only a person can
-write (intended use, out-of-scope use, limitations, ...) is listed as missing, never
-invented; pass ``answers`` (a mapping, e.g. from a reviewed YAML file) to fill it, and each
-answer is attributed to that file.
+``build_model_card(study, fairness=..., benefit=..., calibration=...)`` fills what the data can
+say, and names where each value came from: the study manifest, the data files (row and group
+counts, content hashes), and the fairness and benefit analyses it is given. The card is a
+document over results: it never runs an analysis itself (transparency sits below fairness and
+safety), so an analysis not given is listed under "Not computed". ``review.model_card(study)``
+runs the analyses the card reports and builds it. What only a person can write (intended use,
+out-of-scope use, limitations, ...) is listed as missing, never invented; pass ``answers`` (a
+mapping, e.g. from a reviewed YAML file) to fill it, and each answer is attributed to that file.
 """
 
 from __future__ import annotations
@@ -215,14 +217,45 @@ def build_model_card(
     *,
     answers: Mapping[str, str] | None = None,
     answers_source: str = "answers file",
-    n_boot: int = 200,
-    seed: int = 0,
-    results: Mapping[str, Any] | None = None,
+    fairness: Any = None,
+    benefit: Any = None,
+    calibration: Any = None,
 ) -> ModelCard:
-    """Fill a model card from ``study``: its manifest, data files and analyses (see module docstring).
+    """Fill a model card from ``study``'s manifest and data files and the analyses given.
 
-    ``results`` may carry analyses already run (e.g. the demo's ``ctx.results``): a fairness
-    report under ``"fairness"`` is reused instead of being recomputed.
+    Parameters
+    ----------
+    study : Study
+        The study manifest; its ``predictions`` section names the model, label, score and groups.
+    answers : mapping of str to str, optional
+        Fields only a person can write (CHAI field name to text), e.g. from a reviewed YAML file.
+    answers_source : str
+        Where the answers came from, recorded as each answered field's source.
+    fairness : FairnessReport, optional
+        ``fairness.audit`` of the predictions by ``predictions.groups`` (any object with
+        ``to_frame()`` and ``to_dict()`` in its shape): performance by group and disparities.
+    benefit : DecisionCurve, optional
+        ``safety.decision_curve`` of the score (model ``"model"``) at the study's threshold.
+    calibration : CalibrationReport, optional
+        ``safety.calibration`` of the score.
+
+    Returns
+    -------
+    ModelCard
+        Every CHAI field, filled (with its source) or missing; analyses not given are named in
+        ``missing_sections``.
+
+    See Also
+    --------
+    ethicompass.review.model_card : runs the analyses and builds the card.
+
+    Examples
+    --------
+    >>> from ethicompass.study import Study
+    >>> study = Study(name="demo", datasets={})
+    >>> card = build_model_card(study, answers={"Summary": "Predicts 30-day readmission."})
+    >>> card.model_name, "IntendedUseAndWorkflow" in card.missing
+    ('demo', True)
     """
     values: dict[str, tuple[str, str]] = {}
     missing_sections: list[str] = []
@@ -275,20 +308,13 @@ def build_model_card(
             "Evaluation data: " + "; ".join(counts),
             f"predictions file {study.datasets[pred.dataset].path}",
         )
-        performance, fairness_text = _fairness(
-            frame,
-            pred,
-            n_boot=n_boot,
-            seed=seed,
-            missing=missing_sections,
-            given=(results or {}).get("fairness"),
-        )
+        performance, fairness_text = _fairness(fairness, pred, missing=missing_sections)
         if fairness_text:
             values["FairnessAndEquity"] = (
                 fairness_text,
                 "ethicompass.fairness.audit on the predictions file",
             )
-        useful, safe = _benefit(frame, pred, n_boot=n_boot, seed=seed, missing=missing_sections)
+        useful, safe = _benefit(benefit, calibration, frame, pred, missing=missing_sections)
         if useful:
             values["UsefulnessUsabilityAndEfficacy"] = (
                 useful,
@@ -312,32 +338,13 @@ def build_model_card(
     )
 
 
-def _fairness(
-    frame: pl.DataFrame, pred: Any, *, n_boot: int, seed: int, missing: list[str], given: Any = None
-) -> tuple[list[dict[str, Any]], str]:
-    try:
-        from ethicompass.fairness import audit
-    except (ImportError, AttributeError):
-        missing.append("fairness (ethicompass.fairness is not installed): performance by group, disparities")
-        return [], ""
+def _fairness(report: Any, pred: Any, *, missing: list[str]) -> tuple[list[dict[str, Any]], str]:
     if not pred.groups:
         missing.append("fairness: the manifest names no predictions.groups")
         return [], ""
-    needed = {"metric", "group", "value", "n", "too_small"}
-    reusable = given is not None and hasattr(given, "to_dict") and hasattr(given, "to_frame")
-    if reusable and needed <= set(given.to_frame().columns):
-        report = given  # computed by an earlier step on the same predictions
-    else:
-        report = audit(
-            frame,
-            label=pred.label,
-            score=pred.score,
-            groups=list(pred.groups),
-            threshold=pred.threshold,
-            n_boot=n_boot,
-            seed=seed,
-            intersections=False,
-        )
+    if report is None:
+        missing.append("fairness: no fairness report given (build the card with review.model_card)")
+        return [], ""
     table = report.to_frame().filter(pl.col("metric").is_in(_METRICS))
     rows: dict[str, dict[str, Any]] = {}
     for r in table.iter_rows(named=True):
@@ -353,17 +360,15 @@ def _fairness(
 
 
 def _benefit(
-    frame: pl.DataFrame, pred: Any, *, n_boot: int, seed: int, missing: list[str]
+    benefit: Any, calibration: Any, frame: pl.DataFrame, pred: Any, *, missing: list[str]
 ) -> tuple[str, str]:
-    try:
-        from ethicompass.safety import calibration, decision_curve
-    except (ImportError, AttributeError):
-        missing.append("benefit and calibration (ethicompass.safety is not installed)")
+    if benefit is None or calibration is None:
+        missing.append(
+            "benefit and calibration: no decision curve or calibration given (build the card with review.model_card)"
+        )
         return "", ""
     t = pred.threshold
-    curve = decision_curve(
-        frame, label=pred.label, scores={"model": pred.score}, thresholds=[t], n_boot=n_boot, seed=seed
-    ).to_frame()
+    curve = benefit.to_frame()
     overall = curve.filter(pl.col("attribute").is_null() & (pl.col("model") == "model"))
     prevalence = float(frame[pred.label].mean())
     treat_all = prevalence - (1 - prevalence) * t / (1 - t)
@@ -374,7 +379,7 @@ def _benefit(
             f"Net benefit at threshold {t}: {r['net_benefit']:.4f} (95% CI {r['net_benefit_lo']:.4f} to "
             f"{r['net_benefit_hi']:.4f}); treat-all {treat_all:.4f}; treat-none 0."
         )
-    cal = calibration(frame, label=pred.label, score=pred.score).to_frame()
+    cal = calibration.to_frame()
     safe = ""
     if cal.height:
         c = cal.row(0, named=True)

@@ -4,7 +4,8 @@ Entry points: :func:`scan` proposes a role for every column (HIPAA Safe Harbor i
 free text); :func:`deidentify` (or :func:`deidentify_batches` for a stream of batches) applies a
 :class:`Policy` to a table described by a :class:`TableSchema` and returns the frame with its
 :class:`Certificate`. :func:`content_hash` is the table hash the certificate records. :func:`read_for_privacy`
-and :func:`batches_for_privacy` read a file as every path of the command line does (CSV as text).
+and :func:`batches_for_privacy` read a file as every path of the command line does (CSV as text);
+:class:`BatchWriter` writes the de-identified batches to one CSV or Parquet file as they come.
 
 Kernels for engines: a distributed engine runs :class:`DeidTransform` per partition and rebuilds the
 in-process certificate from per-partition counts (:func:`merge_counts`), content-hash parts
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ethicompass.privacy.tables._read import batches_for_privacy, check_json_types, read_for_privacy
     from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
     from ethicompass.privacy.tables._scan import ColumnFinding, ScanReport, scan
+    from ethicompass.privacy.tables._write import BatchWriter
     from ethicompass.transparency._content_hash import (
         ContentHasher,
         canonical_columns,
@@ -45,6 +47,7 @@ _READ = "ethicompass.privacy.tables._read"
 __getattr__, __dir__ = attach(
     __name__,
     {
+        "BatchWriter": "ethicompass.privacy.tables._write",
         "Certificate": _CERT,
         "ColumnFinding": "ethicompass.privacy.tables._scan",
         "ColumnRecord": _CERT,
@@ -74,6 +77,7 @@ __getattr__, __dir__ = attach(
 )
 
 __all__ = [
+    "BatchWriter",
     "Certificate",
     "ColumnFinding",
     "ColumnRecord",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field
 
@@ -22,12 +23,12 @@ from ethicompass.consent import (
     to_fhir,
     unresolved_decisions,
 )
-from ethicompass.consent._fastsql import query_one
 from ethicompass.consent._fhir import bundle_resources
 from ethicompass.errors import ForbiddenError, InputError
 from ethicompass.server._auth import User, require_role, run_read
 from ethicompass.server._params import RowId
-from ethicompass.store import Store
+from ethicompass.store import FastQuery, Store
+from ethicompass.store._consent_tables import consent_withdrawal_decisions as _decisions
 from ethicompass.training import require_training
 
 __all__ = ["router"]
@@ -60,10 +61,15 @@ def _own(user: User, participant: str) -> None:
         )
 
 
+_ANY_DECISION = FastQuery(
+    sa.select(sa.literal(1)).where(_decisions.c.consent_record_id == sa.bindparam("record")).limit(1),
+    name="withdrawal decision lookup",
+)
+
+
 def _any_decision(store: Store, consent_record_id: int | None) -> bool:
     """Whether a withdrawal opened any decision (one indexed probe; most open none)."""
-    sql = "SELECT 1 FROM consent_withdrawal_decisions WHERE consent_record_id = ? LIMIT 1"
-    return query_one(store, sql, (consent_record_id,)) is not None
+    return _ANY_DECISION.one(store, record=consent_record_id) is not None
 
 
 def _registry(request: Request, user: User) -> Registry:
