@@ -76,6 +76,10 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     # multi-site uploads (issue 23; tests/sites/test_sites_server.py checks the content): a site token only
     ("POST", "/api/v1/sites/uploads", R5, {"site"}),
     ("GET", "/api/v1/sites/uploads", None, {"site", "reviewer", "admin"}),
+    # the keys sites must sign with (tests/sites/test_sites_keys.py checks the content)
+    ("POST", "/api/v1/sites/keys", {"site": "Z", "public_key": "bm90IGEga2V5"}, {"admin"}),
+    ("GET", "/api/v1/sites/keys", None, {"reviewer", "admin"}),
+    ("POST", "/api/v1/sites/keys/Z/00000000/revoke", None, {"admin"}),
 ]
 
 

@@ -56,6 +56,17 @@ def summarise_sites(study: Any, assignment: dict[str, str], root: Path, policy: 
     return files
 
 
+def register_keys(store: Any, fed: Federation, sites: list[str] | tuple[str, ...] = ("A", "B", "C")) -> None:
+    """Pin the public key of each of ``fed``'s sites on the server ``store`` (as an administrator would)."""
+    from ethicompass.sites import add_site_key
+    from ethicompass.transparency import load_signing_key
+    from ethicompass.transparency._checkpoint import public_key_of
+
+    for site in sites:
+        public = public_key_of(load_signing_key(fed.root / f"{site}.pem"))
+        add_site_key(store, site, public, actor="test-admin", role="admin")
+
+
 def by_site_column(study_dir: Path, buckets: dict[str, str]) -> dict[str, str]:
     """participant -> site bucket, from the patients' ``site`` column."""
     patients = pl.read_csv(study_dir / "patients.csv", columns=["participant_id", "site"])

@@ -19,12 +19,15 @@ def live(
     three_sites: Any, tmp_path_factory: pytest.TempPathFactory, live_server_factory: Any
 ) -> Iterator[dict[str, Any]]:
     """A server whose three sites have uploaded their files, and a reviewer's token."""
+    from tests.sites.conftest import register_keys
+
     from ethicompass.server import add_user, issue_token
     from ethicompass.sites import upload_site_file
     from ethicompass.store import Store
 
     url = f"sqlite:///{tmp_path_factory.mktemp('live-sites') / 'state.db'}"
     store = Store(url).open()
+    register_keys(store, three_sites)
     for site in ("A", "B", "C"):
         raw = (three_sites.root / f"{site}.ecsite").read_bytes()
         upload_site_file(store, raw, site=site, actor=f"site:{site}", role="site")

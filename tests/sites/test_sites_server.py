@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from tests.sites.conftest import register_keys
 
 from ethicompass.server import ServerSettings, add_user, create_app, issue_token
 from ethicompass.store import Store
@@ -54,6 +55,8 @@ def test_uploads_roles_and_federated_review(server: Any, three_sites: Any, guard
     from ethicompass.sites import multi_site_reviews, review_uploads, site_review_detail
 
     client, tokens, store = server
+    register_keys(store, three_sites)
+    register_keys(store, guarded_sites, ["B"])  # B has two keys (a rotation under way)
     first = _post(client, tokens["A"], _raw(three_sites, "A"))
     assert first.status_code == 201, first.text
     assert first.json()["site"] == "A" and first.json()["replaced"] is False
@@ -92,6 +95,7 @@ def test_uploads_roles_and_federated_review(server: Any, three_sites: Any, guard
     with store.connect() as conn:
         actions = [r.action for r in conn.execute(sa.text("SELECT action FROM audit_entries"))]
     assert actions.count("site.upload") == 3
+    assert actions.count("site.upload-refuse") == 1  # A's token with B's file
     # the federated review over the uploads lands in the review store, marked multi-site
     review_id = review_uploads(store, str(three_sites.study.name), policy_text=MIN1, actor="user:4")
     assert ReviewStore(store).get(review_id).study == three_sites.study.name
@@ -104,15 +108,14 @@ def test_uploads_roles_and_federated_review(server: Any, three_sites: Any, guard
         review_uploads(store, str(three_sites.study.name), policy_text="", actor="user:4")
 
 
-def test_replacement_needs_same_key_and_newer_checkpoint(
-    sqlite_url: str, three_sites: Any, tmp_path: Path
-) -> None:
+def test_replacement_needs_newer_checkpoint(sqlite_url: str, three_sites: Any, tmp_path: Path) -> None:
     """A site summarising again (its audit log grew) replaces its upload; the old row stays, marked."""
     from ethicompass.sites import list_uploads, summarize_site, upload_site_file
     from ethicompass.study import Study
     from ethicompass.transparency import load_signing_key
 
     store = Store(sqlite_url).open()
+    register_keys(store, three_sites, ["A"])
     try:
         root = three_sites.root
         upload_site_file(store, _raw(three_sites, "A"), site="A", actor="user:1", role="site")

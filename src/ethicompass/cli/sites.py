@@ -1,4 +1,5 @@
-"""``ethicompass site summarize|check`` at a site; ``ethicompass federate review`` at the coordinator."""
+"""``ethicompass site summarize|check`` at a site; ``ethicompass federate review`` at the coordinator;
+``ethicompass site-keys add|list|revoke`` on the server (the keys sites must sign their uploads with)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ethicompass._console import (
 )
 from ethicompass.cli._app import state_store
 from ethicompass.cli.review import chosen_policy, principle_rows
+from ethicompass.engines._options import Engine, engine_option, master_option
 
 __all__ = ["register"]
 
@@ -29,14 +31,23 @@ federate_app = typer.Typer(
     help="Multi-site review, at the coordinator: one review from the sites' counts.", no_args_is_help=True
 )
 
+keys_app = typer.Typer(
+    help="Multi-site review, on the server: the public keys each site must sign its uploads with.",
+    no_args_is_help=True,
+)
+
 
 def register(app: typer.Typer) -> None:
-    """Add the ``site`` and ``federate`` verb groups."""
+    """Add the ``site``, ``federate`` and ``site-keys`` verb groups."""
     site_app.command("summarize")(summarize_command)
     site_app.command("check")(check_command)
     federate_app.command("review")(federate_review_command)
+    keys_app.command("add")(keys_add_command)
+    keys_app.command("list")(keys_list_command)
+    keys_app.command("revoke")(keys_revoke_command)
     app.add_typer(site_app, name="site")
     app.add_typer(federate_app, name="federate")
+    app.add_typer(keys_app, name="site-keys")
 
 
 KeyFile = Annotated[
@@ -55,9 +66,15 @@ def summarize_command(
         Path | None, typer.Option("--policy", "-p", help="The committee's policy YAML.")
     ] = None,
     key_file: KeyFile = None,
+    engine: Engine = engine_option(),
+    master: str = master_option(),
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """Summarise this site's rows into a signed file of counts that passed disclosure control."""
+    """Summarise this site's rows into a signed file of counts that passed disclosure control.
+
+    With ``--engine spark`` the predictions are read, consent-filtered and counted by Spark; the file's
+    counts are the same as in process (the rest of the file is built from those counts and small tables).
+    """
     from ethicompass.sites import summarize_site
     from ethicompass.study import Study
     from ethicompass.transparency import load_signing_key
@@ -66,7 +83,14 @@ def summarize_command(
     study.check_files()
     chosen = chosen_policy(policy, study)
     key = load_signing_key(key_file)
-    written = summarize_site(study, site=site, policy=chosen, store=state_store(), key=key, out=out)
+    frame = None
+    if engine == Engine.spark and study.predictions is not None:
+        from ethicompass.engines._options import load
+
+        frame = load(study.dataset_path(study.predictions.dataset), engine=engine, master=master)
+    written = summarize_site(
+        study, site=site, policy=chosen, store=state_store(), key=key, out=out, frame=frame
+    )
     body = written.body
     info = {
         "site": site,
@@ -161,3 +185,56 @@ def federate_review_command(
     judge(
         bool(report.exit_code), "the multi-site review fails", hint=f"see {output.html_path}", no_fail=no_fail
     )
+
+
+def keys_add_command(
+    site: Annotated[str, typer.Argument(help="The site's name (its user name on the server, its --site).")],
+    public_key: Annotated[
+        str,
+        typer.Option(
+            "--public-key",
+            help="The site's Ed25519 public key: base64 (as `audit keygen` prints it), PEM, or a file holding either.",
+        ),
+    ],
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Register (pin) a site's public key before it uploads; check the fingerprint with the site out of band."""
+    from ethicompass.sites import add_site_key
+    from ethicompass.transparency._log import default_actor
+
+    row = add_site_key(state_store(), site, public_key, actor=default_actor(), role="admin")
+    if fmt == OutputFormat.json:
+        emit_json(row)
+    else:
+        summary(f"registered key {row['key_id']} for site {site}: check this fingerprint with the site")
+
+
+def keys_list_command(
+    site: Annotated[str | None, typer.Option("--site", help="Only this site's keys.")] = None,
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """List the registered site keys: site, fingerprint, how and when registered, whether revoked."""
+    from ethicompass.sites import list_site_keys
+
+    found = list_site_keys(state_store(), site=site)
+    if fmt == OutputFormat.json:
+        emit_json(found)
+        return
+    cols = ["site", "key_id", "source", "registered_at", "revoked_at"]
+    emit_table("Registered site keys", cols, [[str(k[c] or "") for c in cols] for k in found])
+
+
+def keys_revoke_command(
+    site: Annotated[str, typer.Argument(help="The site.")],
+    key: Annotated[str, typer.Argument(help="The key's fingerprint, or its first 8 or more hex digits.")],
+    fmt: OutputFormat = format_option(),
+) -> None:
+    """Revoke a site's key: its files are refused from now on, and its stored uploads are not reviewed."""
+    from ethicompass.sites import revoke_site_key
+    from ethicompass.transparency._log import default_actor
+
+    row = revoke_site_key(state_store(), site, key, actor=default_actor(), role="admin")
+    if fmt == OutputFormat.json:
+        emit_json(row)
+    else:
+        say(f"revoked key {row['key_id'][:16]}… of site {site}")

@@ -16,6 +16,7 @@ from ethicompass._lazy import attach
 if TYPE_CHECKING:
     from ethicompass.review._assess_autonomy import consent_enforcement
     from ethicompass.review._assess_fairness import difference_checks
+    from ethicompass.review._assess_monitoring import adverse_event_checks, monitoring_inputs
     from ethicompass.review._context import ReviewContext
     from ethicompass.review._model_card import model_card
     from ethicompass.review._policy import SOURCES, Policy
@@ -49,6 +50,7 @@ __getattr__, __dir__ = attach(
         "SOURCES": "ethicompass.review._policy",
         "SignOff": "ethicompass.review._store",
         "StoredReview": "ethicompass.review._store",
+        "adverse_event_checks": "ethicompass.review._assess_monitoring",
         "assess": "ethicompass.review._run",
         "changes_frame": "ethicompass.review._store",
         "combine": "ethicompass.review._report",
@@ -56,6 +58,7 @@ __getattr__, __dir__ = attach(
         "consent_enforcement": "ethicompass.review._assess_autonomy",
         "difference_checks": "ethicompass.review._assess_fairness",
         "model_card": "ethicompass.review._model_card",
+        "monitoring_inputs": "ethicompass.review._assess_monitoring",
         "render_html": "ethicompass.review._render",
         "review": "ethicompass.review._run",
         "review_reports": "ethicompass.store._review_tables",
@@ -77,6 +80,7 @@ __all__ = [
     "ReviewStore",
     "SignOff",
     "StoredReview",
+    "adverse_event_checks",
     "assess",
     "changes_frame",
     "combine",
@@ -84,6 +88,7 @@ __all__ = [
     "consent_enforcement",
     "difference_checks",
     "model_card",
+    "monitoring_inputs",
     "render_html",
     "review",
     "review_reports",

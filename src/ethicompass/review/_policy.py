@@ -26,6 +26,7 @@ SOURCES: dict[str, str] = {
     "fairness.representativeness": "Participation-to-prevalence ratio (Poon et al., Circ Cardiovasc Qual Outcomes 2013: 0.8-1.2 is adequate); upper bound 1.25 = 1/0.8 keeps the band symmetric on the ratio scale (committee default); FDA diversity action plans guidance (2024)",
     "safety.threshold_range": "Vickers & Elkin, Med Decis Making 2006: judge net benefit over the clinically reasonable threshold range",
     "safety.calibration_slope": "Van Calster et al., BMC Med 2019 (calibration hierarchy): slope near 1; 0.8-1.2 committee default",
+    "safety.monitor_looks": "Lan & DeMets, Biometrika 1983;70:659 (alpha spending) with O'Brien-Fleming-like boundaries; ICH E9 section 4.5 and FDA guidance on data monitoring committees (2006): interim looks planned in the protocol",
     "safety.max_harm_difference": "Committee default: at most 20 more missed cases per 1,000 in any subgroup than in the best-served one",
     "transparency.model_card": "CHAI Applied Model Card (2024); EU AI Act Art. 13 (transparency to deployers)",
     "transparency.audit_log": "21 CFR Part 11.10(e) (audit trails); EU AI Act Art. 12 (record-keeping)",
@@ -84,6 +85,12 @@ class SafetyPolicy(_Section):
     threshold_range: tuple[float, float] = (0.10, 0.30)
     calibration_slope: tuple[float, float] = (0.8, 1.2)
     max_harm_difference: float = Field(20.0, ge=0)
+    #: The protocol's interim looks (ISO dates) for adverse-event monitoring (``safety.monitor``); None: the
+    #: review does not monitor adverse events. Dates, not a number of looks, so every site of a multi-site
+    #: study counts at the same looks.
+    monitor_looks: list[str] | None = None
+    monitor_control: str = Field("control", min_length=1, max_length=200)
+    monitor_alpha: float = Field(0.025, gt=0, lt=0.5)
 
     @model_validator(mode="after")
     def _ranges(self) -> SafetyPolicy:
@@ -93,6 +100,15 @@ class SafetyPolicy(_Section):
         slo, shi = self.calibration_slope
         if not 0 < slo < shi:
             raise ValueError("calibration_slope must be [low, high] with 0 < low < high")
+        if self.monitor_looks is not None:
+            import datetime as dt
+
+            try:
+                days = [dt.date.fromisoformat(d) for d in self.monitor_looks]
+            except (TypeError, ValueError):
+                raise ValueError("monitor_looks must be ISO dates (YYYY-MM-DD)") from None
+            if not days or days != sorted(set(days)):
+                raise ValueError("monitor_looks must be one or more distinct ISO dates in increasing order")
         return self
 
 

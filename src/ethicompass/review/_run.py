@@ -13,6 +13,7 @@ from ethicompass.review import (
     _assess_autonomy,
     _assess_beneficence,
     _assess_fairness,
+    _assess_monitoring,
     _assess_privacy,
     _assess_training,
     _assess_transparency,
@@ -20,9 +21,15 @@ from ethicompass.review import (
 from ethicompass.review._context import Assessor, ReviewContext
 from ethicompass.review._policy import Policy
 from ethicompass.review._render import pdf_available, render_html, render_pdf
-from ethicompass.review._report import PRINCIPLES, PrincipleResult, Report
+from ethicompass.review._report import PRINCIPLES, Check, PrincipleResult, Report
 from ethicompass.store import Store
 from ethicompass.study import Study
+
+
+def _beneficence(ctx: ReviewContext) -> list[Check]:
+    """Net benefit, calibration and harm of the model; adverse-event monitoring when the policy plans looks."""
+    return [*_assess_beneficence.assess(ctx), *_assess_monitoring.adverse_event_checks(ctx)]
+
 
 #: principle -> its assessor, run in this order (consent enforcement first). Imported explicitly: an
 #: assessor that cannot be imported is an error, never a principle quietly reported as not assessed.
@@ -30,7 +37,7 @@ ASSESSORS: dict[str, Assessor] = {
     "autonomy": _assess_autonomy.assess,
     "privacy": _assess_privacy.assess,
     "fairness": _assess_fairness.assess,
-    "beneficence": _assess_beneficence.assess,
+    "beneficence": _beneficence,
     "transparency": _assess_transparency.assess,
     "training": _assess_training.assess,
 }

@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from ethicompass.safety._counts import CountTable, check_thresholds, summarize
     from ethicompass.safety._drift import ColumnDrift, DriftReport, PerformanceDrift, drift
     from ethicompass.safety._harm import HarmReport, HarmRow, harm, harm_from_counts
-    from ethicompass.safety._monitor import Incidence, MonitoringReport, Signal, monitor
+    from ethicompass.safety._monitor import (
+        Incidence,
+        MonitoringReport,
+        SafetyCounts,
+        Signal,
+        monitor,
+        monitor_from_counts,
+        safety_counts,
+    )
     from ethicompass.safety._sequential import SPENDING_FUNCTIONS, Boundaries, boundaries, spent_alpha
 
 __getattr__, __dir__ = attach(
@@ -49,6 +57,7 @@ __getattr__, __dir__ = attach(
         "NetBenefit": "ethicompass.safety._benefit",
         "PerformanceDrift": "ethicompass.safety._drift",
         "SPENDING_FUNCTIONS": "ethicompass.safety._sequential",
+        "SafetyCounts": "ethicompass.safety._monitor",
         "Signal": "ethicompass.safety._monitor",
         "boundaries": "ethicompass.safety._sequential",
         "calibration": "ethicompass.safety._calibration",
@@ -60,6 +69,8 @@ __getattr__, __dir__ = attach(
         "harm": "ethicompass.safety._harm",
         "harm_from_counts": "ethicompass.safety._harm",
         "monitor": "ethicompass.safety._monitor",
+        "monitor_from_counts": "ethicompass.safety._monitor",
+        "safety_counts": "ethicompass.safety._monitor",
         "spent_alpha": "ethicompass.safety._sequential",
         "summarize": "ethicompass.safety._counts",
     },
@@ -80,6 +91,7 @@ __all__: list[str] = [
     "MonitoringReport",
     "NetBenefit",
     "PerformanceDrift",
+    "SafetyCounts",
     "Signal",
     "boundaries",
     "calibration",
@@ -91,6 +103,8 @@ __all__: list[str] = [
     "harm",
     "harm_from_counts",
     "monitor",
+    "monitor_from_counts",
+    "safety_counts",
     "spent_alpha",
     "summarize",
 ]

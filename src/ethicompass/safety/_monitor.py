@@ -190,35 +190,179 @@ def monitor(
     )
     pts = pts.with_columns(enrol.alias("__enrol"), pl.col(arm_column).cast(pl.Utf8))
     look_dates = _look_dates(looks, pts["__enrol"].min(), ev["__onset"].max())  # type: ignore[arg-type]
-    categories = sorted(set(ev[category_column].to_list()))
-    alpha_c = alpha / len(categories) if adjust else alpha
-    # counts first: events per (category, arm, look) and person-years per (arm, look)
+    counts = _counts(ev, pts, look_dates, arm_column, category_column, participant_column)
+    return monitor_from_counts(counts, control=control, alpha=alpha, spending=spending, adjust=adjust)
+
+
+@dataclass(frozen=True)
+class SafetyCounts:
+    """Everything :func:`monitor` computes from rows, as counts (what a site shares; sums add across sites).
+
+    ``events[c, a, j]`` are the events of category ``c`` in arm ``a`` with onset in look interval ``j``
+    (interval 0 ends at the first look, interval ``j`` at look ``j``; the last, ``len(looks)``, is after
+    the last look); ``with_event[c, a]`` the participants with at least one such event (any time);
+    ``person_days[a, j]`` the days at risk in arm ``a`` up to look ``j`` (enrolment to the look, summed,
+    whole days); ``at_risk[a, j]`` the participants enrolled by look ``j``; ``participants[a]`` every
+    participant of the arm. An arm with events but no participant has ``participants`` 0 and is not
+    monitored (as :func:`monitor` skips it).
+    """
+
+    categories: tuple[str, ...]
+    arms: tuple[str, ...]
+    looks: tuple[str, ...]
+    events: np.ndarray
+    with_event: np.ndarray
+    person_days: np.ndarray
+    at_risk: np.ndarray
+    participants: np.ndarray
+
+    def __add__(self, other: SafetyCounts) -> SafetyCounts:
+        """The counts of both (their union of categories and arms); the looks must be the same."""
+        if self.looks != other.looks:
+            raise InputError(
+                "adverse-event counts at different looks cannot be added",
+                hint="every site must count at the same look dates",
+            )
+        cats = tuple(sorted(set(self.categories) | set(other.categories)))
+        arms = tuple(sorted(set(self.arms) | set(other.arms)))
+        L = len(self.looks)
+        out = SafetyCounts(
+            cats,
+            arms,
+            self.looks,
+            np.zeros((len(cats), len(arms), L + 1), dtype=np.int64),
+            np.zeros((len(cats), len(arms)), dtype=np.int64),
+            np.zeros((len(arms), L), dtype=np.int64),
+            np.zeros((len(arms), L), dtype=np.int64),
+            np.zeros(len(arms), dtype=np.int64),
+        )
+        for part in (self, other):
+            ci = [cats.index(c) for c in part.categories]
+            ai = [arms.index(a) for a in part.arms]
+            out.events[np.ix_(ci, ai)] += part.events
+            out.with_event[np.ix_(ci, ai)] += part.with_event
+            out.person_days[ai] += part.person_days
+            out.at_risk[ai] += part.at_risk
+            out.participants[ai] += part.participants
+        return out
+
+
+def safety_counts(
+    events: Any,
+    participants: Any,
+    /,
+    *,
+    looks: Sequence[str],
+    arm_column: str = "arm",
+    category_column: str = "category",
+    onset_column: str = "onset_date",
+    enrolment_column: str = "enrolment_date",
+    participant_column: str = "participant_id",
+) -> SafetyCounts:
+    """The counts :func:`monitor` needs, at the given look dates (ISO), from the rows: one group-by each."""
+    ev = to_polars(events, name="adverse events")
+    pts = to_polars(participants, name="participants")
+    require_columns(ev, [arm_column, category_column, onset_column], source="the adverse events")
+    require_columns(pts, [participant_column, arm_column, enrolment_column], source="the participants")
+    ev = ev.with_columns(
+        _parse_dates(ev, onset_column, "the adverse events").alias("__onset"),
+        pl.col(arm_column).cast(pl.Utf8),
+        pl.col(category_column).cast(pl.Utf8),
+    )
+    pts = pts.with_columns(
+        _parse_dates(pts, enrolment_column, "the participants").alias("__enrol"),
+        pl.col(arm_column).cast(pl.Utf8),
+    )
+    look_dates = _look_dates(list(looks), dt.date.min, dt.date.min)
+    return _counts(ev, pts, look_dates, arm_column, category_column, participant_column)
+
+
+def _counts(
+    ev: pl.DataFrame,
+    pts: pl.DataFrame,
+    look_dates: list[dt.date],
+    arm_column: str,
+    category_column: str,
+    participant_column: str,
+) -> SafetyCounts:
+    """Counts first: events per (category, arm, look interval), days at risk and participants per (arm, look)."""
+    categories = sorted(set(ev[category_column].drop_nulls().to_list()))
+    pt_arms = set(pts[arm_column].drop_nulls().to_list())
+    arms = sorted(pt_arms | set(ev[arm_column].drop_nulls().to_list()))
+    cat_pos = {c: i for i, c in enumerate(categories)}
+    arm_pos = {a: i for i, a in enumerate(arms)}
+    L = len(look_dates)
     look_index = pl.Series(look_dates).search_sorted(ev["__onset"], side="left")
-    counts = (
+    has_pid = participant_column in ev.columns
+    agg = [pl.len().alias("n")]
+    if has_pid:
+        agg.append(pl.col(participant_column).n_unique().alias("with_event"))
+    cube = np.zeros((len(categories), len(arms), L + 1), dtype=np.int64)
+    grouped = (
         ev.with_columns(look_index.alias("__look"))
-        .filter(pl.col("__look") < len(look_dates))
+        .filter(pl.col(category_column).is_not_null() & pl.col(arm_column).is_not_null())
         .group_by(category_column, arm_column, "__look")
         .len()
     )
-    cube = np.zeros((len(categories), len(arms), len(look_dates)), dtype=np.int64)
-    cat_pos = {c: i for i, c in enumerate(categories)}
-    arm_pos = {a: i for i, a in enumerate(arms)}
-    for cat, arm, look, n in counts.iter_rows():
-        if arm in arm_pos:
-            cube[cat_pos[cat], arm_pos[arm], look] += n
-    cumulative = cube.cumsum(axis=2)
-    exposure = np.zeros((len(arms), len(look_dates)))
-    n_at_risk = np.zeros((len(arms), len(look_dates)), dtype=np.int64)
+    for cat, arm, look, n in grouped.iter_rows():
+        cube[cat_pos[cat], arm_pos[arm], look] += n
+    with_event = cube.sum(axis=2)
+    if has_pid:
+        with_event = np.zeros_like(with_event)
+        per = ev.group_by(category_column, arm_column).agg(agg[1])
+        for cat, arm, n in per.iter_rows():
+            if cat is not None and arm is not None:
+                with_event[cat_pos[cat], arm_pos[arm]] = n
+    days = np.zeros((len(arms), L), dtype=np.int64)
+    at_risk = np.zeros((len(arms), L), dtype=np.int64)
     for j, day in enumerate(look_dates):
-        years = (pl.lit(day) - pl.col("__enrol")).dt.total_days().clip(lower_bound=0) / 365.25
+        span = (pl.lit(day) - pl.col("__enrol")).dt.total_days().clip(lower_bound=0)
         per_arm = pts.group_by(arm_column).agg(
-            years.sum().alias("py"), (pl.col("__enrol") <= day).sum().alias("n")
+            span.sum().alias("d"), (pl.col("__enrol") <= day).sum().alias("n")
         )
-        for arm, py, n in per_arm.iter_rows():
-            exposure[arm_pos[arm], j] = py
-            n_at_risk[arm_pos[arm], j] = n
+        for arm, d, n in per_arm.iter_rows():
+            if arm is not None:
+                days[arm_pos[arm], j] = int(d or 0)
+                at_risk[arm_pos[arm], j] = int(n)
+    sizes = dict(pts.group_by(arm_column).len().iter_rows())
+    participants = np.array([int(sizes.get(a, 0)) for a in arms], dtype=np.int64)
+    return SafetyCounts(
+        tuple(categories),
+        tuple(arms),
+        tuple(d.isoformat() for d in look_dates),
+        cube,
+        with_event,
+        days,
+        at_risk,
+        participants,
+    )
+
+
+def monitor_from_counts(
+    counts: SafetyCounts,
+    /,
+    *,
+    control: str = "control",
+    alpha: float = 0.025,
+    spending: Spending = "obrien-fleming",
+    adjust: bool = True,
+) -> MonitoringReport:
+    """:func:`monitor` on counts (one site's, or the sum of several sites'): the same report, exactly."""
+    keep = [i for i, n in enumerate(counts.participants) if n > 0]
+    arms = [counts.arms[i] for i in keep]
+    if control not in arms:
+        raise InputError(f"control arm {control!r} not found", hint=f"arms present: {', '.join(arms)}")
+    categories = list(counts.categories)
+    if not categories:
+        raise InputError("the adverse-event table has no rows", hint="monitoring needs at least one event")
+    look_dates = [dt.date.fromisoformat(d) for d in counts.looks]
+    alpha_c = alpha / len(categories) if adjust else alpha
+    cube = counts.events[:, keep, : len(look_dates)]
+    cumulative = cube.cumsum(axis=2)
+    exposure = counts.person_days[keep] / 365.25
     signals: list[Signal] = []
     bounds: dict[str, Boundaries] = {}
+    arm_pos = {a: i for i, a in enumerate(arms)}
     c0 = arm_pos[control]
     for ci, cat in enumerate(categories):
         for arm in arms:
@@ -276,9 +420,7 @@ def monitor(
                         prr=None if prr is None else float(prr),
                     )
                 )
-    incidence = _incidence(
-        ev, pts, categories, arms, arm_column, category_column, participant_column, exposure[:, -1]
-    )
+    incidence = _incidence(counts, keep, exposure[:, -1])
     return MonitoringReport(
         control=control,
         looks=tuple(d.isoformat() for d in look_dates),
@@ -304,34 +446,19 @@ def _look_dates(looks: int | Sequence[str], start: dt.date, end: dt.date) -> lis
     return dates
 
 
-def _incidence(
-    ev: pl.DataFrame,
-    pts: pl.DataFrame,
-    categories: list[str],
-    arms: list[str],
-    arm_column: str,
-    category_column: str,
-    participant_column: str,
-    person_years: np.ndarray,
-) -> tuple[Incidence, ...]:
-    n_arm = dict(pts.group_by(arm_column).len().iter_rows())
-    has_pid = participant_column in ev.columns
-    agg = [pl.len().alias("events")]
-    if has_pid:
-        agg.append(pl.col(participant_column).n_unique().alias("with_event"))
-    table = {(c, a): rest for c, a, *rest in ev.group_by(category_column, arm_column).agg(agg).iter_rows()}
+def _incidence(counts: SafetyCounts, keep: list[int], person_years: np.ndarray) -> tuple[Incidence, ...]:
     out = []
-    for cat in categories:
-        for i, arm in enumerate(arms):
-            row = table.get((cat, arm), [0, 0] if has_pid else [0])
-            events = int(row[0])
-            with_event = int(row[1]) if has_pid else events
-            n = int(n_arm.get(arm, 0))
+    total = counts.events.sum(axis=2)
+    for ci, cat in enumerate(counts.categories):
+        for i, a in enumerate(keep):
+            events = int(total[ci, a])
+            with_event = int(counts.with_event[ci, a])
+            n = int(counts.participants[a])
             py = float(person_years[i])
             out.append(
                 Incidence(
                     category=cat,
-                    arm=arm,
+                    arm=counts.arms[a],
                     events=events,
                     participants_with_event=with_event,
                     participants=n,

@@ -8,7 +8,8 @@ signed with the site's key. ``check_site(path)`` re-judges a file. The coordinat
 ``federate(files, policy=..., store=..., out_dir=...)``: it verifies every file and writes the same
 report as a pooled review, plus between-site heterogeneity, the site as a fairness attribute, which
 sites drive a disparity, and the provenance of every file. On the server, sites upload their files
-(``upload_site_file``) and reviewers run the federated review over them (``review_uploads``).
+(``upload_site_file``), signed by a key an administrator registered for the site beforehand
+(``add_site_key``), and reviewers run the federated review over them (``review_uploads``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ethicompass.sites._federate import federate, federated_results
     from ethicompass.sites._format import SiteFile, read_site_file
     from ethicompass.sites._heterogeneity import Heterogeneity, cochran_q
+    from ethicompass.sites._keys import add_site_key, list_site_keys, revoke_site_key
     from ethicompass.sites._merge import MergedSites, merge_sites, verify_sites
     from ethicompass.sites._site import SiteCheck, check_site, summarize_site
     from ethicompass.sites._uploads import (
@@ -36,6 +38,9 @@ __getattr__, __dir__ = attach(
     __name__,
     {
         "Heterogeneity": "ethicompass.sites._heterogeneity",
+        "add_site_key": "ethicompass.sites._keys",
+        "list_site_keys": "ethicompass.sites._keys",
+        "revoke_site_key": "ethicompass.sites._keys",
         "MergedSites": "ethicompass.sites._merge",
         "SiteCheck": "ethicompass.sites._site",
         "SiteFile": "ethicompass.sites._format",
@@ -62,17 +67,20 @@ __all__ = [
     "MergedSites",
     "SiteCheck",
     "SiteFile",
+    "add_site_key",
     "check_body",
     "check_site",
     "cochran_q",
     "complementary",
     "federate",
     "federated_results",
+    "list_site_keys",
     "list_uploads",
     "merge_sites",
     "multi_site_reviews",
     "read_site_file",
     "review_uploads",
+    "revoke_site_key",
     "site_review_detail",
     "summarize_site",
     "upload_site_file",

@@ -220,6 +220,10 @@ def check_body(
                 _problem(
                     problems, f"consent rows dropped ({reason}): {n!r}, under the minimum {min_cell_size}"
                 )
+    from ethicompass.sites._safety import check_safety  # adverse events (issue 23), kept in its own module
+
+    for problem in check_safety(body.get("safety"), min_cell_size, texts):
+        _problem(problems, problem)
     texts |= {str(body.get("site", "")), *map(str, groups)}
     flagged = sorted(t for t in texts if t and _looks_like_identifier(t))
     for _ in flagged:

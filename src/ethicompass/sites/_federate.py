@@ -116,6 +116,11 @@ def federated_results(merged: MergedSites, study: Any, policy: Any) -> dict[str,
     record = _enforcement(merged, policy.consent.purpose)
     if record is not None:
         results["consent"] = {"enforcement": record, "kept": None}
+    from ethicompass.sites._safety import merged_safety
+
+    safety = merged_safety(merged.files, policy, study)
+    if safety is not None:
+        results["safety_monitoring"] = safety
     results["multi_site"] = True
     results["unresolved_by_site"] = {f.site: int(f.body["unresolved_decisions"]) for f in merged.files}
     return results
@@ -354,7 +359,9 @@ def federate(
 ) -> tuple[Any, dict[str, Any]]:
     """Verify and merge the site files, write the review (report.json/html) and ``sites.json``.
 
-    Returns the :class:`ethicompass.review.ReviewOutput` and the multi-site detail.
+    The review is stored in ``store``'s review store with its multi-site detail (table ``site_reviews``),
+    so the reviewer's pages show it as a multi-site review whether it ran on the server or the command
+    line. Returns the :class:`ethicompass.review.ReviewOutput` and the multi-site detail.
     """
     import json
 
@@ -390,7 +397,11 @@ def federate(
     blocked = share > limit
 
     def beneficence(ctx: Any) -> list[Any]:
-        return [_too_suppressed("beneficence", share, limit)] if blocked else ASSESSORS["beneficence"](ctx)
+        if not blocked:
+            return ASSESSORS["beneficence"](ctx)
+        from ethicompass.review import adverse_event_checks  # counts of their own, not the fairness cells
+
+        return [_too_suppressed("beneficence", share, limit), *adverse_event_checks(ctx)]
 
     def fairness(ctx: Any) -> list[Any]:
         if blocked:
@@ -428,5 +439,10 @@ def federate(
         }
         for f in merged.files
     ]
+    # the reviewer's pages show it as multi-site, run from the command line as from the server
+    if output.review_id is not None:
+        from ethicompass.sites._records import record_site_review
+
+        record_site_review(store, int(output.review_id), str(merged.files[0].body["study"]), detail)
     atomic_write_text(out_dir / "sites.json", json.dumps(detail, indent=2) + "\n")
     return output, detail

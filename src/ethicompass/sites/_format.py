@@ -46,6 +46,7 @@ BODY_KEYS = frozenset(
         "disclosure",
         "certificate",
         "checkpoint",
+        "safety",  # adverse events and person-time, when the policy plans monitoring looks (sites._safety)
     }
 )
 

@@ -15,18 +15,28 @@ __all__ = ["SiteCheck", "check_site", "summarize_site"]
 
 
 def summarize_site(
-    study: Any, /, *, site: str, policy: Any, store: Any, key: Any, out: Path, actor: str | None = None
+    study: Any,
+    /,
+    *,
+    site: str,
+    policy: Any,
+    store: Any,
+    key: Any,
+    out: Path,
+    actor: str | None = None,
+    frame: Any = None,
 ) -> SiteFile:
     """Summarise the site's rows into counts, apply disclosure control, certify, log, checkpoint, sign, write.
 
     The audit entry (``site.summarize``) carries the hash of the certified body; the signed
     checkpoint written right after covers it and goes into the file, so the file can be tied to the
-    site's log. The file is written atomically, after everything else succeeded.
+    site's log. The file is written atomically, after everything else succeeded. ``frame``: the
+    predictions already read (a Spark DataFrame for ``--engine spark``); by default read in process.
     """
     from ethicompass.frames import atomic_write_text
     from ethicompass.transparency import AuditLog, default_actor, write_checkpoint
 
-    body = build_body(study, site=site, policy=policy, store=store)
+    body = build_body(study, site=site, policy=policy, store=store, frame=frame)
     AuditLog(store).append(
         action="site.summarize",
         object_type="study",

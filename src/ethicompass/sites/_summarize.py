@@ -44,12 +44,18 @@ def site_groups(study: Any, policy: Any) -> tuple[list[str], list[str]]:
     return audit_groups, counted
 
 
-def _kept_rows(study: Any, policy: Any, store: Any) -> tuple[pl.DataFrame, dict[str, Any] | None]:
-    """The predictions of participants whose consent permits the purpose, and the enforcement counts."""
+def _kept_rows(
+    study: Any, policy: Any, store: Any, frame: Any = None
+) -> tuple[pl.DataFrame, dict[str, Any] | None]:
+    """The predictions of participants whose consent permits the purpose, and the enforcement counts.
+
+    ``frame``: the predictions already read (a Spark DataFrame with ``site summarize --engine spark``);
+    by default they are read in process."""
     from ethicompass.frames import load_table
 
     p = study.predictions
-    frame = load_table(study.dataset_path(p.dataset))
+    if frame is None:
+        frame = load_table(study.dataset_path(p.dataset))
     if study.consent is None or not study.consent.dataset:
         return frame, None
     from ethicompass.review import ReviewContext, consent_enforcement
@@ -84,7 +90,10 @@ def _fairness(kept: pl.DataFrame, study: Any, policy: Any) -> tuple[dict[str, An
         exact_limit=0 if bins else 10**15,
     )
     counts = summary.counts.with_columns(
-        [pl.col(g).cast(pl.String) if kept.schema[g] == pl.Date else pl.col(g) for g in counted]
+        [
+            pl.col(g).cast(pl.String) if counts_schema_is_date(summary.counts, g) else pl.col(g)
+            for g in counted
+        ]
     )
     return {
         "groups": counted,
@@ -93,6 +102,11 @@ def _fairness(kept: pl.DataFrame, study: Any, policy: Any) -> tuple[dict[str, An
         "label": p.label,
         "score": p.score,
     }, counts
+
+
+def counts_schema_is_date(counts: pl.DataFrame, column: str) -> bool:
+    """Whether a group column of the counts holds dates (written as ISO text in the file, on any engine)."""
+    return counts.schema[column] == pl.Date
 
 
 def coarsen(counts: pl.DataFrame, groups: list[str], minimum: int) -> pl.DataFrame:
@@ -219,8 +233,11 @@ def _refuse_identifying_groups(study: Any, policy: Any) -> None:
             )
 
 
-def build_body(study: Any, /, *, site: str, policy: Any, store: Any) -> dict[str, Any]:
+def build_body(study: Any, /, *, site: str, policy: Any, store: Any, frame: Any = None) -> dict[str, Any]:
     """The body of a site file (without checkpoint): counts after disclosure control, and the certificate.
+
+    ``frame``: the predictions already read, e.g. as a Spark DataFrame (consent enforcement and the
+    fairness counts then run on Spark; the counts, and so the file, are the same).
 
     Raises :class:`InputError` when the manifest names no predictions, or when the check of the
     summary fails (nothing is written then).
@@ -237,8 +254,8 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any) -> dict[str
     p = study.predictions
     _refuse_identifying_groups(study, policy)
     minimum = policy.sites.min_cell_size
-    kept, consent = _kept_rows(study, policy, store)
-    if kept.height == 0:
+    kept, consent = _kept_rows(study, policy, store, frame)
+    if (kept.height if isinstance(kept, pl.DataFrame) else kept.limit(1).count()) == 0:
         raise InputError(
             f"site {site!r}: no row of {p.dataset!r} is consented for the purpose",
             hint="check the consent file",
@@ -287,6 +304,11 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any) -> dict[str
             },
         },
     }
+    from ethicompass.sites._safety import safety_section  # adverse events and person-time (sites._safety)
+
+    safety = safety_section(study, policy)
+    if safety is not None:
+        body["safety"] = safety
     certificate = check_body(body, min_cell_size=minimum, score_bins=policy.sites.score_bins)
     if not certificate["passed"]:
         raise InputError(

@@ -3,8 +3,9 @@
 A site's token uploads its ``.ecsite``; the server verifies it as ``federate`` would verify it alone
 (signature, disclosure check at the file's own certified minimum, certificate, audit checkpoint under
 the same key) and against the study's other live uploads (the same policy and the same manifest), and
-stores it with an audit entry in the same transaction. One live file per site and study: a second is
-accepted only as a replacement, signed by the same key with a newer audit checkpoint (more entries);
+stores it with an audit entry in the same transaction, but only when it is signed by a key an administrator
+registered for the site beforehand (:mod:`ethicompass.sites._keys`; a refusal is audited). One live file
+per site and study: a second is accepted only as a replacement with a newer audit checkpoint (more entries);
 the replaced file stays, marked replaced. A reviewer runs the federated review over the live files
 with the committee's policy; the review lands in the review store, its multi-site detail beside it.
 """
@@ -23,10 +24,17 @@ import sqlalchemy as sa
 
 from ethicompass.errors import ConflictError, EthicompassError, ForbiddenError, InputError
 from ethicompass.sites._format import SiteFile, read_site_file
+from ethicompass.sites._keys import key_problem
 from ethicompass.sites._merge import verify_file
 from ethicompass.store._sites_tables import site_reviews, site_uploads
 
-__all__ = ["list_uploads", "multi_site_reviews", "review_uploads", "site_review_detail", "upload_site_file"]
+__all__ = [
+    "list_uploads",
+    "multi_site_reviews",
+    "review_uploads",
+    "site_review_detail",
+    "upload_site_file",
+]
 
 _LISTED = (
     "id",
@@ -82,40 +90,72 @@ def _check(f: SiteFile, /) -> None:
         ) from None
 
 
+def _unpinned(site: str, problem: str) -> ForbiddenError:
+    return ForbiddenError(
+        f"site {site!r}: {problem}; nothing was stored",
+        hint="an administrator registers the site's public key (fingerprint checked with the site) with "
+        "`ethicompass site-keys add`, and the site signs with that key",
+    )
+
+
+def _refused(store: Any, site: str, actor: str, role: str, *, reason: str, key_id: str) -> None:
+    """Audit a refused upload (``site.upload-refuse``): who tried, for which site, with which key, and why."""
+    from ethicompass.transparency import AuditLog
+
+    AuditLog(store).append(
+        action="site.upload-refuse",
+        object_type="site",
+        object_id=site,
+        actor=actor,
+        role=role,
+        params={"reason": reason, "key_id": key_id[:64]},
+    )
+
+
 def upload_site_file(store: Any, raw: bytes, /, *, site: str, actor: str, role: str) -> dict[str, Any]:
     """Verify and store one site's ``.ecsite`` upload for the site ``site`` (the caller's); audited.
 
-    Raises :class:`ForbiddenError` for another site's file, :class:`InputError` for a bad file or one
-    inconsistent with the study's other uploads, :class:`ConflictError` for a second file of the site
-    that is not a newer checkpoint under the same key.
+    Raises :class:`ForbiddenError` for another site's file or one not signed by an active key registered
+    for the site (:mod:`ethicompass.sites._keys`; both refusals audited ``site.upload-refuse``),
+    :class:`InputError` for a bad file or one inconsistent with the study's other uploads,
+    :class:`ConflictError` for a second file of the site that does not carry a newer checkpoint.
     """
     from ethicompass._time import now_iso
     from ethicompass.transparency import AuditLog
 
     f = _parse(raw)
     if f.site != site:
+        _refused(store, site, actor, role, reason="another site's file", key_id=f.key_id)
         raise ForbiddenError(
             f"this token belongs to site {site!r}, not {f.site!r}",
             hint="upload your own site's file, with your site's token",
         )
     _check(f)
+    with store.connect() as conn:
+        problem = key_problem(conn, site, f.key_id)
+    if problem is not None:
+        _refused(store, site, actor, role, reason=problem, key_id=f.key_id)
+        raise _unpinned(site, problem)
     body = f.body
     study = str(body["study"])
     file_hash = "sha256:" + hashlib.sha256(f.signed_bytes).hexdigest()
     size = int(body["checkpoint"]["tree_size"])
     now = now_iso()
     with store.begin() as conn:
+        problem = key_problem(conn, site, f.key_id)  # again, in the transaction: a revocation may have won
+        if problem is not None:
+            raise _unpinned(site, problem)
         live = conn.execute(
             sa.select(site_uploads).where(site_uploads.c.study == study, site_uploads.c.replaced_at.is_(None))
         ).all()
         replaced = None
         for row in live:
             if row.site == site:
-                if row.key_id != f.key_id or size <= row.checkpoint_size:
+                if size <= row.checkpoint_size:
                     raise ConflictError(
                         f"site {site!r} already uploaded a file for study {study!r} (upload {row.id}, checkpoint of "
-                        f"{row.checkpoint_size} entries); a replacement must be signed by the same key and carry a "
-                        f"newer checkpoint (this one: {size} entries)",
+                        f"{row.checkpoint_size} entries); a replacement must carry a newer checkpoint "
+                        f"(this one: {size} entries)",
                         hint="summarise again (the site's audit log grows) and upload the new file",
                     )
                 replaced = row
@@ -214,7 +254,7 @@ def review_uploads(store: Any, study: str, /, *, policy_text: str, actor: str) -
     policy = _policy(policy_text)
     with store.connect() as conn:
         rows = conn.execute(
-            sa.select(site_uploads.c.site, site_uploads.c.content)
+            sa.select(site_uploads.c.site, site_uploads.c.key_id, site_uploads.c.content)
             .where(site_uploads.c.study == study, site_uploads.c.replaced_at.is_(None))
             .order_by(site_uploads.c.site)
         ).all()
@@ -222,18 +262,21 @@ def review_uploads(store: Any, study: str, /, *, policy_text: str, actor: str) -
         raise InputError(
             f"no site has uploaded a file for study {study!r}", hint="pick a study from the list"
         )
+    with store.connect() as conn:
+        for r in rows:
+            problem = key_problem(conn, r.site, r.key_id)
+            if problem is not None:
+                raise InputError(
+                    f"site {r.site!r}'s upload for study {study!r}: {problem}; nothing was merged",
+                    hint="the site uploads a file signed by its registered key (see `ethicompass site-keys list`)",
+                )
     files = [_parse(r.content.encode("utf-8")) for r in rows]
     folder = Path(tempfile.mkdtemp(prefix="ethicompass-federate-"))
     try:
-        output, detail = federate(files, policy=policy, store=store, out_dir=folder, pdf=False, actor=actor)
+        output, _ = federate(files, policy=policy, store=store, out_dir=folder, pdf=False, actor=actor)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    review_id = int(output.review_id)
-    with store.begin() as conn:
-        conn.execute(
-            site_reviews.insert().values(review_id=review_id, study=study, detail_json=json.dumps(detail))
-        )
-    return review_id
+    return int(output.review_id)  # federate recorded its multi-site detail
 
 
 def site_review_detail(store: Any, review_id: int, /) -> dict[str, Any] | None:
