@@ -228,12 +228,13 @@ _NEXT_NAME = re.compile(
 _PREVIOUS_NAME = re.compile(rf"\b({_L}(?:{_L}|['’-])*{_L}|{_L})(?:[ \t]+{_L}\.?)?[ \t]+$")
 
 
-#: The last text scanned and its candidates: ``word_name`` and ``word_place`` read the same scan.
+#: The last text scanned and its candidates: ``word_name`` and ``word_place`` read the same scan of the same
+#: string object (by identity: an equal text scanned again, as a benchmark's repeat does, is scanned again).
 _LAST: list[tuple[str, list[tuple[int, int, str, float]]]] = []
 
 
 def _words(text: str) -> list[tuple[int, int, str, float]]:
-    if _LAST and (_LAST[0][0] is text or _LAST[0][0] == text):
+    if _LAST and _LAST[0][0] is text:
         return _LAST[0][1]
     found = _scan(text)
     _LAST[:] = [(text, found)]
