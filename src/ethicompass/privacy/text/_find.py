@@ -207,6 +207,7 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
                     starts = _offsets([texts[i] for i in picked])
                     text = _SEPARATOR.join([texts[i] for i in picked])
                     low = _SEPARATOR.join([lowered[i] for i in picked])
+            assert text is not None  # the batch is joined before a covered part reads it
             for start, end, score in recognizer.scan(part, text, low, at):
                 if score < threshold:
                     continue

@@ -23,6 +23,7 @@ import array
 import codecs
 import functools
 import logging
+import re
 from typing import Any
 
 import numpy as np
@@ -83,11 +84,20 @@ def _databases(registry: tuple[Any, ...]) -> tuple[Any, Any, tuple[Key, ...], fr
             if recognizer.finder_regexes is None:
                 continue
             regexes = recognizer.finder_regexes()
-            loose = [reversed_loose_pattern(rx.pattern) if not rx.flags & ~32 else None for rx in regexes]
+            # anchors are dropped from a loose pattern, so ``re.MULTILINE`` changes nothing it matches
+            loose = [
+                reversed_loose_pattern(rx.pattern, multiline=bool(rx.flags & re.MULTILINE))
+                if not rx.flags & ~(re.UNICODE | re.MULTILINE)
+                else None
+                for rx in regexes
+            ]
             if all(x is not None for x in loose):
                 finders[recognizer.name] = len(loose)
+                # a ``lower`` finder's regexes read the lower-cased text
                 found.extend(
-                    (False, (recognizer.name, -1 - k), x.encode("ascii")) for k, x in enumerate(loose) if x
+                    (recognizer.lower, (recognizer.name, -1 - k), x.encode("ascii"))
+                    for k, x in enumerate(loose)
+                    if x
                 )
             continue
         for part, pattern in enumerate(recognizer.patterns):
