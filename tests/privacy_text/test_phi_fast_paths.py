@@ -204,3 +204,15 @@ def test_one_edit_index_is_not_used_for_a_set_holding_its_hole_character() -> No
     known = frozenset({"ab\x00c", "wife"})
     for word in ("ab\x00d", "wif", "wifes", "abc", "ab\x00c"):
         assert _one_edit_from(word, known) == _one_edit_plain(word, known)
+
+
+def test_a_batch_where_no_word_regex_can_match_still_gets_its_unknown_words(
+    hyperscan_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["Live near 12 Quarrington Vale; BP 1/2", "zxqvbert okonkwo halvorsen"]
+    joined = text_module._SEPARATOR.join(texts)
+    where = hs_module.candidates(REGISTRY, joined, lower_same_length(joined))
+    assert not any(where.get(("word_name", -1 - k)) for k in range(len(words_module.word_regexes())))
+    fast, plain = _both(texts, monkeypatch)
+    assert fast == plain
+    assert any(s.recognizer == "word_name" for spans in fast for s in spans)

@@ -188,7 +188,7 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
                     _within(where.get((recognizer.name, -1 - k), []), all_starts, chosen)
                     for k in range(finders[recognizer.name])
                 ]
-                if not any(at):
+                if not any(at) and recognizer.finder_regexes_required:
                     continue
                 picked, starts, text, low = everyone, all_starts, joined, joined_low
             else:

@@ -276,6 +276,7 @@ REGISTRY: tuple[Recognizer, ...] = (
         words.CUE_NAME,
         finder=words.find_unknown_names,
         finder_regexes=words.word_regexes,
+        finder_regexes_required=False,  # unknown words need no regex
         lower=True,  # its regexes read the lower-cased text (``recognizers._hs``)
     ),
     _R("word_place", PhiType.LOCATION, words.CUE_PLACE, finder=words.find_unknown_places),
