@@ -159,6 +159,8 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
     everyone: Sequence[int] = range(len(texts))
     covered: frozenset[tuple[str, int]] = frozenset()
     finders: dict[str, int] = {}
+    joined: str | None = None
+    joined_low, all_starts = "", [0]
     if _hs.available() and sum(map(len, texts)) >= _HS_MIN_CHARS:
         covered = _hs.covered(REGISTRY)
         finders = _hs.covered_finders(REGISTRY)
@@ -186,19 +188,26 @@ def _scan_batch(texts: list[str], threshold: float, recognizers: list[Recognizer
                     _within(where.get((recognizer.name, -1 - k), []), all_starts, chosen)
                     for k in range(finders[recognizer.name])
                 ]
-                if not any(at):
+                if not any(at) and recognizer.finder_regexes_required:
                     continue
                 picked, starts, text, low = everyone, all_starts, joined, joined_low
             else:
                 picked = everyone if chosen is None else chosen
                 if not picked:
                     continue
-                if len(picked) == 1:
+                if chosen is None and len(texts) > 1:
+                    # the whole batch, joined once (``word_name`` and ``word_place`` share one word scan of it)
+                    if joined is None:
+                        joined, joined_low = _SEPARATOR.join(texts), _SEPARATOR.join(lowered)
+                        all_starts = _offsets(texts)
+                    starts, text, low = all_starts, joined, joined_low
+                elif len(picked) == 1:
                     starts, text, low = [0], texts[picked[0]], lowered[picked[0]]
                 else:
                     starts = _offsets([texts[i] for i in picked])
                     text = _SEPARATOR.join([texts[i] for i in picked])
                     low = _SEPARATOR.join([lowered[i] for i in picked])
+            assert text is not None  # the batch is joined before a covered part reads it
             for start, end, score in recognizer.scan(part, text, low, at):
                 if score < threshold:
                     continue

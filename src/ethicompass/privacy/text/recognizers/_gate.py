@@ -59,8 +59,10 @@ class _Dialect:
     pattern for the reversed text: its matches end where the original's start.
     """
 
-    def __init__(self, *, hyperscan: bool, reverse: bool) -> None:
+    def __init__(self, *, hyperscan: bool, reverse: bool, multiline: bool = False) -> None:
         self.hyperscan, self.reverse = hyperscan, reverse
+        # outside ``re.MULTILINE``, "^" is the start of the text: the end of the reversed text, "$" there
+        self.begin = "$" if hyperscan and reverse and not multiline else ""
         self.non_ascii = r"\x80-\xff" if hyperscan else _NON_ASCII
         self.category = _CATEGORY
         if hyperscan:
@@ -160,6 +162,8 @@ def _op(op: Any, av: Any, groups: dict[int, Any], d: _Dialect) -> str:
         return body + f"{{{low},{high}}}"
     if op is c.ATOMIC_GROUP:
         return "(?:" + _seq(av, groups, d) + ")"
+    if op is c.AT and av is c.AT_BEGINNING:
+        return d.begin
     if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
         return ""
     if op is c.GROUPREF:
@@ -169,12 +173,14 @@ def _op(op: Any, av: Any, groups: dict[int, Any], d: _Dialect) -> str:
     raise _Untranslatable(str(op))
 
 
-def reversed_loose_pattern(pattern: str) -> str | None:
+def reversed_loose_pattern(pattern: str, *, multiline: bool = False) -> str | None:
     """A Hyperscan pattern over the reversed one-byte-per-character text whose matches end exactly where a
     match of the Python ``pattern`` can start (a superset of them); None when none can be derived.
 
     Written by the same translation as :func:`loose_pattern`: lookarounds and anchors dropped,
     back-references replaced by their group, classes widened so a non-ASCII character is any byte >= 0x80.
+    A "^" stays (as "$" of the reversed text: the start of the text is its only match) unless ``multiline``
+    (the pattern is compiled with ``re.MULTILINE``, where it also matches after a newline: then it is dropped).
     """
     parsed = sre_parse.parse(pattern)
     if parsed.state.flags & (
@@ -188,7 +194,7 @@ def reversed_loose_pattern(pattern: str) -> str | None:
     if parsed.getwidth()[0] == 0:
         return None
     try:
-        return _seq(parsed.data, {}, _Dialect(hyperscan=True, reverse=True))
+        return _seq(parsed.data, {}, _Dialect(hyperscan=True, reverse=True, multiline=multiline))
     except _Untranslatable:
         return None
 

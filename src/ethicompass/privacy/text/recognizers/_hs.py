@@ -23,6 +23,7 @@ import array
 import codecs
 import functools
 import logging
+import re
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,12 @@ _ALNUM = np.zeros(256, dtype=bool)
 for _c in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz":
     _ALNUM[_c] = True
 
+#: A pattern part's candidate start right after an ASCII letter or digit is never tried: its loose pattern goes
+#: on over the character before the start (the reversed text's next one) and requires it to be none, so
+#: Hyperscan reports one match per word rather than one per letter; its start is then one after the match's
+#: end (:data:`_SHIFTED`), and the start of the text is added for it apart.
+_NOT_AFTER_ALNUM = "[^0-9A-Za-z]"
+
 #: A part of a recognizer: ``(recognizer name, pattern number)``.
 Key = tuple[str, int]
 
@@ -72,9 +79,13 @@ def one_byte(text: str) -> bytes:
 
 
 @functools.cache
-def _databases(registry: tuple[Any, ...]) -> tuple[Any, Any, tuple[Key, ...], frozenset[Key], dict[str, int]]:
+def _databases(
+    registry: tuple[Any, ...],
+) -> tuple[Any, Any, tuple[Key, ...], frozenset[Key], dict[str, int], np.ndarray, np.ndarray]:
     """The two databases (as written, lower-cased), the key of each pattern id, the pattern parts they
-    cover, and the finders they cover (name: how many ``finder_regexes``; keys ``(name, -1 - k)``)."""
+    cover, the finders they cover (name: how many ``finder_regexes``; keys ``(name, -1 - k)``), and per
+    pattern id: its shift (1 where it reads the character before its start, :data:`_NOT_AFTER_ALNUM`) and
+    whether it is in the lower-cased database."""
     assert _hs is not None
     found: list[tuple[bool, Key, bytes]] = []
     finders: dict[str, int] = {}
@@ -83,16 +94,27 @@ def _databases(registry: tuple[Any, ...]) -> tuple[Any, Any, tuple[Key, ...], fr
             if recognizer.finder_regexes is None:
                 continue
             regexes = recognizer.finder_regexes()
-            loose = [reversed_loose_pattern(rx.pattern) if not rx.flags & ~32 else None for rx in regexes]
+            # anchors are dropped from a loose pattern, so ``re.MULTILINE`` changes nothing it matches
+            loose = [
+                reversed_loose_pattern(rx.pattern, multiline=bool(rx.flags & re.MULTILINE))
+                if not rx.flags & ~(re.UNICODE | re.MULTILINE)
+                else None
+                for rx in regexes
+            ]
             if all(x is not None for x in loose):
                 finders[recognizer.name] = len(loose)
+                # a ``lower`` finder's regexes read the lower-cased text
                 found.extend(
-                    (False, (recognizer.name, -1 - k), x.encode("ascii")) for k, x in enumerate(loose) if x
+                    (recognizer.lower, (recognizer.name, -1 - k), x.encode("ascii"))
+                    for k, x in enumerate(loose)
+                    if x
                 )
             continue
         for part, pattern in enumerate(recognizer.patterns):
             loose_part = reversed_loose_pattern(pattern)
             if loose_part is not None:
+                if "$" not in loose_part:
+                    loose_part = f"(?:{loose_part}){_NOT_AFTER_ALNUM}"
                 found.append((recognizer.lower, (recognizer.name, part), loose_part.encode("ascii")))
     try:
         databases = [_compile(found, lower) for lower in (False, True)]
@@ -100,9 +122,11 @@ def _databases(registry: tuple[Any, ...]) -> tuple[Any, Any, tuple[Key, ...], fr
         found = [item for item in found if _compiles(item[2])]
         databases = [_compile(found, lower) for lower in (False, True)]
     keys = tuple(key for _, key, _ in found)
+    shift = np.array([int(expr.endswith(_NOT_AFTER_ALNUM.encode())) for _, _, expr in found], dtype=np.int64)
+    lower_ids = np.array([lower for lower, _, _ in found], dtype=bool)
     finders = {name: n for name, n in finders.items() if all((name, -1 - k) in keys for k in range(n))}
     covered_parts = frozenset(key for key in keys if key[1] >= 0)
-    return databases[0], databases[1], keys, covered_parts, finders
+    return databases[0], databases[1], keys, covered_parts, finders, shift, lower_ids
 
 
 def _compile(found: list[tuple[bool, Key, bytes]], lower: bool) -> Any:
@@ -138,7 +162,7 @@ def candidates(registry: tuple[Any, ...], text: str, lowered: str) -> dict[Key, 
     """For each covered part, the sorted positions in ``text`` where its pattern could match, leaving out
     those right after an ASCII letter or digit, or a non-ASCII one that ``str.isalnum`` accepts (a finder's
     regexes, keyed ``(name, -1 - k)``, keep those: ``finditer`` tries every position)."""
-    plain, low, keys, _, _ = _databases(registry)
+    plain, low, keys, _, _, shift, lower_ids = _databases(registry)
     finder_ids = _finder_ids(registry)
     out: dict[Key, list[int]] = {}
     for db, haystack in ((plain, text), (low, lowered)):
@@ -150,9 +174,13 @@ def candidates(registry: tuple[Any, ...], text: str, lowered: str) -> dict[Key, 
         width = n + 1
         # a scratch space per scan: threads may scan at once
         db.scan(data[::-1], match_event_handler=_collector(hits.append, width, n), scratch=_hs.Scratch(db))
-        if not hits:
+        codes = np.frombuffer(hits, dtype=np.int64)
+        codes = codes + shift[codes // width]  # those that read the character before their start
+        # and the start of the text, for every such pattern of this database (none reports it)
+        at_zero = np.flatnonzero((shift > 0) & (lower_ids == (db is low))) * width
+        codes = np.sort(np.concatenate((codes, at_zero)))  # by pattern, then by start
+        if not len(codes):
             continue
-        codes = np.sort(np.frombuffer(hits, dtype=np.int64))  # by pattern, then by start
         ids, starts = np.divmod(codes, width)
         keep = ~_after_alnum(haystack, data)[starts] | finder_ids[ids]
         keep[1:] &= codes[1:] != codes[:-1]

@@ -54,6 +54,9 @@ class Recognizer:
     gate_literals: GateStrings | None = None
     gate_patterns: GateStrings | None = None
     finder_regexes: Callable[[], tuple[re.Pattern[str], ...]] | None = None
+    #: Whether the finder yields only where one of its ``finder_regexes`` matches (a batch where none can is
+    #: skipped); False for a finder that also yields on its own (the word scan's unknown words).
+    finder_regexes_required: bool = True
     overlapping: bool = False
     description: str = ""
 

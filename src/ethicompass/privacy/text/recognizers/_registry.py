@@ -270,7 +270,15 @@ REGISTRY: tuple[Recognizer, ...] = (
         finder_regexes=n.first_alone_regexes,
     ),
     # --- recall first: words no vocabulary accounts for, scored by their cues (recognizers/_words.py) ---
-    _R("word_name", PhiType.NAME, words.CUE_NAME, finder=words.find_unknown_names),
+    _R(
+        "word_name",
+        PhiType.NAME,
+        words.CUE_NAME,
+        finder=words.find_unknown_names,
+        finder_regexes=words.word_regexes,
+        finder_regexes_required=False,  # unknown words need no regex
+        lower=True,  # its regexes read the lower-cased text (``recognizers._hs``)
+    ),
     _R("word_place", PhiType.LOCATION, words.CUE_PLACE, finder=words.find_unknown_places),
     # --- locations: addresses, ZIP codes, cities, hospitals and clinics ---
     _R(

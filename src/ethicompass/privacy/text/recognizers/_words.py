@@ -28,9 +28,10 @@ import functools
 import itertools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 
+from ethicompass.privacy.text.recognizers._parts import finditer
 from ethicompass.privacy.text.recognizers._vocab import (
     _RELATIONS,
     _STOP,
@@ -57,6 +58,7 @@ __all__ = [
     "first_names",
     "plain_word",
     "vocabulary",
+    "word_regexes",
 ]
 
 #: Scores per evidence (see the module docstring).
@@ -96,6 +98,9 @@ _PLACE_AFTER = re.compile(
 #: Words that read as English in clinical notes but are not in SCOWL's lower-case list (contractions,
 #: pronouns' case forms, months and weekdays in lower case): never candidates.
 _AFTER = re.compile(r"(?:['’]s)?[ \t]+([a-z]+)")
+#: Where each of the scan's regular expressions can match (``recognizers._hs``); empty: try everywhere.
+_Starts = Mapping[re.Pattern[str], Sequence[int]]
+_ANYWHERE: _Starts = {}
 
 
 def _eponym(low: str, end: int) -> bool:
@@ -164,10 +169,10 @@ _WORD_BEFORE = re.compile(rf"({_L}(?:{_L}|['’.])*)[ \t]+$")
 _NOT_FACILITY_NAME = frozenset(_NOT_FACILITY_NAME_WORDS.split())
 
 
-def _facility_runs(low: str) -> Iterator[tuple[int, int, str, float]]:
+def _facility_runs(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, float]]:
     """Up to four words before a facility noun, stopping at a function word, a number, punctuation or a
     determiner ("outside hospital" is no name); generic words ("county", "general") join a name but make none."""
-    for m in _FACILITY_NOUN.finditer(low):
+    for m in finditer(_FACILITY_NOUN, low, at.get(_FACILITY_NOUN)):
         if m.start() and low[m.start() - 1].isalpha():
             continue
         start = end = m.start()
@@ -228,22 +233,34 @@ _NEXT_NAME = re.compile(
 _PREVIOUS_NAME = re.compile(rf"\b({_L}(?:{_L}|['’-])*{_L}|{_L})(?:[ \t]+{_L}\.?)?[ \t]+$")
 
 
-#: The last text scanned and its candidates: ``word_name`` and ``word_place`` read the same scan.
+#: The last text scanned and its candidates: ``word_name`` and ``word_place`` read the same scan of the same
+#: string object (by identity: an equal text scanned again, as a benchmark's repeat does, is scanned again).
 _LAST: list[tuple[str, list[tuple[int, int, str, float]]]] = []
 
 
-def _words(text: str) -> list[tuple[int, int, str, float]]:
-    if _LAST and (_LAST[0][0] is text or _LAST[0][0] == text):
+def _words(text: str, starts: Sequence[Sequence[int]] | None = None) -> list[tuple[int, int, str, float]]:
+    if _LAST and _LAST[0][0] is text:
         return _LAST[0][1]
-    found = _scan(text)
+    found = _scan(text, starts)
     _LAST[:] = [(text, found)]
     return found
 
 
-def _scan(text: str) -> list[tuple[int, int, str, float]]:
+def word_regexes() -> tuple[re.Pattern[str], ...]:
+    """The regular expressions the word scan iterates over the lower-cased text (``finder_regexes`` of
+    ``word_name``: ``recognizers._hs`` finds where each can match, and the scan tries it only there)."""
+    return (_TITLE, _CREDENTIAL, _FACILITY_NOUN, _facility_phrases(), _WARD, _STRONG_NAME_CUE, _TOWN)
+
+
+def _scan(text: str, starts: Sequence[Sequence[int]] | None = None) -> list[tuple[int, int, str, float]]:
     # "İ" (U+0130) is the one character whose lower case is two characters: read it as "i", so offsets stay
-    low = text.lower() if "İ" not in text else text.replace("İ", "i").lower()
-    found = [*_titled(low), *_signed(low), *_facility_runs(low), *_cued(low), *_unknown(low)]
+    # (the candidate ``starts`` were found in a lower case that keeps it: they are not used then)
+    if "İ" in text:
+        low, starts = text.replace("İ", "i").lower(), None
+    else:
+        low = text.lower()
+    at: _Starts = _ANYWHERE if starts is None else dict(zip(word_regexes(), starts, strict=True))
+    found = [*_titled(low, at), *_signed(low, at), *_facility_runs(low, at), *_cued(low, at), *_unknown(low)]
     # a possessive ending is no part of the name or place ("dr okafor's meeting")
     return [
         (start, end - 2 if low.endswith(("'s", "’s"), start, end) and end - start > 3 else end, kind, score)
@@ -292,20 +309,21 @@ def _facility_phrases() -> re.Pattern[str]:
     return re.compile(rf"{cue}((?:the[ \t]+)?(?:{body}))(?![a-z])")
 
 
-def _facility_words(low: str) -> Iterator[tuple[int, int, str, float]]:
-    for m in _facility_phrases().finditer(low):
+def _facility_words(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, float]]:
+    phrases = _facility_phrases()
+    for m in finditer(phrases, low, at.get(phrases)):
         start = m.start(1) + 4 if low.startswith("the", m.start(1)) else m.start(1)
         yield start, m.end(1), "place", CUE_PLACE
 
 
-def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
-    yield from _facility_words(low)
-    for m in _WARD.finditer(low):
+def _cued(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, float]]:
+    yield from _facility_words(low, at)
+    for m in finditer(_WARD, low, at.get(_WARD)):
         word = m.group(1)
         if not accounted_for(word, typos=False):
             yield m.start(1), m.end(1), "place", CUE_PLACE
     names = vocabulary()[1]
-    for m in _STRONG_NAME_CUE.finditer(low):
+    for m in finditer(_STRONG_NAME_CUE, low, at.get(_STRONG_NAME_CUE)):
         word = m.group(1)
         free = m.start() == 0 or not low[m.start() - 1].isalpha()
         if (
@@ -316,7 +334,7 @@ def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
             and not _eponym(low, m.end(1))
         ):
             yield m.start(1), m.end(1), "name", CUE_NAME
-    for m in _TOWN.finditer(low):
+    for m in finditer(_TOWN, low, at.get(_TOWN)):
         word = m.group(2)
         if (m.start() and low[m.start() - 1].isalpha()) or not _TOWN_CUE.search(
             low, max(0, m.start() - 8), m.start()
@@ -353,9 +371,13 @@ _SPLIT = re.compile(f"({_WORD.pattern})")
 _SPLIT_ASCII = re.compile(r"([a-z](?:[a-z']*[a-z])?)")
 
 
-def find_unknown_names(text: str) -> Iterator[tuple[int, int, float]]:
-    """Unknown words whose evidence says person (or nothing but unknown): :data:`REGISTRY` row ``word_name``."""
-    for start, end, kind, score in _words(text):
+def find_unknown_names(
+    text: str, starts: Sequence[Sequence[int]] | None = None
+) -> Iterator[tuple[int, int, float]]:
+    """Unknown words whose evidence says person (or nothing but unknown): :data:`REGISTRY` row ``word_name``.
+
+    ``starts``: per regular expression of :func:`word_regexes`, where it can match in ``text`` lower-cased."""
+    for start, end, kind, score in _words(text, starts):
         if kind == "name":
             yield start, end, score
 
@@ -377,11 +399,11 @@ _CREDENTIAL = re.compile(
 _BEFORE_CREDENTIAL = re.compile(r"[ \t]*,?[ \t]*$")
 
 
-def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
+def _titled(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, float]]:
     """The word after a title ("dr fairweather", "mrs. gable"), with a middle initial and a second word when the first
     is a Census first name ("dr. ellen marchetti"): a title makes even an English word a name."""
     names = vocabulary()[1]
-    for m in _TITLE.finditer(low):
+    for m in finditer(_TITLE, low, at.get(_TITLE)):
         if m.start() and low[m.start() - 1].isalpha():
             continue
         first = _NAME_WORD.match(low, m.end())
@@ -404,10 +426,10 @@ def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
             yield m.start(), nxt.end(1), "name", CUE_NAME
 
 
-def _signed(low: str) -> Iterator[tuple[int, int, str, float]]:
+def _signed(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, float]]:
     """A signature: up to four words and initials before a credential at the end of a line ("q. brannigan rrt",
     "ROS E. DELACROIX-BYRNE, RRT"), stopping at a function word or a sentence's end."""
-    for m in _CREDENTIAL.finditer(low):
+    for m in finditer(_CREDENTIAL, low, at.get(_CREDENTIAL)):
         if m.start() and low[m.start() - 1].isalpha():
             continue
         gap = _BEFORE_CREDENTIAL.search(low, max(0, m.start() - 8), m.start())
