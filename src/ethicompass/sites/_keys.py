@@ -65,9 +65,9 @@ def add_site_key(
     Raises :class:`InputError` for an unreadable key, :class:`ConflictError` when the key is already
     registered (for this site or another) or was revoked.
     """
+    from ethicompass._time import now_iso as utc_now
     from ethicompass.transparency import AuditLog
     from ethicompass.transparency._checkpoint import key_id
-    from ethicompass.transparency._log import utc_now
 
     name = _site_name(site)
     raw = _raw_key(public_key, from_file)
@@ -123,8 +123,8 @@ def revoke_site_key(store: Any, site: str, key: str, /, *, actor: str, role: str
     digits); audited ``site.key-revoke``. Uploads already stored under it are no longer reviewed until the
     site uploads a file signed by a registered key.
     """
+    from ethicompass._time import now_iso as utc_now
     from ethicompass.transparency import AuditLog
-    from ethicompass.transparency._log import utc_now
 
     prefix = key.strip().lower()
     if len(prefix) < 8 or len(prefix) > 64 or any(c not in "0123456789abcdef" for c in prefix):
