@@ -166,6 +166,34 @@ def test_modelcard_build(cli: Callable[..., Any], small_study: Path, tmp_path: P
     assert set(log[0]["hashes"]) == {"model_card.md", "model_card.html", "model_card.chai.xml"}
 
 
+@pytest.mark.slow
+def test_modelcard_build_leaves_no_lineage_and_no_card_when_the_audit_fails(
+    cli: Callable[..., Any], small_study: Path, tmp_path: Path
+) -> None:
+    import sqlalchemy as sa
+
+    from ethicompass.store import Store
+    from ethicompass.transparency import AuditLog
+
+    def refuse(self: AuditLog, conn: Any, batch: Any) -> Any:
+        raise sa.exc.OperationalError("INSERT INTO audit_entries", None, Exception("disk I/O error"))
+
+    out = tmp_path / "card"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AuditLog, "_insert", refuse)
+        failed = cli("modelcard", "build", small_study / "study.yaml", "--out", out, "--boot", "0")
+    assert failed.code != 0 and "audit log" in failed.err
+    assert not out.exists() or not any(out.iterdir())
+    store = Store.from_env().open()
+    try:
+        with store.connect() as conn:
+            artefacts = conn.execute(sa.text("SELECT count(*) FROM lineage_artefacts")).scalar_one()
+        assert artefacts == 0
+        assert AuditLog(store).entries(action="modelcard.build") == []
+    finally:
+        store.dispose()
+
+
 def test_chai_check_catches_broken_structure() -> None:
     from ethicompass.transparency._chai import build_chai_xml
 

@@ -379,10 +379,10 @@ def modelcard_build(
     from ethicompass.frames import atomic_write_bytes
     from ethicompass.review import model_card
     from ethicompass.study import Study
+    from ethicompass.transparency import audited
     from ethicompass.transparency._chai import check_chai_xml
     from ethicompass.transparency._hashing import hash_file
     from ethicompass.transparency._lineage import Lineage
-    from ethicompass.transparency._log import AuditLog
 
     study = Study.from_file(manifest)
     study.check_files()
@@ -415,30 +415,33 @@ def modelcard_build(
             f"the CHAI XML failed its structural check: {problems[0]}", hint="report this as a bug"
         )
     digests = {name: "sha256:" + hashlib.sha256(data).hexdigest() for name, data in outputs.items()}
-    store = _store()
-    upstream = []
-    if study.predictions is not None:
-        path = study.dataset_path(study.predictions.dataset)
-        upstream.append(
-            Lineage(store).register("dataset", study.predictions.dataset, content_hash=hash_file(path)).id
+    # the lineage, its audit entry and the outputs: all of them, or none (an atomic write inside the block)
+    with audited(_store()) as audit:
+        upstream = []
+        if study.predictions is not None:
+            path = study.dataset_path(study.predictions.dataset)
+            dataset = Lineage(audit.store).register(
+                "dataset", study.predictions.dataset, content_hash=hash_file(path), conn=audit.conn
+            )
+            upstream.append(dataset.id)
+        report = Lineage(audit.store).register(
+            "report",
+            f"model-card-{card.model_name}",
+            content_hash=digests["model_card.chai.xml"],
+            upstream=upstream,
+            params={"n_boot": n_boot, "seed": seed},
+            attributes={"missing_fields": len(card.missing)},
+            conn=audit.conn,
         )
-    report = Lineage(store).register(
-        "report",
-        f"model-card-{card.model_name}",
-        content_hash=digests["model_card.chai.xml"],
-        upstream=upstream,
-        params={"n_boot": n_boot, "seed": seed},
-        attributes={"missing_fields": len(card.missing)},
-    )
-    AuditLog(store).append(
-        action="modelcard.build",
-        object_type="report",
-        object_id=report.id,
-        hashes=digests,
-        params={"missing_fields": card.missing, "missing_sections": list(card.missing_sections)},
-    )
-    for name, data in outputs.items():
-        atomic_write_bytes(out / name, data)
+        audit.append(
+            action="modelcard.build",
+            object_type="report",
+            object_id=report.id,
+            hashes=digests,
+            params={"missing_fields": card.missing, "missing_sections": list(card.missing_sections)},
+        )
+        for name, data in outputs.items():
+            atomic_write_bytes(out / name, data)
     if fmt == OutputFormat.json:
         emit_json({**card.to_dict(), "outputs": {n: str(out / n) for n in outputs}, "artefact": report.id})
         return
