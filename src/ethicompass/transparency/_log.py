@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ethicompass._time import now_iso
 from ethicompass.errors import AuditError
 from ethicompass.store import Store, audit_entries
+from ethicompass.store._audit_sql import insert_audit_rows, next_audit_seq
 from ethicompass.transparency._actions import AuditAction, AuditEvent
 
 if TYPE_CHECKING:
@@ -225,73 +226,54 @@ class AuditLog:
             ) from exc
 
     def _insert(self, conn: Connection, batch: list[AuditEvent]) -> list[AuditEntry]:
-        # The hot path speaks to the driver directly: SQLAlchemy's per-statement overhead
-        # would otherwise cap single appends well below the 5,000/s target.
+        # The hot path speaks to the driver directly (store._audit_sql): SQLAlchemy's per-statement
+        # overhead would otherwise cap single appends well below the 5,000/s target.
         self.store.lock_table(conn, "audit_entries")
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        try:
-            cursor.execute("SELECT max(seq) FROM audit_entries")
-            row = cursor.fetchone()
-            last = row[0] if row else None
-            seq = 0 if last is None else int(last) + 1
-            now = now_iso()
-            entries: list[AuditEntry] = []
-            rows: list[tuple[Any, ...]] = []
-            fallback_actor: str | None = None
-            for event in batch:
-                actor = event.actor
-                if not actor:
-                    fallback_actor = fallback_actor or default_actor()
-                    actor = fallback_actor
-                entry = AuditEntry(
-                    seq=seq,
-                    time=now,
-                    actor=actor,
-                    role=event.role,
-                    action=event.action.value,  # the plain string: what is hashed and stored
-                    object_type=event.object_type,
-                    object_id=event.object_id,
-                    hashes=dict(event.hashes),
-                    params=dict(event.params),
-                )
-                try:
-                    body = entry.canonical()
-                except (TypeError, ValueError) as exc:
-                    raise AuditError(
-                        f"audit entry for {entry.action!r} is not JSON-serialisable ({exc})",
-                        hint="pass only strings, numbers, booleans, lists and mappings in hashes and params",
-                    ) from exc
-                rows.append(
-                    (
-                        seq,
-                        now,
-                        entry.actor,
-                        entry.role,
-                        entry.action,
-                        entry.object_type,
-                        entry.object_id,
-                        body.decode("utf-8"),
-                        hashlib.sha256(b"\x00" + body).digest(),
-                    )
-                )
-                entries.append(entry)
-                seq += 1
-            sql = (
-                "INSERT INTO audit_entries (seq, recorded_at, actor, role, action, object_type, "
-                f"object_id, entry_json, leaf_hash) VALUES ({', '.join([marker] * 9)})"
+        seq = next_audit_seq(conn)
+        now = now_iso()
+        entries: list[AuditEntry] = []
+        rows: list[tuple[Any, ...]] = []
+        fallback_actor: str | None = None
+        for event in batch:
+            actor = event.actor
+            if not actor:
+                fallback_actor = fallback_actor or default_actor()
+                actor = fallback_actor
+            entry = AuditEntry(
+                seq=seq,
+                time=now,
+                actor=actor,
+                role=event.role,
+                action=event.action.value,  # the plain string: what is hashed and stored
+                object_type=event.object_type,
+                object_id=event.object_id,
+                hashes=dict(event.hashes),
+                params=dict(event.params),
             )
-            if len(rows) == 1:
-                cursor.execute(sql, rows[0])
-            else:
-                cursor.executemany(sql, rows)
-            _APPENDED.add(self.store.url)
-        except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
-            raise IntegrityError("INSERT INTO audit_entries", None, exc) from exc
-        except conn.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
-            raise sa.exc.DBAPIError("audit_entries", None, exc) from exc
-        finally:
-            cursor.close()
+            try:
+                body = entry.canonical()
+            except (TypeError, ValueError) as exc:
+                raise AuditError(
+                    f"audit entry for {entry.action!r} is not JSON-serialisable ({exc})",
+                    hint="pass only strings, numbers, booleans, lists and mappings in hashes and params",
+                ) from exc
+            rows.append(
+                (
+                    seq,
+                    now,
+                    entry.actor,
+                    entry.role,
+                    entry.action,
+                    entry.object_type,
+                    entry.object_id,
+                    body.decode("utf-8"),
+                    hashlib.sha256(b"\x00" + body).digest(),
+                )
+            )
+            entries.append(entry)
+            seq += 1
+        insert_audit_rows(conn, rows)
+        _APPENDED.add(self.store.url)
         return entries
 
     # ------------------------------------------------------------------ reading

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 
 from ethicompass._time import now_iso
 from ethicompass.store import Store, audit_checkpoints, audit_entries
+from ethicompass.store._audit_sql import stream_audit_rows
 from ethicompass.transparency._bindings import RecordFinding, reconcile
 from ethicompass.transparency._checkpoint import Checkpoint, key_id, sign_checkpoint
 from ethicompass.transparency._log import AuditLog
@@ -130,27 +131,6 @@ def stored_checkpoints(conn: Connection) -> list[tuple[int, Checkpoint]]:
         )
         for row in rows
     ]
-
-
-def _rows(conn: Connection, limit: int | None, columns: bool) -> Iterator[Sequence[Any]]:
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    where = "" if limit is None else f" WHERE seq < {int(limit)}"
-    if columns:  # the column comparison works on text; the hash then needs its UTF-8 bytes
-        fields = "seq, recorded_at, actor, role, action, object_type, object_id, entry_json"
-    elif conn.dialect.name == "postgresql":  # hashes only: the bytes to hash, no decoding
-        fields = "seq, convert_to(entry_json, 'UTF8')"
-    else:
-        fields = "seq, CAST(entry_json AS BLOB)"
-    sql = f"SELECT {fields}, leaf_hash FROM audit_entries{where} ORDER BY seq"
-    # PostgreSQL: a server-side (named) cursor, so a million rows never sit in memory at once
-    cursor: Any = raw.cursor(name="ec_audit_verify") if conn.dialect.name == "postgresql" else raw.cursor()
-    try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(_BATCH):
-            yield rows
-    finally:
-        cursor.close()
 
 
 def _utf8(text: Any) -> bytes:
@@ -254,7 +234,7 @@ def _scan(
     if 0 in wanted:
         roots[0] = tree.root()
     expected = 0
-    for rows in _rows(conn, limit, columns):
+    for rows in stream_audit_rows(conn, below=limit, columns=columns, batch=_BATCH):
         leaves = _batch_leaves(rows, expected, columns)
         if leaves is None:
             good, bad_seq, problem = _first_problem(rows, expected, columns)
