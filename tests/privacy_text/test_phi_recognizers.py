@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ethicompass.privacy import Span, find_phi
+from ethicompass.privacy import Span, find_phi, redact
 from ethicompass.privacy.text.recognizers._registry import REGISTRY, recognizer_names
 from ethicompass.study import PhiType
 
@@ -48,8 +48,8 @@ POSITIVES: list[tuple[str, str, str, PhiType]] = [
     ("device_keyed", "Pacemaker serial PM-4438211 checked.", "PM-4438211", PhiType.DEVICE),
     ("id_keyed", "Case reviewed, ref. code: EM-2554.", "EM-2554", PhiType.ID),
     ("id_shape", "Specimen labelled XQ-99812 arrived.", "XQ-99812", PhiType.ID),
-    ("name_title", "Discussed with Dr. Emily P. today.", "Dr. Emily P.", PhiType.NAME),
-    ("name_title", "ADMISSION NOTE, MR. TAYLOR, admitted.", "MR. TAYLOR", PhiType.NAME),
+    ("name_title", "Discussed with Dr. Emily P. today.", "Emily P.", PhiType.NAME),
+    ("name_title", "ADMISSION NOTE, MR. TAYLOR, admitted.", "TAYLOR", PhiType.NAME),
     ("name_first_last", "Follow-up for John Smith next week.", "John Smith", PhiType.NAME),
     ("name_first_last", "A 50-year-old woman, Sarah P., with GERD.", "Sarah P.", PhiType.NAME),
     ("name_initial_last", "Reviewed by J. Smith overnight.", "J. Smith", PhiType.NAME),
@@ -125,6 +125,11 @@ NEGATIVES: list[str] = [
     "SOCIAL: WIFE AND NEICE IN TO VISIT; PER HUSBAND PT WAS WELL.",
     "NEURO: PERRLA, MAE, NARD. PASSY-MUIR VALVE ON; HIGH 90'S ON 2L NP.",
     "vent changes as per flow; see care vue; mr d/t mvr, lvef <20%.",
+    # a typo after a cue that verbs follow ("pt", "w/", "by"); a verb after a relation or "per"
+    "pt restles overnight, w/ sedaton held; seen by nuerology.",
+    "son left early, wife states she is tired, niece given an update; per plan, per house staff.",
+    # ICU abbreviations of sites and units after a place cue
+    "PICC IN SVC; NBP VIA RLA CUFF; ART LINE IN LUA; A&O TO TPP; TRANSFERRED FROM OSH.",
 ]
 
 
@@ -172,6 +177,23 @@ def test_spans_explain_themselves() -> None:
         d = s.to_dict()
         assert set(d) == {"start", "end", "type", "score", "recognizer"}
         assert 0.0 < d["score"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Seen by Dr. Okonkwo-Baird today.", ["Okonkwo-Baird"]),
+        ("D/W DR. HALVORSEN AND MRS. ABERNATHY.", ["HALVORSEN", "ABERNATHY"]),
+        ("spoke with dr. ellen marchetti and mr quist.", ["ellen marchetti", "quist"]),
+    ],
+)
+def test_titles_are_evidence_not_part_of_the_name(text: str, names: list[str]) -> None:
+    """Safe Harbor's identifier is the name: the span holds it, and the redacted text keeps the title."""
+    spans = [s for s in find_phi(text) if s.type == PhiType.NAME]
+    assert _values(text, spans) == names
+    out = redact(text, spans)
+    assert not any(name in out for name in names)
+    assert out.lower().count("dr") >= 1
 
 
 def test_threshold_and_types_filter() -> None:

@@ -126,7 +126,12 @@ def plain_word(word: str) -> bool:
 #: town names ("HUSBAND HAS GOOD", "FROM LAST NIGHT"): plain words all the same.
 _COMMON_CAPS = frozenset(
     ("has", "good", "most", "last", "night", "side", "blood", "bile", "ward", "floor", "other", "friends", "all",
-     "some", "both", "more", "less", "very", "well", "much", "many", "few", "new", "old", "home", "back")
+     "some", "both", "more", "less", "very", "well", "much", "many", "few", "new", "old", "home", "back",
+     # verbs, adverbs and nouns that follow a relation or "per" in notes ("son left", "wife states", "per plan",
+     # "niece given an update", "per house staff"), listed surnames all the same
+     "given", "left", "went", "came", "states", "stated", "still", "during", "will", "may", "said", "says",
+     "plan", "page", "house", "staff", "wait", "report", "order", "orders", "call", "calls", "visit", "visits",
+     "again", "today", "early", "late", "here", "there", "away", "out", "down", "up", "over", "now", "just")
 )  # fmt: skip
 
 

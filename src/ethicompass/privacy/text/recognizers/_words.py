@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from importlib import resources
 
 from ethicompass.privacy.text.recognizers._vocab import (
+    _COMMON_CAPS,
     _RELATIONS,
     _STOP,
     _clinical,
@@ -71,13 +72,18 @@ _WORD = re.compile(rf"{_L}(?:{_L}|['’])*{_L}|{_L}")
 _VOWEL = re.compile(r"[aeiouy]")
 #: Cues right before a word that make it a person (clinician or relative).
 _NAME_CUE = re.compile(
-    r"(?:\bdrs?\.?|\bd/w|\b(?:met|meeting|meet|seen|visit|visited|family) with|\bdiscussed with|\bspoke (?:with|to)|\btalked (?:with|to)|\bper|\bw/|\bby|\bcalled"
+    r"(\bdrs?\.?|\bd/w|\b(?:met|meeting|meet|seen|visit|visited|family) with|\bdiscussed with|\bspoke (?:with|to)|\btalked (?:with|to)|\bper|\bw/|\bby|\bcalled"
     r"|\bpaged|\bnotified|\bmd|\bnp|\brn|\bpa|\bfellow|\bresident|\battending|\bintern|\bnurse"
     r"|\bwife|\bhusband|\bspouse|\bpartner|\bmother|\bmom|\bfather|\bdad|\bson|\bdaughter|\bdtr|\bsister"
     r"|\bbrother|\bsis|\bbro|\baunt|\buncle|\bniece|\bnephew|\bcousin|\bgrandson|\bgranddaughter"
     r"|\bfriend|\bneighbor|\bguardian|\bhcp|\bproxy|\bpatient|\bpt|\bname|\bnamed|\bmr|\bmrs|\bms|\bmiss)"
     r"[.:,]?\s*(?:and\s+)?(?:(?:mac|mc|van|von|de|del|della|da|di|le|la|ó|o|bin|ben|al|el|ter|ten|der|den|dos|das|du"
     r"|con|y)\s+){0,3}$"
+)
+#: Cues that verbs, adjectives and clinical nouns follow as often as names: no evidence for a word one edit
+#: from a known word.
+_WEAK_NAME_CUE = re.compile(
+    r"\b(?:w/|by|called|paged|notified|patient|pt|seen with|met with|visit with|visited with|family with)"
 )
 #: Particles of surnames ("van de", "mac con", "ó"): they join the name they stand before.
 _PARTICLES = frozenset(
@@ -116,11 +122,13 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     verdict: tuple[str, float] | None
     if _NAME_AFTER.match(low, end):
         return "name", CUE_NAME  # a relation in brackets or a contact number after it ("varnavas cell# ...")
-    if _NAME_CUE.search(before):
-        # a cue makes a name even of a word one edit from a known one ("d/w ashdown"), but not of a relation or
-        # role word misspelt ("wife and neice", "brohter")
-        if len(word) >= 4 and _one_edit_from(word, _RELATIONS):
-            return None
+    if len(word) >= 4 and _one_edit_from(word, _RELATIONS):
+        return None  # a relation or role word misspelt ("wife and neice", "brohter"), listed surname or not
+    cue = _NAME_CUE.search(before)
+    if cue is not None and not (_WEAK_NAME_CUE.fullmatch(cue.group(1)) and accounted_for(word)):
+        # a clinician's or relative's cue makes a name even of a word one edit from a known one ("d/w ashdown");
+        # a cue that verbs and nouns follow as often ("pt", "per", "by", "w/") does not make one of a typo
+        # ("pt aggitated", "w/ theraupetic")
         verdict = "name", CUE_NAME
     elif accounted_for(word):
         return None  # a typo of a known word ("recieved"), with no cue for a name
@@ -312,6 +320,7 @@ def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
             free
             and word in names
             and word not in _STOP
+            and word not in _COMMON_CAPS
             and word not in _clinical()
             and not _eponym(low, m.end(1))
         ):
@@ -387,8 +396,8 @@ def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
         first = _NAME_WORD.match(low, m.end())
         if first is None or first.group(1) in _STOP or low.startswith("/", first.end(1)):
             continue  # "mr d/t mvr": mitral regurgitation, then an abbreviation
-        # the title is part of the name, as the mixed-case recognizer ``name_title`` (and ASQ-PHI's gold) has it
-        yield m.start(), first.end(1), "name", CUE_NAME
+        # the title is evidence, not part of the name (as ``name_title`` has it): the redacted text keeps it
+        yield first.start(1), first.end(1), "name", CUE_NAME
         after = first.end()
         if first.group(1) not in names or low[after : after + 1] not in (" ", "\t"):
             continue
@@ -401,7 +410,7 @@ def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
             and second not in _STOP
             and (second in names or not accounted_for(second))
         ):
-            yield m.start(), nxt.end(1), "name", CUE_NAME
+            yield first.start(1), nxt.end(1), "name", CUE_NAME
 
 
 def _signed(low: str) -> Iterator[tuple[int, int, str, float]]:
