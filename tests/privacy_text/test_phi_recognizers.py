@@ -130,6 +130,12 @@ NEGATIVES: list[str] = [
     "son left early, wife states she is tired, niece given an update; per plan, per house staff.",
     # ICU abbreviations of sites and units after a place cue
     "PICC IN SVC; NBP VIA RLA CUFF; ART LINE IN LUA; A&O TO TPP; TRANSFERRED FROM OSH.",
+    # long typos that keep a word's consonants; a listed surname that is one edit from a word, with no cue
+    "insulin titrated, assymptomatic, theraupetic ptt, speech excercises.",
+    "mae, stong grips; hypoactive bowell sounds.",
+    # a body part after "upper"/"lower", sinus tachycardia after "st", a verb before "hospital"
+    "new blisters noted to upper back; hr sr to st with pvcs; he wanted to leave hospital.",
+    "Started pentamidine and droperidol; response to bronchodilators.",
 ]
 
 
@@ -194,6 +200,21 @@ def test_titles_are_evidence_not_part_of_the_name(text: str, names: list[str]) -
     out = redact(text, spans)
     assert not any(name in out for name in names)
     assert out.lower().count("dr") >= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # "drs'" is a title too; a listed surname that is one edit from a word is a name after a cue
+        ("Family present. Drs' Kessel and Wendel pronounced.", ["Kessel", "Wendel"]),
+        # a name run: the surname after a cued first name, even when it starts like "and" ("tamu pandit")
+        ("plan to wean. daughter tamu pandit at bedside.", ["tamu pandit"]),
+    ],
+)
+def test_cued_names_keep_their_run(text: str, names: list[str]) -> None:
+    spans = [s for s in find_phi(text) if s.type == PhiType.NAME]
+    covered = " ".join(_values(text, spans))
+    assert all(name in covered or all(part in covered for part in name.split()) for name in names), covered
 
 
 def test_threshold_and_types_filter() -> None:
