@@ -26,6 +26,7 @@ POSITIVES: list[tuple[str, str, str, PhiType]] = [
     ("date_numeric", "Seen on 9/2/2023 1000h in clinic.", "9/2/2023 1000h", PhiType.DATE),
     ("date_short", "Recheck labs on 6/29.", "6/29", PhiType.DATE),
     ("date_relative", "Seen in clinic last Thursday for review.", "last Thursday", PhiType.DATE),
+    ("date_glued_month_year", "PMH: HTN, S/P HIP FX6/94, CABG.", "6/94", PhiType.DATE),
     ("age_over_89", "A 92-year-old woman with syncope.", "92-year-old", PhiType.AGE),
     ("age_over_89", "Frail, aged 101, lives alone.", "101", PhiType.AGE),
     ("phone_us", "Call her at (555) 123-4567 today.", "(555) 123-4567", PhiType.PHONE),
@@ -136,6 +137,8 @@ NEGATIVES: list[str] = [
     # a body part after "upper"/"lower", sinus tachycardia after "st", a verb before "hospital"
     "new blisters noted to upper back; hr sr to st with pvcs; he wanted to leave hospital.",
     "Started pentamidine and droperidol; response to bronchodilators.",
+    # a count glued to a word ("times four"), a ventilator setting glued to its mode
+    "PMH: CABGX4; PT ALERT, ORIENTEDX3; PEEP5/50 ON PSV.",
 ]
 
 
@@ -215,6 +218,13 @@ def test_cued_names_keep_their_run(text: str, names: list[str]) -> None:
     spans = [s for s in find_phi(text) if s.type == PhiType.NAME]
     covered = " ".join(_values(text, spans))
     assert all(name in covered or all(part in covered for part in name.split()) for name in names), covered
+
+
+def test_a_ward_glued_to_its_floor_number_is_a_place() -> None:
+    text = "CP POST PROCEDURE. HALLORANWAY3 AWARE; BACK TO HALLORANWAY 3 TODAY."
+    spans = find_phi(text)
+    assert _values(text, spans) == ["HALLORANWAY", "HALLORANWAY"]
+    assert {s.type for s in spans} == {PhiType.LOCATION}
 
 
 def test_threshold_and_types_filter() -> None:

@@ -284,8 +284,12 @@ _TOWN = re.compile(
 _TOWN_CUE = re.compile(r"(?:^|[^a-z])(?:from|to|at|in|near|of|lives)[ \t]+$")
 
 
-#: A ward or unit: a word no vocabulary accounts for, then a number, after "on", "to" or "from" ("on brackenridge 4").
-_WARD = re.compile(rf"(?:^|[^a-z])(?:on|to|from|onto)[ \t]+({_L}{{4,}})[ \t]*\d{{1,2}}\b")
+#: A ward or unit: a word no vocabulary accounts for, then a number, after "on", "to" or "from" ("on brackenridge 4"),
+#: or with the number glued on and no cue ("pain post procedure. brackenridge3 aware"): a word glued to a floor
+#: number is no abbreviation.
+_WARD = re.compile(
+    rf"(?:^|[^a-z])(?:on|to|from|onto)[ \t]+({_L}{{4,}})[ \t]*\d{{1,2}}\b|(?:^|[^a-z\d])({_L}{{5,}})\d{{1,2}}(?![\d%])\b"
+)
 
 
 @functools.cache
@@ -322,9 +326,12 @@ def _facility_words(low: str) -> Iterator[tuple[int, int, str, float]]:
 def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
     yield from _facility_words(low)
     for m in _WARD.finditer(low):
-        word = m.group(1)
+        group = 1 if m.group(1) else 2
+        word = m.group(group)
+        if group == 2 and word.endswith("x") and accounted_for(word[:-1], typos=False):
+            continue  # a count glued on ("cabgx4", "orientedx3": times four, times three)
         if not accounted_for(word, typos=False):
-            yield m.start(1), m.end(1), "place", CUE_PLACE
+            yield m.start(group), m.end(group), "place", CUE_PLACE
     names = vocabulary()[1]
     for m in _STRONG_NAME_CUE.finditer(low):
         word = m.group(1)
