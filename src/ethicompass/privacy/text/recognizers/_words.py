@@ -325,14 +325,16 @@ def _facility_words(low: str) -> Iterator[tuple[int, int, str, float]]:
 
 def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
     yield from _facility_words(low)
+    names = vocabulary()[1]
     for m in _WARD.finditer(low):
         group = 1 if m.group(1) else 2
         word = m.group(group)
         if group == 2 and word.endswith("x") and accounted_for(word[:-1], typos=False):
             continue  # a count glued on ("cabgx4", "orientedx3": times four, times three)
-        if not accounted_for(word, typos=False):
+        if not accounted_for(word, typos=False) or (
+            group == 2 and word in names and word not in _COMMON_CAPS and word not in _clinical()
+        ):  # glued to a floor number, a listed surname names a ward ("merchant3") as often as a person
             yield m.start(group), m.end(group), "place", CUE_PLACE
-    names = vocabulary()[1]
     for m in _STRONG_NAME_CUE.finditer(low):
         word = m.group(1)
         free = m.start() == 0 or not low[m.start() - 1].isalpha()
@@ -408,7 +410,7 @@ _TITLE = re.compile(r"(?:drs?|mrs?|ms|miss|prof)\b\.?[ \t]*")
 _NAME_WORD = re.compile(rf"({_L}(?:{_L}|['’])*(?:-{_L}(?:{_L}|['’])*)?)\.?")
 _INITIAL = re.compile(rf"{_L}\.?[ \t]+(?={_L}{{2}})")
 _CREDENTIAL = re.compile(
-    r"(?:rrt|rn|bsn|lpn|md|np|pa-c|msw|lcsw|licsw|rph|pharmd|crna|cnp|phd)\b\.?[ \t]*(?:$|\n|[,;])",
+    r"(?:rrt|rn|bsn|lpn|md|np|pa-c|msw|lcsw|licsw|rph|pharmd|crna|cnp|phd)\b(?:\.?[ \t]*(?:$|\n|[,;])|\.[ \t])",
     re.MULTILINE,
 )
 _BEFORE_CREDENTIAL = re.compile(r"[ \t]*,?[ \t]*$")
@@ -441,10 +443,17 @@ def _titled(low: str) -> Iterator[tuple[int, int, str, float]]:
             yield first.start(1), nxt.end(1), "name", CUE_NAME
 
 
+#: A relation in brackets after a name ("maria van der berg (son)"): the words before it are the name, however cased.
+_RELATION_AFTER = re.compile(
+    r"\((?:son|daughter|wife|husband|mother|father|sister|brother|niece|nephew|friend|hcp|proxy|spouse|partner)\)"
+)
+
+
 def _signed(low: str) -> Iterator[tuple[int, int, str, float]]:
     """A signature: up to four words and initials before a credential at the end of a line ("q. brannigan rrt",
-    "ROS E. DELACROIX-BYRNE, RRT"), stopping at a function word or a sentence's end."""
-    for m in _CREDENTIAL.finditer(low):
+    "ROS E. DELACROIX-BYRNE, RRT") or before a relation in brackets, stopping at a function word or a sentence's
+    end."""
+    for m in itertools.chain(_CREDENTIAL.finditer(low), _RELATION_AFTER.finditer(low)):
         if m.start() and low[m.start() - 1].isalpha():
             continue
         gap = _BEFORE_CREDENTIAL.search(low, max(0, m.start() - 8), m.start())
