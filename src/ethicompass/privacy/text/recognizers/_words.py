@@ -122,7 +122,7 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     verdict: tuple[str, float] | None
     if _NAME_AFTER.match(low, end):
         return "name", CUE_NAME  # a relation in brackets or a contact number after it ("varnavas cell# ...")
-    if len(word) >= 4 and _one_edit_from(word, _RELATIONS):
+    if _relation_typo(word):
         return None  # a relation or role word misspelt ("wife and neice", "brohter"), listed surname or not
     cue = _NAME_CUE.search(before)
     if cue is not None and not (_WEAK_NAME_CUE.fullmatch(cue.group(1)) and accounted_for(word)):
@@ -142,7 +142,7 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     elif len(word) <= 3 or (word.isascii() and _VOWEL.search(word) is None):
         return None  # an abbreviation, unless a cue says otherwise
     elif _bare(word) in vocabulary()[1]:
-        if _bare(word) not in first_names() and _one_edit_from(_bare(word), vocabulary()[0]):
+        if _bare(word) not in first_names() and _word_typo(_bare(word)):
             # a listed surname that is also one edit from a known word ("stong", "bowell"), with no cue: as likely
             # a typo as a name; below the threshold, still redacted at ``--threshold 0.4`` (fail closed)
             return "name", UNKNOWN
@@ -150,6 +150,18 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     else:
         return "name", UNKNOWN
     return None if _eponym(low, end) else verdict
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _relation_typo(word: str) -> bool:
+    """A relation or role word one edit away ("neice", "brohter"), four letters or more."""
+    return len(word) >= 4 and _one_edit_from(word, _RELATIONS)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _word_typo(word: str) -> bool:
+    """One edit from a known word (a listed surname can be: "stong", "bowell")."""
+    return _one_edit_from(word, vocabulary()[0])
 
 
 def _bare(word: str) -> str:
@@ -287,9 +299,8 @@ _TOWN_CUE = re.compile(r"(?:^|[^a-z])(?:from|to|at|in|near|of|lives)[ \t]+$")
 #: A ward or unit: a word no vocabulary accounts for, then a number, after "on", "to" or "from" ("on brackenridge 4"),
 #: or with the number glued on and no cue ("pain post procedure. brackenridge3 aware"): a word glued to a floor
 #: number is no abbreviation.
-_WARD = re.compile(
-    rf"(?:^|[^a-z])(?:on|to|from|onto)[ \t]+({_L}{{4,}})[ \t]*\d{{1,2}}\b|(?:^|[^a-z\d])({_L}{{5,}})\d{{1,2}}(?![\d%])\b"
-)
+_WARD = re.compile(rf"(?:^|[^a-z])(?:on|to|from|onto)[ \t]+({_L}{{4,}})[ \t]*\d{{1,2}}\b")
+_WARD_GLUED = re.compile(rf"(?<!\w)({_L}{{5,}}+)\d{{1,2}}(?![\d%])\b")
 
 
 @functools.cache
@@ -326,15 +337,16 @@ def _facility_words(low: str) -> Iterator[tuple[int, int, str, float]]:
 def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
     yield from _facility_words(low)
     names = vocabulary()[1]
-    for m in _WARD.finditer(low):
-        group = 1 if m.group(1) else 2
-        word = m.group(group)
+    for m, group in itertools.chain(
+        zip(_WARD.finditer(low), itertools.repeat(1)), zip(_WARD_GLUED.finditer(low), itertools.repeat(2))
+    ):
+        word = m.group(1)
         if group == 2 and word.endswith("x") and accounted_for(word[:-1], typos=False):
             continue  # a count glued on ("cabgx4", "orientedx3": times four, times three)
         if not accounted_for(word, typos=False) or (
             group == 2 and word in names and word not in _COMMON_CAPS and word not in _clinical()
         ):  # glued to a floor number, a listed surname names a ward ("merchant3") as often as a person
-            yield m.start(group), m.end(group), "place", CUE_PLACE
+            yield m.start(1), m.end(1), "place", CUE_PLACE
     for m in _STRONG_NAME_CUE.finditer(low):
         word = m.group(1)
         free = m.start() == 0 or not low[m.start() - 1].isalpha()
