@@ -128,17 +128,17 @@ NEGATIVES: list[str] = [
     "vent changes as per flow; see care vue; mr d/t mvr, lvef <20%.",
     # a typo after a cue that verbs follow ("pt", "w/", "by"); a verb after a relation or "per"
     "pt restles overnight, w/ sedaton held; seen by nuerology.",
-    "son left early, wife states she is tired, niece given an update; per plan, per house staff.",
+    "daughter left early, husband states he is tired, nephew given an update; per plan, per house officer.",
     # ICU abbreviations of sites and units after a place cue
     "PICC IN SVC; NBP VIA RLA CUFF; ART LINE IN LUA; A&O TO TPP; TRANSFERRED FROM OSH.",
     # long typos that keep a word's consonants; a listed surname that is one edit from a word, with no cue
-    "insulin titrated, assymptomatic, theraupetic ptt, speech excercises.",
-    "mae, stong grips; hypoactive bowell sounds.",
+    "insulin titrated, tollerence good, medecatoin given.",
+    "loose stoll x2; abdomen soft.",
     # a body part after "upper"/"lower", sinus tachycardia after "st", a verb before "hospital"
-    "new blisters noted to upper back; hr sr to st with pvcs; he wanted to leave hospital.",
+    "rash noted to lower back; sinus rhythm to st with rare pacs; she asked to leave hospital.",
     "Started pentamidine and droperidol; response to bronchodilators.",
     # a count glued to a word ("times four"), a ventilator setting glued to its mode
-    "PMH: CABGX4; PT ALERT, ORIENTEDX3; PEEP5/50 ON PSV.",
+    "PMH: CABGX2; PT TURNEDX2; PEEP5/50 ON PSV.",
 ]
 
 

@@ -97,8 +97,8 @@ def accounted_for(word: str, *, typos: bool = True, skeleton: bool = True) -> bo
 
 
 _VOWELS = frozenset("aeiouy")
-#: Typos that keep a long word's consonants and mangle its vowels or doubled letters ("purpousful",
-#: "theraupetic", "incontince"): long words only, where a name or a town rarely shares an English word's skeleton.
+#: Typos that keep a long word's consonants and mangle its vowels or doubled letters ("medecatoin",
+#: "tollerence"): long words only, where a name or a town rarely shares an English word's skeleton.
 _SKELETON_MIN = 8
 
 
@@ -163,8 +163,8 @@ def plain_word(word: str) -> bool:
 _COMMON_CAPS = frozenset(
     ("has", "good", "most", "last", "night", "side", "blood", "bile", "ward", "floor", "other", "friends", "all",
      "some", "both", "more", "less", "very", "well", "much", "many", "few", "new", "old", "home", "back",
-     # verbs, adverbs and nouns that follow a relation or "per" in notes ("son left", "wife states", "per plan",
-     # "niece given an update", "per house staff"), listed surnames all the same
+     # verbs, adverbs and nouns that follow a relation or "per" in notes ("daughter left", "husband states",
+     # "per plan", "nephew given an update", "per house officer"), listed surnames all the same
      "given", "left", "went", "came", "states", "stated", "still", "during", "will", "may", "said", "says",
      "plan", "page", "house", "staff", "wait", "report", "order", "orders", "call", "calls", "visit", "visits",
      "again", "today", "early", "late", "here", "there", "away", "out", "down", "up", "over", "now", "just")

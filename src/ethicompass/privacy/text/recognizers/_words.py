@@ -13,6 +13,7 @@ a place cue ("at", "to", "from", "via",   LOCATION   0.65
 "transferred to") or a place noun after
 ("hospital", "hosp", "rehab")
 a US Census first name or surname         NAME       0.7
+a listed surname one edit from a word     NAME       0.45 ("stoll": as likely a typo)
 nothing but being unknown                 NAME       0.45 (below the default threshold: ``--threshold 0.4``
                                                      redacts every unknown word, fail closed)
 ========================================  =========  =====
@@ -128,7 +129,7 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     if cue is not None and not (_WEAK_NAME_CUE.fullmatch(cue.group(1)) and accounted_for(word)):
         # a clinician's or relative's cue makes a name even of a word one edit from a known one ("d/w ashdown");
         # a cue that verbs and nouns follow as often ("pt", "per", "by", "w/") does not make one of a typo
-        # ("pt aggitated", "w/ theraupetic")
+        # ("pt restles", "w/ sedaton")
         verdict = "name", CUE_NAME
     elif accounted_for(word, skeleton=False):
         return None  # a typo of a known word ("recieved"), with no cue for a name
@@ -138,12 +139,12 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
             CUE_PLACE,
         )  # a town's name can share a long word's skeleton: a place cue outweighs it
     elif accounted_for(word):
-        return None  # a long word with a known word's skeleton ("theraupetic"), and no cue
+        return None  # a long word with a known word's skeleton ("medecatoin"), and no cue
     elif len(word) <= 3 or (word.isascii() and _VOWEL.search(word) is None):
         return None  # an abbreviation, unless a cue says otherwise
     elif _bare(word) in vocabulary()[1]:
         if _bare(word) not in first_names() and _word_typo(_bare(word)):
-            # a listed surname that is also one edit from a known word ("stong", "bowell"), with no cue: as likely
+            # a listed surname that is also one edit from a known word ("stoll"), with no cue: as likely
             # a typo as a name; below the threshold, still redacted at ``--threshold 0.4`` (fail closed)
             return "name", UNKNOWN
         verdict = "name", DICTIONARY_NAME
@@ -160,7 +161,7 @@ def _relation_typo(word: str) -> bool:
 
 @functools.lru_cache(maxsize=1 << 14)
 def _word_typo(word: str) -> bool:
-    """One edit from a known word (a listed surname can be: "stong", "bowell")."""
+    """One edit from a known word (a listed surname can be: "stoll")."""
     return _one_edit_from(word, vocabulary()[0])
 
 
@@ -329,7 +330,7 @@ def _facility_phrases() -> re.Pattern[str]:
 def _facility_words(low: str) -> Iterator[tuple[int, int, str, float]]:
     for m in _facility_phrases().finditer(low):
         if len(last := low[m.start(1) : m.end(1)].rsplit(None, 1)[-1]) > 1 and last in _STOP:
-            continue  # "st. *" ran on into a function word ("sr to st with pvcs": sinus tachycardia)
+            continue  # "st. *" ran on into a function word ("sinus rhythm to st with pacs": sinus tachycardia)
         start = m.start(1) + 4 if low.startswith("the", m.start(1)) else m.start(1)
         yield start, m.end(1), "place", CUE_PLACE
 
@@ -342,7 +343,7 @@ def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
     ):
         word = m.group(1)
         if group == 2 and word.endswith("x") and accounted_for(word[:-1], typos=False):
-            continue  # a count glued on ("cabgx4", "orientedx3": times four, times three)
+            continue  # a count glued on ("cabgx2", "turnedx2": times two)
         if not accounted_for(word, typos=False) or (
             group == 2 and word in names and word not in _COMMON_CAPS and word not in _clinical()
         ):  # glued to a floor number, a listed surname names a ward ("merchant3") as often as a person
@@ -370,7 +371,7 @@ def _cued(low: str) -> Iterator[tuple[int, int, str, float]]:
             and accounted_for(word)
             and (word not in _place_words() or word in _COMMON_CAPS)
         ):
-            continue  # a body part ("blisters to upper back"), not a town ("upper darby")
+            continue  # a body part ("rash to lower back"), not a town ("upper darby")
         if word not in _STOP and (
             not accounted_for(word, skeleton=False) or word in names or word in _place_words()
         ):
