@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ethicompass.privacy import Span, find_phi
+from ethicompass.privacy import Span, find_phi, redact
 from ethicompass.privacy.text.recognizers._registry import REGISTRY, recognizer_names
 from ethicompass.study import PhiType
 
@@ -26,6 +26,7 @@ POSITIVES: list[tuple[str, str, str, PhiType]] = [
     ("date_numeric", "Seen on 9/2/2023 1000h in clinic.", "9/2/2023 1000h", PhiType.DATE),
     ("date_short", "Recheck labs on 6/29.", "6/29", PhiType.DATE),
     ("date_relative", "Seen in clinic last Thursday for review.", "last Thursday", PhiType.DATE),
+    ("date_glued_month_year", "PMH: HTN, S/P HIP FX6/94, CABG.", "6/94", PhiType.DATE),
     ("age_over_89", "A 92-year-old woman with syncope.", "92-year-old", PhiType.AGE),
     ("age_over_89", "Frail, aged 101, lives alone.", "101", PhiType.AGE),
     ("phone_us", "Call her at (555) 123-4567 today.", "(555) 123-4567", PhiType.PHONE),
@@ -48,8 +49,8 @@ POSITIVES: list[tuple[str, str, str, PhiType]] = [
     ("device_keyed", "Pacemaker serial PM-4438211 checked.", "PM-4438211", PhiType.DEVICE),
     ("id_keyed", "Case reviewed, ref. code: EM-2554.", "EM-2554", PhiType.ID),
     ("id_shape", "Specimen labelled XQ-99812 arrived.", "XQ-99812", PhiType.ID),
-    ("name_title", "Discussed with Dr. Emily P. today.", "Dr. Emily P.", PhiType.NAME),
-    ("name_title", "ADMISSION NOTE, MR. TAYLOR, admitted.", "MR. TAYLOR", PhiType.NAME),
+    ("name_title", "Discussed with Dr. Emily P. today.", "Emily P.", PhiType.NAME),
+    ("name_title", "ADMISSION NOTE, MR. TAYLOR, admitted.", "TAYLOR", PhiType.NAME),
     ("name_first_last", "Follow-up for John Smith next week.", "John Smith", PhiType.NAME),
     ("name_first_last", "A 50-year-old woman, Sarah P., with GERD.", "Sarah P.", PhiType.NAME),
     ("name_initial_last", "Reviewed by J. Smith overnight.", "J. Smith", PhiType.NAME),
@@ -125,6 +126,19 @@ NEGATIVES: list[str] = [
     "SOCIAL: WIFE AND NEICE IN TO VISIT; PER HUSBAND PT WAS WELL.",
     "NEURO: PERRLA, MAE, NARD. PASSY-MUIR VALVE ON; HIGH 90'S ON 2L NP.",
     "vent changes as per flow; see care vue; mr d/t mvr, lvef <20%.",
+    # a typo after a cue that verbs follow ("pt", "w/", "by"); a verb after a relation or "per"
+    "pt restles overnight, w/ sedaton held; seen by nuerology.",
+    "daughter left early, husband states he is tired, nephew given an update; per plan, per house officer.",
+    # ICU abbreviations of sites and units after a place cue
+    "PICC IN SVC; NBP VIA RLA CUFF; ART LINE IN LUA; A&O TO TPP; TRANSFERRED FROM OSH.",
+    # long typos that keep a word's consonants; a listed surname that is one edit from a word, with no cue
+    "insulin titrated, tollerence good, medecatoin given.",
+    "loose stoll x2; abdomen soft.",
+    # a body part after "upper"/"lower", sinus tachycardia after "st", a verb before "hospital"
+    "rash noted to lower back; sinus rhythm to st with rare pacs; she asked to leave hospital.",
+    "Started pentamidine and droperidol; response to bronchodilators.",
+    # a count glued to a word ("times four"), a ventilator setting glued to its mode
+    "PMH: CABGX2; PT TURNEDX2; PEEP5/50 ON PSV.",
 ]
 
 
@@ -172,6 +186,45 @@ def test_spans_explain_themselves() -> None:
         d = s.to_dict()
         assert set(d) == {"start", "end", "type", "score", "recognizer"}
         assert 0.0 < d["score"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Seen by Dr. Okonkwo-Baird today.", ["Okonkwo-Baird"]),
+        ("D/W DR. HALVORSEN AND MRS. ABERNATHY.", ["HALVORSEN", "ABERNATHY"]),
+        ("spoke with dr. ellen marchetti and mr quist.", ["ellen marchetti", "quist"]),
+    ],
+)
+def test_titles_are_evidence_not_part_of_the_name(text: str, names: list[str]) -> None:
+    """Safe Harbor's identifier is the name: the span holds it, and the redacted text keeps the title."""
+    spans = [s for s in find_phi(text) if s.type == PhiType.NAME]
+    assert _values(text, spans) == names
+    out = redact(text, spans)
+    assert not any(name in out for name in names)
+    assert out.lower().count("dr") >= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # "drs'" is a title too; a listed surname that is one edit from a word is a name after a cue
+        ("Family present. Drs' Kessel and Wendel pronounced.", ["Kessel", "Wendel"]),
+        # a name run: the surname after a cued first name, even when it starts like "and" ("tamu pandit")
+        ("plan to wean. daughter tamu pandit at bedside.", ["tamu pandit"]),
+    ],
+)
+def test_cued_names_keep_their_run(text: str, names: list[str]) -> None:
+    spans = [s for s in find_phi(text) if s.type == PhiType.NAME]
+    covered = " ".join(_values(text, spans))
+    assert all(name in covered or all(part in covered for part in name.split()) for name in names), covered
+
+
+def test_a_ward_glued_to_its_floor_number_is_a_place() -> None:
+    text = "CP POST PROCEDURE. HALLORANWAY3 AWARE; BACK TO HALLORANWAY 3 TODAY."
+    spans = find_phi(text)
+    assert _values(text, spans) == ["HALLORANWAY", "HALLORANWAY"]
+    assert {s.type for s in spans} == {PhiType.LOCATION}
 
 
 def test_threshold_and_types_filter() -> None:

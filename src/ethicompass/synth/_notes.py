@@ -254,6 +254,10 @@ _ICU_SYSTEMS = (
     "ID: AFEBRILE, ON VANCO/ZOSYN",
     "SKIN: INTACT, TURNED Q2H",
     "ENDO: FS 120-150, COVERED PER SS",
+    # what real notes hold that is no PHI: typos, counts glued on, body parts and rhythms after "to"
+    "GI: LOOSE STOLL X2, MEDECATOIN GIVEN, TOLLERENCE OF TF GOOD",
+    "SKIN: RASH TO LOWER BACK, DUODERM INTACT",
+    "CV: SINUS RHYTHM TO ST WITH RARE PACS, HX CABGX2",
 )
 _ICU_EVENTS = (
     "FOUND DOWN AT HOME BY",
@@ -275,6 +279,14 @@ def _world(w: Writer) -> tuple[str, str]:
 
 def _town(w: Writer) -> str:
     return str(w.pools.cities[rr(w.r, len(w.pools.cities))])
+
+
+def _ward(w: Writer) -> str:
+    """A ward named after a person, as hospitals name them: a surname of six letters or more, upper case."""
+    while True:
+        _, last = _world(w)
+        if len(last) >= 6 and last.isascii() and last.isalpha():
+            return last.upper()
 
 
 def _month_day(w: Writer, days: int) -> str:
@@ -307,7 +319,12 @@ def _icu_nursing(w: Writer) -> None:
     n.phi(_month_day(w, 1), "DATE")
     n.t(" TO ")
     n.phi(_initials(p.hospital), "LOCATION")
-    n.t(" FOR FURTHER EVAL.\n")
+    n.t(" FOR FURTHER EVAL.\nPMH: HTN, S/P FX")
+    # a month and two-digit year glued to the abbreviation before it, a ward glued to its floor number
+    n.phi(f"{rr(r, 1, 13)}/{rr(r, 40, 100)}", "DATE")
+    n.t(". ")
+    n.phi(_ward(w), "LOCATION")
+    n.t(f"{rr(r, 2, 9)} AWARE OF TRANSFER.\n")
     for system in r.sample(_ICU_SYSTEMS, 3):
         n.t(system + "; ")
     n.t("\nSOCIAL: ")

@@ -77,6 +77,12 @@ DATE_BARE_MONTH_YEAR = (
     r"(?<![/.\-\d])(?<!\d:)(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<y2>[4-9]\d)(?![\d/]|-\d)(?!\.\d)(?!\s*(?:hr|h)\b)"
     + _NOT_DOSE,
 )
+#: The same glued to the abbreviation before it ("s/p fx4/97", "mi8/87"): the match starts at the abbreviation's
+#: letters (no recognizer starts inside a word), the span is the date; never after a ventilator setting ("peep5/50").
+DATE_GLUED_MONTH_YEAR = (
+    r"(?!(?:peep|cpap|bipap|psv|ps|ac|imv|simv|cmv|fio|po|iv|x|q|sbp|dbp|bp)\d)[a-z]{1,4}"
+    r"(?P<phi>(?P<m>1[0-2]|0?[1-9])/(?P<y2>[4-9]\d))(?![\d/]|-\d)(?!\.\d)(?!\s*(?:hr|h)\b)" + _NOT_DOSE,
+)
 DATE_BARE_EXCLUDE = (
     "pain",
     "strength",

@@ -15,10 +15,12 @@ _CAP = r"[A-Z][a-z]+(?:['’][A-Z][a-z]+|-[A-Z][a-z]+)?"
 _INITIAL = r"[A-Z]\."
 _NOT_FACILITY = r"(?!(?:Hospital|Clinic|Medical|Center|Health|Institute)\b)"
 TITLE_TRIGGERS = ("dr", "mr", "ms", "mx", "prof", "miss")
+#: A title is evidence, not the identifier (HIPAA Safe Harbor names the name): the span starts after it, and the
+#: redacted text keeps it ("Dr. [NAME]").
 NAME_TITLE = (
-    rf"(?P<phi>(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss)\.?[ \t]+(?:{_CAP}|{_INITIAL})"
+    rf"(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss)\.?[ \t]+(?P<phi>(?:{_CAP}|{_INITIAL})"
     rf"(?:[ \t]+{_NOT_FACILITY}(?:{_INITIAL}|{_CAP})){{0,2}})",
-    r"(?P<phi>(?:DR|MR|MRS|MS|MX|PROF|MISS)\.?[ \t]+(?:[A-Z]\.[ \t]?)?[A-Z][A-Z]+(?:[-'’][A-Z]+)?)\b",
+    r"(?:DR|MR|MRS|MS|MX|PROF|MISS)\.?[ \t]+(?P<phi>(?:[A-Z]\.[ \t]?)?[A-Z][A-Z]+(?:[-'’][A-Z]+)?)\b",
 )
 NAME_FIRST_LAST = rf"(?P<phi>(?P<first>[A-Z][a-z]+)(?:[ \t]+{_INITIAL})?[ \t]+(?P<last>{_CAP}|{_INITIAL}))"
 NAME_INITIAL_LAST = rf"(?P<phi>{_INITIAL}[ \t]?(?:{_INITIAL}[ \t]?)?(?P<last>{_CAP}))"

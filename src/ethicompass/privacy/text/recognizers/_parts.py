@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import phonenumbers
 
@@ -140,6 +140,19 @@ def loose_id_shape(text: str, m: re.Match[str]) -> bool:
     """:func:`id_shape`, minus measurements, for cue words that notes also use for other things ("ID:" heads the
     infectious-disease section, "pa #" a pulmonary artery pressure, "sn" a sinus rhythm)."""
     return not _MEASURE.fullmatch(m.group("phi").lstrip("#")) and id_shape(text, m)
+
+
+#: Scores of the word scan's evidence (see ``recognizers._words``): a cue before or after the word, a listed
+#: name with no cue, an unknown word.
+CUE_NAME = 0.8
+CUE_PLACE = 0.65
+DICTIONARY_NAME = 0.7
+UNKNOWN = 0.45
+#: A letter of any script (names keep their diacritics: "đặng", "ülker").
+LETTER = r"[^\W\d_]"
+#: Where each regular expression can match (``recognizers._hs``); empty: try everywhere.
+Starts = Mapping[re.Pattern[str], Sequence[int]]
+ANYWHERE: Starts = {}
 
 
 def finditer(rx: re.Pattern[str], text: str, starts: Sequence[int] | None = None) -> Iterator[re.Match[str]]:

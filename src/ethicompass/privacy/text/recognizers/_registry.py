@@ -82,6 +82,16 @@ REGISTRY: tuple[Recognizer, ...] = (
         exclude=d.DATE_BARE_EXCLUDE,
         window=12,
     ),
+    _R(
+        "date_glued_month_year",
+        PhiType.DATE,
+        0.55,
+        d.DATE_GLUED_MONTH_YEAR,
+        lower=True,
+        triggers=("/",),
+        exclude=d.DATE_BARE_EXCLUDE,
+        window=12,
+    ),
     _R("date_ordinal", PhiType.DATE, 0.6, d.DATE_ORDINAL, lower=True, triggers=("the",)),
     _R(
         "date_relative",

@@ -64,9 +64,9 @@ def vocabulary() -> tuple[frozenset[str], frozenset[str]]:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def accounted_for(word: str, *, typos: bool = True) -> bool:
+def accounted_for(word: str, *, typos: bool = True, skeleton: bool = True) -> bool:
     """Whether a lower-case word is English, clinical, or formed from one (endings, prefixes, medical suffixes),
-    or (``typos``) one edit from one."""
+    or (``typos``) one edit from one, or (``typos`` and ``skeleton``) a long word with a known word's skeleton."""
     known, names = vocabulary()
     if word in known:
         return True
@@ -93,7 +93,43 @@ def accounted_for(word: str, *, typos: bool = True) -> bool:
             return True
     if "-" in word:
         return all(accounted_for(part) for part in word.split("-") if part)
-    return typos and len(word) >= 5 and _one_edit_from(word, known)
+    return typos and len(word) >= 5 and (_one_edit_from(word, known) or (skeleton and _same_skeleton(word)))
+
+
+_VOWELS = frozenset("aeiouy")
+#: Typos that keep a long word's consonants and mangle its vowels or doubled letters ("medecatoin",
+#: "tollerence"): long words only, where a name or a town rarely shares an English word's skeleton.
+_SKELETON_MIN = 8
+
+
+def _skeleton(word: str) -> str:
+    """The first two letters, then the consonants, doubled letters once, then the last letter
+    ("incontinence" -> "inctnc|e"): a typo keeps how a word starts and ends."""
+    out = [word[1]]
+    for c in word[2:]:
+        if c not in _VOWELS and c != out[-1]:
+            out.append(c)
+    return word[0] + "".join(out) + "|" + word[-1]
+
+
+@functools.cache
+def _skeletons() -> dict[str, tuple[int, int]]:
+    """Skeleton -> (shortest, longest) known word of at least ``_SKELETON_MIN - 2`` letters that has it."""
+    out: dict[str, tuple[int, int]] = {}
+    for w in vocabulary()[0]:
+        if len(w) >= _SKELETON_MIN - 2 and w.isalpha():
+            k = _skeleton(w)
+            lo, hi = out.get(k, (len(w), len(w)))
+            out[k] = (min(lo, len(w)), max(hi, len(w)))
+    return out
+
+
+def _same_skeleton(word: str) -> bool:
+    """Whether a long word has the skeleton of a known word within one letter of its length."""
+    if len(word) < _SKELETON_MIN or not word.isalpha():
+        return False
+    span = _skeletons().get(_skeleton(word))
+    return span is not None and span[0] - 1 <= len(word) <= span[1] + 1
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -180,7 +216,12 @@ def plain_word(word: str) -> bool:
 #: town names ("HUSBAND HAS GOOD", "FROM LAST NIGHT"): plain words all the same.
 _COMMON_CAPS = frozenset(
     ("has", "good", "most", "last", "night", "side", "blood", "bile", "ward", "floor", "other", "friends", "all",
-     "some", "both", "more", "less", "very", "well", "much", "many", "few", "new", "old", "home", "back")
+     "some", "both", "more", "less", "very", "well", "much", "many", "few", "new", "old", "home", "back",
+     # verbs, adverbs and nouns that follow a relation or "per" in notes ("daughter left", "husband states",
+     # "per plan", "nephew given an update", "per house officer"), listed surnames all the same
+     "given", "left", "went", "came", "states", "stated", "still", "during", "will", "may", "said", "says",
+     "plan", "page", "house", "staff", "wait", "report", "order", "orders", "call", "calls", "visit", "visits",
+     "again", "today", "early", "late", "here", "there", "away", "out", "down", "up", "over", "now", "just")
 )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ a place cue ("at", "to", "from", "via",   LOCATION   0.65
 "transferred to") or a place noun after
 ("hospital", "hosp", "rehab")
 a US Census first name or surname         NAME       0.7
+a listed surname one edit from a word     NAME       0.45 ("stoll": as likely a typo)
 nothing but being unknown                 NAME       0.45 (below the default threshold: ``--threshold 0.4``
                                                      redacts every unknown word, fail closed)
 ========================================  =========  =====
@@ -28,11 +29,28 @@ import functools
 import itertools
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 
-from ethicompass.privacy.text.recognizers._parts import finditer
+from ethicompass.privacy.text.recognizers._parts import (
+    ANYWHERE as _ANYWHERE,
+)
+from ethicompass.privacy.text.recognizers._parts import (
+    CUE_NAME,
+    CUE_PLACE,
+    DICTIONARY_NAME,
+    UNKNOWN,
+    finditer,
+)
+from ethicompass.privacy.text.recognizers._parts import (
+    LETTER as _L,
+)
+from ethicompass.privacy.text.recognizers._parts import (
+    Starts as _Starts,
+)
+from ethicompass.privacy.text.recognizers._signed import signature_regexes, signed_names, titled_names
 from ethicompass.privacy.text.recognizers._vocab import (
+    _COMMON_CAPS,
     _RELATIONS,
     _STOP,
     _clinical,
@@ -61,25 +79,24 @@ __all__ = [
     "word_regexes",
 ]
 
-#: Scores per evidence (see the module docstring).
-CUE_NAME = 0.8
-CUE_PLACE = 0.65
-DICTIONARY_NAME = 0.7
-UNKNOWN = 0.45
 
 #: A word: letters of any script (names keep their diacritics: "đặng", "ülker"), inner apostrophes.
-_L = r"[^\W\d_]"
 _WORD = re.compile(rf"{_L}(?:{_L}|['’])*{_L}|{_L}")
 _VOWEL = re.compile(r"[aeiouy]")
 #: Cues right before a word that make it a person (clinician or relative).
 _NAME_CUE = re.compile(
-    r"(?:\bdrs?\.?|\bd/w|\b(?:met|meeting|meet|seen|visit|visited|family) with|\bdiscussed with|\bspoke (?:with|to)|\btalked (?:with|to)|\bper|\bw/|\bby|\bcalled"
+    r"(\bdrs?['’]?\.?|\bd/w|\b(?:met|meeting|meet|seen|visit|visited|family) with|\bdiscussed with|\bspoke (?:with|to)|\btalked (?:with|to)|\bper|\bw/|\bby|\bcalled"
     r"|\bpaged|\bnotified|\bmd|\bnp|\brn|\bpa|\bfellow|\bresident|\battending|\bintern|\bnurse"
     r"|\bwife|\bhusband|\bspouse|\bpartner|\bmother|\bmom|\bfather|\bdad|\bson|\bdaughter|\bdtr|\bsister"
     r"|\bbrother|\bsis|\bbro|\baunt|\buncle|\bniece|\bnephew|\bcousin|\bgrandson|\bgranddaughter"
     r"|\bfriend|\bneighbor|\bguardian|\bhcp|\bproxy|\bpatient|\bpt|\bname|\bnamed|\bmr|\bmrs|\bms|\bmiss)"
     r"[.:,]?\s*(?:and\s+)?(?:(?:mac|mc|van|von|de|del|della|da|di|le|la|ó|o|bin|ben|al|el|ter|ten|der|den|dos|das|du"
     r"|con|y)\s+){0,3}$"
+)
+#: Cues that verbs, adjectives and clinical nouns follow as often as names: no evidence for a word one edit
+#: from a known word.
+_WEAK_NAME_CUE = re.compile(
+    r"\b(?:w/|by|called|paged|notified|patient|pt|seen with|met with|visit with|visited with|family with)"
 )
 #: Particles of surnames ("van de", "mac con", "ó"): they join the name they stand before.
 _PARTICLES = frozenset(
@@ -98,9 +115,6 @@ _PLACE_AFTER = re.compile(
 #: Words that read as English in clinical notes but are not in SCOWL's lower-case list (contractions,
 #: pronouns' case forms, months and weekdays in lower case): never candidates.
 _AFTER = re.compile(r"(?:['’]s)?[ \t]+([a-z]+)")
-#: Where each of the scan's regular expressions can match (``recognizers._hs``); empty: try everywhere.
-_Starts = Mapping[re.Pattern[str], Sequence[int]]
-_ANYWHERE: _Starts = {}
 
 
 def _eponym(low: str, end: int) -> bool:
@@ -121,23 +135,46 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
     verdict: tuple[str, float] | None
     if _NAME_AFTER.match(low, end):
         return "name", CUE_NAME  # a relation in brackets or a contact number after it ("varnavas cell# ...")
-    if _NAME_CUE.search(before):
-        # a cue makes a name even of a word one edit from a known one ("d/w ashdown"), but not of a relation or
-        # role word misspelt ("wife and neice", "brohter")
-        if len(word) >= 4 and _one_edit_from(word, _RELATIONS):
-            return None
+    if _relation_typo(word):
+        return None  # a relation or role word misspelt ("wife and neice", "brohter"), listed surname or not
+    cue = _NAME_CUE.search(before)
+    if cue is not None and not (_WEAK_NAME_CUE.fullmatch(cue.group(1)) and accounted_for(word)):
+        # a clinician's or relative's cue makes a name even of a word one edit from a known one ("d/w ashdown");
+        # a cue that verbs and nouns follow as often ("pt", "per", "by", "w/") does not make one of a typo
+        # ("pt restles", "w/ sedaton")
         verdict = "name", CUE_NAME
-    elif accounted_for(word):
+    elif accounted_for(word, skeleton=False):
         return None  # a typo of a known word ("recieved"), with no cue for a name
     elif _PLACE_CUE.search(before) or _PLACE_AFTER.match(low, end):
-        verdict = "place", CUE_PLACE
+        verdict = (
+            "place",
+            CUE_PLACE,
+        )  # a town's name can share a long word's skeleton: a place cue outweighs it
+    elif accounted_for(word):
+        return None  # a long word with a known word's skeleton ("medecatoin"), and no cue
     elif len(word) <= 3 or (word.isascii() and _VOWEL.search(word) is None):
         return None  # an abbreviation, unless a cue says otherwise
     elif _bare(word) in vocabulary()[1]:
+        if _bare(word) not in first_names() and _word_typo(_bare(word)):
+            # a listed surname that is also one edit from a known word ("stoll"), with no cue: as likely
+            # a typo as a name; below the threshold, still redacted at ``--threshold 0.4`` (fail closed)
+            return "name", UNKNOWN
         verdict = "name", DICTIONARY_NAME
     else:
         return "name", UNKNOWN
     return None if _eponym(low, end) else verdict
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _relation_typo(word: str) -> bool:
+    """A relation or role word one edit away ("neice", "brohter"), four letters or more."""
+    return len(word) >= 4 and _one_edit_from(word, _RELATIONS)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _word_typo(word: str) -> bool:
+    """One edit from a known word (a listed surname can be: "stoll")."""
+    return _one_edit_from(word, vocabulary()[0])
 
 
 def _bare(word: str) -> str:
@@ -159,7 +196,9 @@ _FACILITY_NOUN = re.compile(
 )
 _NOT_FACILITY_NAME_WORDS = (
     "the this that a an our his her their its local outside another other same psychiatric mental rehab "
-    "rehabilitation cardiac acute chronic inpatient outpatient private previous prior home nearby new old day night"
+    "rehabilitation cardiac acute chronic inpatient outpatient private previous prior home nearby new old day night "
+    "leave left discharge discharged admit admitted transfer transferred enter entered arrive arrived any each every "
+    "one two"
 )
 _GENERIC_FACILITY = frozenset(
     ("community", "general", "state", "county", "university", "va", "veterans", "teaching", "main", "city",
@@ -183,7 +222,7 @@ def _facility_runs(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int
             if w is None:
                 break
             word = w.group(1).rstrip(".")
-            if word in _STOP or word in _NOT_FACILITY_NAME or _FACILITY_NOUN.fullmatch(word):
+            if word in _STOP or word in _NOT_FACILITY_NAME or _FACILITY_NOUN.fullmatch(word) or len(word) < 2:
                 break
             pos = w.start()
             taken += 1
@@ -228,7 +267,7 @@ def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[
 
 
 _NEXT_NAME = re.compile(
-    rf"(?:[ \t]+{_L}\.?)?(?:[ \t]*(?:,|and|&|/)[ \t]*|[ \t]+)({_L}(?:{_L}|['’-])*{_L}|{_L})\b"
+    rf"(?:[ \t]+{_L}\.?)?(?:[ \t]*(?:,|\band\b|&|/)[ \t]*|[ \t]+)({_L}(?:{_L}|['’-])*{_L}|{_L})\b"
 )
 _PREVIOUS_NAME = re.compile(rf"\b({_L}(?:{_L}|['’-])*{_L}|{_L})(?:[ \t]+{_L}\.?)?[ \t]+$")
 
@@ -249,7 +288,14 @@ def _words(text: str, starts: Sequence[Sequence[int]] | None = None) -> list[tup
 def word_regexes() -> tuple[re.Pattern[str], ...]:
     """The regular expressions the word scan iterates over the lower-cased text (``finder_regexes`` of
     ``word_name``: ``recognizers._hs`` finds where each can match, and the scan tries it only there)."""
-    return (_TITLE, _CREDENTIAL, _FACILITY_NOUN, _facility_phrases(), _WARD, _STRONG_NAME_CUE, _TOWN)
+    return (
+        *signature_regexes(),
+        _FACILITY_NOUN,
+        _facility_phrases(),
+        _WARD,
+        _STRONG_NAME_CUE,
+        _TOWN,
+    )
 
 
 def _scan(text: str, starts: Sequence[Sequence[int]] | None = None) -> list[tuple[int, int, str, float]]:
@@ -260,7 +306,13 @@ def _scan(text: str, starts: Sequence[Sequence[int]] | None = None) -> list[tupl
     else:
         low = text.lower()
     at: _Starts = _ANYWHERE if starts is None else dict(zip(word_regexes(), starts, strict=True))
-    found = [*_titled(low, at), *_signed(low, at), *_facility_runs(low, at), *_cued(low, at), *_unknown(low)]
+    found = [
+        *titled_names(low, at),
+        *signed_names(low, at),
+        *_facility_runs(low, at),
+        *_cued(low, at),
+        *_unknown(low),
+    ]
     # a possessive ending is no part of the name or place ("dr okafor's meeting")
     return [
         (start, end - 2 if low.endswith(("'s", "’s"), start, end) and end - start > 3 else end, kind, score)
@@ -282,8 +334,11 @@ _TOWN = re.compile(
 _TOWN_CUE = re.compile(r"(?:^|[^a-z])(?:from|to|at|in|near|of|lives)[ \t]+$")
 
 
-#: A ward or unit: a word no vocabulary accounts for, then a number, after "on", "to" or "from" ("on brackenridge 4").
+#: A ward or unit: a word no vocabulary accounts for, then a number, after "on", "to" or "from" ("on brackenridge 4"),
+#: or with the number glued on and no cue ("pain post procedure. brackenridge3 aware"): a word glued to a floor
+#: number is no abbreviation.
 _WARD = re.compile(rf"(?:^|[^a-z])(?:on|to|from|onto)[ \t]+({_L}{{4,}})[ \t]*\d{{1,2}}\b")
+_WARD_GLUED = re.compile(rf"(?<!\w)({_L}{{5,}}+)\d{{1,2}}(?![\d%])\b")
 
 
 @functools.cache
@@ -312,17 +367,26 @@ def _facility_phrases() -> re.Pattern[str]:
 def _facility_words(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, float]]:
     phrases = _facility_phrases()
     for m in finditer(phrases, low, at.get(phrases)):
+        if len(last := low[m.start(1) : m.end(1)].rsplit(None, 1)[-1]) > 1 and last in _STOP:
+            continue  # "st. *" ran on into a function word ("sinus rhythm to st with pacs": sinus tachycardia)
         start = m.start(1) + 4 if low.startswith("the", m.start(1)) else m.start(1)
         yield start, m.end(1), "place", CUE_PLACE
 
 
 def _cued(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, float]]:
     yield from _facility_words(low, at)
-    for m in finditer(_WARD, low, at.get(_WARD)):
-        word = m.group(1)
-        if not accounted_for(word, typos=False):
-            yield m.start(1), m.end(1), "place", CUE_PLACE
     names = vocabulary()[1]
+    for m, group in itertools.chain(
+        zip(finditer(_WARD, low, at.get(_WARD)), itertools.repeat(1)),
+        zip(finditer(_WARD_GLUED, low, at.get(_WARD_GLUED)), itertools.repeat(2)),
+    ):
+        word = m.group(1)
+        if group == 2 and word.endswith("x") and accounted_for(word[:-1], typos=False):
+            continue  # a count glued on ("cabgx2", "turnedx2": times two)
+        if not accounted_for(word, typos=False) or (
+            group == 2 and word in names and word not in _COMMON_CAPS and word not in _clinical()
+        ):  # glued to a floor number, a listed surname names a ward ("merchant3") as often as a person
+            yield m.start(1), m.end(1), "place", CUE_PLACE
     for m in finditer(_STRONG_NAME_CUE, low, at.get(_STRONG_NAME_CUE)):
         word = m.group(1)
         free = m.start() == 0 or not low[m.start() - 1].isalpha()
@@ -330,6 +394,7 @@ def _cued(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, fl
             free
             and word in names
             and word not in _STOP
+            and word not in _COMMON_CAPS
             and word not in _clinical()
             and not _eponym(low, m.end(1))
         ):
@@ -340,7 +405,15 @@ def _cued(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, fl
             low, max(0, m.start() - 8), m.start()
         ):
             continue
-        if word not in _STOP and (not accounted_for(word) or word in names or word in _place_words()):
+        if (
+            m.group(1).startswith(("upper", "lower"))
+            and accounted_for(word)
+            and (word not in _place_words() or word in _COMMON_CAPS)
+        ):
+            continue  # a body part ("rash to lower back"), not a town ("upper darby")
+        if word not in _STOP and (
+            not accounted_for(word, skeleton=False) or word in names or word in _place_words()
+        ):
             yield m.start(1), m.end(1), "place", CUE_PLACE
 
 
@@ -387,76 +460,3 @@ def find_unknown_places(text: str) -> Iterator[tuple[int, int, float]]:
     for start, end, kind, score in _words(text):
         if kind == "place":
             yield start, end, score
-
-
-_TITLE = re.compile(r"(?:drs?|mrs?|ms|miss|prof)\b\.?[ \t]*")
-_NAME_WORD = re.compile(rf"({_L}(?:{_L}|['’])*(?:-{_L}(?:{_L}|['’])*)?)\.?")
-_INITIAL = re.compile(rf"{_L}\.?[ \t]+(?={_L}{{2}})")
-_CREDENTIAL = re.compile(
-    r"(?:rrt|rn|bsn|lpn|md|np|pa-c|msw|lcsw|licsw|rph|pharmd|crna|cnp|phd)\b\.?[ \t]*(?:$|\n|[,;])",
-    re.MULTILINE,
-)
-_BEFORE_CREDENTIAL = re.compile(r"[ \t]*,?[ \t]*$")
-
-
-def _titled(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, float]]:
-    """The word after a title ("dr fairweather", "mrs. gable"), with a middle initial and a second word when the first
-    is a Census first name ("dr. ellen marchetti"): a title makes even an English word a name."""
-    names = vocabulary()[1]
-    for m in finditer(_TITLE, low, at.get(_TITLE)):
-        if m.start() and low[m.start() - 1].isalpha():
-            continue
-        first = _NAME_WORD.match(low, m.end())
-        if first is None or first.group(1) in _STOP or low.startswith("/", first.end(1)):
-            continue  # "mr d/t mvr": mitral regurgitation, then an abbreviation
-        # the title is part of the name, as the mixed-case recognizer ``name_title`` (and ASQ-PHI's gold) has it
-        yield m.start(), first.end(1), "name", CUE_NAME
-        after = first.end()
-        if first.group(1) not in names or low[after : after + 1] not in (" ", "\t"):
-            continue
-        initial = _INITIAL.match(low, after + 1)
-        nxt = _NAME_WORD.match(low, initial.end() if initial else after + 1)
-        second = "" if nxt is None else nxt.group(1)
-        if (
-            nxt is not None
-            and second.isalpha()
-            and second not in _STOP
-            and (second in names or not accounted_for(second))
-        ):
-            yield m.start(), nxt.end(1), "name", CUE_NAME
-
-
-def _signed(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, float]]:
-    """A signature: up to four words and initials before a credential at the end of a line ("q. brannigan rrt",
-    "ROS E. DELACROIX-BYRNE, RRT"), stopping at a function word or a sentence's end."""
-    for m in finditer(_CREDENTIAL, low, at.get(_CREDENTIAL)):
-        if m.start() and low[m.start() - 1].isalpha():
-            continue
-        gap = _BEFORE_CREDENTIAL.search(low, max(0, m.start() - 8), m.start())
-        end = gap.start() if gap is not None else m.start()
-        line_start = low.rfind("\n", 0, end) + 1
-        tokens = low[line_start:end].split(" ")
-        start = end
-        taken = 0
-        for token in reversed(tokens):
-            bare = token.strip(",;:()").rstrip(".")
-            if not token:
-                start -= 1
-                continue
-            initial = len(bare) == 1 and bare.isalpha()
-            if not initial and (not bare or bare in _STOP or not bare.replace("-", "").isalpha()):
-                break
-            if taken and token.endswith(".") and not initial:
-                break  # the end of the sentence before the signature
-            if taken >= 4:
-                break
-            start -= len(token) + 1
-            taken += 1
-        start = max(start + 1, line_start)
-        run = [t.strip(",;:()").rstrip(".") for t in low[start:end].split()]
-        if not any(len(t) == 1 or t in vocabulary()[1] or not accounted_for(t) for t in run if t):
-            continue
-        while start < end and not low[start].isalpha():
-            start += 1
-        if taken and start < end:
-            yield start, end, "name", CUE_NAME
