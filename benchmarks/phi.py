@@ -42,10 +42,12 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +106,24 @@ def presidio_spans(analyzer: Any, text: str) -> list[Span]:
     ]
 
 
+_GOLD_TITLE = re.compile(r"(?:drs?|mrs?|ms|miss|prof)\.?[ \t]+", re.IGNORECASE)
+
+
+def untitled(docs: list[GoldDocument]) -> list[GoldDocument]:
+    """The same gold with a leading title cut from each name span ("Dr. Okafor" -> "Okafor"). The gold sets
+    disagree on titles (PhysioNet leaves them out of every name span; ASQ-PHI keeps them in some and not in
+    others); the title is not the identifier Safe Harbor names, and ethicompass leaves it visible, so the
+    benchmark also reports recall with the title not required, beside the unchanged scoring."""
+    out = []
+    for doc in docs:
+        spans = []
+        for g in doc.spans:
+            m = _GOLD_TITLE.match(doc.text, g.start, g.end) if g.type is PhiType.NAME else None
+            spans.append(replace(g, start=m.end()) if m is not None and m.end() < g.end else g)
+        out.append(replace(doc, spans=tuple(spans)))
+    return out
+
+
 def split_asq(docs: list[GoldDocument]) -> tuple[list[GoldDocument], list[GoldDocument]]:
     """The development half and the held-out half (seeded shuffle of the query order)."""
     order = list(range(len(docs)))
@@ -137,7 +157,8 @@ def corpora_table(
     """Every corpus found, ethicompass beside Presidio (on its first ``presidio_rows`` documents, and ours on the
     same ones); a corpus that is not there is reported as skipped. Recall and precision per type follow."""
     print(
-        "\n| corpus | engine | docs | span recall (full) | token P | PHI-free flagged |\n|---|---|---:|---:|---:|---:|"
+        "\n| corpus | engine | docs | span recall (full) | token P | PHI-free flagged | span recall (full), title"
+        " not required |\n|---|---|---:|---:|---:|---:|---:|"
     )
     per_type: list[str] = []
     for name, docs in corpora:
@@ -145,7 +166,9 @@ def corpora_table(
             print(f"| {name} | skipped: not found | | | | |")
             continue
         ours = evaluate_phi(docs)
-        print(f"| {name} | ethicompass | {short(ours)} |")
+        print(
+            f"| {name} | ethicompass | {short(ours)} | {evaluate_phi(untitled(docs)).span_recall_full:.3f} |"
+        )
         for kind, r in sorted(ours.per_type.items()):
             if r["spans"]:
                 per_type.append(
@@ -154,8 +177,10 @@ def corpora_table(
         if analyzer is not None:
             sub = docs[:presidio_rows]
             theirs = evaluate_phi(sub, finder=lambda t: presidio_spans(analyzer, t))
-            print(f"| {name} | {label} | {short(theirs)} |")
-            print(f"| {name} | ethicompass (same documents) | {short(evaluate_phi(sub))} |")
+            untitled_theirs = evaluate_phi(untitled(sub), finder=lambda t: presidio_spans(analyzer, t))
+            print(f"| {name} | {label} | {short(theirs)} | {untitled_theirs.span_recall_full:.3f} |")
+            same = f"{short(evaluate_phi(sub))} | {evaluate_phi(untitled(sub)).span_recall_full:.3f}"
+            print(f"| {name} | ethicompass (same documents) | {same} |")
     print(
         "\n| corpus | type | spans | span recall (full) | token P of spans of the type |\n|---|---|---:|---:|---:|"
     )
