@@ -21,6 +21,7 @@ import polars as pl
 from ethicompass.errors import InputError
 from ethicompass.sites._disclosure import check_body, complementary, suppress_counts, suppressed_record
 from ethicompass.sites._format import FORMAT, FORMAT_VERSION
+from ethicompass.sites._protect import unprotectable
 
 __all__ = ["build_body", "manifest_hash", "policy_hash", "site_groups"]
 
@@ -151,6 +152,13 @@ def _suppress_fairness(
             codes = counts.select(pl.col(g).rank("dense")).to_series().fill_null(0).to_numpy()
             margins += [np.flatnonzero(codes == c) for c in np.unique(codes)]
     mask = complementary(n, margins, minimum) if minimum > 1 else np.zeros(counts.height, dtype=bool)
+    pinned = int(unprotectable(n, margins, mask, minimum).sum()) if minimum > 1 else 0
+    if pinned:
+        raise InputError(
+            f"{pinned} cell(s) under the minimum of {minimum} are given away by the totals of the groups "
+            "alone, whatever else is suppressed",
+            hint="nothing was written; judge fewer group columns, coarsen them, or pool this site with another",
+        )
     return counts.filter(pl.Series(~mask)), suppressed_record(n, mask, minimum)
 
 
