@@ -152,14 +152,10 @@ def _suppress_fairness(
             codes = counts.select(pl.col(g).rank("dense")).to_series().fill_null(0).to_numpy()
             margins += [np.flatnonzero(codes == c) for c in np.unique(codes)]
     mask = complementary(n, margins, minimum) if minimum > 1 else np.zeros(counts.height, dtype=bool)
+    # cells the group totals alone give away (no suppression can hide them): flagged, and the coordinator warns
     pinned = int(unprotectable(n, margins, mask, minimum).sum()) if minimum > 1 else 0
-    if pinned:
-        raise InputError(
-            f"{pinned} cell(s) under the minimum of {minimum} are given away by the totals of the groups "
-            "alone, whatever else is suppressed",
-            hint="nothing was written; judge fewer group columns, coarsen them, or pool this site with another",
-        )
-    return counts.filter(pl.Series(~mask)), suppressed_record(n, mask, minimum)
+    record = suppressed_record(n, mask, minimum) | ({"determined_by_totals": pinned} if pinned else {})
+    return counts.filter(pl.Series(~mask)), record
 
 
 def _representativeness(study: Any, minimum: int) -> tuple[dict[str, dict[str, int]] | None, int]:
