@@ -437,3 +437,23 @@ def test_after_suppression_no_small_cell_is_recoverable(
         determined = a.size > 0 and bool(np.allclose(a.T @ y, target, atol=1e-7))
         # determined only where the totals alone give it (every cell they reach hidden): the caller refuses
         assert determined == (int(cell) in pinned), (n.reshape(n_rows, n_columns), cell)
+
+
+def test_cells_the_totals_alone_give_away_are_recorded(guarded_sites: Federation, tmp_path: Path) -> None:
+    """Site C of the small study is too small to hide every cell from a reader holding its group totals:
+    no suppression can, so the file says how many, and the coordinator's privacy check warns."""
+    records = {f.site: f.body["disclosure"]["suppressed"]["fairness"] for f in guarded_sites.files}
+    assert records["C"].get("determined_by_totals", 0) >= 1
+    assert all("determined_by_totals" not in records[s] for s in ("A", "B"))
+    from ethicompass.sites import federate
+    from ethicompass.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}").open()
+    try:
+        output, _ = federate(
+            guarded_sites.files, policy=guarded_sites.policy, store=store, out_dir=tmp_path / "o"
+        )
+    finally:
+        store.dispose()
+    check = next(c for c in output.report.principles["privacy"].checks if c.id == "privacy.site_disclosure")
+    assert check.verdict == "warn" and "reader holding the group totals could compute" in check.evidence

@@ -3,22 +3,24 @@
 A reader of a site file knows every published cell and (we assume, conservatively) the total of every
 margin the file and the other tables of the same rows allow: each margin is a set of cells whose sum
 the reader knows, or an equation between cells of two tables of the same rows (coefficients ``+1`` and
-``-1``, known sum 0). A margin whose total is under the minimum cell size is not assumed known: it
-is itself a count the file never publishes, and a reader who holds it already knows a small count.
+``-1``, known sum 0). With ``small_totals=False`` (the site file's model) a margin whose total is under
+the minimum cell size is not assumed known: it is itself a count the file never publishes, and a
+reader who holds it already knows a small count.
 
-Two ways a hidden cell is disclosed, and both are closed:
+Two ways a hidden cell is disclosed (both are found; :func:`protect` closes the first always and the
+second with ``intervals=True``, which the site file does not use yet: too slow on a joint table):
 
 * **exactly**: its value is a linear combination of the known totals less the published cells, i.e.
   its unit vector lies in the row space of the hidden part of the equations (:func:`recoverable`,
   one SVD per connected block of hidden cells);
 * **by its interval** (cells under the minimum only): the smallest and largest values the equations
-  allow, with every hidden cell holding at least one row, lie closer than the minimum cell size
+  allow, with every hidden cell holding at least one row, are narrower than [1, minimum - 1]
   (:func:`narrow`, two linear programmes per cell, HiGHS via :func:`scipy.optimize.linprog`).
 
-:func:`protect` starts from the cells under the minimum and, while a hidden cell is disclosed, hides
+:func:`protect` starts from the cells under the minimum and, while a hidden cell under it is disclosed, hides
 the smallest published cell that shares a margin with it and stops its disclosure (the hypercube
 method's choice in tau-ARGUS: the cheapest cell that breaks the determination), falling back to the
-smallest neighbour when no single one does.
+one that leaves fewest cells disclosed. :func:`unprotectable` names what no suppression can hide.
 """
 
 from __future__ import annotations
