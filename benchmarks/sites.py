@@ -68,10 +68,10 @@ def _study(root: Path, rows: int, groups: int, seed: int) -> Path:
 
 
 def _suppressed(counts: pl.DataFrame, groups: list[str], minimum: int) -> tuple[int, int]:
-    """(rows in suppressed cells, all rows) of one table after coarsening and complementary suppression, with
+    """(rows in suppressed cells, all rows) of one table after coarsening and the one-margin rule, with
     the margins of the file (whole table, each group value) plus those any other table of the same rows also
     gives: each (label, prediction, score key) column and each (groups, label, prediction) stratum."""
-    from ethicompass.sites._disclosure import complementary
+    from ethicompass.sites._disclosure import one_margin
     from ethicompass.sites._summarize import coarsen
 
     c = coarsen(counts, groups, minimum)
@@ -80,15 +80,18 @@ def _suppressed(counts: pl.DataFrame, groups: list[str], minimum: int) -> tuple[
     for keys in [*[[g] for g in groups], ["_label", "_pred", "_score"], [*groups, "_label", "_pred"]]:
         codes = c.select(pl.struct(keys).rank("dense")).to_series().to_numpy()
         margins += [np.flatnonzero(codes == v) for v in np.unique(codes)]
-    mask = complementary(n, margins, minimum)
+    mask = one_margin(n, margins, minimum)
     return int(n[mask].sum()), int(n.sum())
 
 
 def _pinned(site: Any, rows: pl.DataFrame, policy: Any, minimum: int) -> str:
     """The site file's own suppression (its margins: the table, each group combination, each attribute
-    value), then the cells that all those totals together determine (``recoverable``)."""
+    value): the one-margin rule alone and the sound rule the file uses, each with the cells under the
+    minimum that the margins' totals determine exactly (``recoverable``), for a reader who knows every
+    total of the minimum or more (the file's model) and one who knows every total, small ones too."""
     from ethicompass.sites import _summarize
-    from ethicompass.sites._disclosure import complementary, recoverable
+    from ethicompass.sites._disclosure import complementary, one_margin
+    from ethicompass.sites._protect import known_margins, recoverable
 
     meta, counts = _summarize._fairness(rows, site, policy)
     groups = meta["groups"]
@@ -98,12 +101,21 @@ def _pinned(site: Any, rows: pl.DataFrame, policy: Any, minimum: int) -> str:
     for keys in [groups, *[[g] for g in groups]]:
         codes = counts.select(pl.struct(keys).rank("dense")).to_series().to_numpy()
         margins += [np.flatnonzero(codes == v) for v in np.unique(codes)]
-    mask = complementary(n, margins, minimum)
-    pinned = recoverable(margins, mask)
-    return (
-        f"the file's joint table: {int(mask.sum())} of {counts.height} cells suppressed; of them "
-        f"{int(pinned.sum())} ({int(n[pinned].sum())} rows) determined by the margin totals together"
-    )
+    small = (n > 0) & (n < minimum)
+    parts = []
+    for name, mask in (
+        ("one-margin rule", one_margin(n, margins, minimum)),
+        ("sound rule", complementary(n, margins, minimum)),
+    ):
+        found = []
+        for small_totals in (False, True):
+            pinned = recoverable(known_margins(n, margins, minimum, small_totals=small_totals), mask) & small
+            found.append(f"{int(pinned.sum())} ({int(n[pinned].sum())} rows)")
+        parts.append(
+            f"{name}: {int(mask.sum())} of {counts.height} cells, {100 * n[mask].sum() / n.sum():.1f}% of rows "
+            f"suppressed; small cells determined: {found[0]} by totals of >= {minimum}, {found[1]} by all totals"
+        )
+    return "the file's joint table: " + "; ".join(parts)
 
 
 def demo_suppression(root: Path, minimum: int = 5) -> None:
@@ -145,7 +157,7 @@ def demo_suppression(root: Path, minimum: int = 5) -> None:
             )
             hidden, total = _suppressed(s.counts, groups, minimum)
             shares.append(f"{' x '.join(groups)} {hidden}/{total} = {100 * hidden / total:.1f}%")
-        print(f"  {name}: joint {shares[0]}; per attribute: " + "; ".join(shares[1:]))
+        print(f"  {name}: joint {shares[0]}; per attribute (one-margin rule): " + "; ".join(shares[1:]))
         print(f"    {_pinned(site, rows, policy, minimum)}")
 
 

@@ -19,7 +19,8 @@ def test_every_published_count_is_at_least_the_minimum(guarded_sites: Federation
         body = f.body
         n_at = body["fairness"]["columns"].index("_n")
         counts = [row[n_at] for row in body["fairness"]["rows"]]
-        assert counts and min(counts) >= 5
+        # a site too small to publish any cell soundly publishes none (site C here)
+        assert not counts or min(counts) >= 5
         for values in body["representativeness"].values():
             assert all(n >= 5 for n in values.values())
         assert all(n >= 5 for n in body["consent"]["rows_dropped"].values())
@@ -67,9 +68,11 @@ def test_complementary_never_leaves_one_hidden_cell_in_a_margin(
     mask = complementary(n, margins, minimum)
     assert mask[(n > 0) & (n < minimum)].all()  # every small cell is hidden
     for margin in margins:
-        hidden = int(mask[margin].sum())
-        # a margin with exactly one hidden cell would give it away by subtraction, unless nothing else is shown
-        assert hidden != 1 or mask[margin].all() or margin.size < 2
+        # a margin with exactly one hidden cell would give it away by subtraction: never one under the minimum
+        # (unless the margin is that cell, or its total is itself under the minimum: no file publishes it)
+        lone = margin[mask[margin]]
+        if lone.size == 1 and margin.size > 1 and n[margin].sum() >= minimum:
+            assert n[lone[0]] >= minimum
 
 
 def test_a_guarded_federation_states_the_bounds(guarded_sites: Federation, tmp_path: Path) -> None:
@@ -171,16 +174,16 @@ def test_a_cell_under_the_minimum_is_refused(
     cli: Callable[..., Any], guarded_sites: Federation, tmp_path: Path
 ) -> None:
     paths = _copy(guarded_sites, tmp_path)
-    data = json.loads(paths[2].read_text())
+    data = json.loads(paths[0].read_text())  # site A (C is too small to publish a cell)
     body = data["body"]
     body["fairness"]["rows"][0][body["fairness"]["columns"].index("_n")] = 3
-    _resign(paths[2], body, guarded_sites.root / "C.pem")  # even signed by the site itself
+    _resign(paths[0], body, guarded_sites.root / "A.pem")  # even signed by the site itself
     out = tmp_path / "out"
     result = cli(
         "federate", "review", *paths, "--policy", _policy_file(guarded_sites, tmp_path), "--out", out
     )
-    _refused(result, out, "site 'C'", "under the minimum 5")
-    assert cli("site", "check", paths[2]).code == 1
+    _refused(result, out, "site 'A'", "under the minimum 5")
+    assert cli("site", "check", paths[0]).code == 1
 
 
 def test_the_same_site_twice_is_refused(
@@ -382,7 +385,7 @@ def test_a_bridge_between_two_hidden_cycles_is_found() -> None:
     cells, so the one-margin rule of `complementary` stops, yet the joining cell is the difference of known
     totals (rows 0 and 1 less columns 0 and 1). `recoverable` finds it; the cycles' cells stay hidden."""
     from ethicompass.sites import complementary
-    from ethicompass.sites._disclosure import recoverable
+    from ethicompass.sites._disclosure import one_margin, recoverable
 
     # rows r0..r3, columns c0..c3; hidden: cycle {r0,r1}x{c0,c1}, cycle {r2,r3}x{c2,c3}, bridge (r1, c2)
     n = np.full((4, 4), 50)
@@ -393,4 +396,64 @@ def test_a_bridge_between_two_hidden_cycles_is_found() -> None:
     small = (n.ravel() > 0) & (n.ravel() < 5)
     found = recoverable(margins, small)
     assert found[grid[1, 2]] and int(found.sum()) == 1
-    assert not complementary(n.ravel(), margins, 5)[~small].any()  # the one-margin rule adds nothing here
+    assert not one_margin(n.ravel(), margins, 5)[~small].any()  # the one-margin rule adds nothing here
+    sound = complementary(n.ravel(), margins, 5)
+    assert not recoverable(margins, sound).any()  # the sound rule closes it
+    assert int(sound.sum()) == int(small.sum()) + 1  # with one more cell, a 50 beside the bridge
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=5),
+    st.integers(min_value=2, max_value=6),
+    st.data(),
+)
+def test_after_suppression_no_small_cell_is_recoverable(
+    n_rows: int, n_columns: int, data: st.DataObject
+) -> None:
+    """A random two-way table whose row, column and grand totals a reader knows (what the file's margins
+    and other tables of the same rows give): after complementary suppression, no hidden cell under the
+    minimum is determined by the totals of at least the minimum less the published cells (checked
+    independently by least squares), and every published cell holds the minimum."""
+    from ethicompass.sites import complementary
+    from ethicompass.sites._protect import known_margins, unprotectable
+
+    size = n_rows * n_columns
+    n = np.array(data.draw(st.lists(st.integers(min_value=0, max_value=14), min_size=size, max_size=size)))
+    grid = np.arange(size).reshape(n_rows, n_columns)
+    margins = [grid.ravel(), *list(grid), *list(grid.T)]
+    mask = complementary(n, margins, 5)
+    assert ((n[~mask] == 0) | (n[~mask] >= 5)).all()
+    known = [cells for cells, _ in known_margins(n, margins, 5, small_totals=False)]
+    hidden = np.flatnonzero(mask)
+    a = np.array([[1.0 if c in m else 0.0 for c in hidden] for m in known]).reshape(len(known), hidden.size)
+    pinned = set(np.flatnonzero(unprotectable(n, margins, mask, 5)).tolist())
+    for j, cell in enumerate(hidden):
+        if n[cell] >= 5 or n[cell] == 0:
+            continue  # a complementary cell the totals give away could have been published; 0 is no cell
+        target = np.zeros(hidden.size)
+        target[j] = 1.0
+        y = np.linalg.lstsq(a.T, target, rcond=None)[0] if a.size else np.zeros(0)
+        determined = a.size > 0 and bool(np.allclose(a.T @ y, target, atol=1e-7))
+        # determined only where the totals alone give it (every cell they reach hidden): the caller refuses
+        assert determined == (int(cell) in pinned), (n.reshape(n_rows, n_columns), cell)
+
+
+def test_cells_the_totals_alone_give_away_are_recorded(guarded_sites: Federation, tmp_path: Path) -> None:
+    """Site C of the small study is too small to hide every cell from a reader holding its group totals:
+    no suppression can, so the file says how many, and the coordinator's privacy check warns."""
+    records = {f.site: f.body["disclosure"]["suppressed"]["fairness"] for f in guarded_sites.files}
+    assert records["C"].get("determined_by_totals", 0) >= 1
+    assert all("determined_by_totals" not in records[s] for s in ("A", "B"))
+    from ethicompass.sites import federate
+    from ethicompass.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}").open()
+    try:
+        output, _ = federate(
+            guarded_sites.files, policy=guarded_sites.policy, store=store, out_dir=tmp_path / "o"
+        )
+    finally:
+        store.dispose()
+    check = next(c for c in output.report.principles["privacy"].checks if c.id == "privacy.site_disclosure")
+    assert check.verdict == "warn" and "reader holding the group totals could compute" in check.evidence

@@ -1,12 +1,14 @@
 """Disclosure control before anything leaves a site, and the check that proves it was applied.
 
 **Suppression.** No published count of rows is below the policy's ``min_cell_size`` (default 5,
-as OHDSI's ``minCellCount``). A cell under it is removed (primary suppression); so that it cannot
-be recovered by subtracting the published cells from a margin, every margin that lost exactly
-one cell loses its smallest published cell too (complementary suppression), until no margin
-has exactly one. The margins are those a reader can form from the file: each group combination,
-each attribute value, and the whole table. What was removed is recorded per table as a number of
-cells and an interval of rows (the total rounded out to multiples of the minimum), never a value.
+as OHDSI's ``minCellCount``). A cell under it is removed (primary suppression); complementary
+suppression then hides more cells until no hidden cell can be computed from the published cells and
+the margins' totals: first the one-margin rule (a margin that lost exactly one cell loses its smallest
+published cell too), then :func:`ethicompass.sites._protect.protect`, which closes what several
+margins together determine (linear algebra over all margins at once). The margins are those a reader
+can form from the file: each group combination, each attribute value, and the whole table. What was
+removed is recorded per table as a number of cells and an interval of rows (the total rounded out to
+multiples of the minimum), never a value.
 
 **The check** (:func:`check_body`) judges a summary from the file alone: only known fields, no
 published count under the minimum, scores only on the policy's grid of bin edges, no text that
@@ -25,11 +27,13 @@ from typing import Any
 import numpy as np
 
 from ethicompass.sites._format import BODY_KEYS, FORMAT, FORMAT_VERSION, body_hash
+from ethicompass.sites._protect import Margin, protect, recoverable
 
 __all__ = [
     "CHECKER_VERSION",
     "check_body",
     "complementary",
+    "one_margin",
     "recoverable",
     "suppress_counts",
     "suppressed_record",
@@ -41,24 +45,23 @@ _INTERNAL = ("_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4")
 _ID_SHAPE = re.compile(r"\d{6,}|(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]{2,}-?\d{5,}")
 
 
-def complementary(counts: np.ndarray, margins: Sequence[np.ndarray], minimum: int) -> np.ndarray:
-    """Which cells to suppress: those under ``minimum`` and, for every margin that would lose exactly
-    one, its smallest published cell, repeated until no margin has exactly one suppressed cell.
-
-    ``counts`` are the cells' row counts; each margin is an array of cell indices. Returns a mask.
-    """
+def one_margin(counts: np.ndarray, margins: Sequence[Margin], minimum: int) -> np.ndarray:
+    """The fast first pass: the cells under ``minimum`` and, for every margin that would lose exactly one,
+    its smallest published cell, repeated until no margin has exactly one suppressed cell. Not sound on
+    its own (two margins together can still pin a cell): :func:`complementary` finishes the job."""
     counts = np.asarray(counts)
     mask = (counts > 0) & (counts < minimum)
+    plain = [np.asarray(m) for m in margins if not isinstance(m, tuple)]
     changed = bool(mask.any())
     while changed:
         changed = False
-        for margin in margins:
+        for margin in plain:
             if margin.size < 2:
                 continue
             hidden = mask[margin]
             if int(hidden.sum()) != 1:
                 continue
-            shown = margin[~hidden]
+            shown = margin[~hidden & (counts[margin] > 0)]  # an empty cell is in no file: nothing to hide
             if shown.size == 0:
                 continue
             mask[shown[np.argmin(counts[shown])]] = True
@@ -66,38 +69,25 @@ def complementary(counts: np.ndarray, margins: Sequence[np.ndarray], minimum: in
     return mask
 
 
-def recoverable(margins: Sequence[np.ndarray], mask: np.ndarray) -> np.ndarray:
-    """Which hidden cells a reader can compute exactly from the published cells and the margins' totals.
+def complementary(
+    counts: np.ndarray, margins: Sequence[Margin], minimum: int, *, intervals: bool = False
+) -> np.ndarray:
+    """Which cells to suppress: those under ``minimum`` and the complementary cells that keep every hidden
+    cell from being computed exactly from the totals of the margins that hold at least ``minimum`` rows
+    (and, with ``intervals``, every cell under the minimum from being pinned to an interval narrower than
+    [1, minimum - 1]). A margin whose total is under the minimum is not assumed known: no file publishes
+    it, and a reader who holds it from elsewhere already holds a small count.
 
-    Each margin's total less its published cells is a known sum of its hidden cells: a linear system
-    ``A x = b`` in the hidden cells. A hidden cell is determined iff its unit vector lies in the row space
-    of ``A``, i.e. iff it is zero in every vector of ``A``'s null space (one SVD for all cells).
-    Returns a mask over all cells (``False`` for the published ones).
+    The one-margin rule (:func:`one_margin`) runs first, then
+    :func:`ethicompass.sites._protect.protect` closes what several margins together disclose.
+    ``counts`` are the cells' row counts; each margin is an array of cell indices (or an equation between
+    tables, see :data:`ethicompass.sites._protect.Margin`). Returns a mask.
     """
-    hidden = np.flatnonzero(mask)
-    out = np.zeros(mask.shape, dtype=bool)
-    if hidden.size == 0:
-        return out
-    column = np.full(mask.shape, -1, dtype=np.int64)
-    column[hidden] = np.arange(hidden.size)
-    rows = []
-    for margin in margins:
-        if margin.size < 2:  # as in `complementary`: a one-cell margin is that cell, nothing can hide it
-            continue
-        inside = column[margin[mask[margin]]]
-        if inside.size:
-            row = np.zeros(hidden.size)
-            row[inside] = 1.0
-            rows.append(row)
-    if not rows:
-        return out
-    a = np.unique(np.array(rows), axis=0)
-    _, sv, vt = np.linalg.svd(a, full_matrices=True)
-    rank = int((sv > 1e-9 * max(1.0, float(sv[0]))).sum())
-    null = vt[rank:]  # (hidden - rank, hidden): a basis of the null space
-    pinned = np.all(np.abs(null) < 1e-9, axis=0) if null.size else np.ones(hidden.size, dtype=bool)
-    out[hidden[pinned]] = True
-    return out
+    counts = np.asarray(counts)
+    if minimum <= 1:
+        return np.zeros(counts.shape, dtype=bool)
+    first = one_margin(counts, margins, minimum)
+    return protect(counts, margins, minimum, start=first, intervals=intervals, small_totals=False)
 
 
 def suppressed_record(counts: np.ndarray, mask: np.ndarray, minimum: int) -> dict[str, Any]:

@@ -254,23 +254,29 @@ def _privacy_assessor(merged: MergedSites) -> Any:
     from ethicompass.review import SOURCES, Check
 
     def assess(ctx: Any) -> list[Any]:
-        lines, suppressed = [], 0
+        lines, suppressed, pinned = [], 0, 0
         for f in merged.files:
             d = f.body["disclosure"]
             fair = d["suppressed"]["fairness"]
+            pinned += int(fair.get("determined_by_totals", 0))
             other = d["suppressed"]["representativeness"]["values"] + d["suppressed"]["consent"]["reasons"]
             suppressed += fair["cells"] + other
             lines.append(
                 f"{f.site}: minimum cell {d['min_cell_size']}, {f.body['certificate']['cells_published']:,} cells "
                 f"published, {fair['cells']} suppressed (between {fair['rows'][0]} and {fair['rows'][1]} rows)"
                 + (f", {other} other counts suppressed" if other else "")
+                + (
+                    f", {fair['determined_by_totals']} suppressed cell(s) a reader holding the group totals could compute"
+                    if fair.get("determined_by_totals")
+                    else ""
+                )
             )
         minimum = ctx.policy.sites.min_cell_size
         return [
             Check(
                 id="privacy.site_disclosure",
                 title="Only non-disclosive counts left each site",
-                verdict="pass" if minimum >= 5 and not suppressed else "warn",
+                verdict="pass" if minimum >= 5 and not suppressed and not pinned else "warn",
                 value=f"{len(merged.files)} sites, {suppressed} counts suppressed",
                 threshold=f"every published count at least {minimum}; each file certified and signed",
                 evidence="; ".join(lines)

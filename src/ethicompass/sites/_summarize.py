@@ -21,6 +21,7 @@ import polars as pl
 from ethicompass.errors import InputError
 from ethicompass.sites._disclosure import check_body, complementary, suppress_counts, suppressed_record
 from ethicompass.sites._format import FORMAT, FORMAT_VERSION
+from ethicompass.sites._protect import unprotectable
 
 __all__ = ["build_body", "manifest_hash", "policy_hash", "site_groups"]
 
@@ -165,7 +166,10 @@ def _suppress_fairness(
             codes = counts.select(pl.col(g).rank("dense")).to_series().fill_null(0).to_numpy()
             margins += [np.flatnonzero(codes == c) for c in np.unique(codes)]
     mask = complementary(n, margins, minimum) if minimum > 1 else np.zeros(counts.height, dtype=bool)
-    return counts.filter(pl.Series(~mask)), suppressed_record(n, mask, minimum)
+    # cells the group totals alone give away (no suppression can hide them): flagged, and the coordinator warns
+    pinned = int(unprotectable(n, margins, mask, minimum).sum()) if minimum > 1 else 0
+    record = suppressed_record(n, mask, minimum) | ({"determined_by_totals": pinned} if pinned else {})
+    return counts.filter(pl.Series(~mask)), record
 
 
 def _representativeness(study: Any, minimum: int) -> tuple[dict[str, dict[str, int]] | None, int]:
