@@ -59,5 +59,5 @@ def lexicon() -> Lexicon:
         state_codes=frozenset(codes),
         state_names=frozenset(names),
         facilities=tuple(facilities),
-        street_suffixes=tuple(sorted(set(_lines("street_suffixes.txt")), key=len, reverse=True)),
+        street_suffixes=tuple(sorted(set(_lines("street_suffixes.txt")), key=lambda s: (-len(s), s))),
     )

@@ -15,6 +15,14 @@ stand for any non-ASCII character.
 
 Without the ``hyperscan`` package (a platform without a wheel), or with :data:`ENABLED` set to False,
 :func:`available` is False and batches are scanned as before.
+
+Compiling the databases costs about a second per process, more than finding PHI in a megabyte of notes; so a
+compiled database is kept in the user's cache (``$XDG_CACHE_HOME/ethicompass/hyperscan/``, default
+``~/.cache``; a 0700 folder, 0600 files), named by a SHA-256 of the Hyperscan version, the mode, and every
+pattern with its id, and later processes load it in under a millisecond. A file that does not load is
+compiled again and replaced; ``ETHICOMPASS_HYPERSCAN_CACHE=off`` compiles every time (or names another
+folder). The cache holds only the loosened patterns, never text. Whoever can write the user's cache folder
+could swap a database for one that finds less; that is the trust the installed package itself needs.
 """
 
 from __future__ import annotations
@@ -22,8 +30,13 @@ from __future__ import annotations
 import array
 import codecs
 import functools
+import hashlib
 import logging
+import os
 import re
+import tempfile
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -131,13 +144,59 @@ def _databases(
 
 def _compile(found: list[tuple[bool, Key, bytes]], lower: bool) -> Any:
     """The database of the patterns in ``found`` for the lower-cased text (or the text as written);
-    pattern ids are positions in ``found`` (None: no such pattern)."""
+    pattern ids are positions in ``found`` (None: no such pattern). Loaded from the cache when it is there."""
     chosen = [(i, expr) for i, (low, _, expr) in enumerate(found) if low is lower]
     if not chosen:
         return None
+    expressions, ids = [e for _, e in chosen], [i for i, _ in chosen]
+    cached = _cache_file(expressions, ids)
+    if cached is not None and (db := _load(cached)) is not None:
+        return db
     db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-    db.compile(expressions=[e for _, e in chosen], ids=[i for i, _ in chosen], elements=len(chosen))
+    db.compile(expressions=expressions, ids=ids, elements=len(chosen))
+    if cached is not None:
+        _save(cached, db)
     return db
+
+
+def _cache_file(expressions: list[bytes], ids: list[int]) -> Path | None:
+    """Where the database of these patterns is cached, or None when the cache is off."""
+    setting = os.environ.get("ETHICOMPASS_HYPERSCAN_CACHE", "")
+    if setting.lower() in {"off", "0", "no", "false"}:
+        return None
+    if setting:
+        folder = Path(setting).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME")
+        root = Path(base).expanduser() if base and Path(base).is_absolute() else Path.home() / ".cache"
+        folder = root / "ethicompass" / "hyperscan"
+    digest = hashlib.sha256(f"hyperscan {metadata.version('hyperscan')} block\n".encode())
+    for i, expression in zip(ids, expressions, strict=True):
+        digest.update(b"%d\x00%b\x00" % (i, expression))
+    return folder / f"{digest.hexdigest()[:32]}.hsdb"
+
+
+def _load(path: Path) -> Any:
+    try:
+        return _hs.loadb(path.read_bytes(), _hs.HS_MODE_BLOCK)
+    except (OSError, _hs.error):  # none yet, unreadable, or not a database of this build: compile it
+        return None
+
+
+def _save(path: Path, db: Any) -> None:
+    """Write the compiled database atomically (0600 in a 0700 folder); a cache that cannot be written is skipped."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hsdb-")  # created 0600
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_hs.dumpb(db))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        logging.getLogger(__name__).debug("Hyperscan cache not written (%s)", type(exc).__name__)
 
 
 def _compiles(expression: bytes) -> bool:
