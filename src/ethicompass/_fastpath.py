@@ -12,6 +12,9 @@ sql        ``store.FastQuery``: a compiled Core SELECT run on the tests/foundati
            driver's cursor (the same SELECT through SQLAlchemy)   test_fast_sql.py
 polars     ``fairness.summarize`` on a Polars frame: NumPy codes  tests/fairness/
            and ``bincount`` (the narwhals group-by)               test_fairness_fastpath.py
+hyperscan  ``privacy.text.recognizers._hs``: one Hyperscan pass   tests/privacy_text/
+           gives where each pattern can start (every pattern      test_phi_fast_paths.py
+           searched over the whole text)
 =========  =====================================================  ============================
 
 ``ETHICOMPASS_PLAIN=all`` (or a comma list of seams, e.g. ``native,sql``), read once at import,
@@ -44,7 +47,7 @@ __all__ = ["ENV", "SEAMS", "fast", "forced_by_environment", "plain"]
 #: The environment variable that forces plain paths (``all`` or a comma list of :data:`SEAMS`).
 ENV = "ETHICOMPASS_PLAIN"
 #: The seams, by name.
-SEAMS = frozenset({"native", "polars", "sql"})
+SEAMS = frozenset({"hyperscan", "native", "polars", "sql"})
 
 _FORCED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
     "ethicompass_plain", default=frozenset()

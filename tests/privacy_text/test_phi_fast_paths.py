@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ethicompass import _fastpath
 from ethicompass.privacy import Span, find_phi, find_phi_many
 from ethicompass.privacy.text import _find as text_module
 from ethicompass.privacy.text.recognizers import _hs as hs_module
@@ -68,9 +69,9 @@ def hyperscan_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _both(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[list[list[Span]], list[list[Span]]]:
     assert hs_module.available()
     fast = list(find_phi_many(texts))
-    monkeypatch.setattr(hs_module, "ENABLED", False)
-    plain = list(find_phi_many(texts))
-    monkeypatch.setattr(hs_module, "ENABLED", True)
+    with _fastpath.plain("hyperscan"):  # the seam's switch (ETHICOMPASS_PLAIN=hyperscan)
+        assert not hs_module.available()
+        plain = list(find_phi_many(texts))
     return fast, plain
 
 

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from ethicompass._fastpath import fast
 from ethicompass.privacy.text.recognizers._gate import reversed_loose_pattern
 
 _hs: Any
@@ -80,8 +81,9 @@ Key = tuple[str, int]
 
 
 def available() -> bool:
-    """True when batches can be scanned with Hyperscan (the package imports and :data:`ENABLED` is set)."""
-    return ENABLED and _hs is not None
+    """True when batches can be scanned with Hyperscan: the package imports, :data:`ENABLED` is set, and the
+    ``hyperscan`` seam of ``ethicompass._fastpath`` is not forced plain (``ETHICOMPASS_PLAIN``)."""
+    return ENABLED and _hs is not None and fast("hyperscan")
 
 
 def one_byte(text: str) -> bytes:
