@@ -146,3 +146,16 @@ def test_boolean_label_and_prediction_only() -> None:
     assert report.overall.metrics["auroc"].value is None
     assert report.overall.metrics["auroc"].reason == "no score column given"
     assert report.threshold is None
+
+
+def test_an_empty_summary_is_refused_with_a_clear_error() -> None:
+    """Every cell suppressed (a site file can come to that): a named error, not a reshape failure."""
+    from dataclasses import replace
+
+    from ethicompass.fairness import audit_summary, summarize
+
+    rows = pl.DataFrame({"sex": ["F", "M"] * 10, "y": [1, 0] * 10, "p": [0.8, 0.2] * 10})
+    full = summarize(rows, label="y", score="p", groups=["sex"])
+    empty = replace(full, counts=full.counts.head(0))
+    with pytest.raises(InputError, match="counts no rows"):
+        audit_summary(empty, n_boot=0)

@@ -192,6 +192,11 @@ def audit_summary(
     _check_options(threshold=summary.threshold or 0.5, n_boot=n_boot, ci=ci, reference=reference, bins=2)
     groups = summary.groups
     counts = summary.counts
+    if counts.height == 0 or not counts["_n"].sum():
+        raise InputError(
+            "the summary counts no rows, so there is nothing to audit",
+            hint="check the label and group columns hold data (a site file may have suppressed every cell)",
+        )
     fine_keys, i = _fine_index(counts, groups)
     n_fine = fine_keys.height
     if summary.has_score and summary.bin_width is None:

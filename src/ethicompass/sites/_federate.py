@@ -96,20 +96,29 @@ def _enforcement(merged: MergedSites, purpose: str) -> Any:
     )
 
 
-def federated_results(merged: MergedSites, study: Any, policy: Any) -> dict[str, Any]:
-    """What the review's assessors read instead of rows: the audit, counts, representativeness, consent."""
+def federated_results(
+    merged: MergedSites, study: Any, policy: Any, *, judge_counts: bool = True
+) -> dict[str, Any]:
+    """What the review's assessors read instead of rows: the audit, counts, representativeness, consent.
+
+    With ``judge_counts`` False (the sites suppressed more than the policy allows), the fairness audit and
+    the benefit counts are left out: the review does not judge them (an emptied table would otherwise
+    be audited as if it were the study).
+    """
     from ethicompass.fairness import audit_summary
 
     p = study.predictions
-    audit_groups = list(policy.fairness.groups or p.groups)
-    summary = collapse(merged.summary, audit_groups)
-    if summary.bin_width is None and summary.counts["_score"].n_unique() > 10_000:
-        summary = summary.rebinned(1_000)  # as `fairness.audit` bins the pooled rows' scores
-    results: dict[str, Any] = {
-        "fairness_review": audit_summary(summary, min_group_size=policy.fairness.min_group_size, n_boot=500)
-    }
-    cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
-    results["benefit_counts"] = count_table(merged.summary, model=p.model_name, groups=cal_groups)
+    results: dict[str, Any] = {}
+    if judge_counts:
+        audit_groups = list(policy.fairness.groups or p.groups)
+        summary = collapse(merged.summary, audit_groups)
+        if summary.bin_width is None and summary.counts["_score"].n_unique() > 10_000:
+            summary = summary.rebinned(1_000)  # as `fairness.audit` bins the pooled rows' scores
+        results["fairness_review"] = audit_summary(
+            summary, min_group_size=policy.fairness.min_group_size, n_boot=500
+        )
+        cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
+        results["benefit_counts"] = count_table(merged.summary, model=p.model_name, groups=cal_groups)
     rep = _representativeness(merged, study)
     if rep is not None:
         results["representativeness"] = rep
@@ -391,16 +400,14 @@ def federate(
     )
     out_dir = Path(out_dir)
     study = _study(merged, out_dir)
-    results = federated_results(merged, study, policy)
-    detail: dict[str, Any] = {}
+    share = suppressed_share(merged)
+    limit = policy.sites.max_suppressed_share
+    blocked = share > limit
+    results = federated_results(merged, study, policy, judge_counts=not blocked)
+    detail: dict[str, Any] = {"suppressed_share": share}
     from ethicompass.review import ASSESSORS
 
     fairness_assess = ASSESSORS["fairness"]
-
-    share = suppressed_share(merged)
-    limit = policy.sites.max_suppressed_share
-    detail["suppressed_share"] = share
-    blocked = share > limit
 
     def beneficence(ctx: Any) -> list[Any]:
         if not blocked:
