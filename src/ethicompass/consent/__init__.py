@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         consent_state,
         enforce,
         enforce_batch,
+        status_hash,
     )
     from ethicompass.consent._fhir import FhirVersion, from_fhir, to_fhir
     from ethicompass.consent._fhir_files import read_fhir_file, write_fhir_file
@@ -79,6 +80,7 @@ __getattr__, __dir__ = attach(
         "read_participant_ids": "ethicompass.consent._participants",
         "read_fhir_file": "ethicompass.consent._fhir_files",
         "register_members": "ethicompass.consent._withdrawal",
+        "status_hash": "ethicompass.consent._enforce",
         "statuses_from_events": "ethicompass.consent._registry",
         "to_fhir": "ethicompass.consent._fhir",
         "unresolved_decisions": "ethicompass.consent._withdrawal",
@@ -115,6 +117,7 @@ __all__ = [  # noqa: RUF022 - plain sorted, as tests/test_exported_members.py ch
     "read_fhir_file",
     "read_participant_ids",
     "register_members",
+    "status_hash",
     "statuses_from_events",
     "to_fhir",
     "unresolved_decisions",

@@ -89,7 +89,28 @@ class EnforcementRecord:
         )
 
 
-def _status_hash(statuses: pl.DataFrame) -> str:
+def status_hash(statuses: pl.DataFrame) -> str:
+    """The hash an :class:`EnforcementRecord` records of the consent states a filter applied.
+
+    The same kernel for every engine (the in-process filter and Spark's), so their records agree.
+
+    Parameters
+    ----------
+    statuses : polars.DataFrame
+        One row per participant with columns ``participant``, ``decision`` and ``reason``.
+
+    Returns
+    -------
+    str
+        ``"sha256:<hex>"`` over the rows sorted by participant, independent of row order.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> a = pl.DataFrame({"participant": ["P1", "P2"], "decision": ["permit", "deny"], "reason": [None, "withdrawn"]})
+    >>> status_hash(a) == status_hash(a.reverse())
+    True
+    """
     ordered = statuses.select("participant", "decision", "reason").sort("participant")
     digest = hashlib.sha256()
     for column in ordered.columns:
@@ -182,7 +203,7 @@ def enforce(
         rows_dropped={r: summary[r][0] for r in DROP_REASONS if r in summary},
         participants_kept=rows_kept[1],
         participants_dropped={r: summary[r][1] for r in DROP_REASONS if r in summary},
-        status_hash=_status_hash(table),
+        status_hash=status_hash(table),
     )
     return kept_native, record
 

@@ -214,8 +214,7 @@ def enforce_table(
     """
     from pyspark.sql import functions as F
 
-    from ethicompass.consent import EnforcementRecord, enforce_batch
-    from ethicompass.consent._enforce import DROP_REASONS, _status_hash
+    from ethicompass.consent import DROP_REASONS, EnforcementRecord, enforce_batch, status_hash
     from ethicompass.frames import require_columns
 
     if participant_column not in sdf.columns:
@@ -253,7 +252,7 @@ def enforce_table(
         rows_dropped={r: summary[r][0] for r in DROP_REASONS if r in summary},
         participants_kept=granted[1],
         participants_dropped={r: summary[r][1] for r in DROP_REASONS if r in summary},
-        status_hash=_status_hash(table),
+        status_hash=status_hash(table),
     )
     return kept, record
 
