@@ -13,10 +13,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ethicompass._text import visible_text
 from ethicompass._time import iso, utc_now
 from ethicompass.accounts import _hashing
 from ethicompass.accounts._users import STAFF_ROLES, User, get_user
-from ethicompass.consent._model import visible_text
 from ethicompass.errors import AuthError, InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._server_tables import server_sessions, server_users

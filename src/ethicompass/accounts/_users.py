@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from ethicompass._text import visible_text
 from ethicompass._time import iso, utc_now
-from ethicompass.consent._model import check_participant, visible_text
+from ethicompass.consent import normalise_participant, unknown_participant
 from ethicompass.errors import ConflictError, InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._server_tables import server_users
@@ -48,9 +49,8 @@ def check_role(role: str, /) -> str:
 def known_participant(store: Store, participant: str, /) -> str:
     """The normalised id of a participant the consent registry knows (else UnknownParticipantError)."""
     from ethicompass.consent import Registry
-    from ethicompass.consent._participants import unknown_participant
 
-    pid = check_participant(participant)
+    pid = normalise_participant(participant)
     if not Registry(store).is_known(pid):
         raise unknown_participant(store, pid)
     return pid

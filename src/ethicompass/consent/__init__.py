@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         enforce_batch,
         status_hash,
     )
-    from ethicompass.consent._fhir import FhirVersion, from_fhir, to_fhir
+    from ethicompass.consent._fhir import FhirVersion, bundle_resources, from_fhir, to_fhir
     from ethicompass.consent._fhir_files import read_fhir_file, write_fhir_file
     from ethicompass.consent._model import (
         PURPOSE_TEXT,
@@ -34,8 +34,13 @@ if TYPE_CHECKING:
         ConsentStatus,
         Decision,
         Period,
+        normalise_participant,
     )
-    from ethicompass.consent._participants import ParticipantsSummary, read_participant_ids
+    from ethicompass.consent._participants import (
+        ParticipantsSummary,
+        read_participant_ids,
+        unknown_participant,
+    )
     from ethicompass.consent._registry import ImportSummary, Registry, statuses_from_events
     from ethicompass.consent._withdrawal import (
         KNOWN_LEGAL_BASES,
@@ -69,6 +74,7 @@ __getattr__, __dir__ = attach(
         "STANDARD_PURPOSES": "ethicompass.consent._model",
         "WithdrawalDecision": "ethicompass.consent._withdrawal",
         "affected_artefacts": "ethicompass.consent._withdrawal",
+        "bundle_resources": "ethicompass.consent._fhir",
         "decide": "ethicompass.consent._withdrawal",
         "decisions": "ethicompass.consent._withdrawal",
         "consent_state": "ethicompass.consent._enforce",
@@ -76,6 +82,7 @@ __getattr__, __dir__ = attach(
         "enforce_batch": "ethicompass.consent._enforce",
         "from_fhir": "ethicompass.consent._fhir",
         "link_artefacts": "ethicompass.consent._withdrawal",
+        "normalise_participant": "ethicompass.consent._model",
         "read_consents_csv": "ethicompass.consent._csv",
         "read_participant_ids": "ethicompass.consent._participants",
         "read_fhir_file": "ethicompass.consent._fhir_files",
@@ -83,6 +90,7 @@ __getattr__, __dir__ = attach(
         "status_hash": "ethicompass.consent._enforce",
         "statuses_from_events": "ethicompass.consent._registry",
         "to_fhir": "ethicompass.consent._fhir",
+        "unknown_participant": "ethicompass.consent._participants",
         "unresolved_decisions": "ethicompass.consent._withdrawal",
         "write_fhir_file": "ethicompass.consent._fhir_files",
     },
@@ -106,6 +114,7 @@ __all__ = [  # noqa: RUF022 - plain sorted, as tests/test_exported_members.py ch
     "STANDARD_PURPOSES",
     "WithdrawalDecision",
     "affected_artefacts",
+    "bundle_resources",
     "consent_state",
     "decide",
     "decisions",
@@ -113,6 +122,7 @@ __all__ = [  # noqa: RUF022 - plain sorted, as tests/test_exported_members.py ch
     "enforce_batch",
     "from_fhir",
     "link_artefacts",
+    "normalise_participant",
     "read_consents_csv",
     "read_fhir_file",
     "read_participant_ids",
@@ -120,6 +130,7 @@ __all__ = [  # noqa: RUF022 - plain sorted, as tests/test_exported_members.py ch
     "status_hash",
     "statuses_from_events",
     "to_fhir",
+    "unknown_participant",
     "unresolved_decisions",
     "write_fhir_file",
 ]

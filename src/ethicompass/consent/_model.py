@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import re
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
 
+from ethicompass._text import visible_text
 from ethicompass._time import iso, utc_now
 from ethicompass.errors import InputError
 
@@ -66,35 +66,7 @@ def check_purpose(code: str, /) -> str:
     return code
 
 
-#: Unicode categories a name or id may never hold: controls (NUL, tabs, line ends), formats (zero-width
-#: spaces and joiners, bidi embeddings and isolates, the BOM), line and paragraph separators,
-#: surrogates, private-use and unassigned code points. Each makes a look-alike of a real name.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 _MAX_ID = 128
-
-
-def visible_text(value: object, /, *, where: str, limit: int, inner_spaces: bool = False) -> str:
-    """``value`` in Unicode NFC, refused (``InputError`` naming ``where``, the code point and its
-    position) when empty, longer than ``limit``, or holding a hidden character; spaces of any width
-    are refused too, except between words when ``inner_spaces``."""
-    if not isinstance(value, str) or not value:
-        raise InputError(f"{where} is empty", hint=f"pass a {where} of at most {limit} characters")
-    text = unicodedata.normalize("NFC", value)
-    if len(text) > limit:
-        raise InputError(f"{where} is longer than {limit} characters", hint=f"pass a shorter {where}")
-    last = len(text)
-    for position, char in enumerate(text, start=1):
-        category = unicodedata.category(char)
-        inner = inner_spaces and 1 < position < last
-        if category in _HIDDEN_CATEGORIES or (category == "Zs" and not inner):
-            name = unicodedata.name(char, "unnamed character")
-            raise InputError(
-                f"{where} {text!a} holds U+{ord(char):04X} ({name}) at character {position}",
-                hint="it may not hold control, zero-width or bidi characters"
-                + ("" if inner_spaces else ", nor spaces")
-                + ": retype it without them",
-            )
-    return text
 
 
 def normalise_participant(participant: object, /, *, where: str = "participant id") -> str:

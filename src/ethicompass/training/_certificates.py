@@ -21,8 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ethicompass._text import visible_text
 from ethicompass._time import iso, utc_now
-from ethicompass.consent._model import visible_text
 from ethicompass.errors import InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._server_tables import server_users

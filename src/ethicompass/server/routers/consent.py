@@ -18,13 +18,13 @@ from ethicompass.consent import (
     PURPOSE_TEXT,
     FhirVersion,
     Registry,
+    bundle_resources,
     decide,
     decisions,
     from_fhir,
     to_fhir,
     unresolved_decisions,
 )
-from ethicompass.consent._fhir import bundle_resources
 from ethicompass.errors import ForbiddenError, InputError
 from ethicompass.server._params import RowId
 from ethicompass.store import FastQuery, Store
