@@ -200,7 +200,7 @@ def keys_add_command(
 ) -> None:
     """Register (pin) a site's public key before it uploads; check the fingerprint with the site out of band."""
     from ethicompass.sites import add_site_key
-    from ethicompass.transparency._log import default_actor
+    from ethicompass.transparency import default_actor
 
     row = add_site_key(state_store(), site, public_key, actor=default_actor(), role="admin")
     if fmt == OutputFormat.json:
@@ -231,7 +231,7 @@ def keys_revoke_command(
 ) -> None:
     """Revoke a site's key: its files are refused from now on, and its stored uploads are not reviewed."""
     from ethicompass.sites import revoke_site_key
-    from ethicompass.transparency._log import default_actor
+    from ethicompass.transparency import default_actor
 
     row = revoke_site_key(state_store(), site, key, actor=default_actor(), role="admin")
     if fmt == OutputFormat.json:

@@ -230,7 +230,7 @@ def revoke(
 ) -> None:
     """Revoke a certificate issued in error: it no longer verifies, and the gate no longer counts it."""
     from ethicompass.training import revoke_certificate
-    from ethicompass.transparency._log import default_actor
+    from ethicompass.transparency import default_actor
 
     revoke_certificate(_store(), certificate_id, reason=reason, actor=default_actor(), role="admin")
     if fmt == OutputFormat.json:

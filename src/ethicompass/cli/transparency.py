@@ -55,7 +55,7 @@ def _read_json(path: Path, what: str) -> Any:
 
 
 def _read_checkpoint(path: Path) -> Any:
-    from ethicompass.transparency._checkpoint import Checkpoint
+    from ethicompass.transparency import Checkpoint
 
     data = _read_json(path, "checkpoint")
     if isinstance(data, dict) and "checkpoint" in data and "tree_size" not in data:
@@ -82,7 +82,7 @@ def audit_log(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """List audit-log entries (who did what to which object, with content hashes)."""
-    from ethicompass.transparency._log import AuditLog
+    from ethicompass.transparency import AuditLog
 
     if since is not None:
         try:
@@ -130,13 +130,13 @@ def audit_verify(
     """Verify every entry and every checkpoint; exit 1 naming the first entry that does not verify."""
     import os
 
+    from ethicompass.transparency import verify_log
     from ethicompass.transparency._checkpoint import (
         KEY_ENV,
         load_signing_key,
         parse_public_key,
         public_key_of,
     )
-    from ethicompass.transparency._verify import verify_log
 
     trusted = [parse_public_key(k) for k in public_key or []]
     if not trusted and (key_file is not None or os.environ.get(KEY_ENV)):
@@ -180,8 +180,7 @@ def audit_checkpoint(
 ) -> None:
     """Verify the log, then write and print a signed checkpoint to hand to an outside witness."""
     from ethicompass.frames import atomic_write_text
-    from ethicompass.transparency._checkpoint import load_signing_key
-    from ethicompass.transparency._verify import write_checkpoint
+    from ethicompass.transparency import load_signing_key, write_checkpoint
 
     key = load_signing_key(key_file)
     cp = write_checkpoint(_store(), key)
@@ -236,7 +235,7 @@ def audit_prove(
 ) -> None:
     """Write an inclusion proof (ENTRY) or a consistency proof (--consistency-from OLD.json) as JSON."""
     from ethicompass.frames import atomic_write_text
-    from ethicompass.transparency._proofs import prove_consistency, prove_inclusion
+    from ethicompass.transparency import prove_consistency, prove_inclusion
 
     if (entry is None) == (consistency_from is None):
         raise InputError("name an ENTRY or --consistency-from, not both or neither", hint="see --help")
@@ -267,8 +266,7 @@ def audit_verify_proof(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Verify a proof offline with only the public key (and your own checkpoint); exit 1 if it fails."""
-    from ethicompass.transparency._checkpoint import parse_public_key
-    from ethicompass.transparency._proofs import verify_proof
+    from ethicompass.transparency import parse_public_key, verify_proof
 
     data = _read_json(proof, "proof")
     if not isinstance(data, dict):
@@ -297,7 +295,7 @@ def lineage_show(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Show an artefact, everything it was derived from, and everything derived from it."""
-    from ethicompass.transparency._lineage import Lineage
+    from ethicompass.transparency import Lineage
 
     lin = Lineage(_store())
     if prov:
@@ -336,7 +334,7 @@ def lineage_list(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """List registered artefacts, oldest first."""
-    from ethicompass.transparency._lineage import Lineage
+    from ethicompass.transparency import Lineage
 
     items = Lineage(_store()).artefacts(kind=kind)
     if fmt == OutputFormat.json:
@@ -379,10 +377,7 @@ def modelcard_build(
     from ethicompass.frames import atomic_write_bytes
     from ethicompass.review import model_card
     from ethicompass.study import Study
-    from ethicompass.transparency import audited
-    from ethicompass.transparency._chai import check_chai_xml
-    from ethicompass.transparency._hashing import hash_file
-    from ethicompass.transparency._lineage import Lineage
+    from ethicompass.transparency import Lineage, audited, check_chai_xml, hash_file
 
     study = Study.from_file(manifest)
     study.check_files()

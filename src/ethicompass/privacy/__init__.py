@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from ethicompass.privacy.text._redact import redact, redact_column
     from ethicompass.privacy.text.recognizers._ner import spacy_recognizers
     from ethicompass.privacy.text.recognizers._registry import REGISTRY, Recognizer
-    from ethicompass.transparency._content_hash import content_hash
+    from ethicompass.transparency import content_hash
 
 __getattr__, __dir__ = attach(
     __name__,

@@ -36,7 +36,7 @@ def _site_name(site: str) -> str:
 
 
 def _raw_key(value: str | bytes, from_file: bool) -> bytes:
-    from ethicompass.transparency._checkpoint import parse_public_key
+    from ethicompass.transparency import parse_public_key
 
     if isinstance(value, bytes) and len(value) == 32:
         return value

@@ -29,7 +29,7 @@ from ethicompass.privacy.tables._deid_cert import Certificate, ColumnRecord, enc
 from ethicompass.privacy.tables._deid_columns import as_text
 from ethicompass.privacy.tables._deid_transform import DeidTransform
 from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
-from ethicompass.transparency._content_hash import content_hash
+from ethicompass.transparency import content_hash
 
 __all__ = ["DeidResult", "certificate_of", "deidentify", "linkage_pairs"]
 

@@ -26,9 +26,8 @@ _TABLES = ("consent_records", "training_certificates", "review_signoffs")
 
 def upgrade() -> None:
     from ethicompass.store import Store
-    from ethicompass.transparency._actions import AuditEvent
+    from ethicompass.transparency import AuditEvent, AuditLog
     from ethicompass.transparency._bindings import BOUND_TABLES, binding
-    from ethicompass.transparency._log import AuditLog
 
     conn = op.get_bind()
     present = set(sa.inspect(conn).get_table_names())

@@ -25,9 +25,8 @@ depends_on = None
 def upgrade() -> None:
     from ethicompass.store import Store
     from ethicompass.store._training_tables import training_certificate_ids
-    from ethicompass.transparency._actions import AuditEvent
+    from ethicompass.transparency import AuditEvent, AuditLog
     from ethicompass.transparency._bindings import binding
-    from ethicompass.transparency._log import AuditLog
 
     conn = op.get_bind()
     table = training_certificate_ids
