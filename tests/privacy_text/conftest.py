@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
+from ethicompass import _fastpath
+from ethicompass.privacy import Span, find_phi_many
+from ethicompass.privacy.text import _find as text_module
+from ethicompass.privacy.text.recognizers import _hs as hs_module
+
 EditNote = Callable[[random.Random, Sequence[str], Sequence[str], int], str]
+BothPaths = Callable[[list[str]], tuple[list[list[Span]], list[list[Span]]]]
 
 
 def _edit_note(rng: random.Random, examples: Sequence[str], odd: Sequence[str], max_edits: int) -> str:
@@ -29,3 +35,26 @@ def _edit_note(rng: random.Random, examples: Sequence[str], odd: Sequence[str], 
 def edit_note() -> EditNote:
     """A function that edits an example note at random (seeded by the ``random.Random`` it is given)."""
     return _edit_note
+
+
+@pytest.fixture
+def hyperscan_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every batch, however small, takes the Hyperscan path."""
+    monkeypatch.setattr(text_module, "_HS_MIN_CHARS", 0)
+    monkeypatch.setattr(hs_module, "ENABLED", True)
+    yield
+
+
+def _both(texts: list[str]) -> tuple[list[list[Span]], list[list[Span]]]:
+    assert hs_module.available()
+    fast = list(find_phi_many(texts))
+    with _fastpath.plain("hyperscan"):  # the seam's switch (ETHICOMPASS_PLAIN=hyperscan)
+        assert not hs_module.available()
+        plain = list(find_phi_many(texts))
+    return fast, plain
+
+
+@pytest.fixture
+def both_paths(hyperscan_on: None) -> BothPaths:
+    """``find_phi_many`` through the Hyperscan fast path, then through the plain path: (fast, plain)."""
+    return _both

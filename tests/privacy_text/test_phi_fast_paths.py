@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ethicompass import _fastpath
-from ethicompass.privacy import Span, find_phi, find_phi_many
+from ethicompass.privacy import find_phi
 from ethicompass.privacy.text import _find as text_module
 from ethicompass.privacy.text.recognizers import _hs as hs_module
 from ethicompass.privacy.text.recognizers import _words as words_module
@@ -58,23 +56,6 @@ def _case_variants(texts: list[str]) -> list[str]:
     return [variant for text in texts for variant in (text, text.upper(), text.lower(), text.title())]
 
 
-@pytest.fixture
-def hyperscan_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every batch, however small, takes the Hyperscan path."""
-    monkeypatch.setattr(text_module, "_HS_MIN_CHARS", 0)
-    monkeypatch.setattr(hs_module, "ENABLED", True)
-    yield
-
-
-def _both(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[list[list[Span]], list[list[Span]]]:
-    assert hs_module.available()
-    fast = list(find_phi_many(texts))
-    with _fastpath.plain("hyperscan"):  # the seam's switch (ETHICOMPASS_PLAIN=hyperscan)
-        assert not hs_module.available()
-        plain = list(find_phi_many(texts))
-    return fast, plain
-
-
 def test_the_word_scan_is_covered_by_hyperscan() -> None:
     finders = hs_module.covered_finders(REGISTRY)
     assert finders.get("word_name") == len(words_module.word_regexes())
@@ -106,12 +87,10 @@ def test_word_scan_with_candidate_starts_equals_the_full_scan(hyperscan_on: None
         assert words_module._scan(joined, starts) == words_module._scan(joined)
 
 
-def test_hyperscan_equals_plain_on_notes_in_real_styles(
-    hyperscan_on: None, monkeypatch: pytest.MonkeyPatch, edit_note: Any
-) -> None:
+def test_hyperscan_equals_plain_on_notes_in_real_styles(both_paths: Any, edit_note: Any) -> None:
     rng = random.Random(13)
     texts = _case_variants(STYLES) + [edit_note(rng, STYLES, ODD, 12) for _ in range(200)]
-    fast, plain = _both(texts, monkeypatch)
+    fast, plain = both_paths(texts)
     assert fast == plain
     assert fast == [find_phi(text) for text in texts]
     assert any(s.recognizer in ("word_name", "word_place") for spans in fast for s in spans)
@@ -122,8 +101,7 @@ def test_hyperscan_equals_plain_on_notes_in_real_styles(
     seed=st.integers(0, 2**32 - 1), size=st.integers(1, 30), noise=st.lists(st.text(max_size=30), max_size=4)
 )
 def test_hyperscan_equals_plain_on_edited_styled_notes(
-    hyperscan_on: None,
-    monkeypatch: pytest.MonkeyPatch,
+    both_paths: Any,
     edit_note: Any,
     seed: int,
     size: int,
@@ -131,16 +109,14 @@ def test_hyperscan_equals_plain_on_edited_styled_notes(
 ) -> None:
     rng = random.Random(seed)
     texts = [edit_note(rng, _case_variants(STYLES), ODD, 12) for _ in range(size)] + noise
-    fast, plain = _both(texts, monkeypatch)
+    fast, plain = both_paths(texts)
     assert fast == plain
 
 
-def test_fast_paths_equal_plain_on_the_synthetic_study(
-    hyperscan_on: None, monkeypatch: pytest.MonkeyPatch, small_study: Path
-) -> None:
+def test_fast_paths_equal_plain_on_the_synthetic_study(both_paths: Any, small_study: Path) -> None:
     lines = (small_study / "notes.jsonl").read_text(encoding="utf-8").splitlines()
     texts = [json.loads(line)["text"] for line in lines if line.strip()][:400]
-    fast, plain = _both(texts, monkeypatch)
+    fast, plain = both_paths(texts)
     assert fast == plain
     assert fast == [find_phi(text) for text in texts]
     assert sum(s.recognizer == "word_name" for spans in fast for s in spans) > 0
@@ -207,13 +183,11 @@ def test_one_edit_index_is_not_used_for_a_set_holding_its_hole_character() -> No
         assert _one_edit_from(word, known) == _one_edit_plain(word, known)
 
 
-def test_a_batch_where_no_word_regex_can_match_still_gets_its_unknown_words(
-    hyperscan_on: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_batch_where_no_word_regex_can_match_still_gets_its_unknown_words(both_paths: Any) -> None:
     texts = ["Live near 12 Quarrington Vale; BP 1/2", "zxqvbert okonkwo halvorsen"]
     joined = text_module._SEPARATOR.join(texts)
     where = hs_module.candidates(REGISTRY, joined, lower_same_length(joined))
     assert not any(where.get(("word_name", -1 - k)) for k in range(len(words_module.word_regexes())))
-    fast, plain = _both(texts, monkeypatch)
+    fast, plain = both_paths(texts)
     assert fast == plain
     assert any(s.recognizer == "word_name" for spans in fast for s in spans)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ethicompass.privacy import Span, find_phi, find_phi_many
+from ethicompass.privacy import find_phi, find_phi_many
 from ethicompass.privacy.text import _find as text_module
 from ethicompass.privacy.text.recognizers import _hs as hs_module
 from ethicompass.privacy.text.recognizers._gate import reversed_loose_pattern
@@ -58,23 +57,6 @@ ODD = [
     "\x00",
     "\u212a",
 ]
-
-
-@pytest.fixture
-def hyperscan_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every batch, however small, takes the Hyperscan path."""
-    monkeypatch.setattr(text_module, "_HS_MIN_CHARS", 0)
-    monkeypatch.setattr(hs_module, "ENABLED", True)
-    yield
-
-
-def _both(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[list[list[Span]], list[list[Span]]]:
-    assert hs_module.available()
-    fast = list(find_phi_many(texts))
-    monkeypatch.setattr(hs_module, "ENABLED", False)
-    plain = list(find_phi_many(texts))
-    monkeypatch.setattr(hs_module, "ENABLED", True)
-    return fast, plain
 
 
 def test_every_registry_pattern_gets_a_reversed_loose_pattern() -> None:
@@ -129,12 +111,10 @@ def test_candidates_cover_every_match_start(hyperscan_on: None, edit_note: Any) 
                     assert at in got, (recognizer.name, part, at)
 
 
-def test_hyperscan_batches_equal_plain_batches(
-    hyperscan_on: None, monkeypatch: pytest.MonkeyPatch, edit_note: Any
-) -> None:
+def test_hyperscan_batches_equal_plain_batches(both_paths: Any, edit_note: Any) -> None:
     rng = random.Random(11)
     texts = list(EXAMPLES) + [edit_note(rng, EXAMPLES, ODD, 12) for _ in range(300)] + ["", " ", "\n\x00\n"]
-    fast, plain = _both(texts, monkeypatch)
+    fast, plain = both_paths(texts)
     assert fast == plain
     assert fast == [find_phi(text) for text in texts]
 
@@ -144,8 +124,7 @@ def test_hyperscan_batches_equal_plain_batches(
     seed=st.integers(0, 2**32 - 1), size=st.integers(1, 40), noise=st.lists(st.text(max_size=30), max_size=5)
 )
 def test_hyperscan_equals_plain_on_edited_notes(
-    hyperscan_on: None,
-    monkeypatch: pytest.MonkeyPatch,
+    both_paths: Any,
     edit_note: Any,
     seed: int,
     size: int,
@@ -153,17 +132,15 @@ def test_hyperscan_equals_plain_on_edited_notes(
 ) -> None:
     rng = random.Random(seed)
     texts = [edit_note(rng, EXAMPLES, ODD, 12) for _ in range(size)] + noise
-    fast, plain = _both(texts, monkeypatch)
+    fast, plain = both_paths(texts)
     assert fast == plain
 
 
-def test_hyperscan_equals_plain_on_the_synthetic_study(
-    hyperscan_on: None, monkeypatch: pytest.MonkeyPatch, small_study: Path
-) -> None:
+def test_hyperscan_equals_plain_on_the_synthetic_study(both_paths: Any, small_study: Path) -> None:
     lines = (small_study / "notes.jsonl").read_text(encoding="utf-8").splitlines()
     texts = [json.loads(line)["text"] for line in lines if line.strip()]
     assert len(texts) > 100
-    fast, plain = _both(texts, monkeypatch)
+    fast, plain = both_paths(texts)
     assert fast == plain
     assert sum(len(spans) for spans in fast) > 0
 
@@ -208,6 +185,6 @@ def test_first_names_cover_every_first_name_span() -> None:
         "",
     ],
 )
-def test_hyperscan_single_odd_texts(hyperscan_on: None, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    fast, plain = _both([text], monkeypatch)
+def test_hyperscan_single_odd_texts(both_paths: Any, text: str) -> None:
+    fast, plain = both_paths([text])
     assert fast == plain == [find_phi(text)]
