@@ -10,12 +10,13 @@ errors surface as SQLAlchemy's (``IntegrityError``, ``DBAPIError``), as every ot
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ethicompass.store._fast import driver_cursor
+
+_MAX_SEQ = "SELECT max(seq) FROM audit_entries"
 AUDIT_COLUMNS = (
     "seq",
     "recorded_at",
@@ -29,23 +30,10 @@ AUDIT_COLUMNS = (
 )
 
 
-@contextmanager
-def _cursor(conn: Connection, what: str) -> Iterator[Any]:
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        yield cursor
-    except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
-        raise sa.exc.IntegrityError(what, None, exc) from exc
-    except conn.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
-        raise sa.exc.DBAPIError(what, None, exc) from exc
-    finally:
-        cursor.close()
-
-
 def next_audit_seq(conn: Connection, /) -> int:
     """The sequence number the next audit entry gets (0 for an empty log), read in ``conn``'s transaction."""
-    with _cursor(conn, "SELECT max(seq) FROM audit_entries") as cursor:
-        cursor.execute("SELECT max(seq) FROM audit_entries")
+    with driver_cursor(conn, _MAX_SEQ) as cursor:
+        cursor.execute(_MAX_SEQ)
         row = cursor.fetchone()
     last = row[0] if row else None
     return 0 if last is None else int(last) + 1
@@ -58,7 +46,7 @@ def insert_audit_rows(conn: Connection, rows: Sequence[tuple[Any, ...]], /) -> N
         f"INSERT INTO audit_entries ({', '.join(AUDIT_COLUMNS)}) "
         f"VALUES ({', '.join([marker] * len(AUDIT_COLUMNS))})"
     )
-    with _cursor(conn, "INSERT INTO audit_entries") as cursor:
+    with driver_cursor(conn, "INSERT INTO audit_entries") as cursor:
         if len(rows) == 1:
             cursor.execute(sql, rows[0])
         else:

@@ -16,6 +16,8 @@ processor would differ between the two, and is refused when the statement is com
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +32,22 @@ __all__ = ["FastQuery"]
 
 _UNREACHABLE = "check that it is running and reachable, then retry"
 _READ_FAILED = "check the database is reachable and migrated (ethicompass db upgrade), then retry"
+
+
+@contextlib.contextmanager
+def driver_cursor(conn: Connection, what: str, /) -> Iterator[Any]:
+    """A cursor on ``conn``'s driver connection (inside its transaction), closed after; driver errors
+    surface as SQLAlchemy's (``IntegrityError``, ``DBAPIError``) naming ``what``, as ``conn.execute``'s do."""
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor
+    except dbapi.IntegrityError as exc:
+        raise sa.exc.IntegrityError(what, None, exc) from exc
+    except dbapi.Error as exc:
+        raise sa.exc.DBAPIError(what, None, exc) from exc
+    finally:
+        cursor.close()
 
 
 class FastQuery:
@@ -174,17 +192,9 @@ class FastQuery:
             row = conn.execute(self.statement, values).first()
             return tuple(row) if row is not None else None
         sql, params = self.driver_sql(conn.dialect, **values)
-        dbapi = conn.dialect.loaded_dbapi
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
+        with driver_cursor(conn, self.name) as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
-        except dbapi.IntegrityError as exc:
-            raise sa.exc.IntegrityError(self.name, None, exc) from exc
-        except dbapi.Error as exc:
-            raise sa.exc.DBAPIError(self.name, None, exc) from exc
-        finally:
-            cursor.close()
         return tuple(row) if row is not None else None
 
     def __repr__(self) -> str:
