@@ -81,11 +81,6 @@ def normalise_participant(participant: object, /, *, where: str = "participant i
     return visible_text(participant, where=where, limit=_MAX_ID)
 
 
-def check_participant(participant: str, /) -> str:
-    """Validate a participant id's form and return it normalised (see :func:`normalise_participant`)."""
-    return normalise_participant(participant)
-
-
 @dataclass(frozen=True)
 class Period:
     """When a consent applies (either end open)."""
