@@ -65,14 +65,14 @@ def add_site_key(
     Raises :class:`InputError` for an unreadable key, :class:`ConflictError` when the key is already
     registered (for this site or another) or was revoked.
     """
-    from ethicompass._time import now_iso as utc_now
+    from ethicompass._time import now_iso
     from ethicompass.transparency import AuditLog
     from ethicompass.transparency._checkpoint import key_id
 
     name = _site_name(site)
     raw = _raw_key(public_key, from_file)
     kid = key_id(raw)
-    now = utc_now()
+    now = now_iso()
     with store.begin() as conn:
         existing = conn.execute(sa.select(site_keys).where(site_keys.c.key_id == kid)).first()
         if existing is not None:
@@ -123,7 +123,7 @@ def revoke_site_key(store: Any, site: str, key: str, /, *, actor: str, role: str
     digits); audited ``site.key-revoke``. Uploads already stored under it are no longer reviewed until the
     site uploads a file signed by a registered key.
     """
-    from ethicompass._time import now_iso as utc_now
+    from ethicompass._time import now_iso
     from ethicompass.transparency import AuditLog
 
     prefix = key.strip().lower()
@@ -148,7 +148,7 @@ def revoke_site_key(store: Any, site: str, key: str, /, *, actor: str, role: str
             raise InputError(
                 f"{prefix} names {len(rows)} keys of site {site!r}", hint="give more of the fingerprint"
             )
-        row, now = rows[0], utc_now()
+        row, now = rows[0], now_iso()
         conn.execute(site_keys.update().where(site_keys.c.id == row.id).values(revoked_at=now))
         AuditLog(store).append_in(
             conn,
