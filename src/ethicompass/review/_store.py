@@ -280,8 +280,7 @@ class ReviewStore:
     ) -> SignOff:
         """Record a reviewer's decision and comment, with an audit entry (the comment's hash, not its text)."""
         from ethicompass._time import now_iso
-        from ethicompass.transparency import AuditLog
-        from ethicompass.transparency._bindings import bind_ids
+        from ethicompass.transparency import AuditLog, bind_ids
 
         if decision not in DECISIONS:
             raise InputError(
