@@ -56,6 +56,7 @@ ROUTER_MODULES = (
     "docs",
 )
 
+#: Headers on every response: no sniffing or framing, a strict content policy, no referrer, HTTPS only.
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
