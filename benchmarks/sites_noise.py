@@ -119,7 +119,9 @@ def main() -> None:
                     }
                 }
             )
-            runs[eps] = [_headline(_summarise(manifests, noisy, root), noisy, groups) for _ in range(args.repeats)]
+            runs[eps] = [
+                _headline(_summarise(manifests, noisy, root), noisy, groups) for _ in range(args.repeats)
+            ]
         print(
             f"{args.patients} patients (seed {args.seed}) split into 3 hospitals; groups {groups}; "
             f"{args.score_bins} score bins; {args.repeats} noisy releases per epsilon"

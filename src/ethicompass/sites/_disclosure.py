@@ -146,7 +146,8 @@ def check_body(
     and non-negative, and its noise record must hold (:func:`ethicompass.sites._noise_check.check_noise`).
     """
     problems: list[str] = []
-    if (body.get("disclosure") or {}).get("method") == "noise":
+    noisy = (body.get("disclosure") or {}).get("method") == "noise"
+    if noisy:
         # the noise method (sites._noise) suppresses nothing: counts are judged whole and non-negative, the
         # noise record against the tables, and identifiers as under suppression
         from ethicompass.sites._noise_check import check_noise
@@ -234,4 +235,4 @@ def check_body(
         "score_bins": score_bins,
         "cells_published": published,
         "body_hash": digest,
-    }
+    } | ({"method": "noise"} if noisy else {})

@@ -383,7 +383,6 @@ def federate(
 
     from ethicompass.frames import atomic_write_text
     from ethicompass.review import review
-
     from ethicompass.sites._noise_check import noise_checks, require_one_method
 
     require_one_method(files, policy=policy)  # every site suppression, or every site noise (sites._noise)

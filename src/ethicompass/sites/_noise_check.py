@@ -21,10 +21,11 @@ from ethicompass.sites._noise import (
 __all__ = ["check_noise", "noise_checks", "require_one_method"]
 
 
-def _number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
-    )
+def _positive(value: Any) -> float | None:
+    """``value`` as a float when it is a finite positive number (not a bool), else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+        return float(value)
+    return None
 
 
 def _check_table(t: Any, bins: int, problems: list[str]) -> tuple[tuple[Any, Any], float]:
@@ -33,8 +34,8 @@ def _check_table(t: Any, bins: int, problems: list[str]) -> tuple[tuple[Any, Any
         return ("?", "?"), 0.0
     key = (t.get("table"), t.get("column"))
     name = f"{key[0]}.{key[1]}"
-    eps, sensitivity, scale = t.get("epsilon"), t.get("sensitivity"), t.get("scale")
-    if not (_number(eps) and _number(sensitivity) and _number(scale)):
+    eps, sensitivity, scale = (_positive(t.get(k)) for k in ("epsilon", "sensitivity", "scale"))
+    if eps is None or sensitivity is None or scale is None:
         problems.append(f"noise on {name}: epsilon, sensitivity and scale must be positive numbers")
         return key, 0.0
     is_sum = key[0] == "fairness" and key[1] in SUMS
@@ -47,7 +48,7 @@ def _check_table(t: Any, bins: int, problems: list[str]) -> tuple[tuple[Any, Any
         problems.append(
             f"noise on {name}: scale {scale:g} does not give epsilon {eps:g} (it gives {sensitivity / scale:g})"
         )
-    return key, float(eps)
+    return key, eps
 
 
 def _check_cells(body: dict[str, Any], record: dict[str, Any], bins: int, problems: list[str]) -> None:
@@ -113,8 +114,8 @@ def check_noise(body: dict[str, Any], /) -> list[str]:
         total += eps
     if len(set(seen)) != len(seen) or set(seen) != expected:
         problems.append("the noise record does not name each count table of the file exactly once")
-    spent, budget = record.get("epsilon_spent"), record.get("epsilon_file")
-    if not (_number(spent) and _number(budget)):
+    spent, budget = _positive(record.get("epsilon_spent")), _positive(record.get("epsilon_file"))
+    if spent is None or budget is None:
         problems.append("the noise record states no epsilon spent or file epsilon")
     else:
         if abs(total - spent) > 1e-9 * max(1.0, spent):
