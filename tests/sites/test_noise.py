@@ -104,7 +104,7 @@ def test_what_cannot_be_released_stops_before_anything_is_spent(noisy_study: Pat
     store = Store(f"sqlite:///{tmp_path / 'state.db'}").open()
     try:
         policy = noise_policy(categories={"sex": ["F", "M"]})
-        with pytest.raises(InputError, match="sites.categories.age_group"):
+        with pytest.raises(InputError, match=r"sites\.categories\.age_group"):
             _summarise(noisy_study, store, tmp_path, policy, "x.ecsite")
         narrow = noise_policy(categories={"sex": ["F"], "age_group": CATEGORIES["age_group"]})
         with pytest.raises(InputError, match=r"row\(s\) hold a value not listed") as info:
@@ -268,3 +268,40 @@ def test_a_federation_of_mixed_methods_exits_2_naming_the_site(
     assert result.code == 2
     assert "site 'solo'" in result.err and "'suppression'" in result.err
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_tpr_and_fpr_intervals_are_widened_by_the_noise(noisy_sites: Federation) -> None:
+    """Every TPR/FPR interval contains the unwidened one; the overall TPR's grows by the noise of its grid
+    cells, counted by hand: 2 sexes x 4 age groups x 5 bins above the threshold 0.5 (pred 1) are TP cells,
+    as many below it FN cells, each with the three sites' summed discrete-Laplace variance."""
+    from ethicompass.fairness import audit_summary
+    from ethicompass.sites import merge_sites
+    from ethicompass.sites._merge import collapse
+    from ethicompass.sites._noise_check import widen_for_noise
+
+    merged = merge_sites(noisy_sites.files, policy=noisy_sites.policy)
+    summary = collapse(merged.summary, ["sex", "age_group"])
+    report = audit_summary(summary, n_boot=100, min_group_size=1)
+    wide = widen_for_noise(report, summary, noisy_sites.files)
+    widened = 0
+    for d, w in zip(report.disparities, wide.disparities, strict=True):
+        if d.metric in ("tpr", "fpr") and d.ci_holm is not None:
+            assert w.ci_holm[0] < d.ci_holm[0] and w.ci_holm[1] > d.ci_holm[1]
+            widened += 1
+        elif d.metric not in ("tpr", "fpr"):
+            assert w == d
+    assert widened >= 4
+    variance = 0.0
+    for f in noisy_sites.files:
+        scale = next(t["scale"] for t in f.body["disclosure"]["noise"]["tables"] if t["column"] == "_n")
+        a = math.exp(-1 / scale)
+        variance += 2 * a / (1 - a) ** 2
+    c = summary.counts
+    tp = int(c.filter((c["_label"] == 1) & (c["_pred"] == 1))["_n"].sum())
+    fn = int(c.filter((c["_label"] == 1) & (c["_pred"] == 0))["_n"].sum())
+    p = tp / (tp + fn)
+    sd = math.sqrt(((1 - p) ** 2 * 40 * variance + p**2 * 40 * variance) / (tp + fn) ** 2)
+    est, got = report.overall.metrics["tpr"], wide.overall.metrics["tpr"]
+    assert est.value == pytest.approx(p)
+    upper = est.value + math.sqrt((est.ci[1] - est.value) ** 2 + (1.959963984540054 * sd) ** 2)
+    assert got.ci[1] == pytest.approx(upper, rel=1e-12)

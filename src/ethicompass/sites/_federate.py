@@ -118,6 +118,10 @@ def federated_results(
         results["fairness_review"] = audit_summary(
             summary, min_group_size=policy.fairness.min_group_size, n_boot=500
         )
+        if policy.sites.method == "noise":  # the sites' noise, added to the TPR and FPR intervals
+            from ethicompass.sites._noise_check import widen_for_noise
+
+            results["fairness_review"] = widen_for_noise(results["fairness_review"], summary, merged.files)
         cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
         results["benefit_counts"] = count_table(merged.summary, model=p.model_name, groups=cal_groups)
     rep = _representativeness(merged, study)

@@ -18,7 +18,7 @@ from ethicompass.sites._noise import (
     sum_sensitivity,
 )
 
-__all__ = ["check_noise", "noise_checks", "require_one_method"]
+__all__ = ["check_noise", "noise_checks", "require_one_method", "widen_for_noise"]
 
 
 def _positive(value: Any) -> float | None:
@@ -196,11 +196,14 @@ def noise_checks(files: Sequence[Any], /, *, policy: Any, attributes: Sequence[s
         title="The merged counts carry the sites' differential-privacy noise",
         verdict="warn",
         value=round(merged_sd, 3),
-        threshold="stated: the intervals shown do not include the noise",
+        threshold="stated: TPR and FPR intervals widened for the noise; the other intervals do not include it",
         evidence=f"every cell count of every site carries {MECHANISM_COUNT} noise (sd per site {', '.join(f'{s:.3g}' for s in sds)}); "
         f"a merged cell carries sd {merged_sd:.3g}; {per_value}. {clamped} noisy counts were clamped at zero, "
-        "which biases empty cells upward. The intervals shown are computed from the noisy counts as if they were "
-        "exact and do NOT include this noise; the estimates are not those of a pooled analysis of the rows.",
+        "which biases empty cells upward. The TPR and FPR intervals (each group's and each difference's, the "
+        "Holm-adjusted ones the verdicts read included) are widened for this noise (its variance added, delta "
+        "method); the other intervals (AUROC, Brier, calibration, net benefit, between-site heterogeneity) and the "
+        "p-values are computed from the noisy counts as if they were exact and do NOT include this noise; the "
+        "estimates are not those of a pooled analysis of the rows.",
         source=SOURCES["sites.epsilon"],
         explanation="Under the noise method each site adds random noise to its counts before they leave; the "
         "coordinator's metrics are computed from the noisy sums, so they differ from the pooled rows' by an "
@@ -209,3 +212,102 @@ def noise_checks(files: Sequence[Any], /, *, policy: Any, attributes: Sequence[s
         "(fewer score bins or group columns) lowers the noise",
     )
     return privacy, statement
+
+
+# ----------------------------------------------------------------------------- intervals widened for the noise
+#: the (label, prediction) of each confusion count a rate divides: TPR = TP / (TP + FN), FPR = FP / (FP + TN)
+_RATES = {"tpr": ((1, 1), (1, 0)), "fpr": ((0, 1), (0, 0))}
+_Z95 = 1.959963984540054
+
+
+def _cell_variance(files: Sequence[Any]) -> float:
+    """The summed variance, over the sites, of one cell's count noise."""
+    out = 0.0
+    for f in files:
+        rec = f.body["disclosure"]["noise"]
+        scale = next(t["scale"] for t in rec["tables"] if t["table"] == "fairness" and t["column"] == "_n")
+        out += _sd(scale) ** 2
+    return out
+
+
+def _rate_sd(counts: Any, grid: Any, group: dict[str, Any], metric: str, variance: float) -> float | None:
+    """The noise's standard deviation of a group's TPR or FPR (delta method): each confusion count is a sum
+    of grid cells, each with the sites' summed cell variance; None when the rate is undefined."""
+    import polars as pl
+
+    def select(frame: Any, label: int, pred: int) -> Any:
+        mask = (pl.col("_label") == label) & (pl.col("_pred") == pred)
+        for k, v in group.items():
+            mask = mask & (pl.col(k).cast(pl.String) == str(v))
+        return frame.filter(mask)
+
+    (la, pa), (lb, pb) = _RATES[metric]
+    a = float(select(counts, la, pa)["_n"].sum())
+    b = float(select(counts, lb, pb)["_n"].sum())
+    if a + b <= 0:
+        return None
+    p = a / (a + b)
+    var_a = select(grid, la, pa).height * variance
+    var_b = select(grid, lb, pb).height * variance
+    return math.sqrt(((1 - p) ** 2 * var_a + p**2 * var_b) / (a + b) ** 2)
+
+
+def _widen(
+    ci: tuple[float, float] | None, value: float | None, sd: float, z: float
+) -> tuple[float, float] | None:
+    if ci is None or value is None:
+        return ci
+    extra = (z * sd) ** 2
+    return (value - math.sqrt((value - ci[0]) ** 2 + extra), value + math.sqrt((ci[1] - value) ** 2 + extra))
+
+
+def widen_for_noise(report: Any, summary: Any, files: Sequence[Any], /) -> Any:
+    """``report`` with the TPR and FPR intervals widened for the sites' noise: each group's interval, and each
+    difference's (the Holm-adjusted one the verdict reads too), its half-widths grown by the noise's standard
+    deviation (delta method over the grid's cells, sites summed) at the interval's own level, in quadrature.
+    ``summary`` holds the merged counts the report was computed from. Other metrics are left as they are."""
+    from dataclasses import replace
+
+    from ethicompass.sites._noise import fairness_grid
+
+    first = files[0].body
+    record = first["disclosure"]["noise"]
+    groups = list(first["fairness"]["groups"])
+    grid = fairness_grid(groups, record["categories"], record["score_bins"], first["fairness"]["threshold"])
+    variance = _cell_variance(files)
+    counts = summary.counts
+
+    def sd(group: Any, metric: str) -> float | None:
+        return _rate_sd(counts, grid, dict(group or {}), metric, variance)
+
+    def widen_group(g: Any) -> Any:
+        metrics = dict(g.metrics)
+        for metric in _RATES:
+            est, s = metrics.get(metric), sd(g.group, metric)
+            if est is not None and s is not None:
+                metrics[metric] = replace(est, ci=_widen(est.ci, est.value, s, _Z95))
+        return replace(g, metrics=metrics)
+
+    disparities = []
+    for d in report.disparities:
+        if d.metric in _RATES and d.group is not None and d.reference is not None:
+            s_g, s_r = sd(d.group, d.metric), sd(d.reference, d.metric)
+            if s_g is not None and s_r is not None:
+                s = math.hypot(s_g, s_r)
+                value, ci = d.difference.value, d.difference.ci
+                z_holm = _Z95
+                if ci is not None and d.ci_holm is not None and ci[1] > ci[0]:
+                    z_holm = _Z95 * (d.ci_holm[1] - d.ci_holm[0]) / (ci[1] - ci[0])
+                d = replace(
+                    d,
+                    difference=replace(d.difference, ci=_widen(ci, value, s, _Z95)),
+                    ci_holm=_widen(d.ci_holm, value, s, z_holm),
+                )
+        disparities.append(d)
+    return replace(
+        report,
+        overall=widen_group(report.overall),
+        groups=tuple(widen_group(g) for g in report.groups),
+        intersections=tuple(widen_group(g) for g in report.intersections),
+        disparities=tuple(disparities),
+    )
