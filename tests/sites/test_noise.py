@@ -305,3 +305,23 @@ def test_tpr_and_fpr_intervals_are_widened_by_the_noise(noisy_sites: Federation)
     assert est.value == pytest.approx(p)
     upper = est.value + math.sqrt((est.ci[1] - est.value) ** 2 + (1.959963984540054 * sd) ** 2)
     assert got.ci[1] == pytest.approx(upper, rel=1e-12)
+
+
+def test_site_summarize_shows_the_budget_and_refuses_past_it(
+    noisy_study: Path, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    from ethicompass.transparency import generate_signing_key
+
+    key = tmp_path / "site.pem"
+    generate_signing_key(key)
+    policy = _policy_file(tmp_path, noise_policy(epsilon=1.0, epsilon_budget=1.5))
+    args = ["site", "summarize", noisy_study / "study.yaml", "--site", "solo", "--policy", policy]
+    first = cli(*args, "--out", tmp_path / "a.ecsite", "--key-file", key, "--format", "json")
+    assert first.code == 0, first.err
+    info = first.json()
+    assert info["method"] == "noise" and info["epsilon_spent"] == pytest.approx(1.0)
+    assert info["budget"]["epsilon_remaining"] == pytest.approx(0.5)
+    second = cli(*args, "--out", tmp_path / "b.ecsite", "--key-file", key)
+    assert second.code == 2 and "release refused" in second.err
+    assert not (tmp_path / "b.ecsite").exists()
+    assert "noise" in cli("site", "summarize", "--help").out
