@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.sites.conftest import Federation, by_site_column, summarise_sites
 
 BUCKETS = {"site-01": "A", "site-02": "A", "site-03": "B", "site-04": "B", "site-05": "C", "site-06": "C"}
@@ -325,3 +327,25 @@ def test_site_summarize_shows_the_budget_and_refuses_past_it(
     assert second.code == 2 and "release refused" in second.err
     assert not (tmp_path / "b.ecsite").exists()
     assert "noise" in cli("site", "summarize", "--help").out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    score=st.floats(min_value=0.0, max_value=1.0, allow_nan=False),
+    label=st.integers(min_value=0, max_value=1),
+    bins=st.integers(min_value=2, max_value=1000),
+    power=st.sampled_from([1, 2, 4]),
+)
+def test_a_rows_error_lies_within_its_cells_public_half_width(
+    score: float, label: int, bins: int, power: int
+) -> None:
+    """The sensitivity claim of the centred sums: a row's ``e**p`` is within ``h`` of its cell's centre, and
+    ``h`` is at most the half-width the record states for the whole grid."""
+    from ethicompass.sites._noise import _ranges, sum_sensitivity
+
+    k = min(int(score * bins), bins - 1)  # the bin summarize gives it (floor, the last bin closed)
+    centre, half = _ranges(np.array([k]), np.array([float(label)]), bins, power)
+    e = (score - label) ** power
+    assert abs(e - centre[0]) <= half[0] * (1 + 1e-9) + 1e-15
+    column = {1: "_sum_e", 2: "_sum_e2", 4: "_sum_e4"}[power]
+    assert half[0] <= sum_sensitivity(column, bins)
