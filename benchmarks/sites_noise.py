@@ -72,6 +72,10 @@ def _headline(files: list[Any], policy: Any, groups: list[str]) -> dict[str, flo
     from ethicompass.sites._merge import collapse
 
     merged = merge_sites(files, policy=policy)
+    if policy.sites.method == "noise":  # as `federate` does: add the signed noisy cells, then clamp once
+        from ethicompass.sites._noise_check import clamp_merged
+
+        merged, _ = clamp_merged(merged)
     out: dict[str, float] = {"rows": float(merged.summary.n)}
     report = audit_summary(collapse(merged.summary, groups), n_boot=0, min_group_size=1, intersections=False)
     for metric in ("tpr", "fpr", "auroc", "brier"):

@@ -164,7 +164,7 @@ def test_a_noisy_file_records_its_noise_and_passes_the_check(noisy_sites: Federa
     assert f.body["consent"]["status_hash"] is None
     assert "withheld_all" in f.body.get("safety", {"withheld_all": ""})
     n = [r[f.body["fairness"]["columns"].index("_n")] for r in f.body["fairness"]["rows"]]
-    assert min(n) >= 1  # clamped at zero, the zeros left out
+    assert 0 not in n  # signed noisy counts (clamped by the coordinator after merging), zeros left out
     result = check_site(Path(f.source))
     assert result.passed, result.certificate["problems"]
 
@@ -279,9 +279,9 @@ def test_tpr_and_fpr_intervals_are_widened_by_the_noise(noisy_sites: Federation)
     from ethicompass.fairness import audit_summary
     from ethicompass.sites import merge_sites
     from ethicompass.sites._merge import collapse
-    from ethicompass.sites._noise_check import widen_for_noise
+    from ethicompass.sites._noise_check import clamp_merged, widen_for_noise
 
-    merged = merge_sites(noisy_sites.files, policy=noisy_sites.policy)
+    merged, _ = clamp_merged(merge_sites(noisy_sites.files, policy=noisy_sites.policy))
     summary = collapse(merged.summary, ["sex", "age_group"])
     report = audit_summary(summary, n_boot=100, min_group_size=1)
     wide = widen_for_noise(report, summary, noisy_sites.files)
@@ -341,11 +341,29 @@ def test_a_rows_error_lies_within_its_cells_public_half_width(
 ) -> None:
     """The sensitivity claim of the centred sums: a row's ``e**p`` is within ``h`` of its cell's centre, and
     ``h`` is at most the half-width the record states for the whole grid."""
-    from ethicompass.sites._noise import _ranges, sum_sensitivity
+    from ethicompass.sites._noise import cell_ranges, sum_sensitivity
 
     k = min(int(score * bins), bins - 1)  # the bin summarize gives it (floor, the last bin closed)
-    centre, half = _ranges(np.array([k]), np.array([float(label)]), bins, power)
+    centre, half = cell_ranges(np.array([k]), np.array([float(label)]), bins, power)
     e = (score - label) ** power
     assert abs(e - centre[0]) <= half[0] * (1 + 1e-9) + 1e-15
     column = {1: "_sum_e", 2: "_sum_e2", 4: "_sum_e4"}[power]
     assert half[0] <= sum_sensitivity(column, bins)
+
+
+def test_the_coordinator_clamps_the_merged_cells_once(noisy_sites: Federation) -> None:
+    """Merged signed cells: those at or below zero are left out, every other keeps its sum of the sites'
+    noisy counts, and every cell's mean score lies in its bin."""
+    from ethicompass.sites import merge_sites
+    from ethicompass.sites._noise_check import clamp_merged
+
+    raw = merge_sites(noisy_sites.files, policy=noisy_sites.policy)
+    clamped, negative = clamp_merged(raw)
+    before, after = raw.summary.counts, clamped.summary.counts
+    assert negative == int((before["_n"] < 0).sum())
+    assert after.height == int((before["_n"] > 0).sum()) and int(after["_n"].min()) >= 1
+    assert int(after["_n"].sum()) == int(before.filter(before["_n"] > 0)["_n"].sum())
+    mean = after["_sum_e"].to_numpy() / after["_n"].to_numpy() + after["_label"].to_numpy()
+    lower = after["_score"].to_numpy()
+    assert ((mean >= lower - 1e-9) & (mean <= lower + 0.1 + 1e-9)).all()
+    assert all(int(s.counts["_n"].min()) >= 1 for s in clamped.summaries.values())

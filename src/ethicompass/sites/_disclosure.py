@@ -143,7 +143,7 @@ def check_body(
     ``parts`` are the body's values already encoded (:func:`ethicompass.sites._format.encode_parts`);
     ``with_hash=False`` leaves out the content hash (a caller that holds the signed body needs no other binding).
     A body of the noise method (``disclosure.method`` ``noise``) has no minimum: its counts must be whole
-    and non-negative, and its noise record must hold (:func:`ethicompass.sites._noise_check.check_noise`).
+    (non-negative, except the fairness cells' signed noisy counts), and its noise record must hold (:func:`ethicompass.sites._noise_check.check_noise`).
     """
     problems: list[str] = []
     noisy = (body.get("disclosure") or {}).get("method") == "noise"
@@ -153,9 +153,9 @@ def check_body(
         from ethicompass.sites._noise_check import check_noise
 
         problems += check_noise(body)
-        floor = 0
+        floor, cell_floor = 0, -(2**62)  # a noisy fairness cell may be negative: clamped after merging
     else:
-        floor = min_cell_size
+        floor = cell_floor = min_cell_size
     if body.get("format") != FORMAT or body.get("format_version") != FORMAT_VERSION:
         _problem(problems, "not an ethicompass-site body of this version")
     extra = sorted(set(body) - BODY_KEYS)
@@ -183,10 +183,10 @@ def check_body(
     if rows and not ragged and columns == [*groups, *_INTERNAL]:
         j_n = len(groups) + _INTERNAL.index("_n")
         n = list(map(itemgetter(j_n), rows))
-        fine = set(map(type, n)) == {int} and min(n) >= floor
-        bad = [] if fine else [i for i, v in enumerate(n) if type(v) is not int or v < floor]
+        fine = set(map(type, n)) == {int} and min(n) >= cell_floor
+        bad = [] if fine else [i for i, v in enumerate(n) if type(v) is not int or v < cell_floor]
         for i in bad[:5]:
-            _problem(problems, f"fairness cell {i + 1}: {n[i]!r} rows, under the minimum {floor}")
+            _problem(problems, f"fairness cell {i + 1}: {n[i]!r} rows, under the minimum {cell_floor}")
         if score_bins is not None:
             j_s = len(groups) + _INTERNAL.index("_score")
             scores = np.array(

@@ -392,6 +392,11 @@ def federate(
     require_one_method(files, policy=policy)  # every site suppression, or every site noise (sites._noise)
     merged = merge_sites(files, policy=policy)
     noisy = policy.sites.method == "noise"
+    clamped = 0
+    if noisy:  # the sites' signed noisy cells, added, then clamped at zero once
+        from ethicompass.sites._noise_check import clamp_merged
+
+        merged, clamped = clamp_merged(merged)
     from ethicompass.transparency import AuditLog, default_actor
 
     # the inputs the review is about to judge, each file by the hash of its signed body
@@ -431,9 +436,8 @@ def federate(
         extra, found = multi_site_checks(merged, study, policy, results["fairness_review"], checks)
         detail.update(found)
         if noisy:  # the counts carry noise: said plainly, beside the intervals that leave it out
-            extra.append(
-                noise_checks(merged.files, policy=policy, attributes=results["fairness_review"].attributes)[1]
-            )
+            attributes = results["fairness_review"].attributes
+            extra.append(noise_checks(merged.files, policy=policy, attributes=attributes, clamped=clamped)[1])
         return [*checks, *extra]
 
     def privacy(ctx: Any) -> list[Any]:

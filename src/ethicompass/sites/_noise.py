@@ -18,11 +18,13 @@ at most ``h`` when one row is added or removed; that vector gets Laplace noise o
 the table's share split evenly over the attributes; consent: one table. By sequential composition the file
 is ``epsilon``-differentially private for the sum of its tables' epsilons, at most ``sites.epsilon``.
 
-**Post-processing** (no extra privacy cost, recorded per table): a noisy count is rounded to a
-non-negative integer (clamped at 0); a noisy centred sum is clipped to ``[-h * n~, h * n~]`` so each cell's
-mean stays inside its bin; fairness cells whose count is 0 after clamping are left out of the file. The
-sums of clamped counts are biased upwards in empty cells (about half the noise scale each); the report
-states the noise and does not claim equality with a pooled analysis.
+**Post-processing** (no extra privacy cost, recorded per table): a fairness cell's noisy count stays a
+signed integer in the file (cells of 0 are left out) and its noisy centred sum is clipped to
+``[-h * |n~|, h * |n~|]`` so the cell's mean stays inside its bin; the coordinator adds the sites' cells and
+only then clamps each merged cell at zero (:func:`ethicompass.sites._noise_check.clamp_merged`), so the noise
+of the sites partly cancels before the clamp biases an empty cell upwards. The one-way tables
+(representativeness, consent) are clamped at zero at the site. The report states the noise and does not
+claim equality with a pooled analysis.
 
 The check of a noisy file and the coordinator's side are in :mod:`ethicompass.sites._noise_check`.
 
@@ -45,6 +47,8 @@ __all__ = [
     "MECHANISM_COUNT",
     "MECHANISM_SUM",
     "NOISE_VERSION",
+    "POWER",
+    "cell_ranges",
     "fairness_grid",
     "laplace",
     "ledger_name",
@@ -58,7 +62,7 @@ MECHANISM_SUM = "Laplace"
 OTHER = "(other)"
 MISSING = "(missing)"
 SUMS = ("_sum_e", "_sum_e2", "_sum_e4")
-_POWER = {"_sum_e": 1, "_sum_e2": 2, "_sum_e4": 4}
+POWER = {"_sum_e": 1, "_sum_e2": 2, "_sum_e4": 4}
 _MAX_GRID = 2_000_000
 #: the relative slack on a float sum's sensitivity (a row's ``e`` may sit a rounding error outside its bin)
 _SLACK = 1e-9
@@ -205,7 +209,7 @@ def _on_grid(
     )
 
 
-def _ranges(k: np.ndarray, label: np.ndarray, bins: int, power: int) -> tuple[np.ndarray, np.ndarray]:
+def cell_ranges(k: np.ndarray, label: np.ndarray, bins: int, power: int) -> tuple[np.ndarray, np.ndarray]:
     """Centre and half-width of ``e**power`` for a row of each cell (``e = score - label``, score in the bin)."""
     a = k / bins - label
     b = (k + 1) / bins - label
@@ -235,7 +239,7 @@ def sum_sensitivity(column: str, bins: int, /) -> float:
     and label of the grid (a row adds to one cell), with a relative slack of 1e-9 for rounding."""
     k = np.repeat(np.arange(bins), 2)
     label = np.tile(np.array([0.0, 1.0]), bins)
-    return float(_ranges(k, label, bins, _POWER[column])[1].max()) * (1 + _SLACK)
+    return float(cell_ranges(k, label, bins, POWER[column])[1].max()) * (1 + _SLACK)
 
 
 def _fairness(
@@ -250,32 +254,31 @@ def _fairness(
     records = []
     noisy_n, scale = laplace(grid["_n"].to_numpy(), epsilon=shares["fairness.n"], sensitivity=1, integer=True)
     records.append(_record("fairness", "_n", MECHANISM_COUNT, shares["fairness.n"], 1, scale, grid.height))
-    n = np.maximum(noisy_n, 0)
-    clamped = int((noisy_n < 0).sum())
+    n = noisy_n  # signed: the coordinator clamps after adding the sites (sites._noise_check.clamp_merged)
     true_n = grid["_n"].to_numpy().astype(np.float64)
     sums: dict[str, np.ndarray] = {}
     clipped = 0
     for column in SUMS:
-        centre, half = _ranges(k, label, bins, _POWER[column])
+        centre, half = cell_ranges(k, label, bins, POWER[column])
         sensitivity = sum_sensitivity(column, bins)
         eps = shares[f"fairness.{column[1:]}"]
         centred = grid[column].to_numpy() - centre * true_n
         noisy, scale = laplace(centred, epsilon=eps, sensitivity=sensitivity, integer=False)
         records.append(_record("fairness", column, MECHANISM_SUM, eps, sensitivity, scale, grid.height))
-        bound = half * n
+        bound = half * np.abs(n)
         clipped += int(((noisy < -bound) | (noisy > bound)).sum())
         sums[column] = centre * n + np.clip(noisy, -bound, bound)
     out = grid.with_columns(
         (pl.col("_k") / bins).alias("_score"),
         pl.Series("_n", n, dtype=pl.Int64),
         *[pl.Series(c, sums[c], dtype=pl.Float64) for c in SUMS],
-    ).filter(pl.col("_n") > 0)
+    ).filter(pl.col("_n") != 0)
     out = out.select(*groups, "_label", "_pred", "_score", "_n", *SUMS)
     fair["columns"] = out.columns
     fair["rows"] = [list(r) for r in out.iter_rows()]
     post = {
         "grid_cells": grid.height,
-        "counts_clamped_at_zero": clamped,
+        "negative_counts": int((noisy_n < 0).sum()),
         "sums_clipped": clipped,
         "cells_left_out_at_zero": grid.height - out.height,
     }

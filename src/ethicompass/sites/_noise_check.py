@@ -13,12 +13,14 @@ from ethicompass.sites._noise import (
     MECHANISM_SUM,
     NOISE_VERSION,
     OTHER,
+    POWER,
     SUMS,
+    cell_ranges,
     rep_domains,
     sum_sensitivity,
 )
 
-__all__ = ["check_noise", "noise_checks", "require_one_method", "widen_for_noise"]
+__all__ = ["check_noise", "clamp_merged", "noise_checks", "require_one_method", "widen_for_noise"]
 
 
 def _positive(value: Any) -> float | None:
@@ -91,7 +93,7 @@ def _check_cells(body: dict[str, Any], record: dict[str, Any], bins: int, proble
 def check_noise(body: dict[str, Any], /) -> list[str]:
     """Problems of a noisy body's record: each table's mechanism, sensitivity and scale against its epsilon,
     every count table recorded once, the epsilons summing to the spend and at most the file's epsilon, and
-    every released cell on the public grid. (Counts are judged non-negative whole numbers by the caller.)"""
+    every released cell on the public grid. (Counts are judged whole numbers by the caller.)"""
     d = body.get("disclosure") or {}
     record = d.get("noise")
     if not isinstance(record, dict) or record.get("version") != NOISE_VERSION:
@@ -153,19 +155,20 @@ def _sd(scale: float) -> float:
     return math.sqrt(2 * a) / (1 - a)
 
 
-def noise_checks(files: Sequence[Any], /, *, policy: Any, attributes: Sequence[str]) -> tuple[Any, Any]:
+def noise_checks(
+    files: Sequence[Any], /, *, policy: Any, attributes: Sequence[str], clamped: int = 0
+) -> tuple[Any, Any]:
     """The privacy check of a noisy federation and the statement, among the fairness checks, of the noise its
     counts carry (the intervals shown do not include it)."""
     from ethicompass.review import SOURCES, Check
 
-    lines, sds, clamped = [], [], 0
+    lines, sds = [], []
     grid = 0
     for f in files:
         rec = f.body["disclosure"]["noise"]
         n_rec = next(t for t in rec["tables"] if t["table"] == "fairness" and t["column"] == "_n")
         sds.append(_sd(n_rec["scale"]))
         grid = int(rec["post_processing"]["fairness"]["grid_cells"])
-        clamped += int(rec["post_processing"]["fairness"]["counts_clamped_at_zero"])
         lines.append(
             f"{f.site}: epsilon {rec['epsilon_spent']:g} over {len(rec['tables'])} tables; cell counts "
             f"{MECHANISM_COUNT} of scale {n_rec['scale']:.3g} (sd {sds[-1]:.3g})"
@@ -198,8 +201,8 @@ def noise_checks(files: Sequence[Any], /, *, policy: Any, attributes: Sequence[s
         value=round(merged_sd, 3),
         threshold="stated: TPR and FPR intervals widened for the noise; the other intervals do not include it",
         evidence=f"every cell count of every site carries {MECHANISM_COUNT} noise (sd per site {', '.join(f'{s:.3g}' for s in sds)}); "
-        f"a merged cell carries sd {merged_sd:.3g}; {per_value}. {clamped} noisy counts were clamped at zero, "
-        "which biases empty cells upward. The TPR and FPR intervals (each group's and each difference's, the "
+        f"a merged cell carries sd {merged_sd:.3g}; {per_value}. {clamped} merged cells "
+        "with a noisy count below zero were left out (clamped at zero), which biases empty cells upward. The TPR and FPR intervals (each group's and each difference's, the "
         "Holm-adjusted ones the verdicts read included) are widened for this noise (its variance added, delta "
         "method); the other intervals (AUROC, Brier, calibration, net benefit, between-site heterogeneity) and the "
         "p-values are computed from the noisy counts as if they were exact and do NOT include this noise; the "
@@ -311,3 +314,40 @@ def widen_for_noise(report: Any, summary: Any, files: Sequence[Any], /) -> Any:
         intersections=tuple(widen_group(g) for g in report.intersections),
         disparities=tuple(disparities),
     )
+
+
+# ----------------------------------------------------------------------------- clamped after merging
+def _clamp(summary: Any, bins: int) -> tuple[Any, int]:
+    """``summary`` without its cells of zero or fewer rows, each sum clipped to its bin's range times the
+    count (consistent: every cell's mean score inside its bin); and how many cells were negative."""
+    from dataclasses import replace
+
+    import numpy as np
+    import polars as pl
+
+    c = summary.counts
+    negative = int((c["_n"] < 0).sum())
+    c = c.filter(pl.col("_n") > 0)
+    k = (c["_score"].to_numpy() * bins).round().astype(np.int64)
+    label = c["_label"].to_numpy().astype(np.float64)
+    n = c["_n"].to_numpy().astype(np.float64)
+    sums = []
+    for column in SUMS:
+        centre, half = cell_ranges(k, label, bins, POWER[column])
+        sums.append(
+            pl.Series(column, np.clip(c[column].to_numpy(), (centre - half) * n, (centre + half) * n))
+        )
+    return replace(summary, counts=c.with_columns(sums)), negative
+
+
+def clamp_merged(merged: Any, /) -> tuple[Any, int]:
+    """The merged noisy counts made consistent for estimation: the sites' signed cells are added first (their
+    noise partly cancels), then every merged cell below one row is left out and its sums clipped to its bin;
+    each site's own summary (for the between-site checks) the same way. Returns the new
+    :class:`ethicompass.sites.MergedSites` and how many merged cells were negative."""
+    from dataclasses import replace
+
+    bins = int(merged.files[0].body["disclosure"]["noise"]["score_bins"])
+    summary, negative = _clamp(merged.summary, bins)
+    summaries = {site: _clamp(s, bins)[0] for site, s in merged.summaries.items()}
+    return replace(merged, summary=summary, summaries=summaries), negative
