@@ -404,8 +404,8 @@ def release_body(body: dict[str, Any], counts: pl.DataFrame, /, *, policy: Any, 
     """Release every count table of ``body`` with noise, in place: the fairness cells from the true
     ``counts`` (``fairness.summarize``'s table), the representativeness and consent counts from the body's
     exact ones. Debits the file's epsilon from the site's ledger first (:class:`ConflictError`, audited,
-    past the budget: nothing is drawn then). Writes the noise record into ``body['disclosure']`` and
-    returns it."""
+    past the budget: nothing is drawn then). Writes the noise record into ``body['disclosure']``; returns
+    the ledger's name and its epsilon spent and total after this file."""
     shares, spent = _shares(body, policy)
     grid, categories = _prepare(body, counts, policy)  # what cannot be released stops before any spending
     dataset = ledger_name(body)
