@@ -204,7 +204,8 @@ def noise_checks(
         f"a merged cell carries sd {merged_sd:.3g}; {per_value}. {clamped} merged cells "
         "with a noisy count below zero were left out (clamped at zero), which biases empty cells upward. The TPR and FPR intervals (each group's and each difference's, the "
         "Holm-adjusted ones the verdicts read included) are widened for this noise (its variance added, delta "
-        "method); the other intervals (AUROC, Brier, calibration, net benefit, between-site heterogeneity) and the "
+        "method); the other intervals (AUROC, Brier, calibration, net benefit, representativeness, between-site "
+        "heterogeneity) and the "
         "p-values are computed from the noisy counts as if they were exact and do NOT include this noise; the "
         "estimates are not those of a pooled analysis of the rows.",
         source=SOURCES["sites.epsilon"],
