@@ -110,6 +110,10 @@ def federated_results(
 
     p = study.predictions
     results: dict[str, Any] = {}
+    if policy.sites.method == "noise":  # signed noisy cells, clamped once merged (idempotent)
+        from ethicompass.sites._noise_check import clamp_merged
+
+        merged, _ = clamp_merged(merged)
     if judge_counts:
         audit_groups = list(policy.fairness.groups or p.groups)
         summary = collapse(merged.summary, audit_groups)
