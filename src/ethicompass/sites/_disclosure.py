@@ -142,8 +142,20 @@ def check_body(
     (a group value, a name) that has the shape of an identifier or that the PHI recognizers flag.
     ``parts`` are the body's values already encoded (:func:`ethicompass.sites._format.encode_parts`);
     ``with_hash=False`` leaves out the content hash (a caller that holds the signed body needs no other binding).
+    A body of the noise method (``disclosure.method`` ``noise``) has no minimum: its counts must be whole
+    (non-negative, except the fairness cells' signed noisy counts), and its noise record must hold (:func:`ethicompass.sites._noise_check.check_noise`).
     """
     problems: list[str] = []
+    noisy = (body.get("disclosure") or {}).get("method") == "noise"
+    if noisy:
+        # the noise method (sites._noise) suppresses nothing: counts are judged whole and non-negative, the
+        # noise record against the tables, and identifiers as under suppression
+        from ethicompass.sites._noise_check import check_noise
+
+        problems += check_noise(body)
+        floor, cell_floor = 0, -(2**62)  # a noisy fairness cell may be negative: clamped after merging
+    else:
+        floor = cell_floor = min_cell_size
     if body.get("format") != FORMAT or body.get("format_version") != FORMAT_VERSION:
         _problem(problems, "not an ethicompass-site body of this version")
     extra = sorted(set(body) - BODY_KEYS)
@@ -171,10 +183,10 @@ def check_body(
     if rows and not ragged and columns == [*groups, *_INTERNAL]:
         j_n = len(groups) + _INTERNAL.index("_n")
         n = list(map(itemgetter(j_n), rows))
-        fine = set(map(type, n)) == {int} and min(n) >= min_cell_size
-        bad = [] if fine else [i for i, v in enumerate(n) if type(v) is not int or v < min_cell_size]
+        fine = set(map(type, n)) == {int} and min(n) >= cell_floor
+        bad = [] if fine else [i for i, v in enumerate(n) if type(v) is not int or v < cell_floor]
         for i in bad[:5]:
-            _problem(problems, f"fairness cell {i + 1}: {n[i]!r} rows, under the minimum {min_cell_size}")
+            _problem(problems, f"fairness cell {i + 1}: {n[i]!r} rows, under the minimum {cell_floor}")
         if score_bins is not None:
             j_s = len(groups) + _INTERNAL.index("_score")
             scores = np.array(
@@ -194,25 +206,20 @@ def check_body(
         texts.add(str(attribute))
         for value, n in values.items():
             texts.add(str(value))
-            if not isinstance(n, int) or n < min_cell_size:
-                _problem(
-                    problems,
-                    f"representativeness {attribute}: a value with {n!r} rows, under {min_cell_size}",
-                )
+            if not isinstance(n, int) or n < floor:
+                _problem(problems, f"representativeness {attribute}: a value with {n!r} rows, under {floor}")
     consent = body.get("consent")
     if consent is not None:
         for name in ("rows_in", "rows_kept"):
             n = consent.get(name)
-            if n is not None and (not isinstance(n, int) or 0 < n < min_cell_size):
-                _problem(problems, f"consent {name}: {n!r} rows, under the minimum {min_cell_size}")
+            if n is not None and (not isinstance(n, int) or n < 0 or 0 < n < floor):
+                _problem(problems, f"consent {name}: {n!r} rows, under the minimum {floor}")
         for reason, n in (consent.get("rows_dropped") or {}).items():
-            if not isinstance(n, int) or 0 < n < min_cell_size:
-                _problem(
-                    problems, f"consent rows dropped ({reason}): {n!r}, under the minimum {min_cell_size}"
-                )
+            if not isinstance(n, int) or n < 0 or 0 < n < floor:
+                _problem(problems, f"consent rows dropped ({reason}): {n!r}, under the minimum {floor}")
     from ethicompass.sites._safety import check_safety  # adverse events (issue 23), kept in its own module
 
-    for problem in check_safety(body.get("safety"), min_cell_size, texts):
+    for problem in check_safety(body.get("safety"), floor, texts):
         _problem(problems, problem)
     texts |= {str(body.get("site", "")), *map(str, groups)}
     flagged = sorted(t for t in texts if t and _looks_like_identifier(t))
@@ -228,4 +235,4 @@ def check_body(
         "score_bins": score_bins,
         "cells_published": published,
         "body_hash": digest,
-    }
+    } | ({"method": "noise"} if noisy else {})

@@ -85,7 +85,8 @@ def _enforcement(merged: MergedSites, purpose: str) -> Any:
         c["rows_in"] if c["rows_in"] is not None else (c["rows_kept"] or 0) + sum(c["rows_dropped"].values())
         for c in consents
     )
-    states = hashlib.sha256(canonical(sorted(c["status_hash"] for c in consents))).hexdigest()
+    # (None under the noise method: a digest of every decision is not differentially private)
+    states = hashlib.sha256(canonical(sorted(str(c["status_hash"]) for c in consents))).hexdigest()
     return EnforcementRecord(
         purpose=purpose,
         at=max(f.body["created_at"] for f in merged.files),
@@ -109,6 +110,10 @@ def federated_results(
 
     p = study.predictions
     results: dict[str, Any] = {}
+    if policy.sites.method == "noise":  # signed noisy cells, clamped once merged (idempotent)
+        from ethicompass.sites._noise_check import clamp_merged
+
+        merged, _ = clamp_merged(merged)
     if judge_counts:
         audit_groups = list(policy.fairness.groups or p.groups)
         summary = collapse(merged.summary, audit_groups)
@@ -117,6 +122,10 @@ def federated_results(
         results["fairness_review"] = audit_summary(
             summary, min_group_size=policy.fairness.min_group_size, n_boot=500
         )
+        if policy.sites.method == "noise":  # the sites' noise, added to the TPR and FPR intervals
+            from ethicompass.sites._noise_check import widen_for_noise
+
+            results["fairness_review"] = widen_for_noise(results["fairness_review"], summary, merged.files)
         cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
         results["benefit_counts"] = count_table(merged.summary, model=p.model_name, groups=cal_groups)
     rep = _representativeness(merged, study)
@@ -382,8 +391,16 @@ def federate(
 
     from ethicompass.frames import atomic_write_text
     from ethicompass.review import review
+    from ethicompass.sites._noise_check import noise_checks, require_one_method
 
+    require_one_method(files, policy=policy)  # every site suppression, or every site noise (sites._noise)
     merged = merge_sites(files, policy=policy)
+    noisy = policy.sites.method == "noise"
+    clamped = 0
+    if noisy:  # the sites' signed noisy cells, added, then clamped at zero once
+        from ethicompass.sites._noise_check import clamp_merged
+
+        merged, clamped = clamp_merged(merged)
     from ethicompass.transparency import AuditLog, default_actor
 
     # the inputs the review is about to judge, each file by the hash of its signed body
@@ -404,7 +421,7 @@ def federate(
     limit = policy.sites.max_suppressed_share
     blocked = share > limit
     results = federated_results(merged, study, policy, judge_counts=not blocked)
-    detail: dict[str, Any] = {"suppressed_share": share}
+    detail: dict[str, Any] = {"suppressed_share": share, "method": policy.sites.method}
     from ethicompass.review import ASSESSORS
 
     fairness_assess = ASSESSORS["fairness"]
@@ -422,7 +439,15 @@ def federate(
         checks = fairness_assess(ctx)
         extra, found = multi_site_checks(merged, study, policy, results["fairness_review"], checks)
         detail.update(found)
+        if noisy:  # the counts carry noise: said plainly, beside the intervals that leave it out
+            attributes = results["fairness_review"].attributes
+            extra.append(noise_checks(merged.files, policy=policy, attributes=attributes, clamped=clamped)[1])
         return [*checks, *extra]
+
+    def privacy(ctx: Any) -> list[Any]:
+        if noisy:
+            return [noise_checks(merged.files, policy=policy, attributes=())[0]]
+        return _privacy_assessor(merged)(ctx)
 
     output = review(
         study,
@@ -434,7 +459,7 @@ def federate(
         actor=actor,
         signing_key=signing_key,
         assessors={
-            "privacy": _privacy_assessor(merged),
+            "privacy": privacy,
             "transparency": _transparency_assessor(merged),
             "fairness": fairness,
             "beneficence": beneficence,

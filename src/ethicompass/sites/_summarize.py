@@ -257,7 +257,8 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any, frame: Any 
         )
     p = study.predictions
     _refuse_identifying_groups(study, policy)
-    minimum = policy.sites.min_cell_size
+    noise = policy.sites.method == "noise"  # sites._noise: no suppression; every table released with noise
+    minimum = 1 if noise else policy.sites.min_cell_size
     kept, consent = _kept_rows(study, policy, store, frame)
     if (kept.height if isinstance(kept, pl.DataFrame) else kept.limit(1).count()) == 0:
         raise InputError(
@@ -265,6 +266,7 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any, frame: Any 
             hint="check the consent file",
         )
     meta, counts = _fairness(kept, study, policy)
+    exact = counts
     counts, fairness_suppressed = _suppress_fairness(
         coarsen(counts, meta["groups"], minimum), meta["groups"], minimum
     )
@@ -298,7 +300,7 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any, frame: Any 
         "consent": consent,
         "unresolved_decisions": len(unresolved_decisions(store)),
         "disclosure": {
-            "min_cell_size": minimum,
+            "min_cell_size": policy.sites.min_cell_size,
             "score_bins": policy.sites.score_bins,
             "method": "suppression" if minimum > 1 else "none",
             "suppressed": {
@@ -313,7 +315,13 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any, frame: Any 
     safety = safety_section(study, policy)
     if safety is not None:
         body["safety"] = safety
-    certificate = check_body(body, min_cell_size=minimum, score_bins=policy.sites.score_bins)
+    if noise:
+        from ethicompass.sites._noise import release_body
+
+        release_body(body, exact, policy=policy, store=store)
+    certificate = check_body(
+        body, min_cell_size=policy.sites.min_cell_size, score_bins=policy.sites.score_bins
+    )
     if not certificate["passed"]:
         raise InputError(
             f"site {site!r}: the summary fails the disclosure check: {'; '.join(certificate['problems'][:3])}",
