@@ -127,7 +127,11 @@ def _jsonl_record(doc_id: Any, text: str | None, spans: list[Any]) -> str:
     if not spans:
         return head + '"spans": []}\n'
     body = "}, ".join(
-        [f'{{"start": {s.start}, "end": {s.end}, {_span_tail(s.type, s.score, s.recognizer)}' for s in spans]
+        [
+            f'{{"start": {s.start}, "end": {s.end}, '
+            f"{(_span_tail if s.score else _span_tail.__wrapped__)(s.type, s.score, s.recognizer)}"
+            for s in spans
+        ]
     )
     return f'{head}"spans": [{body}}}]}}\n'
 
@@ -135,7 +139,7 @@ def _jsonl_record(doc_id: Any, text: str | None, spans: list[Any]) -> str:
 @functools.lru_cache(maxsize=4096, typed=True)  # typed: a score of 1 is written "1", of 1.0 "1.0"
 def _span_tail(phi_type: Any, score: float, recognizer: str) -> str:
     """The JSON of a span after its offsets, as ``Span.to_dict`` and ``json.dumps`` write it (without the
-    closing brace)."""
+    closing brace). A zero score is not looked up: 0.0 and -0.0 are one key that JSON writes apart."""
     tail = json.dumps(
         {"type": phi_type.value, "score": round(score, 3), "recognizer": recognizer}, ensure_ascii=False
     )

@@ -7,6 +7,7 @@ import ipaddress
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
+import numpy as np
 import phonenumbers
 
 # ---------------------------------------------------------------- ages, contacts, network
@@ -170,3 +171,36 @@ def finditer(rx: re.Pattern[str], text: str, starts: Sequence[int] | None = None
         if m is not None:
             yield m
             pos = m.end()
+
+
+_ASCII_LETTER = np.zeros(128, dtype=bool)
+_ASCII_LETTER[np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", dtype=np.uint8)] = True
+
+
+def letters_before_digits(text: str) -> list[int] | None:
+    """Where each run of letters (``[^\\W\\d_]``) that a digit (``\\d``) follows begins ("brackenridge3",
+    "q4h"), sorted: every place a pattern that starts at a word's first letter and reads letters up to a digit
+    can match, for :func:`finditer`. A few vectorised passes over the text instead of ``re`` trying every
+    position (a tenth of the time over a megabyte); characters past ASCII are classed one by one, as ``re``
+    classes them (a letter is alphanumeric and no decimal digit). None (try everywhere) for a text mostly
+    past ASCII, where that would cost more than ``re``."""
+    ascii_only = text.isascii()
+    if ascii_only:
+        codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    letter = _ASCII_LETTER[codes & 0x7F] & (codes < 0x80)
+    digit = (codes >= 0x30) & (codes <= 0x39)
+    if not ascii_only:
+        others = np.flatnonzero(codes >= 0x80)
+        if len(others) * 16 > len(codes):
+            return None
+        for at in others.tolist():
+            ch = text[at]
+            letter[at] = ch.isalnum() and not ch.isdecimal()
+            digit[at] = ch.isdecimal()
+    ends = np.flatnonzero(letter[:-1] & digit[1:])  # the last letter of each such run
+    if not len(ends):
+        return []
+    firsts = np.flatnonzero(letter & ~np.concatenate(([False], letter[:-1])))  # every run's first letter
+    return firsts[np.searchsorted(firsts, ends, side="right") - 1].tolist()  # type: ignore[no-any-return]
