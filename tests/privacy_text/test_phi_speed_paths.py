@@ -1,8 +1,9 @@
 """The shortcuts that make ``phi redact`` fast give exactly what the plain code gives.
 
 The JSONL writer of ``phi find`` / ``phi redact`` against ``json.dumps`` of the same record; the letter-run starts
-that let the word scan try its glued-ward pattern only where it can match, against ``re.finditer``; and a verb's
-start-up on a database already at its heads, which reads no migration through Alembic and loads no PyArrow.
+that let the word scan try its glued-ward pattern only where it can match, against ``re.finditer``; the ASCII-only
+lower case of a text past ASCII against ``str.translate``; and a verb's start-up on a database already at its
+heads, which reads no migration through Alembic and loads no PyArrow.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from hypothesis import strategies as st
 from ethicompass.cli.privacy_text import _jsonl_record
 from ethicompass.privacy import Span, find_phi_many
 from ethicompass.privacy.text.recognizers import _words
-from ethicompass.privacy.text.recognizers._parts import finditer, letters_before_digits
+from ethicompass.privacy.text.recognizers._parts import (
+    ASCII_LOWER,
+    ascii_lower,
+    finditer,
+    letters_before_digits,
+)
 from ethicompass.study import PhiType
 
 
@@ -131,6 +137,20 @@ def test_word_scan_over_real_note_styles_is_unchanged_by_the_starts() -> None:
     assert [m.span() for m in finditer(rx, text, letters_before_digits(text))] == [
         m.span() for m in rx.finditer(text)
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+def test_ascii_lower_is_translate(text: str) -> None:
+    """Every character (lone surrogates, "İ", "ẞ", ASCII) as ``translate(ASCII_LOWER)`` leaves or lowers it."""
+    assert ascii_lower(text) == text.translate(ASCII_LOWER)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "ABC xyz", "ÜBER Straße İSTANBUL", "A\ud800B", "MIXED É and é", "日本 ABC"]
+)
+def test_ascii_lower_table(text: str) -> None:
+    assert ascii_lower(text) == text.translate(ASCII_LOWER)
 
 
 _PROBE = """
