@@ -2,8 +2,9 @@
 
 The JSONL writer of ``phi find`` / ``phi redact`` against ``json.dumps`` of the same record; the letter-run starts
 that let the word scan try its glued-ward pattern only where it can match, against ``re.finditer``; the ASCII-only
-lower case of a text past ASCII against ``str.translate``; and a verb's start-up on a database already at its
-heads, which reads no migration through Alembic and loads no PyArrow.
+lower case of a text past ASCII against ``str.translate``; the skeleton map of the typo check against the plain
+loop it replaced; and a verb's start-up on a database already at its heads, which reads no migration through
+Alembic and loads no PyArrow.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from ethicompass.cli.privacy_text import _jsonl_record
 from ethicompass.privacy import Span, find_phi_many
-from ethicompass.privacy.text.recognizers import _words
+from ethicompass.privacy.text.recognizers import _vocab, _words
 from ethicompass.privacy.text.recognizers._parts import (
     ASCII_LOWER,
     ascii_lower,
@@ -151,6 +152,33 @@ def test_ascii_lower_is_translate(text: str) -> None:
 )
 def test_ascii_lower_table(text: str) -> None:
     assert ascii_lower(text) == text.translate(ASCII_LOWER)
+
+
+def _plain_skeleton(word: str) -> str:
+    """The skeleton as first written: the first two letters, the consonants after them with doubled ones once,
+    a bar, the last letter."""
+    out = [word[1]]
+    for c in word[2:]:
+        if c not in "aeiouy" and c != out[-1]:
+            out.append(c)
+    return word[0] + "".join(out) + "|" + word[-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(word=st.text(alphabet="abcdeilmnorstuyzé", min_size=2, max_size=16))
+def test_skeleton_is_the_plain_one(word: str) -> None:
+    assert _vocab._skeleton(word) == _plain_skeleton(word)
+
+
+def test_skeleton_map_is_the_plain_one() -> None:
+    """The skeleton map built for speed at start-up: the span of lengths of every known word with each skeleton."""
+    plain: dict[str, tuple[int, int]] = {}
+    for w in _vocab.vocabulary()[0]:
+        if len(w) >= _vocab._SKELETON_MIN - 2 and w.isalpha():
+            k = _plain_skeleton(w)
+            lo, hi = plain.get(k, (len(w), len(w)))
+            plain[k] = (min(lo, len(w)), max(hi, len(w)))
+    assert _vocab._skeletons() == plain
 
 
 _PROBE = """
