@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +91,9 @@ def test_jsonl_record_is_json_dumps_for_any_record(doc_id: Any, text: str | None
 
 
 #: Letters and digits of several scripts, and the characters ``re`` classes apart: ``_`` (a word character, no
-#: letter), "²" (alphanumeric, no decimal digit: a letter for ``[^\W\d_]``), "٣" (a decimal digit), "İ".
-ALPHABET = "abcdexyzABQ0123456789_ -.,%\n\t'é߲٣İ日"
+#: letter), "²" (alphanumeric, no decimal digit: a letter for ``[^\W\d_]``), "٣" (a decimal digit), "İ", and a lone
+#: surrogate (JSON input can hold one).
+ALPHABET = "abcdexyzABQ0123456789_ -.,%\n\t'é߲٣İ日\ud800"
 PATTERNS = [
     _words._WARD_GLUED,
     re.compile(r"(?<!\w)([^\W\d_]{5,}+)\d{1,2}(?![\d%])\b"),
@@ -119,6 +121,7 @@ def test_letters_before_digits_hold_every_match(rx: re.Pattern[str], text: str) 
         ("12345 67", []),
         ("", []),
         ("a" * 40 + "日本語" * 200, None),  # mostly past ASCII: ``re`` is asked everywhere
+        ("ab\ud800cdefg12 and more plain words", [3]),  # a lone surrogate (from JSON input) is no letter
     ],
 )
 def test_letters_before_digits_table(text: str, starts: list[int] | None) -> None:
@@ -179,6 +182,22 @@ def test_skeleton_map_is_the_plain_one() -> None:
             lo, hi = plain.get(k, (len(w), len(w)))
             plain[k] = (min(lo, len(w)), max(hi, len(w)))
     assert _vocab._skeletons() == plain
+
+
+@pytest.mark.parametrize("verb", ["find", "redact"])
+def test_an_unpaired_surrogate_escape_is_bad_input(
+    cli: Callable[..., Any], tmp_path: Path, verb: str
+) -> None:
+    """JSON can spell half a surrogate pair ("\\ud800"), which is no character: exit 2 naming the file and the line
+    (it was a traceback), and nothing written."""
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text('{"text": "fine"}\n{"text": "Seen by Dr Okafor \\ud800 on 7/22."}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    r = cli("phi", verb, notes, "--out", out)
+    assert r.code == 2, (r.out, r.err)
+    err = r.err.replace("\n", "")
+    assert "notes.jsonl line 2" in err and "surrogate" in err and "Okafor" not in err
+    assert not out.exists()
 
 
 _PROBE = """

@@ -196,7 +196,9 @@ def letters_before_digits(text: str) -> list[int] | None:
     if ascii_only:
         codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     else:
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        codes = np.frombuffer(
+            text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        )  # lone surrogates too
     letter = _ASCII_LETTER[codes & 0x7F] & (codes < 0x80)
     digit = (codes >= 0x30) & (codes <= 0x39)
     if not ascii_only:
