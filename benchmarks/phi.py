@@ -1,7 +1,7 @@
 """PHI in clinical text: ethicompass ``find_phi`` against presidio-analyzer, same texts, one run.
 
     .venv/bin/python benchmarks/phi.py [--corpus-dir DIR] [--rows 2000] [--presidio-rows 300] [--stream-mb 10 100]
-                                       [--no-presidio]
+                                       [--no-presidio] [--stream-only] [--baseline-src OLD/src --repeats 5]
 
 Every corpus it finds is scored side by side with Presidio (issue 17): the synthetic study (generated here), and,
 from the folder ``--corpus-dir`` (or the environment variable ``ETHICOMPASS_PHI_CORPORA``) names, two public
@@ -33,16 +33,24 @@ Throughput is CPU time on one core (``time.process_time``, every thread of the p
 runs; the one-off compilation of the Hyperscan databases (``recognizers._hs``, once per process) is printed
 on its own row (the streaming rows include it). The streaming rows run the CLI itself (``ethicompass phi redact NOTES.jsonl --out ...``, the path
 that streams) in a child process on a generated JSONL notes file of each ``--stream-mb`` size (the
-benchmark notes repeated), and read that child's CPU time and peak RSS from ``os.wait4``.
+benchmark notes repeated), and read that child's CPU time and peak RSS from ``os.wait4``; the child runs with
+``PYTHONDONTWRITEBYTECODE`` unset, so its modules are byte-compiled once, as in an installed wheel.
+
+``--baseline-src OLD/src`` (the ``src`` folder of another checkout, e.g. ``git worktree add OLD main``) times the
+same command with that code too (``PYTHONPATH``), ``--repeats`` pairs back to back on the same file, and prints
+each run, the medians, the ratio and whether the two outputs are byte for byte the same: on a shared machine CPU
+time moves with the load, so only pairs run side by side compare. ``--stream-only`` skips everything else.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -264,9 +272,13 @@ def write_notes(path: Path, texts: list[str], megabytes: float) -> float:
     return path.stat().st_size / 1e6
 
 
-def stream_cli(notes: Path, out: Path) -> dict[str, float]:
-    """``ethicompass phi redact`` on ``notes`` in a child process: its CPU seconds and peak RSS (MB)."""
+def stream_cli(notes: Path, out: Path, src: Path | None = None) -> dict[str, Any]:
+    """``ethicompass phi redact`` on ``notes`` in a child process: its CPU seconds, peak RSS (MB) and the SHA-256
+    of what it wrote; ``src``: run the ethicompass in that folder instead (``PYTHONPATH``)."""
     env = {**os.environ, "ETHICOMPASS_DATABASE_URL": f"sqlite:///{out.parent / 'audit.db'}"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     run = "import sys; from ethicompass.cli import main; main()"
     cli = [sys.executable, "-c", run, "phi", "redact", str(notes), "--out", str(out)]
     child = subprocess.Popen(cli, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -274,7 +286,21 @@ def stream_cli(notes: Path, out: Path) -> dict[str, float]:
     assert child.stderr is not None
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"phi redact failed: {child.stderr.read().decode()[-2000:]}")
-    return {"cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024, "sha256": digest}
+
+
+def stream_ab(notes: Path, out: Path, baseline: Path, repeats: int) -> dict[str, Any]:
+    """``repeats`` pairs of :func:`stream_cli` runs back to back, the ``baseline`` code first in each pair."""
+    runs: dict[str, list[float]] = {"baseline": [], "this": []}
+    digests: dict[str, set[str]] = {"baseline": set(), "this": set()}
+    for _ in range(repeats):
+        for name, src in (("baseline", baseline), ("this", None)):
+            result = stream_cli(notes, out, src)
+            runs[name].append(result["cpu_s"])
+            digests[name].add(result["sha256"])
+            out.unlink()
+    return {"runs": runs, "same_output": len(digests["baseline"] | digests["this"]) == 1}
 
 
 def main() -> None:
@@ -287,6 +313,14 @@ def main() -> None:
         "--stream-mb", type=float, nargs="*", default=[10.0, 100.0], help="sizes of the streamed notes files"
     )
     parser.add_argument("--no-presidio", action="store_true", help="skip presidio")
+    parser.add_argument("--stream-only", action="store_true", help="only the streaming rows")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="another checkout's src folder: the streaming rows run it too, in pairs back to back",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="pairs per streaming row with --baseline-src")
     parser.add_argument(
         "--corpus-dir",
         type=Path,
@@ -315,90 +349,112 @@ def main() -> None:
     )
     print(f"synthetic notes: {len(notes)} (seed 0)\n")
 
-    header = (
-        "| engine, data | docs | span recall (any) | span recall (full) | token P | token R | token F1 "
-        "| PHI-free flagged |\n|---|---:|---:|---:|---:|---:|---:|---:|"
-    )
-    print(header)
-    print(row("ethicompass, ASQ-PHI development half", evaluate_phi(dev)))
-    print(row("ethicompass, ASQ-PHI held-out half", evaluate_phi(held)))
-    print(row("ethicompass, ASQ-PHI all", evaluate_phi(asq)))
-    print(row("ethicompass, synthetic notes", evaluate_phi(notes)))
-    analyzer, label = (None, "") if args.no_presidio else presidio_analyzer()
     real = physionet(corpora)
-    corpora_table(
-        [
-            ("synthetic study (seed 0)", notes),
-            ("ASQ-PHI dev (asq-phi-dev/)", asq if found_asq is not None else None),
-            ("PhysioNet deid dev, real ICU notes (physionet-deid-dev/)", real),
-        ],
-        analyzer,
-        label,
-        args.presidio_rows,
-    )
-    sub = notes[: args.presidio_rows]
-    if analyzer is not None:
-        for name, docs in (
-            ("ASQ-PHI development half", dev),
-            ("ASQ-PHI held-out half", held),
-            (f"synthetic notes (first {len(sub)})", sub),
-        ):
-            print(row(f"{label}, {name}", evaluate_phi(docs, finder=lambda t: presidio_spans(analyzer, t))))
-        print(row(f"ethicompass, synthetic notes (same first {len(sub)})", evaluate_phi(sub)))
-
     texts = [d.text for d in notes]
-    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    startup = hyperscan_startup_seconds()
-    ours = cpu_time(lambda: list(find_phi_many(texts)))
-    ours_single = cpu_time(lambda: [find_phi(t) for t in texts])
-    print("\n| throughput (CPU time, one core) | MB | CPU s | MB/s |\n|---|---:|---:|---:|")
-    print(f"| ethicompass find_phi_many, {len(texts)} notes | {mb:.2f} | {ours:.2f} | {mb / ours:.3f} |")
-    if startup is not None:
-        print(f"| (once per process: Hyperscan databases compiled, cache off) | | {startup[0]:.2f} | |")
-        print(
-            f"| (once per process: Hyperscan databases loaded from the user's cache) | | {startup[1]:.3f} | |"
-        )
-    print(f"| ethicompass find_phi one by one | {mb:.2f} | {ours_single:.2f} | {mb / ours_single:.3f} |")
     real_texts = [d.text for d in real] * 4 if real is not None else []
-    if real_texts:  # four times over: several batches, so no batch is timed twice
-        real_mb = sum(len(t.encode("utf-8")) for t in real_texts) / 1e6
-        real_s = cpu_time(lambda: list(find_phi_many(real_texts)))
-        print(
-            f"| ethicompass find_phi_many, PhysioNet dev notes x4 ({len(real_texts)}) | {real_mb:.2f} | {real_s:.2f} "
-            f"| {real_mb / real_s:.3f} |"
+    if not args.stream_only:
+        header = (
+            "| engine, data | docs | span recall (any) | span recall (full) | token P | token R | token F1 "
+            "| PHI-free flagged |\n|---|---:|---:|---:|---:|---:|---:|---:|"
         )
-    if analyzer is not None:
-        sub_texts = [d.text for d in sub]
-        sub_mb = sum(len(t.encode("utf-8")) for t in sub_texts) / 1e6
-        theirs = cpu_time(lambda: [analyzer.analyze(text=t, language="en") for t in sub_texts])
-        ours_sub = cpu_time(lambda: list(find_phi_many(sub_texts)))
-        print(
-            f"| {label} analyze, {len(sub_texts)} notes | {sub_mb:.2f} | {theirs:.2f} | {sub_mb / theirs:.4f} |"
+        print(header)
+        print(row("ethicompass, ASQ-PHI development half", evaluate_phi(dev)))
+        print(row("ethicompass, ASQ-PHI held-out half", evaluate_phi(held)))
+        print(row("ethicompass, ASQ-PHI all", evaluate_phi(asq)))
+        print(row("ethicompass, synthetic notes", evaluate_phi(notes)))
+        analyzer, label = (None, "") if args.no_presidio else presidio_analyzer()
+        corpora_table(
+            [
+                ("synthetic study (seed 0)", notes),
+                ("ASQ-PHI dev (asq-phi-dev/)", asq if found_asq is not None else None),
+                ("PhysioNet deid dev, real ICU notes (physionet-deid-dev/)", real),
+            ],
+            analyzer,
+            label,
+            args.presidio_rows,
         )
-        print(
-            f"| ethicompass, same {len(sub_texts)} notes | {sub_mb:.2f} | {ours_sub:.2f} | {sub_mb / ours_sub:.3f} |"
-        )
-        print(f"\nspeed ratio ethicompass / {label} (same notes, CPU time): {theirs / ours_sub:.1f}x")
+        sub = notes[: args.presidio_rows]
+        if analyzer is not None:
+            for name, docs in (
+                ("ASQ-PHI development half", dev),
+                ("ASQ-PHI held-out half", held),
+                (f"synthetic notes (first {len(sub)})", sub),
+            ):
+                print(
+                    row(f"{label}, {name}", evaluate_phi(docs, finder=lambda t: presidio_spans(analyzer, t)))
+                )
+            print(row(f"ethicompass, synthetic notes (same first {len(sub)})", evaluate_phi(sub)))
 
-    print("\n| linearity: notes repeated k times | MB | CPU s | s per MB |\n|---|---:|---:|---:|")
-    for k in (1, 2, 4):
-        block = texts * k
-        size = mb * k
-        seconds = cpu_time(lambda b=block: list(find_phi_many(b)))
-        print(f"| k={k} | {size:.2f} | {seconds:.2f} | {seconds / size:.3f} |")
+        mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+        startup = hyperscan_startup_seconds()
+        ours = cpu_time(lambda: list(find_phi_many(texts)))
+        ours_single = cpu_time(lambda: [find_phi(t) for t in texts])
+        print("\n| throughput (CPU time, one core) | MB | CPU s | MB/s |\n|---|---:|---:|---:|")
+        print(f"| ethicompass find_phi_many, {len(texts)} notes | {mb:.2f} | {ours:.2f} | {mb / ours:.3f} |")
+        if startup is not None:
+            print(f"| (once per process: Hyperscan databases compiled, cache off) | | {startup[0]:.2f} | |")
+            print(
+                f"| (once per process: Hyperscan databases loaded from the user's cache) | | {startup[1]:.3f} | |"
+            )
+        print(f"| ethicompass find_phi one by one | {mb:.2f} | {ours_single:.2f} | {mb / ours_single:.3f} |")
+        if real_texts:  # four times over: several batches, so no batch is timed twice
+            real_mb = sum(len(t.encode("utf-8")) for t in real_texts) / 1e6
+            real_s = cpu_time(lambda: list(find_phi_many(real_texts)))
+            print(
+                f"| ethicompass find_phi_many, PhysioNet dev notes x4 ({len(real_texts)}) | {real_mb:.2f} | {real_s:.2f} "
+                f"| {real_mb / real_s:.3f} |"
+            )
+        if analyzer is not None:
+            sub_texts = [d.text for d in sub]
+            sub_mb = sum(len(t.encode("utf-8")) for t in sub_texts) / 1e6
+            theirs = cpu_time(lambda: [analyzer.analyze(text=t, language="en") for t in sub_texts])
+            ours_sub = cpu_time(lambda: list(find_phi_many(sub_texts)))
+            print(
+                f"| {label} analyze, {len(sub_texts)} notes | {sub_mb:.2f} | {theirs:.2f} | {sub_mb / theirs:.4f} |"
+            )
+            print(
+                f"| ethicompass, same {len(sub_texts)} notes | {sub_mb:.2f} | {ours_sub:.2f} | {sub_mb / ours_sub:.3f} |"
+            )
+            print(f"\nspeed ratio ethicompass / {label} (same notes, CPU time): {theirs / ours_sub:.1f}x")
 
-    if args.stream_mb:
+        print("\n| linearity: notes repeated k times | MB | CPU s | s per MB |\n|---|---:|---:|---:|")
+        for k in (1, 2, 4):
+            block = texts * k
+            size = mb * k
+            seconds = cpu_time(lambda b=block: list(find_phi_many(b)))
+            print(f"| k={k} | {size:.2f} | {seconds:.2f} | {seconds / size:.3f} |")
+
+    sources = [("synthetic", texts)] + (
+        [("PhysioNet dev", real_texts[: len(real_texts) // 4])] if real_texts else []
+    )
+    if args.stream_mb and args.baseline_src is None:
         print(
             "\n| streaming: `ethicompass phi redact NOTES.jsonl --out OUT` (child process) | MB | CPU s | MB/s "
             "| peak RSS MB |\n|---|---:|---:|---:|---:|"
         )
-    sources = [("synthetic", texts)] + (
-        [("PhysioNet dev", real_texts[: len(real_texts) // 4])] if real_texts else []
-    )
+    elif args.stream_mb:
+        print(
+            f"\n| streaming: `ethicompass phi redact NOTES.jsonl --out OUT` (child process), {args.repeats} pairs "
+            f"back to back: baseline {args.baseline_src} / this checkout | MB | CPU s, baseline | CPU s, this "
+            "| median MB/s, baseline | median MB/s, this | baseline / this | same output |\n"
+            "|---|---:|---|---|---:|---:|---:|---|"
+        )
     for megabytes in args.stream_mb:
         for name, source in sources:
             stream = tmp / "notes-stream.jsonl"
             size = write_notes(stream, source, megabytes)
+            if args.baseline_src is not None:
+                ab = stream_ab(stream, tmp / "redacted.jsonl", args.baseline_src, args.repeats)
+                old, new = (statistics.median(ab["runs"][k]) for k in ("baseline", "this"))
+                print(
+                    f"| {megabytes:g} MB notes file ({name} notes repeated) | {size:.1f} "
+                    f"| {', '.join(f'{x:.2f}' for x in ab['runs']['baseline'])} "
+                    f"| {', '.join(f'{x:.2f}' for x in ab['runs']['this'])} | {size / old:.3f} | {size / new:.3f} "
+                    f"| {old / new:.2f} | {'yes' if ab['same_output'] else '**no**'} |",
+                    flush=True,
+                )
+                stream.unlink()
+                continue
             result = stream_cli(stream, tmp / "redacted.jsonl")
             print(
                 f"| {megabytes:g} MB notes file ({name} notes repeated) | {size:.1f} | {result['cpu_s']:.1f} "

@@ -10,12 +10,38 @@ import sqlalchemy as sa
 
 from ethicompass.errors import AuditError, DatabaseError
 from ethicompass.store import Store, audit_entries
+from ethicompass.store._engine import _alembic_config, _shipped_heads
 from ethicompass.transparency import AuditLog
 
 
 def test_open_migrates_to_every_head(store: Store) -> None:
     assert store.current_revisions() == Store.head_revisions()
     assert store.upgrade() == sorted(Store.head_revisions())  # idempotent
+
+
+def test_quick_check_reads_the_heads_alembic_reads() -> None:
+    """``upgrade`` skips Alembic when the version table holds the heads read from the migration files: that
+    reading must give Alembic's own heads."""
+    assert _shipped_heads() == Store.head_revisions()
+
+
+def test_a_database_behind_its_heads_is_still_migrated(tmp_path: Path) -> None:
+    """The quick check only skips work: a version table that lags (or is missing) goes to Alembic."""
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'lag.db'}"
+    store = Store(url).open()
+    cfg = _alembic_config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "audit_0002")
+    store.dispose()
+    store = Store(url)
+    assert store.open(migrate=False)._stored_revisions() != _shipped_heads()
+    assert store.upgrade() == sorted(Store.head_revisions())
+    assert store._stored_revisions() == _shipped_heads()
+    store.dispose()
+    assert Store(f"sqlite:///{tmp_path / 'none.db'}").open(migrate=False)._stored_revisions() is None
 
 
 def test_sqlite_is_wal_with_foreign_keys(tmp_path: Path) -> None:

@@ -28,7 +28,6 @@ from ethicompass.frames import (
     atomic_path,
     sha256_file,
 )
-from ethicompass.privacy.tables import BatchWriter, batches_for_privacy, read_for_privacy
 
 __all__ = ["register"]
 
@@ -53,7 +52,7 @@ def scan_cmd(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Find identifier columns by name and content, and propose a role for each column."""
-    from ethicompass.privacy.tables import scan
+    from ethicompass.privacy.tables import read_for_privacy, scan
 
     frame = read_for_privacy(data)
     report = scan(frame, sample=sample)
@@ -156,7 +155,13 @@ def deid_cmd(
     """
     from ethicompass.engines._options import load, parquet_folder, sha256_path, write_frame
     from ethicompass.privacy import load_key
-    from ethicompass.privacy.tables import TableSchema, deidentify, deidentify_batches
+    from ethicompass.privacy.tables import (
+        BatchWriter,
+        TableSchema,
+        batches_for_privacy,
+        deidentify,
+        deidentify_batches,
+    )
 
     check_out(out, out_folder, engine)
     if no_content_hashes and out_folder is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import operator
 import os
 import sys
 from collections import Counter, deque
@@ -107,6 +108,44 @@ def _with_spans(documents: Iterable[Any], threshold: float) -> Iterator[tuple[An
         yield pending.popleft(), spans
 
 
+_type_of = operator.attrgetter("type.value")
+#: ``json.dumps`` of a string with ``ensure_ascii=False`` (the C encoder ``json`` itself uses).
+_json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _jsonl_record(doc_id: Any, text: str | None, spans: list[Any]) -> str:
+    """``json.dumps({"id": doc_id, "text": text, "spans": [s.to_dict() ...]}, ensure_ascii=False) + "\\n"``
+    (no ``"text"`` when it is None), byte for byte, in less than half the time on notes dense in PHI.
+
+    A span's type, score and recognizer repeat across a file: their JSON is made once each (``_span_tail``);
+    only the offsets are formatted per span. ``tests/privacy_text/test_phi_speed_paths.py`` holds it equal to
+    ``json.dumps``.
+    """
+    head = f'{{"id": {json.dumps(doc_id, ensure_ascii=False)}, '
+    if text is not None:
+        head += f'"text": {_json_string(text)}, '
+    if not spans:
+        return head + '"spans": []}\n'
+    body = "}, ".join(
+        [
+            f'{{"start": {s.start}, "end": {s.end}, '
+            f"{(_span_tail if s.score else _span_tail.__wrapped__)(s.type, s.score, s.recognizer)}"
+            for s in spans
+        ]
+    )
+    return f'{head}"spans": [{body}}}]}}\n'
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # typed: a score of 1 is written "1", of 1.0 "1.0"
+def _span_tail(phi_type: Any, score: float, recognizer: str) -> str:
+    """The JSON of a span after its offsets, as ``Span.to_dict`` and ``json.dumps`` write it (without the
+    closing brace). A zero score is not looked up: 0.0 and -0.0 are one key that JSON writes apart."""
+    tail = json.dumps(
+        {"type": phi_type.value, "score": round(score, 3), "recognizer": recognizer}, ensure_ascii=False
+    )
+    return tail[1:-1]
+
+
 def _open_out(stack: ExitStack, out: Path | None) -> IO[str]:
     if out is None:
         return sys.stdout
@@ -161,12 +200,11 @@ def find_cmd(
         found: list[dict[str, Any]] = []
         for doc, spans in _with_spans(_documents(input_path, text_field, id_field, column), threshold):
             documents += 1
-            counts.update(s.type.value for s in spans)
-            record = {"id": doc.id, "spans": [s.to_dict() for s in spans]}
+            counts.update(map(_type_of, spans))
             if sink is not None:
-                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                sink.write(_jsonl_record(doc.id, None, spans))
             elif fmt == SpanFormat.json:
-                found.append(record)
+                found.append({"id": doc.id, "spans": [s.to_dict() for s in spans]})
         if not (fmt == SpanFormat.jsonl and out is None):
             _audit_find(input_path, hash_input(input_path), {"documents": documents, **counts}, threshold)
     total = f"{documents:,} documents, {sum(counts.values()):,} PHI spans"
@@ -232,9 +270,8 @@ def redact_cmd(
             for doc, spans in _with_spans(docs, threshold):
                 text = redact(doc.text, spans, style=style.value, key=key, participant_id=doc.participant_id)
                 documents += 1
-                counts.update(s.type.value for s in spans)
-                record = {"id": doc.id, "text": text, "spans": [s.to_dict() for s in spans]}
-                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                counts.update(map(_type_of, spans))
+                sink.write(_jsonl_record(doc.id, text, spans))
         from ethicompass.transparency import audited
 
         with audited() as audit:

@@ -22,14 +22,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import pyarrow as pa
 import typer
 
 from ethicompass.engines._spark_session import is_spark_frame
 from ethicompass.errors import DataFileError, InputError
+
+if TYPE_CHECKING:  # PyArrow is imported where a Spark path needs it: every verb's start-up would pay ~0.2 s
+    import pyarrow as pa
 
 __all__ = [
     "Engine",
@@ -139,6 +141,8 @@ def _spark_load(path: Path, *, master: str, columns: list[str] | None, text: boo
         check_csv_shape(path, separator=separator)
         header, multiline = _csv_layout(path, separator)
         if text:
+            import pyarrow as pa
+
             schema = pa.schema([(name, pa.string()) for name in header])
         else:
             schema = read_table(path).collect_schema().to_arrow()
@@ -248,7 +252,13 @@ def strings(frame: Any, column: str, /) -> list[Any]:
 
 # --------------------------------------------------------------------------- writing
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-_CHUNK = pa.schema([("data", pa.binary()), ("hits", pa.int64())])
+
+
+def _chunk_schema() -> pa.Schema:
+    """One serialised batch of a Spark frame's output and its count of neutralised cells."""
+    import pyarrow as pa
+
+    return pa.schema([("data", pa.binary()), ("hits", pa.int64())])
 
 
 def write_table(frame: Any, path: Path, /, *, raw_csv: bool = False) -> int:
@@ -311,8 +321,11 @@ def write_frame(frame: Any, path: Path, /, *, fmt: str, raw_csv: bool = False) -
         else:
             frame.write_ndjson(path)
         return hits
+    import pyarrow as pa
+
     from ethicompass.engines._spark_session import arrow_schema_of, map_arrow, relay_errors, spark_schema_of
 
+    chunk = _chunk_schema()
     schema = arrow_schema_of(frame)
     empty = pl.from_arrow(schema.empty_table())
     assert isinstance(empty, pl.DataFrame)
@@ -334,9 +347,9 @@ def write_frame(frame: Any, path: Path, /, *, fmt: str, raw_csv: bool = False) -
                 if csv:
                     part, hits = neutralise_formulas(part)
                 data = part.write_csv(include_header=False, separator=separator).encode("utf-8")
-        yield pa.RecordBatch.from_pylist([{"data": data, "hits": hits}], schema=_CHUNK)
+        yield pa.RecordBatch.from_pylist([{"data": data, "hits": hits}], schema=chunk)
 
-    chunks = frame.mapInArrow(map_arrow(serialise, _CHUNK), spark_schema_of(_CHUNK))
+    chunks = frame.mapInArrow(map_arrow(serialise, chunk), spark_schema_of(chunk))
 
     def stream() -> int:
         rows = chunks.toLocalIterator(prefetchPartitions=True)

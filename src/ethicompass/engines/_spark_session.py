@@ -14,12 +14,11 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import pyarrow as pa
-
 from ethicompass import errors
 from ethicompass.errors import ConfigurationError, EthicompassError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # PyArrow is imported where it is used: every CLI verb imports this module at start-up
+    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
@@ -94,6 +93,8 @@ def spark_schema_of(schema: pa.Schema, /) -> Any:
 
 def plain_schema(schema: pa.Schema, /) -> pa.Schema:
     """``schema`` with large and view string/binary types replaced by their 32-bit-offset forms (Spark's)."""
+    import pyarrow as pa
+
     swap = {
         pa.large_string(): pa.string(),
         pa.large_binary(): pa.binary(),
@@ -116,6 +117,8 @@ def map_arrow(
     target = plain_schema(schema)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
         try:
             for batch in batches:
                 for out in fn(batch):

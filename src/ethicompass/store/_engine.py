@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import fcntl
+import functools
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from ethicompass.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 #: The state database when none is configured: a SQLite file in the working folder.
 DEFAULT_URL = "sqlite:///./ethicompass.db"
@@ -53,6 +54,10 @@ def _safe(url: sa.URL) -> str:
 
 
 def _alembic_config() -> Config:
+    # Alembic (and the Mako and Pygments it imports, about 0.3 s) is loaded only to read or apply migrations,
+    # never to learn that a database is already current (``Store.upgrade``'s quick check)
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     return cfg
@@ -203,20 +208,29 @@ class Store:
 
     def current_revisions(self) -> set[str]:
         """The migration revisions the database is at."""
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return set(MigrationContext.configure(conn).get_current_heads())
 
     @staticmethod
     def head_revisions() -> set[str]:
         """The newest revision of every migration branch shipped with this version."""
+        from alembic.script import ScriptDirectory
+
         return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations; return the revisions now current. Safe to run concurrently."""
+        quick = _shipped_heads()
+        if quick is not None and self._stored_revisions() == quick:
+            return sorted(quick)  # current: every command pays this check, so Alembic is not imported for it
         if self.current_revisions() == self.head_revisions():
             return sorted(self.current_revisions())
         with self._migration_lock():
             if self.current_revisions() != self.head_revisions():
+                from alembic import command
+
                 cfg = _alembic_config()
                 try:
                     with self.engine.begin() as conn:
@@ -229,6 +243,13 @@ class Store:
                         hint="check the database user may create tables, then run `ethicompass db upgrade`",
                     ) from exc
         return sorted(self.current_revisions())
+
+    def _stored_revisions(self) -> set[str] | None:
+        """The revisions in Alembic's version table, read with plain SQL; None when there is no such table."""
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table(_VERSION_TABLE):
+                return None
+            return {row[0] for row in conn.exec_driver_sql(f"SELECT version_num FROM {_VERSION_TABLE}")}
 
     @contextlib.contextmanager
     def _migration_lock(self) -> Iterator[None]:
@@ -273,6 +294,48 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({_safe(_normalise(self.url))!r})"
+
+
+#: Alembic's default version table (``migrations/env.py`` does not rename it).
+_VERSION_TABLE = "alembic_version"
+
+
+@functools.cache
+def _shipped_heads() -> frozenset[str] | None:
+    """The head revisions of the shipped migrations, read from their files without importing them or Alembic.
+
+    Each file in ``migrations/versions`` states ``revision`` and ``down_revision`` as literals; a head is a revision
+    no other one revises. None (so :meth:`Store.upgrade` asks Alembic) for anything this reading cannot vouch for:
+    a value that is not a literal, a ``depends_on``, a missing field. A test holds it equal to
+    :meth:`Store.head_revisions`.
+    """
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in sorted((_MIGRATIONS / "versions").glob("*.py")):
+        if path.name.startswith("__init__"):
+            continue
+        fields: dict[str, Any] = {}
+        for node in ast.parse(path.read_text("utf-8")).body:
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if isinstance(node, ast.AnnAssign):
+                target = node.target
+            value = getattr(node, "value", None)
+            if isinstance(target, ast.Name) and value is not None:
+                try:
+                    fields[target.id] = ast.literal_eval(value)
+                except ValueError:
+                    fields[target.id] = ...  # not a literal: cannot vouch
+        revision, down = fields.get("revision"), fields.get("down_revision", ...)
+        if not isinstance(revision, str) or fields.get("depends_on") is not None:
+            return None
+        if isinstance(down, str):
+            revised.add(down)
+        elif isinstance(down, tuple) and all(isinstance(d, str) for d in down):
+            revised.update(down)
+        elif down is not None:
+            return None
+        revisions.add(revision)
+    return frozenset(revisions - revised) or None
 
 
 def _configure_sqlite(engine: Engine, *, memory: bool) -> None:

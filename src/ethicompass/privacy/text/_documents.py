@@ -129,13 +129,28 @@ def _jsonl(
                     f"{path} line {line_no} has no text field {text_field!r}",
                     hint="name the field that holds the note with --text-field",
                 )
+            text = row[text_field]
+            if not text.isascii():
+                _check_encodable(text, path, line_no, text_field)
             doc_id = row.get(id_field, line_no) if id_field else line_no
             participant = row.get(participant_field) if participant_field else None
             yield TextDocument(
                 doc_id if isinstance(doc_id, int) else str(doc_id),
-                row[text_field],
+                text,
                 None if participant is None else str(participant),
             )
+
+
+def _check_encodable(text: str, path: Path, line_no: int, field: str) -> None:
+    """Fail (exit 2) on a JSON string escape of half a surrogate pair ("\\ud800"): it decodes to no character, so
+    no output could hold the text (and the finder would stop on it with a traceback)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DataFileError(
+            f"{path} line {line_no}: field {field!r} holds an unpaired surrogate escape at character {exc.start}",
+            hint="fix the \\uXXXX escape there (half of a UTF-16 pair is no character) and run again",
+        ) from None
 
 
 def _table(path: Path, *, column: str, participant_field: str | None) -> Iterator[TextDocument]:

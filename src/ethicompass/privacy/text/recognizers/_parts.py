@@ -7,6 +7,7 @@ import ipaddress
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
+import numpy as np
 import phonenumbers
 
 # ---------------------------------------------------------------- ages, contacts, network
@@ -33,11 +34,19 @@ _PATH_END = re.compile(r"(?:/[^\s<>\"')\]]*[^\s<>\"')\].,;:!?])?")
 ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 
+def ascii_lower(text: str) -> str:
+    """``text.translate(ASCII_LOWER)``: A-Z lower-cased, every other character kept, ten times faster on a text
+    past ASCII (UTF-8 writes every character past ASCII in bytes of 0x80 and up, which ``bytes.lower`` leaves)."""
+    if text.isascii():
+        return text.lower()
+    return text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
+
+
 def find_domains(text: str) -> Iterator[tuple[int, int, float]]:
     """Bare host names ("mychart.example.org/login"): from each known top-level domain, back over the host."""
     # ASCII-only lower case (host names and TLDs are ASCII): the same for a text alone and for the text
     # inside a batch of others, whatever those others hold
-    lowered = text.lower() if text.isascii() else text.translate(ASCII_LOWER)
+    lowered = ascii_lower(text)
     for m in _TLD.finditer(lowered):
         start = m.start()
         while start > 0 and lowered[start - 1] in _HOST_CHARS:
@@ -170,3 +179,38 @@ def finditer(rx: re.Pattern[str], text: str, starts: Sequence[int] | None = None
         if m is not None:
             yield m
             pos = m.end()
+
+
+_ASCII_LETTER = np.zeros(128, dtype=bool)
+_ASCII_LETTER[np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", dtype=np.uint8)] = True
+
+
+def letters_before_digits(text: str) -> list[int] | None:
+    """Where each run of letters (``[^\\W\\d_]``) that a digit (``\\d``) follows begins ("brackenridge3",
+    "q4h"), sorted: every place a pattern that starts at a word's first letter and reads letters up to a digit
+    can match, for :func:`finditer`. A few vectorised passes over the text instead of ``re`` trying every
+    position (a tenth of the time over a megabyte); characters past ASCII are classed one by one, as ``re``
+    classes them (a letter is alphanumeric and no decimal digit). None (try everywhere) for a text mostly
+    past ASCII, where that would cost more than ``re``."""
+    ascii_only = text.isascii()
+    if ascii_only:
+        codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(
+            text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        )  # lone surrogates too
+    letter = _ASCII_LETTER[codes & 0x7F] & (codes < 0x80)
+    digit = (codes >= 0x30) & (codes <= 0x39)
+    if not ascii_only:
+        others = np.flatnonzero(codes >= 0x80)
+        if len(others) * 16 > len(codes):
+            return None
+        for at in others.tolist():
+            ch = text[at]
+            letter[at] = ch.isalnum() and not ch.isdecimal()
+            digit[at] = ch.isdecimal()
+    ends = np.flatnonzero(letter[:-1] & digit[1:])  # the last letter of each such run
+    if not len(ends):
+        return []
+    firsts = np.flatnonzero(letter & ~np.concatenate(([False], letter[:-1])))  # every run's first letter
+    return firsts[np.searchsorted(firsts, ends, side="right") - 1].tolist()  # type: ignore[no-any-return]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ethicompass.privacy.text.recognizers._gate import jump_words as _anchors
 from ethicompass.privacy.text.recognizers._gate import word_starts as _word_starts
-from ethicompass.privacy.text.recognizers._parts import ASCII_LOWER
+from ethicompass.privacy.text.recognizers._parts import ascii_lower
 from ethicompass.study import PhiType
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -159,7 +159,7 @@ def lower_same_length(text: str) -> str:
     lowered = text.lower()
     if len(lowered) == len(text):
         return lowered
-    return text.translate(ASCII_LOWER)
+    return ascii_lower(text)
 
 
 _Prepared = tuple[Recognizer, tuple[re.Pattern[str], ...], re.Pattern[str] | None, re.Pattern[str] | None]

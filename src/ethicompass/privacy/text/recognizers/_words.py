@@ -41,6 +41,7 @@ from ethicompass.privacy.text.recognizers._parts import (
     DICTIONARY_NAME,
     UNKNOWN,
     finditer,
+    letters_before_digits,
 )
 from ethicompass.privacy.text.recognizers._parts import (
     LETTER as _L,
@@ -378,7 +379,7 @@ def _cued(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, fl
     names = vocabulary()[1]
     for m, group in itertools.chain(
         zip(finditer(_WARD, low, at.get(_WARD)), itertools.repeat(1)),
-        zip(finditer(_WARD_GLUED, low, at.get(_WARD_GLUED)), itertools.repeat(2)),
+        zip(finditer(_WARD_GLUED, low, letters_before_digits(low)), itertools.repeat(2)),
     ):
         word = m.group(1)
         if group == 2 and word.endswith("x") and accounted_for(word[:-1], typos=False):
