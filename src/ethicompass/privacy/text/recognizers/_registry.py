@@ -73,6 +73,15 @@ REGISTRY: tuple[Recognizer, ...] = (
         validator=d.valid_date,
     ),
     _R(
+        "date_after_count",
+        PhiType.DATE,
+        0.55,
+        d.DATE_AFTER_COUNT,
+        lower=True,
+        triggers=("/",),
+        validator=d.valid_date,
+    ),
+    _R(
         "date_month_year_bare",
         PhiType.DATE,
         0.55,
