@@ -43,6 +43,12 @@ GOLD: list[tuple[str, list[str], PhiType]] = [
     ("d/c to zephyrine house when stable.", ["zephyrine"], PhiType.LOCATION),
     ("TRANSFERRED FROM MARWOOD VA FOR CATH.", ["MARWOOD"], PhiType.LOCATION),
     ("Family chose Tullamore Hospice for comfort care.", ["Tullamore"], PhiType.LOCATION),
+    # a town of two or three words after a place cue, or of one English word after a residence cue, in any case
+    # (GeoNames towns; the capitalised-run finder sees them only in mixed case)
+    ("PT LIVES IN FALL RIVER WITH HIS WIFE.", ["FALL RIVER"], PhiType.LOCATION),
+    ("transferred from baton rouge for cath.", ["baton rouge"], PhiType.LOCATION),
+    ("daughter recently moved to concord, calls daily.", ["concord"], PhiType.LOCATION),
+    ("TO WINSTON-SALEM BY AMBULANCE.", ["WINSTON-SALEM"], PhiType.LOCATION),
 ]
 
 # Phrases of clinical routine near the same cues: none of the new rules may fire on them.
@@ -61,6 +67,7 @@ ROUTINE: list[str] = [
     "turned x 2 q2h; wt 70 kg.",
     "MEET W/ TEAM RE PLAN; E. COLI IN URINE, S. AUREUS IN SPUTUM.",
     "Holy day observed by family; sacred space for prayer requested.",
+    "from reading the chart, pt moved to chair; to high flow; in grand rounds; at long last.",
 ]
 
 

@@ -72,6 +72,7 @@ POSITIVES: list[tuple[str, str, str, PhiType]] = [
     ("facility_saint", "Admitted to St. Vincent's yesterday.", "St. Vincent's", PhiType.LOCATION),
     ("facility_known", "Second opinion at Johns Hopkins soon.", "Johns Hopkins", PhiType.LOCATION),
     ("city", "Recently moved here from Seattle for work.", "Seattle", PhiType.LOCATION),
+    ("city_cued", "PT LIVES IN FALL RIVER WITH HIS WIFE.", "FALL RIVER", PhiType.LOCATION),
     ("city_facility", "Case reviewed at our Dallas facility today.", "Dallas facility", PhiType.LOCATION),
     ("location_context", "Last seen at Cedar Crest for rehab.", "Cedar Crest", PhiType.LOCATION),
     ("date_month_day_bare", "3/14 FOUND DOWN AT HOME BY SON; TO EW.", "3/14", PhiType.DATE),

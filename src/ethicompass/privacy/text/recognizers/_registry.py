@@ -360,6 +360,14 @@ REGISTRY: tuple[Recognizer, ...] = (
         gate_literals=places.city_names,
     ),
     _R(
+        "city_cued",
+        PhiType.LOCATION,
+        0.65,
+        finder=places.find_cued_cities,
+        finder_regexes=places.cued_city_regexes,
+        lower=True,  # its regex reads the lower-cased text (``recognizers._hs``)
+    ),
+    _R(
         "city_facility",
         PhiType.LOCATION,
         0.75,

@@ -352,7 +352,7 @@ _TOWN_CUE = re.compile(r"(?:^|[^a-z])(?:from|to|at|in|near|of|lives)[ \t]+$")
 #: place of work, which identifies as a town does. Only a word no vocabulary accounts for is taken ("works at
 #: home", "retired from the navy", "business trip" stay words); more such words run on ("works at halvex biotek").
 _EMPLOYER = re.compile(
-    r"(?:^|[^a-z])(?:works?|worked|working|employed|employee|job|retired|ceo|cfo|coo|president|owner|founder"
+    r"(?<![a-z])(?:works?|worked|working|employed|employee|job|retired|ceo|cfo|coo|president|owner|founder"
     r"|business|company|employer)(?:[ \t]+(?:at|for|by|of|from|is|was))?[:,]?[ \t]+"
     rf"({_L}(?:{_L}|[&'’-])*{_L})(?![a-z])"
 )
