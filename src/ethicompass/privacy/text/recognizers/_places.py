@@ -15,7 +15,6 @@ from ethicompass.privacy.text.recognizers._names import (
     _eponym_after,
 )
 from ethicompass.privacy.text.recognizers._parts import finditer
-from ethicompass.privacy.text.recognizers._recognizer import lower_same_length
 from ethicompass.privacy.text.recognizers._vocab import accounted_for
 
 # ---------------------------------------------------------------- places
@@ -367,6 +366,13 @@ def cued_city_regex() -> re.Pattern[str]:
     )
 
 
+@functools.cache
+def _cued_city_any_case() -> re.Pattern[str]:
+    """:func:`cued_city_regex` for the text as written (Hyperscan finds its starts in the lower-cased text, which
+    has the same offsets): no lower-cased copy of a batch is made."""
+    return re.compile(cued_city_regex().pattern, re.IGNORECASE)
+
+
 def cued_city_regexes() -> tuple[re.Pattern[str], ...]:
     """The regular expression :func:`find_cued_cities` iterates (over the lower-cased text)."""
     return (cued_city_regex(),)
@@ -380,14 +386,13 @@ def find_cued_cities(
 
     ``starts``: where :func:`cued_city_regex` can match in ``text`` lower-cased (``recognizers._parts.finditer``).
     """
-    low = lower_same_length(text)
     multi = _cued_town_names()[0]
-    for m in finditer(cued_city_regex(), low, starts[0] if starts is not None else None):
+    for m in finditer(_cued_city_any_case(), text, starts[0] if starts is not None else None):
         if m.group("one") is not None:
             yield m.start("one"), m.end("one"), 0.65
             continue
-        words = list(_WORD.finditer(low, m.start("phi"), m.end("phi")))
+        words = list(_WORD.finditer(text, m.start("phi"), m.end("phi")))
         for n in (3, 2):
-            if len(words) >= n and " ".join(w.group(0) for w in words[:n]) in multi:
+            if len(words) >= n and " ".join(w.group(0) for w in words[:n]).lower() in multi:
                 yield m.start("phi"), words[n - 1].end(), 0.65
                 break

@@ -274,8 +274,10 @@ def _initialled(low: str, found: list[tuple[int, int, str, float]]) -> list[tupl
     one letter and a full stop, standing alone."""
     out = list(found)
     for start, _end, kind, score in found:
+        if score < CUE_PLACE or "." not in low[max(0, start - 5) : start]:
+            continue
         m = _INITIAL_BEFORE.search(low, max(0, start - 5), start)
-        if m is not None and score >= CUE_PLACE:
+        if m is not None:
             out.append((m.start(1), m.end(1), kind, score))
     return out
 
