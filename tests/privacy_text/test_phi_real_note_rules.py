@@ -31,6 +31,8 @@ GOLD: list[tuple[str, list[str], PhiType]] = [
     ("TO MEET R. OYELARAN NURSING AGENCY WED.", ["R", "OYELARAN"], PhiType.LOCATION),
     ("d/w k. przybylski re plan, family aware.", ["k", "przybylski"], PhiType.NAME),
     ("Spoke with T. Nakashima about the goals of care.", ["T", "Nakashima"], PhiType.NAME),
+    ("A 70-YEAR-OLD MAN, PATIENT IKAIKA K., WITH AFIB.", ["IKAIKA", "K"], PhiType.NAME),
+    ("d/w halvorsen t. re plan, agrees.", ["halvorsen", "t"], PhiType.NAME),
     # a month/day right after a count ("x 2" = twice)
     ("ID- TEMP UP TO 102.8, PAN CULTURED X 2 8/15. TYLENOL X 1.", ["8/15"], PhiType.DATE),
     ("blood cx x2 11/4 ngtd.", ["11/4"], PhiType.DATE),
@@ -66,6 +68,7 @@ ROUTINE: list[str] = [
     "NS AT 75 X 2 1/2 HRS; WEANED X2 10/5 PEEP.",
     "turned x 2 q2h; wt 70 kg.",
     "MEET W/ TEAM RE PLAN; E. COLI IN URINE, S. AUREUS IN SPUTUM.",
+    "PT A. FIB ON ARRIVAL; VIT. K GIVEN; PLAN D. C. FOLEY.",
     "Holy day observed by family; sacred space for prayer requested.",
     "from reading the chart, pt moved to chair; to high flow; in grand rounds; at long last.",
 ]

@@ -270,19 +270,20 @@ def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[
 
 
 def _initialled(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """An initial right before a name or place with a cue joins it ("to meet s. dominguez", "n. attleboro"):
-    one letter and a full stop, standing alone."""
+    """An initial (one letter, a full stop, standing alone) right before a name or place with a cue joins it ("to
+    meet s. dominguez", "n. attleboro"), and one right after a name ("patient, sam l., with")."""
     out = list(found)
-    for start, _end, kind, score in found:
-        if score < CUE_PLACE or "." not in low[max(0, start - 5) : start]:
-            continue
-        m = _INITIAL_BEFORE.search(low, max(0, start - 5), start)
-        if m is not None:
+    for start, end, kind, score in found:
+        dotted = score >= CUE_PLACE and "." in low[max(0, start - 5) : start]
+        if dotted and (m := _INITIAL_BEFORE.search(low, max(0, start - 5), start)) is not None:
+            out.append((m.start(1), m.end(1), kind, score))
+        if kind == "name" and score >= CUE_PLACE and (m := _INITIAL_AFTER.match(low, end)) is not None:
             out.append((m.start(1), m.end(1), kind, score))
     return out
 
 
 _INITIAL_BEFORE = re.compile(rf"(?:^|[^\w.'’])({_L})\.[ \t]+$")
+_INITIAL_AFTER = re.compile(rf"[ \t]+({_L})\.(?![\w.])")
 _NEXT_NAME = re.compile(
     rf"(?:[ \t]+{_L}\.?)?(?:[ \t]*(?:,|\band\b|&|/)[ \t]*|[ \t]+)({_L}(?:{_L}|['’-])*{_L}|{_L})\b"
 )
