@@ -355,14 +355,15 @@ def _cued_town_names() -> tuple[frozenset[str], frozenset[str]]:
 @functools.cache
 def cued_city_regex() -> re.Pattern[str]:
     """The pattern of :func:`find_cued_cities` over the lower-cased text: a cue, then the first word of a town
-    name of two or three words (or, after a residence cue, a one-word town that is an English word) and up to
-    two more words; :func:`find_cued_cities` checks the name (built from the shipped town list on first use)."""
+    name of two or three words (or, after a residence cue, a one-word town that is an English word);
+    :func:`find_cued_cities` reads the words after it and checks the name (built from the shipped town list on first
+    use). The pattern ends at the first word, so that Hyperscan, which reads it backwards, starts from a literal."""
     multi, single = _cued_town_names()
     firsts = sorted({name.split()[0] for name in multi}, key=len, reverse=True)
     singles = sorted(single, key=len, reverse=True)
     return re.compile(
         rf"(?<![a-z])(?:(?P<res>{_RESIDENCE})[ \t]+(?P<one>{'|'.join(singles)})(?![a-z])|(?:from|to|in|at|near)"
-        rf"[ \t]+(?P<phi>(?:{'|'.join(firsts)})(?:[ \t-]+[a-z]+){{1,2}})(?![a-z]))"
+        rf"[ \t]+(?P<phi>{'|'.join(firsts)})(?=[ \t-]))"
     )
 
 
@@ -391,8 +392,15 @@ def find_cued_cities(
         if m.group("one") is not None:
             yield m.start("one"), m.end("one"), 0.65
             continue
-        words = list(_WORD.finditer(text, m.start("phi"), m.end("phi")))
-        for n in (3, 2):
-            if len(words) >= n and " ".join(w.group(0) for w in words[:n]).lower() in multi:
-                yield m.start("phi"), words[n - 1].end(), 0.65
-                break
+        rest = _TOWN_REST.match(text, m.end("phi"))
+        if rest is None:
+            continue
+        two = f"{m.group('phi')} {rest.group(1)}".lower()
+        if rest.group(2) is not None and f"{two} {rest.group(2).lower()}" in multi:
+            yield m.start("phi"), rest.end(2), 0.65
+        elif two in multi:
+            yield m.start("phi"), rest.end(1), 0.65
+
+
+#: The second and third words of a town's name after its first (spaces or hyphens between, no more letters after).
+_TOWN_REST = re.compile(r"[ \t-]+([A-Za-z]+)(?![A-Za-z])(?:[ \t-]+([A-Za-z]+)(?![A-Za-z]))?")
