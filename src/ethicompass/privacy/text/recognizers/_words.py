@@ -274,10 +274,11 @@ def _initialled(low: str, found: list[tuple[int, int, str, float]]) -> list[tupl
     meet s. dominguez", "n. attleboro"), and one right after a name ("patient, sam l., with")."""
     out = list(found)
     for start, end, kind, score in found:
-        dotted = score >= CUE_PLACE and "." in low[max(0, start - 5) : start]
-        if dotted and (m := _INITIAL_BEFORE.search(low, max(0, start - 5), start)) is not None:
+        if score < CUE_PLACE:
+            continue
+        if "." in low[max(0, start - 5) : start] and (m := _INITIAL_BEFORE.search(low, start - 5, start)):
             out.append((m.start(1), m.end(1), kind, score))
-        if kind == "name" and score >= CUE_PLACE and (m := _INITIAL_AFTER.match(low, end)) is not None:
+        if kind == "name" and "." in low[end : end + 4] and (m := _INITIAL_AFTER.match(low, end)):
             out.append((m.start(1), m.end(1), kind, score))
     return out
 
