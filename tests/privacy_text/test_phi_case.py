@@ -44,8 +44,8 @@ TEMPLATES = [
     "Transferred from {p} on {d}; discussed with {l} and {l2}.",
     "Family meeting with {f} {l} (son), cell # 555-201-3344.",
     "Seen at {p} Medical Center on {d} by Dr. {l}.",
-    "Went to Holy {h} on {d}; husband CEO of {c}, pan cultured x 2 {d}.",
-    "D/W {i}. {l} re transfer back to {p} Nursing Facility; wife works at {c}.",
+    "Seen at Holy {h} ER on {d}; son owner of {c}; blood cx x 3 {d}.",
+    "D/W {i}. {l} re d/c to {p} Nursing Facility; partner works at {c}.",
 ]
 
 

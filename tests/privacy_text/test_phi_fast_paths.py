@@ -48,7 +48,7 @@ STYLES = [
     "to mount kessel from lake varnum; at port hedley; @ kingsbridge rehab center; into north ashgrove.",
     "MD AWARE. PT TO CT AT 1400, ON 5 EAST, FROM OR TO PACU, BY AMBULANCE TO RIVERTON MED CTR.",
     "İSTANBUL-born pt; dr. İlkay Yıldız and Ms. Åsa Ångström; per Öztürk; wife Zoë at bedside.",
-    "SOCIAL: HUSBAND CEO OF ZENTRIX, WORKS AT HALVEX BIOTEK; went to holy apostles; employed at marunaka.",
+    "FAMILY HX NONCONTRIB; SON OWNER OF ZENTRIX, DTR WORKS AT HALVEX BIOTEK; d/c to holy apostles; employed at marunaka.",
 ]
 ODD = ["İ", "ß", "é", "’", "\n", "\t", "\x00", "\u00a0", "@", "/", "#", "4", ".", ","]
 

@@ -17,24 +17,24 @@ from .conftest import BothPaths
 # (note, the PHI values that must be covered, the type of the span that covers each)
 GOLD: list[tuple[str, list[str], PhiType]] = [
     # a religious name ("holy *", "sacred *") after a place cue, whatever words follow it
-    ("WENT TO HOLY APOSTLES WITH FEVER OF 102 ON 3/9.", ["HOLY APOSTLES"], PhiType.LOCATION),
-    ("written today for transfer back to holy innocents \nfor hpi", ["holy innocents"], PhiType.LOCATION),
-    ("Pt is prepared to go to Sacred Oaks. VSS.", ["Sacred Oaks"], PhiType.LOCATION),
-    ("BELIEVE PT WAS SCREENED BY SACRED LOTUS REHAB TODAY.", ["SACRED LOTUS"], PhiType.LOCATION),
+    ("EMS BROUGHT PT FROM HOLY APOSTLES ER; NO OLD RECORDS.", ["HOLY APOSTLES"], PhiType.LOCATION),
+    ("if bed avail will d/c to holy innocents tmrw.\nneuro: intact", ["holy innocents"], PhiType.LOCATION),
+    ("Family asks about a bed at Sacred Oaks; SW following.", ["Sacred Oaks"], PhiType.LOCATION),
+    ("CASE MGR FAXED REFERRAL TO SACRED LOTUS REHAB.", ["SACRED LOTUS"], PhiType.LOCATION),
     # an employer after a work cue: a word no vocabulary accounts for, and the unknown words after it
-    ("SOCIAL: MARRIED, HUSBAND CEO OF ZENTRIX. SMOKER.", ["ZENTRIX"], PhiType.LOCATION),
-    ("worried about his business quorvane, wants phone.", ["quorvane"], PhiType.LOCATION),
+    ("SOCIAL: LIVES W/ PARTNER, OWNER OF ZENTRIX, NO ETOH.", ["ZENTRIX"], PhiType.LOCATION),
+    ("son is ceo of quorvane, flying in tonight.", ["quorvane"], PhiType.LOCATION),
     ("Pt works at Halvex Biotek as an engineer.", ["Halvex Biotek"], PhiType.LOCATION),
     ("wife employed at marunaka, will visit after work.", ["marunaka"], PhiType.LOCATION),
     ("RETIRED FROM NWOSU-IDOWU & SONS LAST YEAR.", ["NWOSU-IDOWU"], PhiType.LOCATION),
     # an initial joins the name or place it stands before
-    ("TO MEET R. OYELARAN NURSING AGENCY WED.", ["R", "OYELARAN"], PhiType.LOCATION),
+    ("VNA CALLED: R. OYELARAN NURSING SERVICES AWARE.", ["R", "OYELARAN"], PhiType.LOCATION),
     ("d/w k. przybylski re plan, family aware.", ["k", "przybylski"], PhiType.NAME),
     ("Spoke with T. Nakashima about the goals of care.", ["T", "Nakashima"], PhiType.NAME),
-    ("A 70-YEAR-OLD MAN, PATIENT IKAIKA K., WITH AFIB.", ["IKAIKA", "K"], PhiType.NAME),
+    ("Reviewed with patient Ikaika K. at noon; plan agreed.", ["Ikaika", "K"], PhiType.NAME),
     ("d/w halvorsen t. re plan, agrees.", ["halvorsen", "t"], PhiType.NAME),
     # a month/day right after a count ("x 2" = twice)
-    ("ID- TEMP UP TO 102.8, PAN CULTURED X 2 8/15. TYLENOL X 1.", ["8/15"], PhiType.DATE),
+    ("UA/UCX SENT X 2 6/30, BOTH NEG.", ["6/30"], PhiType.DATE),
     ("blood cx x2 11/4 ngtd.", ["11/4"], PhiType.DATE),
     ("Cultures sent x 3 3/9, pending.", ["3/9"], PhiType.DATE),
     # a facility noun after a name of any words ("infirmary", "sanatorium", "nursing center", "nursing facility")

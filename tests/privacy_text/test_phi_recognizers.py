@@ -77,7 +77,7 @@ POSITIVES: list[tuple[str, str, str, PhiType]] = [
     ("location_context", "Last seen at Cedar Crest for rehab.", "Cedar Crest", PhiType.LOCATION),
     ("date_month_day_bare", "3/14 FOUND DOWN AT HOME BY SON; TO EW.", "3/14", PhiType.DATE),
     ("date_month_year_bare", "PMH: MI 8/87, CABG.", "8/87", PhiType.DATE),
-    ("date_after_count", "ID: PAN CULTURED X 2 8/15; TYLENOL X 1.", "8/15", PhiType.DATE),
+    ("date_after_count", "BLOOD CX X 3 11/4 NO GROWTH; REPEAT IF FEBRILE.", "11/4", PhiType.DATE),
     ("pager_keyed", "Questions: Pager #41235, time 3pm.", "41235", PhiType.PHONE),
     ("phone_slashed", "His son (617/555/0142) is the proxy.", "617/555/0142", PhiType.PHONE),
     ("word_name", "D/W KOWALCZYK RE PLAN; FAMILY AWARE.", "KOWALCZYK", PhiType.NAME),

@@ -72,7 +72,7 @@ DATE_BARE = (
     + _NOT_DOSE
     + TIME,
 )
-#: A month/day right after a count ("cultured x 2 8/15", "bcx x3 7/22"): the "x" that vetoes a bare month/day
+#: A month/day right after a count ("blood cx x 3 11/4", "ua sent x2 6/30"): the "x" that vetoes a bare month/day
 #: (a ratio or a fraction after "times") is taken by its count here, and what follows the count is a date.
 DATE_AFTER_COUNT = (r"(?<![a-z0-9])x[ \t]?[1-9]\d?[ \t]+(?P<phi>" + DATE_BARE[0] + ")",)
 #: A month and a two-digit year ("mi 8/87", "fx 5/97"): no day or ratio reads so (days stop at 31).

@@ -13,7 +13,7 @@ a place cue ("at", "to", "from", "via",   LOCATION   0.65
 "transferred to") or a place noun after
 ("hospital", "hosp", "rehab")
 an employer after a work cue              LOCATION   0.65
-("works at", "ceo of", "his business")
+("works at", "ceo of", "owner of")
 a US Census first name or surname         NAME       0.7
 a listed surname one edit from a word     NAME       0.45 ("stoll": as likely a typo)
 nothing but being unknown                 NAME       0.45 (below the default threshold: ``--threshold 0.4``
@@ -270,8 +270,8 @@ def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[
 
 
 def _initialled(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """An initial (one letter, a full stop, standing alone) right before a name or place with a cue joins it ("to
-    meet s. dominguez", "n. attleboro"), and one right after a name ("patient, sam l., with")."""
+    """An initial (one letter, a full stop, standing alone) right before a name or place with a cue joins it ("d/w
+    k. przybylski", "n. attleboro"), and one right after a name ("patient ikaika k., 70 y/o")."""
     out = list(found)
     for start, end, kind, score in found:
         if score < CUE_PLACE:
@@ -352,7 +352,7 @@ _TOWN = re.compile(
     rf"|point|upper|lower)[ \t]+({_L}+))\b"
 )
 _TOWN_CUE = re.compile(r"(?:^|[^a-z])(?:from|to|at|in|near|of|lives)[ \t]+$")
-#: An employer after a work cue ("works at zentrix", "ceo of quorvane", "his business halvex"): a company names a
+#: An employer after a work cue ("works at zentrix", "ceo of quorvane", "owner of halvex"): a company names a
 #: place of work, which identifies as a town does. Only a word no vocabulary accounts for is taken ("works at
 #: home", "retired from the navy", "business trip" stay words); more such words run on ("works at halvex biotek").
 _EMPLOYER = re.compile(
