@@ -35,6 +35,8 @@ LAST = [
     "Castellanos",
 ]
 PLACES = ["Westmoreland", "Kernsville", "Brightwater", "Oakhaven", "Calder County"]
+COMPANIES = ["Zentrix", "Quorvane", "Halvex Biotek", "Marunaka"]
+HOLY = ["Apostles", "Innocents", "Trinity", "Oaks"]
 TEMPLATES = [
     "{d} found down at home by wife {f}; to {p} Hospital, then here.",
     "D/W Dr. {l} re plan; per {l2}, cont current meds. F/U {d}.",
@@ -42,6 +44,8 @@ TEMPLATES = [
     "Transferred from {p} on {d}; discussed with {l} and {l2}.",
     "Family meeting with {f} {l} (son), cell # 555-201-3344.",
     "Seen at {p} Medical Center on {d} by Dr. {l}.",
+    "Seen at Holy {h} ER on {d}; son owner of {c}; blood cx x 3 {d}.",
+    "D/W {i}. {l} re d/c to {p} Nursing Facility; partner works at {c}.",
 ]
 
 
@@ -56,6 +60,9 @@ def notes(draw: st.DrawFn) -> str:
         l=draw(st.sampled_from(LAST)),
         l2=draw(st.sampled_from(LAST)),
         p=draw(st.sampled_from(PLACES)),
+        c=draw(st.sampled_from(COMPANIES)),
+        h=draw(st.sampled_from(HOLY)),
+        i=draw(st.sampled_from("ABKRTZ")),
     )
 
 

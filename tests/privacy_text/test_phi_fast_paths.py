@@ -1,6 +1,6 @@
 """Every fast path of the text finder against its plain twin (issue 22: one seam, one equivalence test each).
 
-- Hyperscan on vs off (``recognizers._hs.ENABLED``) for the recall-first word scan (``word_name``, whose seven
+- Hyperscan on vs off (``recognizers._hs.ENABLED``) for the recall-first word scan (``word_name``, whose eight
   regular expressions are tried only where Hyperscan says they can match), on notes in the styles of real ones:
   upper-case ICU notes, lower-case typed notes, signatures, wards, towns, facility phrases.
 - the word scan with candidate starts vs without (``_words._scan``), straight on joined texts;
@@ -48,6 +48,7 @@ STYLES = [
     "to mount kessel from lake varnum; at port hedley; @ kingsbridge rehab center; into north ashgrove.",
     "MD AWARE. PT TO CT AT 1400, ON 5 EAST, FROM OR TO PACU, BY AMBULANCE TO RIVERTON MED CTR.",
     "İSTANBUL-born pt; dr. İlkay Yıldız and Ms. Åsa Ångström; per Öztürk; wife Zoë at bedside.",
+    "FAMILY HX NONCONTRIB; SON OWNER OF ZENTRIX, DTR WORKS AT HALVEX BIOTEK; d/c to holy apostles; employed at marunaka.",
 ]
 ODD = ["İ", "ß", "é", "’", "\n", "\t", "\x00", "\u00a0", "@", "/", "#", "4", ".", ","]
 

@@ -72,6 +72,9 @@ DATE_BARE = (
     + _NOT_DOSE
     + TIME,
 )
+#: A month/day right after a count ("blood cx x 3 11/4", "ua sent x2 6/30"): the "x" that vetoes a bare month/day
+#: (a ratio or a fraction after "times") is taken by its count here, and what follows the count is a date.
+DATE_AFTER_COUNT = (r"(?<![a-z0-9])x[ \t]?[1-9]\d?[ \t]+(?P<phi>" + DATE_BARE[0] + ")",)
 #: A month and a two-digit year ("mi 8/87", "fx 5/97"): no day or ratio reads so (days stop at 31).
 DATE_BARE_MONTH_YEAR = (
     r"(?<![/.\-\d])(?<!\d:)(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<y2>[4-9]\d)(?![\d/]|-\d)(?!\.\d)(?!\s*(?:hr|h)\b)"

@@ -15,6 +15,7 @@ from ethicompass.privacy.text.recognizers._names import (
     _eponym_after,
 )
 from ethicompass.privacy.text.recognizers._parts import finditer
+from ethicompass.privacy.text.recognizers._vocab import accounted_for
 
 # ---------------------------------------------------------------- places
 STATE_CODES = (
@@ -324,3 +325,82 @@ def find_cities(text: str) -> Iterator[tuple[int, int, float]]:
                 i = j - 1
                 break
             i += 1
+
+
+#: Cues that say where a person lives or comes from; after them a one-word town that is also an English word
+#: ("lives in reading", "moved from concord") is a place. After a plain place cue only a town of two or three
+#: words is ("from fall river", "TO BATON ROUGE"), as no phrase of clinical routine reads like one.
+_RESIDENCE = (
+    r"(?:lives|lived|living|resides|resided|residing|moved|moving|relocated|native|resident|grew[ \t]+up)"
+    r"[ \t]+(?:in|to|from|of|at|near)"
+)
+_TOWN_NAME = re.compile(r"[A-Za-z]+(?:[ -][A-Za-z]+)*")
+
+
+@functools.cache
+def _cued_town_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(GeoNames town names of two or three words, of one English word), lower case, words split by spaces."""
+    multi, single = set(), set()
+    for name in lexicon().cities:
+        words = name.lower().replace("-", " ").split()
+        if not _TOWN_NAME.fullmatch(name) or name in _NOT_CITY or len(words) > 3:
+            continue
+        if len(words) > 1:
+            multi.add(" ".join(words))
+        elif accounted_for(words[0], typos=False):
+            single.add(words[0])
+    return frozenset(multi), frozenset(single)
+
+
+@functools.cache
+def cued_city_regex() -> re.Pattern[str]:
+    """The pattern of :func:`find_cued_cities` over the lower-cased text: a cue, then the first word of a town
+    name of two or three words (or, after a residence cue, a one-word town that is an English word);
+    :func:`find_cued_cities` reads the words after it and checks the name (built from the shipped town list on first
+    use). The pattern ends at the first word, so that Hyperscan, which reads it backwards, starts from a literal."""
+    multi, single = _cued_town_names()
+    firsts = sorted({name.split()[0] for name in multi}, key=len, reverse=True)
+    singles = sorted(single, key=len, reverse=True)
+    return re.compile(
+        rf"(?<![a-z])(?:(?P<res>{_RESIDENCE})[ \t]+(?P<one>{'|'.join(singles)})(?![a-z])|(?:from|to|in|at|near)"
+        rf"[ \t]+(?P<phi>{'|'.join(firsts)})(?=[ \t-]))"
+    )
+
+
+@functools.cache
+def _cued_city_any_case() -> re.Pattern[str]:
+    """:func:`cued_city_regex` for the text as written (Hyperscan finds its starts in the lower-cased text, which
+    has the same offsets): no lower-cased copy of a batch is made."""
+    return re.compile(cued_city_regex().pattern, re.IGNORECASE)
+
+
+def cued_city_regexes() -> tuple[re.Pattern[str], ...]:
+    """The regular expression :func:`find_cued_cities` iterates (over the lower-cased text)."""
+    return (cued_city_regex(),)
+
+
+def find_cued_cities(
+    text: str, starts: Sequence[Sequence[int]] | None = None
+) -> Iterator[tuple[int, int, float]]:
+    """Towns after a place cue in any case: the capitalised-run finder (:func:`find_cities`) misses them in
+    all-capital and lower-case notes, and the word check accounts for town names made of English words.
+
+    ``starts``: where :func:`cued_city_regex` can match in ``text`` lower-cased (``recognizers._parts.finditer``).
+    """
+    multi = _cued_town_names()[0]
+    for m in finditer(_cued_city_any_case(), text, starts[0] if starts is not None else None):
+        if m.group("one") is not None:
+            yield m.start("one"), m.end("one"), 0.65
+            continue
+        rest = _TOWN_REST.match(text, m.end("phi"))
+        if rest is None:
+            continue
+        two = f"{m.group('phi')} {rest.group(1)}".lower()
+        if rest.group(2) is not None and f"{two} {rest.group(2).lower()}" in multi:
+            yield m.start("phi"), rest.end(2), 0.65
+        elif two in multi:
+            yield m.start("phi"), rest.end(1), 0.65
+
+
+#: The second and third words of a town's name after its first (spaces or hyphens between, no more letters after).
+_TOWN_REST = re.compile(r"[ \t-]+([A-Za-z]+)(?![A-Za-z])(?:[ \t-]+([A-Za-z]+)(?![A-Za-z]))?")

@@ -73,6 +73,15 @@ REGISTRY: tuple[Recognizer, ...] = (
         validator=d.valid_date,
     ),
     _R(
+        "date_after_count",
+        PhiType.DATE,
+        0.55,
+        d.DATE_AFTER_COUNT,
+        lower=True,
+        triggers=("/",),
+        validator=d.valid_date,
+    ),
+    _R(
         "date_month_year_bare",
         PhiType.DATE,
         0.55,
@@ -349,6 +358,14 @@ REGISTRY: tuple[Recognizer, ...] = (
         0.75,
         finder=places.find_cities,
         gate_literals=places.city_names,
+    ),
+    _R(
+        "city_cued",
+        PhiType.LOCATION,
+        0.65,
+        finder=places.find_cued_cities,
+        finder_regexes=places.cued_city_regexes,
+        lower=True,  # its regex reads the lower-cased text (``recognizers._hs``)
     ),
     _R(
         "city_facility",

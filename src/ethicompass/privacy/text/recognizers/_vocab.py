@@ -16,7 +16,7 @@ _ALSO_KNOWN_WORDS = (
     "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday "
     "sunday mon tue tues wed thu thur thurs fri sat sun am pm english spanish american african caucasian "
     "hispanic latino asian christian catholic jewish muslim dr drs mr mrs ms md mds np nps rn rns pa rrt "
-    "lpn cna sw pt pts ot slp cm fellow attending resident intern"
+    "lpn cna sw pt pts ot slp cm fellow attending resident intern ceo cfo coo cto"
 )
 _ALSO_KNOWN = frozenset(_ALSO_KNOWN_WORDS.split())
 _SUFFIXES = (

@@ -12,6 +12,8 @@ a clinician/relative cue before it        NAME       0.8
 a place cue ("at", "to", "from", "via",   LOCATION   0.65
 "transferred to") or a place noun after
 ("hospital", "hosp", "rehab")
+an employer after a work cue              LOCATION   0.65
+("works at", "ceo of", "owner of")
 a US Census first name or surname         NAME       0.7
 a listed surname one edit from a word     NAME       0.45 ("stoll": as likely a typo)
 nothing but being unknown                 NAME       0.45 (below the default threshold: ``--threshold 0.4``
@@ -111,7 +113,7 @@ _PLACE_CUE = re.compile(
 )
 _PLACE_AFTER = re.compile(
     r"\s*(?:hospital|hosp|medical|med ctr|clinic|rehab|nursing|center|ctr|er|ed|icu|general|memorial|county"
-    r"|healthcare|health)\b"
+    r"|healthcare|health|house|manor|hospice|infirmary|va|vamc|lodge)\b"
 )
 #: Words that read as English in clinical notes but are not in SCOWL's lower-case list (contractions,
 #: pronouns' case forms, months and weekdays in lower case): never candidates.
@@ -193,13 +195,14 @@ _NAME_AFTER = re.compile(
 #: memorial"), even when its words are English.
 _FACILITY_NOUN = re.compile(
     r"(?:hospital|hosp|memorial|medical center|med ctr|campus|assisted living|nursing home|manor"
-    r"|health center|healthcare center|rehab center|rehabilitation center)\b"
+    r"|health center|healthcare center|rehab center|rehabilitation center|infirmary|sanatorium|nursing center"
+    r"|nursing facility)\b"
 )
 _NOT_FACILITY_NAME_WORDS = (
     "the this that a an our his her their its local outside another other same psychiatric mental rehab "
     "rehabilitation cardiac acute chronic inpatient outpatient private previous prior home nearby new old day night "
     "leave left discharge discharged admit admitted transfer transferred enter entered arrive arrived any each every "
-    "one two"
+    "one two skilled extended intermediate long short term subacute sub-acute long-term short-term"
 )
 _GENERIC_FACILITY = frozenset(
     ("community", "general", "state", "county", "university", "va", "veterans", "teaching", "main", "city",
@@ -267,6 +270,22 @@ def _promoted(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[
     return out
 
 
+def _initialled(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """An initial (one letter, a full stop, standing alone) right before a name or place with a cue joins it ("d/w
+    k. przybylski", "n. attleboro"), and one right after a name ("patient ikaika k., 70 y/o")."""
+    out = list(found)
+    for start, end, kind, score in found:
+        if score < CUE_PLACE:
+            continue
+        if "." in low[max(0, start - 5) : start] and (m := _INITIAL_BEFORE.search(low, start - 5, start)):
+            out.append((m.start(1), m.end(1), kind, score))
+        if kind == "name" and "." in low[end : end + 4] and (m := _INITIAL_AFTER.match(low, end)):
+            out.append((m.start(1), m.end(1), kind, score))
+    return out
+
+
+_INITIAL_BEFORE = re.compile(rf"(?:^|[^\w.'’])({_L})\.[ \t]+$")
+_INITIAL_AFTER = re.compile(rf"[ \t]+({_L})\.(?![\w.])")
 _NEXT_NAME = re.compile(
     rf"(?:[ \t]+{_L}\.?)?(?:[ \t]*(?:,|\band\b|&|/)[ \t]*|[ \t]+)({_L}(?:{_L}|['’-])*{_L}|{_L})\b"
 )
@@ -296,6 +315,7 @@ def word_regexes() -> tuple[re.Pattern[str], ...]:
         _WARD,
         _STRONG_NAME_CUE,
         _TOWN,
+        _EMPLOYER,
     )
 
 
@@ -317,7 +337,7 @@ def _scan(text: str, starts: Sequence[Sequence[int]] | None = None) -> list[tupl
     # a possessive ending is no part of the name or place ("dr okafor's meeting")
     return [
         (start, end - 2 if low.endswith(("'s", "’s"), start, end) and end - start > 3 else end, kind, score)
-        for start, end, kind, score in _promoted(low, found)
+        for start, end, kind, score in _initialled(low, _promoted(low, found))
     ]
 
 
@@ -333,6 +353,15 @@ _TOWN = re.compile(
     rf"|point|upper|lower)[ \t]+({_L}+))\b"
 )
 _TOWN_CUE = re.compile(r"(?:^|[^a-z])(?:from|to|at|in|near|of|lives)[ \t]+$")
+#: An employer after a work cue ("works at zentrix", "ceo of quorvane", "owner of halvex"): a company names a
+#: place of work, which identifies as a town does. Only a word no vocabulary accounts for is taken ("works at
+#: home", "retired from the navy", "business trip" stay words); more such words run on ("works at halvex biotek").
+_EMPLOYER = re.compile(
+    r"(?<![a-z])(?:works?|worked|working|employed|employee|job|retired|ceo|cfo|coo|president|owner|founder"
+    r"|business|company|employer)(?:[ \t]+(?:at|for|by|of|from|is|was))?[:,]?[ \t]+"
+    rf"({_L}(?:{_L}|[&'’-])*{_L})(?![a-z])"
+)
+_EMPLOYER_MORE = re.compile(rf"[ \t]+({_L}(?:{_L}|[&'’-])*{_L})(?![a-z])")
 
 
 #: A ward or unit: a word no vocabulary accounts for, then a number, after "on", "to" or "from" ("on brackenridge 4"),
@@ -400,6 +429,15 @@ def _cued(low: str, at: _Starts = _ANYWHERE) -> Iterator[tuple[int, int, str, fl
             and not _eponym(low, m.end(1))
         ):
             yield m.start(1), m.end(1), "name", CUE_NAME
+    for m in finditer(_EMPLOYER, low, at.get(_EMPLOYER)):
+        start, end = m.span(1)
+        if m.group(1) in _STOP or accounted_for(m.group(1), typos=False):
+            continue
+        while (more := _EMPLOYER_MORE.match(low, end)) is not None and not accounted_for(
+            more.group(1), typos=False
+        ):
+            end = more.end(1)
+        yield start, end, "place", CUE_PLACE
     for m in finditer(_TOWN, low, at.get(_TOWN)):
         word = m.group(2)
         if (m.start() and low[m.start() - 1].isalpha()) or not _TOWN_CUE.search(
