@@ -52,6 +52,15 @@ class MarginalSummary:
         """The attributes, in order."""
         return tuple(s.groups[0] for s in self.attributes)
 
+    def rebinned(self, bins: int) -> MarginalSummary:
+        """The scored tables with their score keys coarsened to ``bins`` bins (:meth:`Summary.rebinned`)."""
+        return MarginalSummary(
+            self.overall.rebinned(bins),
+            tuple(s.rebinned(bins) for s in self.attributes),
+            self.joint,
+            self.joint_complete,
+        )
+
 
 def _cells(counts: pl.DataFrame, index: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     lab = counts["_label"].to_numpy().astype(np.int64)

@@ -39,7 +39,7 @@ __all__ = [
     "suppressed_record",
 ]
 
-CHECKER_VERSION = "1"
+CHECKER_VERSION = "2"
 _INTERNAL = ("_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4")
 #: a run of 6+ digits, or letters+digits codes of 6+ characters: the shape of an id, MRN or phone number
 _ID_SHAPE = re.compile(r"\d{6,}|(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]{2,}-?\d{5,}")
@@ -126,6 +126,97 @@ def _looks_like_identifier(text: str) -> bool:
     return any(span.type not in ("AGE", "DATE", "LOCATION") for span in find_phi(text))
 
 
+#: the keys of the file's fairness section, and of each of its tables
+_FAIRNESS_KEYS = frozenset({"groups", "threshold", "bin_width", "label", "score", "tables"})
+_TABLE_KEYS = frozenset({"kind", "groups", "columns", "rows"})
+
+
+def _expected_tables(groups: list[str]) -> list[tuple[str, list[str]]]:
+    """The tables a file of these group columns holds, in order: overall, one per column, the joint one."""
+    return [("overall", []), *[("attribute", [g]) for g in groups], *([("joint", groups)] if len(groups) > 1 else [])]
+
+
+def _check_fairness(
+    fairness: dict[str, Any], groups: list[str], min_cell_size: int, score_bins: int | None, texts: set[str]
+) -> list[str]:
+    """The fairness section's problems: its fields, its tables (each as :func:`_check_table` judges it)."""
+    problems: list[str] = []
+    extra = sorted(set(fairness) - _FAIRNESS_KEYS)
+    if extra:
+        problems.append(f"unknown fairness field(s): {', '.join(extra)}")
+    tables = fairness.get("tables")
+    if not isinstance(tables, list):
+        return [*problems, "fairness has no list of tables"]
+    found = [
+        (t.get("kind"), t.get("groups")) if isinstance(t, dict) else (None, None) for t in tables
+    ]
+    if found != _expected_tables(groups):
+        problems.append(
+            "fairness tables are not the overall table, one table per group column and the joint table, in order"
+        )
+    for table in tables:
+        if isinstance(table, dict):
+            problems += _check_table(table, min_cell_size, score_bins, texts)
+    return problems
+
+
+def _check_table(
+    table: dict[str, Any], min_cell_size: int, score_bins: int | None, texts: set[str]
+) -> list[str]:
+    """One table's problems: unknown fields, columns, ragged rows, counts under the minimum, score keys
+    off the grid (or any score in the joint table); its group values are added to ``texts``."""
+    problems: list[str] = []
+    kind = table.get("kind")
+    name = f"{kind} table" + (f" ({', '.join(map(str, table.get('groups') or []))})" if kind == "attribute" else "")
+    extra = sorted(set(table) - _TABLE_KEYS)
+    if extra:
+        problems.append(f"{name}: unknown field(s) {', '.join(extra)}")
+    groups = list(table.get("groups") or [])
+    columns = list(table.get("columns") or [])
+    if columns != [*groups, *_INTERNAL]:
+        problems.append(f"{name}: columns are not the group columns followed by the count columns")
+        return problems
+    rows = table.get("rows")
+    if not isinstance(rows, list):
+        return [*problems, f"{name}: rows are not a list"]
+    width = len(columns)
+    # one pass over the rows per column read (no full transposition: the check runs again at every merge)
+    if not rows or (set(map(type, rows)) == {list} and set(map(len, rows)) == {width}):
+        ragged = []
+    else:
+        ragged = [i for i, r in enumerate(rows) if type(r) is not list or len(r) != width]
+    for i in ragged[:3]:
+        if isinstance(rows[i], list):
+            problems.append(f"{name} row {i + 1} has {len(rows[i])} values, not {width}")
+        else:
+            problems.append(f"{name} row {i + 1} is not a list of {width} values")
+    if not rows or ragged:
+        return problems
+    j_n = len(groups) + _INTERNAL.index("_n")
+    n = list(map(itemgetter(j_n), rows))
+    fine = set(map(type, n)) == {int} and min(n) >= min_cell_size
+    bad = [] if fine else [i for i, v in enumerate(n) if type(v) is not int or v < min_cell_size]
+    for i in bad[:5]:
+        problems.append(f"{name} cell {i + 1}: {n[i]!r} rows, under the minimum {min_cell_size}")
+    j_s = len(groups) + _INTERNAL.index("_score")
+    keys = list(map(itemgetter(j_s), rows))
+    if kind == "joint":
+        if any(v is not None for v in keys):
+            problems.append(f"{name}: holds score keys (the joint table has no score)")
+    elif score_bins is not None:
+        if any(v is None for v in keys):
+            problems.append(f"{name}: a cell has no score key")
+        else:
+            edges = np.array(keys, dtype=float) * score_bins
+            off = np.flatnonzero(np.abs(edges - np.round(edges)) > 1e-6)
+            for i in off[:5]:
+                problems.append(f"{name} cell {i + 1}: score key is not an edge of {score_bins} bins")
+    for column in (set(map(itemgetter(j), rows)) for j in range(len(groups))):
+        # numbers too: a group column of 6-digit codes is as identifying as one of text
+        texts |= {str(v) for v in set(column) if isinstance(v, str | int | float) and not isinstance(v, bool)}
+    return problems
+
+
 def check_body(
     body: dict[str, Any],
     /,
@@ -137,9 +228,11 @@ def check_body(
 ) -> dict[str, Any]:
     """Judge a site summary from its content alone; return the certificate (``passed`` and ``problems``).
 
-    Fails on: a field that is not part of the format; a published count of rows below
-    ``min_cell_size``; a score that is not a bin edge of ``score_bins`` bins (when binned); a text value
-    (a group value, a name) that has the shape of an identifier or that the PHI recognizers flag.
+    Fails on: a field that is not part of the format (in the body, its fairness section or a table);
+    fairness tables other than the overall table, one per group column and the joint table; a published
+    count of rows below ``min_cell_size``; a score that is not a bin edge of ``score_bins`` bins (when
+    binned), or any score in the joint table; a text value (a group value, one a record names as
+    withheld, a name) that has the shape of an identifier or that the PHI recognizers flag.
     ``parts`` are the body's values already encoded (:func:`ethicompass.sites._format.encode_parts`);
     ``with_hash=False`` leaves out the content hash (a caller that holds the signed body needs no other binding).
     """
@@ -151,45 +244,17 @@ def check_body(
         _problem(problems, f"unknown field(s): {', '.join(extra)}")
     texts: set[str] = set()
     fairness = body.get("fairness") or {}
-    columns = list(fairness.get("columns", []))
-    groups = list(fairness.get("groups", []))
-    if columns != [*groups, *_INTERNAL]:
-        _problem(problems, "fairness columns are not the group columns followed by the count columns")
-    rows = fairness.get("rows", [])
-    published = len(rows)
-    width = len(columns)
-    # one pass over the rows per column read (no full transposition: the check runs again at every merge)
-    if not rows or (set(map(type, rows)) == {list} and set(map(len, rows)) == {width}):
-        ragged = []
-    else:
-        ragged = [i for i, r in enumerate(rows) if type(r) is not list or len(r) != width]
-    for i in ragged[:3]:
-        if isinstance(rows[i], list):
-            _problem(problems, f"fairness row {i + 1} has {len(rows[i])} values, not {width}")
-        else:
-            _problem(problems, f"fairness row {i + 1} is not a list of {width} values")
-    if rows and not ragged and columns == [*groups, *_INTERNAL]:
-        j_n = len(groups) + _INTERNAL.index("_n")
-        n = list(map(itemgetter(j_n), rows))
-        fine = set(map(type, n)) == {int} and min(n) >= min_cell_size
-        bad = [] if fine else [i for i, v in enumerate(n) if type(v) is not int or v < min_cell_size]
-        for i in bad[:5]:
-            _problem(problems, f"fairness cell {i + 1}: {n[i]!r} rows, under the minimum {min_cell_size}")
-        if score_bins is not None:
-            j_s = len(groups) + _INTERNAL.index("_score")
-            scores = np.array(
-                [np.nan if v is None else v for v in map(itemgetter(j_s), rows)],
-                dtype=float,
-            )
-            edges = scores * score_bins
-            off = np.flatnonzero(np.abs(edges - np.round(edges)) > 1e-6)
-            for i in off[:5]:
-                _problem(problems, f"fairness cell {i + 1}: score key is not an edge of {score_bins} bins")
-        for column in (set(map(itemgetter(j), rows)) for j in range(len(groups))):
-            # numbers too: a group column of 6-digit codes is as identifying as one of text
-            texts |= {
-                str(v) for v in set(column) if isinstance(v, str | int | float) and not isinstance(v, bool)
-            }
+    groups = list(fairness.get("groups", [])) if isinstance(fairness.get("groups"), list) else []
+    published = 0
+    for problem in _check_fairness(fairness, groups, min_cell_size, score_bins, texts):
+        _problem(problems, problem)
+    for table in fairness.get("tables") or []:
+        if isinstance(table, dict) and isinstance(table.get("rows"), list):
+            published += len(table["rows"])
+    record = ((body.get("disclosure") or {}).get("suppressed") or {}).get("fairness") or {}
+    for table in record.get("tables") or []:
+        for entry in (table or {}).get("withheld") or []:
+            texts |= {str(v) for v in (entry or {}).get("group") or [] if v is not None}
     for attribute, values in (body.get("representativeness") or {}).items():
         texts.add(str(attribute))
         for value, n in values.items():
