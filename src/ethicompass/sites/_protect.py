@@ -107,8 +107,8 @@ def recoverable(margins: Sequence[Margin], mask: np.ndarray) -> np.ndarray:
 
     Each margin's total less its published cells is a known sum of its hidden cells: a linear system
     ``A x = b`` in the hidden cells. A hidden cell is determined iff its unit vector lies in the row space
-    of ``A``, i.e. iff it is zero in every vector of ``A``'s null space (one SVD per connected block of
-    hidden cells). A hidden cell in no margin is not determined. Returns a mask over all cells
+    of ``A``, i.e. iff it is zero in every vector of ``A``'s null space (one thin SVD per connected block
+    of hidden cells). A hidden cell in no margin is not determined. Returns a mask over all cells
     (``False`` for the published ones).
     """
     mask = np.asarray(mask, dtype=bool)
@@ -123,10 +123,12 @@ def recoverable(margins: Sequence[Margin], mask: np.ndarray) -> np.ndarray:
         sub = sub[np.any(sub != 0, axis=1)]
         if sub.shape[0] == 0:
             continue
-        _, sv, vt = np.linalg.svd(sub, full_matrices=True)
+        # e_j is in the row space iff its projection onto the row space is itself: with the thin SVD's
+        # leading right singular vectors V_r, iff |V_r e_j|^2 = 1 (no full null-space basis needed)
+        _, sv, vt = np.linalg.svd(sub, full_matrices=False)
         rank = int((sv > 1e-9 * max(1.0, float(sv[0]))).sum())
-        null = vt[rank:]
-        pinned = np.all(np.abs(null) < 1e-9, axis=0) if null.size else np.ones(block.size, dtype=bool)
+        inside = (vt[:rank] ** 2).sum(axis=0)
+        pinned = 1.0 - inside < 1e-10
         out[hidden[block[pinned]]] = True
     return out
 
