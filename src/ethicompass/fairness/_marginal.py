@@ -190,7 +190,7 @@ def audit_marginals(
         margin=margin,
         seed=seed,
         n_boot=n_boot,
-        unscored=frozenset({tuple(names)}),
+        unscored=frozenset({tuple(names)} if len(names) > 1 else ()),
         groups=names,
     )
     return report
