@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from tests.sites.conftest import Federation
 
 
-def _cells(body: dict[str, Any], column: str, kinds: tuple[str, ...] = ("overall", "attribute", "joint")) -> list[Any]:
+def _cells(
+    body: dict[str, Any], column: str, kinds: tuple[str, ...] = ("overall", "attribute", "joint")
+) -> list[Any]:
     """One column of every cell of the file's tables of the given kinds."""
     return [
         row[table["columns"].index(column)]
@@ -37,7 +39,12 @@ def _minimal_body(groups: list[str], rows: list[Any]) -> dict[str, Any]:
         "fairness": {
             "groups": groups,
             "tables": [
-                {"kind": "overall", "groups": [], "columns": internal, "rows": [[0, 0, 0.1, 9, 0.9, 0.1, 0.01]]},
+                {
+                    "kind": "overall",
+                    "groups": [],
+                    "columns": internal,
+                    "rows": [[0, 0, 0.1, 9, 0.9, 0.1, 0.01]],
+                },
                 {"kind": "attribute", "groups": groups, "columns": [*groups, *internal], "rows": rows},
             ],
         },
@@ -176,12 +183,18 @@ def test_heavy_suppression_of_the_overall_table_is_not_judged(
     monkeypatch.setattr(_federate, "suppressed_share", lambda merged: 0.3)
     store = Store(f"sqlite:///{tmp_path / 'c.db'}").open()
     try:
-        output, _ = federate(guarded_sites.files, policy=guarded_sites.policy, store=store, out_dir=tmp_path / "o")
+        output, _ = federate(
+            guarded_sites.files, policy=guarded_sites.policy, store=store, out_dir=tmp_path / "o"
+        )
     finally:
         store.dispose()
     for principle in ("fairness", "beneficence"):
         (only,) = output.report.principles[principle].checks
-        assert only.id == f"{principle}.site_suppression" and only.verdict == "not_assessed" and only.value == 0.3
+        assert (
+            only.id == f"{principle}.site_suppression"
+            and only.verdict == "not_assessed"
+            and only.value == 0.3
+        )
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -350,7 +363,9 @@ def test_an_identifier_shaped_group_value_fails_the_check() -> None:
     assert check_body(body, min_cell_size=5, score_bins=100)["passed"]
     # a group named only in the record of what was withheld is checked too
     body["disclosure"] = {
-        "suppressed": {"fairness": {"tables": [{"kind": "attribute", "withheld": [{"group": ["MRN 12345678"]}]}]}}
+        "suppressed": {
+            "fairness": {"tables": [{"kind": "attribute", "withheld": [{"group": ["MRN 12345678"]}]}]}
+        }
     }
     assert not check_body(body, min_cell_size=5, score_bins=100)["passed"]
 

@@ -68,9 +68,7 @@ def _cells(counts: pl.DataFrame, index: np.ndarray, size: int) -> tuple[np.ndarr
     n = counts["_n"].to_numpy().astype(np.float64)
     cell = (1 - pred) * 2 + (1 - lab)  # tp, fp, fn, tn
     cells = np.bincount(index * 4 + cell, weights=n, minlength=size * 4).reshape(size, 4)
-    sums = np.stack(
-        [np.bincount(index, weights=counts[c].to_numpy(), minlength=size) for c in _SUMS], axis=1
-    )
+    sums = np.stack([np.bincount(index, weights=counts[c].to_numpy(), minlength=size) for c in _SUMS], axis=1)
     return cells, sums
 
 
@@ -128,56 +126,48 @@ def audit_marginals(
     names = marginal.names
     joint = marginal.joint if intersections and len(names) > 1 else None
     units: list[_Unit] = [_Unit((), {}, np.ones(1, dtype=bool))]
-    cell_parts, sum_parts, key_parts, index_parts, tables = [], [], [], [], []
-    c0, s0 = _cells(overall.counts, np.zeros(overall.counts.height, dtype=np.int64), 1)
-    cell_parts.append(c0)
-    sum_parts.append(s0)
-    tables.append((overall.counts, np.zeros(overall.counts.height, dtype=np.int64), 0))
-    offset = 1
-    value_sets: dict[str, list[Any]] = {}
+    # every table with the index of each count row's unit: the overall one, then each attribute's
+    parts: list[tuple[pl.DataFrame, np.ndarray, int]] = [
+        (overall.counts, np.zeros(overall.counts.height, dtype=np.int64), 1)
+    ]
     for table in marginal.attributes:
         attribute = table.groups[0]
         values, index = _values(table)
-        value_sets[attribute] = values
         units += [_Unit((attribute,), {attribute: v}, np.ones(1, dtype=bool)) for v in values]
-        c, s = _cells(table.counts, index, len(values))
-        cell_parts.append(c)
-        sum_parts.append(s)
-        tables.append((table.counts, index, offset))
-        offset += len(values)
-    joint_keys: pl.DataFrame | None = None
-    joint_index = np.zeros(0, dtype=np.int64)
+        parts.append((table.counts, index, len(values)))
+    scored = len(parts)
     if joint is not None and joint.counts.height:
         joint_keys, joint_index = _fine_index(joint.counts, tuple(names))
-        units += [_Unit(tuple(names), dict(row), np.ones(1, dtype=bool)) for row in joint_keys.iter_rows(named=True)]
-        c, s = _cells(joint.counts, joint_index, joint_keys.height)
-        cell_parts.append(c)
-        sum_parts.append(s)
-    cells = np.concatenate(cell_parts)
-    sums = np.concatenate(sum_parts)
+        units += [
+            _Unit(tuple(names), dict(row), np.ones(1, dtype=bool)) for row in joint_keys.iter_rows(named=True)
+        ]
+        parts.append((joint.counts, joint_index, joint_keys.height))
+    built = [_cells(counts, index, size) for counts, index, size in parts]
+    cells = np.concatenate([c for c, _ in built])
+    sums = np.concatenate([s for _, s in built])
     score_stats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if overall.has_score:
-        for counts, _, _ in tables:
-            key_parts.append(counts["_score"].to_numpy())
-        keys = np.unique(np.concatenate(key_parts))
+        keys = np.unique(np.concatenate([counts["_score"].to_numpy() for counts, _, _ in parts[:scored]]))
         pos = np.zeros((len(units), keys.size))
         neg = np.zeros((len(units), keys.size))
-        for counts, index, first in tables:
+        first = 0
+        for counts, index, size in parts[:scored]:
             k = np.searchsorted(keys, counts["_score"].to_numpy())
             n = counts["_n"].to_numpy().astype(np.float64)
             lab = counts["_label"].to_numpy().astype(np.int64)
             np.add.at(pos, (first + index, k), n * lab)
             np.add.at(neg, (first + index, k), n * (1 - lab))
+            first += size
         score_stats["auroc"] = auroc_from_histograms(pos, neg)
         score_stats.update(error_moments(cells.sum(1), sums[:, 0], sums[:, 1], sums[:, 2]))
     reps = None
     if n_boot:
         rng = np.random.default_rng(seed)
         if marginal.joint is not None and marginal.joint_complete and len(names) > 1:
-            reps = _joint_replicates(marginal, units, value_sets, n_boot, rng)
+            reps = _joint_replicates(marginal, units, n_boot, rng)
         else:
             reps = _scope_replicates(cells, units, n_boot, rng)
-    report = assemble(
+    return assemble(
         units,
         cells,
         score_stats,
@@ -193,13 +183,11 @@ def audit_marginals(
         unscored=frozenset({tuple(names)} if len(names) > 1 else ()),
         groups=names,
     )
-    return report
 
 
 def _joint_replicates(
     marginal: MarginalSummary,
     units: list[_Unit],
-    value_sets: dict[str, list[Any]],
     n_boot: int,
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:

@@ -133,7 +133,11 @@ _TABLE_KEYS = frozenset({"kind", "groups", "columns", "rows"})
 
 def _expected_tables(groups: list[str]) -> list[tuple[str, list[str]]]:
     """The tables a file of these group columns holds, in order: overall, one per column, the joint one."""
-    return [("overall", []), *[("attribute", [g]) for g in groups], *([("joint", groups)] if len(groups) > 1 else [])]
+    return [
+        ("overall", []),
+        *[("attribute", [g]) for g in groups],
+        *([("joint", groups)] if len(groups) > 1 else []),
+    ]
 
 
 def _check_fairness(
@@ -147,9 +151,7 @@ def _check_fairness(
     tables = fairness.get("tables")
     if not isinstance(tables, list):
         return [*problems, "fairness has no list of tables"]
-    found = [
-        (t.get("kind"), t.get("groups")) if isinstance(t, dict) else (None, None) for t in tables
-    ]
+    found = [(t.get("kind"), t.get("groups")) if isinstance(t, dict) else (None, None) for t in tables]
     if found != _expected_tables(groups):
         problems.append(
             "fairness tables are not the overall table, one table per group column and the joint table, in order"
@@ -167,7 +169,9 @@ def _check_table(
     off the grid (or any score in the joint table); its group values are added to ``texts``."""
     problems: list[str] = []
     kind = table.get("kind")
-    name = f"{kind} table" + (f" ({', '.join(map(str, table.get('groups') or []))})" if kind == "attribute" else "")
+    name = f"{kind} table" + (
+        f" ({', '.join(map(str, table.get('groups') or []))})" if kind == "attribute" else ""
+    )
     extra = sorted(set(table) - _TABLE_KEYS)
     if extra:
         problems.append(f"{name}: unknown field(s) {', '.join(extra)}")

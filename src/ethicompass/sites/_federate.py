@@ -420,7 +420,8 @@ def federate(
     detail: dict[str, Any] = {
         "suppressed_share": share,
         "withheld": [
-            {"site": w.site, "group": w.label, "cells": w.cells, "rows": list(w.rows)} for w in merged.summary.withheld
+            {"site": w.site, "group": w.label, "cells": w.cells, "rows": list(w.rows)}
+            for w in merged.summary.withheld
         ],
     }
     from ethicompass.review import ASSESSORS

@@ -52,7 +52,13 @@ def _without(summary: Any, attributes: Sequence[str], hidden: set[tuple[str, ...
     key = pl.concat_str([pl.col(a).cast(pl.String).fill_null(_MISSING) for a in attributes], separator="\x1f")
     drop = ["\x1f".join(k) for k in hidden]
     counts = summary.counts.filter(~key.is_in(drop))
-    return Summary(counts, *[getattr(summary, f) for f in ("groups", "threshold", "bin_width", "has_score", "label", "score", "prediction")])
+    return Summary(
+        counts,
+        *[
+            getattr(summary, f)
+            for f in ("groups", "threshold", "bin_width", "has_score", "label", "score", "prediction")
+        ],
+    )
 
 
 def marginal_summary(counts: SiteCounts, attributes: Sequence[str], /) -> Any:
@@ -67,7 +73,9 @@ def marginal_summary(counts: SiteCounts, attributes: Sequence[str], /) -> Any:
     )
     joint = None
     if counts.joint is not None and len(attributes) > 1:
-        joint = _without(collapse(counts.joint, list(attributes)), attributes, withheld_keys(counts.withheld, attributes))
+        joint = _without(
+            collapse(counts.joint, list(attributes)), attributes, withheld_keys(counts.withheld, attributes)
+        )
     complete = not any(len(w.attributes) != 1 for w in counts.withheld)
     return MarginalSummary(counts.overall, tables, joint, complete)
 
@@ -87,7 +95,9 @@ class MarginalCountTable(CountTable):
         parts = [by_name[a] for a in self.attributes]
         models = self.models
         if not parts:
-            empty = CountTable(models, (), self.scores[:0], self.label[:0], self.groups[:0, :0], self.count[:0])
+            empty = CountTable(
+                models, (), self.scores[:0], self.label[:0], self.groups[:0, :0], self.count[:0]
+            )
             return empty, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
         stacked = CountTable(
             models,
@@ -120,7 +130,13 @@ class MarginalCountTable(CountTable):
         """The overall cells merged (as :meth:`CountTable.merge`); the margins kept."""
         merged = CountTable.merge(self, other)
         return MarginalCountTable(
-            merged.models, merged.attributes, merged.scores, merged.label, merged.groups, merged.count, self.margins
+            merged.models,
+            merged.attributes,
+            merged.scores,
+            merged.label,
+            merged.groups,
+            merged.count,
+            self.margins,
         )
 
 
@@ -129,11 +145,15 @@ def benefit_table(counts: SiteCounts, /, *, model: str, groups: Sequence[str]) -
     subgroups from its attribute's table, withheld subgroups left out."""
     overall = count_table(counts.overall, model=model, groups=[])
     margins = tuple(
-        count_table(_without(counts.attributes[g], [g], withheld_keys(counts.withheld, [g])), model=model, groups=[g])
+        count_table(
+            _without(counts.attributes[g], [g], withheld_keys(counts.withheld, [g])), model=model, groups=[g]
+        )
         for g in groups
     )
     cells = np.full((overall.count.size, len(groups)), "(all)", dtype=object)
-    return MarginalCountTable(overall.models, tuple(groups), overall.scores, overall.label, cells, overall.count, margins)
+    return MarginalCountTable(
+        overall.models, tuple(groups), overall.scores, overall.label, cells, overall.count, margins
+    )
 
 
 def withheld_check(
@@ -153,7 +173,9 @@ def withheld_check(
     if not rows and not combos:
         return None
     parts = [
-        f"{label} (" + "; ".join(f"{w.site}: {w.cells} cell(s), {w.rows[0]} to {w.rows[1]} rows" for w in found) + ")"
+        f"{label} ("
+        + "; ".join(f"{w.site}: {w.cells} cell(s), {w.rows[0]} to {w.rows[1]} rows" for w in found)
+        + ")"
         for label, found in sorted(rows.items())
     ]
     if combos:

@@ -107,9 +107,12 @@ def verify_file(f: SiteFile, /, *, min_cell_size: int, score_bins: int | None) -
         )
 
 
-_TYPES: dict[str, Any] = {"_label": pl.Int8, "_pred": pl.Int8, "_score": pl.Float64, "_n": pl.Int64} | dict.fromkeys(
-    ("_sum_e", "_sum_e2", "_sum_e4"), pl.Float64
-)
+_TYPES: dict[str, Any] = {
+    "_label": pl.Int8,
+    "_pred": pl.Int8,
+    "_score": pl.Float64,
+    "_n": pl.Int64,
+} | dict.fromkeys(("_sum_e", "_sum_e2", "_sum_e4"), pl.Float64)
 
 
 @dataclass(frozen=True)

@@ -319,11 +319,14 @@ _SCALE = 4.0
 
 
 def _matrix(equations: list[tuple[np.ndarray, np.ndarray]], size: int) -> Any:
+    """The equations as a sparse matrix over all cells (one row each)."""
     from scipy.sparse import csr_array
 
-    rows = np.concatenate([np.full(c.size, k) for k, (c, _) in enumerate(equations)]) if equations else []
-    cols = np.concatenate([c for c, _ in equations]) if equations else []
-    vals = np.concatenate([v for _, v in equations]) if equations else []
+    if not equations:
+        return csr_array((0, size))
+    rows = np.concatenate([np.full(c.size, k) for k, (c, _) in enumerate(equations)])
+    cols = np.concatenate([c for c, _ in equations])
+    vals = np.concatenate([v for _, v in equations])
     return csr_array((vals, (rows, cols)), shape=(len(equations), size))
 
 

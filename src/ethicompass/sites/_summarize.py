@@ -111,9 +111,7 @@ def counts_schema_is_date(counts: pl.DataFrame, column: str) -> bool:
     return counts.schema[column] == pl.Date
 
 
-def fairness_tables(
-    kept: Any, study: Any, policy: Any
-) -> tuple[dict[str, Any], list[SiteTable]]:
+def fairness_tables(kept: Any, study: Any, policy: Any) -> tuple[dict[str, Any], list[SiteTable]]:
     """The site's fairness counts as the file's tables, before disclosure control: the overall table, one
     per group column on nested score partitions, and the joint table (:mod:`ethicompass.sites._tables`).
 

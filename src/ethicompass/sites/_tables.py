@@ -78,9 +78,7 @@ def count_tables(counts: pl.DataFrame, groups: list[str] | tuple[str, ...], mini
     tables on one partition (:func:`shared_partition`). Unprotected: :func:`protect_tables` comes next."""
     groups = list(groups)
     scored = [SiteTable(OVERALL, (), _sum_by(counts, ["_label", "_pred", "_score"]))]
-    scored += [
-        SiteTable(ATTRIBUTE, (g,), _sum_by(counts, [g, "_label", "_pred", "_score"])) for g in groups
-    ]
+    scored += [SiteTable(ATTRIBUTE, (g,), _sum_by(counts, [g, "_label", "_pred", "_score"])) for g in groups]
     tables = shared_partition(scored, minimum)
     if len(groups) > 1:
         joint = _sum_by(counts, [*groups, "_label", "_pred"]).with_columns(
@@ -156,7 +154,9 @@ def shared_partition(tables: list[SiteTable], minimum: int) -> list[SiteTable]:
                 cell_of = base
             else:
                 rows = table.counts.filter((pl.col("_label") == label) & (pl.col("_pred") == pred))
-                ids, r_index = np.unique(rows.select(_row_ids(table)).to_series().to_numpy().astype(str), return_inverse=True)
+                ids, r_index = np.unique(
+                    rows.select(_row_ids(table)).to_series().to_numpy().astype(str), return_inverse=True
+                )
                 matrix = np.zeros((ids.size, int(base.max()) + 1))
                 at = base[np.searchsorted(keys, rows["_score"].to_numpy())]
                 np.add.at(matrix, (r_index, at), rows["_n"].to_numpy())
@@ -172,7 +172,9 @@ def shared_partition(tables: list[SiteTable], minimum: int) -> list[SiteTable]:
     for table, maps in zip(tables, out_maps, strict=True):
         keyed = table.counts.join(pl.concat(maps), on=["_label", "_pred", "_score"], how="left")
         keyed = keyed.with_columns(pl.col("_key").alias("_score")).drop("_key")
-        out.append(SiteTable(table.kind, table.groups, _sum_by(keyed, [*table.groups, "_label", "_pred", "_score"])))
+        out.append(
+            SiteTable(table.kind, table.groups, _sum_by(keyed, [*table.groups, "_label", "_pred", "_score"]))
+        )
     return out
 
 
@@ -210,11 +212,15 @@ def _margins(tables: list[SiteTable], frames: list[pl.DataFrame]) -> list[Any]:
         if t.kind != ATTRIBUTE:
             continue
         if overall is not None:  # an overall cell = the attribute's cells with its key
-            column = frame.group_by(["_label", "_pred", "_score"]).agg("_i").join(
-                overall.select("_label", "_pred", "_score", pl.col("_i").alias("_o")),
-                on=["_label", "_pred", "_score"],
-                how="full",
-                coalesce=True,
+            column = (
+                frame.group_by(["_label", "_pred", "_score"])
+                .agg("_i")
+                .join(
+                    overall.select("_label", "_pred", "_score", pl.col("_i").alias("_o")),
+                    on=["_label", "_pred", "_score"],
+                    how="full",
+                    coalesce=True,
+                )
             )
             for ix, o in column.select("_i", "_o").iter_rows():
                 cells = [*(ix or []), *([o] if o is not None else [])]
@@ -224,11 +230,15 @@ def _margins(tables: list[SiteTable], frames: list[pl.DataFrame]) -> list[Any]:
             g = t.groups[0]
             mine = frame.with_columns(pl.col(g).cast(pl.String).fill_null(_MISSING).alias("_v"))
             theirs = frames[k].with_columns(pl.col(g).cast(pl.String).fill_null(_MISSING).alias("_v"))
-            row = mine.group_by(["_v", "_label", "_pred"]).agg("_i").join(
-                theirs.group_by(["_v", "_label", "_pred"]).agg(pl.col("_i").alias("_j")),
-                on=["_v", "_label", "_pred"],
-                how="full",
-                coalesce=True,
+            row = (
+                mine.group_by(["_v", "_label", "_pred"])
+                .agg("_i")
+                .join(
+                    theirs.group_by(["_v", "_label", "_pred"]).agg(pl.col("_i").alias("_j")),
+                    on=["_v", "_label", "_pred"],
+                    how="full",
+                    coalesce=True,
+                )
             )
             for ix, jx in row.select("_i", "_j").iter_rows():
                 cells = [*(ix or []), *(jx or [])]
@@ -237,9 +247,7 @@ def _margins(tables: list[SiteTable], frames: list[pl.DataFrame]) -> list[Any]:
     return margins
 
 
-def protect_tables(
-    tables: list[SiteTable], minimum: int
-) -> tuple[list[SiteTable], dict[str, Any]]:
+def protect_tables(tables: list[SiteTable], minimum: int) -> tuple[list[SiteTable], dict[str, Any]]:
     """The published tables (every cell under the minimum and the complementary cells removed) and the
     record of what was removed: per table the number of cells and a band of rows (:func:`rows_band`),
     and each group that lost cells (withheld from judgement at the coordinator) with its own band."""
@@ -252,10 +260,10 @@ def protect_tables(
         pinned = 0
     else:
         margins = _margins(tables, frames)
-        kind_price = np.concatenate([np.full(f.height, _PRICE[t.kind]) for t, f in zip(tables, frames, strict=True)])
-        gid = np.concatenate(
-            [(f"{k}:" + f["_gid"]).to_numpy().astype(str) for k, f in enumerate(frames)]
+        kind_price = np.concatenate(
+            [np.full(f.height, _PRICE[t.kind]) for t, f in zip(tables, frames, strict=True)]
         )
+        gid = np.concatenate([(f"{k}:" + f["_gid"]).to_numpy().astype(str) for k, f in enumerate(frames)])
         _, group_of = np.unique(gid, return_inverse=True)
 
         def cost(mask: np.ndarray) -> np.ndarray:
@@ -280,7 +288,9 @@ def protect_tables(
         lost = frame.filter(pl.Series(hidden))
         withheld = []
         if t.groups and lost.height:
-            by_group = lost.group_by(list(t.groups)).agg(pl.len().alias("_cells"), pl.col("_n").sum().alias("_rows"))
+            by_group = lost.group_by(list(t.groups)).agg(
+                pl.len().alias("_cells"), pl.col("_n").sum().alias("_rows")
+            )
             for row in by_group.sort(list(t.groups), nulls_last=True).iter_rows(named=True):
                 withheld.append(
                     {
@@ -291,7 +301,13 @@ def protect_tables(
                 )
         cells, rows = int(hidden.sum()), int(lost["_n"].sum()) if lost.height else 0
         records.append(
-            {"kind": t.kind, "groups": list(t.groups), "cells": cells, "rows": rows_band(rows, cells, minimum), "withheld": withheld}
+            {
+                "kind": t.kind,
+                "groups": list(t.groups),
+                "cells": cells,
+                "rows": rows_band(rows, cells, minimum),
+                "withheld": withheld,
+            }
         )
     overall = next((r for r in records if r["kind"] == OVERALL), {"rows": [0, 0]})
     record: dict[str, Any] = {"cells": int(mask.sum()), "rows": overall["rows"], "tables": records}
