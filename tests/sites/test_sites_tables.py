@@ -166,7 +166,9 @@ def test_withheld_groups_are_left_out_of_the_audit() -> None:
     assert {g.group["ward"] for g in report.groups if "ward" in g.group} == {"u", "v"}
     assert {"sex": "F", "ward": "u"} not in [dict(g.group) for g in report.intersections]
     assert {"sex": "M", "ward": "w"} in [dict(g.group) for g in report.intersections]
-    assert all(dict(d.group or {}).get("ward") != "w" for d in report.disparities if d.attributes == ("ward",))
+    assert all(
+        dict(d.group or {}).get("ward") != "w" for d in report.disparities if d.attributes == ("ward",)
+    )
     assert report.overall.n == size  # the whole population from the overall table, complete
 
 

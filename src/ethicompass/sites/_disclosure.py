@@ -1,18 +1,17 @@
 """Disclosure control before anything leaves a site, and the check that proves it was applied.
 
 **Suppression.** No published count of rows is below the policy's ``min_cell_size`` (default 5,
-as OHDSI's ``minCellCount``). A cell under it is removed (primary suppression); complementary
-suppression then hides more cells until no hidden cell can be computed from the published cells and
-the margins' totals: first the one-margin rule (a margin that lost exactly one cell loses its smallest
-published cell too), then :func:`ethicompass.sites._protect.protect`, which closes what several
-margins together determine (linear algebra over all margins at once). The margins are those a reader
-can form from the file: each group combination, each attribute value, and the whole table. What was
-removed is recorded per table as a number of cells and an interval of rows (the total rounded out to
-multiples of the minimum), never a value.
+as OHDSI's ``minCellCount``). The fairness tables are protected together by
+:func:`ethicompass.sites._tables.protect_tables` (primary suppression, the one-margin rule of
+:func:`one_margin`, then complementary cells chosen by a small integer programme,
+:func:`ethicompass.sites._protect.protect_milp`); one-way count tables (an attribute's values, consent's
+reasons) by :func:`complementary`. What was removed is recorded as a number of cells and a band of rows,
+never a value.
 
-**The check** (:func:`check_body`) judges a summary from the file alone: only known fields, no
-published count under the minimum, scores only on the policy's grid of bin edges, no text that
-looks like an identifier. Its certificate goes into the file and the site's audit log.
+**The check** (:func:`check_body`) judges a summary from the file alone: only known fields, the
+fairness tables the format holds, no published count under the minimum, scores only on the policy's grid
+of bin edges (none in the joint table), no text that looks like an identifier. Its certificate goes into
+the file and the site's audit log.
 """
 
 from __future__ import annotations

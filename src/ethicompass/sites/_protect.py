@@ -20,7 +20,10 @@ second with ``intervals=True``, which the site file does not use yet: too slow o
 :func:`protect` starts from the cells under the minimum and, while a hidden cell under it is disclosed, hides
 the smallest published cell that shares a margin with it and stops its disclosure (the hypercube
 method's choice in tau-ARGUS: the cheapest cell that breaks the determination), falling back to the
-one that leaves fewest cells disclosed. :func:`unprotectable` names what no suppression can hide.
+one that leaves fewest cells disclosed. :func:`protect_milp` instead gives each disclosed cell the
+cheapest set of cells that breaks its determination, found by a small integer programme (what a site
+file uses: the greedy choice cascades on linked tables). :func:`unprotectable` names what no
+suppression can hide.
 """
 
 from __future__ import annotations
