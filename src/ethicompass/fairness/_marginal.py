@@ -52,6 +52,37 @@ class MarginalSummary:
         """The attributes, in order."""
         return tuple(s.groups[0] for s in self.attributes)
 
+    @classmethod
+    def from_summary(cls, summary: Summary, /) -> MarginalSummary:
+        """The marginal tables of a joint :class:`Summary`: its groups summed out, one at a time, and
+        its score summed out of the joint table (what a site file publishes of the same rows)."""
+
+        def by(keys: list[str], groups: tuple[str, ...], scored: bool) -> Summary:
+            counts = summary.counts.group_by(keys).agg([pl.col(c).sum() for c in ("_n", *_SUMS)])
+            if not scored:
+                counts = counts.with_columns(pl.lit(None, dtype=pl.Float64).alias("_score"))
+            counts = counts.select(*groups, "_label", "_pred", "_score", "_n", *_SUMS)
+            counts = counts.sort([*groups, "_label", "_pred", "_score"], nulls_last=True)
+            width = summary.bin_width if scored else None
+            has = summary.has_score and scored
+            return Summary(
+                counts,
+                groups,
+                summary.threshold,
+                width,
+                has,
+                summary.label,
+                summary.score,
+                summary.prediction,
+            )
+
+        score = ["_score"]
+        overall = by(["_label", "_pred", *score], (), True)
+        attributes = tuple(by([g, "_label", "_pred", *score], (g,), True) for g in summary.groups)
+        groups = summary.groups
+        joint = by([*groups, "_label", "_pred"], groups, False) if len(groups) > 1 else None
+        return cls(overall, attributes, joint, True)
+
     def rebinned(self, bins: int) -> MarginalSummary:
         """The scored tables with their score keys coarsened to ``bins`` bins (:meth:`Summary.rebinned`)."""
         return MarginalSummary(
@@ -110,8 +141,7 @@ def audit_marginals(
     >>> import polars as pl
     >>> from ethicompass.fairness import MarginalSummary, summarize
     >>> rows = pl.DataFrame({"sex": ["F", "M"] * 50, "y": [1, 1, 0, 0] * 25, "p": [0.9, 0.4, 0.2, 0.1] * 25})
-    >>> kw = dict(label="y", score="p")
-    >>> split = MarginalSummary(summarize(rows, groups=[], **kw), (summarize(rows, groups=["sex"], **kw),))
+    >>> split = MarginalSummary.from_summary(summarize(rows, label="y", score="p", groups=["sex"]))
     >>> report = audit_marginals(split, n_boot=0)
     >>> report.to_frame().filter(pl.col("metric") == "tpr").select("group", "value").rows()
     [('all', 0.5), ('sex=F', 1.0), ('sex=M', 0.0)]
