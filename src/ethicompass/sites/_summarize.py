@@ -118,7 +118,9 @@ def fairness_tables(kept: Any, study: Any, policy: Any) -> tuple[dict[str, Any],
     Disclosure control (:func:`ethicompass.sites._tables.protect_tables`) comes next; another method of
     disclosure control takes these same tables."""
     meta, counts = _fairness(kept, study, policy)
-    return meta, count_tables(counts, meta["groups"], policy.sites.min_cell_size)
+    return meta, count_tables(
+        counts, meta["groups"], policy.sites.min_cell_size, bins=policy.sites.score_bins
+    )
 
 
 def _representativeness(study: Any, minimum: int) -> tuple[dict[str, dict[str, int]] | None, int]:

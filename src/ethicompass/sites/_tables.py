@@ -72,11 +72,17 @@ def _sum_by(counts: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return counts.group_by(keys).agg([pl.col(c).sum() for c in _SUMS]).sort(keys, nulls_last=True)
 
 
-def count_tables(counts: pl.DataFrame, groups: list[str] | tuple[str, ...], minimum: int) -> list[SiteTable]:
+def count_tables(
+    counts: pl.DataFrame, groups: list[str] | tuple[str, ...], minimum: int, *, bins: int | None = None
+) -> list[SiteTable]:
     """The overall, attribute and joint tables of a site from its fine counts (every group column x
     label x prediction x score bin, as :func:`ethicompass.fairness.summarize` counts them), the scored
-    tables on one partition (:func:`shared_partition`). Unprotected: :func:`protect_tables` comes next."""
+    tables on nested partitions (:func:`shared_partition`). With ``bins``, every score key is written as
+    the nearest double to its edge ``k / bins`` (so every engine writes the same key). Unprotected:
+    :func:`protect_tables` comes next."""
     groups = list(groups)
+    if bins is not None:
+        counts = counts.with_columns(((pl.col("_score") * bins).round() / bins).alias("_score"))
     scored = [SiteTable(OVERALL, (), _sum_by(counts, ["_label", "_pred", "_score"]))]
     scored += [SiteTable(ATTRIBUTE, (g,), _sum_by(counts, [g, "_label", "_pred", "_score"])) for g in groups]
     tables = shared_partition(scored, minimum)
