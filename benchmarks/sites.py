@@ -126,7 +126,6 @@ def _site_tables(site: Any, rows: pl.DataFrame, policy: Any, minimum: int) -> st
 def demo_suppression(root: Path, minimum: int = 5) -> None:
     """The rows suppressed on the demo's three-site split (5,000 synthetic patients, seed 0), table by
     table, as the site files hold them: the overall table, one per group column, the joint table."""
-    from ethicompass.frames import load_table
     from ethicompass.review import Policy
     from ethicompass.sites._split import split_study
     from ethicompass.study import Study
@@ -144,10 +143,17 @@ def demo_suppression(root: Path, minimum: int = 5) -> None:
     print(
         f"demo study, 3 sites, minimum cell {minimum}, 100 score bins: suppression in the site files' tables"
     )
+    from ethicompass.sites import _summarize
+    from ethicompass.store import Store
+
     for name, manifest in sorted(manifests.items()):
         site = Study.from_file(manifest)
-        rows = load_table(site.dataset_path(site.predictions.dataset))
-        print(f"  {name} ({rows.height:,} rows): {_site_tables(site, rows, policy, minimum)}")
+        store = Store("sqlite://").open()
+        try:  # the consented rows, as the site file counts them
+            rows, _ = _summarize._kept_rows(site, policy, store)
+        finally:
+            store.dispose()
+        print(f"  {name} ({rows.height:,} consented rows): {_site_tables(site, rows, policy, minimum)}")
 
 
 def main() -> None:

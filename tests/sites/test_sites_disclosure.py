@@ -136,7 +136,9 @@ def test_a_guarded_federation_states_the_bounds(guarded_sites: Federation, tmp_p
     finally:
         store.dispose()
     check = next(c for c in output.report.principles["privacy"].checks if c.id == "privacy.site_disclosure")
-    assert check.verdict == "warn" and "group(s) withheld; overall table: between" in check.evidence
+    assert (
+        check.verdict == "warn" and "group combination(s) withheld; overall table: between" in check.evidence
+    )
     assert "estimates exclude the suppressed cells" in check.evidence
     # a 400-patient study split three ways loses cells of most groups: those are named and not judged, the
     # rest (the whole population's decision curve and calibration) is, from complete overall tables

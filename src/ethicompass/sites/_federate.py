@@ -280,11 +280,12 @@ def _privacy_assessor(merged: MergedSites) -> Any:
             pinned += int(fair.get("determined_by_totals", 0))
             other = d["suppressed"]["representativeness"]["values"] + d["suppressed"]["consent"]["reasons"]
             suppressed += fair["cells"] + other
-            groups = sum(len(t.get("withheld", [])) for t in fair.get("tables", []))
+            values = sum(len(t["withheld"]) for t in fair["tables"] if t["kind"] == "attribute")
+            combos = sum(len(t["withheld"]) for t in fair["tables"] if t["kind"] == "joint")
             lines.append(
                 f"{f.site}: minimum cell {d['min_cell_size']}, {f.body['certificate']['cells_published']:,} cells "
-                f"published, {fair['cells']} suppressed ({groups} group(s) withheld; overall table: between "
-                f"{fair['rows'][0]} and {fair['rows'][1]} rows)"
+                f"published, {fair['cells']} suppressed ({values} attribute value(s) and {combos} group "
+                f"combination(s) withheld; overall table: between {fair['rows'][0]} and {fair['rows'][1]} rows)"
                 + (f", {other} other counts suppressed" if other else "")
                 + (
                     f", {fair['determined_by_totals']} suppressed cell(s) a reader holding the group totals could compute"

@@ -1,4 +1,4 @@
-"""The count tables of a site file: built from the site's fine counts, on one score partition, protected together.
+"""The count tables of a site file: built from the site's fine counts, on nested score partitions, protected together.
 
 A site file counts its rows three ways (docs/multi-site.md, "What leaves a site"):
 
@@ -7,15 +7,16 @@ A site file counts its rows three ways (docs/multi-site.md, "What leaves a site"
 * the **joint** table (two or more group columns): group combination x label x prediction, no score.
 
 Every cell carries its row count and the sums of ``score - label`` to the powers 1, 2 and 4. The overall
-and attribute tables share one score partition (:func:`shared_partition`): within each (label,
-prediction) stratum adjacent bins merge until, in every table, each group with at least the minimum
-rows in the stratum has either none or at least the minimum in every cell. So the tables' cells line
-up: an overall cell is the sum of each attribute table's cells with its key, and an attribute value's
-cells in a stratum sum to the joint cells of that value. Those equations, with every group's total and
-each table's total (when at least the minimum), are what a reader knows; :func:`protect_tables` hides
-the cells under the minimum and, with a small integer programme per exposed cell
-(:func:`ethicompass.sites._protect.protect_milp`), the cheapest complementary cells, so that no hidden
-cell under the minimum is a linear combination of what is published and known.
+and attribute tables share nested score partitions (:func:`shared_partition`): within each (label,
+prediction) stratum the overall table's bins merge until each cell holds none or at least the minimum,
+and each attribute table merges cells of that partition until each of its values with enough rows in the
+stratum does too. So the tables' cells line up: an attribute cell's values sum to the overall cells it
+covers, and an attribute value's cells in a stratum sum to the joint cells of that value. Those
+equations, with every group's total and each table's total (when at least the minimum), are what a
+reader knows; :func:`protect_tables` hides the cells under the minimum and, with the one-margin rule and
+then a small integer programme per exposed cell (:func:`ethicompass.sites._protect.protect_milp`), the
+cheapest complementary cells, so that no hidden cell under the minimum is a linear combination of what is
+published and known. :func:`rows_band` is what a record says of the rows a table or group lost.
 """
 
 from __future__ import annotations
