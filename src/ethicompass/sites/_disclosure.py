@@ -16,7 +16,6 @@ the file and the site's audit log.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -35,7 +34,6 @@ __all__ = [
     "one_margin",
     "recoverable",
     "suppress_counts",
-    "suppressed_record",
 ]
 
 CHECKER_VERSION = "2"
@@ -87,17 +85,6 @@ def complementary(
         return np.zeros(counts.shape, dtype=bool)
     first = one_margin(counts, margins, minimum)
     return protect(counts, margins, minimum, start=first, intervals=intervals, small_totals=False)
-
-
-def suppressed_record(counts: np.ndarray, mask: np.ndarray, minimum: int) -> dict[str, Any]:
-    """What a table lost, as a reader may know it: the number of cells and an interval of their rows."""
-    cells = int(mask.sum())
-    total = int(np.asarray(counts)[mask].sum())
-    if cells == 0:
-        return {"cells": 0, "rows": [0, 0]}
-    lo = max(cells, (total // minimum) * minimum)
-    hi = max(lo, math.ceil(total / minimum) * minimum)
-    return {"cells": cells, "rows": [lo, hi]}
 
 
 def suppress_counts(values: dict[str, int], minimum: int) -> tuple[dict[str, int], int]:

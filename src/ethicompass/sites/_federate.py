@@ -150,6 +150,9 @@ def _site_audit(merged: MergedSites, attribute: str, policy: Any) -> Any:
         counts = s.overall.counts.with_columns(pl.lit(name).alias(attribute))
         parts.append(counts.select(attribute, *[c for c in counts.columns if c != attribute]))
     first = merged.summary.overall
+    if not parts:  # every site's overall table lost cells: no site is judged
+        empty = first.counts.clear().with_columns(pl.lit(None, dtype=pl.String).alias(attribute))
+        parts = [empty.select(attribute, *first.counts.columns)]
     combined = pl.concat(parts).sort([attribute, "_label", "_pred", "_score"])
     by_site = Summary(
         combined, (attribute,), first.threshold, first.bin_width, True, first.label, first.score, None
