@@ -167,9 +167,23 @@ def cli(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Callable[..., CliResult]:
     """Run ``ethicompass ARGS`` in-process with its own SQLite state database."""
+    return _cli_on(f"sqlite:///{tmp_path / 'cli-state.db'}", capsys, monkeypatch)
+
+
+@pytest.fixture
+def cli_db(
+    database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., CliResult]:
+    """Run ``ethicompass ARGS`` in-process against a fresh state database, once SQLite, once PostgreSQL."""
+    return _cli_on(database_url, capsys, monkeypatch)
+
+
+def _cli_on(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., CliResult]:
     from ethicompass.cli import run
 
-    monkeypatch.setenv("ETHICOMPASS_DATABASE_URL", f"sqlite:///{tmp_path / 'cli-state.db'}")
+    monkeypatch.setenv("ETHICOMPASS_DATABASE_URL", url)
     monkeypatch.setenv("COLUMNS", "200")
 
     def invoke(*args: str | Path) -> CliResult:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +129,52 @@ def test_the_numpydoc_check_finds_problems() -> None:
         "section 'Examples' needs a blank line before it",
     ]
     assert _numpydoc_problems(good) == []
+
+
+def _constant_documented(package_dir: Path, name: str) -> bool | None:
+    """Whether the top-level assignment of ``name`` under ``package_dir`` carries a ``#:`` comment (in the
+    comment lines right above it) or a docstring after it; None if not found."""
+    for path in sorted(package_dir.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if name not in source:
+            continue
+        lines = source.splitlines()
+        body = ast.parse(source).body
+        for i, node in enumerate(body):
+            if isinstance(node, ast.Assign):
+                targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                targets = [node.target.id]
+            else:
+                continue
+            if name not in targets:
+                continue
+            after = body[i + 1] if i + 1 < len(body) else None
+            if (
+                isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                return True
+            row = node.lineno - 2
+            while row >= 0 and lines[row].lstrip().startswith("#"):
+                if lines[row].lstrip().startswith("#:"):
+                    return True
+                row -= 1
+            return False
+    return None
+
+
+@pytest.mark.parametrize("module_name", PUBLIC)
+def test_public_constants_are_documented(module_name: str) -> None:
+    """A public constant has no docstring of its own: a ``#:`` comment above it says what it is."""
+    module = importlib.import_module(module_name)
+    root = Path(ethicompass.__file__).parent
+    for name in getattr(module, "__all__", []):
+        obj = getattr(module, name)
+        if callable(obj) or inspect.ismodule(obj):
+            continue
+        found = _constant_documented(Path(module.__file__ or root).parent, name)
+        if found is None:  # re-exported from another package
+            found = _constant_documented(root, name)
+        assert found, f"{module_name}.{name} is a public constant without a #: comment"

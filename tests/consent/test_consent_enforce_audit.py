@@ -25,8 +25,9 @@ def _enforce(cli: Callable[..., Any], data: Path, out: Path) -> Any:
 
 
 def test_a_failed_enforce_entry_leaves_no_dataset_members_entries_or_output(
-    cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli_db: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    cli = cli_db  # SQLite and PostgreSQL
     (tmp_path / "patients.csv").write_text("participant_id\nP1\nP2\n")
     assert cli("consent", "participants", "import", tmp_path / "patients.csv").code == 0
     assert cli("consent", "grant", "-p", "P1", "--purpose", "ai-model-training").code == 0

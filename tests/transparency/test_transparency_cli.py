@@ -168,8 +168,9 @@ def test_modelcard_build(cli: Callable[..., Any], small_study: Path, tmp_path: P
 
 @pytest.mark.slow
 def test_modelcard_build_leaves_no_lineage_and_no_card_when_the_audit_fails(
-    cli: Callable[..., Any], small_study: Path, tmp_path: Path
+    cli_db: Callable[..., Any], small_study: Path, tmp_path: Path
 ) -> None:
+    cli = cli_db  # SQLite and PostgreSQL
     import sqlalchemy as sa
 
     from ethicompass.store import Store

@@ -16,7 +16,9 @@ from ethicompass.errors import ConflictError, InputError, NotFoundError
 from ethicompass.store import Store
 from ethicompass.store._server_tables import server_users
 
+#: Every role a user or token may hold ('site' may only upload site files).
 ROLES = ("participant", "investigator", "data_manager", "reviewer", "admin", "site")
+#: The roles of research staff (signed in with a password; never a participant or a site).
 STAFF_ROLES = ("investigator", "data_manager", "reviewer", "admin")
 
 

@@ -242,7 +242,7 @@ def _checkpoint_what_was_written() -> None:
     if log is None or not log.appended_urls():  # no log was written: start-up stays light
         return
     from ethicompass.store import Store
-    from ethicompass.transparency._verify import checkpoint_if_grown
+    from ethicompass.transparency import checkpoint_if_grown
 
     for url in log.appended_urls():
         store = Store(url)

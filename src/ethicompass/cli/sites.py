@@ -72,6 +72,11 @@ def summarize_command(
 ) -> None:
     """Summarise this site's rows into a signed file of counts that passed disclosure control.
 
+    The policy's ``sites.method`` picks the control: ``suppression`` (no count under ``sites.min_cell_size``;
+    complementary suppression, bounds recorded) or ``noise`` (every count table released with OpenDP's
+    Laplace noise on a public grid, ``sites.epsilon`` debited from this site's privacy budget in the state
+    database; refused, exit 2, past ``sites.epsilon_budget``). The output shows the budget spent.
+
     With ``--engine spark`` the predictions are read, consent-filtered and counted by Spark; the file's
     counts are the same as in process (the rest of the file is built from those counts and small tables).
     """
@@ -88,21 +93,35 @@ def summarize_command(
         from ethicompass.engines._options import load
 
         frame = load(study.dataset_path(study.predictions.dataset), engine=engine, master=master)
-    written = summarize_site(
-        study, site=site, policy=chosen, store=state_store(), key=key, out=out, frame=frame
-    )
+    store = state_store()
+    written = summarize_site(study, site=site, policy=chosen, store=store, key=key, out=out, frame=frame)
     body = written.body
+    disclosure = body["disclosure"]
     info = {
         "site": site,
         "file": str(out),
+        "method": disclosure["method"],
         "cells": body["certificate"]["cells_published"],
-        "suppressed_cells": body["disclosure"]["suppressed"]["fairness"]["cells"],
-        "min_cell_size": body["disclosure"]["min_cell_size"],
+        "suppressed_cells": disclosure["suppressed"]["fairness"]["cells"],
+        "min_cell_size": disclosure["min_cell_size"],
         "key_id": written.key_id,
         "checkpoint_tree_size": body["checkpoint"]["tree_size"],
     }
+    noise = disclosure.get("noise")
+    if noise is not None:
+        from ethicompass.privacy.dp import BudgetLedger
+
+        info["epsilon_spent"] = noise["epsilon_spent"]
+        info["budget"] = BudgetLedger(store).budget(noise["ledger"]).to_dict()
     if fmt == OutputFormat.json:
         emit_json(info)
+    elif noise is not None:
+        budget = info["budget"]
+        summary(
+            f"site {site}: {info['cells']:,} noisy cells written to {out} (epsilon {noise['epsilon_spent']:g} spent "
+            f"over {len(noise['tables'])} tables; budget {budget['epsilon_spent']:g} of {budget['epsilon_total']:g} "
+            f"used, {budget['epsilon_remaining']:g} left); signed with key {written.key_id[:16]}"
+        )
     else:
         summary(
             f"site {site}: {info['cells']:,} cells written to {out} ({info['suppressed_cells']} suppressed, "
@@ -115,7 +134,12 @@ def check_command(
     no_fail: Annotated[bool, no_fail_option()] = False,
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """Prove a site file holds no row-level value, no cell under its minimum and no identifier. Exit 1 if not."""
+    """Prove a site file holds no row-level value, no cell under its minimum and no identifier. Exit 1 if not.
+
+    A file of the noise method has no minimum: the check verifies its noise record instead (each table's
+    mechanism, sensitivity and scale against its epsilon, the epsilons summing to at most the file's, every
+    cell on the public grid) and still refuses identifiers.
+    """
     from ethicompass.sites import check_site
 
     result = check_site(file, store=state_store())
@@ -131,6 +155,7 @@ def check_command(
                     "enclosed certificate",
                     "matches the content" if result.matches_enclosed else "does NOT match",
                 ],
+                ["method", result.certificate.get("method", "suppression")],
                 ["minimum cell size", str(result.certificate["min_cell_size"])],
                 ["cells published", f"{result.certificate['cells_published']:,}"],
                 *[["problem", p] for p in result.certificate["problems"]],
@@ -156,7 +181,11 @@ def federate_review_command(
     no_fail: Annotated[bool, no_fail_option()] = False,
     fmt: OutputFormat = format_option(),
 ) -> None:
-    """Verify the sites' files, merge their counts and write one review. Exit 0 pass or warn, 1 fail, 2 bad input."""
+    """Verify the sites' files, merge their counts and write one review. Exit 0 pass or warn, 1 fail, 2 bad input.
+
+    Every file must use the policy's ``sites.method`` (a site that used another is exit 2, named). Under the
+    noise method the report states the noise the merged counts carry; its intervals do not include it.
+    """
     from ethicompass.sites import federate, read_site_file
 
     chosen = chosen_policy(policy)

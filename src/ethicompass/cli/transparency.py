@@ -130,12 +130,12 @@ def audit_verify(
     """Verify every entry and every checkpoint; exit 1 naming the first entry that does not verify."""
     import os
 
-    from ethicompass.transparency import verify_log
-    from ethicompass.transparency._checkpoint import (
+    from ethicompass.transparency import (
         KEY_ENV,
         load_signing_key,
         parse_public_key,
         public_key_of,
+        verify_log,
     )
 
     trusted = [parse_public_key(k) for k in public_key or []]
@@ -203,7 +203,7 @@ def audit_keygen(
     fmt: OutputFormat = format_option(),
 ) -> None:
     """Create an Ed25519 checkpoint signing key; print its public key for verifiers."""
-    from ethicompass.transparency._checkpoint import generate_signing_key, key_id
+    from ethicompass.transparency import generate_signing_key, key_id
 
     public = generate_signing_key(out, overwrite=force)
     data = {

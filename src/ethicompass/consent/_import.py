@@ -27,8 +27,7 @@ from ethicompass.consent._participants import closest_participant, known_partici
 from ethicompass.consent._rows import ImportSummary, insert_values, record_from_row
 from ethicompass.errors import DatabaseError, InputError, UnknownParticipantError
 from ethicompass.store._consent_tables import consent_records
-from ethicompass.transparency import default_actor
-from ethicompass.transparency._bindings import binding
+from ethicompass.transparency import binding, default_actor
 
 if TYPE_CHECKING:
     from ethicompass.consent._registry import Registry

@@ -62,8 +62,7 @@ from ethicompass.consent._rows import (
 from ethicompass.consent._transact import Unknown, affected_by, transact
 from ethicompass.store import Store
 from ethicompass.store._consent_tables import consent_participants, consent_records
-from ethicompass.transparency import AuditLog, default_actor
-from ethicompass.transparency._bindings import binding
+from ethicompass.transparency import AuditLog, binding, default_actor
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

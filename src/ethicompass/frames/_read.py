@@ -11,6 +11,7 @@ from ethicompass.errors import DataFileError
 from ethicompass.frames._convert import require_columns
 from ethicompass.frames._csv import _csv_schema, check_csv_shape
 
+#: The file suffixes ``read_frame`` reads; any other is refused with the list.
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".parquet", ".jsonl", ".ndjson")
 
 

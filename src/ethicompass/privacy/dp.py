@@ -31,6 +31,7 @@ from ethicompass.transparency import AuditLog, default_actor
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 Query = Literal["count", "histogram", "mean"]
+#: The histogram category that holds every value outside the declared categories.
 OTHER = "(other)"
 
 

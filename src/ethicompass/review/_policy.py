@@ -32,6 +32,7 @@ SOURCES: dict[str, str] = {
     "transparency.audit_log": "21 CFR Part 11.10(e) (audit trails); EU AI Act Art. 12 (record-keeping)",
     "training.required": "EU AI Act Art. 4 (AI literacy); ICH E6(R3) GCP training, refreshed at least every three years",
     "sites.min_cell_size": "OHDSI network studies' minCellCount 5; DataSHIELD's nfilter.tab disclosure filter (a minimum cell count before any table leaves a site)",
+    "sites.epsilon": "Dwork & Roth, The Algorithmic Foundations of Differential Privacy (2014), sections 3.3 (Laplace mechanism) and 3.5 (sequential composition); OpenDP's discrete Laplace and Laplace measurements",
     "sites.max_heterogeneity_i2": "Higgins et al., BMJ 2003;327:557 (I\u00b2 above 50% is substantial heterogeneity between sites)",
 }
 
@@ -126,6 +127,19 @@ class TrainingPolicy(_Section):
     roles: list[str] = Field(default_factory=lambda: ["data_manager", "investigator"])
 
 
+#: The noise method's default split of a site file's epsilon over its tables (shares summing to 1): the
+#: fairness cells' counts, their three bounded error sums, the representativeness counts (split again over
+#: the attributes) and the consent-enforcement counts.
+DEFAULT_EPSILON_SPLIT: dict[str, float] = {
+    "fairness.n": 0.55,
+    "fairness.sum_e": 0.1,
+    "fairness.sum_e2": 0.05,
+    "fairness.sum_e4": 0.05,
+    "representativeness": 0.15,
+    "consent": 0.1,
+}
+
+
 class SitesPolicy(_Section):
     """Multi-site review: what a site may share (disclosure control) and how sites are compared.
 
@@ -136,12 +150,50 @@ class SitesPolicy(_Section):
     sites enough for a reviewer to look. ``max_suppressed_share``: above this share of the rows in
     suppressed cells (by the recorded upper bounds), fairness and benefit are not judged at all, since
     estimates without those rows would be biased.
+
+    ``method``: how a site's counts are protected before they leave. ``"suppression"`` (the default):
+    the minimum cell size above, with complementary suppression and recorded bounds. ``"noise"``:
+    differential privacy with OpenDP (``sites._noise``): every count table is released on a public grid
+    (each group column's ``categories``, label, prediction, the ``score_bins`` bins) with discrete
+    Laplace noise on the counts and Laplace noise on the bounded error sums; no cell is suppressed, so
+    ``min_cell_size`` does not apply. Privacy unit: one row (one patient). ``epsilon``: what one site
+    file spends, split over its tables by ``epsilon_split`` (shares of ``epsilon`` that sum to 1; a table
+    the study lacks spends nothing); by sequential composition the file is ``epsilon``-differentially
+    private. ``epsilon_budget``: the total the site's data may ever spend on this study (default
+    ``epsilon``: one file), debited in the site's privacy-budget ledger; a summary past it is refused.
+    ``categories``: the public values of every group column the site counts by (a row with another value
+    stops the summary; list ``"(missing)"`` where a column may be empty).
     """
 
     min_cell_size: int = Field(5, ge=1)
     score_bins: int | None = Field(100, ge=2, le=100_000)
     max_heterogeneity_i2: float = Field(0.5, ge=0, le=1)
     max_suppressed_share: float = Field(0.05, ge=0, le=1)
+    method: Literal["suppression", "noise"] = "suppression"
+    epsilon: float = Field(1.0, gt=0, le=100)
+    epsilon_budget: float | None = Field(None, gt=0, le=1_000)
+    epsilon_split: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_EPSILON_SPLIT))
+    categories: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _noise(self) -> SitesPolicy:
+        if set(self.epsilon_split) != set(DEFAULT_EPSILON_SPLIT):
+            raise ValueError(f"epsilon_split must give a share to each of {', '.join(DEFAULT_EPSILON_SPLIT)}")
+        if (
+            any(not v > 0 for v in self.epsilon_split.values())
+            or abs(sum(self.epsilon_split.values()) - 1) > 1e-9
+        ):
+            raise ValueError("epsilon_split must give each table a positive share, the shares summing to 1")
+        if self.epsilon_budget is not None and self.epsilon_budget < self.epsilon:
+            raise ValueError("epsilon_budget must be at least epsilon (one site file)")
+        for column, values in self.categories.items():
+            if not values or len(set(values)) != len(values):
+                raise ValueError(f"categories.{column} must list one or more distinct values")
+        return self
+
+    def budget(self) -> float:
+        """The total epsilon a site's data may spend on the study (``epsilon_budget``, else ``epsilon``)."""
+        return self.epsilon_budget if self.epsilon_budget is not None else self.epsilon
 
 
 class Policy(_Section):

@@ -215,8 +215,7 @@ def _sign(store: Store, key_file: Path | None) -> dict[str, Any] | None:
     """
     import os
 
-    from ethicompass.transparency import load_signing_key, write_checkpoint
-    from ethicompass.transparency._checkpoint import KEY_ENV
+    from ethicompass.transparency import KEY_ENV, load_signing_key, write_checkpoint
 
     if key_file is None and not os.environ.get(KEY_ENV):
         return None

@@ -16,6 +16,7 @@ from ethicompass.store import Store
 from ethicompass.store._review_tables import review_reports, review_signoffs
 
 Decision = Literal["sign_off", "request_changes"]
+#: A reviewer's decisions on a stored review, with the words the pages show for each.
 DECISIONS: dict[str, str] = {"sign_off": "Signed off", "request_changes": "Changes requested"}
 MAX_COMMENT = 5000
 _COLUMNS = tuple(c for c in review_reports.c if c.name not in ("report_json", "report_html"))
@@ -280,8 +281,7 @@ class ReviewStore:
     ) -> SignOff:
         """Record a reviewer's decision and comment, with an audit entry (the comment's hash, not its text)."""
         from ethicompass._time import now_iso
-        from ethicompass.transparency import AuditLog
-        from ethicompass.transparency._bindings import bind_ids
+        from ethicompass.transparency import AuditLog, bind_ids
 
         if decision not in DECISIONS:
             raise InputError(

@@ -23,6 +23,7 @@ from scipy import optimize, stats
 from ethicompass.errors import InputError
 
 Spending = Literal["obrien-fleming", "pocock", "hwang-shih-decani"]
+#: The alpha-spending functions a group-sequential plan may name.
 SPENDING_FUNCTIONS: tuple[str, ...] = ("obrien-fleming", "pocock", "hwang-shih-decani")
 _GRID = 401  # odd, for Simpson's rule; 2e-8 from a 1601-point grid on gsDesign's examples
 _LOWEST_Z = -10.0

@@ -56,6 +56,7 @@ ROUTER_MODULES = (
     "docs",
 )
 
+#: Headers on every response: no sniffing or framing, a strict content policy, no referrer, HTTPS only.
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -240,8 +241,7 @@ class _CheckpointTicker:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        from ethicompass.transparency._checkpoint import KEY_ENV
-        from ethicompass.transparency._witness import KEY_FILE_ENV
+        from ethicompass.transparency import KEY_ENV, KEY_FILE_ENV
 
         if not (os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV)):
             return
@@ -249,8 +249,7 @@ class _CheckpointTicker:
         self._thread.start()
 
     def _run(self) -> None:
-        from ethicompass.transparency._verify import checkpoint_if_grown
-        from ethicompass.transparency._witness import cadence_seconds
+        from ethicompass.transparency import cadence_seconds, checkpoint_if_grown
 
         period = max(1.0, cadence_seconds() / 2)
         while not self._stop.wait(period):

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ethicompass.sites._format import BODY_KEYS, FORMAT, FORMAT_VERSION, body_hash
+from ethicompass.sites._format import BODY_KEYS, FORMAT, FORMAT_VERSION, NOISY_GRID, body_hash
 from ethicompass.sites._protect import Margin, protect, recoverable
 
 __all__ = [
@@ -117,8 +117,11 @@ _FAIRNESS_KEYS = frozenset({"groups", "threshold", "bin_width", "label", "score"
 _TABLE_KEYS = frozenset({"kind", "groups", "columns", "rows"})
 
 
-def _expected_tables(groups: list[str]) -> list[tuple[str, list[str]]]:
-    """The tables a file of these group columns holds, in order: overall, one per column, the joint one."""
+def _expected_tables(groups: list[str], *, noisy: bool = False) -> list[tuple[str, list[str]]]:
+    """The tables a file of these group columns holds, in order: overall, one per column, the joint one;
+    under the noise method the one noisy grid over every group column (:mod:`ethicompass.sites._noise`)."""
+    if noisy:
+        return [(NOISY_GRID, groups)]
     return [
         ("overall", []),
         *[("attribute", [g]) for g in groups],
@@ -127,7 +130,13 @@ def _expected_tables(groups: list[str]) -> list[tuple[str, list[str]]]:
 
 
 def _check_fairness(
-    fairness: dict[str, Any], groups: list[str], min_cell_size: int, score_bins: int | None, texts: set[str]
+    fairness: dict[str, Any],
+    groups: list[str],
+    min_cell_size: int,
+    score_bins: int | None,
+    texts: set[str],
+    *,
+    noisy: bool = False,
 ) -> list[str]:
     """The fairness section's problems: its fields, its tables (each as :func:`_check_table` judges it)."""
     problems: list[str] = []
@@ -138,9 +147,11 @@ def _check_fairness(
     if not isinstance(tables, list):
         return [*problems, "fairness has no list of tables"]
     found = [(t.get("kind"), t.get("groups")) if isinstance(t, dict) else (None, None) for t in tables]
-    if found != _expected_tables(groups):
+    if found != _expected_tables(groups, noisy=noisy):
         problems.append(
-            "fairness tables are not the overall table, one table per group column and the joint table, in order"
+            "fairness tables are not the noise method's one grid over every group column"
+            if noisy
+            else "fairness tables are not the overall table, one table per group column and the joint table, in order"
         )
     for table in tables:
         if isinstance(table, dict):
@@ -219,14 +230,27 @@ def check_body(
     """Judge a site summary from its content alone; return the certificate (``passed`` and ``problems``).
 
     Fails on: a field that is not part of the format (in the body, its fairness section or a table);
-    fairness tables other than the overall table, one per group column and the joint table; a published
+    fairness tables other than the overall table, one per group column and the joint table (under the
+    noise method: other than the one noisy grid); a published
     count of rows below ``min_cell_size``; a score that is not a bin edge of ``score_bins`` bins (when
     binned), or any score in the joint table; a text value (a group value, one a record names as
     withheld, a name) that has the shape of an identifier or that the PHI recognizers flag.
     ``parts`` are the body's values already encoded (:func:`ethicompass.sites._format.encode_parts`);
     ``with_hash=False`` leaves out the content hash (a caller that holds the signed body needs no other binding).
+    A body of the noise method (``disclosure.method`` ``noise``) has no minimum: its counts must be whole
+    (non-negative, except the fairness cells' signed noisy counts), and its noise record must hold (:func:`ethicompass.sites._noise_check.check_noise`).
     """
     problems: list[str] = []
+    noisy = (body.get("disclosure") or {}).get("method") == "noise"
+    if noisy:
+        # the noise method (sites._noise) suppresses nothing: counts are judged whole and non-negative, the
+        # noise record against the tables, and identifiers as under suppression
+        from ethicompass.sites._noise_check import check_noise
+
+        problems += check_noise(body)
+        floor, cell_floor = 0, -(2**62)  # a noisy fairness cell may be negative: clamped after merging
+    else:
+        floor = cell_floor = min_cell_size
     if body.get("format") != FORMAT or body.get("format_version") != FORMAT_VERSION:
         _problem(problems, "not an ethicompass-site body of this version")
     extra = sorted(set(body) - BODY_KEYS)
@@ -236,7 +260,7 @@ def check_body(
     fairness = body.get("fairness") or {}
     groups = list(fairness.get("groups", [])) if isinstance(fairness.get("groups"), list) else []
     published = 0
-    for problem in _check_fairness(fairness, groups, min_cell_size, score_bins, texts):
+    for problem in _check_fairness(fairness, groups, cell_floor, score_bins, texts, noisy=noisy):
         _problem(problems, problem)
     for table in fairness.get("tables") or []:
         if isinstance(table, dict) and isinstance(table.get("rows"), list):
@@ -249,25 +273,20 @@ def check_body(
         texts.add(str(attribute))
         for value, n in values.items():
             texts.add(str(value))
-            if not isinstance(n, int) or n < min_cell_size:
-                _problem(
-                    problems,
-                    f"representativeness {attribute}: a value with {n!r} rows, under {min_cell_size}",
-                )
+            if not isinstance(n, int) or n < floor:
+                _problem(problems, f"representativeness {attribute}: a value with {n!r} rows, under {floor}")
     consent = body.get("consent")
     if consent is not None:
         for name in ("rows_in", "rows_kept"):
             n = consent.get(name)
-            if n is not None and (not isinstance(n, int) or 0 < n < min_cell_size):
-                _problem(problems, f"consent {name}: {n!r} rows, under the minimum {min_cell_size}")
+            if n is not None and (not isinstance(n, int) or n < 0 or 0 < n < floor):
+                _problem(problems, f"consent {name}: {n!r} rows, under the minimum {floor}")
         for reason, n in (consent.get("rows_dropped") or {}).items():
-            if not isinstance(n, int) or 0 < n < min_cell_size:
-                _problem(
-                    problems, f"consent rows dropped ({reason}): {n!r}, under the minimum {min_cell_size}"
-                )
+            if not isinstance(n, int) or n < 0 or 0 < n < floor:
+                _problem(problems, f"consent rows dropped ({reason}): {n!r}, under the minimum {floor}")
     from ethicompass.sites._safety import check_safety  # adverse events (issue 23), kept in its own module
 
-    for problem in check_safety(body.get("safety"), min_cell_size, texts):
+    for problem in check_safety(body.get("safety"), floor, texts):
         _problem(problems, problem)
     texts |= {str(body.get("site", "")), *map(str, groups)}
     flagged = sorted(t for t in texts if t and _looks_like_identifier(t))
@@ -283,4 +302,4 @@ def check_body(
         "score_bins": score_bins,
         "cells_published": published,
         "body_hash": digest,
-    }
+    } | ({"method": "noise"} if noisy else {})

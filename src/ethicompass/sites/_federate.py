@@ -20,8 +20,15 @@ import polars as pl
 
 from ethicompass.sites._format import SiteFile, canonical
 from ethicompass.sites._heterogeneity import cochran_q, from_interval
-from ethicompass.sites._marginal import benefit_table, marginal_summary, withheld_check
+from ethicompass.sites._marginal import (
+    benefit_table,
+    marginal_summary,
+    suppressed_share,
+    too_suppressed,
+    withheld_check,
+)
 from ethicompass.sites._merge import MergedSites, merge_sites
+from ethicompass.sites._noise_merge import clamp_merged, widen_for_noise
 
 __all__ = ["HEADLINE_METRICS", "federate", "federated_results", "multi_site_checks"]
 
@@ -86,7 +93,8 @@ def _enforcement(merged: MergedSites, purpose: str) -> Any:
         c["rows_in"] if c["rows_in"] is not None else (c["rows_kept"] or 0) + sum(c["rows_dropped"].values())
         for c in consents
     )
-    states = hashlib.sha256(canonical(sorted(c["status_hash"] for c in consents))).hexdigest()
+    # (None under the noise method: a digest of every decision is not differentially private)
+    states = hashlib.sha256(canonical(sorted(str(c["status_hash"]) for c in consents))).hexdigest()
     return EnforcementRecord(
         purpose=purpose,
         at=max(f.body["created_at"] for f in merged.files),
@@ -112,6 +120,9 @@ def federated_results(
 
     p = study.predictions
     results: dict[str, Any] = {}
+    noisy = policy.sites.method == "noise"
+    if noisy:  # the margins of the sites' signed noisy grids, clamped once merged (idempotent)
+        merged, _ = clamp_merged(merged)
     if judge_counts:
         audit_groups = list(policy.fairness.groups or p.groups)
         marginal = marginal_summary(merged.summary, audit_groups)
@@ -120,6 +131,10 @@ def federated_results(
         results["fairness_review"] = audit_marginals(
             marginal, min_group_size=policy.fairness.min_group_size, n_boot=500
         )
+        if noisy:  # the sites' noise, added to the TPR and FPR intervals
+            results["fairness_review"] = widen_for_noise(
+                results["fairness_review"], merged.summary, merged.files
+            )
         cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
         results["benefit_counts"] = benefit_table(merged.summary, model=p.model_name, groups=cal_groups)
     rep = _representativeness(merged, study)
@@ -354,30 +369,6 @@ def _transparency_assessor(merged: MergedSites) -> Any:
     return assess
 
 
-def suppressed_share(merged: MergedSites, /) -> float:
-    """The largest share of the sites' rows that suppression may have removed from their overall tables
-    (a group's own losses withhold that group only, see :mod:`ethicompass.sites._marginal`)."""
-    hidden = sum(f.body["disclosure"]["suppressed"]["fairness"]["rows"][1] for f in merged.files)
-    shown = sum(int(s.n) for s in merged.summaries.values())
-    return hidden / (hidden + shown) if hidden + shown else 0.0
-
-
-def _too_suppressed(principle: str, share: float, limit: float) -> Any:
-    from ethicompass.review import Check
-
-    return Check(
-        id=f"{principle}.site_suppression",
-        title="Enough of every site's counts survived disclosure control to judge",
-        verdict="not_assessed",
-        value=round(share, 3),
-        threshold=f"at most {limit:g} of the rows in suppressed cells",
-        evidence=f"up to {100 * share:.1f}% of the rows sit in suppressed cells of the sites' overall tables; "
-        "estimates without them would be biased, so none is shown",
-        action="coarsen the policy's sites.score_bins, judge fewer attributes, pool small sites, or (under a data "
-        "agreement) lower sites.min_cell_size, and have the sites summarise again",
-    )
-
-
 def federate(
     files: Sequence[SiteFile],
     /,
@@ -399,8 +390,14 @@ def federate(
 
     from ethicompass.frames import atomic_write_text
     from ethicompass.review import review
+    from ethicompass.sites._noise_check import noise_checks, require_one_method
 
+    require_one_method(files, policy=policy)  # every site suppression, or every site noise (sites._noise)
     merged = merge_sites(files, policy=policy)
+    noisy = policy.sites.method == "noise"
+    clamped = 0
+    if noisy:  # the margins of the sites' signed noisy grids, added, then clamped at zero once
+        merged, clamped = clamp_merged(merged)
     from ethicompass.transparency import AuditLog, default_actor
 
     # the inputs the review is about to judge, each file by the hash of its signed body
@@ -423,6 +420,7 @@ def federate(
     results = federated_results(merged, study, policy, judge_counts=not blocked)
     detail: dict[str, Any] = {
         "suppressed_share": share,
+        "method": policy.sites.method,
         "withheld": [
             {"site": w.site, "group": w.label, "cells": w.cells, "rows": list(w.rows)}
             for w in merged.summary.withheld
@@ -443,17 +441,25 @@ def federate(
             return [*ASSESSORS["beneficence"](ctx), *([note] if note is not None else [])]
         from ethicompass.review import adverse_event_checks  # counts of their own, not the fairness cells
 
-        return [_too_suppressed("beneficence", share, limit), *adverse_event_checks(ctx)]
+        return [too_suppressed("beneficence", share, limit), *adverse_event_checks(ctx)]
 
     def fairness(ctx: Any) -> list[Any]:
         if blocked:
-            return [_too_suppressed("fairness", share, limit)]
+            return [too_suppressed("fairness", share, limit)]
         checks = fairness_assess(ctx)
         extra, found = multi_site_checks(merged, study, policy, results["fairness_review"], checks)
         detail.update(found)
         audit_groups = list(policy.fairness.groups or p.groups)
         note = withheld_check("fairness", merged.summary, audit_groups, "fairness counts")
+        if noisy:  # the counts carry noise: said plainly, beside the intervals that leave it out
+            attributes = results["fairness_review"].attributes
+            extra.append(noise_checks(merged.files, policy=policy, attributes=attributes, clamped=clamped)[1])
         return [*checks, *extra, *([note] if note is not None else [])]
+
+    def privacy(ctx: Any) -> list[Any]:
+        if noisy:
+            return [noise_checks(merged.files, policy=policy, attributes=())[0]]
+        return _privacy_assessor(merged)(ctx)
 
     output = review(
         study,
@@ -465,7 +471,7 @@ def federate(
         actor=actor,
         signing_key=signing_key,
         assessors={
-            "privacy": _privacy_assessor(merged),
+            "privacy": privacy,
             "transparency": _transparency_assessor(merged),
             "fairness": fairness,
             "beneficence": beneficence,

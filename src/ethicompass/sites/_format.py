@@ -24,10 +24,12 @@ from typing import Any
 
 from ethicompass.errors import InputError
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "SiteFile", "body_hash", "read_site_file"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "NOISY_GRID", "SiteFile", "body_hash", "read_site_file"]
 
 FORMAT = "ethicompass-site"
 FORMAT_VERSION = 2
+#: the kind of a file's one fairness table under the noise method: every cell of the public grid, noisy
+NOISY_GRID = "noisy_grid"
 #: Every key a body may hold: a file with any other is refused (nothing unexplained leaves a site).
 BODY_KEYS = frozenset(
     {

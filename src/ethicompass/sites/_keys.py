@@ -66,8 +66,7 @@ def add_site_key(
     registered (for this site or another) or was revoked.
     """
     from ethicompass._time import now_iso
-    from ethicompass.transparency import AuditLog
-    from ethicompass.transparency._checkpoint import key_id
+    from ethicompass.transparency import AuditLog, key_id
 
     name = _site_name(site)
     raw = _raw_key(public_key, from_file)

@@ -20,7 +20,15 @@ import polars as pl
 from ethicompass.safety import CountTable
 from ethicompass.sites._merge import SiteCounts, Withheld, collapse, count_table
 
-__all__ = ["MarginalCountTable", "benefit_table", "marginal_summary", "withheld_check", "withheld_keys"]
+__all__ = [
+    "MarginalCountTable",
+    "benefit_table",
+    "marginal_summary",
+    "suppressed_share",
+    "too_suppressed",
+    "withheld_check",
+    "withheld_keys",
+]
 
 _MISSING = "\x00"
 
@@ -192,4 +200,30 @@ def withheld_check(
         "they are not judged; every other group is, from complete counts. The bands are those the sites recorded.",
         action="pool the sites where these groups are small, coarsen sites.score_bins, or (under a data agreement) "
         "lower sites.min_cell_size, and have the sites summarise again",
+    )
+
+
+def suppressed_share(merged: Any, /) -> float:
+    """The largest share of the sites' rows that suppression may have removed from their overall tables
+    (a group's own losses withhold that group only, see :mod:`ethicompass.sites._marginal`)."""
+    hidden = sum(f.body["disclosure"]["suppressed"]["fairness"]["rows"][1] for f in merged.files)
+    shown = sum(int(s.n) for s in merged.summaries.values())
+    return hidden / (hidden + shown) if hidden + shown else 0.0
+
+
+def too_suppressed(principle: str, share: float, limit: float) -> Any:
+    """The check that says the sites' overall tables lost more than ``limit`` of their rows (``share``): the
+    counts are not judged."""
+    from ethicompass.review import Check
+
+    return Check(
+        id=f"{principle}.site_suppression",
+        title="Enough of every site's counts survived disclosure control to judge",
+        verdict="not_assessed",
+        value=round(share, 3),
+        threshold=f"at most {limit:g} of the rows in suppressed cells",
+        evidence=f"up to {100 * share:.1f}% of the rows sit in suppressed cells of the sites' overall tables; "
+        "estimates without them would be biased, so none is shown",
+        action="coarsen the policy's sites.score_bins, judge fewer attributes, pool small sites, or (under a data "
+        "agreement) lower sites.min_cell_size, and have the sites summarise again",
     )

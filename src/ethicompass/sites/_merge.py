@@ -14,7 +14,7 @@ import polars as pl
 
 from ethicompass.errors import InputError
 from ethicompass.sites._disclosure import check_body
-from ethicompass.sites._format import SiteFile
+from ethicompass.sites._format import NOISY_GRID, SiteFile
 from ethicompass.sites._summarize import policy_hash
 
 __all__ = [
@@ -142,6 +142,9 @@ class SiteCounts:
     attributes: dict[str, Any]
     joint: Any | None
     withheld: tuple[Withheld, ...] = ()
+    #: under the noise method, the sites' noisy grid (every group column x label x prediction x score
+    #: bin), its signed cells summed: the tables above are its margins (:mod:`ethicompass.sites._noise_merge`)
+    grid: Any | None = None
 
     @property
     def n(self) -> int:
@@ -176,6 +179,11 @@ def _table_summary(table: dict[str, Any], fair: dict[str, Any]) -> Any:
 def site_summary(f: SiteFile, /) -> SiteCounts:
     """A site file's fairness tables as :class:`SiteCounts`, with the groups its disclosure control withheld."""
     fair = f.body["fairness"]
+    if [t["kind"] for t in fair["tables"]] == [NOISY_GRID]:  # the noise method: the grid's margins, signed
+        from ethicompass.sites._noise_merge import grid_margins
+
+        grid = _table_summary(fair["tables"][0], fair)
+        return SiteCounts(*grid_margins(grid, tuple(fair["groups"])), (), grid)
     tables = {(t["kind"], tuple(t["groups"])): _table_summary(t, fair) for t in fair["tables"]}
     record = f.body["disclosure"]["suppressed"]["fairness"]
     withheld = []
@@ -210,6 +218,7 @@ def add_counts(parts: list[SiteCounts], /) -> SiteCounts:
         {g: add_all([p.attributes[g] for p in parts]) for g in first.attributes},
         joint,
         tuple(w for p in parts for w in p.withheld),
+        None if first.grid is None else add_all([p.grid for p in parts]),
     )
 
 

@@ -208,15 +208,21 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any, frame: Any 
         )
     p = study.predictions
     _refuse_identifying_groups(study, policy)
-    minimum = policy.sites.min_cell_size
+    noise = policy.sites.method == "noise"  # sites._noise: no suppression; every table released with noise
+    minimum = 1 if noise else policy.sites.min_cell_size
     kept, consent = _kept_rows(study, policy, store, frame)
     if (kept.height if isinstance(kept, pl.DataFrame) else kept.limit(1).count()) == 0:
         raise InputError(
             f"site {site!r}: no row of {p.dataset!r} is consented for the purpose",
             hint="check the consent file",
         )
-    meta, tables = fairness_tables(kept, study, policy)
-    tables, fairness_suppressed = protect_tables(tables, minimum)
+    if noise:  # the exact fine counts: sites._noise releases them on its public grid (release_body, below)
+        meta, exact = _fairness(kept, study, policy)
+        tables: list[SiteTable] = []
+        fairness_suppressed: dict[str, Any] = {}
+    else:
+        meta, tables = fairness_tables(kept, study, policy)
+        tables, fairness_suppressed = protect_tables(tables, minimum)
     representativeness, rep_hidden = _representativeness(study, minimum)
     consent, consent_hidden = _suppress_consent(consent, minimum)
     from ethicompass.consent import unresolved_decisions
@@ -247,7 +253,7 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any, frame: Any 
         "consent": consent,
         "unresolved_decisions": len(unresolved_decisions(store)),
         "disclosure": {
-            "min_cell_size": minimum,
+            "min_cell_size": policy.sites.min_cell_size,
             "score_bins": policy.sites.score_bins,
             "method": "suppression" if minimum > 1 else "none",
             "suppressed": {
@@ -262,7 +268,13 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any, frame: Any 
     safety = safety_section(study, policy)
     if safety is not None:
         body["safety"] = safety
-    certificate = check_body(body, min_cell_size=minimum, score_bins=policy.sites.score_bins)
+    if noise:
+        from ethicompass.sites._noise import release_body
+
+        release_body(body, exact, policy=policy, store=store)
+    certificate = check_body(
+        body, min_cell_size=policy.sites.min_cell_size, score_bins=policy.sites.score_bins
+    )
     if not certificate["passed"]:
         raise InputError(
             f"site {site!r}: the summary fails the disclosure check: {'; '.join(certificate['problems'][:3])}",

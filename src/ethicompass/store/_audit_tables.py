@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table, 
 
 from ethicompass.store._metadata import metadata
 
+#: The audit log: one hash-chained entry per recorded action (append-only).
 audit_entries = Table(
     "audit_entries",
     metadata,
@@ -20,6 +21,7 @@ audit_entries = Table(
     Column("leaf_hash", LargeBinary(32), nullable=False),
 )
 
+#: Signed checkpoints of the audit log's Merkle tree (size, root hash, signature).
 audit_checkpoints = Table(
     "audit_checkpoints",
     metadata,

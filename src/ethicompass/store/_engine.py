@@ -21,7 +21,9 @@ from sqlalchemy.pool import StaticPool
 
 from ethicompass.errors import DatabaseError
 
+#: The state database when none is configured: a SQLite file in the working folder.
 DEFAULT_URL = "sqlite:///./ethicompass.db"
+#: The environment variable that names the state database's URL.
 URL_ENV = "ETHICOMPASS_DATABASE_URL"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 0x65746869  # "ethi"

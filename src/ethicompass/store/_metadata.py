@@ -12,4 +12,5 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+#: The one SQLAlchemy metadata every table of the state database belongs to.
 metadata = MetaData(naming_convention=NAMING_CONVENTION)

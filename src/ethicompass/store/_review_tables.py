@@ -8,6 +8,7 @@ from ethicompass.store._metadata import metadata
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
 
+#: Stored ethics reviews: the report's JSON and HTML, its hashes and its study.
 review_reports = Table(
     "review_reports",
     metadata,
@@ -26,6 +27,7 @@ review_reports = Table(
     Column("recorded_at", String(32), nullable=False),
 )
 
+#: Reviewers' sign-offs and change requests on a stored review (bound to the audit log).
 review_signoffs = Table(
     "review_signoffs",
     metadata,

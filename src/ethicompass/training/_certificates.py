@@ -28,8 +28,7 @@ from ethicompass.store import Store
 from ethicompass.store._server_tables import server_users
 from ethicompass.store._training_tables import training_certificate_ids, training_certificates
 from ethicompass.training._courses import get_course
-from ethicompass.transparency import AuditLog
-from ethicompass.transparency._bindings import bind_ids, prior_digests
+from ethicompass.transparency import AuditLog, bind_ids, prior_digests
 
 __all__ = [
     "VERIFY_STATES",

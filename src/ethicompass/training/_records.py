@@ -224,7 +224,7 @@ def audit_certificates_in(conn: sa.Connection, store: Store, ids: Iterable[int],
     The entry commits with the certificates or not at all, and ``audit verify`` then finds a
     certificate edited, deleted or inserted behind the log's back.
     """
-    from ethicompass.transparency._bindings import bind_ids
+    from ethicompass.transparency import bind_ids
 
     ids = list(ids)
     hashes, bound = bind_ids(conn, training_certificates, ids)

@@ -37,7 +37,7 @@ from ethicompass.store._training_tables import training_certificate_ids, trainin
 from ethicompass.transparency._log import canonical_json
 from ethicompass.transparency._merkle import root_hash
 
-__all__ = ["BOUND_TABLES", "RecordFinding", "binding", "prior_digests", "reconcile", "row_digest"]
+__all__ = ["BOUND_TABLES", "RecordFinding", "bind_ids", "binding", "prior_digests", "reconcile", "row_digest"]
 
 #: The tables whose every row must be covered by an audit entry that holds its content hash.
 BOUND_TABLES: tuple[Table, ...] = (

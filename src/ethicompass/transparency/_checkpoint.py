@@ -33,6 +33,7 @@ from ethicompass.errors import ConfigurationError, ConflictError, InputError
 from ethicompass.frames import atomic_write_bytes
 
 ORIGIN = "ethicompass audit log"
+#: The environment variable that holds the audit signing key (PEM), when no key file is named.
 KEY_ENV = "ETHICOMPASS_SIGNING_KEY"
 
 

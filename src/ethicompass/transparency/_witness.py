@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 WITNESS_ENV = "ETHICOMPASS_WITNESS_FILE"
+#: The environment variable that names the audit signing key's file.
 KEY_FILE_ENV = "ETHICOMPASS_SIGNING_KEY_FILE"
 CADENCE_ENV = "ETHICOMPASS_CHECKPOINT_CADENCE"
 #: Entries may stay uncovered by a checkpoint for at most this many seconds (default).

@@ -21,7 +21,7 @@ from ethicompass.privacy.tables._deid import DeidResult, certificate_of, linkage
 from ethicompass.privacy.tables._deid_cert import encrypt_linkage
 from ethicompass.privacy.tables._deid_transform import DeidTransform
 from ethicompass.privacy.tables._safe_harbor import Policy, TableSchema
-from ethicompass.transparency._content_hash import ContentHasher
+from ethicompass.transparency import ContentHasher
 
 __all__ = ["LinkagePairs", "deidentify_batches", "merge_counts"]
 

@@ -30,6 +30,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = ["Span", "find_phi", "find_phi_column", "find_phi_many"]
 
+#: Findings scored below this are dropped unless the caller passes another threshold.
 DEFAULT_THRESHOLD = 0.5
 _PLACE_TYPES = frozenset({PhiType.LOCATION, PhiType.ZIP})
 _PLACE_JOIN = re.compile(r"(?:,\s*|\s+in\s+|\s+)$")

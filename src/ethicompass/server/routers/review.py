@@ -32,6 +32,7 @@ pages = APIRouter(prefix="/review", include_in_schema=False)
 #: JSON API for pipelines and tools (bearer token, reviewer or admin).
 api = APIRouter(prefix="/api/v1/reviews", tags=["review"])
 
+#: Who may read stored reviews and sign them off.
 REVIEWER_ROLES = ("reviewer", "admin")
 _CSS = TEMPLATES / "review" / "review.css"
 #: The stored report is self-contained (inline CSS and SVG): allow exactly that, nothing else.

@@ -26,10 +26,14 @@ __all__ = ["AUDIT_ROLES", "CODE_ROLES", "CONSENT_ROLES", "REVIEW_ROLES", "router
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
-#: Who reaches what from the staff home (the same roles as the JSON API's matrix).
+# Who reaches what from the staff home (the same roles as the JSON API's matrix).
+#: Who sees stored reviews from the staff home.
 REVIEW_ROLES = ("reviewer", "admin")
+#: Who sees the consent registry from the staff home.
 CONSENT_ROLES = ("investigator", "data_manager", "reviewer", "admin")
+#: Who issues participants' access codes.
 CODE_ROLES = ("data_manager", "admin")
+#: Who reads the audit log from the staff home.
 AUDIT_ROLES = ("reviewer", "admin")
 _AUDIT_PAGE = 100
 
