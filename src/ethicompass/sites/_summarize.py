@@ -7,7 +7,9 @@ one per group column, the joint table without score), and one group-by per attri
 for representativeness. Decision curves and calibration are estimated at the coordinator from the
 overall table, subgroups from the attribute tables (each cell's mean score is its error sum over its
 count plus its label). Then disclosure control (:func:`ethicompass.sites._tables.protect_tables`,
-:mod:`ethicompass.sites._disclosure`) and its check; the caller signs and writes the file.
+:mod:`ethicompass.sites._disclosure`) and its check; the caller signs and writes the file. Under the noise
+method (``sites.method: noise``) the fine counts go to :func:`ethicompass.sites._noise.release_body` instead,
+which writes one noisy grid in place of the three kinds of table.
 """
 
 from __future__ import annotations
