@@ -402,3 +402,48 @@ def test_the_coordinator_clamps_the_merged_cells_once(noisy_sites: Federation) -
         else:
             assert ((mean >= -1e-9) & (mean <= 1 + 1e-9)).all()
     assert all(int(s.overall.counts["_n"].min()) >= 1 for s in clamped.summaries.values())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    bins=st.integers(min_value=2, max_value=8),
+    spread=st.integers(min_value=0, max_value=6),
+)
+def test_the_margins_of_a_signed_grid_add_up_and_clamp_once(seed: int, bins: int, spread: int) -> None:
+    """Any signed noisy grid: each margin's total is the grid's, each attribute value's total its cells',
+    and clamping leaves only cells of one row or more with their mean score in the bin; clamping twice
+    changes nothing more."""
+    from ethicompass.fairness import Summary
+    from ethicompass.sites._merge import SiteCounts
+    from ethicompass.sites._noise import fairness_grid
+    from ethicompass.sites._noise_merge import _clamp_counts, grid_margins
+
+    rng = np.random.default_rng(seed)
+    categories = {"sex": ["F", "M"], "band": ["a", "b", "c"]}
+    grid = fairness_grid(["sex", "band"], categories, bins, 0.5)
+    n = rng.integers(-spread, spread + 3, grid.height)
+    counts = grid.with_columns(
+        (pl.col("_k") / bins).alias("_score"),
+        pl.Series("_n", n, dtype=pl.Int64),
+        *[pl.Series(c, rng.normal(0, 2, grid.height)) for c in ("_sum_e", "_sum_e2", "_sum_e4")],
+    ).drop("_k")
+    summary = Summary(counts, ("sex", "band"), 0.5, 1 / bins, True, "y", "s", None)
+    tables = SiteCounts(*grid_margins(summary, ("sex", "band")), (), summary)
+    assert int(tables.overall.counts["_n"].sum()) == int(n.sum())
+    assert int(tables.joint.counts["_n"].sum()) == int(n.sum())
+    for g in ("sex", "band"):
+        mine = tables.attributes[g].counts.group_by(g).agg(pl.col("_n").sum()).sort(g)
+        assert mine.equals(counts.group_by(g).agg(pl.col("_n").sum()).sort(g))
+    clamped, _ = _clamp_counts(tables, bins)
+    again, negative = _clamp_counts(clamped, bins)
+    assert negative == 0
+    for a, b in zip(_tables(clamped), _tables(again), strict=True):
+        assert a.counts.equals(b.counts)
+        c = a.counts
+        if c.height:
+            assert int(c["_n"].min()) >= 1
+            mean = c["_sum_e"].to_numpy() / c["_n"].to_numpy() + c["_label"].to_numpy()
+            lower = c["_score"].to_numpy() if a.has_score else np.zeros(c.height)
+            width = 1 / bins if a.has_score else 1.0
+            assert ((mean >= lower - 1e-9) & (mean <= lower + width + 1e-9)).all()
