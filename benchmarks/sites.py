@@ -5,10 +5,12 @@ Targets (issue 23): a 1,000,000-row site summarises in under 5 s on one core; a 
 coordinator would otherwise need (``fairness.summarize`` over all the rows of 100 sites at once).
 
     .venv/bin/python benchmarks/sites.py --rows 1000000 --sites 100
-    .venv/bin/python benchmarks/sites.py --demo-suppression   # the suppressed share on the demo's 3 sites
+    .venv/bin/python benchmarks/sites.py --demo-suppression   # suppression per table on the demo's 3 sites
+    .venv/bin/python benchmarks/sites.py --protect-random     # integer programme against greedy suppression
 
 Polars and BLAS are held to one thread. The site step is the whole ``summarize_site`` (reading the CSV,
-the count, coarsening, suppression, the check, the audit entry, checkpoint, signature, atomic write).
+the count, the tables and their score partitions, suppression, the check, the audit entry, checkpoint,
+signature, atomic write).
 """
 
 from __future__ import annotations
@@ -67,65 +69,66 @@ def _study(root: Path, rows: int, groups: int, seed: int) -> Path:
     return root / "study.yaml"
 
 
-def _suppressed(counts: pl.DataFrame, groups: list[str], minimum: int) -> tuple[int, int]:
-    """(rows in suppressed cells, all rows) of one table after coarsening and the one-margin rule, with
-    the margins of the file (whole table, each group value) plus those any other table of the same rows also
-    gives: each (label, prediction, score key) column and each (groups, label, prediction) stratum."""
-    from ethicompass.sites._disclosure import one_margin
-    from ethicompass.sites._summarize import coarsen
-
-    c = coarsen(counts, groups, minimum)
-    n = c["_n"].to_numpy()
-    margins = [np.arange(c.height)]
-    for keys in [*[[g] for g in groups], ["_label", "_pred", "_score"], [*groups, "_label", "_pred"]]:
-        codes = c.select(pl.struct(keys).rank("dense")).to_series().to_numpy()
-        margins += [np.flatnonzero(codes == v) for v in np.unique(codes)]
-    mask = one_margin(n, margins, minimum)
-    return int(n[mask].sum()), int(n.sum())
-
-
-def _pinned(site: Any, rows: pl.DataFrame, policy: Any, minimum: int) -> str:
-    """The site file's own suppression (its margins: the table, each group combination, each attribute
-    value): the one-margin rule alone and the sound rule the file uses, each with the cells under the
-    minimum that the margins' totals determine exactly (``recoverable``), for a reader who knows every
-    total of the minimum or more (the file's model) and one who knows every total, small ones too."""
+def _site_tables(site: Any, rows: pl.DataFrame, policy: Any, minimum: int) -> str:
+    """One site's file tables after disclosure control: per table the cells and rows suppressed and the
+    groups withheld; how long the protection took; and the cells under the minimum that the totals a
+    reader knows determine (``recoverable``), for the file's reader model (totals of at least the minimum)
+    and for one who knows every total, small ones too."""
     from ethicompass.sites import _summarize
-    from ethicompass.sites._disclosure import complementary, one_margin
     from ethicompass.sites._protect import known_margins, recoverable
+    from ethicompass.sites._tables import _indexed, _margins, protect_tables
 
-    meta, counts = _summarize._fairness(rows, site, policy)
-    groups = meta["groups"]
-    counts = _summarize.coarsen(counts, groups, minimum)
-    n = counts["_n"].to_numpy()
-    margins = [np.arange(counts.height)]
-    for keys in [groups, *[[g] for g in groups]]:
-        codes = counts.select(pl.struct(keys).rank("dense")).to_series().to_numpy()
-        margins += [np.flatnonzero(codes == v) for v in np.unique(codes)]
-    small = (n > 0) & (n < minimum)
-    parts = []
-    for name, mask in (
-        ("one-margin rule", one_margin(n, margins, minimum)),
-        ("sound rule", complementary(n, margins, minimum)),
-    ):
-        found = []
-        for small_totals in (False, True):
-            pinned = recoverable(known_margins(n, margins, minimum, small_totals=small_totals), mask) & small
-            found.append(f"{int(pinned.sum())} ({int(n[pinned].sum())} rows)")
-        parts.append(
-            f"{name}: {int(mask.sum())} of {counts.height} cells, {100 * n[mask].sum() / n.sum():.1f}% of rows "
-            f"suppressed; small cells determined: {found[0]} by totals of >= {minimum}, {found[1]} by all totals"
+    _, tables = _summarize.fairness_tables(rows, site, policy)
+    start = time.perf_counter()
+    published, record = protect_tables(tables, minimum)
+    took = time.perf_counter() - start
+    frames = _indexed(tables)
+    n = np.concatenate([f["_n"].to_numpy() for f in frames])
+    shown: set[int] = set()
+    for t, p, f in zip(tables, published, frames, strict=True):
+        keys = [*t.groups, "_label", "_pred", "_score"]
+        kept = f.join(
+            p.counts.select(keys).with_columns(pl.lit(1).alias("_k")), on=keys, how="left", nulls_equal=True
         )
-    return "the file's joint table: " + "; ".join(parts)
+        shown |= set(kept.filter(pl.col("_k").is_not_null())["_i"].to_list())
+    mask = np.array([i not in shown for i in range(n.size)])
+    small = (n > 0) & (n < minimum)
+    margins = _margins(tables, frames)
+    found = []
+    for small_totals in (False, True):
+        pinned = recoverable(known_margins(n, margins, minimum, small_totals=small_totals), mask) & small
+        found.append(f"{int(pinned.sum())} ({int(n[pinned].sum())} rows)")
+    lines = []
+    for t, r in zip(tables, record["tables"], strict=True):
+        total = int(t.counts["_n"].sum())
+        hidden = int(n[mask][np.isin(np.flatnonzero(mask), frames[tables.index(t)]["_i"].to_numpy())].sum())
+        name = (
+            "overall" if t.kind == "overall" else " x ".join(t.groups) if t.kind == "joint" else t.groups[0]
+        )
+        withheld = f", {len(r['withheld'])} group(s) withheld" if r["withheld"] else ""
+        lines.append(
+            f"{name}: {r['cells']} of {t.counts.height} cells, {hidden}/{total} = {100 * hidden / total:.1f}% of rows"
+            + withheld
+        )
+    return (
+        f"protect_tables {took:.1f} s; "
+        + "; ".join(lines)
+        + f"\n    small cells determined: {found[0]} by totals of >= {minimum}, {found[1]} by all totals"
+        + "\n    withheld values: "
+        + ", ".join(
+            f"{t['groups'][0]}={w['group'][0]} ({w['cells']} cells, {w['rows'][0]}-{w['rows'][1]} rows)"
+            for t in record["tables"]
+            if t["kind"] == "attribute"
+            for w in t["withheld"]
+        )
+    )
 
 
 def demo_suppression(root: Path, minimum: int = 5) -> None:
-    """The share of rows suppressed on the demo's three-site split (5,000 synthetic patients, seed 0): the
-    joint table of every group column (what a site file holds today) against one table per attribute."""
-    from ethicompass.fairness import summarize
-    from ethicompass.frames import load_table
+    """The rows suppressed on the demo's three-site split (5,000 synthetic patients, seed 0), table by
+    table, as the site files hold them: the overall table, one per group column, the joint table."""
     from ethicompass.review import Policy
     from ethicompass.sites._split import split_study
-    from ethicompass.sites._summarize import site_groups
     from ethicompass.study import Study
     from ethicompass.synth import generate_study
 
@@ -138,27 +141,54 @@ def demo_suppression(root: Path, minimum: int = 5) -> None:
         study, sites={p: hospital[s] for p, s in patients.iter_rows()}, out_dir=root / "data"
     )
     policy = Policy.default()
-    print(f"demo study, 3 sites, minimum cell {minimum}, 100 score bins: share of rows in suppressed cells")
+    print(
+        f"demo study, 3 sites, minimum cell {minimum}, 100 score bins: suppression in the site files' tables"
+    )
+    from ethicompass.sites import _summarize
+    from ethicompass.store import Store
+
     for name, manifest in sorted(manifests.items()):
         site = Study.from_file(manifest)
-        p = site.predictions
-        rows = load_table(site.dataset_path(p.dataset))
-        _, counted = site_groups(site, policy)
-        shares = []
-        for groups in [counted, *[[g] for g in counted]]:
-            s = summarize(
-                rows,
-                label=p.label,
-                score=p.score,
-                groups=groups,
-                threshold=p.threshold,
-                bins=100,
-                exact_limit=0,
-            )
-            hidden, total = _suppressed(s.counts, groups, minimum)
-            shares.append(f"{' x '.join(groups)} {hidden}/{total} = {100 * hidden / total:.1f}%")
-        print(f"  {name}: joint {shares[0]}; per attribute (one-margin rule): " + "; ".join(shares[1:]))
-        print(f"    {_pinned(site, rows, policy, minimum)}")
+        store = Store("sqlite://").open()
+        try:  # the consented rows, as the site file counts them
+            rows, _ = _summarize._kept_rows(site, policy, store)
+        finally:
+            store.dispose()
+        print(f"  {name} ({rows.height:,} consented rows): {_site_tables(site, rows, policy, minimum)}")
+
+
+def protect_random(tables: int = 200, seed: int = 1, minimum: int = 5) -> None:
+    """The integer programme (``protect_milp``) against the greedy choice (``complementary``) on random
+    two-way tables of 2-5 x 2-6 cells of 0-14 rows whose row, column and grand totals a reader knows:
+    rows hidden by each, and whether any cell under the minimum stays recoverable beyond those the
+    totals alone give away."""
+    from ethicompass.sites._disclosure import complementary
+    from ethicompass.sites._protect import known_margins, protect_milp, recoverable, unprotectable
+
+    rng = np.random.default_rng(seed)
+    hidden = {"greedy": 0, "milp": 0}
+    seconds = {"greedy": 0.0, "milp": 0.0}
+    leaks = 0
+    for _ in range(tables):
+        r, c = int(rng.integers(2, 6)), int(rng.integers(2, 7))
+        n = rng.integers(0, 15, r * c)
+        grid = np.arange(r * c).reshape(r, c)
+        margins = [grid.ravel(), *list(grid), *list(grid.T)]
+        for name, method in (("greedy", complementary), ("milp", protect_milp)):
+            start = time.perf_counter()
+            mask = method(n, margins, minimum)
+            seconds[name] += time.perf_counter() - start
+            hidden[name] += int(n[mask].sum())
+            if name == "milp":
+                known = known_margins(n, margins, minimum, small_totals=False)
+                left = recoverable(known, mask) & (n > 0) & (n < minimum)
+                leaks += int((left & ~unprotectable(n, margins, mask, minimum)).sum())
+    print(
+        f"{tables} random two-way tables, minimum {minimum}: rows hidden greedy {hidden['greedy']:,} "
+        f"({seconds['greedy']:.1f} s), integer programme {hidden['milp']:,} ({seconds['milp']:.1f} s), "
+        f"{100 * (1 - hidden['milp'] / hidden['greedy']):.0f}% fewer; small cells left recoverable beyond "
+        f"those the totals alone give away: {leaks}"
+    )
 
 
 def main() -> None:
@@ -169,9 +199,17 @@ def main() -> None:
     parser.add_argument(
         "--demo-suppression",
         action="store_true",
-        help="only measure the suppressed share on the demo study: the joint table against one per attribute",
+        help="only measure the suppression in the demo study's site files, table by table",
+    )
+    parser.add_argument(
+        "--protect-random",
+        action="store_true",
+        help="only compare the integer programme with the greedy complementary suppression on random tables",
     )
     args = parser.parse_args()
+    if args.protect_random:
+        protect_random()
+        return
     if args.demo_suppression:
         with tempfile.TemporaryDirectory() as tmp:
             demo_suppression(Path(tmp))

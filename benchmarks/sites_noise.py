@@ -2,8 +2,9 @@
 
 The synthetic study (as ``ethicompass demo`` generates it) is split by its site column into three hospitals,
 as the demo does. Each hospital summarises under ``sites.method: noise`` at each epsilon, with a fresh
-budget ledger each repetition; the coordinator merges the noisy files (``sites.merge_sites``) and audits
-the merged counts. The reference is the same three files without disclosure control (minimum cell 1),
+budget ledger each repetition; the coordinator merges the noisy files (``sites.merge_sites``: each grid's
+signed margins added, then clamped once) and audits the merged tables as ``federate`` does
+(``fairness.audit_marginals``). The reference is the same three files without disclosure control (minimum cell 1),
 whose merged metrics equal the pooled rows' (tests/sites/test_sites_equality.py). Printed side by side:
 each headline metric pooled, the mean of the noisy merged estimates, and their mean absolute error.
 
@@ -67,17 +68,20 @@ def _summarise(manifests: dict[str, Path], policy: Any, root: Path) -> list[Any]
 
 
 def _headline(files: list[Any], policy: Any, groups: list[str]) -> dict[str, float]:
-    from ethicompass.fairness import audit_summary
+    from ethicompass.fairness import audit_marginals
     from ethicompass.sites import merge_sites
-    from ethicompass.sites._merge import collapse
+    from ethicompass.sites._marginal import marginal_summary
 
     merged = merge_sites(files, policy=policy)
-    if policy.sites.method == "noise":  # as `federate` does: add the signed noisy cells, then clamp once
-        from ethicompass.sites._noise_check import clamp_merged
+    if (
+        policy.sites.method == "noise"
+    ):  # as `federate` does: the grids' signed margins added, then clamped once
+        from ethicompass.sites._noise_merge import clamp_merged
 
         merged, _ = clamp_merged(merged)
     out: dict[str, float] = {"rows": float(merged.summary.n)}
-    report = audit_summary(collapse(merged.summary, groups), n_boot=0, min_group_size=1, intersections=False)
+    marginal = marginal_summary(merged.summary, groups)  # the tables `federate` audits
+    report = audit_marginals(marginal, n_boot=0, min_group_size=1, intersections=False)
     for metric in ("tpr", "fpr", "auroc", "brier"):
         est = report.overall.metrics.get(metric)
         if est is not None and est.value is not None:

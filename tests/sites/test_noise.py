@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -163,7 +164,9 @@ def test_a_noisy_file_records_its_noise_and_passes_the_check(noisy_sites: Federa
     assert {(t["table"], t["column"]) for t in record["tables"]} >= {("fairness", "_n"), ("consent", "rows")}
     assert f.body["consent"]["status_hash"] is None
     assert "withheld_all" in f.body.get("safety", {"withheld_all": ""})
-    n = [r[f.body["fairness"]["columns"].index("_n")] for r in f.body["fairness"]["rows"]]
+    (grid,) = f.body["fairness"]["tables"]  # the one noisy grid (format 2's table kind noisy_grid)
+    assert grid["kind"] == "noisy_grid" and grid["groups"] == f.body["fairness"]["groups"]
+    n = [r[grid["columns"].index("_n")] for r in grid["rows"]]
     assert 0 not in n  # signed noisy counts (clamped by the coordinator after merging), zeros left out
     result = check_site(Path(f.source))
     assert result.passed, result.certificate["problems"]
@@ -194,13 +197,22 @@ def _raise_spend(body: dict[str, Any]) -> None:
 
 
 def _identifier(body: dict[str, Any]) -> None:
-    body["fairness"]["rows"][0][0] = "40644767"
+    body["fairness"]["tables"][0]["rows"][0][0] = "40644767"
     body["disclosure"]["noise"]["categories"]["sex"].append("40644767")
+
+
+def _exact_table_beside(body: dict[str, Any]) -> None:
+    """An exact overall table (format 2's suppression kind) slipped in beside the noisy grid."""
+    grid = body["fairness"]["tables"][0]
+    body["fairness"]["tables"].append(
+        {"kind": "overall", "groups": [], "columns": grid["columns"][len(grid["groups"]) :], "rows": []}
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
+        (_exact_table_beside, "not the noise method's one grid"),
         (_halve_epsilon, "does not give epsilon"),
         (_raise_spend, "over the file's epsilon"),
         (_identifier, "shape of an identifier"),
@@ -239,7 +251,7 @@ def test_a_federated_review_of_noisy_files_states_the_noise(noisy_sites: Federat
         )
     finally:
         store.dispose()
-    assert detail["method"] == "noise"
+    assert detail["method"] == "noise" and detail["withheld"] == []  # nothing is withheld under noise
     checks = {c.id: c for p in output.report.principles.values() for c in p.checks}
     privacy = checks["privacy.site_disclosure"]
     assert privacy.verdict == "pass" and "epsilon 2" in privacy.value
@@ -247,6 +259,10 @@ def test_a_federated_review_of_noisy_files_states_the_noise(noisy_sites: Federat
     assert statement.verdict == "warn"
     assert "do NOT include this noise" in statement.evidence
     assert "not those of a pooled analysis" in statement.evidence
+    assert "fairness.site_withheld" not in checks and "beneficence.site_withheld" not in checks
+    assert any(
+        c.id.startswith("fairness.") and c.verdict in ("pass", "fail", "warn") for c in checks.values()
+    )
     html = (tmp_path / "out" / "report.html").read_text()
     assert "differential-privacy noise" in html
 
@@ -276,19 +292,19 @@ def test_tpr_and_fpr_intervals_are_widened_by_the_noise(noisy_sites: Federation)
     """Every TPR/FPR interval contains the unwidened one; the overall TPR's grows by the noise of its grid
     cells, counted by hand: 2 sexes x 4 age groups x 5 bins above the threshold 0.5 (pred 1) are TP cells,
     as many below it FN cells, each with the three sites' summed discrete-Laplace variance."""
-    from ethicompass.fairness import audit_summary
+    from ethicompass.fairness import audit_marginals
     from ethicompass.sites import merge_sites
-    from ethicompass.sites._merge import collapse
-    from ethicompass.sites._noise_check import clamp_merged, widen_for_noise
+    from ethicompass.sites._marginal import marginal_summary
+    from ethicompass.sites._noise_merge import clamp_merged, widen_for_noise
 
     merged, _ = clamp_merged(merge_sites(noisy_sites.files, policy=noisy_sites.policy))
-    summary = collapse(merged.summary, ["sex", "age_group"])
-    report = audit_summary(summary, n_boot=100, min_group_size=1)
-    wide = widen_for_noise(report, summary, noisy_sites.files)
+    marginal = marginal_summary(merged.summary, ["sex", "age_group"])
+    report = audit_marginals(marginal, n_boot=100, min_group_size=1)
+    wide = widen_for_noise(report, merged.summary, noisy_sites.files)
     widened = 0
     for d, w in zip(report.disparities, wide.disparities, strict=True):
         if d.metric in ("tpr", "fpr") and d.ci_holm is not None:
-            assert w.ci_holm[0] < d.ci_holm[0] and w.ci_holm[1] > d.ci_holm[1]
+            assert w.ci_holm[0] < d.ci_holm[0] and w.ci_holm[1] > d.ci_holm[1], (d, w)
             widened += 1
         elif d.metric not in ("tpr", "fpr"):
             assert w == d
@@ -298,7 +314,7 @@ def test_tpr_and_fpr_intervals_are_widened_by_the_noise(noisy_sites: Federation)
         scale = next(t["scale"] for t in f.body["disclosure"]["noise"]["tables"] if t["column"] == "_n")
         a = math.exp(-1 / scale)
         variance += 2 * a / (1 - a) ** 2
-    c = summary.counts
+    c = merged.summary.overall.counts  # the merged overall table the report read (a margin of the grids)
     tp = int(c.filter((c["_label"] == 1) & (c["_pred"] == 1))["_n"].sum())
     fn = int(c.filter((c["_label"] == 1) & (c["_pred"] == 0))["_n"].sum())
     p = tp / (tp + fn)
@@ -351,19 +367,83 @@ def test_a_rows_error_lies_within_its_cells_public_half_width(
     assert half[0] <= sum_sensitivity(column, bins)
 
 
+def _tables(counts: Any) -> list[Any]:
+    return [
+        counts.overall,
+        *counts.attributes.values(),
+        *([counts.joint] if counts.joint is not None else []),
+    ]
+
+
 def test_the_coordinator_clamps_the_merged_cells_once(noisy_sites: Federation) -> None:
-    """Merged signed cells: those at or below zero are left out, every other keeps its sum of the sites'
-    noisy counts, and every cell's mean score lies in its bin."""
+    """The merged tables are margins of the sites' signed grids: those cells at or below zero are left out,
+    every other keeps its sum of the sites' noisy counts, and every cell's mean score lies in its bin (in
+    [0, 1] for the joint table, which has no score)."""
     from ethicompass.sites import merge_sites
-    from ethicompass.sites._noise_check import clamp_merged
+    from ethicompass.sites._noise_merge import clamp_merged
 
     raw = merge_sites(noisy_sites.files, policy=noisy_sites.policy)
+    grid = raw.summary.grid.counts
+    assert int(raw.summary.overall.counts["_n"].sum()) == int(grid["_n"].sum())  # margins of the signed grid
+    for g, table in raw.summary.attributes.items():
+        by_value = grid.group_by(g).agg(pl.col("_n").sum()).sort(g)
+        assert table.counts.group_by(g).agg(pl.col("_n").sum()).sort(g).equals(by_value)
     clamped, negative = clamp_merged(raw)
-    before, after = raw.summary.counts, clamped.summary.counts
-    assert negative == int((before["_n"] < 0).sum())
-    assert after.height == int((before["_n"] > 0).sum()) and int(after["_n"].min()) >= 1
-    assert int(after["_n"].sum()) == int(before.filter(before["_n"] > 0)["_n"].sum())
-    mean = after["_sum_e"].to_numpy() / after["_n"].to_numpy() + after["_label"].to_numpy()
-    lower = after["_score"].to_numpy()
-    assert ((mean >= lower - 1e-9) & (mean <= lower + 0.1 + 1e-9)).all()
-    assert all(int(s.counts["_n"].min()) >= 1 for s in clamped.summaries.values())
+    assert negative == sum(int((t.counts["_n"] < 0).sum()) for t in _tables(raw.summary))
+    assert clamp_merged(clamped)[1] == 0  # idempotent
+    for before_t, after_t in zip(_tables(raw.summary), _tables(clamped.summary), strict=True):
+        before, after = before_t.counts, after_t.counts
+        assert after.height == int((before["_n"] > 0).sum()) and int(after["_n"].min()) >= 1
+        assert int(after["_n"].sum()) == int(before.filter(before["_n"] > 0)["_n"].sum())
+        mean = after["_sum_e"].to_numpy() / after["_n"].to_numpy() + after["_label"].to_numpy()
+        if after_t.has_score:
+            lower = after["_score"].to_numpy()
+            assert ((mean >= lower - 1e-9) & (mean <= lower + 0.1 + 1e-9)).all()
+        else:
+            assert ((mean >= -1e-9) & (mean <= 1 + 1e-9)).all()
+    assert all(int(s.overall.counts["_n"].min()) >= 1 for s in clamped.summaries.values())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    bins=st.integers(min_value=2, max_value=8),
+    spread=st.integers(min_value=0, max_value=6),
+)
+def test_the_margins_of_a_signed_grid_add_up_and_clamp_once(seed: int, bins: int, spread: int) -> None:
+    """Any signed noisy grid: each margin's total is the grid's, each attribute value's total its cells',
+    and clamping leaves only cells of one row or more with their mean score in the bin; clamping twice
+    changes nothing more."""
+    from ethicompass.fairness import Summary
+    from ethicompass.sites._merge import SiteCounts
+    from ethicompass.sites._noise import fairness_grid
+    from ethicompass.sites._noise_merge import _clamp_counts, grid_margins
+
+    rng = np.random.default_rng(seed)
+    categories = {"sex": ["F", "M"], "band": ["a", "b", "c"]}
+    grid = fairness_grid(["sex", "band"], categories, bins, 0.5)
+    n = rng.integers(-spread, spread + 3, grid.height)
+    counts = grid.with_columns(
+        (pl.col("_k") / bins).alias("_score"),
+        pl.Series("_n", n, dtype=pl.Int64),
+        *[pl.Series(c, rng.normal(0, 2, grid.height)) for c in ("_sum_e", "_sum_e2", "_sum_e4")],
+    ).drop("_k")
+    summary = Summary(counts, ("sex", "band"), 0.5, 1 / bins, True, "y", "s", None)
+    tables = SiteCounts(*grid_margins(summary, ("sex", "band")), (), summary)
+    assert int(tables.overall.counts["_n"].sum()) == int(n.sum())
+    assert int(tables.joint.counts["_n"].sum()) == int(n.sum())
+    for g in ("sex", "band"):
+        mine = tables.attributes[g].counts.group_by(g).agg(pl.col("_n").sum()).sort(g)
+        assert mine.equals(counts.group_by(g).agg(pl.col("_n").sum()).sort(g))
+    clamped, _ = _clamp_counts(tables, bins)
+    again, negative = _clamp_counts(clamped, bins)
+    assert negative == 0
+    for a, b in zip(_tables(clamped), _tables(again), strict=True):
+        assert a.counts.equals(b.counts)
+        c = a.counts
+        if c.height:
+            assert int(c["_n"].min()) >= 1
+            mean = c["_sum_e"].to_numpy() / c["_n"].to_numpy() + c["_label"].to_numpy()
+            lower = c["_score"].to_numpy() if a.has_score else np.zeros(c.height)
+            width = 1 / bins if a.has_score else 1.0
+            assert ((mean >= lower - 1e-9) & (mean <= lower + width + 1e-9)).all()

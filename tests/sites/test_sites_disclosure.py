@@ -14,21 +14,61 @@ from hypothesis import strategies as st
 from tests.sites.conftest import Federation
 
 
+def _cells(
+    body: dict[str, Any], column: str, kinds: tuple[str, ...] = ("overall", "attribute", "joint")
+) -> list[Any]:
+    """One column of every cell of the file's tables of the given kinds."""
+    return [
+        row[table["columns"].index(column)]
+        for table in body["fairness"]["tables"]
+        if table["kind"] in kinds
+        for row in table["rows"]
+    ]
+
+
+def _minimal_body(groups: list[str], rows: list[Any]) -> dict[str, Any]:
+    """A site body whose fairness section is an overall table of one cell and ``rows`` as the table of
+    the one group column (enough for the check)."""
+    from ethicompass.sites._format import FORMAT, FORMAT_VERSION
+
+    internal = ["_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4"]
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "site": "A",
+        "fairness": {
+            "groups": groups,
+            "tables": [
+                {
+                    "kind": "overall",
+                    "groups": [],
+                    "columns": internal,
+                    "rows": [[0, 0, 0.1, 9, 0.9, 0.1, 0.01]],
+                },
+                {"kind": "attribute", "groups": groups, "columns": [*groups, *internal], "rows": rows},
+            ],
+        },
+    }
+
+
 def test_every_published_count_is_at_least_the_minimum(guarded_sites: Federation) -> None:
     for f in guarded_sites.files:
         body = f.body
-        n_at = body["fairness"]["columns"].index("_n")
-        counts = [row[n_at] for row in body["fairness"]["rows"]]
-        # a site too small to publish any cell soundly publishes none (site C here)
-        assert not counts or min(counts) >= 5
+        assert [(t["kind"], t["groups"]) for t in body["fairness"]["tables"]] == [
+            ("overall", []),
+            *[("attribute", [g]) for g in ("sex", "race", "age_group", "site")],
+            ("joint", ["sex", "race", "age_group", "site"]),
+        ]
+        counts = _cells(body, "_n")
+        assert counts and min(counts) >= 5
         for values in body["representativeness"].values():
             assert all(n >= 5 for n in values.values())
         assert all(n >= 5 for n in body["consent"]["rows_dropped"].values())
         assert body["certificate"]["passed"] and body["certificate"]["min_cell_size"] == 5
         # every score key is an edge of the policy's 100 bins (no row's score leaves the site)
-        s_at = body["fairness"]["columns"].index("_score")
-        edges = np.array([row[s_at] for row in body["fairness"]["rows"]]) * 100
+        edges = np.array(_cells(body, "_score", ("overall", "attribute"))) * 100
         assert np.allclose(edges, np.round(edges))
+        assert set(_cells(body, "_score", ("joint",))) <= {None}  # the joint table has no score
         assert f.signature_valid()
 
 
@@ -45,11 +85,20 @@ def test_nothing_identifying_leaves(guarded_sites: Federation, small_study: Path
         assert f.body["fairness"]["groups"] == ["sex", "race", "age_group", "site"]
 
 
-def test_suppression_is_complementary_in_the_files(guarded_sites: Federation) -> None:
+def test_suppression_is_recorded_per_table_and_group(guarded_sites: Federation) -> None:
     for f in guarded_sites.files:
         record = f.body["disclosure"]["suppressed"]["fairness"]
-        lo, hi = record["rows"]
-        assert record["cells"] == 0 or (record["cells"] >= 2 and lo <= hi and lo % 5 == 0 and hi % 5 == 0)
+        assert record["cells"] == sum(t["cells"] for t in record["tables"])
+        for table in record["tables"]:
+            lo, hi = table["rows"]
+            assert table["cells"] == 0 or (table["cells"] >= 2 and table["cells"] <= lo <= hi)
+            # the band never pins a total: never narrower than "each hidden cell holds 1 to 4 rows"
+            assert table["cells"] == 0 or (hi - lo >= 3 and hi >= table["cells"] * 4)
+            if table["kind"] != "overall":
+                assert sum(w["cells"] for w in table["withheld"]) == table["cells"]
+                for w in table["withheld"]:
+                    assert len(w["group"]) == len(table["groups"]) and w["rows"][1] - w["rows"][0] >= 3
+                    assert w["rows"][1] >= 4 * w["cells"]
 
 
 @settings(max_examples=200, deadline=None)
@@ -87,13 +136,67 @@ def test_a_guarded_federation_states_the_bounds(guarded_sites: Federation, tmp_p
     finally:
         store.dispose()
     check = next(c for c in output.report.principles["privacy"].checks if c.id == "privacy.site_disclosure")
-    assert check.verdict == "warn" and "suppressed (between" in check.evidence
+    assert (
+        check.verdict == "warn" and "group combination(s) withheld; overall table: between" in check.evidence
+    )
     assert "estimates exclude the suppressed cells" in check.evidence
-    # a 400-patient study split three ways loses most cells to the minimum: nothing biased is judged
+    # a 400-patient study split three ways loses cells of most groups: those are named and not judged, the
+    # rest (the whole population's decision curve and calibration) is, from complete overall tables
+    withheld = {f.site: f.body["disclosure"]["suppressed"]["fairness"]["tables"] for f in guarded_sites.files}
+    p = guarded_sites.study.predictions
+    judged = {
+        "fairness": list(guarded_sites.policy.fairness.groups or p.groups),
+        "beneficence": [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])],
+    }
+    named = {
+        principle: {
+            f"{t['groups'][0]}={w['group'][0]}"
+            for tables in withheld.values()
+            for t in tables
+            if t["kind"] == "attribute" and t["groups"][0] in attributes
+            for w in t["withheld"]
+        }
+        for principle, attributes in judged.items()
+    }
+    for principle in ("fairness", "beneficence"):
+        checks = {c.id: c for c in output.report.principles[principle].checks}
+        assert f"{principle}.site_suppression" not in checks
+        note = checks[f"{principle}.site_withheld"]
+        assert named[principle] and note.verdict == "warn"
+        assert all(group in note.evidence for group in named[principle]), (named[principle], note.evidence)
+        assert output.report.principles[principle].verdict != "not_assessed"
+    benefit = {c.id: c for c in output.report.principles["beneficence"].checks}
+    assert benefit["beneficence.net_benefit"].verdict in ("pass", "warn", "fail")
+    # no judged group is one a site withheld cells of
+    fairness = {c.id: c for c in output.report.principles["fairness"].checks}
+    for check_id, c in fairness.items():
+        if "_difference." in check_id:
+            assert not any(group in c.evidence for group in named["fairness"]), check_id
+
+
+def test_heavy_suppression_of_the_overall_table_is_not_judged(
+    guarded_sites: Federation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the policy's max_suppressed_share of the overall tables' rows, fairness and benefit are not
+    judged at all (the share is forced here: the small study's overall tables lose under 5 %)."""
+    from ethicompass.sites import _federate, federate
+    from ethicompass.store import Store
+
+    monkeypatch.setattr(_federate, "suppressed_share", lambda merged: 0.3)
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}").open()
+    try:
+        output, _ = federate(
+            guarded_sites.files, policy=guarded_sites.policy, store=store, out_dir=tmp_path / "o"
+        )
+    finally:
+        store.dispose()
     for principle in ("fairness", "beneficence"):
         (only,) = output.report.principles[principle].checks
-        assert only.id == f"{principle}.site_suppression" and only.verdict == "not_assessed"
-        assert only.value > guarded_sites.policy.sites.max_suppressed_share
+        assert (
+            only.id == f"{principle}.site_suppression"
+            and only.verdict == "not_assessed"
+            and only.value == 0.3
+        )
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -161,7 +264,8 @@ def test_a_changed_count_breaks_the_signature(
 ) -> None:
     paths = _copy(guarded_sites, tmp_path)
     data = json.loads(paths[1].read_text())
-    data["body"]["fairness"]["rows"][0][data["body"]["fairness"]["columns"].index("_n")] += 1
+    table = data["body"]["fairness"]["tables"][0]
+    table["rows"][0][table["columns"].index("_n")] += 1
     paths[1].write_text(json.dumps(data))
     out = tmp_path / "out"
     result = cli(
@@ -174,9 +278,10 @@ def test_a_cell_under_the_minimum_is_refused(
     cli: Callable[..., Any], guarded_sites: Federation, tmp_path: Path
 ) -> None:
     paths = _copy(guarded_sites, tmp_path)
-    data = json.loads(paths[0].read_text())  # site A (C is too small to publish a cell)
+    data = json.loads(paths[0].read_text())
     body = data["body"]
-    body["fairness"]["rows"][0][body["fairness"]["columns"].index("_n")] = 3
+    table = body["fairness"]["tables"][1]  # the first attribute table
+    table["rows"][0][table["columns"].index("_n")] = 3
     _resign(paths[0], body, guarded_sites.root / "A.pem")  # even signed by the site itself
     out = tmp_path / "out"
     result = cli(
@@ -251,24 +356,20 @@ def test_site_check_passes_a_good_file_and_logs_it(
 
 def test_an_identifier_shaped_group_value_fails_the_check() -> None:
     from ethicompass.sites import check_body
-    from ethicompass.sites._format import FORMAT, FORMAT_VERSION
 
-    columns = ["ward", "_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4"]
-    body = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "site": "A",
-        "fairness": {
-            "groups": ["ward"],
-            "columns": columns,
-            "rows": [["MRN 12345678", 0, 0, 0.1, 9, 0.9, 0.1, 0.01]],
-        },
-    }
+    body = _minimal_body(["ward"], [["MRN 12345678", 0, 0, 0.1, 9, 0.9, 0.1, 0.01]])
     certificate = check_body(body, min_cell_size=5, score_bins=100)
     assert not certificate["passed"]
     assert "12345678" not in json.dumps(certificate)  # the value is never quoted
-    body["fairness"]["rows"][0][0] = "cardiology"
+    body["fairness"]["tables"][1]["rows"][0][0] = "cardiology"
     assert check_body(body, min_cell_size=5, score_bins=100)["passed"]
+    # a group named only in the record of what was withheld is checked too
+    body["disclosure"] = {
+        "suppressed": {
+            "fairness": {"tables": [{"kind": "attribute", "withheld": [{"group": ["MRN 12345678"]}]}]}
+        }
+    }
+    assert not check_body(body, min_cell_size=5, score_bins=100)["passed"]
 
 
 def test_a_group_column_that_is_an_identifier_is_refused(small_study: Path, tmp_path: Path) -> None:
@@ -300,19 +401,8 @@ def test_a_group_column_that_is_an_identifier_is_refused(small_study: Path, tmp_
 
 def test_numeric_identifier_shaped_group_values_fail_the_check() -> None:
     from ethicompass.sites import check_body
-    from ethicompass.sites._format import FORMAT, FORMAT_VERSION
 
-    columns = ["code", "_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4"]
-    body = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "site": "A",
-        "fairness": {
-            "groups": ["code"],
-            "columns": columns,
-            "rows": [[35727110, 0, 0, 0.1, 9, 0.9, 0.1, 0.01]],
-        },
-    }
+    body = _minimal_body(["code"], [[35727110, 0, 0, 0.1, 9, 0.9, 0.1, 0.01]])
     assert not check_body(body, min_cell_size=5, score_bins=100)["passed"]
 
 
@@ -329,20 +419,13 @@ def test_numeric_identifier_shaped_group_values_fail_the_check() -> None:
 def test_the_fast_check_still_finds_every_bad_row(row: Any, problem: str) -> None:
     """The check reads the rows column by column; a bad row among good ones is still named."""
     from ethicompass.sites import check_body
-    from ethicompass.sites._format import FORMAT, FORMAT_VERSION
 
     good = ["cardiology", 1, 1, 0.2, 7, 0.9, 0.1, 0.01]
-    columns = ["ward", "_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4"]
-    body = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "site": "A",
-        "fairness": {"groups": ["ward"], "columns": columns, "rows": [good, row, good]},
-    }
+    body = _minimal_body(["ward"], [good, row, good])
     certificate = check_body(body, min_cell_size=5, score_bins=100)
     assert not certificate["passed"]
     assert any(problem in p and ("row 2" in p or "cell 2" in p) for p in certificate["problems"])
-    body["fairness"]["rows"] = [good, good]
+    body["fairness"]["tables"][1]["rows"] = [good, good]
     assert check_body(body, min_cell_size=5, score_bins=100)["passed"]
 
 
@@ -440,11 +523,11 @@ def test_after_suppression_no_small_cell_is_recoverable(
 
 
 def test_cells_the_totals_alone_give_away_are_recorded(guarded_sites: Federation, tmp_path: Path) -> None:
-    """Site C of the small study is too small to hide every cell from a reader holding its group totals:
+    """A site of the small study is too small to hide every cell from a reader holding its group totals:
     no suppression can, so the file says how many, and the coordinator's privacy check warns."""
     records = {f.site: f.body["disclosure"]["suppressed"]["fairness"] for f in guarded_sites.files}
-    assert records["C"].get("determined_by_totals", 0) >= 1
-    assert all("determined_by_totals" not in records[s] for s in ("A", "B"))
+    pinned = {s for s, r in records.items() if r.get("determined_by_totals", 0) >= 1}
+    assert pinned  # site B with this split
     from ethicompass.sites import federate
     from ethicompass.store import Store
 

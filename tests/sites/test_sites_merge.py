@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 import pytest
@@ -15,12 +17,19 @@ from tests.sites.conftest import Federation
 def test_merge_is_order_independent(three_sites: Federation, first: list[int], second: list[int]) -> None:
     from ethicompass.sites import merge_sites
 
-    a = merge_sites([three_sites.files[i] for i in first], policy=three_sites.policy).summary.counts
-    b = merge_sites([three_sites.files[i] for i in second], policy=three_sites.policy).summary.counts
-    keys = [c for c in a.columns if not c.startswith("_sum")]
-    assert a.select(keys).equals(b.select(keys))
-    for c in ("_sum_e", "_sum_e2", "_sum_e4"):
-        np.testing.assert_allclose(a[c].to_numpy(), b[c].to_numpy(), rtol=1e-12, atol=1e-12)
+    one = merge_sites([three_sites.files[i] for i in first], policy=three_sites.policy).summary
+    two = merge_sites([three_sites.files[i] for i in second], policy=three_sites.policy).summary
+    for x, y in zip(_tables(one), _tables(two), strict=True):
+        a, b = x.counts, y.counts
+        keys = [c for c in a.columns if not c.startswith("_sum")]
+        assert a.select(keys).equals(b.select(keys))
+        for c in ("_sum_e", "_sum_e2", "_sum_e4"):
+            np.testing.assert_allclose(a[c].to_numpy(), b[c].to_numpy(), rtol=1e-12, atol=1e-12)
+
+
+def _tables(counts: Any) -> list[Any]:
+    """A merge's tables in order: overall, one per attribute, joint."""
+    return [counts.overall, *counts.attributes.values(), counts.joint]
 
 
 def test_merged_counts_equal_the_pooled_summary(three_sites: Federation) -> None:
@@ -29,6 +38,7 @@ def test_merged_counts_equal_the_pooled_summary(three_sites: Federation) -> None
     from ethicompass.sites import merge_sites
 
     merged = merge_sites(three_sites.files, policy=three_sites.policy).summary
+    groups = tuple(merged.joint.groups)
     p = three_sites.study.predictions
     kept = load_table(three_sites.study.dataset_path(p.dataset))
     from ethicompass.review import ReviewContext, consent_enforcement
@@ -41,15 +51,19 @@ def test_merged_counts_equal_the_pooled_summary(three_sites: Federation) -> None
         ctx.results["consent"]["kept"],
         label=p.label,
         score=p.score,
-        groups=merged.groups,
+        groups=groups,
         threshold=p.threshold,
         exact_limit=10**15,
     )
-    keys = [c for c in merged.counts.columns if not c.startswith("_sum")]
-    assert merged.counts.select(keys).equals(pooled.counts.select(keys))
-    np.testing.assert_allclose(
-        merged.counts["_sum_e2"].to_numpy(), pooled.counts["_sum_e2"].to_numpy(), atol=1e-12
-    )
+    # every table of the merge is the pooled rows' counts by its groups (the joint one without score)
+    sums = [pl.col(c).sum() for c in ("_n", "_sum_e", "_sum_e2", "_sum_e4")]
+    for table in _tables(merged):
+        scored = table.has_score
+        keys = [*table.groups, "_label", "_pred", *(["_score"] if scored else [])]
+        expected = pooled.counts.group_by(keys).agg(sums).sort(keys, nulls_last=True)
+        got = table.counts.sort(keys, nulls_last=True)
+        assert got.select([*keys, "_n"]).equals(expected.select([*keys, "_n"])), table.groups
+        np.testing.assert_allclose(got["_sum_e2"].to_numpy(), expected["_sum_e2"].to_numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -89,5 +103,6 @@ def test_site_file_is_canonical_and_round_trips(three_sites: Federation) -> None
     f = three_sites.files[0]
     again = read_site_file(f.source)
     assert again.to_text() == f.to_text() and again.signature_valid()
-    assert site_summary(again).counts.equals(site_summary(f).counts)
-    assert isinstance(site_summary(f).counts, pl.DataFrame)
+    for x, y in zip(_tables(site_summary(again)), _tables(site_summary(f)), strict=True):
+        assert x.counts.equals(y.counts)
+    assert all(isinstance(t.counts, pl.DataFrame) for t in _tables(site_summary(f)))

@@ -72,7 +72,7 @@ def test_uploads_roles_and_federated_review(server: Any, three_sites: Any, guard
     assert "site 'B'" in other.json()["message"] and "policy" in other.json()["message"]
     # a changed count breaks the signature: 422 naming the site
     data = json.loads(_raw(three_sites, "B"))
-    data["body"]["fairness"]["rows"][0][-4] += 1
+    data["body"]["fairness"]["tables"][0]["rows"][0][-4] += 1
     tampered = _post(client, tokens["B"], json.dumps(data).encode())
     assert tampered.status_code == 422 and "site 'B'" in tampered.json()["message"], tampered.text
     assert "signature" in tampered.json()["message"]

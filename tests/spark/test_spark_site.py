@@ -35,6 +35,6 @@ def test_spark_summary_equals_polars(spark: Any, small_study: Path, tmp_path: Pa
         )  # fmt: skip
         assert result.code == 0, result.err
     inprocess, on_spark = _body(out["inprocess"]), _body(out["spark"])
-    assert on_spark["fairness"]["rows"] and on_spark["consent"]["rows_kept"] > 0
+    assert on_spark["fairness"]["tables"][0]["rows"] and on_spark["consent"]["rows_kept"] > 0
     assert on_spark == inprocess
     assert cli("site", "check", out["spark"]).code == 0

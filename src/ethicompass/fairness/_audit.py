@@ -222,7 +222,6 @@ def audit_summary(
     cells = agg @ cells_fine
     sums = agg @ sums_fine
     sizes = cells.sum(1)
-    point = confusion_metrics(cells)
     score_stats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if summary.has_score:
         keys, key_idx = np.unique(counts["_score"].to_numpy(), return_inverse=True)
@@ -236,8 +235,51 @@ def audit_summary(
         rng = np.random.default_rng(seed)
         rep_cells = np.matmul(agg, resample_cells(cells_fine, n_boot=n_boot, rng=rng))
         reps = confusion_metrics(rep_cells)
+    return assemble(
+        units,
+        cells,
+        score_stats,
+        reps,
+        summary=summary,
+        intersections=intersections,
+        ci=ci,
+        reference=reference,
+        min_group_size=min_group_size,
+        margin=margin,
+        seed=seed,
+        n_boot=n_boot,
+    )
+
+
+def assemble(
+    units: list[_Unit],
+    cells: np.ndarray,
+    score_stats: dict[str, tuple[np.ndarray, np.ndarray]],
+    reps: dict[str, np.ndarray] | None,
+    *,
+    summary: Summary,
+    intersections: bool,
+    ci: float,
+    reference: str,
+    min_group_size: int,
+    margin: float,
+    seed: int,
+    n_boot: int,
+    unscored: frozenset[tuple[str, ...]] = frozenset(),
+    groups: tuple[str, ...] | None = None,
+) -> FairnessReport:
+    """The report from each unit's confusion cells, score statistics and bootstrap replicates.
+
+    ``unscored``: scopes whose units have no score histogram (their AUROC is not estimated);
+    ``groups``: the attributes (default: the summary's)."""
+    groups = summary.groups if groups is None else groups
+    sizes = cells.sum(1)
+    point = confusion_metrics(cells)
     z = float(stats.norm.ppf(0.5 + ci / 2))
     estimates = _estimates(cells, point, score_stats, reps, ci=ci, z=z, has_score=summary.has_score)
+    for j, u in enumerate(units):
+        if u.scope in unscored:
+            estimates["auroc"][j] = Estimate(None, None, "not estimated: these counts carry no score")
     results = [
         GroupResult(
             group=u.group,
@@ -247,7 +289,7 @@ def audit_summary(
         )
         for j, u in enumerate(units)
     ]
-    scopes = _scopes(groups, intersections=intersections)
+    scopes = [s for s in _scopes(groups, intersections=intersections) if any(u.scope == s for u in units)]
     disparities: list[Disparity] = []
     findings: list[Finding] = []
     tests: list[Heterogeneity] = []
@@ -266,6 +308,8 @@ def audit_summary(
                 continue
             for metric in DISPARITY_METRICS:
                 if metric in _SCORE_METRICS and not summary.has_score:
+                    continue
+                if metric == "auroc" and scope in unscored:
                     continue
                 diff, ratio = disparity(metric, j, ref, cells, point, score_stats, boot, newcombe, ci=ci, z=z)
                 p_value = flag_test(metric, j, ref, cells, score_stats) if metric in FLAG_METRICS else None

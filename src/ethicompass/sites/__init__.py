@@ -1,12 +1,13 @@
 """Multi-site review: counts travel, rows stay.
 
 Each site runs ``summarize_site(study, site=..., policy=..., store=..., key=..., out=...)``: its rows
-become counts (fairness cells, the score's sums, representativeness and consent counts), disclosure
-control removes every count under the policy's minimum cell size (complementary suppression, bounds
-recorded), the check's certificate and a signed audit checkpoint go into the file, and the file is
-signed with the site's key. ``check_site(path)`` re-judges a file. The coordinator runs
+become counts (the fairness tables: overall, one per group column, joint; the score's sums,
+representativeness and consent counts), disclosure control removes every count under the policy's
+minimum cell size (complementary suppression over all tables at once, bounds recorded per table and
+group), the check's certificate and a signed audit checkpoint go into the file, and the file is signed
+with the site's key. ``check_site(path)`` re-judges a file. The coordinator runs
 ``federate(files, policy=..., store=..., out_dir=...)``: it verifies every file and writes the same
-report as a pooled review, plus between-site heterogeneity, the site as a fairness attribute, which
+report as a pooled review (a group any site withheld cells of is named, not judged), plus between-site heterogeneity, the site as a fairness attribute, which
 sites drive a disparity, and the provenance of every file. On the server, sites upload their files
 (``upload_site_file``), signed by a key an administrator registered for the site beforehand
 (``add_site_key``), and reviewers run the federated review over them (``review_uploads``).

@@ -44,10 +44,13 @@ def run(ctx: DemoContext) -> None:
         finally:
             store.dispose()
         suppressed = written.body["disclosure"]["suppressed"]["fairness"]
+        groups = sum(len(t["withheld"]) for t in suppressed["tables"] if t["kind"] == "attribute")
         ctx.say(
-            f"{name} sent {written.body['certificate']['cells_published']:,} counts "
-            f"({(root / f'{name}.ecsite').stat().st_size // 1024} KB, no row), {suppressed['cells']} cells suppressed "
-            f"under the minimum of {policy.sites.min_cell_size}; signed with key {written.key_id[:12]}."
+            f"{name} sent {written.body['certificate']['cells_published']:,} counts in "
+            f"{len(written.body['fairness']['tables'])} tables ({(root / f'{name}.ecsite').stat().st_size // 1024} KB, "
+            f"no row), {suppressed['cells']} cells suppressed under the minimum of {policy.sites.min_cell_size} "
+            f"(overall table: {suppressed['rows'][1]} rows at most; {groups} attribute value(s) withheld); "
+            f"signed with key {written.key_id[:12]}."
         )
         files.append(read_site_file(root / f"{name}.ecsite"))
     output, detail = federate(files, policy=policy, store=ctx.store, out_dir=root / "review", actor="demo")
@@ -61,8 +64,16 @@ def run(ctx: DemoContext) -> None:
         )
     if detail.get("suppressed_share", 0) > policy.sites.max_suppressed_share:
         ctx.say(
-            f"  Up to {100 * detail['suppressed_share']:.0f}% of the rows sit in cells under the minimum, so fairness and "
-            "benefit are not judged from these counts (fail closed); see docs/multi-site.md."
+            f"  Up to {100 * detail['suppressed_share']:.0f}% of the overall tables' rows sit in suppressed cells, so "
+            "fairness and benefit are not judged from these counts (fail closed); see docs/multi-site.md."
+        )
+    withheld = sorted(
+        {w["group"] for w in detail.get("withheld", []) if "," not in w["group"] and w["group"] != "all"}
+    )
+    if withheld:
+        ctx.say(
+            f"  Not judged (a site withheld some of their cells; bounds in the report): {', '.join(withheld)}; "
+            "every other group is judged from complete counts."
         )
     ctx.say(f"Report: {output.html_path}; provenance and heterogeneity: {root / 'review' / 'sites.json'}.")
     ctx.results["multi_site_review"] = output

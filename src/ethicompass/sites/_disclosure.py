@@ -1,23 +1,21 @@
 """Disclosure control before anything leaves a site, and the check that proves it was applied.
 
 **Suppression.** No published count of rows is below the policy's ``min_cell_size`` (default 5,
-as OHDSI's ``minCellCount``). A cell under it is removed (primary suppression); complementary
-suppression then hides more cells until no hidden cell can be computed from the published cells and
-the margins' totals: first the one-margin rule (a margin that lost exactly one cell loses its smallest
-published cell too), then :func:`ethicompass.sites._protect.protect`, which closes what several
-margins together determine (linear algebra over all margins at once). The margins are those a reader
-can form from the file: each group combination, each attribute value, and the whole table. What was
-removed is recorded per table as a number of cells and an interval of rows (the total rounded out to
-multiples of the minimum), never a value.
+as OHDSI's ``minCellCount``). The fairness tables are protected together by
+:func:`ethicompass.sites._tables.protect_tables` (primary suppression, the one-margin rule of
+:func:`one_margin`, then complementary cells chosen by a small integer programme,
+:func:`ethicompass.sites._protect.protect_milp`); one-way count tables (an attribute's values, consent's
+reasons) by :func:`complementary`. What was removed is recorded as a number of cells and a band of rows,
+never a value.
 
-**The check** (:func:`check_body`) judges a summary from the file alone: only known fields, no
-published count under the minimum, scores only on the policy's grid of bin edges, no text that
-looks like an identifier. Its certificate goes into the file and the site's audit log.
+**The check** (:func:`check_body`) judges a summary from the file alone: only known fields, the
+fairness tables the format holds, no published count under the minimum, scores only on the policy's grid
+of bin edges (none in the joint table), no text that looks like an identifier. Its certificate goes into
+the file and the site's audit log.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -26,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ethicompass.sites._format import BODY_KEYS, FORMAT, FORMAT_VERSION, body_hash
+from ethicompass.sites._format import BODY_KEYS, FORMAT, FORMAT_VERSION, NOISY_GRID, body_hash
 from ethicompass.sites._protect import Margin, protect, recoverable
 
 __all__ = [
@@ -36,10 +34,9 @@ __all__ = [
     "one_margin",
     "recoverable",
     "suppress_counts",
-    "suppressed_record",
 ]
 
-CHECKER_VERSION = "1"
+CHECKER_VERSION = "2"
 _INTERNAL = ("_label", "_pred", "_score", "_n", "_sum_e", "_sum_e2", "_sum_e4")
 #: a run of 6+ digits, or letters+digits codes of 6+ characters: the shape of an id, MRN or phone number
 _ID_SHAPE = re.compile(r"\d{6,}|(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]{2,}-?\d{5,}")
@@ -90,17 +87,6 @@ def complementary(
     return protect(counts, margins, minimum, start=first, intervals=intervals, small_totals=False)
 
 
-def suppressed_record(counts: np.ndarray, mask: np.ndarray, minimum: int) -> dict[str, Any]:
-    """What a table lost, as a reader may know it: the number of cells and an interval of their rows."""
-    cells = int(mask.sum())
-    total = int(np.asarray(counts)[mask].sum())
-    if cells == 0:
-        return {"cells": 0, "rows": [0, 0]}
-    lo = max(cells, (total // minimum) * minimum)
-    hi = max(lo, math.ceil(total / minimum) * minimum)
-    return {"cells": cells, "rows": [lo, hi]}
-
-
 def suppress_counts(values: dict[str, int], minimum: int) -> tuple[dict[str, int], int]:
     """Suppress a one-way count table whose total is known (an attribute's values; consent's reasons).
 
@@ -126,6 +112,112 @@ def _looks_like_identifier(text: str) -> bool:
     return any(span.type not in ("AGE", "DATE", "LOCATION") for span in find_phi(text))
 
 
+#: the keys of the file's fairness section, and of each of its tables
+_FAIRNESS_KEYS = frozenset({"groups", "threshold", "bin_width", "label", "score", "tables"})
+_TABLE_KEYS = frozenset({"kind", "groups", "columns", "rows"})
+
+
+def _expected_tables(groups: list[str], *, noisy: bool = False) -> list[tuple[str, list[str]]]:
+    """The tables a file of these group columns holds, in order: overall, one per column, the joint one;
+    under the noise method the one noisy grid over every group column (:mod:`ethicompass.sites._noise`)."""
+    if noisy:
+        return [(NOISY_GRID, groups)]
+    return [
+        ("overall", []),
+        *[("attribute", [g]) for g in groups],
+        *([("joint", groups)] if len(groups) > 1 else []),
+    ]
+
+
+def _check_fairness(
+    fairness: dict[str, Any],
+    groups: list[str],
+    min_cell_size: int,
+    score_bins: int | None,
+    texts: set[str],
+    *,
+    noisy: bool = False,
+) -> list[str]:
+    """The fairness section's problems: its fields, its tables (each as :func:`_check_table` judges it)."""
+    problems: list[str] = []
+    extra = sorted(set(fairness) - _FAIRNESS_KEYS)
+    if extra:
+        problems.append(f"unknown fairness field(s): {', '.join(extra)}")
+    tables = fairness.get("tables")
+    if not isinstance(tables, list):
+        return [*problems, "fairness has no list of tables"]
+    found = [(t.get("kind"), t.get("groups")) if isinstance(t, dict) else (None, None) for t in tables]
+    if found != _expected_tables(groups, noisy=noisy):
+        problems.append(
+            "fairness tables are not the noise method's one grid over every group column"
+            if noisy
+            else "fairness tables are not the overall table, one table per group column and the joint table, in order"
+        )
+    for table in tables:
+        if isinstance(table, dict):
+            problems += _check_table(table, min_cell_size, score_bins, texts)
+    return problems
+
+
+def _check_table(
+    table: dict[str, Any], min_cell_size: int, score_bins: int | None, texts: set[str]
+) -> list[str]:
+    """One table's problems: unknown fields, columns, ragged rows, counts under the minimum, score keys
+    off the grid (or any score in the joint table); its group values are added to ``texts``."""
+    problems: list[str] = []
+    kind = table.get("kind")
+    name = f"{kind} table" + (
+        f" ({', '.join(map(str, table.get('groups') or []))})" if kind == "attribute" else ""
+    )
+    extra = sorted(set(table) - _TABLE_KEYS)
+    if extra:
+        problems.append(f"{name}: unknown field(s) {', '.join(extra)}")
+    groups = list(table.get("groups") or [])
+    columns = list(table.get("columns") or [])
+    if columns != [*groups, *_INTERNAL]:
+        problems.append(f"{name}: columns are not the group columns followed by the count columns")
+        return problems
+    rows = table.get("rows")
+    if not isinstance(rows, list):
+        return [*problems, f"{name}: rows are not a list"]
+    width = len(columns)
+    # one pass over the rows per column read (no full transposition: the check runs again at every merge)
+    if not rows or (set(map(type, rows)) == {list} and set(map(len, rows)) == {width}):
+        ragged = []
+    else:
+        ragged = [i for i, r in enumerate(rows) if type(r) is not list or len(r) != width]
+    for i in ragged[:3]:
+        if isinstance(rows[i], list):
+            problems.append(f"{name} row {i + 1} has {len(rows[i])} values, not {width}")
+        else:
+            problems.append(f"{name} row {i + 1} is not a list of {width} values")
+    if not rows or ragged:
+        return problems
+    j_n = len(groups) + _INTERNAL.index("_n")
+    n = list(map(itemgetter(j_n), rows))
+    fine = set(map(type, n)) == {int} and min(n) >= min_cell_size
+    bad = [] if fine else [i for i, v in enumerate(n) if type(v) is not int or v < min_cell_size]
+    for i in bad[:5]:
+        problems.append(f"{name} cell {i + 1}: {n[i]!r} rows, under the minimum {min_cell_size}")
+    j_s = len(groups) + _INTERNAL.index("_score")
+    keys = list(map(itemgetter(j_s), rows))
+    if kind == "joint":
+        if any(v is not None for v in keys):
+            problems.append(f"{name}: holds score keys (the joint table has no score)")
+    elif score_bins is not None:
+        if any(v is None for v in keys):
+            problems.append(f"{name}: a cell has no score key")
+        else:
+            edges = np.array(keys, dtype=float) * score_bins
+            off = np.flatnonzero(np.abs(edges - np.round(edges)) > 1e-6)
+            for i in off[:5]:
+                problems.append(f"{name} cell {i + 1}: score key is not an edge of {score_bins} bins")
+    for column in (set(map(itemgetter(j), rows)) for j in range(len(groups))):
+        # numbers too: a group column of 6-digit codes is as identifying as one of text
+        texts |= {str(v) for v in set(column) if isinstance(v, str | int | float) and not isinstance(v, bool)}
+    return problems
+
+
 def check_body(
     body: dict[str, Any],
     /,
@@ -137,9 +229,12 @@ def check_body(
 ) -> dict[str, Any]:
     """Judge a site summary from its content alone; return the certificate (``passed`` and ``problems``).
 
-    Fails on: a field that is not part of the format; a published count of rows below
-    ``min_cell_size``; a score that is not a bin edge of ``score_bins`` bins (when binned); a text value
-    (a group value, a name) that has the shape of an identifier or that the PHI recognizers flag.
+    Fails on: a field that is not part of the format (in the body, its fairness section or a table);
+    fairness tables other than the overall table, one per group column and the joint table (under the
+    noise method: other than the one noisy grid); a published
+    count of rows below ``min_cell_size``; a score that is not a bin edge of ``score_bins`` bins (when
+    binned), or any score in the joint table; a text value (a group value, one a record names as
+    withheld, a name) that has the shape of an identifier or that the PHI recognizers flag.
     ``parts`` are the body's values already encoded (:func:`ethicompass.sites._format.encode_parts`);
     ``with_hash=False`` leaves out the content hash (a caller that holds the signed body needs no other binding).
     A body of the noise method (``disclosure.method`` ``noise``) has no minimum: its counts must be whole
@@ -163,45 +258,17 @@ def check_body(
         _problem(problems, f"unknown field(s): {', '.join(extra)}")
     texts: set[str] = set()
     fairness = body.get("fairness") or {}
-    columns = list(fairness.get("columns", []))
-    groups = list(fairness.get("groups", []))
-    if columns != [*groups, *_INTERNAL]:
-        _problem(problems, "fairness columns are not the group columns followed by the count columns")
-    rows = fairness.get("rows", [])
-    published = len(rows)
-    width = len(columns)
-    # one pass over the rows per column read (no full transposition: the check runs again at every merge)
-    if not rows or (set(map(type, rows)) == {list} and set(map(len, rows)) == {width}):
-        ragged = []
-    else:
-        ragged = [i for i, r in enumerate(rows) if type(r) is not list or len(r) != width]
-    for i in ragged[:3]:
-        if isinstance(rows[i], list):
-            _problem(problems, f"fairness row {i + 1} has {len(rows[i])} values, not {width}")
-        else:
-            _problem(problems, f"fairness row {i + 1} is not a list of {width} values")
-    if rows and not ragged and columns == [*groups, *_INTERNAL]:
-        j_n = len(groups) + _INTERNAL.index("_n")
-        n = list(map(itemgetter(j_n), rows))
-        fine = set(map(type, n)) == {int} and min(n) >= cell_floor
-        bad = [] if fine else [i for i, v in enumerate(n) if type(v) is not int or v < cell_floor]
-        for i in bad[:5]:
-            _problem(problems, f"fairness cell {i + 1}: {n[i]!r} rows, under the minimum {cell_floor}")
-        if score_bins is not None:
-            j_s = len(groups) + _INTERNAL.index("_score")
-            scores = np.array(
-                [np.nan if v is None else v for v in map(itemgetter(j_s), rows)],
-                dtype=float,
-            )
-            edges = scores * score_bins
-            off = np.flatnonzero(np.abs(edges - np.round(edges)) > 1e-6)
-            for i in off[:5]:
-                _problem(problems, f"fairness cell {i + 1}: score key is not an edge of {score_bins} bins")
-        for column in (set(map(itemgetter(j), rows)) for j in range(len(groups))):
-            # numbers too: a group column of 6-digit codes is as identifying as one of text
-            texts |= {
-                str(v) for v in set(column) if isinstance(v, str | int | float) and not isinstance(v, bool)
-            }
+    groups = list(fairness.get("groups", [])) if isinstance(fairness.get("groups"), list) else []
+    published = 0
+    for problem in _check_fairness(fairness, groups, cell_floor, score_bins, texts, noisy=noisy):
+        _problem(problems, problem)
+    for table in fairness.get("tables") or []:
+        if isinstance(table, dict) and isinstance(table.get("rows"), list):
+            published += len(table["rows"])
+    record = ((body.get("disclosure") or {}).get("suppressed") or {}).get("fairness") or {}
+    for table in record.get("tables") or []:
+        for entry in (table or {}).get("withheld") or []:
+            texts |= {str(v) for v in (entry or {}).get("group") or [] if v is not None}
     for attribute, values in (body.get("representativeness") or {}).items():
         texts.add(str(attribute))
         for value, n in values.items():

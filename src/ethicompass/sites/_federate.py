@@ -20,7 +20,15 @@ import polars as pl
 
 from ethicompass.sites._format import SiteFile, canonical
 from ethicompass.sites._heterogeneity import cochran_q, from_interval
-from ethicompass.sites._merge import MergedSites, collapse, count_table, merge_sites
+from ethicompass.sites._marginal import (
+    benefit_table,
+    marginal_summary,
+    suppressed_share,
+    too_suppressed,
+    withheld_check,
+)
+from ethicompass.sites._merge import MergedSites, merge_sites
+from ethicompass.sites._noise_merge import clamp_merged, widen_for_noise
 
 __all__ = ["HEADLINE_METRICS", "federate", "federated_results", "multi_site_checks"]
 
@@ -102,32 +110,33 @@ def federated_results(
 ) -> dict[str, Any]:
     """What the review's assessors read instead of rows: the audit, counts, representativeness, consent.
 
-    With ``judge_counts`` False (the sites suppressed more than the policy allows), the fairness audit and
-    the benefit counts are left out: the review does not judge them (an emptied table would otherwise
-    be audited as if it were the study).
+    The fairness audit reads the merged overall, attribute and joint tables (``fairness.audit_marginals``),
+    the benefit estimates the overall table and each subgroup's attribute table; a group any site withheld
+    cells of is left out of both (:mod:`ethicompass.sites._marginal`). With ``judge_counts`` False (the
+    sites' overall tables lost more than the policy allows), the fairness audit and the benefit counts are
+    left out: the review does not judge them.
     """
-    from ethicompass.fairness import audit_summary
+    from ethicompass.fairness import audit_marginals
 
     p = study.predictions
     results: dict[str, Any] = {}
-    if policy.sites.method == "noise":  # signed noisy cells, clamped once merged (idempotent)
-        from ethicompass.sites._noise_check import clamp_merged
-
+    noisy = policy.sites.method == "noise"
+    if noisy:  # the margins of the sites' signed noisy grids, clamped once merged (idempotent)
         merged, _ = clamp_merged(merged)
     if judge_counts:
         audit_groups = list(policy.fairness.groups or p.groups)
-        summary = collapse(merged.summary, audit_groups)
-        if summary.bin_width is None and summary.counts["_score"].n_unique() > 10_000:
-            summary = summary.rebinned(1_000)  # as `fairness.audit` bins the pooled rows' scores
-        results["fairness_review"] = audit_summary(
-            summary, min_group_size=policy.fairness.min_group_size, n_boot=500
+        marginal = marginal_summary(merged.summary, audit_groups)
+        if marginal.overall.bin_width is None and marginal.overall.counts["_score"].n_unique() > 10_000:
+            marginal = marginal.rebinned(1_000)  # as `fairness.audit` bins the pooled rows' scores
+        results["fairness_review"] = audit_marginals(
+            marginal, min_group_size=policy.fairness.min_group_size, n_boot=500
         )
-        if policy.sites.method == "noise":  # the sites' noise, added to the TPR and FPR intervals
-            from ethicompass.sites._noise_check import widen_for_noise
-
-            results["fairness_review"] = widen_for_noise(results["fairness_review"], summary, merged.files)
+        if noisy:  # the sites' noise, added to the TPR and FPR intervals
+            results["fairness_review"] = widen_for_noise(
+                results["fairness_review"], merged.summary, merged.files
+            )
         cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
-        results["benefit_counts"] = count_table(merged.summary, model=p.model_name, groups=cal_groups)
+        results["benefit_counts"] = benefit_table(merged.summary, model=p.model_name, groups=cal_groups)
     rep = _representativeness(merged, study)
     if rep is not None:
         results["representativeness"] = rep
@@ -145,19 +154,29 @@ def federated_results(
 
 
 def _site_audit(merged: MergedSites, attribute: str, policy: Any) -> Any:
-    from ethicompass.fairness import Summary, audit_summary
+    """The site as a fairness attribute: each site's overall table as one group (a site whose overall table
+    lost cells is left out)."""
+    from ethicompass.fairness import MarginalSummary, Summary, audit_marginals
 
     parts = []
     for name, s in sorted(merged.summaries.items()):
-        counts = collapse(s, []).counts.with_columns(pl.lit(name).alias(attribute))
+        if any(not w.attributes for w in s.withheld):
+            continue
+        counts = s.overall.counts.with_columns(pl.lit(name).alias(attribute))
         parts.append(counts.select(attribute, *[c for c in counts.columns if c != attribute]))
-    first = merged.summaries[merged.sites[0]]
+    first = merged.summary.overall
+    if not parts:  # every site's overall table lost cells: no site is judged
+        empty = first.counts.clear().with_columns(pl.lit(None, dtype=pl.String).alias(attribute))
+        parts = [empty.select(attribute, *first.counts.columns)]
     combined = pl.concat(parts).sort([attribute, "_label", "_pred", "_score"])
     by_site = Summary(
         combined, (attribute,), first.threshold, first.bin_width, True, first.label, first.score, None
     )
-    return audit_summary(
-        by_site, min_group_size=policy.fairness.min_group_size, n_boot=200, intersections=False
+    return audit_marginals(
+        MarginalSummary(merged.summary.overall, (by_site,)),
+        min_group_size=policy.fairness.min_group_size,
+        n_boot=200,
+        intersections=False,
     )
 
 
@@ -210,7 +229,7 @@ def multi_site_checks(
 
 def _drivers(merged: MergedSites, policy: Any, report: Any, checks: list[Any], detail: dict[str, Any]) -> Any:
     """For each disparity check that does not pass: the headline difference without each site in turn."""
-    from ethicompass.fairness import audit_summary
+    from ethicompass.fairness import audit_marginals
     from ethicompass.review import SOURCES, Check
 
     flagged = [c for c in checks if c.id.endswith(_differences(report)) and c.verdict != "pass" and c.groups]
@@ -218,8 +237,8 @@ def _drivers(merged: MergedSites, policy: Any, report: Any, checks: list[Any], d
     if flagged and len(merged.sites) > 1:
         groups = tuple(report.attributes)
         for site in merged.sites:
-            rest = audit_summary(
-                collapse(merged.without(site), list(groups)),
+            rest = audit_marginals(
+                marginal_summary(merged.without(site), list(groups)),
                 min_group_size=policy.fairness.min_group_size,
                 n_boot=0,
                 intersections=False,
@@ -279,9 +298,12 @@ def _privacy_assessor(merged: MergedSites) -> Any:
             pinned += int(fair.get("determined_by_totals", 0))
             other = d["suppressed"]["representativeness"]["values"] + d["suppressed"]["consent"]["reasons"]
             suppressed += fair["cells"] + other
+            values = sum(len(t["withheld"]) for t in fair["tables"] if t["kind"] == "attribute")
+            combos = sum(len(t["withheld"]) for t in fair["tables"] if t["kind"] == "joint")
             lines.append(
                 f"{f.site}: minimum cell {d['min_cell_size']}, {f.body['certificate']['cells_published']:,} cells "
-                f"published, {fair['cells']} suppressed (between {fair['rows'][0]} and {fair['rows'][1]} rows)"
+                f"published, {fair['cells']} suppressed ({values} attribute value(s) and {combos} group "
+                f"combination(s) withheld; overall table: between {fair['rows'][0]} and {fair['rows'][1]} rows)"
                 + (f", {other} other counts suppressed" if other else "")
                 + (
                     f", {fair['determined_by_totals']} suppressed cell(s) a reader holding the group totals could compute"
@@ -347,29 +369,6 @@ def _transparency_assessor(merged: MergedSites) -> Any:
     return assess
 
 
-def suppressed_share(merged: MergedSites, /) -> float:
-    """The largest share of the sites' rows that suppression may have removed from the fairness cells."""
-    hidden = sum(f.body["disclosure"]["suppressed"]["fairness"]["rows"][1] for f in merged.files)
-    shown = sum(int(s.n) for s in merged.summaries.values())
-    return hidden / (hidden + shown) if hidden + shown else 0.0
-
-
-def _too_suppressed(principle: str, share: float, limit: float) -> Any:
-    from ethicompass.review import Check
-
-    return Check(
-        id=f"{principle}.site_suppression",
-        title="Enough of every site's counts survived disclosure control to judge",
-        verdict="not_assessed",
-        value=round(share, 3),
-        threshold=f"at most {limit:g} of the rows in suppressed cells",
-        evidence=f"up to {100 * share:.1f}% of the rows sit in cells under the minimum cell size; estimates without "
-        "them would be biased, so none is shown",
-        action="coarsen the policy's sites.score_bins, judge fewer attributes, pool small sites, or (under a data "
-        "agreement) lower sites.min_cell_size, and have the sites summarise again",
-    )
-
-
 def federate(
     files: Sequence[SiteFile],
     /,
@@ -397,9 +396,7 @@ def federate(
     merged = merge_sites(files, policy=policy)
     noisy = policy.sites.method == "noise"
     clamped = 0
-    if noisy:  # the sites' signed noisy cells, added, then clamped at zero once
-        from ethicompass.sites._noise_check import clamp_merged
-
+    if noisy:  # the margins of the sites' signed noisy grids, added, then clamped at zero once
         merged, clamped = clamp_merged(merged)
     from ethicompass.transparency import AuditLog, default_actor
 
@@ -421,28 +418,43 @@ def federate(
     limit = policy.sites.max_suppressed_share
     blocked = share > limit
     results = federated_results(merged, study, policy, judge_counts=not blocked)
-    detail: dict[str, Any] = {"suppressed_share": share, "method": policy.sites.method}
+    detail: dict[str, Any] = {
+        "suppressed_share": share,
+        "method": policy.sites.method,
+        "withheld": [
+            {"site": w.site, "group": w.label, "cells": w.cells, "rows": list(w.rows)}
+            for w in merged.summary.withheld
+        ],
+    }
     from ethicompass.review import ASSESSORS
 
     fairness_assess = ASSESSORS["fairness"]
 
+    p = study.predictions
+    cal_groups = [*p.groups, *([p.site] if p.site and p.site not in p.groups else [])]
+
     def beneficence(ctx: Any) -> list[Any]:
         if not blocked:
-            return ASSESSORS["beneficence"](ctx)
+            note = withheld_check(
+                "beneficence", merged.summary, cal_groups, "calibration and harm counts", intersections=False
+            )
+            return [*ASSESSORS["beneficence"](ctx), *([note] if note is not None else [])]
         from ethicompass.review import adverse_event_checks  # counts of their own, not the fairness cells
 
-        return [_too_suppressed("beneficence", share, limit), *adverse_event_checks(ctx)]
+        return [too_suppressed("beneficence", share, limit), *adverse_event_checks(ctx)]
 
     def fairness(ctx: Any) -> list[Any]:
         if blocked:
-            return [_too_suppressed("fairness", share, limit)]
+            return [too_suppressed("fairness", share, limit)]
         checks = fairness_assess(ctx)
         extra, found = multi_site_checks(merged, study, policy, results["fairness_review"], checks)
         detail.update(found)
+        audit_groups = list(policy.fairness.groups or p.groups)
+        note = withheld_check("fairness", merged.summary, audit_groups, "fairness counts")
         if noisy:  # the counts carry noise: said plainly, beside the intervals that leave it out
             attributes = results["fairness_review"].attributes
             extra.append(noise_checks(merged.files, policy=policy, attributes=attributes, clamped=clamped)[1])
-        return [*checks, *extra]
+        return [*checks, *extra, *([note] if note is not None else [])]
 
     def privacy(ctx: Any) -> list[Any]:
         if noisy:

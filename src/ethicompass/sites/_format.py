@@ -1,6 +1,7 @@
 """The ``.ecsite`` file: a versioned, canonical JSON body of counts, signed with the site's Ed25519 key.
 
-Layout (``format`` ``ethicompass-site``, ``format_version`` 1)::
+Layout (``format`` ``ethicompass-site``, ``format_version`` 2: the fairness counts as an overall table, one
+table per group column and a joint table without score; version 1 held one joint table and is refused)::
 
     {"body": {...counts, disclosure record, certificate, checkpoint...},
      "signature": {"key_id": hex, "public_key": base64, "signature": base64}}
@@ -23,10 +24,12 @@ from typing import Any
 
 from ethicompass.errors import InputError
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "SiteFile", "body_hash", "read_site_file"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "NOISY_GRID", "SiteFile", "body_hash", "read_site_file"]
 
 FORMAT = "ethicompass-site"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: the kind of a file's one fairness table under the noise method: every cell of the public grid, noisy
+NOISY_GRID = "noisy_grid"
 #: Every key a body may hold: a file with any other is refused (nothing unexplained leaves a site).
 BODY_KEYS = frozenset(
     {
@@ -166,9 +169,10 @@ def read_site_file(path: str | Path, /) -> SiteFile:
         )
     if body.get("format") != FORMAT or body.get("format_version") != FORMAT_VERSION:
         raise InputError(
-            f"{p}: format {body.get('format')!r} version {body.get('format_version')!r} is not "
-            f"{FORMAT} version {FORMAT_VERSION}",
-            hint="summarise the site again with this version of ethicompass",
+            f"{p}: site {body.get('site')!r} sent format {body.get('format')!r} version "
+            f"{body.get('format_version')!r}; this ethicompass reads {FORMAT} version {FORMAT_VERSION} only",
+            hint=f"ask site {body.get('site')!r} to summarise again with this version of ethicompass "
+            "(`ethicompass site summarize`); nothing was read",
         )
     extra = sorted(set(body) - BODY_KEYS)
     if extra:

@@ -14,11 +14,14 @@ import polars as pl
 
 from ethicompass.errors import InputError
 from ethicompass.sites._disclosure import check_body
-from ethicompass.sites._format import SiteFile
+from ethicompass.sites._format import NOISY_GRID, SiteFile
 from ethicompass.sites._summarize import policy_hash
 
 __all__ = [
     "MergedSites",
+    "SiteCounts",
+    "Withheld",
+    "add_counts",
     "collapse",
     "count_table",
     "merge_sites",
@@ -104,24 +107,118 @@ def verify_file(f: SiteFile, /, *, min_cell_size: int, score_bins: int | None) -
         )
 
 
-def site_summary(f: SiteFile, /) -> Any:
-    """A site file's fairness cells as a :class:`ethicompass.fairness.Summary`."""
+_TYPES: dict[str, Any] = {
+    "_label": pl.Int8,
+    "_pred": pl.Int8,
+    "_score": pl.Float64,
+    "_n": pl.Int64,
+} | dict.fromkeys(("_sum_e", "_sum_e2", "_sum_e4"), pl.Float64)
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A group a site's disclosure control took cells from: where, which group, how many cells and a
+    band of their rows (``attributes`` empty for the overall table)."""
+
+    site: str
+    attributes: tuple[str, ...]
+    values: tuple[Any, ...]
+    cells: int
+    rows: tuple[int, int]
+
+    @property
+    def label(self) -> str:
+        """The group as text (``sex=F``; ``all`` for the overall table)."""
+        return ", ".join(f"{a}={v}" for a, v in zip(self.attributes, self.values, strict=True)) or "all"
+
+
+@dataclass(frozen=True)
+class SiteCounts:
+    """A site's fairness tables (or the sum of several sites') as :class:`ethicompass.fairness.Summary`
+    objects: the overall table, one per group column, the joint table (no score); and what the sites'
+    disclosure control withheld, group by group."""
+
+    overall: Any
+    attributes: dict[str, Any]
+    joint: Any | None
+    withheld: tuple[Withheld, ...] = ()
+    #: under the noise method, the sites' noisy grid (every group column x label x prediction x score
+    #: bin), its signed cells summed: the tables above are its margins (:mod:`ethicompass.sites._noise_merge`)
+    grid: Any | None = None
+
+    @property
+    def n(self) -> int:
+        """Rows the overall table counts."""
+        return int(self.overall.n)
+
+
+def _table_summary(table: dict[str, Any], fair: dict[str, Any]) -> Any:
     from ethicompass.fairness import Summary
 
-    fair = f.body["fairness"]
-    groups = tuple(fair["groups"])
-    types: dict[str, Any] = {"_label": pl.Int8, "_pred": pl.Int8, "_score": pl.Float64, "_n": pl.Int64}
-    types |= dict.fromkeys(("_sum_e", "_sum_e2", "_sum_e4"), pl.Float64)
-    rows = fair["rows"]
+    rows = table["rows"]
     # one column at a time, each built with its type (a group column's is inferred): no transposition
     frame = pl.DataFrame(
         [
-            pl.Series(c, list(map(itemgetter(j), rows)), dtype=types.get(c), strict=c in types)
-            for j, c in enumerate(fair["columns"])
+            pl.Series(c, list(map(itemgetter(j), rows)), dtype=_TYPES.get(c), strict=c in _TYPES)
+            for j, c in enumerate(table["columns"])
         ]
     )
+    scored = table["kind"] != "joint"
     return Summary(
-        frame, groups, fair["threshold"], fair["bin_width"], True, fair["label"], fair["score"], None
+        frame,
+        tuple(table["groups"]),
+        fair["threshold"],
+        fair["bin_width"] if scored else None,
+        scored,
+        fair["label"],
+        fair["score"],
+        None,
+    )
+
+
+def site_summary(f: SiteFile, /) -> SiteCounts:
+    """A site file's fairness tables as :class:`SiteCounts`, with the groups its disclosure control withheld."""
+    fair = f.body["fairness"]
+    if [t["kind"] for t in fair["tables"]] == [NOISY_GRID]:  # the noise method: the grid's margins, signed
+        from ethicompass.sites._noise_merge import grid_margins
+
+        grid = _table_summary(fair["tables"][0], fair)
+        return SiteCounts(*grid_margins(grid, tuple(fair["groups"])), (), grid)
+    tables = {(t["kind"], tuple(t["groups"])): _table_summary(t, fair) for t in fair["tables"]}
+    record = f.body["disclosure"]["suppressed"]["fairness"]
+    withheld = []
+    for t in record.get("tables", []):
+        if t["kind"] == "overall" and t["cells"]:
+            withheld.append(Withheld(f.site, (), (), int(t["cells"]), (int(t["rows"][0]), int(t["rows"][1]))))
+        for entry in t.get("withheld", []):
+            withheld.append(
+                Withheld(
+                    f.site,
+                    tuple(t["groups"]),
+                    tuple(entry["group"]),
+                    int(entry["cells"]),
+                    (int(entry["rows"][0]), int(entry["rows"][1])),
+                )
+            )
+    groups = tuple(fair["groups"])
+    return SiteCounts(
+        tables[("overall", ())],
+        {g: tables[("attribute", (g,))] for g in groups},
+        tables.get(("joint", groups)),
+        tuple(withheld),
+    )
+
+
+def add_counts(parts: list[SiteCounts], /) -> SiteCounts:
+    """The sum of several sites' tables (table by table, :func:`add_all`), their withheld groups together."""
+    first = parts[0]
+    joint = None if first.joint is None else add_all([p.joint for p in parts])
+    return SiteCounts(
+        add_all([p.overall for p in parts]),
+        {g: add_all([p.attributes[g] for p in parts]) for g in first.attributes},
+        joint,
+        tuple(w for p in parts for w in p.withheld),
+        None if first.grid is None else add_all([p.grid for p in parts]),
     )
 
 
@@ -136,7 +233,7 @@ def collapse(summary: Any, groups: Sequence[str], /) -> Any:
         tuple(groups),
         summary.threshold,
         summary.bin_width,
-        True,
+        summary.has_score,
         summary.label,
         summary.score,
         summary.prediction,
@@ -168,22 +265,20 @@ def count_table(summary: Any, /, *, model: str, groups: Sequence[str]) -> Any:
 
 @dataclass(frozen=True)
 class MergedSites:
-    """The verified files and their merged counts."""
+    """The verified files, each site's tables and their sum."""
 
     files: tuple[SiteFile, ...]
-    summaries: dict[str, Any]
-    summary: Any
+    summaries: dict[str, SiteCounts]
+    summary: SiteCounts
 
     @property
     def sites(self) -> tuple[str, ...]:
         """The site names, sorted."""
         return tuple(sorted(self.summaries))
 
-    def without(self, site: str) -> Any:
-        """The merged summary of every site but ``site``."""
-        return functools.reduce(
-            operator.add, [s for name, s in sorted(self.summaries.items()) if name != site]
-        )
+    def without(self, site: str) -> SiteCounts:
+        """The merged tables of every site but ``site``."""
+        return add_counts([s for name, s in sorted(self.summaries.items()) if name != site])
 
 
 def merge_sites(files: Sequence[SiteFile], /, *, policy: Any) -> MergedSites:
@@ -191,7 +286,7 @@ def merge_sites(files: Sequence[SiteFile], /, *, policy: Any) -> MergedSites:
     verify_sites(files, policy=policy)
     ordered = sorted(files, key=lambda f: f.site)
     summaries = {f.site: site_summary(f) for f in ordered}
-    return MergedSites(tuple(ordered), summaries, add_all(list(summaries.values())))
+    return MergedSites(tuple(ordered), summaries, add_counts(list(summaries.values())))
 
 
 def add_all(summaries: list[Any], /) -> Any:
@@ -217,7 +312,7 @@ def add_all(summaries: list[Any], /) -> Any:
         first.groups,
         first.threshold,
         first.bin_width,
-        True,
+        first.has_score,
         first.label,
         first.score,
         first.prediction,

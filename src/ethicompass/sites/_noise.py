@@ -2,7 +2,8 @@
 released with OpenDP's Laplace mechanisms, and the file's epsilon is debited in the site's budget ledger.
 
 **What is released.** Every count table on a *public grid*, so that which cells appear never depends on
-the data: the fairness cells over every combination of the policy's ``sites.categories`` of each group
+the data: the fairness cells (the file's one fairness table, of kind ``noisy_grid``; the coordinator derives
+the overall, attribute and joint tables from it by adding its signed cells) over every combination of the policy's ``sites.categories`` of each group
 column, label (0/1), and the ``score_bins`` bins with the predictions the threshold allows in each bin;
 the representativeness counts over the reference population's values of each attribute (and
 ``(other)``); the consent-enforcement counts over kept and every drop reason. No cell is suppressed.
@@ -21,7 +22,7 @@ is ``epsilon``-differentially private for the sum of its tables' epsilons, at mo
 **Post-processing** (no extra privacy cost, recorded per table): a fairness cell's noisy count stays a
 signed integer in the file (cells of 0 are left out) and its noisy centred sum is clipped to
 ``[-h * |n~|, h * |n~|]`` so the cell's mean stays inside its bin; the coordinator adds the sites' cells and
-only then clamps each merged cell at zero (:func:`ethicompass.sites._noise_check.clamp_merged`), so the noise
+only then clamps each merged cell at zero (:func:`ethicompass.sites._noise_merge.clamp_merged`), so the noise
 of the sites partly cancels before the clamp biases an empty cell upwards. The one-way tables
 (representativeness, consent) are clamped at zero at the site. The report states the noise and does not
 claim equality with a pooled analysis.
@@ -42,6 +43,7 @@ import numpy as np
 import polars as pl
 
 from ethicompass.errors import InputError
+from ethicompass.sites._format import NOISY_GRID
 
 __all__ = [
     "MECHANISM_COUNT",
@@ -254,7 +256,7 @@ def _fairness(
     records = []
     noisy_n, scale = laplace(grid["_n"].to_numpy(), epsilon=shares["fairness.n"], sensitivity=1, integer=True)
     records.append(_record("fairness", "_n", MECHANISM_COUNT, shares["fairness.n"], 1, scale, grid.height))
-    n = noisy_n  # signed: the coordinator clamps after adding the sites (sites._noise_check.clamp_merged)
+    n = noisy_n  # signed: the coordinator clamps after adding the sites (sites._noise_merge.clamp_merged)
     true_n = grid["_n"].to_numpy().astype(np.float64)
     sums: dict[str, np.ndarray] = {}
     clipped = 0
@@ -274,8 +276,14 @@ def _fairness(
         *[pl.Series(c, sums[c], dtype=pl.Float64) for c in SUMS],
     ).filter(pl.col("_n") != 0)
     out = out.select(*groups, "_label", "_pred", "_score", "_n", *SUMS)
-    fair["columns"] = out.columns
-    fair["rows"] = [list(r) for r in out.iter_rows()]
+    fair["tables"] = [
+        {
+            "kind": NOISY_GRID,
+            "groups": groups,
+            "columns": out.columns,
+            "rows": [list(r) for r in out.iter_rows()],
+        }
+    ]
     post = {
         "grid_cells": grid.height,
         "negative_counts": int((noisy_n < 0).sum()),

@@ -1,5 +1,6 @@
-"""The check of a noisy site file (``site check``, and again at every merge) and the coordinator's side of
-the noise method: one method for every site, and the report's statement of the noise (:mod:`._noise`)."""
+"""The check of a noisy site file (``site check``, and again at every merge) and the coordinator's checks
+of the noise method: one method for every site, and the report's statement of the noise (:mod:`._noise`;
+the merge of noisy grids is :mod:`._noise_merge`)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from ethicompass.errors import InputError
+from ethicompass.sites._format import NOISY_GRID
 from ethicompass.sites._noise import (
     MECHANISM_COUNT,
     MECHANISM_SUM,
     NOISE_VERSION,
     OTHER,
-    POWER,
     SUMS,
-    cell_ranges,
     rep_domains,
     sum_sensitivity,
 )
 
-__all__ = ["check_noise", "clamp_merged", "noise_checks", "require_one_method", "widen_for_noise"]
+__all__ = ["check_noise", "noise_checks", "noise_sd", "require_one_method"]
 
 
 def _positive(value: Any) -> float | None:
@@ -63,7 +63,12 @@ def _check_cells(body: dict[str, Any], record: dict[str, Any], bins: int, proble
     if not isinstance(categories, dict) or set(categories) != set(groups):
         problems.append("the noise record's categories do not name the file's group columns")
         return
-    rows = fair.get("rows") or []
+    tables: list[Any] = fair["tables"] if isinstance(fair.get("tables"), list) else []
+    grid_tables = [t for t in tables if isinstance(t, dict) and t.get("kind") == NOISY_GRID]
+    rows = (grid_tables[0].get("rows") if grid_tables else None) or []
+    if not isinstance(rows, list):
+        problems.append("fairness: the noisy grid's rows are not a list")
+        return
     width = len(groups) + 4  # the keys: groups, label, prediction, score
     keys = {tuple(r[:width]) for r in rows if isinstance(r, list)}
     if len(keys) != len(rows):
@@ -149,7 +154,7 @@ def require_one_method(files: Sequence[Any], /, *, policy: Any) -> None:
             )
 
 
-def _sd(scale: float) -> float:
+def noise_sd(scale: float) -> float:
     """The standard deviation of discrete Laplace noise of ``scale`` (OpenDP's parameterisation)."""
     a = math.exp(-1.0 / scale)
     return math.sqrt(2 * a) / (1 - a)
@@ -167,7 +172,7 @@ def noise_checks(
     for f in files:
         rec = f.body["disclosure"]["noise"]
         n_rec = next(t for t in rec["tables"] if t["table"] == "fairness" and t["column"] == "_n")
-        sds.append(_sd(n_rec["scale"]))
+        sds.append(noise_sd(n_rec["scale"]))
         grid = int(rec["post_processing"]["fairness"]["grid_cells"])
         lines.append(
             f"{f.site}: epsilon {rec['epsilon_spent']:g} over {len(rec['tables'])} tables; cell counts "
@@ -201,8 +206,9 @@ def noise_checks(
         value=round(merged_sd, 3),
         threshold="stated: TPR and FPR intervals widened for the noise; the other intervals do not include it",
         evidence=f"every cell count of every site carries {MECHANISM_COUNT} noise (sd per site {', '.join(f'{s:.3g}' for s in sds)}); "
-        f"a merged cell carries sd {merged_sd:.3g}; {per_value}. {clamped} merged cells "
-        "with a noisy count below zero were left out (clamped at zero), which biases empty cells upward. The TPR and FPR intervals (each group's and each difference's, the "
+        f"a merged grid cell carries sd {merged_sd:.3g}; the tables judged are sums of grid cells; {per_value}. "
+        f"{clamped} cells of the merged tables with a noisy count below zero were left out (clamped at zero), "
+        "which biases empty cells upward. The TPR and FPR intervals (each group's and each difference's, the "
         "Holm-adjusted ones the verdicts read included) are widened for this noise (its variance added, delta "
         "method); the other intervals (AUROC, Brier, calibration, net benefit, representativeness, between-site "
         "heterogeneity) and the "
@@ -216,139 +222,3 @@ def noise_checks(
         "(fewer score bins or group columns) lowers the noise",
     )
     return privacy, statement
-
-
-# ----------------------------------------------------------------------------- intervals widened for the noise
-#: the (label, prediction) of each confusion count a rate divides: TPR = TP / (TP + FN), FPR = FP / (FP + TN)
-_RATES = {"tpr": ((1, 1), (1, 0)), "fpr": ((0, 1), (0, 0))}
-_Z95 = 1.959963984540054
-
-
-def _cell_variance(files: Sequence[Any]) -> float:
-    """The summed variance, over the sites, of one cell's count noise."""
-    out = 0.0
-    for f in files:
-        rec = f.body["disclosure"]["noise"]
-        scale = next(t["scale"] for t in rec["tables"] if t["table"] == "fairness" and t["column"] == "_n")
-        out += _sd(scale) ** 2
-    return out
-
-
-def _rate_sd(counts: Any, grid: Any, group: dict[str, Any], metric: str, variance: float) -> float | None:
-    """The noise's standard deviation of a group's TPR or FPR (delta method): each confusion count is a sum
-    of grid cells, each with the sites' summed cell variance; None when the rate is undefined."""
-    import polars as pl
-
-    def select(frame: Any, label: int, pred: int) -> Any:
-        mask = (pl.col("_label") == label) & (pl.col("_pred") == pred)
-        for k, v in group.items():
-            mask = mask & (pl.col(k).cast(pl.String) == str(v))
-        return frame.filter(mask)
-
-    (la, pa), (lb, pb) = _RATES[metric]
-    a = float(select(counts, la, pa)["_n"].sum())
-    b = float(select(counts, lb, pb)["_n"].sum())
-    if a + b <= 0:
-        return None
-    p = a / (a + b)
-    var_a = select(grid, la, pa).height * variance
-    var_b = select(grid, lb, pb).height * variance
-    return math.sqrt(((1 - p) ** 2 * var_a + p**2 * var_b) / (a + b) ** 2)
-
-
-def _widen(
-    ci: tuple[float, float] | None, value: float | None, sd: float, z: float
-) -> tuple[float, float] | None:
-    if ci is None or value is None:
-        return ci
-    extra = (z * sd) ** 2
-    return (value - math.sqrt((value - ci[0]) ** 2 + extra), value + math.sqrt((ci[1] - value) ** 2 + extra))
-
-
-def widen_for_noise(report: Any, summary: Any, files: Sequence[Any], /) -> Any:
-    """``report`` with the TPR and FPR intervals widened for the sites' noise: each group's interval, and each
-    difference's (the Holm-adjusted one the verdict reads too), its half-widths grown by the noise's standard
-    deviation (delta method over the grid's cells, sites summed) at the interval's own level, in quadrature.
-    ``summary`` holds the merged counts the report was computed from. Other metrics are left as they are."""
-    from dataclasses import replace
-
-    from ethicompass.sites._noise import fairness_grid
-
-    first = files[0].body
-    record = first["disclosure"]["noise"]
-    groups = list(first["fairness"]["groups"])
-    grid = fairness_grid(groups, record["categories"], record["score_bins"], first["fairness"]["threshold"])
-    variance = _cell_variance(files)
-    counts = summary.counts
-
-    def sd(group: Any, metric: str) -> float | None:
-        return _rate_sd(counts, grid, dict(group or {}), metric, variance)
-
-    def widen_group(g: Any) -> Any:
-        metrics = dict(g.metrics)
-        for metric in _RATES:
-            est, s = metrics.get(metric), sd(g.group, metric)
-            if est is not None and s is not None:
-                metrics[metric] = replace(est, ci=_widen(est.ci, est.value, s, _Z95))
-        return replace(g, metrics=metrics)
-
-    disparities = []
-    for d in report.disparities:
-        if d.metric in _RATES and d.group is not None and d.reference is not None:
-            s_g, s_r = sd(d.group, d.metric), sd(d.reference, d.metric)
-            if s_g is not None and s_r is not None:
-                s = math.hypot(s_g, s_r)
-                value, ci = d.difference.value, d.difference.ci
-                z_holm = _Z95
-                if ci is not None and d.ci_holm is not None and ci[1] > ci[0]:
-                    z_holm = _Z95 * (d.ci_holm[1] - d.ci_holm[0]) / (ci[1] - ci[0])
-                d = replace(
-                    d,
-                    difference=replace(d.difference, ci=_widen(ci, value, s, _Z95)),
-                    ci_holm=_widen(d.ci_holm, value, s, z_holm),
-                )
-        disparities.append(d)
-    return replace(
-        report,
-        overall=widen_group(report.overall),
-        groups=tuple(widen_group(g) for g in report.groups),
-        intersections=tuple(widen_group(g) for g in report.intersections),
-        disparities=tuple(disparities),
-    )
-
-
-# ----------------------------------------------------------------------------- clamped after merging
-def _clamp(summary: Any, bins: int) -> tuple[Any, int]:
-    """``summary`` without its cells of zero or fewer rows, each sum clipped to its bin's range times the
-    count (consistent: every cell's mean score inside its bin); and how many cells were negative."""
-    from dataclasses import replace
-
-    import numpy as np
-    import polars as pl
-
-    c = summary.counts
-    negative = int((c["_n"] < 0).sum())
-    c = c.filter(pl.col("_n") > 0)
-    k = (c["_score"].to_numpy() * bins).round().astype(np.int64)
-    label = c["_label"].to_numpy().astype(np.float64)
-    n = c["_n"].to_numpy().astype(np.float64)
-    sums = []
-    for column in SUMS:
-        centre, half = cell_ranges(k, label, bins, POWER[column])
-        sums.append(
-            pl.Series(column, np.clip(c[column].to_numpy(), (centre - half) * n, (centre + half) * n))
-        )
-    return replace(summary, counts=c.with_columns(sums)), negative
-
-
-def clamp_merged(merged: Any, /) -> tuple[Any, int]:
-    """The merged noisy counts made consistent for estimation: the sites' signed cells are added first (their
-    noise partly cancels), then every merged cell below one row is left out and its sums clipped to its bin;
-    each site's own summary (for the between-site checks) the same way. Returns the new
-    :class:`ethicompass.sites.MergedSites` and how many merged cells were negative."""
-    from dataclasses import replace
-
-    bins = int(merged.files[0].body["disclosure"]["noise"]["score_bins"])
-    summary, negative = _clamp(merged.summary, bins)
-    summaries = {site: _clamp(s, bins)[0] for site, s in merged.summaries.items()}
-    return replace(merged, summary=summary, summaries=summaries), negative

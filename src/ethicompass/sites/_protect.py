@@ -20,16 +20,29 @@ second with ``intervals=True``, which the site file does not use yet: too slow o
 :func:`protect` starts from the cells under the minimum and, while a hidden cell under it is disclosed, hides
 the smallest published cell that shares a margin with it and stops its disclosure (the hypercube
 method's choice in tau-ARGUS: the cheapest cell that breaks the determination), falling back to the
-one that leaves fewest cells disclosed. :func:`unprotectable` names what no suppression can hide.
+one that leaves fewest cells disclosed. :func:`protect_milp` instead gives each disclosed cell the
+cheapest set of cells that breaks its determination, found by a small integer programme (what a site
+file uses: the greedy choice cascades on linked tables). :func:`unprotectable` names what no
+suppression can hide.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Margin", "bounds", "known_margins", "narrow", "protect", "recoverable", "unprotectable"]
+__all__ = [
+    "Margin",
+    "bounds",
+    "known_margins",
+    "narrow",
+    "protect",
+    "protect_milp",
+    "recoverable",
+    "unprotectable",
+]
 
 #: a set of cells with a known sum (an index array), or cells with coefficients and a known sum 0
 Margin = np.ndarray | tuple[np.ndarray, np.ndarray]
@@ -97,8 +110,8 @@ def recoverable(margins: Sequence[Margin], mask: np.ndarray) -> np.ndarray:
 
     Each margin's total less its published cells is a known sum of its hidden cells: a linear system
     ``A x = b`` in the hidden cells. A hidden cell is determined iff its unit vector lies in the row space
-    of ``A``, i.e. iff it is zero in every vector of ``A``'s null space (one SVD per connected block of
-    hidden cells). A hidden cell in no margin is not determined. Returns a mask over all cells
+    of ``A``, i.e. iff it is zero in every vector of ``A``'s null space (one thin SVD per connected block
+    of hidden cells). A hidden cell in no margin is not determined. Returns a mask over all cells
     (``False`` for the published ones).
     """
     mask = np.asarray(mask, dtype=bool)
@@ -113,10 +126,12 @@ def recoverable(margins: Sequence[Margin], mask: np.ndarray) -> np.ndarray:
         sub = sub[np.any(sub != 0, axis=1)]
         if sub.shape[0] == 0:
             continue
-        _, sv, vt = np.linalg.svd(sub, full_matrices=True)
+        # e_j is in the row space iff its projection onto the row space is itself: with the thin SVD's
+        # leading right singular vectors V_r, iff |V_r e_j|^2 = 1 (no full null-space basis needed)
+        _, sv, vt = np.linalg.svd(sub, full_matrices=False)
         rank = int((sv > 1e-9 * max(1.0, float(sv[0]))).sum())
-        null = vt[rank:]
-        pinned = np.all(np.abs(null) < 1e-9, axis=0) if null.size else np.ones(block.size, dtype=bool)
+        inside = (vt[:rank] ** 2).sum(axis=0)
+        pinned = 1.0 - inside < 1e-10
         out[hidden[block[pinned]]] = True
     return out
 
@@ -300,3 +315,122 @@ def unprotectable(
     counts = np.asarray(counts)
     known = known_margins(counts, margins, minimum, small_totals=small_totals)
     return recoverable(known, mask) & (counts > 0) & (counts < minimum)
+
+
+#: the largest entry (in absolute value) of the null vector that proves a cell undetermined, its own being 1
+_SCALE = 4.0
+
+
+def _matrix(equations: list[tuple[np.ndarray, np.ndarray]], size: int) -> Any:
+    """The equations as a sparse matrix over all cells (one row each)."""
+    from scipy.sparse import csr_array
+
+    if not equations:
+        return csr_array((0, size))
+    rows = np.concatenate([np.full(c.size, k) for k, (c, _) in enumerate(equations)])
+    cols = np.concatenate([c for c, _ in equations])
+    vals = np.concatenate([v for _, v in equations])
+    return csr_array((vals, (rows, cols)), shape=(len(equations), size))
+
+
+def _component(e: Any, cell: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cells and equations linked to ``cell`` through shared equations (its connected block)."""
+    from scipy.sparse.csgraph import breadth_first_order
+
+    size = e.shape[1]
+    incidence = (e != 0).astype(np.int8)
+    from scipy.sparse import bmat
+
+    graph = bmat([[None, incidence.T], [incidence, None]]).tocsr()  # cells, then equations
+    reached = breadth_first_order(graph, cell, directed=False, return_predecessors=False)
+    cells = np.sort(reached[reached < size])
+    rows = np.sort(reached[reached >= size] - size)
+    return cells, rows
+
+
+def _break(
+    e: Any, counts: np.ndarray, mask: np.ndarray, cell: int, cost: np.ndarray, time_limit: float
+) -> np.ndarray | None:
+    """The cheapest published cells to hide so that ``cell`` is not determined: a small integer programme.
+
+    ``cell`` is undetermined iff some vector ``d`` with ``d[cell] = 1`` satisfies every known equation
+    (``E d = 0``) and is zero on the published cells (it moves the hidden cells without changing any
+    total). Variables: ``d`` over the cell's block, and a 0/1 ``s`` per published cell that may be
+    hidden (``|d| <= 4 s``); minimise the cost of the cells hidden. None when no choice works (the
+    totals alone give the cell away)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_array, hstack, identity, vstack
+
+    cells, rows = _component(e, cell)
+    sub = e[rows][:, cells]
+    k = cells.size
+    free = ~mask[cells] & (counts[cells] > 0)  # published cells that may be hidden
+    lb = np.where(mask[cells], -_SCALE, 0.0)
+    ub = np.where(mask[cells], _SCALE, 0.0)
+    lb[free], ub[free] = -_SCALE, _SCALE
+    at = int(np.searchsorted(cells, cell))
+    lb[at] = ub[at] = 1.0
+    f = np.flatnonzero(free)
+    eye = identity(k, format="csr")[f]
+    link = vstack([hstack([eye, -_SCALE * identity(f.size)]), hstack([-eye, -_SCALE * identity(f.size)])])
+    a = vstack([hstack([sub, csr_array((sub.shape[0], f.size))]), link]).tocsr()
+    lo = np.concatenate([np.zeros(sub.shape[0]), np.full(2 * f.size, -np.inf)])
+    hi = np.zeros(sub.shape[0] + 2 * f.size)
+    c = np.concatenate([np.zeros(k), cost[cells[f]]])
+    integrality = np.concatenate([np.zeros(k), np.ones(f.size)])
+    result = milp(
+        c,
+        integrality=integrality,
+        bounds=Bounds(np.concatenate([lb, np.zeros(f.size)]), np.concatenate([ub, np.ones(f.size)])),
+        constraints=LinearConstraint(a, lo, hi),
+        options={"time_limit": time_limit},
+    )
+    if result.x is None:
+        return None
+    chosen = np.zeros(mask.shape, dtype=bool)
+    chosen[cells[f[result.x[k:] > 0.5]]] = True
+    return chosen
+
+
+def protect_milp(
+    counts: np.ndarray,
+    margins: Sequence[Margin],
+    minimum: int,
+    *,
+    cost: Callable[[np.ndarray], np.ndarray] | None = None,
+    start: np.ndarray | None = None,
+    small_totals: bool = False,
+    time_limit: float = 10.0,
+) -> np.ndarray:
+    """Which cells to suppress so that no hidden cell under ``minimum`` is exactly recoverable, the
+    complementary cells chosen by a small integer programme instead of :func:`protect`'s greedy step.
+
+    The cells under the minimum (and over zero) are hidden first (with ``start``, if given). Then,
+    while :func:`recoverable` finds a hidden cell under the minimum that the known totals determine,
+    the smallest such cell gets :func:`_break`'s cheapest set of published cells that leaves it
+    undetermined, ``cost(mask)`` giving each cell's price given what is already hidden (default its row
+    count: minimise the rows hidden). Hiding more never determines a cell that was not, so each cell
+    is settled once. A cell the totals give away by themselves is left (:func:`unprotectable`).
+    Returns the mask of suppressed cells.
+    """
+    counts = np.asarray(counts)
+    small = (counts > 0) & (counts < minimum)
+    mask = small.copy()
+    if start is not None:
+        mask |= np.asarray(start, dtype=bool)
+    if minimum <= 1 or not mask.any():
+        return mask
+    known = known_margins(counts, margins, minimum, small_totals=small_totals)
+    e = _matrix(known, counts.size)
+    stuck = np.zeros(counts.size, dtype=bool)
+    while True:
+        exposed = recoverable(known, mask) & small & ~stuck
+        if not exposed.any():
+            return mask
+        cell = int(np.flatnonzero(exposed)[np.argmin(counts[exposed])])
+        price = counts.astype(np.float64) if cost is None else np.asarray(cost(mask), dtype=np.float64)
+        chosen = _break(e, counts, mask, cell, price, time_limit)
+        if chosen is None or not chosen.any():
+            stuck[cell] = True  # the totals alone determine it (or the programme found nothing in time)
+            continue
+        mask |= chosen

@@ -2,10 +2,14 @@
 
 Reuses the counts-first kernels: consent enforcement (``consent.enforce``) on the predictions, one
 ``fairness.summarize`` group-by of the kept rows over (groups, site column, label, prediction, score
-bin) with the error sums, and one group-by per attribute of the patients for representativeness.
-Decision curves, calibration and harm are estimated at the coordinator from the same cells (each
-cell's mean score is its error sum over its count plus its label). Then disclosure control
-(:mod:`ethicompass.sites._disclosure`) and its check; the caller signs and writes the file.
+bin) with the error sums, turned into the file's tables (:func:`fairness_tables`: the overall table,
+one per group column, the joint table without score), and one group-by per attribute of the patients
+for representativeness. Decision curves and calibration are estimated at the coordinator from the
+overall table, subgroups from the attribute tables (each cell's mean score is its error sum over its
+count plus its label). Then disclosure control (:func:`ethicompass.sites._tables.protect_tables`,
+:mod:`ethicompass.sites._disclosure`) and its check; the caller signs and writes the file. Under the noise
+method (``sites.method: noise``) the fine counts go to :func:`ethicompass.sites._noise.release_body` instead,
+which writes one noisy grid in place of the three kinds of table.
 """
 
 from __future__ import annotations
@@ -15,15 +19,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from ethicompass.errors import InputError
-from ethicompass.sites._disclosure import check_body, complementary, suppress_counts, suppressed_record
+from ethicompass.sites._disclosure import check_body, suppress_counts
 from ethicompass.sites._format import FORMAT, FORMAT_VERSION
-from ethicompass.sites._protect import unprotectable
+from ethicompass.sites._tables import SiteTable, count_tables, protect_tables
 
-__all__ = ["build_body", "manifest_hash", "policy_hash", "site_groups"]
+__all__ = ["build_body", "fairness_tables", "manifest_hash", "policy_hash", "site_groups"]
 
 
 def manifest_hash(study: Any, /) -> str:
@@ -110,66 +113,16 @@ def counts_schema_is_date(counts: pl.DataFrame, column: str) -> bool:
     return counts.schema[column] == pl.Date
 
 
-def coarsen(counts: pl.DataFrame, groups: list[str], minimum: int) -> pl.DataFrame:
-    """Merge adjacent score bins within each (groups, label, prediction) stratum until every cell holds at
-    least ``minimum`` rows (a short tail joins the cell before it).
+def fairness_tables(kept: Any, study: Any, policy: Any) -> tuple[dict[str, Any], list[SiteTable]]:
+    """The site's fairness counts as the file's tables, before disclosure control: the overall table, one
+    per group column on nested score partitions, and the joint table (:mod:`ethicompass.sites._tables`).
 
-    Counts per stratum are kept exactly; only the score's resolution is lost where rows are few. A
-    merged cell's key is the lower edge of its first bin (still an edge of the policy's grid) and its
-    error sums are the sums of its bins, so its mean score stays exact. A stratum of fewer than
-    ``minimum`` rows stays one small cell, for suppression to remove.
-    """
-    if minimum <= 1 or counts.height == 0:
-        return counts
-    keys = [*groups, "_label", "_pred"]
-    ordered = counts.sort([*keys, "_score"], nulls_last=True)
-    stratum = ordered.select(pl.struct(keys).rank("dense")).to_series().to_numpy()
-    n = ordered["_n"].to_numpy()
-    out_index = np.empty(ordered.height, dtype=np.int64)
-    current, filled, start_of_stratum = -1, 0, True
-    for i in range(ordered.height):
-        new = i == 0 or stratum[i] != stratum[i - 1]
-        if new or filled >= minimum:
-            current += 1
-            filled = 0
-            start_of_stratum = new
-        out_index[i] = current
-        filled += int(n[i])
-        last = i == ordered.height - 1 or stratum[i + 1] != stratum[i]
-        if last and filled < minimum and not start_of_stratum:
-            # the stratum's tail is short: fold it into the cell before it (same stratum)
-            tail = out_index == current
-            out_index[tail] = current - 1
-            current -= 1
-    return (
-        ordered.with_columns(pl.Series("_cell", out_index))
-        .group_by("_cell", maintain_order=True)
-        .agg(
-            *[pl.col(k).first() for k in keys],
-            pl.col("_score").first(),
-            *[pl.col(c).sum() for c in ("_n", "_sum_e", "_sum_e2", "_sum_e4")],
-        )
-        .drop("_cell")
-        .select(counts.columns)
+    Disclosure control (:func:`ethicompass.sites._tables.protect_tables`) comes next; another method of
+    disclosure control takes these same tables."""
+    meta, counts = _fairness(kept, study, policy)
+    return meta, count_tables(
+        counts, meta["groups"], policy.sites.min_cell_size, bins=policy.sites.score_bins
     )
-
-
-def _suppress_fairness(
-    counts: pl.DataFrame, groups: list[str], minimum: int
-) -> tuple[pl.DataFrame, dict[str, Any]]:
-    n = counts["_n"].to_numpy()
-    margins: list[np.ndarray] = [np.arange(counts.height)]
-    if groups:
-        combo = counts.select(pl.struct(groups).rank("dense")).to_series().to_numpy()
-        margins += [np.flatnonzero(combo == c) for c in np.unique(combo)]
-        for g in groups:
-            codes = counts.select(pl.col(g).rank("dense")).to_series().fill_null(0).to_numpy()
-            margins += [np.flatnonzero(codes == c) for c in np.unique(codes)]
-    mask = complementary(n, margins, minimum) if minimum > 1 else np.zeros(counts.height, dtype=bool)
-    # cells the group totals alone give away (no suppression can hide them): flagged, and the coordinator warns
-    pinned = int(unprotectable(n, margins, mask, minimum).sum()) if minimum > 1 else 0
-    record = suppressed_record(n, mask, minimum) | ({"determined_by_totals": pinned} if pinned else {})
-    return counts.filter(pl.Series(~mask)), record
 
 
 def _representativeness(study: Any, minimum: int) -> tuple[dict[str, dict[str, int]] | None, int]:
@@ -265,11 +218,13 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any, frame: Any 
             f"site {site!r}: no row of {p.dataset!r} is consented for the purpose",
             hint="check the consent file",
         )
-    meta, counts = _fairness(kept, study, policy)
-    exact = counts
-    counts, fairness_suppressed = _suppress_fairness(
-        coarsen(counts, meta["groups"], minimum), meta["groups"], minimum
-    )
+    if noise:  # the exact fine counts: sites._noise releases them on its public grid (release_body, below)
+        meta, exact = _fairness(kept, study, policy)
+        tables: list[SiteTable] = []
+        fairness_suppressed: dict[str, Any] = {}
+    else:
+        meta, tables = fairness_tables(kept, study, policy)
+        tables, fairness_suppressed = protect_tables(tables, minimum)
     representativeness, rep_hidden = _representativeness(study, minimum)
     consent, consent_hidden = _suppress_consent(consent, minimum)
     from ethicompass.consent import unresolved_decisions
@@ -294,7 +249,7 @@ def build_body(study: Any, /, *, site: str, policy: Any, store: Any, frame: Any 
             "groups": list(p.groups),
             "site_column": p.site,
         },
-        "fairness": meta | {"columns": counts.columns, "rows": [list(r) for r in counts.iter_rows()]},
+        "fairness": meta | {"tables": [t.to_dict() for t in tables]},
         "representativeness": representativeness,
         "reference_population": _reference(study) if representativeness is not None else None,
         "consent": consent,
