@@ -34,9 +34,7 @@ import re
 from collections.abc import Iterator, Sequence
 from importlib import resources
 
-from ethicompass.privacy.text.recognizers._parts import (
-    ANYWHERE as _ANYWHERE,
-)
+from ethicompass.privacy.text.recognizers._parts import ANYWHERE as _ANYWHERE
 from ethicompass.privacy.text.recognizers._parts import (
     CUE_NAME,
     CUE_PLACE,
@@ -45,12 +43,8 @@ from ethicompass.privacy.text.recognizers._parts import (
     finditer,
     letters_before_digits,
 )
-from ethicompass.privacy.text.recognizers._parts import (
-    LETTER as _L,
-)
-from ethicompass.privacy.text.recognizers._parts import (
-    Starts as _Starts,
-)
+from ethicompass.privacy.text.recognizers._parts import LETTER as _L
+from ethicompass.privacy.text.recognizers._parts import Starts as _Starts
 from ethicompass.privacy.text.recognizers._signed import signature_regexes, signed_names, titled_names
 from ethicompass.privacy.text.recognizers._vocab import (
     _COMMON_CAPS,
