@@ -200,6 +200,19 @@ def test_an_unpaired_surrogate_escape_is_bad_input(
     assert not out.exists()
 
 
+def test_phi_eval_refuses_an_unpaired_surrogate_escape_in_the_notes(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """``phi eval`` reads the notes as ``phi find`` does: half a surrogate pair is exit 2 naming the file and line."""
+    notes, gold = tmp_path / "notes.jsonl", tmp_path / "gold.jsonl"
+    notes.write_text('{"note_id": "a", "text": "Seen by Dr Okafor \\ud800 on 7/22."}\n', encoding="utf-8")
+    gold.write_text('{"note_id": "a", "start": 11, "end": 17, "type": "NAME"}\n', encoding="utf-8")
+    r = cli("phi", "eval", notes, "--gold", gold)
+    assert r.code == 2, (r.out, r.err)
+    err = r.err.replace("\n", "")
+    assert "notes.jsonl line 1" in err and "surrogate" in err and "Okafor" not in err
+
+
 _PROBE = """
 import sys
 from ethicompass.cli import run

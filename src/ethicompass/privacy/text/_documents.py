@@ -18,7 +18,7 @@ import polars as pl
 
 from ethicompass.errors import ColumnError, DataFileError
 
-__all__ = ["TextDocument", "check_text_file", "hash_input", "iter_documents"]
+__all__ = ["TextDocument", "check_encodable", "check_text_file", "hash_input", "iter_documents"]
 
 _BATCH = 2_000
 
@@ -131,7 +131,7 @@ def _jsonl(
                 )
             text = row[text_field]
             if not text.isascii():
-                _check_encodable(text, path, line_no, text_field)
+                check_encodable(text, path, line_no, text_field)
             doc_id = row.get(id_field, line_no) if id_field else line_no
             participant = row.get(participant_field) if participant_field else None
             yield TextDocument(
@@ -141,7 +141,7 @@ def _jsonl(
             )
 
 
-def _check_encodable(text: str, path: Path, line_no: int, field: str) -> None:
+def check_encodable(text: str, path: Path, line_no: int, field: str) -> None:
     """Fail (exit 2) on a JSON string escape of half a surrogate pair ("\\ud800"): it decodes to no character, so
     no output could hold the text (and the finder would stop on it with a traceback)."""
     try:

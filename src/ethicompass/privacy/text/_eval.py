@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from ethicompass.errors import DataFileError
-from ethicompass.privacy.text._documents import check_text_file
+from ethicompass.privacy.text._documents import check_encodable, check_text_file
 from ethicompass.privacy.text._find import DEFAULT_THRESHOLD, Span, find_phi_many
 from ethicompass.study import PhiType
 
@@ -160,6 +160,8 @@ def load_synthetic_gold(notes: str | Path, gold: str | Path, /) -> list[GoldDocu
     for line_no, row in _jsonl(notes):
         if "note_id" not in row or not isinstance(row.get("text"), str):
             raise DataFileError(f"{notes} line {line_no}: expected note_id and text", hint="pass notes.jsonl")
+        if not row["text"].isascii():
+            check_encodable(row["text"], Path(notes), line_no, "text")
         note_id = str(row["note_id"])
         spans = tuple(sorted(by_note.get(note_id, ()), key=lambda s: s.start))
         docs.append(GoldDocument(note_id, row["text"], spans))
