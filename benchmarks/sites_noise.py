@@ -40,31 +40,15 @@ def _split(study_dir: Path, groups: list[str], root: Path) -> dict[str, Path]:
 
 
 def _summarise(manifests: dict[str, Path], policy: Any, root: Path) -> list[Any]:
-    from ethicompass.sites import read_site_file, summarize_site
-    from ethicompass.store import Store
-    from ethicompass.study import Study
-    from ethicompass.transparency import generate_signing_key, load_signing_key
+    from ethicompass.sites import read_site_file
+    from ethicompass.sites._split import summarize_split
 
-    files = []
-    for name, manifest in manifests.items():
-        key = root / f"{name}.pem"
-        if not key.exists():
-            generate_signing_key(key)
-        state = Path(tempfile.mkdtemp(dir=root))  # a fresh state store: each repetition spends a whole budget
-        store = Store(f"sqlite:///{state / name}.db").open()
-        try:
-            summarize_site(
-                Study.from_file(manifest),
-                site=name,
-                policy=policy,
-                store=store,
-                key=load_signing_key(key),
-                out=root / f"{name}.ecsite",
-            )
-        finally:
-            store.dispose()
-        files.append(read_site_file(root / f"{name}.ecsite"))
-    return files
+    # a fresh state folder: each repetition spends every site's whole budget anew
+    state = Path(tempfile.mkdtemp(dir=root))
+    return [
+        read_site_file(root / f"{name}.ecsite")
+        for name in summarize_split(manifests, policy=policy, root=root, state_dir=state)
+    ]
 
 
 def _headline(files: list[Any], policy: Any, groups: list[str]) -> dict[str, float]:

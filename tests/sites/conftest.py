@@ -29,31 +29,14 @@ def policy_of(min_cell_size: int, score_bins: int | None) -> Any:
 
 def summarise_sites(study: Any, assignment: dict[str, str], root: Path, policy: Any) -> list[Any]:
     """Split ``study`` by ``assignment`` (participant -> site) and summarise every site with its own key and store."""
-    from ethicompass.sites import read_site_file, summarize_site
-    from ethicompass.sites._split import split_study
-    from ethicompass.store import Store
-    from ethicompass.study import Study
-    from ethicompass.transparency import generate_signing_key, load_signing_key
+    from ethicompass.sites import read_site_file
+    from ethicompass.sites._split import split_study, summarize_split
 
     manifests = split_study(study, sites=assignment, out_dir=root / "split")
-    files = []
-    for name, manifest in manifests.items():
-        key = root / f"{name}.pem"
-        generate_signing_key(key)
-        store = Store(f"sqlite:///{root / name}.db").open()
-        try:
-            summarize_site(
-                Study.from_file(manifest),
-                site=name,
-                policy=policy,
-                store=store,
-                key=load_signing_key(key),
-                out=root / f"{name}.ecsite",
-            )
-        finally:
-            store.dispose()
-        files.append(read_site_file(root / f"{name}.ecsite"))
-    return files
+    return [
+        read_site_file(root / f"{name}.ecsite")
+        for name in summarize_split(manifests, policy=policy, root=root)
+    ]
 
 
 def register_keys(store: Any, fed: Federation, sites: list[str] | tuple[str, ...] = ("A", "B", "C")) -> None:

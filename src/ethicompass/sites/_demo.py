@@ -13,11 +13,8 @@ def run(ctx: DemoContext) -> None:
     import polars as pl
 
     from ethicompass.review import Policy
-    from ethicompass.sites import federate, read_site_file, summarize_site
-    from ethicompass.sites._split import split_study
-    from ethicompass.store import Store
-    from ethicompass.study import Study
-    from ethicompass.transparency import generate_signing_key, load_signing_key
+    from ethicompass.sites import federate, read_site_file
+    from ethicompass.sites._split import split_study, summarize_split
 
     root = ctx.out_dir / "sites"
     patients = pl.read_csv(ctx.path("patients"), columns=["participant_id", "site"])
@@ -27,22 +24,7 @@ def run(ctx: DemoContext) -> None:
     manifests = split_study(ctx.study, sites=assignment, out_dir=root / "data")
     policy = Policy.default()
     files = []
-    for name, manifest in manifests.items():
-        key = root / f"{name}.pem"
-        if not key.exists():
-            generate_signing_key(key)
-        store = Store(f"sqlite:///{root / name}.db").open()
-        try:
-            written = summarize_site(
-                Study.from_file(manifest),
-                site=name,
-                policy=policy,
-                store=store,
-                key=load_signing_key(key),
-                out=root / f"{name}.ecsite",
-            )
-        finally:
-            store.dispose()
+    for name, written in summarize_split(manifests, policy=policy, root=root).items():
         suppressed = written.body["disclosure"]["suppressed"]["fairness"]
         groups = sum(len(t["withheld"]) for t in suppressed["tables"] if t["kind"] == "attribute")
         ctx.say(

@@ -1,4 +1,5 @@
-"""``split_study``: one study's files split into one study folder per site (for demos, tests and drills).
+"""``split_study``: one study's files split into one study folder per site (for demos, tests and drills), and
+``summarize_split``: every site of such a split summarised as the site itself would.
 
 Every dataset with a participant id column keeps the rows of the site's participants; the others
 (a reference population) are copied whole. The manifest is copied unchanged, so every site's
@@ -16,7 +17,7 @@ import polars as pl
 
 from ethicompass.errors import InputError
 
-__all__ = ["split_study"]
+__all__ = ["split_study", "summarize_split"]
 
 
 def _write(frame: pl.DataFrame, path: Path) -> None:
@@ -66,3 +67,38 @@ def split_study(study: Any, /, *, sites: Mapping[str, str], out_dir: Path) -> di
             target.parent.mkdir(parents=True, exist_ok=True)
             _write(keyed.filter(pl.col("_site") == name).drop("_pid", "_site"), target)
     return out
+
+
+def summarize_split(
+    manifests: Mapping[str, Path], /, *, policy: Any, root: Path, state_dir: Path | None = None
+) -> dict[str, Any]:
+    """Summarise each site of ``split_study``'s ``manifests`` with its own key and its own state database.
+
+    Site ``NAME`` signs with ``root/NAME.pem`` (made if missing), keeps its audit log and budget ledger in
+    ``state_dir/NAME.db`` (``state_dir`` defaults to ``root``; a fresh folder gives every site a fresh
+    ledger) and writes ``root/NAME.ecsite``. Returns each site's written :class:`SiteFile`, by name.
+    """
+    from ethicompass.sites._site import summarize_site
+    from ethicompass.store import Store
+    from ethicompass.study import Study
+    from ethicompass.transparency import generate_signing_key, load_signing_key
+
+    state = Path(state_dir) if state_dir is not None else Path(root)
+    written = {}
+    for name, manifest in manifests.items():
+        key = Path(root) / f"{name}.pem"
+        if not key.exists():
+            generate_signing_key(key)
+        store = Store(f"sqlite:///{state / name}.db").open()
+        try:
+            written[name] = summarize_site(
+                Study.from_file(manifest),
+                site=name,
+                policy=policy,
+                store=store,
+                key=load_signing_key(key),
+                out=Path(root) / f"{name}.ecsite",
+            )
+        finally:
+            store.dispose()
+    return written
