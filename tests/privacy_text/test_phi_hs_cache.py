@@ -4,7 +4,10 @@ file is compiled again and replaced; the cache can be turned off."""
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +83,31 @@ def test_other_patterns_get_another_file(cache: Path) -> None:
     b = hs_module._cache_file([b"abc", b"x+z"], [0, 1])
     c = hs_module._cache_file([b"abc", b"x+y"], [0, 2])
     assert a is not None and len({a, b, c}) == 3 and a.parent == cache
+
+
+def test_every_process_builds_the_same_patterns_so_the_cache_is_hit(tmp_path: Path) -> None:
+    """Patterns built from sets (town names, facilities) are ordered the same under any string-hash seed: a
+    pattern that changed with the seed named a new file in every process, so the cache never hit and the
+    folder grew by half a megabyte each run."""
+    folder = tmp_path / "hs"
+    probe = (
+        "from ethicompass.privacy.text.recognizers import _hs\n"
+        "from ethicompass.privacy.text.recognizers._registry import REGISTRY\n"
+        "_hs.covered(REGISTRY)\n"
+    )
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "ETHICOMPASS_HYPERSCAN_CACHE": str(folder), "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", probe], env=env, check=True, timeout=120)
+        assert len(list(folder.glob("*.hsdb"))) == 2
+
+
+def test_the_cache_keeps_only_the_newest_databases(cache: Path) -> None:
+    cache.mkdir(mode=0o700)
+    for k in range(hs_module.CACHE_KEEP + 5):
+        old = cache / f"{k:032x}.hsdb"
+        old.write_bytes(b"x")
+        os.utime(old, ns=(k * 10**9, k * 10**9))
+    _candidates()  # writes two databases, newer than every file above
+    left = {f.name for f in cache.glob("*.hsdb")}
+    assert len(left) == hs_module.CACHE_KEEP
+    assert f"{hs_module.CACHE_KEEP + 4:032x}.hsdb" in left and f"{0:032x}.hsdb" not in left

@@ -49,7 +49,7 @@ def lexicon() -> Lexicon:
         code, _, name = line.partition("\t")
         codes.add(code)
         names.add(name)
-    facilities = sorted(set(_lines("facilities.txt")), key=len, reverse=True)
+    facilities = sorted(set(_lines("facilities.txt")), key=lambda s: (-len(s), s))
     return Lexicon(
         first_names=frozenset(_lines("first_names.txt")),
         last_names=frozenset(_lines("last_names.txt")),

@@ -197,8 +197,21 @@ def _save(path: Path, db: Any) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _prune(path.parent)
     except OSError as exc:
         logging.getLogger(__name__).debug("Hyperscan cache not written (%s)", type(exc).__name__)
+
+
+#: How many compiled databases the cache folder keeps (the newest); an upgrade's new patterns replace the old ones.
+CACHE_KEEP = 8
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the :data:`CACHE_KEEP` newest databases: each release (and each set of patterns) writes
+    its own, and the folder must not grow without end."""
+    files = sorted(folder.glob("*.hsdb"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
+    for old in files[CACHE_KEEP:]:
+        old.unlink(missing_ok=True)
 
 
 def _compiles(expression: bytes) -> bool:

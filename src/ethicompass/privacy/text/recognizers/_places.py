@@ -359,8 +359,8 @@ def cued_city_regex() -> re.Pattern[str]:
     :func:`find_cued_cities` reads the words after it and checks the name (built from the shipped town list on first
     use). The pattern ends at the first word, so that Hyperscan, which reads it backwards, starts from a literal."""
     multi, single = _cued_town_names()
-    firsts = sorted({name.split()[0] for name in multi}, key=len, reverse=True)
-    singles = sorted(single, key=len, reverse=True)
+    firsts = sorted({name.split()[0] for name in multi}, key=lambda w: (-len(w), w))
+    singles = sorted(single, key=lambda w: (-len(w), w))
     return re.compile(
         rf"(?<![a-z])(?:(?P<res>{_RESIDENCE})[ \t]+(?P<one>{'|'.join(singles)})(?![a-z])|(?:from|to|in|at|near)"
         rf"[ \t]+(?P<phi>{'|'.join(firsts)})(?=[ \t-]))"
