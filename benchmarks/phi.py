@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/phi.py [--corpus-dir DIR] [--rows 2000] [--presidio-rows 300] [--stream-mb 10 100]
                                        [--no-presidio] [--stream-only] [--baseline-src OLD/src --repeats 5]
+                                       [--stream-jobs 1 2]
 
 Every corpus it finds is scored side by side with Presidio (issue 17): the synthetic study (generated here), and,
 from the folder ``--corpus-dir`` (or the environment variable ``ETHICOMPASS_PHI_CORPORA``) names, two public
@@ -39,6 +40,9 @@ on its own row (the streaming rows include it). The streaming rows run the CLI i
 that streams) in a child process on a generated JSONL notes file of each ``--stream-mb`` size (the
 benchmark notes repeated), and read that child's CPU time and peak RSS from ``os.wait4``; the child runs with
 ``PYTHONDONTWRITEBYTECODE`` unset, so its modules are byte-compiled once, as in an installed wheel.
+``--stream-jobs`` runs each streaming row with each ``--jobs`` count (workers included in the CPU time, which
+``os.wait4`` sums over the processes the child waited for) and adds the wall-clock time, the one that
+``--jobs`` shortens: with N processes the command should take less than its CPU time.
 
 ``--baseline-src OLD/src`` (the ``src`` folder of another checkout, e.g. ``git worktree add OLD main``) times the
 same command with that code too (``PYTHONPATH``), ``--repeats`` pairs back to back on the same file, and prints
@@ -306,22 +310,33 @@ def write_notes(path: Path, texts: list[str], megabytes: float) -> float:
     return path.stat().st_size / 1e6
 
 
-def stream_cli(notes: Path, out: Path, src: Path | None = None) -> dict[str, Any]:
-    """``ethicompass phi redact`` on ``notes`` in a child process: its CPU seconds, peak RSS (MB) and the SHA-256
-    of what it wrote; ``src``: run the ethicompass in that folder instead (``PYTHONPATH``)."""
+def stream_cli(notes: Path, out: Path, src: Path | None = None, jobs: int = 1) -> dict[str, Any]:
+    """``ethicompass phi redact`` on ``notes`` in a child process: its CPU seconds (its workers' included),
+    wall-clock seconds, peak RSS (MB) and the SHA-256 of what it wrote; ``src``: run the ethicompass in that folder
+    instead (``PYTHONPATH``); ``jobs``: its ``--jobs`` (left out when 1, so older code runs too)."""
     env = {**os.environ, "ETHICOMPASS_DATABASE_URL": f"sqlite:///{out.parent / 'audit.db'}"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if src is not None:
         env["PYTHONPATH"] = str(src)
     run = "import sys; from ethicompass.cli import main; main()"
     cli = [sys.executable, "-c", run, "phi", "redact", str(notes), "--out", str(out)]
+    if jobs != 1:
+        cli += ["--jobs", str(jobs)]
+    started = time.perf_counter()
     child = subprocess.Popen(cli, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
     assert child.stderr is not None
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"phi redact failed: {child.stderr.read().decode()[-2000:]}")
-    digest = hashlib.sha256(out.read_bytes()).hexdigest()
-    return {"cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024, "sha256": digest}
+    with out.open("rb") as written:  # streamed: a child forked later inherits this process's peak RSS
+        digest = hashlib.file_digest(written, "sha256").hexdigest()
+    return {
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "wall_s": wall,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "sha256": digest,
+    }
 
 
 def stream_ab(notes: Path, out: Path, baseline: Path, repeats: int) -> dict[str, Any]:
@@ -348,6 +363,13 @@ def main() -> None:
     )
     parser.add_argument("--no-presidio", action="store_true", help="skip presidio")
     parser.add_argument("--stream-only", action="store_true", help="only the streaming rows")
+    parser.add_argument(
+        "--stream-jobs",
+        type=int,
+        nargs="*",
+        default=[1],
+        help="the --jobs counts each streaming row runs with",
+    )
     parser.add_argument(
         "--baseline-src",
         type=Path,
@@ -466,8 +488,9 @@ def main() -> None:
     )
     if args.stream_mb and args.baseline_src is None:
         print(
-            "\n| streaming: `ethicompass phi redact NOTES.jsonl --out OUT` (child process) | MB | CPU s | MB/s "
-            "| peak RSS MB |\n|---|---:|---:|---:|---:|"
+            "\n| streaming: `ethicompass phi redact NOTES.jsonl --out OUT` (child process) | MB | --jobs | CPU s "
+            "| MB/s (CPU) | wall s | MB/s (wall) | peak RSS MB | same output as --jobs 1 |"
+            "\n|---|---:|---:|---:|---:|---:|---:|---:|---|"
         )
     elif args.stream_mb:
         print(
@@ -492,13 +515,25 @@ def main() -> None:
                 )
                 stream.unlink()
                 continue
-            result = stream_cli(stream, tmp / "redacted.jsonl")
-            print(
-                f"| {megabytes:g} MB notes file ({name} notes repeated) | {size:.1f} | {result['cpu_s']:.1f} "
-                f"| {size / result['cpu_s']:.3f} | {result['rss_mb']:.0f} |"
-            )
+            digests: dict[int, str] = {}
+            for jobs in args.stream_jobs:
+                result = stream_cli(stream, tmp / "redacted.jsonl", jobs=jobs)
+                digests[jobs] = result["sha256"]
+                same = (
+                    ""
+                    if jobs == 1 or 1 not in digests
+                    else "yes"
+                    if digests[1] == digests[jobs]
+                    else "**no**"
+                )
+                print(
+                    f"| {megabytes:g} MB notes file ({name} notes repeated) | {size:.1f} | {jobs} "
+                    f"| {result['cpu_s']:.1f} | {size / result['cpu_s']:.3f} | {result['wall_s']:.1f} "
+                    f"| {size / result['wall_s']:.3f} | {result['rss_mb']:.0f} | {same} |",
+                    flush=True,
+                )
+                (tmp / "redacted.jsonl").unlink()
             stream.unlink()
-            (tmp / "redacted.jsonl").unlink()
 
 
 if __name__ == "__main__":
