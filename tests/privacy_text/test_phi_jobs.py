@@ -8,6 +8,10 @@ import itertools
 import json
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -92,3 +96,67 @@ def test_the_commands_write_the_same_bytes_with_workers(
     r = cli("phi", "redact", notes, "--out", tmp_path / "x.jsonl", "--jobs", "-1")
     assert r.code == 2 and not (tmp_path / "x.jsonl").exists()
     assert multiprocessing.active_children() == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid and stat[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_a_killed_command_leaves_no_workers_and_a_terminated_one_no_file(
+    how: str, small_study: Path, tmp_path: Path
+) -> None:
+    """``kill`` (SIGTERM) unwinds as Ctrl-C does: exit 143, no output, no temporary file, the workers stopped.
+    ``kill -9`` cannot be caught: its workers notice their parent is gone and exit (its hidden temporary file
+    is what ``ethicompass doctor`` reports)."""
+    notes = tmp_path / "notes.jsonl"
+    block = (small_study / "notes.jsonl").read_bytes()
+    notes.write_bytes(block * (12_000_000 // len(block) + 1))  # far more than a few seconds of work
+    out = tmp_path / "redacted.jsonl"
+    env = {**os.environ, "ETHICOMPASS_DATABASE_URL": f"sqlite:///{tmp_path / 'state.db'}"}
+    command = [sys.executable, "-c", "from ethicompass.cli import main; main()", "phi", "redact", str(notes)]
+    child = subprocess.Popen(
+        [*command, "--out", str(out), "--jobs", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        # the worker and multiprocessing's resource tracker
+        while len(_children(child.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)
+        workers = _children(child.pid)
+        assert len(workers) >= 2 and child.poll() is None, "no worker started"
+        os.kill(child.pid, getattr(signal, how))
+        _, err = child.communicate(timeout=60) if how == "SIGTERM" else (None, b"")
+        child.wait(timeout=60)
+        deadline = time.monotonic() + 10
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_alive, workers))
+        assert not out.exists()
+        if how == "SIGTERM":
+            assert child.returncode == 143 and b"terminated" in err, err[-2000:]
+            assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        else:
+            assert child.returncode == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,6 +39,23 @@ def resolve_jobs(jobs: int) -> int:
     return jobs
 
 
+def _start_worker(scan: Scan, parent: int) -> None:
+    """Watch the parent, then load what ``scan`` needs (the vocabularies, the Hyperscan databases).
+
+    A worker blocks reading its next batch from a pipe that it holds both ends of, so it would outlive a parent
+    killed outright (``kill -9``, the out-of-memory killer): it checks twice a second that its parent is still
+    the one that started it, and exits at once when not.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ethicompass-parent-watch", daemon=True).start()
+    scan(["warm up the vocabularies"])
+
+
 def scan_in_workers(batches: Iterable[list[str]], jobs: int, scan: Scan) -> Iterator[list[Span]]:
     """``scan`` of every batch of ``batches``, its results one by one, in order, by ``jobs`` processes: this one
     and ``jobs - 1`` spawned workers. ``scan`` is sent to the workers (a module-level function, or a
@@ -46,7 +65,7 @@ def scan_in_workers(batches: Iterable[list[str]], jobs: int, scan: Scan) -> Iter
     stop when the iterator is exhausted, closed early, or fails."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
-        max_workers=jobs - 1, mp_context=context, initializer=scan, initargs=(["warm up the vocabularies"],)
+        max_workers=jobs - 1, mp_context=context, initializer=_start_worker, initargs=(scan, os.getpid())
     )
     # in batch order: the results of a batch scanned here, or a worker's future
     pending: deque[list[list[Span]] | Future[list[list[Span]]]] = deque()
