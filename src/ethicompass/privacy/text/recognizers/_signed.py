@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 
 from ethicompass.privacy.text.recognizers._parts import ANYWHERE, CUE_NAME, LETTER, Starts, finditer
+from ethicompass.privacy.text.recognizers._runs import PARTICLES as _PARTICLES
 from ethicompass.privacy.text.recognizers._vocab import _STOP, accounted_for, vocabulary
 
 __all__ = ["signature_regexes", "signed_names", "titled_names"]
@@ -17,7 +18,7 @@ _TITLE = re.compile(r"(?:drs?|mrs?|ms|miss|prof)\b\.?[ \t]*")
 _NAME_WORD = re.compile(rf"({LETTER}(?:{LETTER}|['’])*(?:-{LETTER}(?:{LETTER}|['’])*)?)\.?")
 _INITIAL = re.compile(rf"{LETTER}\.?[ \t]+(?={LETTER}{{2}})")
 _CREDENTIAL = re.compile(
-    r"(?:rrt|rn|bsn|lpn|md|np|pa-c|msw|lcsw|licsw|rph|pharmd|crna|cnp|phd)\b(?:\.?[ \t]*(?:$|\n|[,;])|\.[ \t])",
+    r"(?:rrt|crt|rn|bsn|lpn|cna|md|np|pa-c|aprn|fnp|msw|lcsw|licsw|rph|pharmd|crna|cnp|phd|slp|otr|dpt)\b(?:\.?[ \t]*(?:$|\n|[,;])|\.[ \t])",
     re.MULTILINE,
 )
 _BEFORE_CREDENTIAL = re.compile(r"[ \t]*,?[ \t]*$")
@@ -36,6 +37,13 @@ def titled_names(low: str, at: Starts = ANYWHERE) -> Iterator[tuple[int, int, st
         # the title is evidence, not part of the name (as ``name_title`` has it): the redacted text keeps it
         yield first.start(1), first.end(1), "name", CUE_NAME
         after = first.end()
+        if first.group(1) in _PARTICLES:  # "dr. de leis", "dr van der pol": the name after the particles
+            rest = _NAME_WORD.match(low, after + 1)
+            if rest is not None and rest.group(1) in _PARTICLES:
+                rest = _NAME_WORD.match(low, rest.end() + 1)
+            if rest is not None:
+                yield first.start(1), rest.end(1), "name", CUE_NAME
+            continue
         if first.group(1) not in names or low[after : after + 1] not in (" ", "\t"):
             continue
         initial = _INITIAL.match(low, after + 1)

@@ -45,6 +45,8 @@ from ethicompass.privacy.text.recognizers._parts import (
 )
 from ethicompass.privacy.text.recognizers._parts import LETTER as _L
 from ethicompass.privacy.text.recognizers._parts import Starts as _Starts
+from ethicompass.privacy.text.recognizers._runs import PARTICLES as _PARTICLES
+from ethicompass.privacy.text.recognizers._runs import run_on, strong_place
 from ethicompass.privacy.text.recognizers._signed import signature_regexes, signed_names, titled_names
 from ethicompass.privacy.text.recognizers._vocab import (
     _COMMON_CAPS,
@@ -83,11 +85,13 @@ _VOWEL = re.compile(r"[aeiouy]")
 #: Cues right before a word that make it a person (clinician or relative).
 _NAME_CUE = re.compile(
     r"(\bdrs?['’]?\.?|\bd/w|\b(?:met|meeting|meet|seen|visit|visited|family) with|\bdiscussed with|\bspoke (?:with|to)|\btalked (?:with|to)|\bper|\bw/|\bby|\bcalled"
-    r"|\bpaged|\bnotified|\bmd|\bnp|\brn|\bpa|\bfellow|\bresident|\battending|\bintern|\bnurse"
+    r"|\bpaged?|\bpaging|\bnotified|\bmd|\bnp|\brn|\bpa|\bfellow|\bresident|\battending|\bintern|\bnurse"
+    r"|\bdoctor|\bdocter|\bdoc|\bphysician|\bsurgeon|\btherapist|\bpcp|\bcaregiver|\bcaretaker|\bproxies|\bproxys"
+    r"|\bcaseworker|\bcase worker|\bcase manager|\bsocial worker|\bcoordinator"
     r"|\bwife|\bhusband|\bspouse|\bpartner|\bmother|\bmom|\bfather|\bdad|\bson|\bdaughter|\bdtr|\bsister"
     r"|\bbrother|\bsis|\bbro|\baunt|\buncle|\bniece|\bnephew|\bcousin|\bgrandson|\bgranddaughter"
     r"|\bfriend|\bneighbor|\bguardian|\bhcp|\bproxy|\bpatient|\bpt|\bname|\bnamed|\bmr|\bmrs|\bms|\bmiss)"
-    r"[.:,]?\s*(?:and\s+)?(?:(?:mac|mc|van|von|de|del|della|da|di|le|la|ó|o|bin|ben|al|el|ter|ten|der|den|dos|das|du"
+    r"[.:,]?\s*\(?(?:and\s+)?(?:(?:mac|mc|van|von|de|del|della|da|di|le|la|ó|o|bin|ben|al|el|ter|ten|der|den|dos|das|du"
     r"|con|y)\s+){0,3}$"
 )
 #: Cues that verbs, adjectives and clinical nouns follow as often as names: no evidence for a word one edit
@@ -95,11 +99,6 @@ _NAME_CUE = re.compile(
 _WEAK_NAME_CUE = re.compile(
     r"\b(?:w/|by|called|paged|notified|patient|pt|seen with|met with|visit with|visited with|family with)"
 )
-#: Particles of surnames ("van de", "mac con", "ó"): they join the name they stand before.
-_PARTICLES = frozenset(
-    ("mac", "mc", "van", "von", "de", "del", "della", "da", "di", "le", "la", "ó", "o", "bin", "ben", "al", "el",
-     "ter", "ten", "der", "den", "dos", "das", "du", "con", "y")
-)  # fmt: skip
 #: Cues before a word that make it a place (a hospital, a town, a ward).
 _PLACE_CUE = re.compile(
     r"(?:@|\bat|\bto|\bfrom|\bvia|\bin|\binto|\bnear|\blives|\bosh|\btransferred|\btransfer|\badmitted|\bfollowed"
@@ -140,8 +139,8 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
         # a cue that verbs and nouns follow as often ("pt", "per", "by", "w/") does not make one of a typo
         # ("pt restles", "w/ sedaton")
         verdict = "name", CUE_NAME
-    elif accounted_for(word, skeleton=False):
-        return None  # a typo of a known word ("recieved"), with no cue for a name
+    elif accounted_for(word, skeleton=False) and not strong_place(low, start, end):
+        return None  # a typo of a known word ("recieved"), with no cue for a name or a strong one for a place
     elif _PLACE_CUE.search(before) or _PLACE_AFTER.match(low, end):
         verdict = (
             "place",
@@ -331,7 +330,7 @@ def _scan(text: str, starts: Sequence[Sequence[int]] | None = None) -> list[tupl
     # a possessive ending is no part of the name or place ("dr okafor's meeting")
     return [
         (start, end - 2 if low.endswith(("'s", "’s"), start, end) and end - start > 3 else end, kind, score)
-        for start, end, kind, score in _initialled(low, _promoted(low, found))
+        for start, end, kind, score in _initialled(low, run_on(low, _promoted(low, found)))
     ]
 
 

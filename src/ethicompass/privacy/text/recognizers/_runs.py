@@ -1,0 +1,75 @@
+"""Names and places run on over the words after them that no vocabulary accounts for: "transfer back to pitea
+hausjarvi", "admitted from la coruna nejdek", "house staff jia mander aware" once "jia" is a name. One piece of
+evidence (a cue, a title, a dictionary) for the first word is evidence for an unbroken run of unknown words after it:
+multi-word towns ("sroda wielkopolska", "neustadt am rubenberge") and full names ("kolade eigenwillig") are written
+that way, and a run of two unknown words right after a cued name or place is rarely two misspellings."""
+
+from __future__ import annotations
+
+import re
+
+from ethicompass.privacy.text.recognizers._parts import CUE_PLACE, LETTER
+from ethicompass.privacy.text.recognizers._vocab import _STOP, accounted_for
+
+__all__ = ["PARTICLES", "run_on", "strong_place"]
+
+#: The next word, after spaces only (a full stop, comma or line break ends the run); hyphens and apostrophes inside.
+_NEXT = re.compile(rf"[ \t]+({LETTER}(?:{LETTER}|['’-])*)(?![\w'’-])")
+#: The word right before, after spaces only.
+_BEFORE = re.compile(rf"(?<![\w'’-])({LETTER}(?:{LETTER}|['’-])*)[ \t]+$")
+#: Particles of surnames: they join the name they stand before ("o ceirin", "van der pol", "mac maolain").
+PARTICLES = frozenset(
+    ("mac", "mc", "van", "von", "de", "del", "della", "der", "den", "da", "di", "le", "la", "o", "ó", "bin", "ben",
+     "al", "el", "ter", "ten", "dos", "das", "du", "con", "y")
+)  # fmt: skip
+#: How many words a run may take after the one with the evidence.
+_MOST = 3
+
+
+def run_on(low: str, found: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """``found`` and, after each candidate with evidence (scored at least :data:`CUE_PLACE`), up to three following
+    words that no vocabulary accounts for (typos of known words included), or particles with such a word after them,
+    with the same kind and score; before a name, the particles right before it ("o", "van der")."""
+    out = list(found)
+    for start, end, kind, score in found:
+        if score < CUE_PLACE:
+            continue
+        taken = 0
+        while taken < _MOST and (m := _NEXT.match(low, end)) is not None:
+            first = m.start(1)
+            if (
+                m.group(1) in PARTICLES
+                and (nxt := _NEXT.match(low, m.end(1))) is not None
+                and _unknown(nxt.group(1))
+            ):
+                m = nxt  # the particle and the word after it
+            elif not _unknown(m.group(1)):
+                break
+            out.append((first, m.end(1), kind, score))
+            end = m.end(1)
+            taken += 1
+        while kind == "name" and (b := _BEFORE.search(low, max(0, start - 12), start)) is not None:
+            if b.group(1) not in PARTICLES:
+                break
+            out.append((b.start(1), b.end(1), kind, score))
+            start = b.start(1)
+    return out
+
+
+def _unknown(word: str) -> bool:
+    return len(word) > 2 and word not in _STOP and not accounted_for(word)
+
+
+#: Place cues strong enough to make a place of a word one edit from an English one ("transferred from malmo",
+#: "@ soest", "jammu rehab"); "to", "at" and "in" alone are not: misspellings follow them as often.
+_STRONG_BEFORE = re.compile(
+    r"(?:transferred|transfer|admitted|lives|osh|@)[ \t]*(?:from|to|in|at)?[.:,]?[ \t]*$"
+)
+_STRONG_AFTER = re.compile(
+    r"[ \t]*(?:hospital|hosp|clinic|rehab|nursing home|hospice|infirmary|memorial|vamc)\b"
+)
+
+
+def strong_place(low: str, start: int, end: int) -> bool:
+    """Whether the word ``low[start:end]`` has a strong place cue before it or a facility noun after it."""
+    return bool(_STRONG_BEFORE.search(low, max(0, start - 24), start) or _STRONG_AFTER.match(low, end))
