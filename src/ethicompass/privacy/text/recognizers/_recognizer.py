@@ -170,11 +170,26 @@ def _words(items: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?i)\b(?:" + "|".join(items) + r")\b") if items else None
 
 
+#: Global inline flags, which must stay at the start of a pattern.
+_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
+def _not_after_alnum(pattern: str) -> re.Pattern[str]:
+    """``pattern`` allowed to start only where no letter or digit comes right before (``(?<![^\\W_])``), as
+    :meth:`Recognizer.scan` requires of every match anyway. Without it ``re`` tries every position inside a run of
+    letters, and a pattern that reads the run to its end (``[A-Z][A-Z]+`` then a space) takes time quadratic in the
+    run: 13 s for one 20,000-letter "word" (a pasted blob); with it, each such position fails at once."""
+    flags = _FLAGS.match(pattern)
+    head = flags.group(0) if flags else ""
+    return re.compile(f"{head}(?<![^\\W_])(?:{pattern[len(head) :]})")
+
+
 def _prepared(recognizer: Recognizer) -> _Prepared:
-    """The compiled patterns and context regexes of ``recognizer`` (compiled on first use)."""
+    """The compiled patterns and context regexes of ``recognizer`` (compiled on first use; see
+    :func:`_not_after_alnum`)."""
     hit = _PREPARED.get(id(recognizer))
     if hit is None or hit[0] is not recognizer:
-        compiled = tuple(re.compile(pattern) for pattern in recognizer.patterns)
+        compiled = tuple(_not_after_alnum(pattern) for pattern in recognizer.patterns)
         hit = (recognizer, compiled, _words(recognizer.context), _words(recognizer.exclude))
         _PREPARED[id(recognizer)] = hit
     return hit
