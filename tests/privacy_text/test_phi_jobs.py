@@ -160,3 +160,12 @@ def test_a_killed_command_leaves_no_workers_and_a_terminated_one_no_file(
         if child.poll() is None:
             child.kill()
         child.wait()
+
+
+def test_one_batch_starts_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ethicompass.privacy.text import _parallel
+
+    monkeypatch.setattr(_parallel, "ProcessPoolExecutor", lambda **_: pytest.fail("a pool for one batch"))
+    texts = ["Seen by Dr. Okafor on 3/14.", "Call 555-201-3344."]
+    assert list(find_phi_many(texts, jobs=4)) == list(find_phi_many(texts))
+    assert list(find_phi_many([], jobs=4)) == []

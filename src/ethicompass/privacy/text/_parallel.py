@@ -11,6 +11,7 @@ one process (the batches are the same, and a batch's spans do not depend on the 
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import threading
@@ -61,8 +62,16 @@ def scan_in_workers(batches: Iterable[list[str]], jobs: int, scan: Scan) -> Iter
     and ``jobs - 1`` spawned workers. ``scan`` is sent to the workers (a module-level function, or a
     ``functools.partial`` of one), which first scan a short text with it to load what it needs. A batch goes to
     a worker while fewer than two wait for each; otherwise this process scans it itself, so ``jobs`` processes
-    keep ``jobs`` cores busy and the first batches are not kept waiting for the workers to start. The workers
-    stop when the iterator is exhausted, closed early, or fails."""
+    keep ``jobs`` cores busy and the first batches are not kept waiting for the workers to start. A single batch
+    is scanned here, with no worker started. The workers stop when the iterator is exhausted, closed early, or
+    fails."""
+    ahead = iter(batches)
+    opening = list(itertools.islice(ahead, 2))
+    if len(opening) < 2:  # one batch (or none): no worker would finish it sooner than this process
+        for batch in opening:
+            yield from scan(batch)
+        return
+    batches = itertools.chain(opening, ahead)
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
         max_workers=jobs - 1, mp_context=context, initializer=_start_worker, initargs=(scan, os.getpid())
