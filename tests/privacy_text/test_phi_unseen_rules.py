@@ -1,6 +1,7 @@
 """Rules for names and places no vocabulary lists (``recognizers._runs`` and the cues beside it): a cued name or
 place runs on over the unknown words after it, surname particles join the name, a credential signs a name, more
-cues mark a person, and a strong place cue makes a place of a town one edit from an English word.
+cues mark a person, a strong place cue makes a place of a town one edit from an English word, and a facility's
+name and an ordinal date are found in any case.
 
 Every name and place here is made up for the test or drawn from name lists of many countries; no evaluation corpus
 is used. Each rule has phrases of clinical routine near the same cues on which it must not fire.
@@ -40,6 +41,12 @@ GOLD: list[tuple[str, list[str], PhiType]] = [
     ("for questions ask to page Okonkwo.", ["Okonkwo"], PhiType.NAME),
     ("MET W/ CASEWORKER DVORAKOVA AT 2PM.", ["DVORAKOVA"], PhiType.NAME),
     ("pt's mother and daughter (Adaeze Oyelaran) called.", ["Adaeze Oyelaran"], PhiType.NAME),
+    # a facility's name in any case: a town, a listed name or an unknown word before a facility noun
+    ("Follow-up at the Cleveland Clinic next month.", ["Cleveland Clinic"], PhiType.LOCATION),
+    ("appointment at houston heart institute in may.", ["houston heart institute"], PhiType.LOCATION),
+    ("PRESENTED TO OUR TUCSON FACILITY ON ARRIVAL.", ["TUCSON FACILITY"], PhiType.LOCATION),
+    # an ordinal date in capitals ("MARCH 5TH, 2021")
+    ("Admitted on March 5th, 2021 with chest pain.", ["March 5th, 2021"], PhiType.DATE),
     # a strong place cue outweighs a town's likeness to an English word
     ("TRANSFERRED FROM MALMO FOR CATH.", ["MALMO"], PhiType.LOCATION),
     ("pt screened by soest rehab, awaiting bed.", ["soest"], PhiType.LOCATION),
@@ -57,6 +64,9 @@ ROUTINE: list[str] = [
     "to go to rehab vs home with services.",
     "pt went to sleeep after meds; pain in back.",
     "Encouarge family to allow pt to rest.",
+    "Seen in the pain clinic; front office to call.",
+    "CABG site clean, red center, wet to dry dressing.",
+    "Discharged to the cancer center infusion office.",
 ]
 
 

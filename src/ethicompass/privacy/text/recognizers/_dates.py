@@ -15,9 +15,14 @@ _MONTHS_UP = r"JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|
 _MONTHS_LOW = _MONTHS.lower()
 MONTH = rf"(?P<mn>{_MONTHS}|{_MONTHS_UP}|{_MONTHS_LOW})\.?"
 _MONTH_FULL = "January|February|March|April|May|June|July|August|September|October|November|December"
-_WEEKDAY_FULL = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_WEEKDAY_FULL = (
+    "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+    "|MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
 _WEEKDAY = r"(?:(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?|(?:" + _WEEKDAY_FULL + r")),?\s+"
-DAY = r"(?P<d>[12]\d|3[01]|0[1-9]|[1-9])(?:st|nd|rd|th)?"
+#: An ordinal's ending in any case ("5th", "5TH").
+_ORDINAL = r"(?:st|nd|rd|th|ST|ND|RD|TH)"
+DAY = rf"(?P<d>[12]\d|3[01]|0[1-9]|[1-9]){_ORDINAL}?"
 YEAR = r"(?P<y>(?:19|20)\d{2}|'\d{2})"
 TIME = (
     r"(?:,?\s+(?:at\s+)?(?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[AaPp]\.?[Mm]\.?)?"

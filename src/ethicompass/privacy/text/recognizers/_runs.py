@@ -6,12 +6,14 @@ that way, and a run of two unknown words right after a cued name or place is rar
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 
 from ethicompass.privacy.text.recognizers._parts import CUE_PLACE, LETTER
-from ethicompass.privacy.text.recognizers._vocab import _STOP, accounted_for
+from ethicompass.privacy.text.recognizers._vocab import _STOP, accounted_for, vocabulary
 
-__all__ = ["PARTICLES", "run_on", "strong_place"]
+__all__ = ["PARTICLES", "evidenced_facilities", "run_on", "strong_place"]
 
 #: The next word, after spaces only (a full stop, comma or line break ends the run); hyphens and apostrophes inside.
 _NEXT = re.compile(rf"[ \t]+({LETTER}(?:{LETTER}|['’-])*)(?![\w'’-])")
@@ -73,3 +75,41 @@ _STRONG_AFTER = re.compile(
 def strong_place(low: str, start: int, end: int) -> bool:
     """Whether the word ``low[start:end]`` has a strong place cue before it or a facility noun after it."""
     return bool(_STRONG_BEFORE.search(low, max(0, start - 24), start) or _STRONG_AFTER.match(low, end))
+
+
+#: Nouns that end a facility's name but, unlike "hospital", also follow plain words ("pain clinic", "front office"):
+#: they make a place only of a run with evidence in it.
+_SUFFIX_NOUN = re.compile(
+    r"(?<![a-z])(?:clinic|institute|center|centre|office|facility|medical group|health system)\b"
+)
+_RUN_WORD = re.compile(rf"({LETTER}(?:{LETTER}|['’.&-])*)[ \t]+$")
+
+
+def evidenced_facilities(low: str) -> Iterator[tuple[int, int, str, float]]:
+    """A facility's name in any case ("CLEVELAND CLINIC", "houston heart institute", "dallas facility"): up to
+    three words before one of these nouns, of which one is a US town, a listed name that is no English word, or a
+    word no vocabulary accounts for; the noun belongs to the name, as the capitalised-run finder has it in mixed case."""
+    towns = _towns()
+    known, names = vocabulary()
+    for m in _SUFFIX_NOUN.finditer(low):
+        start, pos, evidence = m.start(), m.start(), False
+        for _ in range(3):
+            w = _RUN_WORD.search(low, max(0, pos - 30), pos)
+            if w is None or w.group(1).rstrip(".") in _STOP or w.group(1) in ("our", "the", "a", "an"):
+                break
+            word = w.group(1).rstrip(".")
+            evidence = (
+                evidence or word in towns or (word in names and word not in known) or not accounted_for(word)
+            )
+            start = pos = w.start(1)
+        if evidence:
+            yield start, m.end(), "place", CUE_PLACE
+
+
+@functools.cache
+def _towns() -> frozenset[str]:
+    """The shipped US town names of one word, four letters or more, lower case ("cleveland", not "long" of "Long
+    Beach")."""
+    from ethicompass.privacy.text._lexicon import lexicon
+
+    return frozenset(name.lower() for name in lexicon().cities if " " not in name and len(name) > 3)

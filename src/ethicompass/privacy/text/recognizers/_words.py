@@ -46,7 +46,7 @@ from ethicompass.privacy.text.recognizers._parts import (
 from ethicompass.privacy.text.recognizers._parts import LETTER as _L
 from ethicompass.privacy.text.recognizers._parts import Starts as _Starts
 from ethicompass.privacy.text.recognizers._runs import PARTICLES as _PARTICLES
-from ethicompass.privacy.text.recognizers._runs import run_on, strong_place
+from ethicompass.privacy.text.recognizers._runs import evidenced_facilities, run_on, strong_place
 from ethicompass.privacy.text.recognizers._signed import signature_regexes, signed_names, titled_names
 from ethicompass.privacy.text.recognizers._vocab import (
     _COMMON_CAPS,
@@ -324,6 +324,7 @@ def _scan(text: str, starts: Sequence[Sequence[int]] | None = None) -> list[tupl
         *titled_names(low, at),
         *signed_names(low, at),
         *_facility_runs(low, at),
+        *evidenced_facilities(low),
         *_cued(low, at),
         *_unknown(low),
     ]
