@@ -1,7 +1,7 @@
 """Rules for names and places no vocabulary lists (``recognizers._runs`` and the cues beside it): a cued name or
 place runs on over the unknown words after it, surname particles join the name, a credential signs a name, more
 cues mark a person, a strong place cue makes a place of a town one edit from an English word, and a facility's
-name and an ordinal date are found in any case.
+name, a first name with an initial or a common surname, and an ordinal date are found in any case.
 
 Every name and place here is made up for the test or drawn from name lists of many countries; no evaluation corpus
 is used. Each rule has phrases of clinical routine near the same cues on which it must not fire.
@@ -45,6 +45,10 @@ GOLD: list[tuple[str, list[str], PhiType]] = [
     ("Follow-up at the Cleveland Clinic next month.", ["Cleveland Clinic"], PhiType.LOCATION),
     ("appointment at houston heart institute in may.", ["houston heart institute"], PhiType.LOCATION),
     ("PRESENTED TO OUR TUCSON FACILITY ON ARRIVAL.", ["TUCSON FACILITY"], PhiType.LOCATION),
+    # a first name before an initial, and a common surname after a first name, in any case
+    ("Treatment options for a 52-year-old male, Tom P., who had an MI.", ["Tom P"], PhiType.NAME),
+    ("records of patient maria l., with her medical record number", ["maria l"], PhiType.NAME),
+    ("Albuterol in a 10-year-old patient, Timmy Smith, who was treated here.", ["Timmy Smith"], PhiType.NAME),
     # an ordinal date in capitals ("MARCH 5TH, 2021")
     ("Admitted on March 5th, 2021 with chest pain.", ["March 5th, 2021"], PhiType.DATE),
     # a strong place cue outweighs a town's likeness to an English word
@@ -67,6 +71,8 @@ ROUTINE: list[str] = [
     "Seen in the pain clinic; front office to call.",
     "CABG site clean, red center, wet to dry dressing.",
     "Discharged to the cancer center infusion office.",
+    "PT IN A. FIB, RATE 110S.",
+    "may b. discharged tomorrow if stable.",
 ]
 
 

@@ -10,10 +10,17 @@ import functools
 import re
 from collections.abc import Iterator
 
-from ethicompass.privacy.text.recognizers._parts import CUE_PLACE, LETTER
-from ethicompass.privacy.text.recognizers._vocab import _STOP, accounted_for, vocabulary
+from ethicompass.privacy.text.recognizers._parts import CUE_PLACE, DICTIONARY_NAME, LETTER
+from ethicompass.privacy.text.recognizers._vocab import _STOP, accounted_for, first_names, vocabulary
 
-__all__ = ["PARTICLES", "evidenced_facilities", "run_on", "strong_place"]
+__all__ = [
+    "PARTICLES",
+    "common_surname_after",
+    "evidenced_facilities",
+    "first_and_initial",
+    "run_on",
+    "strong_place",
+]
 
 #: The next word, after spaces only (a full stop, comma or line break ends the run); hyphens and apostrophes inside.
 _NEXT = re.compile(rf"[ \t]+({LETTER}(?:{LETTER}|['’-])*)(?![\w'’-])")
@@ -113,3 +120,40 @@ def _towns() -> frozenset[str]:
     from ethicompass.privacy.text._lexicon import lexicon
 
     return frozenset(name.lower() for name in lexicon().cities if " " not in name and len(name) > 3)
+
+
+#: A first name, then an initial with its full stop, then a comma, a bracket or a word ("JOHN D., 70", "maria l.
+#: with"): the shape names a person in any case, though "john" and "maria" are English words.
+_FIRST_INITIAL = re.compile(rf"(?<![\w'’-])({LETTER}{{2,}})[ \t]+({LETTER})\.(?=[ \t]*[,;:)]|[ \t]+{LETTER})")
+
+
+def first_and_initial(low: str) -> Iterator[tuple[int, int, str, float]]:
+    """A Census first name before an initial ("john d.", "peter g.,"): both are the name."""
+    firsts = first_names()
+    for m in _FIRST_INITIAL.finditer(low):
+        if m.group(1) in firsts:
+            yield m.start(1), m.end(2), "name", DICTIONARY_NAME
+
+
+def common_surname_after(
+    low: str, found: list[tuple[int, int, str, float]]
+) -> list[tuple[int, int, str, float]]:
+    """``found`` and, after a first name with evidence (a cue or a dictionary), one of the 1,000 most common US
+    surnames even when it is an English word ("timmy smith", "sarah doe", "alice brown")."""
+    from ethicompass.privacy.text._lexicon import lexicon
+
+    common = _common_surnames(lexicon().last_names)
+    firsts = first_names()
+    out = list(found)
+    for start, end, kind, score in found:
+        if kind != "name" or score < DICTIONARY_NAME or low[start:end] not in firsts:
+            continue
+        m = _NEXT.match(low, end)
+        if m is not None and m.group(1) in common and m.group(1) not in _STOP:
+            out.append((m.start(1), m.end(1), kind, score))
+    return out
+
+
+@functools.cache
+def _common_surnames(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(n.lower() for n in names)

@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator, Sequence
 from importlib import resources
 
+from ethicompass.privacy.text.recognizers import _runs
 from ethicompass.privacy.text.recognizers._parts import ANYWHERE as _ANYWHERE
 from ethicompass.privacy.text.recognizers._parts import (
     CUE_NAME,
@@ -46,7 +47,6 @@ from ethicompass.privacy.text.recognizers._parts import (
 from ethicompass.privacy.text.recognizers._parts import LETTER as _L
 from ethicompass.privacy.text.recognizers._parts import Starts as _Starts
 from ethicompass.privacy.text.recognizers._runs import PARTICLES as _PARTICLES
-from ethicompass.privacy.text.recognizers._runs import evidenced_facilities, run_on, strong_place
 from ethicompass.privacy.text.recognizers._signed import signature_regexes, signed_names, titled_names
 from ethicompass.privacy.text.recognizers._vocab import (
     _COMMON_CAPS,
@@ -139,7 +139,7 @@ def classify(low: str, start: int, end: int) -> tuple[str, float] | None:
         # a cue that verbs and nouns follow as often ("pt", "per", "by", "w/") does not make one of a typo
         # ("pt restles", "w/ sedaton")
         verdict = "name", CUE_NAME
-    elif accounted_for(word, skeleton=False) and not strong_place(low, start, end):
+    elif accounted_for(word, skeleton=False) and not _runs.strong_place(low, start, end):
         return None  # a typo of a known word ("recieved"), with no cue for a name or a strong one for a place
     elif _PLACE_CUE.search(before) or _PLACE_AFTER.match(low, end):
         verdict = (
@@ -324,14 +324,17 @@ def _scan(text: str, starts: Sequence[Sequence[int]] | None = None) -> list[tupl
         *titled_names(low, at),
         *signed_names(low, at),
         *_facility_runs(low, at),
-        *evidenced_facilities(low),
+        *_runs.evidenced_facilities(low),
+        *_runs.first_and_initial(low),
         *_cued(low, at),
         *_unknown(low),
     ]
     # a possessive ending is no part of the name or place ("dr okafor's meeting")
     return [
         (start, end - 2 if low.endswith(("'s", "’s"), start, end) and end - start > 3 else end, kind, score)
-        for start, end, kind, score in _initialled(low, run_on(low, _promoted(low, found)))
+        for start, end, kind, score in _initialled(
+            low, _runs.run_on(low, _runs.common_surname_after(low, _promoted(low, found)))
+        )
     ]
 
 
