@@ -14,7 +14,8 @@ of Germany, Spain, Poland, Sweden, the Czech Republic, Finland, Hungary or India
 becomes "TRANSFERRED FROM ESKILSTUNA"). Every other word of the note is unchanged, so the text around a name still
 reads as it did; what changes is only whether the name or place is one the vocabularies know.
 
-It prints full-coverage recall per type (the ``phi eval`` scorer: every word character of a gold span covered;
+A last table scores both real corpora (the PhysioNet notes and the ASQ-PHI queries) as written, in capitals and in
+lower case. It prints full-coverage recall per type (the ``phi eval`` scorer: every word character of a gold span covered;
 bare years left out), token precision and PHI-free notes flagged, for the notes as they are and for each swap, over
 ``--seeds`` draws, and, for the name swap, recall on the names that are in none of the shipped name lists (the
 Census and Faker lists: a name the finder cannot have looked up). The PhysioNet notes are read only to measure
@@ -175,6 +176,36 @@ def main() -> None:
     for seed in range(args.seeds):
         towns, _ = swapped(docs, PhiType.LOCATION, seed)
         row("locations swapped", str(seed), towns)
+    case_table(docs, args.corpus_dir / "asq-phi-dev" / "queries.txt")
+
+
+def case_table(physionet: list[GoldDocument], asq_path: Path) -> None:
+    """Each real corpus as written, in capitals and in lower case (the same offsets: both are ASCII here), with
+    recall per type: issue 17 asks that all-upper and all-lower notes work as well as mixed case."""
+    corpora = [("PhysioNet deid dev", physionet)]
+    if asq_path.is_file():
+        corpora.append(("ASQ-PHI dev", load_gold(asq_path)))
+    print(
+        "\n| corpus | case | span recall (full) | NAME | LOCATION | DATE | token P | PHI-free flagged |"
+        "\n|---|---|---:|---:|---:|---:|---:|---:|"
+    )
+    for name, docs in corpora:
+        for case in ("as written", "upper", "lower"):
+            recased = (
+                docs if case == "as written" else [replace(d, text=getattr(d.text, case)()) for d in docs]
+            )
+            if any(len(a.text) != len(b.text) for a, b in zip(docs, recased, strict=True)):
+                continue  # a character whose case changes its length: the gold offsets would not hold
+            r = evaluate_phi(recased)
+            per = [
+                r.per_type.get(t, {}).get("span_recall_full", float("nan"))
+                for t in ("NAME", "LOCATION", "DATE")
+            ]
+            print(
+                f"| {name} | {case} | {r.span_recall_full:.3f} | {per[0]:.3f} | {per[1]:.3f} | {per[2]:.3f} "
+                f"| {r.token_precision:.3f} | {r.phi_free_flagged}/{r.phi_free_documents} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

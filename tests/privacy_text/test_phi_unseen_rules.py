@@ -1,7 +1,8 @@
 """Rules for names and places no vocabulary lists (``recognizers._runs`` and the cues beside it): a cued name or
 place runs on over the unknown words after it, surname particles join the name, a credential signs a name, more
 cues mark a person, a strong place cue makes a place of a town one edit from an English word, and a facility's
-name, a first name with an initial or a common surname, and an ordinal date are found in any case.
+name, a first name with an initial or a common surname, a listed health system and an ordinal date are found in
+any case.
 
 Every name and place here is made up for the test or drawn from name lists of many countries; no evaluation corpus
 is used. Each rule has phrases of clinical routine near the same cues on which it must not fire.
@@ -49,6 +50,9 @@ GOLD: list[tuple[str, list[str], PhiType]] = [
     ("Treatment options for a 52-year-old male, Tom P., who had an MI.", ["Tom P"], PhiType.NAME),
     ("records of patient maria l., with her medical record number", ["maria l"], PhiType.NAME),
     ("Albuterol in a 10-year-old patient, Timmy Smith, who was treated here.", ["Timmy Smith"], PhiType.NAME),
+    # a listed health system in any case, unless its name is English words only
+    ("TREATED AT JOHNS HOPKINS LAST YEAR.", ["JOHNS HOPKINS"], PhiType.LOCATION),
+    ("knee replacement at cedars-sinai in march.", ["cedars-sinai"], PhiType.LOCATION),
     # an ordinal date in capitals ("MARCH 5TH, 2021")
     ("Admitted on March 5th, 2021 with chest pain.", ["March 5th, 2021"], PhiType.DATE),
     # a strong place cue outweighs a town's likeness to an English word
@@ -72,6 +76,7 @@ ROUTINE: list[str] = [
     "CABG site clean, red center, wet to dry dressing.",
     "Discharged to the cancer center infusion office.",
     "PT IN A. FIB, RATE 110S.",
+    "chop the pills; tenet of care is comfort.",
     "may b. discharged tomorrow if stable.",
 ]
 

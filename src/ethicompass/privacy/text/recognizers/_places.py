@@ -263,15 +263,30 @@ def context_place(text: str, m: re.Match[str]) -> bool | tuple[int, int]:
 
 
 @functools.cache
+def _any_case_facilities() -> tuple[str, ...]:
+    """The listed facilities found in any case ("JOHNS HOPKINS", "cedars-sinai"): those with a word no English
+    vocabulary accounts for. Names of English words only ("Mercy Hospital", "Tenet", "CHOP") keep their case."""
+    return tuple(
+        name
+        for name in lexicon().facilities
+        if not all(accounted_for(w) for w in re.findall(r"[a-z]+", name.lower()))
+    )
+
+
+@functools.cache
 def _known_facility_regex() -> re.Pattern[str]:
-    names = "|".join(re.escape(name) for name in lexicon().facilities)
-    return re.compile(rf"(?:{names})(?:\s+(?:{_FAC_SUFFIX}))?(?![\w])")
+    any_case = set(_any_case_facilities())
+    written = "|".join(re.escape(name) for name in lexicon().facilities if name not in any_case)
+    folded = "|".join(re.escape(name) for name in lexicon().facilities if name in any_case)
+    return re.compile(rf"(?:{written}|(?i:{folded}))(?:\s+(?:{_FAC_SUFFIX}))?(?![\w])")
 
 
 @functools.cache
 def facility_names() -> tuple[str, ...]:
-    """The names one of which a text must contain for :func:`find_known_facilities` to find anything."""
-    return lexicon().facilities
+    """The names one of which a text must contain for :func:`find_known_facilities` to find anything (those found
+    in any case also in capitals and in lower case)."""
+    folded = _any_case_facilities()
+    return (*lexicon().facilities, *(n.upper() for n in folded), *(n.lower() for n in folded))
 
 
 @functools.cache
