@@ -55,6 +55,8 @@ GOLD: list[tuple[str, list[str], PhiType]] = [
     ("knee replacement at cedars-sinai in march.", ["cedars-sinai"], PhiType.LOCATION),
     # an ordinal date in capitals ("MARCH 5TH, 2021")
     ("Admitted on March 5th, 2021 with chest pain.", ["March 5th, 2021"], PhiType.DATE),
+    # a listed US town after a plain place cue, though one edit from an English word ("fresno", "fresco")
+    ("70-year-old man, frank g., residing in fresno, on dialysis.", ["fresno"], PhiType.LOCATION),
     # a strong place cue outweighs a town's likeness to an English word
     ("TRANSFERRED FROM MALMO FOR CATH.", ["MALMO"], PhiType.LOCATION),
     ("pt screened by soest rehab, awaiting bed.", ["soest"], PhiType.LOCATION),

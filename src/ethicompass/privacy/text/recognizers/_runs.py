@@ -72,16 +72,24 @@ def _unknown(word: str) -> bool:
 #: Place cues strong enough to make a place of a word one edit from an English one ("transferred from malmo",
 #: "@ soest", "jammu rehab"); "to", "at" and "in" alone are not: misspellings follow them as often.
 _STRONG_BEFORE = re.compile(
-    r"(?:transferred|transfer|admitted|lives|osh|@)[ \t]*(?:from|to|in|at)?[.:,]?[ \t]*$"
+    r"(?:transferred|transfer|admitted|lives|living|residing|resides|resident of|native of|osh|@)[ \t]*"
+    r"(?:from|to|in|at)?[.:,]?[ \t]*$"
 )
+#: A plain place cue: enough for a listed US town ("seen in fresno", though "fresno" is one edit from "fresco").
+_PLAIN_BEFORE = re.compile(r"(?:^|[^a-z])(?:in|at|to|from|near)[ \t]+$")
 _STRONG_AFTER = re.compile(
     r"[ \t]*(?:hospital|hosp|clinic|rehab|nursing home|hospice|infirmary|memorial|vamc)\b"
 )
 
 
 def strong_place(low: str, start: int, end: int) -> bool:
-    """Whether the word ``low[start:end]`` has a strong place cue before it or a facility noun after it."""
-    return bool(_STRONG_BEFORE.search(low, max(0, start - 24), start) or _STRONG_AFTER.match(low, end))
+    """Whether the word ``low[start:end]`` has a strong place cue before it or a facility noun after it, or is a
+    listed US town after a plain place cue."""
+    return bool(
+        _STRONG_BEFORE.search(low, max(0, start - 24), start)
+        or _STRONG_AFTER.match(low, end)
+        or (low[start:end] in _towns() and _PLAIN_BEFORE.search(low, max(0, start - 8), start))
+    )
 
 
 #: Nouns that end a facility's name but, unlike "hospital", also follow plain words ("pain clinic", "front office"):
