@@ -130,17 +130,20 @@ def _towns() -> frozenset[str]:
     return frozenset(name.lower() for name in lexicon().cities if " " not in name and len(name) > 3)
 
 
-#: A first name, then an initial with its full stop, then a comma, a bracket or a word ("JOHN D., 70", "maria l.
-#: with"): the shape names a person in any case, though "john" and "maria" are English words.
-_FIRST_INITIAL = re.compile(rf"(?<![\w'’-])({LETTER}{{2,}})[ \t]+({LETTER})\.(?=[ \t]*[,;:)]|[ \t]+{LETTER})")
+#: An initial with its full stop after a space, then a comma, a bracket or a word ("john d., 70", "maria l. with"):
+#: where a first name may stand before it. Looked for first, as it is rare, then the word before it is read.
+_INITIAL_DOT = re.compile(rf"[ \t]+({LETTER})\.(?=[ \t]*[,;:)]|[ \t]+{LETTER})")
+_WORD_BEFORE = re.compile(rf"(?<![\w'’-])({LETTER}{{2,}})$")
 
 
 def first_and_initial(low: str) -> Iterator[tuple[int, int, str, float]]:
-    """A Census first name before an initial ("john d.", "peter g.,"): both are the name."""
+    """A Census first name before an initial ("john d.", "peter g.,"): both are the name, in any case, though "john"
+    and "maria" are English words."""
     firsts = first_names()
-    for m in _FIRST_INITIAL.finditer(low):
-        if m.group(1) in firsts:
-            yield m.start(1), m.end(2), "name", DICTIONARY_NAME
+    for m in _INITIAL_DOT.finditer(low):
+        w = _WORD_BEFORE.search(low, max(0, m.start() - 30), m.start())
+        if w is not None and w.group(1) in firsts:
+            yield w.start(1), m.end(1), "name", DICTIONARY_NAME
 
 
 def common_surname_after(
