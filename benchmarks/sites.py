@@ -76,7 +76,7 @@ def _site_tables(site: Any, rows: pl.DataFrame, policy: Any, minimum: int) -> st
     and for one who knows every total, small ones too."""
     from ethicompass.sites import _summarize
     from ethicompass.sites._protect import known_margins, recoverable
-    from ethicompass.sites._tables import _indexed, _margins, protect_tables
+    from ethicompass.sites._tables import _indexed, _margins, _withheld, protect_tables
 
     _, tables = _summarize.fairness_tables(rows, site, policy)
     start = time.perf_counter()
@@ -84,14 +84,7 @@ def _site_tables(site: Any, rows: pl.DataFrame, policy: Any, minimum: int) -> st
     took = time.perf_counter() - start
     frames = _indexed(tables)
     n = np.concatenate([f["_n"].to_numpy() for f in frames])
-    shown: set[int] = set()
-    for t, p, f in zip(tables, published, frames, strict=True):
-        keys = [*t.groups, "_label", "_pred", "_score"]
-        kept = f.join(
-            p.counts.select(keys).with_columns(pl.lit(1).alias("_k")), on=keys, how="left", nulls_equal=True
-        )
-        shown |= set(kept.filter(pl.col("_k").is_not_null())["_i"].to_list())
-    mask = np.array([i not in shown for i in range(n.size)])
+    mask = _withheld(tables, published, frames)
     small = (n > 0) & (n < minimum)
     margins = _margins(tables, frames)
     found = []

@@ -55,7 +55,7 @@ def test_no_suppressed_small_cell_is_recoverable(rows: list[tuple[str, str, int,
     each group's total of at least the minimum, and the equations between tables), checked independently
     by least squares, except those the file records as determined by the totals alone."""
     from ethicompass.sites._protect import known_margins
-    from ethicompass.sites._tables import _indexed, _margins, count_tables, protect_tables
+    from ethicompass.sites._tables import _indexed, _margins, _withheld, count_tables, protect_tables
 
     tables = count_tables(_fine(_frame(rows), ["sex", "ward"]), ["sex", "ward"], minimum)
     overall = tables[0].counts
@@ -71,14 +71,7 @@ def test_no_suppressed_small_cell_is_recoverable(rows: list[tuple[str, str, int,
         assert (table.counts["_n"] >= minimum).all()
     frames = _indexed(tables)
     n = np.concatenate([f["_n"].to_numpy() for f in frames])
-    shown = set()
-    for t, p, f in zip(tables, published, frames, strict=True):
-        keys = [*t.groups, "_label", "_pred", "_score"]
-        kept = f.join(
-            p.counts.select(keys).with_columns(pl.lit(1).alias("_k")), on=keys, how="left", nulls_equal=True
-        )
-        shown |= set(kept.filter(pl.col("_k").is_not_null())["_i"].to_list())
-    mask = np.array([i not in shown for i in range(n.size)])
+    mask = _withheld(tables, published, frames)
     assert record["cells"] == int(mask.sum())
     known = known_margins(n, _margins(tables, frames), minimum, small_totals=False)
     hidden = np.flatnonzero(mask)

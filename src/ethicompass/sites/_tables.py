@@ -205,6 +205,19 @@ def _indexed(tables: list[SiteTable]) -> list[pl.DataFrame]:
     return out
 
 
+def _withheld(tables: list[SiteTable], published: list[SiteTable], frames: list[pl.DataFrame]) -> np.ndarray:
+    """Per cell of ``tables`` (numbered as :func:`_indexed` numbers them): is it missing from ``published``?"""
+    shown: set[int] = set()
+    for t, p, f in zip(tables, published, frames, strict=True):
+        keys = [*t.groups, "_label", "_pred", "_score"]
+        kept = f.join(
+            p.counts.select(keys).with_columns(pl.lit(1).alias("_k")), on=keys, how="left", nulls_equal=True
+        )
+        shown |= set(kept.filter(pl.col("_k").is_not_null())["_i"].to_list())
+    total = sum(f.height for f in frames)
+    return np.array([i not in shown for i in range(total)], dtype=bool)
+
+
 def _margins(tables: list[SiteTable], frames: list[pl.DataFrame]) -> list[Any]:
     """What a reader knows besides the published cells: each table's and each group's total (plain sets
     of cells), and the equations between tables (+1 and -1, sum 0)."""

@@ -151,9 +151,7 @@ def common_surname_after(
 ) -> list[tuple[int, int, str, float]]:
     """``found`` and, after a first name with evidence (a cue or a dictionary), one of the 1,000 most common US
     surnames even when it is an English word ("timmy smith", "sarah doe", "alice brown")."""
-    from ethicompass.privacy.text._lexicon import lexicon
-
-    common = _common_surnames(lexicon().last_names)
+    common = _common_surnames()
     firsts = first_names()
     out = list(found)
     for start, end, kind, score in found:
@@ -166,5 +164,8 @@ def common_surname_after(
 
 
 @functools.cache
-def _common_surnames(names: frozenset[str]) -> frozenset[str]:
-    return frozenset(n.lower() for n in names)
+def _common_surnames() -> frozenset[str]:
+    """The 1,000 most common US surnames of ``last_names.txt``, lower case."""
+    from ethicompass.privacy.text._lexicon import lexicon
+
+    return frozenset(n.lower() for n in lexicon().last_names)
